@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# bench/run.sh - offline throughput of `conformd -r` against a plain libpcap
+# read loop (bench/pcap-count) over the same files, in the same run.
+#
+# usage: bench/run.sh [--quick] [--runs N]
+#   --quick    files 10x smaller (packets and flows)
+#   --runs N   measurements per tool and file (default 3, or $RUNS)
+# environment: CONFORMD (default <top>/conformd), CC (default cc), RUNS.
+#
+# Builds bench/out/{gen-bench,pcap-count}, generates the captures (reused
+# when the generator and its arguments are unchanged), warms the page cache,
+# then for each file runs, R times in alternation: the floor, conformd with
+# outputs off, conformd with --db and --eve (fresh files each time).  Prints
+# the machine, then one table row per file and tool.  A copy of everything
+# printed goes to bench/out/last-run.txt.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+out=$here/out
+CONFORMD=${CONFORMD:-$top/conformd}
+CC=${CC:-cc}
+runs=${RUNS:-3}
+quick=0
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 ;;
+	--runs) [ $# -ge 2 ] || die "--runs needs a number"; runs=$2; shift ;;
+	-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+	*) die "unknown argument: $1 (try --help)" ;;
+	esac
+	shift
+done
+case $runs in ''|*[!0-9]*|0) die "--runs: \"$runs\" is not a positive number" ;; esac
+
+mkdir -p "$out/run"
+exec > >(tee "$out/last-run.txt") 2>&1
+
+# The three files: packets flows size.  --quick divides packets and flows
+# by 10, so packets per flow (and so the flow shapes) stay the same.
+files=(
+	"5000000 1000 64"
+	"5000000 100000 imix"
+	"10000000 1000000 64"
+)
+# Traffic mix shared by every file: IPv6 %, VLAN %, violating %, UDP %, seed.
+mix=(-6 10 -v 10 -x 2 -u 20 -S 1)
+
+# ---- build -------------------------------------------------------------
+for prog in gen-bench pcap-count; do
+	if [ ! -x "$out/$prog" ] || [ "$here/$prog.c" -nt "$out/$prog" ]; then
+		$CC -O2 -Wall -o "$out/$prog" "$here/$prog.c" -lpcap ||
+		    die "cannot build $prog (needs libpcap-dev)"
+	fi
+done
+
+timer=/usr/bin/time
+[ -x "$timer" ] || { echo "note: $timer missing (Debian package \`time\`): no peak RSS"; timer=; }
+
+have_conformd=1
+if [ ! -x "$CONFORMD" ]; then
+	echo "note: $CONFORMD not found or not executable: floor only"
+	have_conformd=0
+fi
+
+# ---- machine -----------------------------------------------------------
+model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+memkb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+echo "machine:  ${model:-unknown}"
+echo "cores:    $(nproc) online ($(grep -c ^processor /proc/cpuinfo) listed)"
+echo "memory:   $(awk -v k="$memkb" 'BEGIN { printf "%.1f GiB", k / 1048576 }')"
+echo "kernel:   $(uname -srm)"
+echo "date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "libpcap:  $(dpkg-query -W -f '${Version}' libpcap0.8 2>/dev/null || echo unknown)"
+if [ $have_conformd = 1 ]; then
+	echo "conformd: $CONFORMD ($(date -u -r "$CONFORMD" +%Y-%m-%dT%H:%M:%SZ)$(
+	    git -C "$top" rev-parse --short HEAD 2>/dev/null | sed 's/^/, commit /'))"
+fi
+echo "runs:     $runs per tool and file$([ $quick = 1 ] && echo ', --quick')"
+echo
+
+# ---- generate ----------------------------------------------------------
+gensum=$(cksum < "$here/gen-bench.c")
+names=()
+for spec in "${files[@]}"; do
+	read -r pk fl sz <<< "$spec"
+	if [ $quick = 1 ]; then pk=$((pk / 10)); fl=$((fl / 10)); fi
+	name=${pk}p-${fl}f-$sz
+	args=(-n "$pk" -f "$fl" -s "$sz" "${mix[@]}" -R "$top/rules/lync2013.rules")
+	stamp="gen-bench.c $gensum; ${args[*]}"
+	base=$out/$name
+	if [ -f "$base.pcap" ] && [ -f "$base-inventory.conf" ] && [ -f "$base-conformd.conf" ] &&
+	    [ "$(cat "$base.params" 2>/dev/null)" = "$stamp" ]; then
+		echo "reusing $name.pcap"
+	else
+		echo "generating $name.pcap"
+		rm -f "$base.params"
+		"$out/gen-bench" -o "$base.pcap" -i "$base-inventory.conf" \
+		    -c "$base-conformd.conf" "${args[@]}" > /dev/null
+		echo "$stamp" > "$base.params"
+	fi
+	names+=("$name")
+done
+echo
+
+# ---- measure -----------------------------------------------------------
+# One measurement: appends "file tool run packets seconds rss_kb" to $res.
+res=$out/run/results.tsv
+: > "$res"
+
+measure() {	# name tool run cmd...
+	local name=$1 tool=$2 run=$3; shift 3
+	local log=$out/run/$name.$tool.$run t0 t1 rc=0 secs pk seen rss=-
+	t0=$(date +%s.%N)
+	if [ -n "$timer" ]; then
+		"$timer" -f '%e %M' -o "$log.time" -- "$@" > "$log.out" 2> "$log.err" || rc=$?
+	else
+		"$@" > "$log.out" 2> "$log.err" || rc=$?
+	fi
+	t1=$(date +%s.%N)
+	if [ -n "$timer" ]; then rss=$(awk 'END { print $2 }' "$log.time"); fi
+	if [ "$tool" = floor ]; then
+		[ $rc = 0 ] || { cat "$log.err"; die "pcap-count failed on $name"; }
+		pk=$(sed -n 's/.*packets=\([0-9]*\).*/\1/p' "$log.out")
+		secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' "$log.out")
+		floor_packets=$pk
+	else
+		# 0: clean, 1: findings (normal here); anything else is a failure.
+		[ $rc -le 1 ] || { tail -n 20 "$log.err"; die "$tool exited $rc on $name (logs: $log.*)"; }
+		pk=$floor_packets
+		# The -r summary ("packets: N (B bytes); ...") must agree with the floor.
+		seen=$(sed -n 's/^packets: \([0-9][0-9]*\) .*/\1/p' "$log.out" "$log.err" | head -n 1)
+		if [ -n "$seen" ] && [ "$seen" != "$pk" ]; then
+			die "$tool counted $seen packets in $name, the floor $pk (logs: $log.*)"
+		fi
+		secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$tool" "$run" "$pk" "$secs" "$rss" >> "$res"
+}
+
+for name in "${names[@]}"; do
+	pcap=$out/$name.pcap conf=$out/$name-conformd.conf
+	db=$out/run/$name.db eve=$out/run/$name.eve.json
+	echo "measuring $name"
+	cat "$pcap" > /dev/null		# warm the page cache
+	for run in $(seq 1 "$runs"); do
+		measure "$name" floor "$run" "$out/pcap-count" "$pcap"
+		[ $have_conformd = 1 ] || continue
+		measure "$name" conformd "$run" "$CONFORMD" -r "$pcap" -c "$conf"
+		rm -f "$db" "$db-wal" "$db-shm" "$eve"
+		measure "$name" conformd+out "$run" "$CONFORMD" -r "$pcap" -c "$conf" \
+		    --db "$db" --eve "$eve"
+	done
+	if [ $have_conformd = 1 ]; then
+		sed -n 's/^\(flows\|findings\): /  conformd \1: /p' \
+		    "$out/run/$name.conformd.$runs.out" "$out/run/$name.conformd.$runs.err"
+		echo "  outputs of the last run: $(du -h "$db" 2>/dev/null | cut -f1) database," \
+		    "$(du -h "$eve" 2>/dev/null | cut -f1) EVE"
+	fi
+done
+echo
+
+# ---- report ------------------------------------------------------------
+# Mpps per run = packets / seconds / 1e6; best = max, median of the runs;
+# "x floor" = the tool's median over the floor's median for the same file.
+awk -F'\t' '
+function median(a, n,   i, j, t) {
+	for (i = 2; i <= n; i++)	# insertion sort, n is small
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{
+	k = $1 SUBSEP $2
+	if (!(k in n)) { order[++nk] = k; n[k] = 0; rss[k] = "-" }
+	mpps = $5 > 0 ? $4 / $5 / 1e6 : 0
+	v[k, ++n[k]] = mpps
+	if (!(k in best) || mpps > best[k]) best[k] = mpps
+	pk[k] = $4
+	if ($6 != "-" && (rss[k] == "-" || $6 + 0 > rss[k] + 0)) rss[k] = $6
+}
+END {
+	for (i = 1; i <= nk; i++) {
+		k = order[i]
+		delete a
+		for (j = 1; j <= n[k]; j++) a[j] = v[k, j]
+		med[k] = median(a, n[k])
+	}
+	printf "%-24s %-13s %10s %9s %11s %8s %12s\n", "file", "tool", "packets", "best Mpps", "median Mpps", "x floor", "peak RSS MB"
+	for (i = 1; i <= nk; i++) {
+		k = order[i]; split(k, f, SUBSEP)
+		fm = med[f[1] SUBSEP "floor"]
+		printf "%-24s %-13s %10d %9.2f %11.2f %8.3f %12s\n", f[1], f[2], pk[k], best[k], med[k],
+		    (fm > 0 ? med[k] / fm : 0), (rss[k] == "-" ? "-" : sprintf("%.1f", rss[k] / 1024))
+	}
+}' "$res"

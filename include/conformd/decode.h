@@ -1,0 +1,45 @@
+/*
+ * decode.h - turn one captured frame into a struct pkt.
+ *
+ * One decoder per layer lives in src/decode-<layer>.c; this is the entry
+ * point that dispatches on the capture's link type.  Decoders read only
+ * through struct cursor (cursor.h), narrow the window to the IP total length,
+ * bound every loop driven by packet data, and record the first problem as
+ * pkt.event instead of logging.  Safe to call from any thread; no
+ * allocation, no global state.
+ */
+#ifndef CONFORMD_DECODE_H
+#define CONFORMD_DECODE_H
+
+#include <stdint.h>
+#include "conformd/packet.h"
+
+#define DECODE_MAX_VLAN		8	/* stacked tags walked before DEV_VLAN_TOO_DEEP */
+#define DECODE_MAX_IPV6_EXT	8	/* extension headers walked before DEV_IPV6_EXT_TOO_DEEP */
+
+/* Results of decode_packet() and of every layer decoder. */
+enum decode_result {
+	DECODE_OK = 0,		/* decoded as far as the data allows; p->event may still note snaplen truncation */
+	DECODE_TRUNCATED,	/* a header was cut short (p->event says which) */
+	DECODE_INVALID,		/* a field is impossible (p->event says which) */
+	DECODE_UNSUPPORTED	/* not IP, or a link type we do not decode */
+};
+
+/*
+ * Decode buf[0..caplen) captured on a link of type `linktype` (a DLT_*
+ * value as returned by pcap_datalink()).  `wirelen` is the frame's length
+ * on the wire.  Fills *p completely (every field is reset first, then
+ * p->caplen, p->wirelen and p->linktype are set; p->num and p->ts_usec are
+ * left for the caller to set after the call).  Never reads outside buf.
+ * Returns an enum decode_result.
+ */
+int decode_packet(struct pkt *p, int linktype, const uint8_t *buf,
+    uint32_t caplen, uint32_t wirelen);
+
+/* 1 when decode_packet() understands this DLT_* link type, else 0. */
+int decode_link_supported(int linktype);
+
+/* Short stable name of a decode event ("ipv4_trunc"), "unknown" if out of range. */
+const char *decode_event_name(unsigned int ev);
+
+#endif /* CONFORMD_DECODE_H */

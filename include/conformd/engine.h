@@ -1,0 +1,68 @@
+/*
+ * engine.h - one packet in, verdicts and records out.
+ *
+ * The engine owns the flow table and drives the classifier: it decodes
+ * nothing itself (decode.h does), looks the packet's flow up, judges new
+ * flows against the policy (the verdict is cached on the flow: later
+ * packets cost one lookup and counter updates), and when a flow ends turns
+ * it into a record for the outputs and the coverage table.  One owner
+ * thread.
+ */
+#ifndef CONFORMD_ENGINE_H
+#define CONFORMD_ENGINE_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "conformd/config.h"
+#include "conformd/packet.h"
+#include "conformd/policy.h"
+#include "conformd/store.h"
+#include "conformd/eve.h"
+
+/* Packet accounting, one counter per fact. */
+struct engine_counters {
+	uint64_t	packets;	/* handed to the engine */
+	uint64_t	bytes;		/* wire bytes */
+	uint64_t	ipv4, ipv6, tcp, udp, icmp, other_ip;
+	uint64_t	non_ip;		/* not IP: counted, not tracked */
+	uint64_t	malformed;	/* DECODE_TRUNCATED or DECODE_INVALID */
+	uint64_t	unsupported;	/* link type not decoded */
+	uint64_t	events[32];	/* per enum decode_event (DEV_MAX <= 32) */
+	uint64_t	flows_by_verdict[4];	/* per enum verdict, at flow end */
+	uint64_t	findings[5];	/* per enum finding_kind */
+	uint64_t	output_errors;	/* records an output failed to write */
+};
+
+struct engine;
+
+/*
+ * Create an engine.  `pol` must outlive it; `st` and `ev` may be NULL (no
+ * such output) and stay owned by the caller.  Returns NULL when out of
+ * memory (the flow pool is allocated here).
+ */
+struct engine *engine_new(const struct config *cfg, const struct policy *pol,
+    struct store *st, struct eve *ev);
+
+/* Free the engine (does not flush: call engine_finish() first). */
+void engine_free(struct engine *e);
+
+/*
+ * Process one captured frame: decode, account, track, classify.  `num` is
+ * the packet's number in its source, used in messages.  Never allocates.
+ */
+void engine_frame(struct engine *e, int linktype, const uint8_t *buf,
+    uint32_t caplen, uint32_t wirelen, uint64_t ts_usec, uint64_t num);
+
+/* Flush every flow, write coverage and counters.  Call once at the end. */
+void engine_finish(struct engine *e);
+
+/* Counters so far. */
+const struct engine_counters *engine_counters(const struct engine *e);
+
+/* Total findings raised. */
+uint64_t engine_findings(const struct engine *e);
+
+/* The short human summary printed at the end of -r. */
+void engine_summary(const struct engine *e, FILE *out);
+
+#endif /* CONFORMD_ENGINE_H */

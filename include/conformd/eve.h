@@ -1,0 +1,42 @@
+/*
+ * eve.h - EVE-style JSON lines (Suricata's field names).
+ *
+ * One JSON object per line: `flow` events for every flow, `alert` events
+ * for every finding.  Field names follow Suricata's eve-json-format so
+ * existing SIEM parsers work; conformd's own fields sit under
+ * `conformance`.  Timestamps are capture time, "YYYY-MM-DDTHH:MM:SS.uuuuuu+0000".
+ * One owner thread per writer.
+ */
+#ifndef CONFORMD_EVE_H
+#define CONFORMD_EVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "conformd/record.h"
+
+struct eve;
+
+/* Open `path` for appending ("-" is standard output).  NULL on failure
+ * with a reason naming the path in err. */
+struct eve *eve_open(const char *path, char *err, size_t errlen);
+
+/* Write one flow event / one alert event.  Returns 0 or -1 (write error). */
+int eve_flow(struct eve *e, const struct flow_record *r);
+int eve_alert(struct eve *e, const struct finding *f);
+
+/* Flush and close (stdout is flushed, not closed).  NULL is a no-op. */
+void eve_close(struct eve *e);
+
+/*
+ * Formatting without I/O, for the writer and for tests: the event as one
+ * line (no newline) into buf.  Returns the length the line needs (like
+ * snprintf); the output is truncated but NUL-terminated when len is too
+ * small.
+ */
+size_t eve_format_flow(char *buf, size_t len, const struct flow_record *r);
+size_t eve_format_alert(char *buf, size_t len, const struct finding *f);
+
+/* Format a capture time as EVE's timestamp into buf (>= 32 bytes). */
+void eve_format_time(uint64_t usec, char *buf, size_t len);
+
+#endif /* CONFORMD_EVE_H */

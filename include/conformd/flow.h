@@ -1,0 +1,140 @@
+/*
+ * flow.h - the flow table: symmetric 5-tuple (+ VLAN) to per-flow state.
+ *
+ * Both directions of a conversation land on one struct flow: the key
+ * stores the two endpoints in a canonical order (lower address/port
+ * first), and `dir` tells which endpoint sent a given packet.  Flows live
+ * in a preallocated pool (no allocation per packet or per flow); an
+ * open-addressing index of 32-bit slots finds them.  Idle flows expire per
+ * protocol and state; when the pool is full the oldest idle flow is
+ * evicted.  Every flow that leaves the table (expired, evicted, flushed)
+ * is handed to the owner's callback first.  A table has one owner thread;
+ * it takes no locks.
+ */
+#ifndef CONFORMD_FLOW_H
+#define CONFORMD_FLOW_H
+
+#include <stdint.h>
+#include "conformd/packet.h"
+
+/* conn_state, in the spirit of Zeek's conn_state */
+enum conn_state {
+	CONN_NEW = 0,		/* UDP/other: one direction seen so far */
+	CONN_ATTEMPTED,		/* TCP: SYN seen, no SYN-ACK (Zeek S0) */
+	CONN_REJECTED,		/* TCP: SYN answered by RST (Zeek REJ) */
+	CONN_ESTABLISHED,	/* TCP: handshake done; UDP/other: both directions seen */
+	CONN_CLOSED,		/* TCP: FIN both ways, or RST after establishment */
+	CONN_MIDSTREAM		/* TCP: picked up without a SYN */
+};
+
+/* Why a flow left the table. */
+enum flow_end {
+	FLOW_END_TIMEOUT = 0,
+	FLOW_END_EVICTED,	/* pool full: oldest idle flow pushed out */
+	FLOW_END_FLUSH		/* end of capture / shutdown */
+};
+
+/* flow.flags */
+#define FLOW_F_MIDSTREAM	0x01	/* first packet was not a SYN/SYN-ACK: initiator guessed */
+#define FLOW_F_FRAGMENTED	0x02	/* at least one fragment was tied to it */
+
+struct flow_key {
+	uint8_t		addr[2][16];	/* canonical order: addr[0] sorts first with port[0] */
+	uint16_t	port[2];
+	uint16_t	vlan[2];	/* 0 when absent or when VLAN keying is off */
+	uint8_t		proto;
+	uint8_t		family;
+	uint8_t		pad[2];		/* always zero: keys compare with memcmp */
+};
+
+struct flow {
+	struct flow_key	key;
+	uint32_t	hash;		/* of the key */
+	uint32_t	prev, next;	/* idle list links (pool indices) */
+	uint8_t		ini;		/* key side (0/1) of the initiator */
+	uint8_t		state;		/* enum conn_state */
+	uint8_t		verdict;	/* enum verdict (policy.h), cached */
+	uint8_t		flags;		/* FLOW_F_* */
+	uint8_t		tcp_flags[2];	/* TCP flags seen from each key side */
+	uint8_t		tclass;		/* timeout class (internal) */
+	uint8_t		syns;		/* SYNs from the initiator (retransmissions + 1) */
+	uint16_t	rule;		/* matching rule index, RULE_NONE */
+	uint16_t	pad16;
+	uint32_t	policy_gen;	/* generation of the policy that judged it */
+	uint64_t	id;		/* flow id: unique within a run, for outputs */
+	uint64_t	pkts[2];	/* per key side (sent by that side) */
+	uint64_t	bytes[2];	/* wire bytes (pcap len) per key side */
+	uint64_t	first_usec;
+	uint64_t	last_usec;
+	uint32_t	frags;		/* non-first fragments tied to this flow */
+	uint32_t	pad32;
+};
+
+struct flow_table;
+
+/* Called once for each flow leaving the table, before its slot is reused.
+ * The flow is valid only during the call. */
+typedef void (*flow_emit_fn)(void *arg, const struct flow *f, int end);
+
+struct flow_config {
+	uint32_t	max_flows;	/* pool size (memory cap) */
+	int		use_vlan;	/* key on VLAN ids */
+	uint32_t	tmo_tcp_syn, tmo_tcp_est, tmo_tcp_closed, tmo_udp, tmo_other;	/* seconds */
+};
+
+struct flow_stats {
+	uint64_t	created;
+	uint64_t	expired;
+	uint64_t	evicted;	/* pushed out by the memory cap */
+	uint64_t	flushed;
+	uint64_t	active;
+	uint64_t	peak;
+	uint64_t	frags_tied;	/* non-first fragments counted on a flow */
+	uint64_t	frags_orphan;	/* non-first fragments with no known first fragment */
+};
+
+/*
+ * Create a table with room for cfg->max_flows flows; everything is
+ * allocated here, once.  `emit` (may be NULL) receives every flow that
+ * leaves.  Returns NULL when out of memory.
+ */
+struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn emit, void *arg);
+
+/* Flush nothing; free everything. */
+void flow_table_free(struct flow_table *ft);
+
+/*
+ * Find or create the flow of a decoded packet (p->has_ports, or any IP
+ * packet: ICMP echo keys on its identifier, other protocols on addresses
+ * only).  Sets *dir to the key side that sent the packet and *created to 1
+ * when the flow is new (its initiator is set from the TCP flags: SYN
+ * sender, SYN-ACK receiver, else the sender with FLOW_F_MIDSTREAM for TCP).
+ * Updates counters, timestamps, TCP state and the idle order.  Returns NULL
+ * only for packets with no IP layer.  A non-first fragment is tied to the
+ * flow of its first fragment when known (counted on it, returned), else
+ * counted as orphan and NULL is returned.
+ */
+struct flow *flow_packet(struct flow_table *ft, const struct pkt *p, int *dir, int *created);
+
+/* Expire flows idle past their timeout at time `now_usec` (capture time). */
+void flow_expire(struct flow_table *ft, uint64_t now_usec);
+
+/* Hand every flow to the callback and empty the table. */
+void flow_flush(struct flow_table *ft);
+
+/* Current counters. */
+const struct flow_stats *flow_table_stats(const struct flow_table *ft);
+
+/* Visit every live flow (no order); for summaries and tests. */
+void flow_table_foreach(struct flow_table *ft, void (*fn)(void *arg, struct flow *f), void *arg);
+
+/* Flip the initiator of a flow (used by the mid-stream heuristic). */
+void flow_set_initiator(struct flow *f, int side);
+
+/* "new", "attempted", "rejected", "established", "closed", "midstream" */
+const char *conn_state_name(int s);
+
+/* Suricata's flow.state: "new", "established", "closed". */
+const char *conn_state_eve(int s);
+
+#endif /* CONFORMD_FLOW_H */

@@ -1,0 +1,69 @@
+/*
+ * record.h - flows and findings as the outputs see them.
+ *
+ * The engine turns a struct flow (binary, per key side) into a struct
+ * flow_record (text addresses, initiator first, role and rule names) once,
+ * when the flow ends, and every output (SQLite, EVE) reads the same
+ * record.  Strings point into the record's own buffers or into the
+ * ruleset; a record is valid until the call that received it returns.
+ */
+#ifndef CONFORMD_RECORD_H
+#define CONFORMD_RECORD_H
+
+#include <stdint.h>
+
+#define REC_ADDR_LEN	46	/* INET6_ADDRSTRLEN */
+#define REC_ROLES_LEN	256
+
+enum finding_kind {
+	FINDING_UNEXPECTED = 1,
+	FINDING_BLOCKED,
+	FINDING_MISSING,
+	FINDING_PROTOCOL_MISMATCH
+};
+
+struct flow_record {
+	uint64_t	 flow_id;
+	uint64_t	 first_usec;
+	uint64_t	 last_usec;
+	char		 src_ip[REC_ADDR_LEN];	/* initiator */
+	char		 dest_ip[REC_ADDR_LEN];	/* responder */
+	uint16_t	 src_port;
+	uint16_t	 dest_port;
+	uint8_t		 proto;			/* IP protocol number */
+	uint16_t	 vlan[2];		/* 0 when absent */
+	uint64_t	 pkts_toserver, pkts_toclient;
+	uint64_t	 bytes_toserver, bytes_toclient;
+	uint32_t	 frags;
+	const char	*state;			/* conn_state_eve() */
+	const char	*conn_state;		/* conn_state_name() */
+	int		 midstream;		/* initiator guessed */
+	const char	*end;			/* "timeout", "evicted", "flush" */
+	int		 verdict;		/* enum verdict */
+	const char	*rule_id;		/* NULL when no rule matched */
+	int		 rule_table, rule_row;	/* 0 when no rule */
+	const char	*rule_service;		/* NULL when no rule */
+	char		 src_role[REC_ROLES_LEN];	/* "-" when not in the inventory */
+	char		 dest_role[REC_ROLES_LEN];
+	const char	*src_host;		/* inventory host name, NULL when unknown */
+	const char	*dest_host;
+};
+
+struct finding {
+	int		 kind;			/* enum finding_kind */
+	int		 severity;		/* 1 (high) .. 3 (low), Suricata's scale */
+	const char	*signature;		/* one line, human readable */
+	const char	*category;		/* "Policy Violation" */
+	const struct flow_record *flow;		/* the flow it is about (NULL for missing) */
+};
+
+/* "timeout", "evicted", "flush" for enum flow_end values. */
+const char *flow_end_name(int end);
+
+/* "unexpected", "blocked", "missing", "protocol_mismatch" */
+const char *finding_kind_name(int kind);
+
+/* "TCP", "UDP", "ICMP", "IPv6-ICMP", or the number as text in buf. */
+const char *proto_name(uint8_t proto, char *buf, size_t len);
+
+#endif /* CONFORMD_RECORD_H */

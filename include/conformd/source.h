@@ -1,0 +1,29 @@
+/*
+ * source.h - capture sources that feed the engine.
+ *
+ * source_file_run() reads a pcap or pcapng file (or standard input, "-")
+ * through libpcap and hands every frame to the engine in order.  A file
+ * never loses packets: there is no ring to overflow on this path.
+ */
+#ifndef CONFORMD_SOURCE_H
+#define CONFORMD_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "conformd/engine.h"
+
+/* source_file_run() results */
+#define SOURCE_OK		0	/* read to the end */
+#define SOURCE_UNUSABLE		-1	/* could not open, not a capture, unsupported link type */
+#define SOURCE_DAMAGED		-2	/* read error mid-file: what came before was processed */
+
+/*
+ * Read `path` to the end, feeding `e`.  On SOURCE_UNUSABLE or
+ * SOURCE_DAMAGED a message naming the file (and, when damaged, the number
+ * of the packet that could not be read) is written into err.  *packets is
+ * set to the frames read.
+ */
+int source_file_run(const char *path, struct engine *e, uint64_t *packets,
+    char *err, size_t errlen);
+
+#endif /* CONFORMD_SOURCE_H */

@@ -1,0 +1,71 @@
+/*
+ * store.h - the SQLite record: runs, flows, findings, per-rule coverage.
+ *
+ * WAL mode, schema versioned (PRAGMA user_version, table `meta`), prepared
+ * statements, writes batched in transactions of STORE_BATCH rows.  The
+ * schema is documented in conformd(8).  One owner thread per store.
+ */
+#ifndef CONFORMD_STORE_H
+#define CONFORMD_STORE_H
+
+#include <stdint.h>
+#include "conformd/record.h"
+#include "conformd/rules.h"
+
+#define STORE_SCHEMA_VERSION	1
+#define STORE_BATCH		4096	/* rows per transaction */
+
+struct store;
+
+/*
+ * Open (creating if needed) the database at `path`, set WAL mode and
+ * create or check the schema.  On failure returns NULL and writes a
+ * one-line reason (naming the path) into err.
+ */
+struct store *store_open(const char *path, char *err, size_t errlen);
+
+/*
+ * Start a run: record its sources (free text), version and start time
+ * (microseconds) and the ruleset in force (table `rules`, replaced).
+ * Returns 0 or -1 (see store_error()).
+ */
+int store_run_begin(struct store *st, const char *sources, const char *version,
+    uint64_t start_usec, const struct ruleset *rs);
+
+/* Add one flow row.  Returns 0 or -1. */
+int store_flow(struct store *st, const struct flow_record *r);
+
+/*
+ * Record one finding occurrence.  Findings are deduplicated on (kind,
+ * src_ip, dest_ip, dest_port, proto): the first occurrence inserts a row,
+ * later ones raise its count and last_seen.  Returns 0 or -1.
+ */
+int store_finding(struct store *st, const struct finding *f);
+
+/*
+ * Add to the coverage of (host, rule): flows, bytes, first and last seen
+ * are accumulated.  Returns 0 or -1.
+ */
+int store_coverage(struct store *st, const char *host, const char *rule_id,
+    uint64_t flows, uint64_t bytes, uint64_t first_usec, uint64_t last_usec);
+
+/* Record a named counter for the current run (packets, drops by reason, ...). */
+int store_counter(struct store *st, const char *name, uint64_t value);
+
+/* End the run (end time, exit status) and commit everything.  Returns 0 or -1. */
+int store_run_end(struct store *st, uint64_t end_usec, int status);
+
+/* Commit the open transaction now. Returns 0 or -1. */
+int store_commit(struct store *st);
+
+/* Commit and close.  NULL is a no-op. */
+void store_close(struct store *st);
+
+/* The last error, "path: message". */
+const char *store_error(const struct store *st);
+
+/* Rows written and rows that failed, since open. */
+uint64_t store_rows_written(const struct store *st);
+uint64_t store_rows_failed(const struct store *st);
+
+#endif /* CONFORMD_STORE_H */

@@ -1,0 +1,208 @@
+/*
+ * decode.c - the decoder's entry point: dispatch on the capture's link type
+ * (tcpdump's LINKTYPE_/DLT_ list, <pcap/dlt.h>), hand IP payloads to the
+ * transport decoders, and name the decode events.
+ */
+#include <string.h>
+#include <pcap/dlt.h>
+
+#include "conformd/cursor.h"
+#include "conformd/decode.h"
+#include "conformd/packet.h"
+#include "decode-int.h"
+
+/* The LINKTYPE_ value of raw IP in files; libpcap maps it to DLT_RAW, but a
+ * source that passes file link types through unmapped still gets decoded. */
+#define LINKTYPE_RAW	101
+
+static const struct {
+	unsigned int	 ev;
+	const char	*name;
+} decode_events[] = {
+	{ DEV_NONE,		"none" },
+	{ DEV_LINK_UNSUPPORTED,	"link_unsupported" },
+	{ DEV_ETH_TRUNC,	"eth_trunc" },
+	{ DEV_VLAN_TRUNC,	"vlan_trunc" },
+	{ DEV_VLAN_TOO_DEEP,	"vlan_too_deep" },
+	{ DEV_SLL_TRUNC,	"sll_trunc" },
+	{ DEV_NULL_TRUNC,	"null_trunc" },
+	{ DEV_NON_IP,		"non_ip" },
+	{ DEV_IPV4_TRUNC,	"ipv4_trunc" },
+	{ DEV_IPV4_BAD_VERSION,	"ipv4_bad_version" },
+	{ DEV_IPV4_BAD_HLEN,	"ipv4_bad_hlen" },
+	{ DEV_IPV4_BAD_TOTLEN,	"ipv4_bad_totlen" },
+	{ DEV_IPV4_OPT_BAD,	"ipv4_opt_bad" },
+	{ DEV_IPV6_TRUNC,	"ipv6_trunc" },
+	{ DEV_IPV6_BAD_VERSION,	"ipv6_bad_version" },
+	{ DEV_IPV6_EXT_TRUNC,	"ipv6_ext_trunc" },
+	{ DEV_IPV6_EXT_TOO_DEEP, "ipv6_ext_too_deep" },
+	{ DEV_TCP_TRUNC,	"tcp_trunc" },
+	{ DEV_TCP_BAD_HLEN,	"tcp_bad_hlen" },
+	{ DEV_TCP_OPT_BAD,	"tcp_opt_bad" },
+	{ DEV_UDP_TRUNC,	"udp_trunc" },
+	{ DEV_UDP_BAD_LEN,	"udp_bad_len" },
+	{ DEV_ICMP_TRUNC,	"icmp_trunc" },
+	{ DEV_ICMP_INNER_TRUNC,	"icmp_inner_trunc" },
+	{ DEV_FRAG_LATER,	"frag_later" },
+	{ DEV_SNAPLEN_TRUNC,	"snaplen_trunc" },
+	{ 0, NULL }
+};
+
+const char *
+decode_event_name(unsigned int ev)
+{
+	size_t i;
+
+	for (i = 0; decode_events[i].name != NULL; i++)
+		if (decode_events[i].ev == ev)
+			return decode_events[i].name;
+	return "unknown";
+}
+
+int
+decode_link_supported(int linktype)
+{
+	switch (linktype) {
+	case DLT_EN10MB:
+	case DLT_LINUX_SLL:
+	case DLT_LINUX_SLL2:
+	case DLT_RAW:
+#if DLT_RAW != LINKTYPE_RAW
+	case LINKTYPE_RAW:
+#endif
+	case DLT_IPV4:
+	case DLT_IPV6:
+	case DLT_NULL:
+	case DLT_LOOP:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+decode_packet(struct pkt *p, int linktype, const uint8_t *buf,
+    uint32_t caplen, uint32_t wirelen)
+{
+	static const uint8_t none[1];
+
+	memset(p, 0, sizeof(*p));
+	p->caplen = caplen;
+	p->wirelen = wirelen;
+	p->linktype = linktype;
+	if (buf == NULL) {
+		/* An empty frame: give the cursors a real pointer to start from. */
+		buf = none;
+		caplen = 0;
+	}
+
+	switch (linktype) {
+	case DLT_EN10MB:
+		return decode_ethernet(p, buf, caplen);
+	case DLT_LINUX_SLL:
+		return decode_sll(p, buf, caplen);
+	case DLT_LINUX_SLL2:
+		return decode_sll2(p, buf, caplen);
+	case DLT_RAW:
+#if DLT_RAW != LINKTYPE_RAW
+	case LINKTYPE_RAW:
+#endif
+		return decode_raw(p, buf, caplen);
+	case DLT_IPV4:
+		return decode_ipv4(p, buf, caplen);
+	case DLT_IPV6:
+		return decode_ipv6(p, buf, caplen);
+	case DLT_NULL:
+	case DLT_LOOP:
+		return decode_null(p, buf, caplen);
+	default:
+		return decode_fail(p, DEV_LINK_UNSUPPORTED, DECODE_UNSUPPORTED);
+	}
+}
+
+/*
+ * Raw IP carries no link header: the version nibble says which.  An empty
+ * frame is counted as a cut IPv4 header, since nothing tells the family.
+ */
+int
+decode_raw(struct pkt *p, const uint8_t *buf, size_t len)
+{
+	struct cursor c;
+	uint8_t b0;
+
+	cursor_init(&c, buf, len);
+	if (cursor_u8(&c, &b0) < 0)
+		return decode_fail(p, DEV_IPV4_TRUNC, DECODE_TRUNCATED);
+	switch (b0 >> 4) {
+	case 4:
+		return decode_ipv4(p, buf, len);
+	case 6:
+		return decode_ipv6(p, buf, len);
+	default:
+		return decode_fail(p, DEV_NON_IP, DECODE_UNSUPPORTED);
+	}
+}
+
+int
+decode_ip_payload(struct pkt *p, const uint8_t *buf, size_t len, size_t wirelen)
+{
+	int (*layer)(struct pkt *, const uint8_t *, size_t) = NULL;
+	int rc;
+
+	switch (p->ip_proto) {
+	case IPPROTO_NUM_TCP:
+		layer = decode_tcp;
+		break;
+	case IPPROTO_NUM_UDP:
+		layer = decode_udp;
+		break;
+	case IPPROTO_NUM_ICMP:
+		if (p->family == 4)
+			layer = decode_icmp;
+		break;
+	case IPPROTO_NUM_ICMPV6:
+		if (p->family == 6)
+			layer = decode_icmpv6;
+		break;
+	}
+
+	p->payload = buf;
+	if (layer == NULL) {
+		/* No decoder (ESP, GRE, SCTP, ...): the captured IP payload. */
+		p->payload_len = (uint32_t)len;
+		return DECODE_OK;
+	}
+	/* The hand-over described in decode-int.h: the transport decoder
+	 * finds the wire length here and replaces it with its payload. */
+	p->payload_len = (uint32_t)wirelen;
+	rc = layer(p, buf, len);
+	if (rc != DECODE_OK) {
+		p->payload = NULL;
+		p->payload_len = 0;
+	}
+	return rc;
+}
+
+int
+decode_options(const uint8_t *buf, size_t len)
+{
+	struct cursor c;
+	uint8_t kind, olen;
+	size_t i;
+
+	cursor_init(&c, buf, len);
+	/* Every pass consumes at least one byte: at most len passes. */
+	for (i = 0; i < len && cursor_left(&c) > 0; i++) {
+		if (cursor_u8(&c, &kind) < 0)
+			return -1;
+		if (kind == 0)		/* end of option list */
+			return 0;
+		if (kind == 1)		/* no-operation */
+			continue;
+		/* olen counts the kind and length bytes themselves. */
+		if (cursor_u8(&c, &olen) < 0 || olen < 2 ||
+		    cursor_skip(&c, (size_t)olen - 2) < 0)
+			return -1;
+	}
+	return 0;
+}

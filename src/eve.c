@@ -1,0 +1,441 @@
+/*
+ * eve.c - EVE JSON lines: one `flow` event per flow, one `alert` event per
+ * finding, with Suricata's field names (doc/userguide/output/eve/
+ * eve-json-format.rst) and conformd's own fields under "conformance".
+ *
+ * The JSON is written by hand into a fixed buffer (RFC 8259): every string
+ * is escaped (quote, backslash, control characters as \u00XX, and any byte
+ * that does not start a valid UTF-8 sequence (RFC 3629) as \u00XX of that
+ * byte), so no input can break a line or the object.  Nothing is allocated
+ * per event.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conformd/eve.h"
+#include "conformd/policy.h"
+#include "conformd/record.h"
+
+#define EVE_LINE_MAX	8192		/* one event, newline included */
+#define EVE_FILE_BUF	(256 * 1024)	/* stdio buffer of an output file */
+
+/* Alert signature ids, one per finding kind (stable: SIEM rules key on them). */
+#define EVE_SID_BASE	9000000
+
+struct eve {
+	FILE	*fp;
+	int	 is_stdout;
+	char	*iobuf;			/* stdio buffer for fp (files only) */
+	char	 line[EVE_LINE_MAX];
+};
+
+/*
+ * An output buffer that never overflows: `off` counts every byte the
+ * complete text needs, bytes are stored only while they fit before the
+ * final NUL.  Like snprintf, the caller learns the full length.
+ */
+struct jbuf {
+	char	*p;
+	size_t	 len;
+	size_t	 off;
+};
+
+static void
+jb_init(struct jbuf *b, char *p, size_t len)
+{
+	b->p = p;
+	b->len = len;
+	b->off = 0;
+}
+
+static void
+jb_putc(struct jbuf *b, char c)
+{
+	if (b->len > 0 && b->off < b->len - 1)
+		b->p[b->off] = c;
+	b->off++;
+}
+
+static void
+jb_raw(struct jbuf *b, const char *s)
+{
+	for (; *s != '\0'; s++)
+		jb_putc(b, *s);
+}
+
+/* NUL-terminate at the stored length; returns the full length needed. */
+static size_t
+jb_finish(struct jbuf *b)
+{
+	if (b->len > 0)
+		b->p[b->off < b->len - 1 ? b->off : b->len - 1] = '\0';
+	return b->off;
+}
+
+static void
+jb_u64(struct jbuf *b, uint64_t v)
+{
+	char tmp[24];
+
+	snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+	jb_raw(b, tmp);
+}
+
+static void
+jb_int(struct jbuf *b, int v)
+{
+	char tmp[16];
+
+	snprintf(tmp, sizeof(tmp), "%d", v);
+	jb_raw(b, tmp);
+}
+
+/*
+ * Length of the valid UTF-8 sequence starting at s (RFC 3629, table in
+ * section 4: no overlong forms, no surrogates, nothing above U+10FFFF),
+ * or 0 when s[0] does not start one.  s is NUL-terminated, and NUL is
+ * never a valid continuation byte, so the reads stop at the terminator.
+ */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;	/* overlong below U+0800 */
+		else if (c == 0xed)
+			hi = 0x9f;	/* surrogates U+D800..U+DFFF */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;	/* overlong below U+10000 */
+		else if (c == 0xf4)
+			hi = 0x8f;	/* above U+10FFFF */
+	} else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* A JSON string, quotes included.  NULL prints as the empty string. */
+static void
+jb_str(struct jbuf *b, const char *str)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)(str != NULL ? str : "");
+	size_t n;
+
+	jb_putc(b, '"');
+	while (*s != '\0') {
+		if (*s == '"' || *s == '\\') {
+			jb_putc(b, '\\');
+			jb_putc(b, (char)*s++);
+		} else if (*s >= 0x20 && *s < 0x7f) {
+			jb_putc(b, (char)*s++);
+		} else if (*s >= 0x80 && (n = utf8_len(s)) > 0) {
+			while (n-- > 0)
+				jb_putc(b, (char)*s++);
+		} else {
+			/* control character, DEL, or a byte outside valid UTF-8 */
+			jb_raw(b, "\\u00");
+			jb_putc(b, hex[*s >> 4]);
+			jb_putc(b, hex[*s & 0x0f]);
+			s++;
+		}
+	}
+	jb_putc(b, '"');
+}
+
+/* ,"key": -- every member after the first of its object */
+static void
+jb_key(struct jbuf *b, const char *key)
+{
+	jb_putc(b, ',');
+	jb_putc(b, '"');
+	jb_raw(b, key);		/* keys are our own literals: nothing to escape */
+	jb_raw(b, "\":");
+}
+
+static void
+jb_kstr(struct jbuf *b, const char *key, const char *val)
+{
+	jb_key(b, key);
+	jb_str(b, val);
+}
+
+static void
+jb_ku64(struct jbuf *b, const char *key, uint64_t val)
+{
+	jb_key(b, key);
+	jb_u64(b, val);
+}
+
+/*
+ * Format a capture time (microseconds since the epoch) as
+ * "YYYY-MM-DDTHH:MM:SS.uuuuuu+0000" in UTC.  buf should hold 32 bytes;
+ * shorter buffers get a truncated, NUL-terminated string.  Any thread.
+ */
+void
+eve_format_time(uint64_t usec, char *buf, size_t len)
+{
+	time_t sec = (time_t)(usec / 1000000);
+	struct tm tm;
+
+	if (buf == NULL || len == 0)
+		return;
+	if (gmtime_r(&sec, &tm) == NULL) {
+		snprintf(buf, len, "1970-01-01T00:00:00.000000+0000");
+		return;
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(usec % 1000000));
+}
+
+static void
+jb_time(struct jbuf *b, uint64_t usec)
+{
+	char ts[48];
+
+	eve_format_time(usec, ts, sizeof(ts));
+	jb_str(b, ts);
+}
+
+/* The common head: timestamp, flow_id, event_type, addresses, proto, vlan. */
+static void
+jb_head(struct jbuf *b, const struct flow_record *r, const char *type)
+{
+	char pbuf[8];
+
+	jb_raw(b, "{\"timestamp\":");
+	jb_time(b, r != NULL ? r->first_usec : 0);
+	if (r != NULL)
+		jb_ku64(b, "flow_id", r->flow_id);
+	jb_kstr(b, "event_type", type);
+	if (r == NULL)
+		return;
+	/* Suricata prints ports only for port-carrying protocols (ICMP gets
+	 * icmp_type/icmp_code instead, which the record does not keep). */
+	jb_kstr(b, "src_ip", r->src_ip);
+	if (r->proto == 6 || r->proto == 17)
+		jb_ku64(b, "src_port", r->src_port);
+	jb_kstr(b, "dest_ip", r->dest_ip);
+	if (r->proto == 6 || r->proto == 17)
+		jb_ku64(b, "dest_port", r->dest_port);
+	jb_kstr(b, "proto", proto_name(r->proto, pbuf, sizeof(pbuf)));
+	if (r->vlan[0] != 0) {
+		jb_key(b, "vlan");
+		jb_putc(b, '[');
+		jb_u64(b, r->vlan[0]);
+		if (r->vlan[1] != 0) {
+			jb_putc(b, ',');
+			jb_u64(b, r->vlan[1]);
+		}
+		jb_putc(b, ']');
+	}
+}
+
+/* "rule":"T1R3" or "rule":null */
+static void
+jb_rule(struct jbuf *b, const struct flow_record *r)
+{
+	jb_key(b, "rule");
+	if (r != NULL && r->rule_id != NULL)
+		jb_str(b, r->rule_id);
+	else
+		jb_raw(b, "null");
+}
+
+/*
+ * Format a flow event (no newline) into buf; returns the length the whole
+ * line needs, and stores at most len - 1 bytes plus a NUL.  Any thread.
+ */
+size_t
+eve_format_flow(char *buf, size_t len, const struct flow_record *r)
+{
+	struct jbuf b;
+
+	jb_init(&b, buf, len);
+	jb_head(&b, r, "flow");
+
+	jb_key(&b, "flow");
+	jb_raw(&b, "{\"pkts_toserver\":");
+	jb_u64(&b, r->pkts_toserver);
+	jb_ku64(&b, "pkts_toclient", r->pkts_toclient);
+	jb_ku64(&b, "bytes_toserver", r->bytes_toserver);
+	jb_ku64(&b, "bytes_toclient", r->bytes_toclient);
+	jb_key(&b, "start");
+	jb_time(&b, r->first_usec);
+	jb_key(&b, "end");
+	jb_time(&b, r->last_usec);
+	jb_kstr(&b, "state", r->state);
+	jb_kstr(&b, "reason", r->end);
+	jb_kstr(&b, "conn_state", r->conn_state);
+	if (r->midstream)
+		jb_raw(&b, ",\"midstream\":true");
+	jb_putc(&b, '}');
+
+	jb_key(&b, "conformance");
+	jb_raw(&b, "{\"verdict\":");
+	jb_str(&b, verdict_name(r->verdict));
+	jb_rule(&b, r);
+	if (r->rule_id != NULL) {
+		jb_key(&b, "table");
+		jb_int(&b, r->rule_table);
+		jb_key(&b, "row");
+		jb_int(&b, r->rule_row);
+	}
+	if (r->rule_service != NULL)
+		jb_kstr(&b, "service", r->rule_service);
+	jb_kstr(&b, "src_role", r->src_role);
+	jb_kstr(&b, "dest_role", r->dest_role);
+	if (r->src_host != NULL)
+		jb_kstr(&b, "src_host", r->src_host);
+	if (r->dest_host != NULL)
+		jb_kstr(&b, "dest_host", r->dest_host);
+	jb_raw(&b, "}}");
+	return jb_finish(&b);
+}
+
+/*
+ * Format an alert event (no newline) into buf, as eve_format_flow().
+ * A finding without a flow (missing) has no flow_id, addresses, ports,
+ * proto or roles, and the epoch as its timestamp.  Any thread.
+ */
+size_t
+eve_format_alert(char *buf, size_t len, const struct finding *f)
+{
+	const struct flow_record *r = f->flow;
+	struct jbuf b;
+
+	jb_init(&b, buf, len);
+	jb_head(&b, r, "alert");
+
+	jb_key(&b, "alert");
+	jb_raw(&b, "{\"action\":\"allowed\"");
+	jb_ku64(&b, "signature_id", (uint64_t)(EVE_SID_BASE + f->kind));
+	jb_raw(&b, ",\"rev\":1");
+	jb_kstr(&b, "signature", f->signature);
+	jb_kstr(&b, "category", f->category);
+	jb_key(&b, "severity");
+	jb_int(&b, f->severity);
+	jb_putc(&b, '}');
+
+	jb_key(&b, "conformance");
+	jb_raw(&b, "{\"verdict\":");
+	jb_str(&b, finding_kind_name(f->kind));
+	jb_rule(&b, r);
+	if (r != NULL) {
+		jb_kstr(&b, "src_role", r->src_role);
+		jb_kstr(&b, "dest_role", r->dest_role);
+	}
+	jb_raw(&b, "}}");
+	return jb_finish(&b);
+}
+
+/*
+ * Open `path` for appending ("-": standard output).  A file is created
+ * with mode 0640 and never followed through a symbolic link.  Returns the
+ * writer, or NULL with "path: reason" in err.  The caller owns the writer
+ * and closes it with eve_close().
+ */
+struct eve *
+eve_open(const char *path, char *err, size_t errlen)
+{
+	struct eve *e;
+	int fd, saved;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (strcmp(path, "-") == 0) {
+		e->fp = stdout;
+		e->is_stdout = 1;
+		return e;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(e);
+		return NULL;
+	}
+	if ((e->fp = fdopen(fd, "a")) == NULL ||
+	    (e->iobuf = malloc(EVE_FILE_BUF)) == NULL) {
+		saved = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(saved));
+		if (e->fp != NULL)
+			fclose(e->fp);
+		else
+			close(fd);
+		free(e);
+		return NULL;
+	}
+	setvbuf(e->fp, e->iobuf, _IOFBF, EVE_FILE_BUF);
+	return e;
+}
+
+/* Write the line just formatted into e->line (`need` bytes) and a newline. */
+static int
+eve_write(struct eve *e, size_t need)
+{
+	/* An event that does not fit would be a broken JSON line: drop it. */
+	if (need >= sizeof(e->line)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	e->line[need] = '\n';
+	if (fwrite(e->line, 1, need + 1, e->fp) != need + 1) {
+		clearerr(e->fp);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Write one flow event.  Returns 0, or -1 on a write error (errno set;
+ * the writer stays usable) or for an event longer than 8 KiB (dropped).
+ * The writer's owner thread only.
+ */
+int
+eve_flow(struct eve *e, const struct flow_record *r)
+{
+	return eve_write(e, eve_format_flow(e->line, sizeof(e->line), r));
+}
+
+/* Write one alert event; as eve_flow(). */
+int
+eve_alert(struct eve *e, const struct finding *f)
+{
+	return eve_write(e, eve_format_alert(e->line, sizeof(e->line), f));
+}
+
+/* Flush and close (standard output is only flushed).  NULL is a no-op. */
+void
+eve_close(struct eve *e)
+{
+	if (e == NULL)
+		return;
+	if (e->is_stdout)
+		fflush(e->fp);
+	else
+		fclose(e->fp);
+	free(e->iobuf);
+	free(e);
+}

@@ -1,0 +1,609 @@
+/*
+ * flow.c - the flow table: pool, open-addressing index, idle lists,
+ * timeouts, eviction, fragment tie-in.
+ *
+ * Memory is allocated once in flow_table_new(): a pool of max_flows
+ * struct flow, an index of 2^k slots (k such that the load stays <= 50%)
+ * holding {hash, pool index + 1}, and a small fragment table.  Lookups
+ * compare the 32-bit hash in the slot before touching the flow, so a miss
+ * costs one cache line.  Deletion uses backward-shift (no tombstones).
+ * Each timeout class keeps its flows on a doubly linked list in order of
+ * last activity, so expiry and eviction only ever look at list heads.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "conformd/flow.h"
+#include "conformd/policy.h"
+#include "conformd/rules.h"
+
+#define NIL		UINT32_MAX
+
+/* timeout classes */
+enum {
+	TC_TCP_SYN = 0,
+	TC_TCP_EST,
+	TC_TCP_CLOSED,
+	TC_UDP,
+	TC_OTHER,
+	TC_MAX
+};
+
+#define FRAG_SLOTS	4096		/* power of two */
+#define FRAG_TTL_USEC	(60ULL * 1000000)	/* how long a first fragment can be tied to later ones */
+
+struct slot {
+	uint32_t	hash;
+	uint32_t	idx;		/* pool index + 1; 0 = empty */
+};
+
+struct frag_entry {
+	uint8_t		src[16], dst[16];
+	uint32_t	ip_id;
+	uint8_t		proto;
+	uint8_t		used;
+	uint8_t		dir;		/* key side that sent the datagram */
+	uint32_t	flow;		/* pool index */
+	uint64_t	flow_id;	/* the flow must still be this one */
+	uint64_t	ts_usec;
+};
+
+struct idle_list {
+	uint32_t	head, tail;
+	uint64_t	tmo_usec;
+};
+
+struct flow_table {
+	struct flow_config cfg;
+	struct flow	*pool;
+	uint32_t	 nflows;	/* pool size */
+	uint32_t	 free_head;	/* free pool entries, linked through .next */
+	struct slot	*index;
+	uint32_t	 mask;
+	struct idle_list lists[TC_MAX];
+	struct frag_entry *frags;
+	uint64_t	 now;		/* latest capture time seen */
+	uint64_t	 next_id;
+	flow_emit_fn	 emit;
+	void		*emit_arg;
+	struct flow_stats stats;
+};
+
+/* --- hashing ------------------------------------------------------------ */
+
+static inline uint64_t
+load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t
+load32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/*
+ * The key is already in canonical order, so hashing it is symmetric by
+ * construction.  A multiply-xorshift mix over the 44 key bytes; the seed
+ * is fixed so runs are reproducible (the table is private to one process
+ * and sized for half load, so collision attacks only cost probes).
+ */
+static inline uint32_t
+flow_hash(const struct flow_key *k)
+{
+	const uint8_t *b = (const uint8_t *)k;
+	uint64_t h = 0x243f6a8885a308d3ULL;
+
+	for (int i = 0; i < 40; i += 8) {
+		h ^= load64(b + i);
+		h *= 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	h ^= load32(b + 40);
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	return (uint32_t)h;
+}
+
+/* --- idle lists ----------------------------------------------------------- */
+
+static void
+list_unlink(struct flow_table *ft, uint32_t i)
+{
+	struct flow *f = &ft->pool[i];
+	struct idle_list *l = &ft->lists[f->tclass];
+
+	if (f->prev != NIL)
+		ft->pool[f->prev].next = f->next;
+	else
+		l->head = f->next;
+	if (f->next != NIL)
+		ft->pool[f->next].prev = f->prev;
+	else
+		l->tail = f->prev;
+	f->prev = f->next = NIL;
+}
+
+static void
+list_append(struct flow_table *ft, uint32_t i, uint8_t tclass)
+{
+	struct flow *f = &ft->pool[i];
+	struct idle_list *l = &ft->lists[tclass];
+
+	f->tclass = tclass;
+	f->next = NIL;
+	f->prev = l->tail;
+	if (l->tail != NIL)
+		ft->pool[l->tail].next = i;
+	else
+		l->head = i;
+	l->tail = i;
+}
+
+static uint8_t
+flow_tclass(const struct flow *f)
+{
+	switch (f->key.proto) {
+	case IPPROTO_NUM_TCP:
+		switch (f->state) {
+		case CONN_ATTEMPTED:
+			return TC_TCP_SYN;
+		case CONN_REJECTED:
+		case CONN_CLOSED:
+			return TC_TCP_CLOSED;
+		default:
+			return TC_TCP_EST;
+		}
+	case IPPROTO_NUM_UDP:
+		return TC_UDP;
+	default:
+		return TC_OTHER;
+	}
+}
+
+/* --- table ------------------------------------------------------------------ */
+
+struct flow_table *
+flow_table_new(const struct flow_config *cfg, flow_emit_fn emit, void *arg)
+{
+	struct flow_table *ft;
+	uint64_t slots = 16;
+
+	if (cfg->max_flows == 0 || cfg->max_flows > (1u << 30))
+		return NULL;
+	ft = calloc(1, sizeof(*ft));
+	if (ft == NULL)
+		return NULL;
+	ft->cfg = *cfg;
+	ft->nflows = cfg->max_flows;
+	while (slots < 2 * (uint64_t)cfg->max_flows)
+		slots <<= 1;
+	ft->mask = (uint32_t)(slots - 1);
+	ft->pool = calloc(ft->nflows, sizeof(*ft->pool));
+	ft->index = calloc(slots, sizeof(*ft->index));
+	ft->frags = calloc(FRAG_SLOTS, sizeof(*ft->frags));
+	if (ft->pool == NULL || ft->index == NULL || ft->frags == NULL) {
+		flow_table_free(ft);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < ft->nflows; i++)
+		ft->pool[i].next = i + 1 < ft->nflows ? i + 1 : NIL;
+	ft->free_head = 0;
+	for (int c = 0; c < TC_MAX; c++)
+		ft->lists[c].head = ft->lists[c].tail = NIL;
+	ft->lists[TC_TCP_SYN].tmo_usec = (uint64_t)cfg->tmo_tcp_syn * 1000000;
+	ft->lists[TC_TCP_EST].tmo_usec = (uint64_t)cfg->tmo_tcp_est * 1000000;
+	ft->lists[TC_TCP_CLOSED].tmo_usec = (uint64_t)cfg->tmo_tcp_closed * 1000000;
+	ft->lists[TC_UDP].tmo_usec = (uint64_t)cfg->tmo_udp * 1000000;
+	ft->lists[TC_OTHER].tmo_usec = (uint64_t)cfg->tmo_other * 1000000;
+	ft->emit = emit;
+	ft->emit_arg = arg;
+	ft->next_id = 1;
+	return ft;
+}
+
+void
+flow_table_free(struct flow_table *ft)
+{
+	if (ft == NULL)
+		return;
+	free(ft->pool);
+	free(ft->index);
+	free(ft->frags);
+	free(ft);
+}
+
+/*
+ * Remove pool entry i from the index by backward-shift deletion: walk the
+ * run after the hole and move back every entry whose home slot does not
+ * lie cyclically between the hole and the entry, so that every remaining
+ * entry stays reachable from its home without tombstones.
+ */
+static void
+index_remove(struct flow_table *ft, uint32_t i)
+{
+	uint32_t hole = ft->pool[i].hash & ft->mask;
+	uint32_t j;
+
+	while (ft->index[hole].idx != i + 1)
+		hole = (hole + 1) & ft->mask;
+	j = hole;
+	for (;;) {
+		uint32_t home;
+
+		j = (j + 1) & ft->mask;
+		if (ft->index[j].idx == 0)
+			break;
+		home = ft->index[j].hash & ft->mask;
+		if (((j - home) & ft->mask) >= ((j - hole) & ft->mask)) {
+			ft->index[hole] = ft->index[j];
+			hole = j;
+		}
+	}
+	ft->index[hole].idx = 0;
+	ft->index[hole].hash = 0;
+}
+
+/* Take flow i out of the table, handing it to the owner first. */
+static void
+flow_release(struct flow_table *ft, uint32_t i, int end)
+{
+	struct flow *f = &ft->pool[i];
+
+	if (ft->emit != NULL)
+		ft->emit(ft->emit_arg, f, end);
+	list_unlink(ft, i);
+	index_remove(ft, i);
+	memset(f, 0, sizeof(*f));
+	f->prev = NIL;
+	f->next = ft->free_head;
+	ft->free_head = i;
+	ft->stats.active--;
+	switch (end) {
+	case FLOW_END_TIMEOUT:
+		ft->stats.expired++;
+		break;
+	case FLOW_END_EVICTED:
+		ft->stats.evicted++;
+		break;
+	default:
+		ft->stats.flushed++;
+		break;
+	}
+}
+
+/* The pool is full: push out the least recently active flow of any class. */
+static void
+flow_evict_oldest(struct flow_table *ft)
+{
+	uint32_t victim = NIL;
+	uint64_t oldest = UINT64_MAX;
+
+	for (int c = 0; c < TC_MAX; c++) {
+		uint32_t h = ft->lists[c].head;
+		if (h != NIL && ft->pool[h].last_usec < oldest) {
+			oldest = ft->pool[h].last_usec;
+			victim = h;
+		}
+	}
+	if (victim != NIL)
+		flow_release(ft, victim, FLOW_END_EVICTED);
+}
+
+/* Build the canonical key of p; *dir = key side of the sender. */
+static void
+flow_make_key(const struct flow_table *ft, const struct pkt *p, struct flow_key *k, int *dir)
+{
+	uint16_t sp = 0, dp = 0;
+	int c;
+
+	memset(k, 0, sizeof(*k));
+	if (p->has_ports) {
+		sp = p->sport;
+		dp = p->dport;
+	} else if ((p->ip_proto == IPPROTO_NUM_ICMP && (p->icmp_type == 8 || p->icmp_type == 0)) ||
+	    (p->ip_proto == IPPROTO_NUM_ICMPV6 && (p->icmp_type == 128 || p->icmp_type == 129))) {
+		/* echo request and reply share a flow through the identifier */
+		sp = dp = p->icmp_id;
+	}
+	c = memcmp(p->src, p->dst, 16);
+	if (c < 0 || (c == 0 && sp <= dp)) {
+		memcpy(k->addr[0], p->src, 16);
+		memcpy(k->addr[1], p->dst, 16);
+		k->port[0] = sp;
+		k->port[1] = dp;
+		*dir = 0;
+	} else {
+		memcpy(k->addr[0], p->dst, 16);
+		memcpy(k->addr[1], p->src, 16);
+		k->port[0] = dp;
+		k->port[1] = sp;
+		*dir = 1;
+	}
+	if (ft->cfg.use_vlan) {
+		k->vlan[0] = p->vlan[0];
+		k->vlan[1] = p->vlan[1];
+	}
+	k->proto = p->ip_proto;
+	k->family = p->family;
+}
+
+static uint32_t
+flow_find(const struct flow_table *ft, const struct flow_key *k, uint32_t h)
+{
+	uint32_t pos = h & ft->mask;
+
+	for (;;) {
+		const struct slot *s = &ft->index[pos];
+		if (s->idx == 0)
+			return NIL;
+		if (s->hash == h && memcmp(&ft->pool[s->idx - 1].key, k, sizeof(*k)) == 0)
+			return s->idx - 1;
+		pos = (pos + 1) & ft->mask;
+	}
+}
+
+static uint32_t
+flow_insert(struct flow_table *ft, const struct flow_key *k, uint32_t h)
+{
+	uint32_t i, pos;
+
+	if (ft->free_head == NIL)
+		flow_evict_oldest(ft);
+	i = ft->free_head;
+	if (i == NIL)
+		return NIL;
+	ft->free_head = ft->pool[i].next;
+	memset(&ft->pool[i], 0, sizeof(ft->pool[i]));
+	ft->pool[i].key = *k;
+	ft->pool[i].hash = h;
+	ft->pool[i].rule = RULE_NONE;
+	ft->pool[i].prev = ft->pool[i].next = NIL;
+	ft->pool[i].id = ft->next_id++;
+	pos = h & ft->mask;
+	while (ft->index[pos].idx != 0)
+		pos = (pos + 1) & ft->mask;
+	ft->index[pos].hash = h;
+	ft->index[pos].idx = i + 1;
+	ft->stats.created++;
+	if (++ft->stats.active > ft->stats.peak)
+		ft->stats.peak = ft->stats.active;
+	return i;
+}
+
+/* --- fragments ------------------------------------------------------------- */
+
+static uint32_t
+frag_hash(const struct pkt *p)
+{
+	uint32_t h = p->ip_id * 0x9e3779b1u;
+
+	h ^= load32(p->src + 12) * 0x85ebca6bu;
+	h ^= load32(p->dst + 12) * 0xc2b2ae35u;
+	h ^= p->ip_proto;
+	return h & (FRAG_SLOTS - 1);
+}
+
+static int
+frag_match(const struct frag_entry *e, const struct pkt *p)
+{
+	return e->used && e->ip_id == p->ip_id && e->proto == p->ip_proto &&
+	    memcmp(e->src, p->src, 16) == 0 && memcmp(e->dst, p->dst, 16) == 0;
+}
+
+/* Remember that the first fragment of datagram (src, dst, proto, id) belongs to flow i. */
+static void
+frag_remember(struct flow_table *ft, const struct pkt *p, uint32_t i, int dir)
+{
+	struct frag_entry *e = &ft->frags[frag_hash(p)];
+
+	memcpy(e->src, p->src, 16);
+	memcpy(e->dst, p->dst, 16);
+	e->ip_id = p->ip_id;
+	e->proto = p->ip_proto;
+	e->used = 1;
+	e->dir = (uint8_t)dir;
+	e->flow = i;
+	e->flow_id = ft->pool[i].id;
+	e->ts_usec = p->ts_usec;
+}
+
+/* The flow a later fragment belongs to, or NIL (never guessed). */
+static uint32_t
+frag_lookup(struct flow_table *ft, const struct pkt *p, int *dir)
+{
+	struct frag_entry *e = &ft->frags[frag_hash(p)];
+	struct flow *f;
+
+	if (!frag_match(e, p) || p->ts_usec > e->ts_usec + FRAG_TTL_USEC)
+		return NIL;
+	f = &ft->pool[e->flow];
+	if (f->id != e->flow_id)
+		return NIL;	/* the flow ended and its slot was reused */
+	*dir = e->dir;
+	return e->flow;
+}
+
+/* --- per packet ------------------------------------------------------------- */
+
+static void
+tcp_update(struct flow *f, const struct pkt *p, int dir, int created)
+{
+	uint8_t fl = p->tcp_flags;
+	int from_ini;
+
+	if (created) {
+		if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+			f->ini = (uint8_t)dir;
+			f->state = CONN_ATTEMPTED;
+		} else if ((fl & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK)) {
+			f->ini = (uint8_t)!dir;
+			f->state = CONN_ESTABLISHED;
+		} else {
+			f->ini = (uint8_t)dir;
+			f->state = CONN_MIDSTREAM;
+			f->flags |= FLOW_F_MIDSTREAM;
+		}
+	}
+	f->tcp_flags[dir] |= fl;
+	from_ini = (dir == f->ini);
+	if ((fl & (TCP_SYN | TCP_ACK)) == TCP_SYN && from_ini && f->syns < UINT8_MAX)
+		f->syns++;
+	switch (f->state) {
+	case CONN_ATTEMPTED:
+		if (!from_ini && (fl & TCP_RST))
+			f->state = CONN_REJECTED;
+		else if (!from_ini && (fl & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
+			f->state = CONN_ESTABLISHED;
+		else if (fl & TCP_RST)
+			f->state = CONN_CLOSED;
+		break;
+	case CONN_ESTABLISHED:
+	case CONN_MIDSTREAM:
+		if (fl & TCP_RST)
+			f->state = CONN_CLOSED;
+		else if ((f->tcp_flags[0] & TCP_FIN) && (f->tcp_flags[1] & TCP_FIN))
+			f->state = CONN_CLOSED;
+		break;
+	default:
+		break;
+	}
+}
+
+struct flow *
+flow_packet(struct flow_table *ft, const struct pkt *p, int *dir, int *created)
+{
+	struct flow_key k;
+	struct flow *f;
+	uint32_t h, i;
+	uint8_t tc;
+
+	*created = 0;
+	if (p->family == 0)
+		return NULL;
+	if (p->ts_usec > ft->now)
+		ft->now = p->ts_usec;
+	if (p->frag == PKT_FRAG_LATER) {
+		i = frag_lookup(ft, p, dir);
+		if (i == NIL) {
+			ft->stats.frags_orphan++;
+			return NULL;
+		}
+		f = &ft->pool[i];
+		f->frags++;
+		f->flags |= FLOW_F_FRAGMENTED;
+		ft->stats.frags_tied++;
+		goto count;
+	}
+	flow_make_key(ft, p, &k, dir);
+	h = flow_hash(&k);
+	i = flow_find(ft, &k, h);
+	if (i == NIL) {
+		i = flow_insert(ft, &k, h);
+		if (i == NIL)
+			return NULL;
+		*created = 1;
+		f = &ft->pool[i];
+		f->first_usec = p->ts_usec;
+		if (k.proto != IPPROTO_NUM_TCP) {
+			f->ini = (uint8_t)*dir;
+			f->state = CONN_NEW;
+		}
+	}
+	f = &ft->pool[i];
+	if (p->frag == PKT_FRAG_FIRST)
+		frag_remember(ft, p, i, *dir);
+	if (k.proto == IPPROTO_NUM_TCP && p->has_ports)
+		tcp_update(f, p, *dir, *created);
+	else if (f->state == CONN_NEW && *dir != f->ini)
+		f->state = CONN_ESTABLISHED;
+count:
+	f->pkts[*dir]++;
+	f->bytes[*dir] += p->wirelen;
+	if (p->ts_usec > f->last_usec)
+		f->last_usec = p->ts_usec;
+	tc = flow_tclass(f);
+	if (*created)
+		list_append(ft, i, tc);
+	else if (tc != f->tclass || ft->lists[tc].tail != i) {
+		list_unlink(ft, i);
+		list_append(ft, i, tc);
+	}
+	return f;
+}
+
+void
+flow_expire(struct flow_table *ft, uint64_t now_usec)
+{
+	if (now_usec > ft->now)
+		ft->now = now_usec;
+	for (int c = 0; c < TC_MAX; c++) {
+		struct idle_list *l = &ft->lists[c];
+		while (l->head != NIL &&
+		    ft->pool[l->head].last_usec + l->tmo_usec <= ft->now)
+			flow_release(ft, l->head, FLOW_END_TIMEOUT);
+	}
+}
+
+void
+flow_flush(struct flow_table *ft)
+{
+	/* Oldest first within each class, so outputs come out roughly in time order. */
+	for (int c = 0; c < TC_MAX; c++)
+		while (ft->lists[c].head != NIL)
+			flow_release(ft, ft->lists[c].head, FLOW_END_FLUSH);
+}
+
+const struct flow_stats *
+flow_table_stats(const struct flow_table *ft)
+{
+	return &ft->stats;
+}
+
+void
+flow_table_foreach(struct flow_table *ft, void (*fn)(void *arg, struct flow *f), void *arg)
+{
+	for (int c = 0; c < TC_MAX; c++)
+		for (uint32_t i = ft->lists[c].head; i != NIL; i = ft->pool[i].next)
+			fn(arg, &ft->pool[i]);
+}
+
+void
+flow_set_initiator(struct flow *f, int side)
+{
+	f->ini = (uint8_t)(side ? 1 : 0);
+}
+
+const char *
+conn_state_name(int s)
+{
+	static const char *const names[] = {
+		"new", "attempted", "rejected", "established", "closed", "midstream"
+	};
+
+	if (s < 0 || s > CONN_MIDSTREAM)
+		return "unknown";
+	return names[s];
+}
+
+const char *
+conn_state_eve(int s)
+{
+	switch (s) {
+	case CONN_NEW:
+	case CONN_ATTEMPTED:
+		return "new";
+	case CONN_REJECTED:
+	case CONN_CLOSED:
+		return "closed";
+	default:
+		return "established";
+	}
+}

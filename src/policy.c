@@ -1,0 +1,353 @@
+/*
+ * policy.c - rules and inventory compiled into lookups.
+ *
+ * Addresses: every inventory entry goes into one open-addressing table
+ * keyed by (masked address, prefix length); a lookup probes once per
+ * distinct prefix length present, longest first, and unites the roles of
+ * every prefix that covers the address (conformd.conf(5)).  Ports: per
+ * role, per transport protocol and per direction, a 65536-bit bitmap of the
+ * ports its rules name, so most new flows are decided without looking at a
+ * rule; only when a bit is set are that role's rules scanned to check the
+ * peer.  Semantics of the verdicts are in policy.h and conformd.conf(5).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "conformd/packet.h"
+#include "conformd/policy.h"
+
+#define PORT_WORDS	(65536 / 64)
+
+struct pfx {
+	uint8_t		addr[16];	/* masked */
+	uint8_t		plen;		/* 0-128 in IPv6 terms (IPv4 /n is 96+n) */
+	uint8_t		used;
+	uint64_t	roles;
+	int		host;
+};
+
+/* Rules of one role in one direction, with the port bitmaps per protocol. */
+struct role_dir {
+	uint64_t	*bits[2];	/* [0] TCP, [1] UDP; NULL when no rule */
+	int		*rules;		/* rule indices, ascending */
+	int		 nrules;
+};
+
+struct policy {
+	const struct ruleset	*rs;
+	const struct inventory	*inv;
+	struct pfx		*pfx;
+	uint32_t		 pfx_mask;
+	uint8_t			 plens[129];	/* distinct prefix lengths, longest first */
+	int			 nplens;
+	uint64_t		 implied;	/* roles every server holds */
+	uint64_t		 server_roles;	/* roles of kind server */
+	uint64_t		 lync_roles;	/* server, vip and client roles */
+	struct role_dir		 in[RULES_MAX_ROLES];
+	struct role_dir		 out[RULES_MAX_ROLES];
+};
+
+static inline int
+bit_test(const uint64_t *b, uint16_t port)
+{
+	return (int)((b[port >> 6] >> (port & 63)) & 1);
+}
+
+static void
+mask_addr(const uint8_t *in, int plen, uint8_t *out)
+{
+	int full = plen / 8, rem = plen % 8;
+
+	memset(out, 0, 16);
+	memcpy(out, in, (size_t)full);
+	if (rem != 0)
+		out[full] = (uint8_t)(in[full] & (0xff << (8 - rem)));
+}
+
+static uint32_t
+pfx_hash(const uint8_t *a, uint8_t plen)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ plen;
+
+	for (int i = 0; i < 16; i++) {
+		h ^= a[i];
+		h *= 0x100000001b3ULL;
+	}
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static struct pfx *
+pfx_slot(const struct policy *pol, const uint8_t *a, uint8_t plen)
+{
+	uint32_t pos = pfx_hash(a, plen) & pol->pfx_mask;
+
+	for (;;) {
+		struct pfx *e = &pol->pfx[pos];
+		if (!e->used || (e->plen == plen && memcmp(e->addr, a, 16) == 0))
+			return e;
+		pos = (pos + 1) & pol->pfx_mask;
+	}
+}
+
+/* Port ranges of rule r, the client media range standing for `client-media`. */
+static int
+rule_ranges(const struct policy *pol, const struct rule *r, const struct port_range **out)
+{
+	if (r->client_media) {
+		*out = &pol->inv->media;
+		return 1;
+	}
+	*out = r->ports;
+	return r->nports;
+}
+
+static int
+rule_covers(const struct policy *pol, const struct rule *r, uint8_t proto, uint16_t port)
+{
+	const struct port_range *pr;
+	int n;
+
+	if (proto == IPPROTO_NUM_TCP && !(r->protos & RULE_TCP))
+		return 0;
+	if (proto == IPPROTO_NUM_UDP && !(r->protos & RULE_UDP))
+		return 0;
+	n = rule_ranges(pol, r, &pr);
+	for (int i = 0; i < n; i++)
+		if (port >= pr[i].lo && port <= pr[i].hi)
+			return 1;
+	return 0;
+}
+
+static int
+role_dir_add(const struct policy *pol, struct role_dir *rd, const struct rule *r, int idx)
+{
+	const struct port_range *pr;
+	int n = rule_ranges(pol, r, &pr);
+	int *nr;
+
+	for (int p = 0; p < 2; p++) {
+		if (!(r->protos & (p == 0 ? RULE_TCP : RULE_UDP)))
+			continue;
+		if (rd->bits[p] == NULL) {
+			rd->bits[p] = calloc(PORT_WORDS, sizeof(uint64_t));
+			if (rd->bits[p] == NULL)
+				return -1;
+		}
+		for (int i = 0; i < n; i++)
+			for (uint32_t port = pr[i].lo; port <= pr[i].hi; port++)
+				rd->bits[p][port >> 6] |= 1ULL << (port & 63);
+	}
+	nr = realloc(rd->rules, (size_t)(rd->nrules + 1) * sizeof(*nr));
+	if (nr == NULL)
+		return -1;
+	rd->rules = nr;
+	rd->rules[rd->nrules++] = idx;
+	return 0;
+}
+
+struct policy *
+policy_compile(const struct ruleset *rs, const struct inventory *inv)
+{
+	struct policy *pol = calloc(1, sizeof(*pol));
+	uint32_t slots = 16;
+	int seen[129] = { 0 };
+
+	if (pol == NULL)
+		return NULL;
+	pol->rs = rs;
+	pol->inv = inv;
+	for (int r = 0; r < rs->nroles; r++) {
+		uint64_t bit = 1ULL << r;
+		if (rs->roles[r].kind == ROLE_SERVER)
+			pol->server_roles |= bit;
+		if (rs->roles[r].kind != ROLE_PEER)
+			pol->lync_roles |= bit;
+		if (rs->roles[r].implied)
+			pol->implied |= bit;
+	}
+
+	while (slots < 2u * (uint32_t)inv->nentries + 2)
+		slots <<= 1;
+	pol->pfx = calloc(slots, sizeof(*pol->pfx));
+	if (pol->pfx == NULL)
+		goto fail;
+	pol->pfx_mask = slots - 1;
+	for (int i = 0; i < inv->nentries; i++) {
+		const struct inv_entry *en = &inv->entries[i];
+		uint8_t plen = (uint8_t)(en->family == 4 ? 96 + en->plen : en->plen);
+		uint8_t a[16];
+		struct pfx *e;
+
+		mask_addr(en->addr, plen, a);
+		e = pfx_slot(pol, a, plen);
+		if (!e->used) {
+			e->used = 1;
+			memcpy(e->addr, a, 16);
+			e->plen = plen;
+			e->host = en->host;
+		}
+		e->roles |= en->roles;
+		seen[plen] = 1;
+	}
+	for (int l = 128; l >= 0; l--)
+		if (seen[l])
+			pol->plens[pol->nplens++] = (uint8_t)l;
+
+	for (int i = 0; i < rs->nrules; i++) {
+		const struct rule *r = &rs->rules[i];
+		struct role_dir *rd = r->dir == RULE_OUT ? &pol->out[r->role] : &pol->in[r->role];
+		if (role_dir_add(pol, rd, r, i) == -1)
+			goto fail;
+	}
+	return pol;
+fail:
+	policy_free(pol);
+	return NULL;
+}
+
+void
+policy_free(struct policy *pol)
+{
+	if (pol == NULL)
+		return;
+	for (int r = 0; r < RULES_MAX_ROLES; r++) {
+		for (int p = 0; p < 2; p++) {
+			free(pol->in[r].bits[p]);
+			free(pol->out[r].bits[p]);
+		}
+		free(pol->in[r].rules);
+		free(pol->out[r].rules);
+	}
+	free(pol->pfx);
+	free(pol);
+}
+
+uint64_t
+policy_roles(const struct policy *pol, const uint8_t addr[16], int *host)
+{
+	uint64_t roles = 0;
+	uint8_t a[16];
+
+	*host = -1;
+	for (int i = 0; i < pol->nplens; i++) {
+		const struct pfx *e;
+		mask_addr(addr, pol->plens[i], a);
+		e = pfx_slot(pol, a, pol->plens[i]);
+		if (!e->used)
+			continue;
+		if (*host == -1)
+			*host = e->host;
+		roles |= e->roles;
+	}
+	if (roles & pol->server_roles)
+		roles |= pol->implied;
+	return roles;
+}
+
+/*
+ * Lowest rule index among `rd`'s rules covering proto/port whose peers
+ * include one of `other`'s roles; RULE_NONE when none does.  A rule naming
+ * no peer accepts anyone, except that an `out` rule naming no peer does
+ * not reach a Lync role (`anyone_lync` 0): a server, VIP or client that is
+ * reached is judged by its own `in` rules, so a client's outbound 443 row
+ * does not make every other client's port 443 open.
+ */
+static int
+role_dir_match(const struct policy *pol, const struct role_dir *rd, uint8_t proto,
+    uint16_t port, uint64_t other, int anyone_lync)
+{
+	const uint64_t *b = rd->bits[proto == IPPROTO_NUM_TCP ? 0 : 1];
+
+	if (b == NULL || !bit_test(b, port))
+		return RULE_NONE;
+	for (int i = 0; i < rd->nrules; i++) {
+		const struct rule *r = &pol->rs->rules[rd->rules[i]];
+		int peer_ok;
+
+		if (r->peers != 0)
+			peer_ok = (r->peers & other) != 0;
+		else
+			peer_ok = anyone_lync || (other & pol->lync_roles) == 0;
+		if (peer_ok && rule_covers(pol, r, proto, port))
+			return rd->rules[i];
+	}
+	return RULE_NONE;
+}
+
+enum verdict
+policy_classify(const struct policy *pol, const struct flow_tuple *t, int *rule)
+{
+	uint64_t ri, ii, m;
+	int h, best = RULE_NONE;
+
+	*rule = RULE_NONE;
+	ri = policy_roles(pol, t->resp_addr, &h);
+	ii = policy_roles(pol, t->ini_addr, &h);
+	if (t->proto != IPPROTO_NUM_TCP && t->proto != IPPROTO_NUM_UDP)
+		return VERDICT_UNMONITORED;
+
+	for (m = ri; m != 0; m &= m - 1) {
+		int r = __builtin_ctzll(m);
+		int idx = role_dir_match(pol, &pol->in[r], t->proto, t->resp_port, ii, 1);
+		if (idx < best)
+			best = idx;
+	}
+	for (m = ii; m != 0; m &= m - 1) {
+		int r = __builtin_ctzll(m);
+		int idx = role_dir_match(pol, &pol->out[r], t->proto, t->resp_port, ri, 0);
+		if (idx < best)
+			best = idx;
+	}
+	if (best != RULE_NONE) {
+		*rule = best;
+		return VERDICT_EXPECTED;
+	}
+	if (ri & pol->lync_roles)
+		return VERDICT_UNEXPECTED;
+	if (ii & pol->server_roles)
+		return VERDICT_UNEXPECTED;
+	return VERDICT_UNMONITORED;
+}
+
+int
+policy_listens(const struct policy *pol, const uint8_t addr[16], uint8_t proto, uint16_t port)
+{
+	int h;
+	uint64_t roles = policy_roles(pol, addr, &h);
+
+	if (proto != IPPROTO_NUM_TCP && proto != IPPROTO_NUM_UDP)
+		return 0;
+	for (; roles != 0; roles &= roles - 1) {
+		const uint64_t *b = pol->in[__builtin_ctzll(roles)].bits[proto == IPPROTO_NUM_TCP ? 0 : 1];
+		if (b != NULL && bit_test(b, port))
+			return 1;
+	}
+	return 0;
+}
+
+const struct ruleset *
+policy_ruleset(const struct policy *pol)
+{
+	return pol->rs;
+}
+
+const struct inventory *
+policy_inventory(const struct policy *pol)
+{
+	return pol->inv;
+}
+
+const char *
+verdict_name(int v)
+{
+	switch (v) {
+	case VERDICT_EXPECTED:
+		return "expected";
+	case VERDICT_UNEXPECTED:
+		return "unexpected";
+	case VERDICT_UNMONITORED:
+		return "unmonitored";
+	default:
+		return "none";
+	}
+}

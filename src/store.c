@@ -1,0 +1,838 @@
+/*
+ * store.c - the SQLite record of runs, flows, findings and rule coverage.
+ *
+ * One connection, owned by one thread.  The database runs in WAL mode
+ * (readers such as sqlite3(1) never block the writer), every statement is
+ * prepared once at open, and rows are written in explicit transactions of
+ * STORE_BATCH rows.  A failed row is counted and remembered as the last
+ * error; it never stops the process.
+ *
+ * Schema (version STORE_SCHEMA_VERSION, kept in PRAGMA user_version and in
+ * table meta).  Times are stored twice: as ISO-8601 UTC text
+ * "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" (SQLite's date functions read it) and as
+ * integer microseconds since the epoch (*_usec).  Capture times come from
+ * the packets, not from the clock.
+ *
+ * meta          one row per key
+ *   key           "schema_version", "created" (wall-clock time the file was
+ *                 created), "software" ("conformd VERSION")
+ *   value         text
+ *
+ * runs          one row per run of conformd over its sources
+ *   id            run number (INTEGER PRIMARY KEY)
+ *   started       wall-clock time the run started, text; started_usec the same
+ *   ended         wall-clock time the run ended, text; ended_usec the same;
+ *                 both NULL while the run is in progress or if it died
+ *   sources       what was read (file names or interfaces), free text
+ *   version       conformd version that wrote the run
+ *   status        exit status of the run (0 = success), NULL until ended
+ *
+ * counters      named counters of a run (packets, drops by reason, ...)
+ *   run_id        runs.id
+ *   name          counter name
+ *   value         last value recorded
+ *                 PRIMARY KEY (run_id, name)
+ *
+ * rules         the rules in force for the latest run (replaced when a run
+ *               begins)
+ *   id            rule id, "T1R3" (PRIMARY KEY)
+ *   table_no      table of the specification (1-4)
+ *   row_no        row within that table
+ *   role          role the rule is about ("front-end")
+ *   dir           "in" (role listens) or "out" (role connects)
+ *   proto         "tcp", "udp" or "tcp/udp"
+ *   ports         "5061", "49152-57500,5062", "client-media"
+ *   apps          application protocols, "tls,mtls"; "-" when none named
+ *   peers         roles the other end must have, "front-end,director";
+ *                 "-" when anyone
+ *   optional      1 when the row need not be seen, else 0
+ *   reqresp       1 for a UDP request/response protocol, else 0
+ *   service       service name from the specification
+ *   note          free text, NULL when none
+ *
+ * flows         one row per flow, written when the flow ends
+ *   id            row number (INTEGER PRIMARY KEY)
+ *   run_id        runs.id (NULL when written outside a run)
+ *   flow_id       flow id, the same as the EVE flow_id
+ *   proto         "TCP", "UDP", "ICMP", "IPv6-ICMP" or the protocol number
+ *   src_ip        initiator address (text)
+ *   src_port      initiator port (0 for protocols without ports)
+ *   dest_ip       responder address (text)
+ *   dest_port     responder port (0 for protocols without ports)
+ *   vlan0, vlan1  outer and inner VLAN id, 0 when absent
+ *   first_ts      capture time of the first packet, text; first_usec the same
+ *   last_ts       capture time of the last packet, text; last_usec the same
+ *   pkts_toserver, pkts_toclient     packets initiator->responder and back
+ *   bytes_toserver, bytes_toclient   bytes in each direction: frame length
+ *                 on the wire (pcap len), as tshark's conversations count
+ *   frags         IP fragments tied to the flow
+ *   state         Suricata's flow state: "new", "established", "closed"
+ *   conn_state    "new", "attempted", "rejected", "established", "closed",
+ *                 "midstream"
+ *   midstream     1 when the initiator was guessed (no handshake seen)
+ *   end_reason    why the flow ended: "timeout", "evicted", "flush"
+ *   verdict       "expected", "unexpected", "unmonitored", "none"
+ *   rule_id       rules.id of the rule that allows it, NULL when none
+ *   src_role      initiator's roles, comma separated; "-" when not in the
+ *                 inventory
+ *   dest_role     responder's roles, likewise
+ *   src_host      initiator's inventory host name, NULL when unknown
+ *   dest_host     responder's inventory host name, NULL when unknown
+ *
+ * findings      one row per distinct finding, across runs
+ *   id            row number (INTEGER PRIMARY KEY)
+ *   kind          "unexpected", "blocked", "missing", "protocol_mismatch"
+ *   src_ip        initiator address; '' when the finding has no flow
+ *   dest_ip       responder address; '' when the finding has no flow
+ *   dest_port     responder port; 0 when none
+ *   proto         "TCP", "UDP", ...; '' when the finding has no flow
+ *                 UNIQUE (kind, src_ip, dest_ip, dest_port, proto): later
+ *                 occurrences update the row instead of adding one
+ *   rule_id       rule involved, NULL when none (first occurrence)
+ *   src_role      initiator's roles (first occurrence)
+ *   dest_role     responder's roles (first occurrence)
+ *   severity      1 (high) .. 3 (low), Suricata's scale (first occurrence)
+ *   signature     one-line description (first occurrence)
+ *   count         number of occurrences
+ *   first_seen    earliest capture time of an occurrence's flow start, text;
+ *                 first_seen_usec the same
+ *   last_seen     latest capture time of an occurrence's flow end, text;
+ *                 last_seen_usec the same
+ *   first_run     runs.id of the first occurrence
+ *   last_run      runs.id of the latest occurrence
+ *
+ * coverage      traffic seen per (host, rule), across runs
+ *   host          inventory host name
+ *   rule_id       rules.id
+ *                 PRIMARY KEY (host, rule_id)
+ *   flows         flows counted (accumulated)
+ *   bytes         bytes of those flows, both directions (accumulated)
+ *   first_seen    earliest capture time, text; first_seen_usec the same
+ *   last_seen     latest capture time, text; last_seen_usec the same
+ *
+ * Indexes: flows(run_id), flows(verdict), findings(kind).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sqlite3.h>
+
+#include "conformd/policy.h"
+#include "conformd/record.h"
+#include "conformd/rules.h"
+#include "conformd/store.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION	"unknown"
+#endif
+
+#define STORE_BUSY_MS	250	/* we are the only writer: never wait long */
+#define STORE_TIME_LEN	80	/* room for any year gmtime_r can return */
+
+static const char store_schema[] =
+	"CREATE TABLE IF NOT EXISTS meta ("
+	"  key TEXT PRIMARY KEY, value TEXT);"
+	"CREATE TABLE IF NOT EXISTS runs ("
+	"  id INTEGER PRIMARY KEY, started TEXT, started_usec INTEGER,"
+	"  ended TEXT, ended_usec INTEGER, sources TEXT, version TEXT,"
+	"  status INTEGER);"
+	"CREATE TABLE IF NOT EXISTS counters ("
+	"  run_id INTEGER NOT NULL, name TEXT NOT NULL, value INTEGER,"
+	"  PRIMARY KEY (run_id, name));"
+	"CREATE TABLE IF NOT EXISTS rules ("
+	"  id TEXT PRIMARY KEY, table_no INTEGER, row_no INTEGER, role TEXT,"
+	"  dir TEXT, proto TEXT, ports TEXT, apps TEXT, peers TEXT,"
+	"  optional INTEGER, reqresp INTEGER, service TEXT, note TEXT);"
+	"CREATE TABLE IF NOT EXISTS flows ("
+	"  id INTEGER PRIMARY KEY, run_id INTEGER, flow_id INTEGER, proto TEXT,"
+	"  src_ip TEXT, src_port INTEGER, dest_ip TEXT, dest_port INTEGER,"
+	"  vlan0 INTEGER, vlan1 INTEGER, first_ts TEXT, last_ts TEXT,"
+	"  first_usec INTEGER, last_usec INTEGER,"
+	"  pkts_toserver INTEGER, pkts_toclient INTEGER,"
+	"  bytes_toserver INTEGER, bytes_toclient INTEGER, frags INTEGER,"
+	"  state TEXT, conn_state TEXT, midstream INTEGER, end_reason TEXT,"
+	"  verdict TEXT, rule_id TEXT, src_role TEXT, dest_role TEXT,"
+	"  src_host TEXT, dest_host TEXT);"
+	"CREATE TABLE IF NOT EXISTS findings ("
+	"  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, src_ip TEXT NOT NULL,"
+	"  dest_ip TEXT NOT NULL, dest_port INTEGER NOT NULL,"
+	"  proto TEXT NOT NULL, rule_id TEXT, src_role TEXT, dest_role TEXT,"
+	"  severity INTEGER, signature TEXT, count INTEGER NOT NULL,"
+	"  first_seen TEXT, first_seen_usec INTEGER,"
+	"  last_seen TEXT, last_seen_usec INTEGER,"
+	"  first_run INTEGER, last_run INTEGER,"
+	"  UNIQUE (kind, src_ip, dest_ip, dest_port, proto));"
+	"CREATE TABLE IF NOT EXISTS coverage ("
+	"  host TEXT NOT NULL, rule_id TEXT NOT NULL, flows INTEGER NOT NULL,"
+	"  bytes INTEGER NOT NULL, first_seen TEXT, first_seen_usec INTEGER,"
+	"  last_seen TEXT, last_seen_usec INTEGER,"
+	"  PRIMARY KEY (host, rule_id));"
+	"CREATE INDEX IF NOT EXISTS flows_run ON flows(run_id);"
+	"CREATE INDEX IF NOT EXISTS flows_verdict ON flows(verdict);"
+	"CREATE INDEX IF NOT EXISTS findings_kind ON findings(kind);";
+
+static const char sql_run_insert[] =
+	"INSERT INTO runs (started, started_usec, sources, version)"
+	" VALUES (?, ?, ?, ?)";
+static const char sql_run_end[] =
+	"UPDATE runs SET ended = ?, ended_usec = ?, status = ? WHERE id = ?";
+static const char sql_rules_delete[] = "DELETE FROM rules";
+static const char sql_rule[] =
+	"INSERT INTO rules (id, table_no, row_no, role, dir, proto, ports,"
+	" apps, peers, optional, reqresp, service, note)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char sql_flow[] =
+	"INSERT INTO flows (run_id, flow_id, proto, src_ip, src_port, dest_ip,"
+	" dest_port, vlan0, vlan1, first_ts, last_ts, first_usec, last_usec,"
+	" pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient, frags,"
+	" state, conn_state, midstream, end_reason, verdict, rule_id,"
+	" src_role, dest_role, src_host, dest_host)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	" ?, ?, ?, ?, ?, ?, ?, ?)";
+/* In an UPDATE every right-hand side sees the row as it was before. */
+static const char sql_finding[] =
+	"INSERT INTO findings (kind, src_ip, dest_ip, dest_port, proto,"
+	" rule_id, src_role, dest_role, severity, signature, count,"
+	" first_seen, first_seen_usec, last_seen, last_seen_usec,"
+	" first_run, last_run)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (kind, src_ip, dest_ip, dest_port, proto) DO UPDATE SET"
+	" count = count + 1,"
+	" first_seen = CASE WHEN excluded.first_seen_usec < first_seen_usec"
+	"   THEN excluded.first_seen ELSE first_seen END,"
+	" first_seen_usec = min(first_seen_usec, excluded.first_seen_usec),"
+	" last_seen = CASE WHEN excluded.last_seen_usec > last_seen_usec"
+	"   THEN excluded.last_seen ELSE last_seen END,"
+	" last_seen_usec = max(last_seen_usec, excluded.last_seen_usec),"
+	" last_run = excluded.last_run";
+static const char sql_coverage[] =
+	"INSERT INTO coverage (host, rule_id, flows, bytes, first_seen,"
+	" first_seen_usec, last_seen, last_seen_usec)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (host, rule_id) DO UPDATE SET"
+	" flows = flows + excluded.flows,"
+	" bytes = bytes + excluded.bytes,"
+	" first_seen = CASE WHEN excluded.first_seen_usec < first_seen_usec"
+	"   THEN excluded.first_seen ELSE first_seen END,"
+	" first_seen_usec = min(first_seen_usec, excluded.first_seen_usec),"
+	" last_seen = CASE WHEN excluded.last_seen_usec > last_seen_usec"
+	"   THEN excluded.last_seen ELSE last_seen END,"
+	" last_seen_usec = max(last_seen_usec, excluded.last_seen_usec)";
+static const char sql_counter[] =
+	"INSERT INTO counters (run_id, name, value) VALUES (?, ?, ?)"
+	" ON CONFLICT (run_id, name) DO UPDATE SET value = excluded.value";
+
+struct store {
+	sqlite3		*db;
+	char		*path;
+	sqlite3_stmt	*begin, *commit, *rollback;
+	sqlite3_stmt	*run_insert, *run_end, *rules_delete, *rule;
+	sqlite3_stmt	*flow, *finding, *coverage, *counter;
+	int		 in_tx;		/* an explicit transaction is open */
+	uint64_t	 pending;	/* data rows in the open transaction */
+	sqlite3_int64	 run_id;	/* current run, 0 when none */
+	uint64_t	 written;	/* data rows committed */
+	uint64_t	 failed;	/* data rows lost */
+	char		 err[512];
+};
+
+/* Capture time as "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" (UTC). */
+static void
+store_time(uint64_t usec, char *buf, size_t len)
+{
+	time_t sec = (time_t)(usec / 1000000);
+	struct tm tm;
+
+	if (gmtime_r(&sec, &tm) == NULL) {
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = 70;
+		tm.tm_mday = 1;
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(usec % 1000000));
+}
+
+static void
+store_seterr(struct store *st)
+{
+	snprintf(st->err, sizeof(st->err), "%s: %s", st->path,
+	    sqlite3_errmsg(st->db));
+}
+
+/* Bind helpers: SQLITE_STATIC, since every statement is stepped and reset
+ * before the call that bound it returns.  SQLite integers are signed 64
+ * bits; counters never come near 2^63. */
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+static void
+bind_u64(sqlite3_stmt *s, int i, uint64_t v)
+{
+	sqlite3_bind_int64(s, i, (sqlite3_int64)v);
+}
+
+static void
+bind_run(sqlite3_stmt *s, int i, sqlite3_int64 run)
+{
+	if (run == 0)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int64(s, i, run);
+}
+
+/*
+ * After an error, SQLite may have rolled the whole transaction back by
+ * itself (disk full, I/O error): the rows it held are then lost.
+ */
+static void
+store_check_tx(struct store *st)
+{
+	if (st->in_tx && sqlite3_get_autocommit(st->db)) {
+		st->failed += st->pending;
+		st->pending = 0;
+		st->in_tx = 0;
+	}
+}
+
+/* Step a statement that returns no row.  0, or -1 with the error kept. */
+static int
+store_exec(struct store *st, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc != SQLITE_DONE)
+		store_seterr(st);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE) {
+		store_check_tx(st);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+store_tx_begin(struct store *st)
+{
+	if (st->in_tx)
+		return 0;
+	if (store_exec(st, st->begin) == -1)
+		return -1;
+	st->in_tx = 1;
+	return 0;
+}
+
+/* Roll the open transaction back; its rows count as failed. */
+static void
+store_tx_rollback(struct store *st)
+{
+	if (!st->in_tx)
+		return;
+	if (!sqlite3_get_autocommit(st->db)) {
+		(void)sqlite3_step(st->rollback);
+		sqlite3_reset(st->rollback);
+	}
+	st->failed += st->pending;
+	st->pending = 0;
+	st->in_tx = 0;
+}
+
+/* Commit the open transaction, if any.  On failure its rows are rolled
+ * back and counted as failed. */
+static int
+store_tx_commit(struct store *st)
+{
+	if (!st->in_tx)
+		return 0;
+	if (store_exec(st, st->commit) == -1) {
+		store_tx_rollback(st);
+		return -1;
+	}
+	st->written += st->pending;
+	st->pending = 0;
+	st->in_tx = 0;
+	return 0;
+}
+
+/* Write one data row inside the batch transaction; commit a full batch. */
+static int
+store_row(struct store *st, sqlite3_stmt *s)
+{
+	if (store_tx_begin(st) == -1) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		st->failed++;
+		return -1;
+	}
+	if (store_exec(st, s) == -1) {
+		st->failed++;
+		return -1;
+	}
+	st->pending++;
+	if (st->pending >= STORE_BATCH)
+		return store_tx_commit(st);
+	return 0;
+}
+
+/* Read a single integer (PRAGMA user_version, counts).  0 or -1. */
+static int
+store_query_int(struct store *st, const char *sql, int *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		store_seterr(st);
+		return -1;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(s, 0);
+	else
+		store_seterr(st);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Create or check the schema.  Refuses databases that are not ours
+ * without writing to them. */
+static int
+store_schema_setup(struct store *st)
+{
+	char sql[256], now[STORE_TIME_LEN];
+	struct timespec ts;
+	int ver, ntables;
+	sqlite3_stmt *s;
+
+	if (store_query_int(st, "PRAGMA user_version", &ver) == -1)
+		return -1;
+	if (ver == 0) {
+		if (store_query_int(st, "SELECT count(*) FROM sqlite_master",
+		    &ntables) == -1)
+			return -1;
+		if (ntables > 0) {
+			snprintf(st->err, sizeof(st->err), "%s: not a conformd "
+			    "database (it has tables but no schema version)",
+			    st->path);
+			return -1;
+		}
+	} else if (ver != STORE_SCHEMA_VERSION) {
+		snprintf(st->err, sizeof(st->err), "%s: schema version %d, "
+		    "this conformd writes version %d; refusing to use it",
+		    st->path, ver, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	if (sqlite3_db_readonly(st->db, "main") == 1) {
+		snprintf(st->err, sizeof(st->err), "%s: database is read-only",
+		    st->path);
+		return -1;
+	}
+
+	/* journal_mode answers with the mode in force; an in-memory database
+	 * stays "memory", which is fine. */
+	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &s,
+	    NULL) != SQLITE_OK) {
+		store_seterr(st);
+		return -1;
+	}
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		store_seterr(st);
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	if (sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		store_seterr(st);
+		return -1;
+	}
+	if (ver == STORE_SCHEMA_VERSION)
+		return 0;
+
+	/* Fresh file.  Another process may create it at the same moment:
+	 * IF NOT EXISTS and OR IGNORE make that harmless. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	store_time((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000,
+	    now, sizeof(now));
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		store_seterr(st);
+		return -1;
+	}
+	if (sqlite3_exec(st->db, store_schema, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	    STORE_SCHEMA_VERSION);
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO meta (key, value)"
+	    " VALUES ('schema_version', ?), ('created', ?), ('software', ?)",
+	    -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	snprintf(sql, sizeof(sql), "%d", STORE_SCHEMA_VERSION);
+	sqlite3_bind_text(s, 1, sql, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, "conformd " PACKAGE_VERSION, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	store_seterr(st);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static int
+store_prepare(struct store *st, const char *sql, sqlite3_stmt **s)
+{
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s,
+	    NULL) != SQLITE_OK) {
+		store_seterr(st);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+store_free(struct store *st)
+{
+	sqlite3_stmt **all[] = { &st->begin, &st->commit, &st->rollback,
+	    &st->run_insert, &st->run_end, &st->rules_delete, &st->rule,
+	    &st->flow, &st->finding, &st->coverage, &st->counter };
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		sqlite3_finalize(*all[i]);
+		*all[i] = NULL;
+	}
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+/*
+ * Open (creating if needed) the database at path, in WAL mode, and create
+ * or check its schema.  A file that is not an SQLite database, or one with
+ * another schema version, is refused untouched.  Returns the store (owned
+ * by the caller, released by store_close()), or NULL with "path: reason"
+ * in err.  The returned store must be used by one thread at a time.
+ */
+struct store *
+store_open(const char *path, char *err, size_t errlen)
+{
+	struct store *st;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		free(st);
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		if (st->db != NULL)
+			store_seterr(st);
+		else
+			snprintf(st->err, sizeof(st->err), "%s: out of memory",
+			    path);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	if (store_schema_setup(st) == -1)
+		goto fail;
+	if (store_prepare(st, "BEGIN", &st->begin) == -1 ||
+	    store_prepare(st, "COMMIT", &st->commit) == -1 ||
+	    store_prepare(st, "ROLLBACK", &st->rollback) == -1 ||
+	    store_prepare(st, sql_run_insert, &st->run_insert) == -1 ||
+	    store_prepare(st, sql_run_end, &st->run_end) == -1 ||
+	    store_prepare(st, sql_rules_delete, &st->rules_delete) == -1 ||
+	    store_prepare(st, sql_rule, &st->rule) == -1 ||
+	    store_prepare(st, sql_flow, &st->flow) == -1 ||
+	    store_prepare(st, sql_finding, &st->finding) == -1 ||
+	    store_prepare(st, sql_coverage, &st->coverage) == -1 ||
+	    store_prepare(st, sql_counter, &st->counter) == -1)
+		goto fail;
+	return st;
+fail:
+	snprintf(err, errlen, "%s", st->err);
+	store_free(st);
+	return NULL;
+}
+
+/* Write the ruleset into table rules (inside the caller's transaction). */
+static int
+store_rules(struct store *st, const struct ruleset *rs)
+{
+	char ports[256], apps[128], peers[1024];
+	const struct rule *r;
+	sqlite3_stmt *s = st->rule;
+	int i, k;
+
+	if (store_exec(st, st->rules_delete) == -1)
+		return -1;
+	for (i = 0; i < rs->nrules; i++) {
+		r = &rs->rules[i];
+		rules_format_ports(r, ports, sizeof(ports));
+		rules_format_apps(r->apps, apps, sizeof(apps));
+		rules_format_roles(rs, r->peers, peers, sizeof(peers));
+		k = 1;
+		bind_text(s, k++, r->id);
+		sqlite3_bind_int(s, k++, r->table);
+		sqlite3_bind_int(s, k++, r->row);
+		bind_text(s, k++, r->role >= 0 && r->role < rs->nroles ?
+		    rs->roles[r->role].name : NULL);
+		bind_text(s, k++, rules_dir_name(r->dir));
+		bind_text(s, k++, rules_proto_name(r->protos));
+		bind_text(s, k++, ports);
+		bind_text(s, k++, apps);
+		bind_text(s, k++, peers);
+		sqlite3_bind_int(s, k++, r->optional != 0);
+		sqlite3_bind_int(s, k++, r->reqresp != 0);
+		bind_text(s, k++, r->service);
+		bind_text(s, k++, r->note);
+		if (store_exec(st, s) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Begin a run: commit what is pending, insert the run row and, when rs is
+ * not NULL, replace table rules with rs, all in one transaction.  Later
+ * flows, findings and counters belong to this run.  Returns 0, or -1
+ * (nothing of the run is written; see store_error()).
+ */
+int
+store_run_begin(struct store *st, const char *sources, const char *version,
+    uint64_t start_usec, const struct ruleset *rs)
+{
+	char started[STORE_TIME_LEN];
+	sqlite3_stmt *s = st->run_insert;
+
+	(void)store_tx_commit(st);
+	if (store_tx_begin(st) == -1)
+		return -1;
+	store_time(start_usec, started, sizeof(started));
+	bind_text(s, 1, started);
+	bind_u64(s, 2, start_usec);
+	bind_text(s, 3, sources);
+	bind_text(s, 4, version);
+	if (store_exec(st, s) == -1)
+		goto fail;
+	st->run_id = sqlite3_last_insert_rowid(st->db);
+	if (rs != NULL && store_rules(st, rs) == -1)
+		goto fail;
+	if (store_tx_commit(st) == -1) {
+		st->run_id = 0;
+		return -1;
+	}
+	return 0;
+fail:
+	st->run_id = 0;
+	store_tx_rollback(st);
+	return -1;
+}
+
+/* Add one flow row (batched).  Returns 0 or -1 (row counted as failed). */
+int
+store_flow(struct store *st, const struct flow_record *r)
+{
+	char first[STORE_TIME_LEN], last[STORE_TIME_LEN], pbuf[8];
+	sqlite3_stmt *s = st->flow;
+	int k = 1;
+
+	store_time(r->first_usec, first, sizeof(first));
+	store_time(r->last_usec, last, sizeof(last));
+	bind_run(s, k++, st->run_id);
+	bind_u64(s, k++, r->flow_id);
+	bind_text(s, k++, proto_name(r->proto, pbuf, sizeof(pbuf)));
+	bind_text(s, k++, r->src_ip);
+	sqlite3_bind_int(s, k++, r->src_port);
+	bind_text(s, k++, r->dest_ip);
+	sqlite3_bind_int(s, k++, r->dest_port);
+	sqlite3_bind_int(s, k++, r->vlan[0]);
+	sqlite3_bind_int(s, k++, r->vlan[1]);
+	bind_text(s, k++, first);
+	bind_text(s, k++, last);
+	bind_u64(s, k++, r->first_usec);
+	bind_u64(s, k++, r->last_usec);
+	bind_u64(s, k++, r->pkts_toserver);
+	bind_u64(s, k++, r->pkts_toclient);
+	bind_u64(s, k++, r->bytes_toserver);
+	bind_u64(s, k++, r->bytes_toclient);
+	bind_u64(s, k++, r->frags);
+	bind_text(s, k++, r->state);
+	bind_text(s, k++, r->conn_state);
+	sqlite3_bind_int(s, k++, r->midstream != 0);
+	bind_text(s, k++, r->end);
+	bind_text(s, k++, verdict_name(r->verdict));
+	bind_text(s, k++, r->rule_id);
+	bind_text(s, k++, r->src_role);
+	bind_text(s, k++, r->dest_role);
+	bind_text(s, k++, r->src_host);
+	bind_text(s, k++, r->dest_host);
+	return store_row(st, s);
+}
+
+/*
+ * Record one finding occurrence (batched), deduplicated on (kind, src_ip,
+ * dest_ip, dest_port, proto).  A finding without a flow is stored with ''
+ * addresses and proto, port 0 and time 0.  Returns 0 or -1.
+ */
+int
+store_finding(struct store *st, const struct finding *f)
+{
+	const struct flow_record *r = f->flow;
+	char first[STORE_TIME_LEN], last[STORE_TIME_LEN], pbuf[8];
+	sqlite3_stmt *s = st->finding;
+	uint64_t fu = r != NULL ? r->first_usec : 0;
+	uint64_t lu = r != NULL ? r->last_usec : 0;
+	int k = 1;
+
+	store_time(fu, first, sizeof(first));
+	store_time(lu, last, sizeof(last));
+	bind_text(s, k++, finding_kind_name(f->kind));
+	bind_text(s, k++, r != NULL ? r->src_ip : "");
+	bind_text(s, k++, r != NULL ? r->dest_ip : "");
+	sqlite3_bind_int(s, k++, r != NULL ? r->dest_port : 0);
+	bind_text(s, k++, r != NULL ? proto_name(r->proto, pbuf, sizeof(pbuf)) : "");
+	bind_text(s, k++, r != NULL ? r->rule_id : NULL);
+	bind_text(s, k++, r != NULL ? r->src_role : "");
+	bind_text(s, k++, r != NULL ? r->dest_role : "");
+	sqlite3_bind_int(s, k++, f->severity);
+	bind_text(s, k++, f->signature);
+	bind_text(s, k++, first);
+	bind_u64(s, k++, fu);
+	bind_text(s, k++, last);
+	bind_u64(s, k++, lu);
+	bind_run(s, k++, st->run_id);
+	bind_run(s, k++, st->run_id);
+	return store_row(st, s);
+}
+
+/* Accumulate coverage of (host, rule_id) (batched).  Returns 0 or -1. */
+int
+store_coverage(struct store *st, const char *host, const char *rule_id,
+    uint64_t flows, uint64_t bytes, uint64_t first_usec, uint64_t last_usec)
+{
+	char first[STORE_TIME_LEN], last[STORE_TIME_LEN];
+	sqlite3_stmt *s = st->coverage;
+	int k = 1;
+
+	store_time(first_usec, first, sizeof(first));
+	store_time(last_usec, last, sizeof(last));
+	bind_text(s, k++, host);
+	bind_text(s, k++, rule_id);
+	bind_u64(s, k++, flows);
+	bind_u64(s, k++, bytes);
+	bind_text(s, k++, first);
+	bind_u64(s, k++, first_usec);
+	bind_text(s, k++, last);
+	bind_u64(s, k++, last_usec);
+	return store_row(st, s);
+}
+
+/* Set a named counter of the current run (batched).  -1 outside a run. */
+int
+store_counter(struct store *st, const char *name, uint64_t value)
+{
+	sqlite3_stmt *s = st->counter;
+
+	if (st->run_id == 0) {
+		snprintf(st->err, sizeof(st->err), "%s: counter %s: no run in "
+		    "progress", st->path, name);
+		st->failed++;
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, st->run_id);
+	bind_text(s, 2, name);
+	bind_u64(s, 3, value);
+	return store_row(st, s);
+}
+
+/*
+ * End the current run: record its end time and exit status and commit
+ * everything pending.  Returns 0, or -1 when the run row or the commit
+ * failed.  Without a run in progress it only commits.
+ */
+int
+store_run_end(struct store *st, uint64_t end_usec, int status)
+{
+	char ended[STORE_TIME_LEN];
+	sqlite3_stmt *s = st->run_end;
+	int rc = 0;
+
+	if (st->run_id != 0) {
+		store_time(end_usec, ended, sizeof(ended));
+		if (store_tx_begin(st) == -1)
+			rc = -1;
+		else {
+			bind_text(s, 1, ended);
+			bind_u64(s, 2, end_usec);
+			sqlite3_bind_int(s, 3, status);
+			sqlite3_bind_int64(s, 4, st->run_id);
+			if (store_exec(st, s) == -1)
+				rc = -1;
+		}
+		st->run_id = 0;
+	}
+	if (store_tx_commit(st) == -1)
+		rc = -1;
+	return rc;
+}
+
+/* Commit the open transaction now.  Returns 0 or -1. */
+int
+store_commit(struct store *st)
+{
+	return store_tx_commit(st);
+}
+
+/* Commit what is pending and close.  NULL is a no-op. */
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	(void)store_tx_commit(st);
+	store_free(st);
+}
+
+/* The last error as "path: message" ("" when none). */
+const char *
+store_error(const struct store *st)
+{
+	return st != NULL ? st->err : "";
+}
+
+/* Data rows (flows, findings, coverage, counters) committed since open. */
+uint64_t
+store_rows_written(const struct store *st)
+{
+	return st->written;
+}
+
+/* Data rows that failed or were rolled back, since open. */
+uint64_t
+store_rows_failed(const struct store *st)
+{
+	return st->failed;
+}

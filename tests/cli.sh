@@ -1,0 +1,98 @@
+#!/bin/sh
+# cli.sh - the command line as users and scripts rely on it: help, misuse,
+# -T, exit statuses 0/1/2, unreadable, unsupported and truncated captures
+# (everything before the damage still recorded), standard input, several
+# -r files, EVE to standard output, the database's mode and schema.
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib.sh"
+lib_name cli
+lib_need_tools sqlite3 python3 tcpdump
+
+bin=$top_builddir/conformd
+conf=$top_srcdir/samples/conformd.conf
+sample=$top_srcdir/samples/lync-site.pcap
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/conformd-cli.XXXXXX") || lib_error "mktemp"
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+# run EXPECTED_STATUS PATTERN_IN_STDERR args...: status and message both checked
+expect() {
+	want=$1 pat=$2
+	shift 2
+	timeout 30 "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "  conformd $*: exit $got, wanted $want; stderr:"
+		sed 's/^/    /' "$tmp/err" | head -n 10
+		return 1
+	fi
+	if [ -n "$pat" ] && ! grep -q -- "$pat" "$tmp/err"; then
+		echo "  conformd $*: stderr lacks '$pat':"
+		sed 's/^/    /' "$tmp/err" | head -n 10
+		return 1
+	fi
+	return 0
+}
+
+q() { sqlite3 -batch -noheader "$@"; }
+
+lib_check "-h prints usage, exit 0" sh -c "'$bin' -h | grep -q '^usage: conformd'"
+lib_check "unknown option: exit 2" expect 2 "unknown option --bogus" --bogus
+lib_check "missing argument: exit 2" expect 2 "option -r needs an argument" -r
+lib_check "stray argument: exit 2" expect 2 "unexpected argument foo" -c "$conf" foo
+lib_check "no -r: exit 2" expect 2 "nothing to do" -c "$conf"
+lib_check "-T on the sample configuration: exit 0" expect 0 "configuration OK" -T -c "$conf"
+lib_check "-T on a missing config: exit 2, names it" expect 2 "$tmp/none.conf: cannot open" -T -c "$tmp/none.conf"
+
+printf 'inventory %s\nbogus-key 1\n' "$top_srcdir/samples/inventory.conf" >"$tmp/bad.conf"
+lib_check "-T on a bad config: file:line: message, exit 2" expect 2 "$tmp/bad.conf:2: " -T -c "$tmp/bad.conf"
+lib_check "-T -v prints the canonical rules" sh -c "'$bin' -T -v -c '$conf' 2>/dev/null | grep -q '^rule T1R3 '"
+
+lib_check "-r missing file: exit 2, names it" expect 2 "$tmp/nope.pcap" -c "$conf" -r "$tmp/nope.pcap"
+lib_check "-r a directory: exit 2" expect 2 "$tmp" -c "$conf" -r "$tmp"
+lib_check "-r /dev/zero: exit 2" expect 2 "/dev/zero" -c "$conf" -r /dev/zero
+
+# A capture of a link type that carries no IP we decode (IEEE 802.11, 105).
+python3 - "$tmp/wifi.pcap" <<'PY'
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 105))
+    f.write(struct.pack("<IIII", 1, 0, 24, 24) + b"\x08" + b"\x00" * 23)
+PY
+lib_check "unsupported link type: exit 2, says so" expect 2 "link type 105 (IEEE802_11) is not supported" -c "$conf" -r "$tmp/wifi.pcap"
+
+# The sample has violations: exit 1, and records in SQLite and EVE.
+lib_check "sample capture: findings, exit 1" expect 1 "findings: " -c "$conf" -r "$sample" --db "$tmp/s.db" --eve "$tmp/s.eve"
+flows=$(q "$tmp/s.db" "select count(*) from flows")
+lib_check "database holds the flows" test "${flows:-0}" -gt 5
+lib_check "database is WAL, schema 1, intact" test "$(q "$tmp/s.db" 'pragma journal_mode; pragma user_version; pragma integrity_check' | tr '\n' ' ')" = "wal 1 ok "
+lib_check "one EVE flow event per flow" test "$(grep -c '"event_type":"flow"' "$tmp/s.eve")" -eq "$flows"
+lib_check "EVE alerts = unexpected flows" test "$(grep -c '"event_type":"alert"' "$tmp/s.eve")" -eq "$(q "$tmp/s.db" "select count(*) from flows where verdict='unexpected'")"
+lib_check "every EVE line is JSON" python3 -c "import json,sys; [json.loads(l) for l in open(sys.argv[1])]" "$tmp/s.eve"
+lib_check "findings are deduplicated with counts" test "$(q "$tmp/s.db" "select sum(count) from findings where kind='unexpected'")" -eq "$(q "$tmp/s.db" "select count(*) from flows where verdict='unexpected'")"
+lib_check "counters recorded for the run" test "$(q "$tmp/s.db" "select value from counters where name='packets'")" -eq "$(tcpdump -n -r "$sample" 2>/dev/null | wc -l)"
+
+# Standard input gives the same result as the file.
+cat "$sample" | "$bin" -q -c "$conf" -r - --db "$tmp/stdin.db" >/dev/null 2>&1
+lib_check "-r - reads standard input" test "$(q "$tmp/stdin.db" "select count(*) from flows")" -eq "$flows"
+
+# Only expected traffic: exit 0.  Two -r files: flows of both.
+tcpdump -n -r "$sample" -w "$tmp/tls.pcap" 'tcp port 5061' 2>/dev/null
+tcpdump -n -r "$sample" -w "$tmp/udp.pcap" 'udp port 1434' 2>/dev/null
+lib_check "only expected flows: exit 0" expect 0 "findings: 0 " -c "$conf" -r "$tmp/tls.pcap"
+"$bin" -q -c "$conf" -r "$tmp/tls.pcap" -r "$tmp/udp.pcap" --db "$tmp/two.db" 2>/dev/null
+lib_check "several -r files feed one run" test "$(q "$tmp/two.db" "select count(distinct proto) from flows")" -eq 2
+
+# EVE to standard output, summary to standard error.
+"$bin" -c "$conf" -r "$tmp/tls.pcap" --eve - >"$tmp/stdout.eve" 2>"$tmp/stderr"
+lib_check "--eve - writes JSON lines to stdout" python3 -c "import json,sys; l=[json.loads(x) for x in open(sys.argv[1])]; assert l and all(e['event_type']=='flow' for e in l)" "$tmp/stdout.eve"
+lib_check "summary goes to stderr" grep -q '^packets: ' "$tmp/stderr"
+
+# A capture cut in the middle of a record: what came before is recorded, exit 2.
+size=$(wc -c <"$sample")
+head -c $((size * 2 / 3)) "$sample" >"$tmp/cut.pcap"
+good=$(tcpdump -n -r "$tmp/cut.pcap" 2>/dev/null | wc -l)
+lib_check "truncated capture: exit 2 naming file and packet" expect 2 "cut.pcap: packet $((good + 1)): " -c "$conf" -r "$tmp/cut.pcap" --db "$tmp/cut.db"
+lib_check "truncated capture: packets before the damage recorded" test "$(q "$tmp/cut.db" "select value from counters where name='packets'")" -eq "$good"
+lib_check "truncated capture: flows before the damage recorded" test "$(q "$tmp/cut.db" "select count(*) from flows")" -gt 0
+lib_summary

@@ -1,0 +1,54 @@
+#!/bin/sh
+# golden.sh - captures in, canonical output out.
+#
+# Every capture written by tests/gen-edge, plus the shipped sample, goes
+# through `conformd -r` with a fixed inventory; its EVE lines, its summary
+# and its exit status are compared with tests/golden/NAME.{eve,summary}.
+# Everything in them is derived from the capture (timestamps are capture
+# time), so any difference is a change of behaviour.
+#   tests/golden.sh --update   rewrites the expected files; review the diff.
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib.sh"
+lib_name golden
+
+update=0
+[ "${1:-}" = "--update" ] && update=1
+bin=$top_builddir/conformd
+gold=$top_srcdir/tests/golden
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/conformd-golden.XXXXXX") || lib_error "mktemp"
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+[ -x "$bin" ] || lib_error "no binary at $bin"
+"$top_builddir/tests/gen-edge" "$tmp/edge" || lib_error "tests/gen-edge failed"
+
+for cap in "$tmp"/edge/* "$top_srcdir/samples/lync-site.pcap"; do
+	name=$(basename "$cap")
+	name=${name%.*}
+	case "$cap" in
+	*/samples/*) conf=$top_srcdir/samples/conformd.conf ;;
+	*) conf=$gold/conformd.conf ;;
+	esac
+	"$bin" -c "$conf" -r "$cap" --eve "$tmp/$name.eve" 2>"$tmp/$name.summary"
+	echo "exit status $?" >>"$tmp/$name.summary"
+	# The file name in messages is the temporary path: make it stable.
+	sed -i "s|$tmp/edge/||g; s|$top_srcdir/||g" "$tmp/$name.summary"
+	if [ $update -eq 1 ]; then
+		cp "$tmp/$name.eve" "$gold/$name.eve"
+		cp "$tmp/$name.summary" "$gold/$name.summary"
+		echo "updated $name"
+		continue
+	fi
+	for kind in eve summary; do
+		if [ ! -f "$gold/$name.$kind" ]; then
+			lib_failed "$name.$kind: no expected file (run tests/golden.sh --update)"
+		elif diff -u "$gold/$name.$kind" "$tmp/$name.$kind" >"$tmp/diff"; then
+			lib_pass "$name.$kind"
+		else
+			lib_failed "$name.$kind differs:"
+			head -n 40 "$tmp/diff"
+		fi
+	done
+done
+[ $update -eq 1 ] && exit 0
+lib_summary

@@ -1,0 +1,389 @@
+/*
+ * test_config.c - suite "config": conformd.conf parsing (config.c).
+ *
+ * Error messages are compared byte for byte with golden files:
+ * tests/config/bad-NAME.conf must report exactly tests/config/bad-NAME.expected
+ * once the directory part of the path is removed (see
+ * tests/inventory/README).  CONFORMD_REGEN=1 rewrites the .expected files.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conformd/config.h"
+#include "conformd/diag.h"
+#include "unit.h"
+
+#ifndef CONFORMD_RULESDIR
+#define CONFORMD_RULESDIR	"/usr/local/share/conformd/rules"
+#endif
+
+static char *
+cfg_slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	if (buf != NULL) {
+		n = (long)fread(buf, 1, (size_t)n, f);
+		buf[n] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+static void
+cfg_spit(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_FATAL(f != NULL);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+cfg_strip(char *s, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+	char *p;
+
+	while ((p = strstr(s, prefix)) != NULL)
+		memmove(p, p + pl, strlen(p + pl) + 1);
+}
+
+static char *
+cfg_load(const char *path, struct config *c, int *rc)
+{
+	struct diag d;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+
+	CU_ASSERT_FATAL(mem != NULL);
+	diag_init(&d, mem);
+	config_init(c);
+	*rc = config_load(c, path, &d);
+	fclose(mem);
+	return buf;
+}
+
+static char *
+cfg_print(const struct config *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+
+	CU_ASSERT_FATAL(mem != NULL);
+	config_print(c, mem);
+	fclose(mem);
+	return buf;
+}
+
+static void
+cfg_assert_text(const char *what, const char *got, const char *want)
+{
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(want);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "\n%s:\n--- expected\n%s--- got\n%s---\n", what, want, got);
+}
+
+static void
+cfg_assert_path(const char *got, const char *dir, const char *rel)
+{
+	char want[PATH_MAX + 256];
+
+	snprintf(want, sizeof(want), "%s%s", dir, rel);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "\npath %s, want %s\n", got, want);
+}
+
+static void
+test_config_defaults(void)
+{
+	struct config c;
+	char *out;
+
+	config_init(&c);
+	CU_ASSERT_PTR_NULL(c.path);
+	CU_ASSERT_EQUAL(c.nrules, 0);
+	CU_ASSERT_PTR_NULL(c.inventory);
+	CU_ASSERT_PTR_NULL(c.database);
+	CU_ASSERT_PTR_NULL(c.eve);
+	CU_ASSERT_EQUAL(c.flow_vlan, 1);
+	CU_ASSERT_EQUAL(c.max_flows, 1000000);
+	CU_ASSERT_EQUAL(c.tmo_tcp_syn, 30);
+	CU_ASSERT_EQUAL(c.tmo_tcp_est, 3600);
+	CU_ASSERT_EQUAL(c.tmo_tcp_closed, 30);
+	CU_ASSERT_EQUAL(c.tmo_udp, 120);
+	CU_ASSERT_EQUAL(c.tmo_other, 60);
+	CU_ASSERT_EQUAL(c.summary_top, 10);
+	out = cfg_print(&c);
+	CU_ASSERT_STRING_EQUAL(out,
+	    "flow-vlan yes\n"
+	    "max-flows 1000000\n"
+	    "timeout tcp-syn 30\n"
+	    "timeout tcp-established 3600\n"
+	    "timeout tcp-closed 30\n"
+	    "timeout udp 120\n"
+	    "timeout other 60\n"
+	    "summary-top 10\n");
+	free(out);
+	config_free(&c);
+}
+
+/* Only `inventory`: the default rules file and every default value. */
+static void
+test_config_minimal(void)
+{
+	struct config c;
+	char dir[2048], *msgs;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s", unit_srcpath("tests/config/"));
+	msgs = cfg_load(unit_srcpath("tests/config/minimal.conf"), &c, &rc);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_STRING_EQUAL(msgs, "");
+	CU_ASSERT_STRING_EQUAL(c.path, unit_srcpath("tests/config/minimal.conf"));
+	CU_ASSERT_EQUAL_FATAL(c.nrules, 1);
+	CU_ASSERT_STRING_EQUAL(c.rules[0], CONFORMD_RULESDIR "/lync2013.rules");
+	cfg_assert_path(c.inventory, dir, "inventory.conf");
+	CU_ASSERT_PTR_NULL(c.database);
+	CU_ASSERT_PTR_NULL(c.eve);
+	CU_ASSERT_EQUAL(c.flow_vlan, 1);
+	CU_ASSERT_EQUAL(c.max_flows, 1000000);
+	CU_ASSERT_EQUAL(c.tmo_udp, 120);
+	CU_ASSERT_EQUAL(c.summary_top, 10);
+	free(msgs);
+	config_free(&c);
+	CU_ASSERT_PTR_NULL(c.path);
+	CU_ASSERT_EQUAL(c.nrules, 0);
+}
+
+/* Every key once; the canonical print is golden and parses back the same. */
+static void
+test_config_full(void)
+{
+	struct config c, c2;
+	char dir[2048], tmp[4096], *msgs, *out, *want, *again;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s", unit_srcpath("tests/config/"));
+	msgs = cfg_load(unit_srcpath("tests/config/full.conf"), &c, &rc);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_STRING_EQUAL(msgs, "");
+	free(msgs);
+	CU_ASSERT_EQUAL_FATAL(c.nrules, 3);
+	cfg_assert_path(c.rules[0], dir, "../../rules/lync2013.rules");
+	CU_ASSERT_STRING_EQUAL(c.rules[1], "/etc/conformd/local.rules");
+	cfg_assert_path(c.rules[2], dir, "site rules/extra.rules");
+	cfg_assert_path(c.inventory, dir, "site-inventory.conf");
+	CU_ASSERT_STRING_EQUAL(c.database, "/var/lib/conformd/flows.db");
+	CU_ASSERT_STRING_EQUAL(c.eve, "-");
+	CU_ASSERT_EQUAL(c.flow_vlan, 0);
+	CU_ASSERT_EQUAL(c.max_flows, 250000);
+	CU_ASSERT_EQUAL(c.tmo_tcp_syn, 20);
+	CU_ASSERT_EQUAL(c.tmo_tcp_est, 7200);
+	CU_ASSERT_EQUAL(c.tmo_tcp_closed, 15);
+	CU_ASSERT_EQUAL(c.tmo_udp, 300);
+	CU_ASSERT_EQUAL(c.tmo_other, 45);
+	CU_ASSERT_EQUAL(c.summary_top, 25);
+
+	out = cfg_print(&c);
+	want = cfg_slurp(unit_srcpath("tests/config/full.expected"));
+	{
+		char *stripped = strdup(out);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(stripped);
+		cfg_strip(stripped, dir);
+		if (getenv("CONFORMD_REGEN") != NULL) {
+			cfg_spit(unit_srcpath("tests/config/full.expected"), stripped);
+			free(want);
+			want = cfg_slurp(unit_srcpath("tests/config/full.expected"));
+		}
+		cfg_assert_text("full.expected", stripped, want);
+		free(stripped);
+	}
+
+	/* the print holds absolute paths: it reads back the same from anywhere */
+	snprintf(tmp, sizeof(tmp), "%s/printed.conf", unit_tmpdir());
+	cfg_spit(tmp, out);
+	msgs = cfg_load(tmp, &c2, &rc);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_STRING_EQUAL(msgs, "");
+	again = cfg_print(&c2);
+	cfg_assert_text("full print reparsed", again, out);
+	free(msgs);
+	free(again);
+	free(out);
+	free(want);
+	config_free(&c);
+	config_free(&c2);
+
+	/* limits accepted */
+	snprintf(tmp, sizeof(tmp), "%s/limits.conf", unit_tmpdir());
+	cfg_spit(tmp, "inventory /i\nmax-flows 4294967295\nsummary-top 0\n"
+	    "timeout udp 1\ntimeout other 2592000\nflow-vlan yes\n");
+	msgs = cfg_load(tmp, &c, &rc);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_STRING_EQUAL(msgs, "");
+	CU_ASSERT_EQUAL(c.max_flows, 4294967295u);
+	CU_ASSERT_EQUAL(c.summary_top, 0);
+	CU_ASSERT_EQUAL(c.tmo_udp, 1);
+	CU_ASSERT_EQUAL(c.tmo_other, 2592000);
+	CU_ASSERT_EQUAL(c.flow_vlan, 1);
+	CU_ASSERT_STRING_EQUAL(c.inventory, "/i");
+	free(msgs);
+	config_free(&c);
+
+	/* exactly CONFIG_MAX_RULES rules files are fine */
+	{
+		FILE *f = fopen(tmp, "w");
+
+		CU_ASSERT_FATAL(f != NULL);
+		fputs("inventory /i\n", f);
+		for (int i = 0; i < CONFIG_MAX_RULES; i++)
+			fprintf(f, "rules /r%d.rules\n", i);
+		fclose(f);
+	}
+	msgs = cfg_load(tmp, &c, &rc);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(c.nrules, CONFIG_MAX_RULES);
+	CU_ASSERT_STRING_EQUAL(c.rules[CONFIG_MAX_RULES - 1], "/r15.rules");
+	free(msgs);
+	config_free(&c);
+}
+
+/*
+ * Relative paths follow the config file's directory, however the config
+ * itself was named (relative to the working directory, with "./", from
+ * inside its own directory).
+ */
+static void
+test_config_relative(void)
+{
+	static const char *const names[] = {
+		"config/relative.conf", "./config/relative.conf",
+		"config/../config/relative.conf", NULL
+	};
+	char orig[PATH_MAX], cwd[PATH_MAX], dir[PATH_MAX + 64], *msgs;
+	struct config c;
+	int rc;
+
+	CU_ASSERT_FATAL(getcwd(orig, sizeof(orig)) != NULL);
+	CU_ASSERT_FATAL(chdir(unit_srcpath("tests")) == 0);
+	CU_ASSERT_FATAL(getcwd(cwd, sizeof(cwd)) != NULL);
+	for (int i = 0; names[i] != NULL; i++) {
+		msgs = cfg_load(names[i], &c, &rc);
+		CU_ASSERT_EQUAL(rc, 0);
+		CU_ASSERT_STRING_EQUAL(msgs, "");
+		CU_ASSERT_STRING_EQUAL(c.path, names[i]);
+		snprintf(dir, sizeof(dir), "%s/%.*s", cwd,
+		    (int)(strrchr(names[i], '/') - names[i]), names[i]);
+		if (strncmp(names[i], "./", 2) == 0)
+			snprintf(dir, sizeof(dir), "%s/config/", cwd);
+		else
+			strcat(dir, "/");
+		cfg_assert_path(c.inventory, dir, "inv/site.conf");
+		cfg_assert_path(c.database, dir, "db/flows.db");
+		cfg_assert_path(c.eve, dir, "logs/eve.json");
+		free(msgs);
+		config_free(&c);
+	}
+
+	CU_ASSERT_FATAL(chdir("config") == 0);
+	msgs = cfg_load("relative.conf", &c, &rc);
+	CU_ASSERT_EQUAL(rc, 0);
+	snprintf(dir, sizeof(dir), "%s/config/", cwd);
+	cfg_assert_path(c.inventory, dir, "inv/site.conf");
+	free(msgs);
+	config_free(&c);
+
+	CU_ASSERT_FATAL(chdir(orig) == 0);
+}
+
+static void
+test_config_unreadable(void)
+{
+	struct config c;
+	char *msgs;
+	int rc;
+
+	msgs = cfg_load("/nonexistent/conformd.conf", &c, &rc);
+	CU_ASSERT_EQUAL(rc, -1);
+	CU_ASSERT_STRING_EQUAL(msgs,
+	    "/nonexistent/conformd.conf: cannot open: No such file or directory\n");
+	free(msgs);
+	config_free(&c);
+}
+
+static void
+cfg_check_bad(const char *name)
+{
+	struct config c;
+	char conf[4096], exp[4096], dir[2048], *msgs, *want;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s", unit_srcpath("tests/config/"));
+	snprintf(conf, sizeof(conf), "%s%s.conf", dir, name);
+	snprintf(exp, sizeof(exp), "%s%s.expected", dir, name);
+	msgs = cfg_load(conf, &c, &rc);
+	CU_ASSERT_EQUAL(rc, -1);
+	cfg_strip(msgs, dir);
+	if (getenv("CONFORMD_REGEN") != NULL)
+		cfg_spit(exp, msgs);
+	want = cfg_slurp(exp);
+	cfg_assert_text(name, msgs, want);
+	config_free(&c);
+	free(msgs);
+	free(want);
+}
+
+#define CFG_BAD(list) \
+	list(key) list(missing_value) list(missing_timeout) list(extra_value) \
+	list(empty_path) list(max_flows) list(max_flows_zero) \
+	list(max_flows_big) list(summary_top) list(flow_vlan) \
+	list(timeout_name) list(timeout_value) list(timeout_dup) \
+	list(dup_key) list(no_inventory) list(too_many_rules) list(multi)
+
+#define CFG_BAD_FN(n) \
+static void test_cfg_bad_##n(void) \
+{ \
+	char name[64] = "bad-" #n; \
+	for (char *c = name; *c != '\0'; c++) \
+		if (*c == '_') \
+			*c = '-'; \
+	cfg_check_bad(name); \
+}
+CFG_BAD(CFG_BAD_FN)
+
+void
+test_config_register(void)
+{
+	CU_pSuite s = CU_add_suite("config", NULL, NULL);
+
+	if (s == NULL)
+		return;
+	CU_add_test(s, "defaults", test_config_defaults);
+	CU_add_test(s, "minimal", test_config_minimal);
+	CU_add_test(s, "every key", test_config_full);
+	CU_add_test(s, "relative paths", test_config_relative);
+	CU_add_test(s, "unreadable", test_config_unreadable);
+#define CFG_BAD_ADD(n) CU_add_test(s, "bad-" #n, test_cfg_bad_##n);
+	CFG_BAD(CFG_BAD_ADD)
+#undef CFG_BAD_ADD
+}

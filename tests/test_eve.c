@@ -1,0 +1,483 @@
+/*
+ * test_eve.c - EVE JSON lines: golden flow and alert events compared byte
+ * for byte, escaping of hostile strings, strict parsing of every line by
+ * Python's json module, timestamps, truncation, and the file writer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conformd/eve.h"
+#include "conformd/flow.h"
+#include "conformd/policy.h"
+#include "conformd/record.h"
+#include "unit.h"
+
+#define T2026	1767225600000000ULL	/* 2026-01-01T00:00:00Z in microseconds */
+
+/* IPv4 TCP, one VLAN, matched by a rule, both hosts known. */
+static void
+rec_v4(struct flow_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->flow_id = 1234567890123ULL;
+	r->first_usec = T2026 + 1;
+	r->last_usec = T2026 + 61500000;
+	strcpy(r->src_ip, "198.18.1.50");
+	strcpy(r->dest_ip, "198.18.1.11");
+	r->src_port = 50123;
+	r->dest_port = 5061;
+	r->proto = 6;
+	r->vlan[0] = 100;
+	r->pkts_toserver = 10;
+	r->pkts_toclient = 8;
+	r->bytes_toserver = 1500;
+	r->bytes_toclient = 3200;
+	r->state = "established";
+	r->conn_state = "established";
+	r->end = "timeout";
+	r->verdict = VERDICT_EXPECTED;
+	r->rule_id = "T1R3";
+	r->rule_table = 1;
+	r->rule_row = 3;
+	r->rule_service = "SIP/MTLS";
+	strcpy(r->src_role, "client");
+	strcpy(r->dest_role, "front-end");
+	r->src_host = "pc1";
+	r->dest_host = "fe1";
+}
+
+static const char gold_flow_v4[] =
+	"{\"timestamp\":\"2026-01-01T00:00:00.000001+0000\",\"flow_id\":1234567890123,"
+	"\"event_type\":\"flow\",\"src_ip\":\"198.18.1.50\",\"src_port\":50123,"
+	"\"dest_ip\":\"198.18.1.11\",\"dest_port\":5061,\"proto\":\"TCP\",\"vlan\":[100],"
+	"\"flow\":{\"pkts_toserver\":10,\"pkts_toclient\":8,\"bytes_toserver\":1500,"
+	"\"bytes_toclient\":3200,\"start\":\"2026-01-01T00:00:00.000001+0000\","
+	"\"end\":\"2026-01-01T00:01:01.500000+0000\",\"state\":\"established\","
+	"\"reason\":\"timeout\",\"conn_state\":\"established\"},"
+	"\"conformance\":{\"verdict\":\"expected\",\"rule\":\"T1R3\",\"table\":1,"
+	"\"row\":3,\"service\":\"SIP/MTLS\",\"src_role\":\"client\","
+	"\"dest_role\":\"front-end\",\"src_host\":\"pc1\",\"dest_host\":\"fe1\"}}";
+
+/* IPv6 TCP picked up mid-stream, two VLANs, no rule, unknown hosts. */
+static void
+rec_v6(struct flow_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->flow_id = 7;
+	r->first_usec = T2026 + 3600000000ULL;
+	r->last_usec = T2026 + 3600000000ULL + 999999;
+	strcpy(r->src_ip, "2001:db8::1");
+	strcpy(r->dest_ip, "2001:db8::a:2");
+	r->src_port = 443;
+	r->dest_port = 65535;
+	r->proto = 6;
+	r->vlan[0] = 10;
+	r->vlan[1] = 20;
+	r->pkts_toserver = 1;
+	r->pkts_toclient = 0;
+	r->bytes_toserver = 60;
+	r->bytes_toclient = 0;
+	r->state = "new";
+	r->conn_state = "midstream";
+	r->midstream = 1;
+	r->end = "flush";
+	r->verdict = VERDICT_UNEXPECTED;
+	strcpy(r->src_role, "-");
+	strcpy(r->dest_role, "front-end,director");
+}
+
+static const char gold_flow_v6[] =
+	"{\"timestamp\":\"2026-01-01T01:00:00.000000+0000\",\"flow_id\":7,"
+	"\"event_type\":\"flow\",\"src_ip\":\"2001:db8::1\",\"src_port\":443,"
+	"\"dest_ip\":\"2001:db8::a:2\",\"dest_port\":65535,\"proto\":\"TCP\","
+	"\"vlan\":[10,20],\"flow\":{\"pkts_toserver\":1,\"pkts_toclient\":0,"
+	"\"bytes_toserver\":60,\"bytes_toclient\":0,"
+	"\"start\":\"2026-01-01T01:00:00.000000+0000\","
+	"\"end\":\"2026-01-01T01:00:00.999999+0000\",\"state\":\"new\","
+	"\"reason\":\"flush\",\"conn_state\":\"midstream\",\"midstream\":true},"
+	"\"conformance\":{\"verdict\":\"unexpected\",\"rule\":null,"
+	"\"src_role\":\"-\",\"dest_role\":\"front-end,director\"}}";
+
+/* ICMP without VLAN: no ports. */
+static void
+rec_icmp(struct flow_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->flow_id = 42;
+	r->first_usec = T2026;
+	r->last_usec = T2026;
+	strcpy(r->src_ip, "198.18.0.1");
+	strcpy(r->dest_ip, "198.18.0.2");
+	r->proto = 1;
+	r->pkts_toserver = 1;
+	r->bytes_toserver = 84;
+	r->state = "new";
+	r->conn_state = "new";
+	r->end = "evicted";
+	r->verdict = VERDICT_UNMONITORED;
+	strcpy(r->src_role, "-");
+	strcpy(r->dest_role, "-");
+	r->dest_host = "gw";
+}
+
+static const char gold_flow_icmp[] =
+	"{\"timestamp\":\"2026-01-01T00:00:00.000000+0000\",\"flow_id\":42,"
+	"\"event_type\":\"flow\",\"src_ip\":\"198.18.0.1\",\"dest_ip\":\"198.18.0.2\","
+	"\"proto\":\"ICMP\",\"flow\":{\"pkts_toserver\":1,\"pkts_toclient\":0,"
+	"\"bytes_toserver\":84,\"bytes_toclient\":0,"
+	"\"start\":\"2026-01-01T00:00:00.000000+0000\","
+	"\"end\":\"2026-01-01T00:00:00.000000+0000\",\"state\":\"new\","
+	"\"reason\":\"evicted\",\"conn_state\":\"new\"},"
+	"\"conformance\":{\"verdict\":\"unmonitored\",\"rule\":null,"
+	"\"src_role\":\"-\",\"dest_role\":\"-\",\"dest_host\":\"gw\"}}";
+
+static const char gold_alert_v4[] =
+	"{\"timestamp\":\"2026-01-01T00:00:00.000001+0000\",\"flow_id\":1234567890123,"
+	"\"event_type\":\"alert\",\"src_ip\":\"198.18.1.50\",\"src_port\":50123,"
+	"\"dest_ip\":\"198.18.1.11\",\"dest_port\":5061,\"proto\":\"TCP\",\"vlan\":[100],"
+	"\"alert\":{\"action\":\"allowed\",\"signature_id\":9000004,\"rev\":1,"
+	"\"signature\":\"T1R3 expects mtls\",\"category\":\"Policy Violation\","
+	"\"severity\":3},\"conformance\":{\"verdict\":\"protocol_mismatch\","
+	"\"rule\":\"T1R3\",\"src_role\":\"client\",\"dest_role\":\"front-end\"}}";
+
+static const char gold_alert_v6[] =
+	"{\"timestamp\":\"2026-01-01T01:00:00.000000+0000\",\"flow_id\":7,"
+	"\"event_type\":\"alert\",\"src_ip\":\"2001:db8::1\",\"src_port\":443,"
+	"\"dest_ip\":\"2001:db8::a:2\",\"dest_port\":65535,\"proto\":\"TCP\","
+	"\"vlan\":[10,20],\"alert\":{\"action\":\"allowed\",\"signature_id\":9000001,"
+	"\"rev\":1,\"signature\":\"unexpected TCP 65535\","
+	"\"category\":\"Policy Violation\",\"severity\":2},"
+	"\"conformance\":{\"verdict\":\"unexpected\",\"rule\":null,"
+	"\"src_role\":\"-\",\"dest_role\":\"front-end,director\"}}";
+
+static const char gold_alert_missing[] =
+	"{\"timestamp\":\"1970-01-01T00:00:00.000000+0000\",\"event_type\":\"alert\","
+	"\"alert\":{\"action\":\"allowed\",\"signature_id\":9000003,\"rev\":1,"
+	"\"signature\":\"T2R1 never seen\",\"category\":\"Policy Violation\","
+	"\"severity\":3},\"conformance\":{\"verdict\":\"missing\",\"rule\":null}}";
+
+/* Every line produced by the tests, for the strict JSON check at the end. */
+static FILE *eve_lines;
+static char eve_lines_path[512];
+
+static void
+keep_line(const char *line)
+{
+	if (eve_lines == NULL) {
+		snprintf(eve_lines_path, sizeof(eve_lines_path), "%s/eve-lines.json",
+		    unit_tmpdir());
+		eve_lines = fopen(eve_lines_path, "w");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(eve_lines);
+	}
+	fprintf(eve_lines, "%s\n", line);
+}
+
+/* Format with the big buffer, compare with the golden line. */
+static void
+check_flow(const struct flow_record *r, const char *gold)
+{
+	char buf[8192];
+	size_t n = eve_format_flow(buf, sizeof(buf), r);
+
+	CU_ASSERT_EQUAL(n, strlen(gold));
+	CU_ASSERT_STRING_EQUAL(buf, gold);
+	if (strcmp(buf, gold) != 0)
+		fprintf(stderr, "\n got: %s\nwant: %s\n", buf, gold);
+	keep_line(buf);
+}
+
+static void
+check_alert(const struct finding *f, const char *gold)
+{
+	char buf[8192];
+	size_t n = eve_format_alert(buf, sizeof(buf), f);
+
+	CU_ASSERT_EQUAL(n, strlen(gold));
+	CU_ASSERT_STRING_EQUAL(buf, gold);
+	if (strcmp(buf, gold) != 0)
+		fprintf(stderr, "\n got: %s\nwant: %s\n", buf, gold);
+	keep_line(buf);
+}
+
+static void
+test_golden_flow(void)
+{
+	struct flow_record r;
+
+	rec_v4(&r);
+	check_flow(&r, gold_flow_v4);
+	rec_v6(&r);
+	check_flow(&r, gold_flow_v6);
+	rec_icmp(&r);
+	check_flow(&r, gold_flow_icmp);
+}
+
+static void
+test_golden_alert(void)
+{
+	struct flow_record r;
+	struct finding f;
+
+	rec_v4(&r);
+	f.kind = FINDING_PROTOCOL_MISMATCH;
+	f.severity = 3;
+	f.signature = "T1R3 expects mtls";
+	f.category = "Policy Violation";
+	f.flow = &r;
+	check_alert(&f, gold_alert_v4);
+
+	rec_v6(&r);
+	f.kind = FINDING_UNEXPECTED;
+	f.severity = 2;
+	f.signature = "unexpected TCP 65535";
+	check_alert(&f, gold_alert_v6);
+
+	f.kind = FINDING_MISSING;
+	f.severity = 3;
+	f.signature = "T2R1 never seen";
+	f.flow = NULL;
+	check_alert(&f, gold_alert_missing);
+}
+
+/* Quote, backslash, newline, 0x01, DEL, invalid and valid UTF-8. */
+static void
+test_escaping(void)
+{
+	/* bad: lone 0xff, a truncated 2-byte sequence, an overlong '/', a
+	 * UTF-16 surrogate, a code point above U+10FFFF; good: e-acute (2
+	 * bytes), euro sign (3), an emoji (4). */
+	static const char hostile[] =
+	    "a\"b\\c\nd\x01" "e\x7f" "f\xff" "g\xc3" "h\xc0\xaf" "i\xed\xa0\x80"
+	    "j\xf4\x90\x80\x80" "k\xc3\xa9" "l\xe2\x82\xac" "m\xf0\x9f\x98\x80" "n\t";
+	static const char escaped[] =
+	    "a\\\"b\\\\c\\u000ad\\u0001e\\u007ff\\u00ffg\\u00c3h\\u00c0\\u00afi"
+	    "\\u00ed\\u00a0\\u0080j\\u00f4\\u0090\\u0080\\u0080k\xc3\xa9l\xe2\x82\xac"
+	    "m\xf0\x9f\x98\x80n\\u0009";
+	char want[2048], buf[8192];
+	struct flow_record r;
+	struct finding f;
+
+	rec_v4(&r);
+	r.src_host = hostile;
+	snprintf(want, sizeof(want), "\"src_host\":\"%s\"", escaped);
+	eve_format_flow(buf, sizeof(buf), &r);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, want));
+	CU_ASSERT_PTR_NULL(strchr(buf, '\n'));
+	keep_line(buf);
+
+	f.kind = FINDING_UNEXPECTED;
+	f.severity = 1;
+	f.signature = hostile;
+	f.category = "\"}\n{";
+	f.flow = &r;
+	eve_format_alert(buf, sizeof(buf), &f);
+	snprintf(want, sizeof(want), "\"signature\":\"%s\"", escaped);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, want));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"category\":\"\\\"}\\u000a{\""));
+	CU_ASSERT_PTR_NULL(strchr(buf, '\n'));
+	keep_line(buf);
+
+	/* a string ending inside a multi-byte sequence */
+	f.signature = "x\xe2\x82";
+	eve_format_alert(buf, sizeof(buf), &f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"signature\":\"x\\u00e2\\u0082\""));
+	keep_line(buf);
+}
+
+static void
+test_time(void)
+{
+	char buf[64];
+
+	eve_format_time(0, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "1970-01-01T00:00:00.000000+0000");
+	eve_format_time(T2026 + 123456, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "2026-01-01T00:00:00.123456+0000");
+	eve_format_time(1709251199ULL * 1000000 + 999999, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "2024-02-29T23:59:59.999999+0000");
+	eve_format_time(T2026 - 1, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "2025-12-31T23:59:59.999999+0000");
+	/* short buffer: truncated, terminated */
+	memset(buf, 'Z', sizeof(buf));
+	eve_format_time(T2026, buf, 11);
+	CU_ASSERT_STRING_EQUAL(buf, "2026-01-01");
+	CU_ASSERT_EQUAL(buf[11], 'Z');
+}
+
+/* Every buffer size from 0 to past the full length: the return value is
+ * the full length, the text a NUL-terminated prefix, and the byte after
+ * the buffer (a canary) untouched. */
+static void
+test_truncation(void)
+{
+	enum { CANARY = 0xA5, SLACK = 8 };
+	char full[8192], buf[1024 + SLACK];
+	struct flow_record r;
+	struct finding f;
+	size_t need, len, i, k;
+	int bad;
+
+	rec_v4(&r);
+	f.kind = FINDING_UNEXPECTED;
+	f.severity = 2;
+	f.signature = "x\xc3\xa9\\\"\x01y";	/* multi-byte output near any cut */
+	f.category = "Policy Violation";
+	f.flow = &r;
+	for (k = 0; k < 2; k++) {
+		need = k == 0 ? eve_format_flow(full, sizeof(full), &r) :
+		    eve_format_alert(full, sizeof(full), &f);
+		CU_ASSERT_FATAL(need + 1 < sizeof(buf) - SLACK);
+		bad = 0;
+		for (len = 0; len <= need + 1; len++) {
+			size_t got;
+
+			memset(buf, CANARY, sizeof(buf));
+			got = k == 0 ? eve_format_flow(buf, len, &r) :
+			    eve_format_alert(buf, len, &f);
+			if (got != need)
+				bad++;
+			for (i = len; i < len + SLACK; i++)
+				if ((unsigned char)buf[i] != CANARY)
+					bad++;
+			if (len > 0) {
+				size_t keep = len - 1 < need ? len - 1 : need;
+
+				if (buf[keep] != '\0' || memcmp(buf, full, keep) != 0)
+					bad++;
+			}
+		}
+		CU_ASSERT_EQUAL(bad, 0);
+	}
+}
+
+static void
+read_file(const char *path, char *buf, size_t len)
+{
+	FILE *fp = fopen(path, "r");
+	size_t n = 0;
+
+	buf[0] = '\0';
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	n = fread(buf, 1, len - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+}
+
+static void
+test_writer(void)
+{
+	char path[512], link[512], err[1024], want[8192], got[16384];
+	struct flow_record r;
+	struct finding f;
+	struct stat sb;
+	struct eve *e;
+	mode_t um;
+
+	snprintf(path, sizeof(path), "%s/eve.json", unit_tmpdir());
+	unlink(path);
+	um = umask(022);
+	e = eve_open(path, err, sizeof(err));
+	umask(um);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(stat(path, &sb), 0);
+	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0640);
+	rec_v4(&r);
+	CU_ASSERT_EQUAL(eve_flow(e, &r), 0);
+	f.kind = FINDING_MISSING;
+	f.severity = 3;
+	f.signature = "T2R1 never seen";
+	f.category = "Policy Violation";
+	f.flow = NULL;
+	CU_ASSERT_EQUAL(eve_alert(e, &f), 0);
+	eve_close(e);
+	snprintf(want, sizeof(want), "%s\n%s\n", gold_flow_v4, gold_alert_missing);
+	read_file(path, got, sizeof(got));
+	CU_ASSERT_STRING_EQUAL(got, want);
+
+	/* reopening appends */
+	e = eve_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	rec_v6(&r);
+	CU_ASSERT_EQUAL(eve_flow(e, &r), 0);
+	eve_close(e);
+	snprintf(want, sizeof(want), "%s\n%s\n%s\n", gold_flow_v4,
+	    gold_alert_missing, gold_flow_v6);
+	read_file(path, got, sizeof(got));
+	CU_ASSERT_STRING_EQUAL(got, want);
+
+	/* a symbolic link is not followed */
+	snprintf(link, sizeof(link), "%s/eve-link.json", unit_tmpdir());
+	unlink(link);
+	CU_ASSERT_EQUAL_FATAL(symlink(path, link), 0);
+	err[0] = '\0';
+	CU_ASSERT_PTR_NULL(eve_open(link, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, link));
+
+	/* a missing directory: the reason names the path */
+	snprintf(link, sizeof(link), "%s/no/such/dir/eve.json", unit_tmpdir());
+	CU_ASSERT_PTR_NULL(eve_open(link, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, link));
+}
+
+/* A full disk: writes report -1 and the process goes on. */
+static void
+test_write_error(void)
+{
+	struct flow_record r;
+	char err[256];
+	struct eve *e;
+	int i, failures = 0;
+
+	if (access("/dev/full", W_OK) != 0) {
+		printf("\n  (skipped: no /dev/full)\n");
+		return;
+	}
+	e = eve_open("/dev/full", err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	rec_v4(&r);
+	for (i = 0; i < 5000; i++)
+		if (eve_flow(e, &r) == -1)
+			failures++;
+	CU_ASSERT(failures > 0);
+	eve_close(e);
+}
+
+/* Every line produced above must be strict JSON (RFC 8259). */
+static void
+test_json_strict(void)
+{
+	char cmd[1200];
+	int rc;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(eve_lines);
+	fclose(eve_lines);
+	eve_lines = NULL;
+	if (system("command -v python3 >/dev/null 2>&1") != 0) {
+		printf("\n  (skipped: python3 not found)\n");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "python3 -c 'import json,sys; "
+	    "n = [json.loads(l) for l in open(sys.argv[1], encoding=\"utf-8\")]; "
+	    "sys.exit(0 if len(n) >= 9 else 1)' '%s'", eve_lines_path);
+	rc = system(cmd);
+	CU_ASSERT_EQUAL(rc, 0);
+}
+
+void
+test_eve_register(void)
+{
+	CU_pSuite s = CU_add_suite("eve", NULL, NULL);
+
+	CU_add_test(s, "golden flow events", test_golden_flow);
+	CU_add_test(s, "golden alert events", test_golden_alert);
+	CU_add_test(s, "escaping of hostile strings", test_escaping);
+	CU_add_test(s, "timestamps", test_time);
+	CU_add_test(s, "truncation never overflows", test_truncation);
+	CU_add_test(s, "file writer", test_writer);
+	CU_add_test(s, "write errors are reported", test_write_error);
+	CU_add_test(s, "every line is strict JSON", test_json_strict);
+}

@@ -1,0 +1,260 @@
+/*
+ * test_policy.c - verdicts of the shipped Lync rules against a site
+ * inventory: in and out rules, peers, pools and VIPs (hardware vs DNS
+ * tables), collocated Mediation, the CMS holder, implied roles, client
+ * media range, prefixes and IPv6, and the unexpected/unmonitored split.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <CUnit/CUnit.h>
+
+#include "conformd/diag.h"
+#include "conformd/inventory.h"
+#include "conformd/packet.h"
+#include "conformd/policy.h"
+#include "conformd/rules.h"
+#include "unit.h"
+
+static struct ruleset rs;
+static struct inventory inv;
+static struct policy *pol;
+
+static const char site[] =
+    "client-media-ports 50000-50999\n"
+    "pool fe-pool {\n"
+    "  type front-end\n"
+    "  load-balancing hardware\n"
+    "  vip 198.18.1.10\n"
+    "  member fe1 198.18.1.11\n"
+    "  member fe2 198.18.1.12\n"
+    "  collocated-mediation yes\n"
+    "  cms fe1\n"
+    "}\n"
+    "pool dir-pool {\n"
+    "  type director\n"
+    "  load-balancing dns\n"
+    "  vip 198.18.2.10\n"
+    "  member dir1 198.18.2.11\n"
+    "}\n"
+    "host med1 198.18.3.11 role mediation\n"
+    "host owa1 198.18.5.11 role office-web-apps\n"
+    "network clients 198.18.10.0/24,2001:db8:10::/64 role client\n"
+    "network phones 198.18.11.0/24 role device\n"
+    "peer pstn1 198.18.6.1 role pstn-gateway\n"
+    "peer web1 198.18.7.1 role web-farm\n"
+    "peer rp1 198.18.8.1 role reverse-proxy\n"
+    "host fe6 2001:db8:1::11 role front-end\n";
+
+static int
+policy_setup(void)
+{
+	struct diag d;
+	char path[512];
+	FILE *f;
+
+	diag_init(&d, stderr);
+	rules_init(&rs);
+	inventory_init(&inv);
+	if (rules_load(&rs, unit_srcpath("rules/lync2013.rules"), &d) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/policy-site.conf", unit_tmpdir());
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(site, f);
+	fclose(f);
+	if (inventory_load(&inv, path, &rs, &d) == -1)
+		return -1;
+	pol = policy_compile(&rs, &inv);
+	return pol == NULL ? -1 : 0;
+}
+
+static int
+policy_teardown(void)
+{
+	policy_free(pol);
+	inventory_free(&inv);
+	rules_free(&rs);
+	return 0;
+}
+
+static void
+addr(const char *s, uint8_t a[16])
+{
+	int fam, plen;
+	char err[128];
+
+	if (addr_parse(s, a, &fam, &plen, err, sizeof(err)) == -1)
+		CU_FAIL_FATAL("bad test address");
+}
+
+/* Verdict of ini -> resp:port/proto; *rid gets the rule id or "-". */
+static int
+judge(const char *ini, const char *resp, uint8_t proto, uint16_t port, const char **rid)
+{
+	uint8_t a[16], b[16];
+	struct flow_tuple t;
+	int rule, v;
+
+	addr(ini, a);
+	addr(resp, b);
+	t.family = strchr(ini, ':') ? 6 : 4;
+	t.proto = proto;
+	t.ini_addr = a;
+	t.resp_addr = b;
+	t.ini_port = 50123;
+	t.resp_port = port;
+	v = policy_classify(pol, &t, &rule);
+	*rid = rule == RULE_NONE ? "-" : rs.rules[rule].id;
+	return v;
+}
+
+#define TCP IPPROTO_NUM_TCP
+#define UDP IPPROTO_NUM_UDP
+#define EXPECT(ini, resp, proto, port, verdict, rule) do {		\
+	const char *rid_;						\
+	CU_ASSERT_EQUAL(judge(ini, resp, proto, port, &rid_), verdict);	\
+	CU_ASSERT_STRING_EQUAL(rid_, rule);				\
+} while (0)
+
+static void
+test_front_end(void)
+{
+	EXPECT("198.18.10.5", "198.18.1.11", TCP, 5061, VERDICT_EXPECTED, "T1R3");
+	EXPECT("198.18.10.5", "198.18.1.11", TCP, 443, VERDICT_EXPECTED, "T1R19");	/* T1R12 is outbound */
+	EXPECT("198.18.10.5", "198.18.1.11", TCP, 22, VERDICT_UNEXPECTED, "-");
+	EXPECT("198.18.10.5", "198.18.1.11", UDP, 5061, VERDICT_UNEXPECTED, "-");
+	EXPECT("198.18.10.5", "198.18.1.11", TCP, 57501, VERDICT_EXPECTED, "T1R10");
+	EXPECT("198.18.10.5", "198.18.1.11", UDP, 65535, VERDICT_EXPECTED, "T1R10");
+	/* implied: all servers answer SQL Browser; all internal servers the audio range */
+	EXPECT("198.18.1.12", "198.18.1.11", UDP, 1434, VERDICT_EXPECTED, "T1R1");
+	EXPECT("198.18.1.12", "198.18.3.11", UDP, 1434, VERDICT_EXPECTED, "T1R1");
+	EXPECT("198.18.10.5", "198.18.3.11", UDP, 49152, VERDICT_EXPECTED, "T1R39");
+	/* CMS holder only */
+	EXPECT("198.18.1.12", "198.18.1.11", TCP, 445, VERDICT_EXPECTED, "T1R37");
+	EXPECT("198.18.1.11", "198.18.1.12", TCP, 445, VERDICT_UNEXPECTED, "-");
+	/* IPv6 front end */
+	EXPECT("2001:db8:10::5", "2001:db8:1::11", TCP, 5061, VERDICT_EXPECTED, "T1R3");
+	EXPECT("2001:db8:10::5", "2001:db8:1::11", TCP, 23, VERDICT_UNEXPECTED, "-");
+}
+
+static void
+test_peers(void)
+{
+	/* 5067 on a collocated FE: only from the PSTN gateway */
+	EXPECT("198.18.6.1", "198.18.1.11", TCP, 5067, VERDICT_EXPECTED, "T1R23");
+	EXPECT("198.18.10.5", "198.18.1.11", TCP, 5067, VERDICT_UNEXPECTED, "-");
+	/* Mediation 5070 from a front end, 5068 from the gateway */
+	EXPECT("198.18.1.11", "198.18.3.11", TCP, 5070, VERDICT_EXPECTED, "T1R46");
+	EXPECT("198.18.10.5", "198.18.3.11", TCP, 5070, VERDICT_UNEXPECTED, "-");
+	EXPECT("198.18.6.1", "198.18.3.11", TCP, 5068, VERDICT_EXPECTED, "T1R48");
+	/* 4443 from the reverse proxy */
+	EXPECT("198.18.8.1", "198.18.1.11", TCP, 4443, VERDICT_EXPECTED, "T1R14");
+	EXPECT("198.18.10.5", "198.18.1.11", TCP, 4443, VERDICT_UNEXPECTED, "-");
+}
+
+static void
+test_outbound(void)
+{
+	/* FE to the web farm, collocated Mediation to the gateway */
+	EXPECT("198.18.1.11", "198.18.7.1", TCP, 80, VERDICT_EXPECTED, "T1R11");
+	EXPECT("198.18.1.11", "198.18.6.1", TCP, 5081, VERDICT_EXPECTED, "T1R25");
+	EXPECT("198.18.1.11", "198.18.6.1", TCP, 5082, VERDICT_EXPECTED, "T1R26");
+	/* a server reaching out where no row allows: unexpected, even to an unknown host */
+	EXPECT("198.18.1.11", "198.18.99.1", TCP, 25, VERDICT_UNEXPECTED, "-");
+	EXPECT("198.18.1.11", "198.18.6.1", TCP, 22, VERDICT_UNEXPECTED, "-");
+	/* clients reaching out */
+	EXPECT("198.18.10.5", "198.18.99.1", UDP, 3478, VERDICT_EXPECTED, "T4R5");
+	EXPECT("198.18.10.5", "198.18.99.1", TCP, 443, VERDICT_EXPECTED, "T4R2");
+	EXPECT("198.18.11.7", "198.18.99.1", UDP, 67, VERDICT_EXPECTED, "T4R12");
+	/* client to a host outside the inventory on another port: not ours to judge */
+	EXPECT("198.18.10.5", "198.18.99.1", TCP, 8443, VERDICT_UNMONITORED, "-");
+	EXPECT("198.18.99.2", "198.18.99.1", TCP, 5061, VERDICT_UNMONITORED, "-");
+	EXPECT("198.18.6.1", "198.18.7.1", TCP, 22, VERDICT_UNMONITORED, "-");
+}
+
+static void
+test_vips_and_clients(void)
+{
+	/* hardware-only pool VIP: table 2, including 5070 for the collocated pool */
+	EXPECT("198.18.10.5", "198.18.1.10", TCP, 5061, VERDICT_EXPECTED, "T2R1");
+	EXPECT("198.18.1.12", "198.18.1.10", TCP, 5070, VERDICT_EXPECTED, "T2R16");
+	EXPECT("198.18.10.5", "198.18.1.10", TCP, 5062, VERDICT_UNEXPECTED, "-");
+	/* DNS-balanced director pool VIP: table 3 only */
+	EXPECT("198.18.10.5", "198.18.2.10", TCP, 443, VERDICT_EXPECTED, "T3R5");
+	EXPECT("198.18.10.5", "198.18.2.10", TCP, 5061, VERDICT_UNEXPECTED, "-");
+	EXPECT("198.18.10.5", "198.18.2.11", TCP, 5061, VERDICT_EXPECTED, "T1R45");
+	/* between clients: file transfer and the site's media range only */
+	EXPECT("198.18.10.5", "198.18.10.6", TCP, 6891, VERDICT_EXPECTED, "T4R7");
+	EXPECT("198.18.10.5", "198.18.10.6", UDP, 50010, VERDICT_EXPECTED, "T4R8");
+	EXPECT("198.18.10.5", "198.18.10.6", UDP, 51000, VERDICT_UNEXPECTED, "-");
+	EXPECT("198.18.10.5", "198.18.10.6", TCP, 443, VERDICT_UNEXPECTED, "-");
+	/* OWA */
+	EXPECT("198.18.10.5", "198.18.5.11", TCP, 443, VERDICT_EXPECTED, "T1R40");
+}
+
+static void
+test_roles_and_listens(void)
+{
+	uint8_t a[16];
+	int h;
+	uint64_t r;
+	char buf[256];
+
+	addr("198.18.1.11", a);
+	r = policy_roles(pol, a, &h);
+	CU_ASSERT_TRUE_FATAL(h >= 0);
+	CU_ASSERT_STRING_EQUAL(inv.hosts[h].name, "fe1");
+	rules_format_roles(&rs, r, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "front-end-cms"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "front-end-mediation"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "all-servers"));
+	addr("198.18.1.10", a);
+	r = policy_roles(pol, a, &h);
+	CU_ASSERT_EQUAL(r & (1ULL << rules_find_role(&rs, "all-servers")), 0);	/* a VIP is not a server */
+	CU_ASSERT_NOT_EQUAL(r & (1ULL << rules_find_role(&rs, "fe-mediation-vip-hlb")), 0);
+	addr("198.18.10.200", a);
+	r = policy_roles(pol, a, &h);
+	CU_ASSERT_STRING_EQUAL(inv.hosts[h].name, "clients");
+	addr("198.18.99.1", a);
+	CU_ASSERT_EQUAL(policy_roles(pol, a, &h), 0);
+	CU_ASSERT_EQUAL(h, -1);
+
+	addr("198.18.1.11", a);
+	CU_ASSERT_EQUAL(policy_listens(pol, a, TCP, 5061), 1);
+	CU_ASSERT_EQUAL(policy_listens(pol, a, TCP, 22), 0);
+	CU_ASSERT_EQUAL(policy_listens(pol, a, IPPROTO_NUM_ICMP, 0), 0);
+	CU_ASSERT_STRING_EQUAL(verdict_name(VERDICT_UNMONITORED), "unmonitored");
+}
+
+static void
+test_non_tcp_udp(void)
+{
+	uint8_t a[16], b[16];
+	struct flow_tuple t;
+	int rule;
+
+	addr("198.18.10.5", a);
+	addr("198.18.1.11", b);
+	memset(&t, 0, sizeof(t));
+	t.family = 4;
+	t.proto = IPPROTO_NUM_ICMP;
+	t.ini_addr = a;
+	t.resp_addr = b;
+	CU_ASSERT_EQUAL(policy_classify(pol, &t, &rule), VERDICT_UNMONITORED);
+	CU_ASSERT_EQUAL(rule, RULE_NONE);
+}
+
+void
+test_policy_register(void)
+{
+	CU_pSuite s = CU_add_suite("policy", policy_setup, policy_teardown);
+
+	CU_add_test(s, "front end rows, implied roles, CMS, IPv6", test_front_end);
+	CU_add_test(s, "peers named by the seed are enforced", test_peers);
+	CU_add_test(s, "outbound rows and the unexpected/unmonitored split", test_outbound);
+	CU_add_test(s, "pool VIPs by load balancing mode; clients", test_vips_and_clients);
+	CU_add_test(s, "roles of an address; listening ports", test_roles_and_listens);
+	CU_add_test(s, "ICMP is unmonitored", test_non_tcp_udp);
+}

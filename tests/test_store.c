@@ -1,0 +1,595 @@
+/*
+ * test_store.c - the SQLite record: creation and reopening, refusal of
+ * foreign files, exact round trip of flows, finding deduplication,
+ * coverage accumulation, batching, counters and the rules table.  The
+ * database is read back through a second connection, as sqlite3(1) would.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "conformd/policy.h"
+#include "conformd/record.h"
+#include "conformd/rules.h"
+#include "conformd/store.h"
+#include "unit.h"
+
+#define T2026	1767225600000000ULL	/* 2026-01-01T00:00:00Z in microseconds */
+
+/* A fresh database path in the scratch directory (old files removed). */
+static const char *
+db_path(const char *name)
+{
+	static char path[512];
+	char side[600];
+
+	snprintf(path, sizeof(path), "%s/%s.db", unit_tmpdir(), name);
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+	return path;
+}
+
+/* One integer from a query through a separate connection; -999 on error. */
+static long long
+q_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	long long v = -999;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return v;
+	}
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW)
+			v = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+	} else
+		fprintf(stderr, "\nq_int: %s: %s\n", sql, sqlite3_errmsg(db));
+	sqlite3_close(db);
+	return v;
+}
+
+/* One row of a query as "col|col|..." (NULL printed as "<null>"). */
+static const char *
+q_row(const char *path, const char *sql)
+{
+	static char out[4096];
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	size_t off = 0;
+	int i;
+
+	snprintf(out, sizeof(out), "<error>");
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return out;
+	}
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		fprintf(stderr, "\nq_row: %s: %s\n", sql, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return out;
+	}
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		out[0] = '\0';
+		for (i = 0; i < sqlite3_column_count(s); i++) {
+			const unsigned char *t = sqlite3_column_text(s, i);
+
+			off += (size_t)snprintf(out + off, sizeof(out) - off, "%s%s",
+			    i ? "|" : "", t != NULL ? (const char *)t : "<null>");
+			if (off >= sizeof(out))
+				break;
+		}
+	} else
+		snprintf(out, sizeof(out), "<no row>");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return out;
+}
+
+/* Run SQL on a database with the plain sqlite3 API (setting up foreign files). */
+static void
+q_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+rec_fill(struct flow_record *r, uint64_t id)
+{
+	memset(r, 0, sizeof(*r));
+	r->flow_id = id;
+	r->first_usec = T2026 + 1;
+	r->last_usec = T2026 + 61500000;
+	strcpy(r->src_ip, "198.18.1.50");
+	strcpy(r->dest_ip, "198.18.1.11");
+	r->src_port = 50123;
+	r->dest_port = 5061;
+	r->proto = 6;
+	r->vlan[0] = 100;
+	r->vlan[1] = 4094;
+	r->pkts_toserver = 10;
+	r->pkts_toclient = 8;
+	r->bytes_toserver = 5000000000ULL;	/* beyond 32 bits */
+	r->bytes_toclient = 3200;
+	r->frags = 3;
+	r->state = "closed";
+	r->conn_state = "closed";
+	r->midstream = 1;
+	r->end = "timeout";
+	r->verdict = VERDICT_EXPECTED;
+	r->rule_id = "T1R3";
+	r->rule_table = 1;
+	r->rule_row = 3;
+	r->rule_service = "SIP/MTLS";
+	strcpy(r->src_role, "client");
+	strcpy(r->dest_role, "front-end,director");
+	r->src_host = "pc1";
+	r->dest_host = "fe1";
+}
+
+static void
+test_open_create(void)
+{
+	const char *path = db_path("create");
+	char err[1024] = "";
+	struct store *st;
+
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(access(path, F_OK), 0);
+	CU_ASSERT_STRING_EQUAL(store_error(st), "");
+	CU_ASSERT_EQUAL(q_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "PRAGMA journal_mode"), "wal");
+	CU_ASSERT_STRING_EQUAL(q_row(path,
+	    "SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+	CU_ASSERT_EQUAL(q_int(path,
+	    "SELECT count(*) FROM meta WHERE key = 'software' AND value LIKE 'conformd %'"), 1);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM meta WHERE key = 'created'"
+	    " AND value GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*Z'"), 1);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+	    " AND name IN ('meta','runs','counters','rules','flows','findings','coverage')"), 7);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	    " AND name IN ('flows_run','flows_verdict','findings_kind')"), 3);
+	store_close(st);
+	store_close(NULL);
+}
+
+static void
+test_reopen(void)
+{
+	const char *path = db_path("reopen");
+	char err[1024] = "", created[64];
+	struct flow_record r;
+	struct store *st;
+
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_run_begin(st, "a.pcap", "0.1.0", T2026, NULL), 0);
+	rec_fill(&r, 1);
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 5000000, 0), 0);
+	store_close(st);
+	snprintf(created, sizeof(created), "%s",
+	    q_row(path, "SELECT value FROM meta WHERE key = 'created'"));
+
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_run_begin(st, "b.pcap", "0.1.0", T2026 + 10000000, NULL), 0);
+	rec_fill(&r, 2);
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 20000000, 3), 0);
+	store_close(st);
+
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM meta"), 3);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT value FROM meta WHERE key = 'created'"),
+	    created);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT group_concat(flow_id || ':' || run_id)"
+	    " FROM (SELECT * FROM flows ORDER BY id)"), "1:1,2:2");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT id, started, started_usec, ended,"
+	    " ended_usec, sources, version, status FROM runs WHERE id = 1"),
+	    "1|2026-01-01T00:00:00.000000Z|1767225600000000|2026-01-01T00:00:05.000000Z|"
+	    "1767225605000000|a.pcap|0.1.0|0");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT sources, status FROM runs WHERE id = 2"),
+	    "b.pcap|3");
+}
+
+static void
+test_wrong_version(void)
+{
+	const char *path = db_path("version");
+	char err[1024] = "";
+
+	q_exec(path, "CREATE TABLE t (x); PRAGMA user_version = 7;");
+	CU_ASSERT_PTR_NULL(store_open(path, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "schema version 7"));
+	/* refused untouched: still version 7, not switched to WAL */
+	CU_ASSERT_EQUAL(q_int(path, "PRAGMA user_version"), 7);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "PRAGMA journal_mode"), "delete");
+
+	/* someone else's database: tables but no version */
+	path = db_path("foreign");
+	q_exec(path, "CREATE TABLE t (x);");
+	err[0] = '\0';
+	CU_ASSERT_PTR_NULL(store_open(path, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a conformd database"));
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM sqlite_master"), 1);
+}
+
+static void
+test_not_database(void)
+{
+	const char *path = db_path("text");
+	char err[1024] = "";
+	FILE *fp;
+	int i;
+
+	fp = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	for (i = 0; i < 100; i++)
+		fprintf(fp, "this is a text file, line %d\n", i);
+	fclose(fp);
+	CU_ASSERT_PTR_NULL(store_open(path, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a database"));
+
+	/* a directory that does not exist: the reason names the path */
+	{
+		char missing[600];
+
+		snprintf(missing, sizeof(missing), "%s/no/such/dir/x.db", unit_tmpdir());
+		err[0] = '\0';
+		CU_ASSERT_PTR_NULL(store_open(missing, err, sizeof(err)));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, missing));
+	}
+}
+
+static void
+test_flows(void)
+{
+	const char *path = db_path("flows");
+	char err[1024] = "";
+	struct flow_record r;
+	struct store *st;
+
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, NULL), 0);
+	rec_fill(&r, 1234567890123ULL);
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+
+	/* an ICMPv6 flow without rule, VLAN or known hosts */
+	memset(&r, 0, sizeof(r));
+	r.flow_id = 9;
+	r.first_usec = T2026 + 3600000000ULL;
+	r.last_usec = T2026 + 3600999999ULL;
+	strcpy(r.src_ip, "2001:db8::1");
+	strcpy(r.dest_ip, "2001:db8::2");
+	r.proto = 58;
+	r.pkts_toserver = 1;
+	r.bytes_toserver = 104;
+	r.state = "new";
+	r.conn_state = "new";
+	r.end = "flush";
+	r.verdict = VERDICT_UNMONITORED;
+	strcpy(r.src_role, "-");
+	strcpy(r.dest_role, "-");
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	r.flow_id = 10;
+	r.proto = 132;		/* SCTP: shown as its number */
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 4000000000ULL, 0), 0);
+	CU_ASSERT_EQUAL(store_rows_written(st), 3);
+	CU_ASSERT_EQUAL(store_rows_failed(st), 0);
+	store_close(st);
+
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT * FROM flows WHERE flow_id = 1234567890123"),
+	    "1|1|1234567890123|TCP|198.18.1.50|50123|198.18.1.11|5061|100|4094|"
+	    "2026-01-01T00:00:00.000001Z|2026-01-01T00:01:01.500000Z|"
+	    "1767225600000001|1767225661500000|10|8|5000000000|3200|3|closed|closed|"
+	    "1|timeout|expected|T1R3|client|front-end,director|pc1|fe1");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT * FROM flows WHERE flow_id = 9"),
+	    "2|1|9|IPv6-ICMP|2001:db8::1|0|2001:db8::2|0|0|0|"
+	    "2026-01-01T01:00:00.000000Z|2026-01-01T01:00:00.999999Z|"
+	    "1767229200000000|1767229200999999|1|0|104|0|0|new|new|"
+	    "0|flush|unmonitored|<null>|-|-|<null>|<null>");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT proto FROM flows WHERE flow_id = 10"), "132");
+	/* SQLite's own date functions read the text times (to the millisecond) */
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM flows WHERE"
+	    " abs((julianday(first_ts) - 2440587.5) * 86400000.0 - first_usec / 1000.0) < 1"
+	    " AND abs((julianday(last_ts) - 2440587.5) * 86400000.0 - last_usec / 1000.0) < 1"),
+	    3);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT typeof(bytes_toserver) = 'integer'"
+	    " FROM flows WHERE flow_id = 1234567890123"), 1);
+}
+
+static void
+finding_flow(struct flow_record *r, uint64_t first, uint64_t last)
+{
+	rec_fill(r, first);
+	r->first_usec = first;
+	r->last_usec = last;
+	r->verdict = VERDICT_UNEXPECTED;
+	r->rule_id = NULL;
+}
+
+static void
+test_findings(void)
+{
+	const char *path = db_path("findings");
+	char err[1024] = "";
+	struct flow_record r;
+	struct finding f;
+	struct store *st;
+
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, NULL), 0);
+	f.kind = FINDING_UNEXPECTED;
+	f.severity = 2;
+	f.signature = "unexpected TCP 5061";
+	f.category = "Policy Violation";
+	f.flow = &r;
+	/* three occurrences, out of time order */
+	finding_flow(&r, T2026 + 2000000, T2026 + 2500000);
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	finding_flow(&r, T2026 + 1000000, T2026 + 1500000);
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 9000000, 0), 0);
+	CU_ASSERT_EQUAL(store_run_begin(st, "y", "v", T2026 + 10000000, NULL), 0);
+	finding_flow(&r, T2026 + 3000000, T2026 + 3500000);
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	/* another kind on the same tuple, and another port: separate rows */
+	f.kind = FINDING_BLOCKED;
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	f.kind = FINDING_UNEXPECTED;
+	r.dest_port = 5062;
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	/* a finding without a flow, twice */
+	f.kind = FINDING_MISSING;
+	f.severity = 3;
+	f.signature = "T2R1 never seen";
+	f.flow = NULL;
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	CU_ASSERT_EQUAL(store_commit(st), 0);
+	CU_ASSERT_EQUAL(store_rows_written(st), 7);
+	store_close(st);
+
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM findings"), 4);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT kind, src_ip, dest_ip, dest_port,"
+	    " proto, rule_id, src_role, dest_role, severity, signature, count,"
+	    " first_seen, first_seen_usec, last_seen, last_seen_usec, first_run,"
+	    " last_run FROM findings WHERE kind = 'unexpected' AND dest_port = 5061"),
+	    "unexpected|198.18.1.50|198.18.1.11|5061|TCP|<null>|client|"
+	    "front-end,director|2|unexpected TCP 5061|3|"
+	    "2026-01-01T00:00:01.000000Z|1767225601000000|"
+	    "2026-01-01T00:00:03.500000Z|1767225603500000|1|2");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT count, first_run, last_run FROM findings"
+	    " WHERE kind = 'blocked'"), "1|2|2");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT count FROM findings"
+	    " WHERE kind = 'unexpected' AND dest_port = 5062"), "1");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT src_ip, dest_ip, dest_port, proto,"
+	    " rule_id, severity, signature, count FROM findings WHERE kind = 'missing'"),
+	    "||0||<null>|3|T2R1 never seen|2");
+}
+
+static void
+test_coverage(void)
+{
+	const char *path = db_path("coverage");
+	char err[1024] = "";
+	struct store *st;
+
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_coverage(st, "fe1", "T1R3", 2, 1000,
+	    T2026 + 5000000, T2026 + 6000000), 0);
+	CU_ASSERT_EQUAL(store_coverage(st, "fe1", "T1R3", 3, 500,
+	    T2026 + 1000000, T2026 + 2000000), 0);
+	CU_ASSERT_EQUAL(store_coverage(st, "fe1", "T1R4", 1, 10, T2026, T2026), 0);
+	store_close(st);
+	/* and across a reopen */
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_coverage(st, "fe1", "T1R3", 1, 1,
+	    T2026 + 3000000, T2026 + 9000000), 0);
+	store_close(st);
+
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM coverage"), 2);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT host, rule_id, flows, bytes, first_seen,"
+	    " first_seen_usec, last_seen, last_seen_usec FROM coverage WHERE rule_id = 'T1R3'"),
+	    "fe1|T1R3|6|1501|2026-01-01T00:00:01.000000Z|1767225601000000|"
+	    "2026-01-01T00:00:09.000000Z|1767225609000000");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT flows, bytes FROM coverage"
+	    " WHERE rule_id = 'T1R4'"), "1|10");
+}
+
+/* Rows are committed every STORE_BATCH rows, the rest at close. */
+static void
+test_batching(void)
+{
+	const char *path = db_path("batch");
+	char err[1024] = "";
+	struct flow_record r;
+	struct store *st;
+	int i, fails = 0;
+
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, NULL), 0);
+	rec_fill(&r, 0);
+	for (i = 0; i < STORE_BATCH - 1; i++) {
+		r.flow_id = (uint64_t)i;
+		fails += store_flow(st, &r) != 0;
+	}
+	/* nothing committed yet: another reader sees no flow */
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM flows"), 0);
+	CU_ASSERT_EQUAL(store_rows_written(st), 0);
+	r.flow_id = (uint64_t)i++;
+	fails += store_flow(st, &r) != 0;
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM flows"), STORE_BATCH);
+	CU_ASSERT_EQUAL(store_rows_written(st), STORE_BATCH);
+	for (; i < 2 * STORE_BATCH + 7; i++) {
+		r.flow_id = (uint64_t)i;
+		fails += store_flow(st, &r) != 0;
+	}
+	CU_ASSERT_EQUAL(fails, 0);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM flows"), 2 * STORE_BATCH);
+	store_close(st);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM flows"), 2 * STORE_BATCH + 7);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(DISTINCT flow_id) FROM flows"),
+	    2 * STORE_BATCH + 7);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT max(flow_id) FROM flows"), 2 * STORE_BATCH + 6);
+}
+
+/* Counters, rows_written and rows_failed, and errors that do not stop us. */
+static void
+test_counts_errors(void)
+{
+	const char *path = db_path("counts");
+	char err[1024] = "";
+	struct flow_record r;
+	struct store *st;
+
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	/* no run yet: counters are refused */
+	CU_ASSERT_EQUAL(store_counter(st, "packets", 1), -1);
+	CU_ASSERT_EQUAL(store_rows_failed(st), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(store_error(st), path));
+
+	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, NULL), 0);
+	CU_ASSERT_EQUAL(store_counter(st, "packets", 10), 0);
+	CU_ASSERT_EQUAL(store_counter(st, "packets", 12), 0);	/* replaces */
+	CU_ASSERT_EQUAL(store_counter(st, "drops.truncated", 2), 0);
+	rec_fill(&r, 1);
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	/* a row the schema rejects (host NOT NULL): counted, the rest goes on */
+	CU_ASSERT_EQUAL(store_coverage(st, NULL, "T1R3", 1, 1, T2026, T2026), -1);
+	CU_ASSERT_EQUAL(store_rows_failed(st), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(store_error(st), path));
+	CU_ASSERT_PTR_NOT_NULL(strstr(store_error(st), "NOT NULL"));
+	CU_ASSERT_EQUAL(store_coverage(st, "fe1", "T1R3", 1, 1, T2026, T2026), 0);
+	CU_ASSERT_EQUAL(store_rows_written(st), 0);	/* not committed yet */
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 1, 0), 0);
+	CU_ASSERT_EQUAL(store_rows_written(st), 5);
+	CU_ASSERT_EQUAL(store_rows_failed(st), 2);
+	store_close(st);
+
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT group_concat(run_id || ':' || name"
+	    " || '=' || value) FROM (SELECT * FROM counters ORDER BY name)"),
+	    "1:drops.truncated=2,1:packets=12");
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM flows"), 1);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM coverage"), 1);
+}
+
+/* A small hand-made ruleset: two roles, two rules. */
+static char n_fe[] = "front-end", n_dir[] = "director", n_cl[] = "client";
+static char d_fe[] = "Front End Server", d_dir[] = "Director", d_cl[] = "Client";
+static char id1[] = "T1R3", id2[] = "T2R7";
+static char sv1[] = "SIP/MTLS", sv2[] = "media";
+static char note2[] = "audio \"and\" video";
+
+static void
+ruleset_fill(struct ruleset *rs, struct rule *rules)
+{
+	memset(rs, 0, sizeof(*rs));
+	memset(rules, 0, 2 * sizeof(*rules));
+	rs->roles[0].name = n_fe;
+	rs->roles[0].desc = d_fe;
+	rs->roles[0].kind = ROLE_SERVER;
+	rs->roles[1].name = n_dir;
+	rs->roles[1].desc = d_dir;
+	rs->roles[1].kind = ROLE_SERVER;
+	rs->roles[2].name = n_cl;
+	rs->roles[2].desc = d_cl;
+	rs->roles[2].kind = ROLE_CLIENT;
+	rs->nroles = 3;
+
+	rules[0].id = id1;
+	rules[0].table = 1;
+	rules[0].row = 3;
+	rules[0].role = 0;
+	rules[0].dir = RULE_IN;
+	rules[0].protos = RULE_TCP;
+	rules[0].ports[0].lo = rules[0].ports[0].hi = 5061;
+	rules[0].nports = 1;
+	rules[0].apps = APP_TLS | APP_MTLS;
+	rules[0].peers = 1u << 0 | 1u << 1;
+	rules[0].service = sv1;
+
+	rules[1].id = id2;
+	rules[1].table = 2;
+	rules[1].row = 7;
+	rules[1].role = 2;
+	rules[1].dir = RULE_OUT;
+	rules[1].protos = RULE_TCP | RULE_UDP;
+	rules[1].client_media = 1;
+	rules[1].optional = 1;
+	rules[1].reqresp = 1;
+	rules[1].service = sv2;
+	rules[1].note = note2;
+
+	rs->rules = rules;
+	rs->nrules = 2;
+	rs->cap = 2;
+}
+
+static void
+test_rules_table(void)
+{
+	const char *path = db_path("rules");
+	static struct ruleset rs;
+	struct rule rules[2];
+	char err[1024] = "";
+	struct store *st;
+
+	ruleset_fill(&rs, rules);
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, &rs), 0);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM rules"), 2);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT * FROM rules WHERE id = 'T1R3'"),
+	    "T1R3|1|3|front-end|in|tcp|5061|tls,mtls|front-end,director|0|0|SIP/MTLS|<null>");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT * FROM rules WHERE id = 'T2R7'"),
+	    "T2R7|2|7|client|out|tcp/udp|client-media|-|-|1|1|media|audio \"and\" video");
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 1, 0), 0);
+
+	/* the next run replaces the table */
+	rs.nrules = 1;
+	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026 + 2, &rs), 0);
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 3, 0), 0);
+	store_close(st);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT group_concat(id) FROM rules"), "T1R3");
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM runs"), 2);
+}
+
+void
+test_store_register(void)
+{
+	CU_pSuite s = CU_add_suite("store", NULL, NULL);
+
+	CU_add_test(s, "open creates the schema in WAL mode", test_open_create);
+	CU_add_test(s, "reopen keeps the data", test_reopen);
+	CU_add_test(s, "another schema version is refused", test_wrong_version);
+	CU_add_test(s, "a file that is not a database is refused", test_not_database);
+	CU_add_test(s, "flows round trip exactly", test_flows);
+	CU_add_test(s, "findings are deduplicated", test_findings);
+	CU_add_test(s, "coverage accumulates", test_coverage);
+	CU_add_test(s, "writes are batched", test_batching);
+	CU_add_test(s, "counters, row counts and errors", test_counts_errors);
+	CU_add_test(s, "rules table replaced at each run", test_rules_table);
+}
