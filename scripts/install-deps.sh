@@ -11,5 +11,5 @@ apt-get install -y -q --no-install-recommends \
     libpcap-dev libsqlite3-dev libcunit1-dev libnetfilter-log-dev \
     sqlite3 python3 \
     tshark tcpdump iproute2 nftables \
-    sip-tester socat openssl curl netcat-openbsd \
+    sip-tester socat openssl curl netcat-openbsd ethtool time mandoc \
     ca-certificates

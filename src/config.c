@@ -360,30 +360,13 @@ config_load(struct config *c, const char *path, struct diag *d)
 	return d->nerrors == errors0 ? 0 : -1;
 }
 
-/* A word as the tokenizer reads it back: quoted when it holds anything special. */
-static void
-config_print_word(const char *w, FILE *out)
-{
-	if (w[0] != '\0' && strpbrk(w, " \t#\"\\{}") == NULL) {
-		fputs(w, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *w != '\0'; w++) {
-		if (*w == '"' || *w == '\\')
-			fputc('\\', out);
-		fputc(*w, out);
-	}
-	fputc('"', out);
-}
-
 static void
 config_print_path(const char *key, const char *val, FILE *out)
 {
 	if (val == NULL)
 		return;
 	fprintf(out, "%s ", key);
-	config_print_word(val, out);
+	lex_print_word(val, out);
 	fputc('\n', out);
 }
 

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "conformd/cursor.h"
 #include "conformd/decode.h"
 #include "conformd/packet.h"

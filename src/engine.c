@@ -480,7 +480,7 @@ engine_summary(const struct engine *e, FILE *out)
 		fprintf(out, "output errors: %llu records not written\n",
 		    (unsigned long long)c->output_errors);
 	if (e->ntop > 0)
-		fprintf(out, "top unexpected flows:\n");
+		fprintf(out, "top unexpected flows (inventory hosts, ? = not in the inventory):\n");
 	for (int i = 0; i < e->ntop; i++) {
 		const struct flow_record *r = &e->top[i];
 		int v6 = strchr(r->src_ip, ':') != NULL;
@@ -490,6 +490,6 @@ engine_summary(const struct engine *e, FILE *out)
 		    v6 ? "[" : "", r->dest_ip, v6 ? "]" : "", r->dest_port,
 		    (unsigned long long)(r->pkts_toserver + r->pkts_toclient),
 		    (unsigned long long)(r->bytes_toserver + r->bytes_toclient),
-		    r->src_role, r->dest_role);
+		    r->src_host ? r->src_host : "?", r->dest_host ? r->dest_host : "?");
 	}
 }

@@ -127,8 +127,8 @@ inv_entry_add(struct invparse *p, int host, const uint8_t addr[16], int family,
 }
 
 /*
- * Split a comma list in place-free fashion: copy element `*pos` of `s`
- * into buf.  Returns 1 when an element was produced, 0 at the end.
+ * Next element of the comma list `s`, from offset *pos (advanced past it),
+ * copied into buf.  Returns 1 when an element was produced, 0 at the end.
  */
 static int
 inv_list_next(const char *s, size_t *pos, char *buf, size_t len)
@@ -650,23 +650,6 @@ inventory_free(struct inventory *inv)
 	inventory_init(inv);
 }
 
-/* A word as the tokenizer reads it back: quoted when it holds anything special. */
-static void
-inv_print_word(const char *w, FILE *out)
-{
-	if (w[0] != '\0' && strpbrk(w, " \t#\"\\{},") == NULL) {
-		fputs(w, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *w != '\0'; w++) {
-		if (*w == '"' || *w == '\\')
-			fputc('\\', out);
-		fputc(*w, out);
-	}
-	fputc('"', out);
-}
-
 /* The addresses of host h: entries [start[h], ...) while entry.host == h. */
 static void
 inv_print_addrs(const struct inventory *inv, const int *start, int h, FILE *out)
@@ -697,7 +680,7 @@ inv_print_pool(const struct inventory *inv, const struct ruleset *rs,
 	if (pool->type >= 0 && pool->type < rs->npooltypes)
 		pt = &rs->pooltypes[pool->type];
 	fputs("pool ", out);
-	inv_print_word(pool->name, out);
+	lex_print_word(pool->name, out);
 	fputs(" {\n", out);
 	if (pt != NULL)
 		fprintf(out, "\ttype %s\n", pt->name);
@@ -715,7 +698,7 @@ inv_print_pool(const struct inventory *inv, const struct ruleset *rs,
 		if (inv->hosts[h].pool != pi || inv->hosts[h].kind != INV_MEMBER)
 			continue;
 		fputs("\tmember ", out);
-		inv_print_word(inv->hosts[h].name, out);
+		lex_print_word(inv->hosts[h].name, out);
 		fputc(' ', out);
 		inv_print_addrs(inv, start, h, out);
 		fputc('\n', out);
@@ -725,7 +708,7 @@ inv_print_pool(const struct inventory *inv, const struct ruleset *rs,
 			continue;
 		if (pt != NULL && pt->cms >= 0 && (inv->hosts[h].roles & (1ULL << pt->cms))) {
 			fputs("\tcms ", out);
-			inv_print_word(inv->hosts[h].name, out);
+			lex_print_word(inv->hosts[h].name, out);
 			fputc('\n', out);
 		}
 	}
@@ -763,7 +746,7 @@ inventory_print(const struct inventory *inv, const struct ruleset *rs, FILE *out
 		case INV_NETWORK:
 		case INV_PEER:
 			fprintf(out, "%s ", kw[host->kind]);
-			inv_print_word(host->name, out);
+			lex_print_word(host->name, out);
 			fputc(' ', out);
 			inv_print_addrs(inv, start, h, out);
 			rules_format_roles(rs, host->roles, roles, sizeof(roles));

@@ -5,11 +5,14 @@
  * LEX_MAX_FILE), scanned once, and split into statements of tokens that
  * each remember their line.  A bad line drops its statement and is
  * reported; scanning goes on so that every error is found in one pass.
+ * The canonical printers of the three files quote words through
+ * lex_print_word()/lex_print_quoted(), the inverse of the scan.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -341,4 +344,25 @@ lex_number(const char *s, unsigned long min, unsigned long max, unsigned long *v
 		return -1;
 	*v = n;
 	return 0;
+}
+
+void
+lex_print_quoted(const char *w, FILE *out)
+{
+	fputc('"', out);
+	for (; *w != '\0'; w++) {
+		if (*w == '"' || *w == '\\')
+			fputc('\\', out);
+		fputc(*w, out);
+	}
+	fputc('"', out);
+}
+
+void
+lex_print_word(const char *w, FILE *out)
+{
+	if (w[0] != '\0' && strpbrk(w, " \t#\"\\{},") == NULL)
+		fputs(w, out);
+	else
+		lex_print_quoted(w, out);
 }

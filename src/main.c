@@ -240,7 +240,9 @@ main(int argc, char **argv)
 	}
 	if (engine_counters(e)->output_errors > 0)
 		status = EXIT_ERROR;
-	if (!quiet)
+	/* A run that read nothing because its only capture was unusable has
+	 * nothing to summarise: the error says it all. */
+	if (!quiet && (status != EXIT_ERROR || engine_counters(e)->packets > 0))
 		engine_summary(e, stderr);
 out:
 	engine_free(e);

@@ -222,6 +222,28 @@ rules_skip_value(const struct stmt *st, int *i, const struct rules_key *keys)
 		(*i)++;
 }
 
+/*
+ * The key at tok[*i], looked up in `keys`: its index, or -1 when unknown
+ * (reported, and its value skipped).  A key already marked in seen[] is
+ * reported as a duplicate; the caller decides which value counts.
+ */
+static int
+rules_key_at(struct rules_ctx *c, const struct stmt *st, int *i,
+    const struct rules_key *keys, const int *seen)
+{
+	const struct token *k = &st->tok[*i];
+	int key = rules_key_index(keys, k->text);
+
+	if (key < 0) {
+		rules_err(c, k->line, "unknown key %s", k->text);
+		rules_skip_value(st, i, keys);
+		return -1;
+	}
+	if (seen[key])
+		rules_err(c, k->line, "duplicate key %s", k->text);
+	return key;
+}
+
 /* A role named by a token; -1 (reported) when unknown. */
 static int
 rules_role_ref(struct rules_ctx *c, const char *name, int line)
@@ -365,16 +387,11 @@ rules_parse_pooltype(struct rules_ctx *c, const struct stmt *st)
 
 	for (int i = 2; i < st->ntok; i++) {
 		const struct token *k = &tok[i], *v;
-		int key = rules_key_index(pool_keys, k->text);
+		int key = rules_key_at(c, st, &i, pool_keys, seen);
 		int r;
 
-		if (key < 0) {
-			rules_err(c, k->line, "unknown key %s", k->text);
-			rules_skip_value(st, &i, pool_keys);
+		if (key < 0)
 			continue;
-		}
-		if (seen[key])
-			rules_err(c, k->line, "duplicate key %s", k->text);
 		seen[key] = 1;
 		if ((v = rules_value(c, st, &i, pool_keys)) == NULL)
 			continue;
@@ -562,17 +579,12 @@ rules_parse_rule(struct rules_ctx *c, const struct stmt *st)
 
 	for (int i = first; i < st->ntok; i++) {
 		const struct token *k = &tok[i], *v = NULL;
-		int key = rules_key_index(rule_keys, k->text);
+		int key = rules_key_at(c, st, &i, rule_keys, seen);
 		unsigned u;
 
-		if (key < 0) {
-			rules_err(c, k->line, "unknown key %s", k->text);
-			rules_skip_value(st, &i, rule_keys);
+		if (key < 0)
 			continue;
-		}
-		if (seen[key])
-			rules_err(c, k->line, "duplicate key %s", k->text);
-		else
+		if (!seen[key])
 			keyline[key] = k->line;
 		if (rule_keys[key].hasval &&
 		    (v = rules_value(c, st, &i, rule_keys)) == NULL) {
@@ -895,19 +907,6 @@ rules_proto_name(unsigned protos)
 	return rules_name_of(rules_protos, protos);
 }
 
-/* A string value in double quotes, escaping what the tokenizer unescapes. */
-static void
-rules_print_quoted(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 static void
 rules_print_role_field(const struct ruleset *rs, FILE *out, const char *key, int r)
 {
@@ -925,7 +924,7 @@ rules_print(const struct ruleset *rs, FILE *out)
 
 		fprintf(out, "role %s %s ", ro->name,
 		    rules_name_of(rules_kinds, (unsigned)ro->kind));
-		rules_print_quoted(out, ro->desc);
+		lex_print_quoted(ro->desc, out);
 		if (ro->implied)
 			fputs(" implied", out);
 		fputc('\n', out);
@@ -966,11 +965,11 @@ rules_print(const struct ruleset *rs, FILE *out)
 			fputs(" reqresp", out);
 		if (r->service != NULL) {
 			fputs(" service ", out);
-			rules_print_quoted(out, r->service);
+			lex_print_quoted(r->service, out);
 		}
 		if (r->note != NULL) {
 			fputs(" note ", out);
-			rules_print_quoted(out, r->note);
+			lex_print_quoted(r->note, out);
 		}
 		fputc('\n', out);
 	}

@@ -32,14 +32,14 @@ conformd=$top_builddir/conformd
 expected=$top_srcdir/tests/e2e/expected.txt
 config=$top_srcdir/samples/conformd.conf
 
-work=$(mktemp -d /tmp/cfd-e2e.XXXXXX) || lib_error "cannot make a work directory"
+E2E_WORK=$(mktemp -d /tmp/cfd-e2e.XXXXXX) || lib_error "cannot make a work directory"
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
 	site_down
 	if [ -n "${E2E_KEEP:-}" ] || [ "$LIB_FAILED" -ne 0 ]; then
-		echo "e2e-lync: work directory kept: $work"
+		echo "e2e-lync: work directory kept: $E2E_WORK"
 	else
-		rm -rf "$work"
+		rm -rf "$E2E_WORK"
 	fi
 }
 trap cleanup EXIT
@@ -53,26 +53,26 @@ if ! ip netns add "${SITE_NS_PREFIX}probe" 2>/dev/null; then
 fi
 ip netns del "${SITE_NS_PREFIX}probe"
 
-cap=$work/lync-site.pcap
-db=$work/flows.db
-eve=$work/eve.json
+cap=$E2E_WORK/lync-site.pcap
+db=$E2E_WORK/flows.db
+eve=$E2E_WORK/eve.json
 
 # 1. the site and its traffic
-if SITE_QUIET=1 site_run "$cap" "$work/site"; then
+if SITE_QUIET=1 site_run "$cap" "$E2E_WORK/site"; then
 	lib_pass "site: traffic ran, capture $(stat -c %s "$cap") bytes"
 else
-	lib_failed "site: some traffic failed (logs in $work/site)"
+	lib_failed "site: some traffic failed (logs in $E2E_WORK/site)"
 fi
 site_down
 
 # 2. conformd on the capture
 timeout 60 "$conformd" -c "$config" -r "$cap" --db "$db" --eve "$eve" \
-    >"$work/conformd.out" 2>"$work/conformd.err"
+    >"$E2E_WORK/conformd.out" 2>"$E2E_WORK/conformd.err"
 rc=$?
 if [ $rc -eq 1 ]; then
 	lib_pass "conformd -r: exit 1 (findings)"
 else
-	lib_failed "conformd -r: exit $rc, want 1 (findings): $(head -5 "$work/conformd.err")"
+	lib_failed "conformd -r: exit $rc, want 1 (findings): $(head -5 "$E2E_WORK/conformd.err")"
 fi
 if [ ! -s "$db" ]; then
 	lib_failed "conformd wrote no database"
@@ -81,12 +81,12 @@ fi
 
 # 3. every expected flow, once, with its verdict
 sqlite3 -batch -noheader -separator ' ' "$db" \
-    "SELECT proto, src_ip, dest_ip, dest_port, verdict FROM flows" >"$work/flows.txt" ||
+    "SELECT proto, src_ip, dest_ip, dest_port, verdict FROM flows" >"$E2E_WORK/flows.txt" ||
 	lib_error "cannot read $db"
 while read -r proto src dst dport verdict rest; do
 	case $proto in ''|\#*) continue ;; esac
 	got=$(awk -v p="$proto" -v s="$src" -v d="$dst" -v dp="$dport" \
-	    '$1 == p && $2 == s && $3 == d && $4 == dp { print $5 }' "$work/flows.txt" | tr '\n' ' ')
+	    '$1 == p && $2 == s && $3 == d && $4 == dp { print $5 }' "$E2E_WORK/flows.txt" | tr '\n' ' ')
 	got=${got% }
 	what="flow $proto $src -> $dst:$dport $verdict"
 	if [ "$got" = "$verdict" ]; then
@@ -102,8 +102,8 @@ done <"$expected"
 extra=$(awk 'NR == FNR { if ($1 !~ /^#/ && NF >= 5) want[$1 " " $2 " " $3 " " $4] = 1; next }
 	($1 == "TCP" || $1 == "UDP") && !(($1 " " $2 " " $3 " " $4) in want) { print "  " $0; next }
 	$1 != "TCP" && $1 != "UDP" && !($1 == "IPv6-ICMP" && $5 == "unmonitored") { print "  " $0 }' \
-    "$expected" "$work/flows.txt")
-nflows=$(wc -l <"$work/flows.txt")
+    "$expected" "$E2E_WORK/flows.txt")
+nflows=$(wc -l <"$E2E_WORK/flows.txt")
 if [ -z "$extra" ]; then
 	lib_pass "no flow outside expected.txt but ICMPv6 noise ($nflows flows in all)"
 else
@@ -112,12 +112,12 @@ else
 fi
 
 # 5. counters against tshark's conversation tables, and EVE against the database
-python3 "$top_srcdir/tests/e2e/tshark-compare.py" "$cap" "$db" --eve "$eve" >"$work/compare.out" 2>&1
+python3 "$top_srcdir/tests/e2e/tshark-compare.py" "$cap" "$db" --eve "$eve" >"$E2E_WORK/compare.out" 2>&1
 rc=$?
-cat "$work/compare.out"
-LIB_PASSED=$((LIB_PASSED + $(grep -c '^ok:' "$work/compare.out")))
-LIB_FAILED=$((LIB_FAILED + $(grep -c '^FAIL:' "$work/compare.out")))
-if [ $rc -gt 1 ] || { [ $rc -eq 1 ] && ! grep -q '^FAIL:' "$work/compare.out"; }; then
+cat "$E2E_WORK/compare.out"
+LIB_PASSED=$((LIB_PASSED + $(grep -c '^ok:' "$E2E_WORK/compare.out")))
+LIB_FAILED=$((LIB_FAILED + $(grep -c '^FAIL:' "$E2E_WORK/compare.out")))
+if [ $rc -gt 1 ] || { [ $rc -eq 1 ] && ! grep -q '^FAIL:' "$E2E_WORK/compare.out"; }; then
 	lib_failed "tshark-compare: exit $rc"
 fi
 

@@ -9,6 +9,17 @@
  * pcapng file is written here block by block (pcapng draft, SHB/IDB/EPB,
  * little-endian) with one block of an unknown type that readers must skip.
  * Prints nothing on success; errors go to stderr with exit status 1.
+ *
+ *   vlan.pcap          802.1Q tags (VLAN 100, and 200 with priority bits)
+ *   qinq.pcap          0x88a8 + 0x8100, and one flow 0x9100 + 0x8100
+ *   ipv6-ext.pcap      TCP/UDP behind hop-by-hop, routing, dest options, AH
+ *   frag.pcap          IPv4 UDP in 3 fragments, IPv6 UDP in 2, one orphan
+ *   snaplen.pcap       snaplen 64: headers whole, payload cut
+ *   pcapng.pcapng      a TCP conversation plus one unknown block
+ *   sll.pcap sll2.pcap null.pcap raw.pcap   other link types, both families
+ *   icmp-unreach.pcap  ICMP port unreachable, echo, ICMPv6 prohibited
+ *   malformed.pcap     bad IHL, TCP offset, UDP length, IPv4/TCP option,
+ *                      9 VLAN tags, 9 IPv6 extension headers, among good ones
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -51,6 +62,9 @@
 #define F_ACK		0x10
 
 static const char *outdir;
+
+static void die(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 static void
 die(const char *fmt, ...)

@@ -20,84 +20,26 @@
 #define CONFORMD_RULESDIR	"/usr/local/share/conformd/rules"
 #endif
 
-static char *
-cfg_slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	if (buf != NULL) {
-		n = (long)fread(buf, 1, (size_t)n, f);
-		buf[n] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
-
-static void
-cfg_spit(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	CU_ASSERT_FATAL(f != NULL);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void
-cfg_strip(char *s, const char *prefix)
-{
-	size_t pl = strlen(prefix);
-	char *p;
-
-	while ((p = strstr(s, prefix)) != NULL)
-		memmove(p, p + pl, strlen(p + pl) + 1);
-}
-
+/* Load `path`; returns the messages reported (malloc'ed) and sets *rc. */
 static char *
 cfg_load(const char *path, struct config *c, int *rc)
 {
+	struct unit_mem m;
 	struct diag d;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
 
-	CU_ASSERT_FATAL(mem != NULL);
-	diag_init(&d, mem);
+	diag_init(&d, unit_mem_open(&m));
 	config_init(c);
 	*rc = config_load(c, path, &d);
-	fclose(mem);
-	return buf;
+	return unit_mem_close(&m);
 }
 
 static char *
 cfg_print(const struct config *c)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
+	struct unit_mem m;
 
-	CU_ASSERT_FATAL(mem != NULL);
-	config_print(c, mem);
-	fclose(mem);
-	return buf;
-}
-
-static void
-cfg_assert_text(const char *what, const char *got, const char *want)
-{
-	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(want);
-	CU_ASSERT_STRING_EQUAL(got, want);
-	if (strcmp(got, want) != 0)
-		fprintf(stderr, "\n%s:\n--- expected\n%s--- got\n%s---\n", what, want, got);
+	config_print(c, unit_mem_open(&m));
+	return unit_mem_close(&m);
 }
 
 static void
@@ -179,7 +121,7 @@ static void
 test_config_full(void)
 {
 	struct config c, c2;
-	char dir[2048], tmp[4096], *msgs, *out, *want, *again;
+	char dir[2048], tmp[4096], *msgs, *out, *again;
 	int rc;
 
 	snprintf(dir, sizeof(dir), "%s", unit_srcpath("tests/config/"));
@@ -204,40 +146,33 @@ test_config_full(void)
 	CU_ASSERT_EQUAL(c.summary_top, 25);
 
 	out = cfg_print(&c);
-	want = cfg_slurp(unit_srcpath("tests/config/full.expected"));
 	{
 		char *stripped = strdup(out);
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(stripped);
-		cfg_strip(stripped, dir);
-		if (getenv("CONFORMD_REGEN") != NULL) {
-			cfg_spit(unit_srcpath("tests/config/full.expected"), stripped);
-			free(want);
-			want = cfg_slurp(unit_srcpath("tests/config/full.expected"));
-		}
-		cfg_assert_text("full.expected", stripped, want);
+		unit_strip(stripped, dir);
+		unit_golden("tests/config/full.expected", stripped);
 		free(stripped);
 	}
 
 	/* the print holds absolute paths: it reads back the same from anywhere */
 	snprintf(tmp, sizeof(tmp), "%s/printed.conf", unit_tmpdir());
-	cfg_spit(tmp, out);
+	CU_ASSERT_FATAL(unit_spit(tmp, out) == 0);
 	msgs = cfg_load(tmp, &c2, &rc);
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_STRING_EQUAL(msgs, "");
 	again = cfg_print(&c2);
-	cfg_assert_text("full print reparsed", again, out);
+	unit_assert_text("full print reparsed", again, out);
 	free(msgs);
 	free(again);
 	free(out);
-	free(want);
 	config_free(&c);
 	config_free(&c2);
 
 	/* limits accepted */
 	snprintf(tmp, sizeof(tmp), "%s/limits.conf", unit_tmpdir());
-	cfg_spit(tmp, "inventory /i\nmax-flows 4294967295\nsummary-top 0\n"
-	    "timeout udp 1\ntimeout other 2592000\nflow-vlan yes\n");
+	CU_ASSERT_FATAL(unit_spit(tmp, "inventory /i\nmax-flows 4294967295\n"
+	    "summary-top 0\ntimeout udp 1\ntimeout other 2592000\nflow-vlan yes\n") == 0);
 	msgs = cfg_load(tmp, &c, &rc);
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_STRING_EQUAL(msgs, "");
@@ -335,22 +270,18 @@ static void
 cfg_check_bad(const char *name)
 {
 	struct config c;
-	char conf[4096], exp[4096], dir[2048], *msgs, *want;
+	char conf[4096], exp[256], dir[2048], *msgs;
 	int rc;
 
 	snprintf(dir, sizeof(dir), "%s", unit_srcpath("tests/config/"));
 	snprintf(conf, sizeof(conf), "%s%s.conf", dir, name);
-	snprintf(exp, sizeof(exp), "%s%s.expected", dir, name);
+	snprintf(exp, sizeof(exp), "tests/config/%s.expected", name);
 	msgs = cfg_load(conf, &c, &rc);
 	CU_ASSERT_EQUAL(rc, -1);
-	cfg_strip(msgs, dir);
-	if (getenv("CONFORMD_REGEN") != NULL)
-		cfg_spit(exp, msgs);
-	want = cfg_slurp(exp);
-	cfg_assert_text(name, msgs, want);
+	unit_strip(msgs, dir);
+	unit_golden(exp, msgs);
 	config_free(&c);
 	free(msgs);
-	free(want);
 }
 
 #define CFG_BAD(list) \
@@ -360,15 +291,7 @@ cfg_check_bad(const char *name)
 	list(timeout_name) list(timeout_value) list(timeout_dup) \
 	list(dup_key) list(no_inventory) list(too_many_rules) list(multi)
 
-#define CFG_BAD_FN(n) \
-static void test_cfg_bad_##n(void) \
-{ \
-	char name[64] = "bad-" #n; \
-	for (char *c = name; *c != '\0'; c++) \
-		if (*c == '_') \
-			*c = '-'; \
-	cfg_check_bad(name); \
-}
+#define CFG_BAD_FN(n) UNIT_BAD_CASE(test_cfg_bad_, cfg_check_bad, n)
 CFG_BAD(CFG_BAD_FN)
 
 void

@@ -176,6 +176,17 @@ keep_line(const char *line)
 	fprintf(eve_lines, "%s\n", line);
 }
 
+/* A line formatted into buf (n returned by the formatter) against the golden line. */
+static void
+check_line(const char *buf, size_t n, const char *gold)
+{
+	CU_ASSERT_EQUAL(n, strlen(gold));
+	CU_ASSERT_STRING_EQUAL(buf, gold);
+	if (strcmp(buf, gold) != 0)
+		fprintf(stderr, "\n got: %s\nwant: %s\n", buf, gold);
+	keep_line(buf);
+}
+
 /* Format with the big buffer, compare with the golden line. */
 static void
 check_flow(const struct flow_record *r, const char *gold)
@@ -183,11 +194,7 @@ check_flow(const struct flow_record *r, const char *gold)
 	char buf[8192];
 	size_t n = eve_format_flow(buf, sizeof(buf), r);
 
-	CU_ASSERT_EQUAL(n, strlen(gold));
-	CU_ASSERT_STRING_EQUAL(buf, gold);
-	if (strcmp(buf, gold) != 0)
-		fprintf(stderr, "\n got: %s\nwant: %s\n", buf, gold);
-	keep_line(buf);
+	check_line(buf, n, gold);
 }
 
 static void
@@ -196,11 +203,7 @@ check_alert(const struct finding *f, const char *gold)
 	char buf[8192];
 	size_t n = eve_format_alert(buf, sizeof(buf), f);
 
-	CU_ASSERT_EQUAL(n, strlen(gold));
-	CU_ASSERT_STRING_EQUAL(buf, gold);
-	if (strcmp(buf, gold) != 0)
-		fprintf(stderr, "\n got: %s\nwant: %s\n", buf, gold);
-	keep_line(buf);
+	check_line(buf, n, gold);
 }
 
 static void
@@ -355,22 +358,9 @@ test_truncation(void)
 }
 
 static void
-read_file(const char *path, char *buf, size_t len)
-{
-	FILE *fp = fopen(path, "r");
-	size_t n = 0;
-
-	buf[0] = '\0';
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
-	n = fread(buf, 1, len - 1, fp);
-	buf[n] = '\0';
-	fclose(fp);
-}
-
-static void
 test_writer(void)
 {
-	char path[512], link[512], err[1024], want[8192], got[16384];
+	char path[512], link[512], err[1024], want[8192], *got;
 	struct flow_record r;
 	struct finding f;
 	struct stat sb;
@@ -395,8 +385,10 @@ test_writer(void)
 	CU_ASSERT_EQUAL(eve_alert(e, &f), 0);
 	eve_close(e);
 	snprintf(want, sizeof(want), "%s\n%s\n", gold_flow_v4, gold_alert_missing);
-	read_file(path, got, sizeof(got));
+	got = unit_slurp(path, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
 	CU_ASSERT_STRING_EQUAL(got, want);
+	free(got);
 
 	/* reopening appends */
 	e = eve_open(path, err, sizeof(err));
@@ -406,8 +398,10 @@ test_writer(void)
 	eve_close(e);
 	snprintf(want, sizeof(want), "%s\n%s\n%s\n", gold_flow_v4,
 	    gold_alert_missing, gold_flow_v6);
-	read_file(path, got, sizeof(got));
+	got = unit_slurp(path, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
 	CU_ASSERT_STRING_EQUAL(got, want);
+	free(got);
 
 	/* a symbolic link is not followed */
 	snprintf(link, sizeof(link), "%s/eve-link.json", unit_tmpdir());

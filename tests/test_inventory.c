@@ -49,86 +49,26 @@ R(const char *name)
 	return 1ULL << r;
 }
 
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	if (buf != NULL) {
-		n = (long)fread(buf, 1, (size_t)n, f);
-		buf[n] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
-
-static void
-spit(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	CU_ASSERT_FATAL(f != NULL);
-	fputs(text, f);
-	fclose(f);
-}
-
-/* Remove every occurrence of `prefix` from s, in place. */
-static void
-strip_prefix(char *s, const char *prefix)
-{
-	size_t pl = strlen(prefix);
-	char *p;
-
-	while ((p = strstr(s, prefix)) != NULL)
-		memmove(p, p + pl, strlen(p + pl) + 1);
-}
-
 /* Load `path`; returns the messages reported (malloc'ed) and sets *rc. */
 static char *
 load_capture(const char *path, struct inventory *inv, int *rc)
 {
+	struct unit_mem m;
 	struct diag d;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
 
-	CU_ASSERT_FATAL(mem != NULL);
-	diag_init(&d, mem);
+	diag_init(&d, unit_mem_open(&m));
 	inventory_init(inv);
 	*rc = inventory_load(inv, path, &inv_rs, &d);
-	fclose(mem);
-	return buf;
+	return unit_mem_close(&m);
 }
 
 static char *
 print_capture(const struct inventory *inv)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
+	struct unit_mem m;
 
-	CU_ASSERT_FATAL(mem != NULL);
-	inventory_print(inv, &inv_rs, mem);
-	fclose(mem);
-	return buf;
-}
-
-static void
-assert_text(const char *what, const char *got, const char *want)
-{
-	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(want);
-	CU_ASSERT_STRING_EQUAL(got, want);
-	if (strcmp(got, want) != 0)
-		fprintf(stderr, "\n%s:\n--- expected\n%s--- got\n%s---\n", what, want, got);
+	inventory_print(inv, &inv_rs, unit_mem_open(&m));
+	return unit_mem_close(&m);
 }
 
 /* ---- addresses ---- */
@@ -398,25 +338,22 @@ static void
 test_site_print(void)
 {
 	struct inventory inv, inv2;
-	char *msgs, *got, *want, *again, path[4096];
+	char *msgs, *got, *again, path[4096];
 	int rc;
 
 	msgs = load_capture(unit_srcpath("tests/inventory/site.conf"), &inv, &rc);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	free(msgs);
 	got = print_capture(&inv);
-	if (getenv("CONFORMD_REGEN") != NULL)
-		spit(unit_srcpath("tests/inventory/site.expected"), got);
-	want = slurp(unit_srcpath("tests/inventory/site.expected"));
-	assert_text("site.expected", got, want);
+	unit_golden("tests/inventory/site.expected", got);
 
 	snprintf(path, sizeof(path), "%s/site-print.conf", unit_tmpdir());
-	spit(path, got);
+	CU_ASSERT_FATAL(unit_spit(path, got) == 0);
 	msgs = load_capture(path, &inv2, &rc);
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_STRING_EQUAL(msgs, "");
 	again = print_capture(&inv2);
-	assert_text("site print reparsed", again, got);
+	unit_assert_text("site print reparsed", again, got);
 	/* the same hosts with the same roles and addresses (order may differ:
 	 * the print puts a pool's VIP before its members) */
 	CU_ASSERT_EQUAL(inv2.nhosts, inv.nhosts);
@@ -440,7 +377,6 @@ test_site_print(void)
 	inventory_free(&inv2);
 	free(msgs);
 	free(got);
-	free(want);
 	free(again);
 }
 
@@ -451,9 +387,9 @@ load_text(const char *name, const char *text, struct inventory *inv, int *rc)
 	char path[4096], *msgs;
 
 	snprintf(path, sizeof(path), "%s/%s", unit_tmpdir(), name);
-	spit(path, text);
+	CU_ASSERT_FATAL(unit_spit(path, text) == 0);
 	msgs = load_capture(path, inv, rc);
-	strip_prefix(msgs, unit_tmpdir());
+	unit_strip(msgs, unit_tmpdir());
 	return msgs;
 }
 
@@ -525,22 +461,18 @@ static void
 check_bad(const char *name)
 {
 	struct inventory inv;
-	char conf[4096], exp[4096], dir[2048], *msgs, *want;
+	char conf[4096], exp[256], dir[2048], *msgs;
 	int rc;
 
 	snprintf(dir, sizeof(dir), "%s", unit_srcpath("tests/inventory/"));
 	snprintf(conf, sizeof(conf), "%s%s.conf", dir, name);
-	snprintf(exp, sizeof(exp), "%s%s.expected", dir, name);
+	snprintf(exp, sizeof(exp), "tests/inventory/%s.expected", name);
 	msgs = load_capture(conf, &inv, &rc);
 	CU_ASSERT_EQUAL(rc, -1);
-	strip_prefix(msgs, dir);
-	if (getenv("CONFORMD_REGEN") != NULL)
-		spit(exp, msgs);
-	want = slurp(exp);
-	assert_text(name, msgs, want);
+	unit_strip(msgs, dir);
+	unit_golden(exp, msgs);
 	inventory_free(&inv);
 	free(msgs);
-	free(want);
 }
 
 #define INV_BAD(list) \
@@ -557,15 +489,7 @@ check_bad(const char *name)
 	list(media_missing) list(empty) list(empty_list) list(lex) list(multi)
 
 /* bad-NAME.conf for test_bad_NAME (underscores become dashes) */
-#define INV_BAD_FN(n) \
-static void test_bad_##n(void) \
-{ \
-	char name[64] = "bad-" #n; \
-	for (char *c = name; *c != '\0'; c++) \
-		if (*c == '_') \
-			*c = '-'; \
-	check_bad(name); \
-}
+#define INV_BAD_FN(n) UNIT_BAD_CASE(test_bad_, check_bad, n)
 INV_BAD(INV_BAD_FN)
 
 void

@@ -33,75 +33,14 @@
 
 /* ---- helpers ---- */
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	if (f == NULL)
-		return NULL;
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			char *nb;
-			cap = cap ? cap * 2 : 8192;
-			if ((nb = realloc(buf, cap)) == NULL) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		size_t got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	if (len != NULL)
-		*len = n;
-	return buf;
-}
-
-static int
-spit(const char *path, const char *data)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (f == NULL)
-		return -1;
-	fputs(data, f);
-	return fclose(f) == 0 ? 0 : -1;
-}
-
-/* Remove every occurrence of `prefix` from s, in place. */
-static void
-strip_all(char *s, const char *prefix)
-{
-	size_t pl = strlen(prefix);
-	char *p;
-
-	if (pl == 0)
-		return;
-	while ((p = strstr(s, prefix)) != NULL)
-		memmove(p, p + pl, strlen(p + pl) + 1);
-}
-
 /* The canonical print of rs as a malloc'd string. */
 static char *
 print_str(const struct ruleset *rs)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	struct unit_mem m;
 
-	if (f == NULL)
-		return NULL;
-	rules_print(rs, f);
-	fclose(f);
-	return buf;
+	rules_print(rs, unit_mem_open(&m));
+	return unit_mem_close(&m);
 }
 
 /*
@@ -112,55 +51,19 @@ static int
 load_capture(struct ruleset *rs, const char *path, char **errs, int *nerrors,
     int validate)
 {
+	struct unit_mem m;
 	struct diag d;
-	size_t len = 0;
-	FILE *f;
 	int rv;
 
 	*errs = NULL;
-	f = open_memstream(errs, &len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	diag_init(&d, f);
+	diag_init(&d, unit_mem_open(&m));
 	rules_init(rs);
 	rv = rules_load(rs, path, &d);
 	if (validate && rv == 0 && rules_validate(rs, &d) != 0)
 		rv = -2;
-	fclose(f);
+	*errs = unit_mem_close(&m);
 	*nerrors = d.nerrors;
 	return rv;
-}
-
-static int
-regen(void)
-{
-	const char *e = getenv("CONFORMD_REGEN");
-
-	return e != NULL && *e != '\0' && strcmp(e, "0") != 0;
-}
-
-/* Compare `actual` with the file at srcdir-relative `rel` (or rewrite it). */
-static void
-golden(const char *rel, const char *actual)
-{
-	char path[4096];
-	char *want;
-	char msg[4200];
-
-	snprintf(path, sizeof(path), "%s", unit_srcpath(rel));
-	if (regen()) {
-		CHECK_MSG(spit(path, actual) == 0, path);
-		return;
-	}
-	want = slurp(path, NULL);
-	snprintf(msg, sizeof(msg), "golden file %s missing", rel);
-	CHECK_MSG(want != NULL, msg);
-	if (want == NULL)
-		return;
-	snprintf(msg, sizeof(msg), "output differs from %s", rel);
-	CHECK_MSG(strcmp(want, actual) == 0, msg);
-	if (strcmp(want, actual) != 0)
-		fprintf(stderr, "\n--- expected %s\n%s--- actual\n%s---\n", rel, want, actual);
-	free(want);
 }
 
 /* ---- the shipped file ---- */
@@ -461,7 +364,7 @@ test_golden_canonical(void)
 	char *out = print_str(get_shipped());
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-	golden(RULES_DIR "/lync2013.canon", out);
+	unit_golden(RULES_DIR "/lync2013.canon", out);
 	free(out);
 }
 
@@ -479,7 +382,7 @@ roundtrip(const char *rel)
 	p1 = print_str(&a);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p1);
 	snprintf(path, sizeof(path), "%s/roundtrip.rules", unit_tmpdir());
-	CU_ASSERT_EQUAL_FATAL(spit(path, p1), 0);
+	CU_ASSERT_EQUAL_FATAL(unit_spit(path, p1), 0);
 	CU_ASSERT_EQUAL(load_capture(&b, path, &errs, &n, 0), 0);
 	CHECK_MSG(n == 0, rel);
 	if (n != 0)
@@ -533,7 +436,7 @@ test_any_order(void)
 	free(errs);
 	out = print_str(&rs);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-	golden(RULES_DIR "/any-order.canon", out);
+	unit_golden(RULES_DIR "/any-order.canon", out);
 	free(out);
 	{
 		const struct rule *r = rules_find(&rs, "X1");
@@ -609,8 +512,8 @@ test_bad_files(void)
 		CHECK_MSG(rv != 0, names[i]);		/* the file is bad */
 		CHECK_MSG(n == count_lines(errs), names[i]);	/* one line per error */
 		CHECK_MSG(n > 0, names[i]);
-		strip_all(errs, prefix);
-		golden(exp_rel, errs);
+		unit_strip(errs, prefix);
+		unit_golden(exp_rel, errs);
 		free(errs);
 		rules_free(&rs);
 		free(names[i]);
@@ -622,32 +525,29 @@ static void
 test_partial_and_multi(void)
 {
 	struct ruleset rs;
+	struct unit_mem m;
 	struct diag d;
-	char p1[4096], p2[4096], *errs = NULL;
-	size_t len = 0;
-	FILE *f;
+	char p1[4096], p2[4096], *errs;
 
 	snprintf(p1, sizeof(p1), "%s/roles.rules", unit_tmpdir());
 	snprintf(p2, sizeof(p2), "%s/more.rules", unit_tmpdir());
-	CU_ASSERT_EQUAL_FATAL(spit(p1,
+	CU_ASSERT_EQUAL_FATAL(unit_spit(p1,
 	    "role a server \"A\"\n"
 	    "role b peer \"B\"\n"
 	    "rule R1 table 1 row 1 role a dir in proto tcp port 1\n"), 0);
-	CU_ASSERT_EQUAL_FATAL(spit(p2,
+	CU_ASSERT_EQUAL_FATAL(unit_spit(p2,
 	    "rule R2 table 1 row 2 role a dir out proto udp port 2 peer b\n"
 	    "rule R1 table 1 row 3 role a dir in proto tcp port 3\n"
 	    "rule R3 table 1 row 4 role a dir in proto tcp port 4 peer c\n"
 	    "role a vip \"again\"\n"), 0);
-	f = open_memstream(&errs, &len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	diag_init(&d, f);
+	diag_init(&d, unit_mem_open(&m));
 	rules_init(&rs);
 	CU_ASSERT_EQUAL(rules_load(&rs, p1, &d), 0);
 	CU_ASSERT_EQUAL(rules_load(&rs, p2, &d), -1);
 	CU_ASSERT_EQUAL(rules_load(&rs, "/nonexistent/x.rules", &d), -1);
-	fclose(f);
+	errs = unit_mem_close(&m);
 	CU_ASSERT_EQUAL(d.nerrors, 4);
-	strip_all(errs, unit_tmpdir());
+	unit_strip(errs, unit_tmpdir());
 	CU_ASSERT_STRING_EQUAL(errs,
 	    "/more.rules:2: duplicate rule id R1 (first defined at /roles.rules:3)\n"
 	    "/more.rules:3: unknown role c\n"
@@ -702,7 +602,7 @@ test_validate(void)
 		CU_ASSERT_EQUAL(rules_validate(s, &d), -1);
 		fclose(f);
 		s->pooltypes[1].member = saved;
-		strip_all(buf, unit_srcpath("rules/"));
+		unit_strip(buf, unit_srcpath("rules/"));
 		snprintf(want, sizeof(want), "lync2013.rules:%d: pool-type director has no member role\n",
 		    s->pooltypes[1].line);
 		CU_ASSERT_STRING_EQUAL(buf, want);

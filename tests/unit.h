@@ -6,6 +6,7 @@
 #ifndef CONFORMD_TESTS_UNIT_H
 #define CONFORMD_TESTS_UNIT_H
 
+#include <stdio.h>
 #include <CUnit/CUnit.h>
 
 void test_decode_register(void);
@@ -22,5 +23,42 @@ void test_eve_register(void);
 const char *unit_srcpath(const char *rel);
 /* A fresh scratch directory for this run (created on first use). */
 const char *unit_tmpdir(void);
+
+/* A whole file, malloc'd, NUL-terminated, its length in *len (may be NULL); NULL if unreadable. */
+char *unit_slurp(const char *path, size_t *len);
+/* Write `text` to `path`, replacing it; 0, or -1 when it cannot be written. */
+int unit_spit(const char *path, const char *text);
+/* Remove every occurrence of `prefix` from s, in place (nothing when prefix is ""). */
+void unit_strip(char *s, const char *prefix);
+/* Fail the test unless got equals want (neither NULL); both are shown when they differ. */
+void unit_assert_text(const char *what, const char *got, const char *want);
+/* Compare got with golden file `rel` (source-tree relative); CONFORMD_REGEN=1 rewrites it. */
+void unit_golden(const char *rel, const char *got);
+/* Replace every '_' in s with '-' (C names of the tests -> golden file names). */
+void unit_dashes(char *s);
+
+/*
+ * UNIT_BAD_CASE(fn, check, n) defines `static void fn##n(void)` that calls
+ * check("bad-n") with the underscores of n written as dashes: one CUnit
+ * test per golden file tests/<module>/bad-NAME.*, from an X-macro list.
+ */
+#define UNIT_BAD_CASE(fn, check, n) \
+static void fn##n(void) \
+{ \
+	char name[64] = "bad-" #n; \
+	unit_dashes(name); \
+	check(name); \
+}
+
+/* A memory stream that captures what a function prints. */
+struct unit_mem {
+	FILE	*f;
+	char	*buf;
+	size_t	 len;
+};
+/* Open m's stream and return it (the test stops if it cannot be opened). */
+FILE *unit_mem_open(struct unit_mem *m);
+/* Close m's stream; returns everything printed to it (malloc'd, caller frees). */
+char *unit_mem_close(struct unit_mem *m);
 
 #endif

@@ -12,6 +12,8 @@
 #ifndef CONFORMD_LEX_H
 #define CONFORMD_LEX_H
 
+#include <stdio.h>
+
 #include "conformd/diag.h"
 
 struct token {
@@ -55,5 +57,21 @@ void lex_free(struct lexfile *lf);
  * or -1.
  */
 int lex_number(const char *s, unsigned long min, unsigned long max, unsigned long *v);
+
+/*
+ * Write `w` to `out` so that the tokenizer reads it back as the one word
+ * `w`, for the canonical printers: in double quotes when it is empty or
+ * holds a blank, tab, '#', '"', '\\', '{', '}' or ',' (a list separator
+ * in the inventory), bare otherwise.  Inside the quotes '"' and '\\' are
+ * escaped with a backslash.  `w` must not hold a newline.
+ */
+void lex_print_word(const char *w, FILE *out);
+
+/*
+ * Write `w` to `out` always in double quotes, '"' and '\\' escaped, for
+ * values whose quoting carries meaning (a quoted word is never taken for a
+ * keyword).  Same limits as lex_print_word().
+ */
+void lex_print_quoted(const char *w, FILE *out);
 
 #endif /* CONFORMD_LEX_H */

@@ -203,11 +203,11 @@ EOF
 
 # Start tcpdump on the span port writing $1; returns once it is attached.
 site_capture_start() {
-	local out=$1 i
+	local site_out=$1 i
 	: >"$SITE_WORK/tcpdump.log"
 	# -Z root: Debian's tcpdump drops to user tcpdump, who may not write $out.
 	ip netns exec "${SITE_NS_PREFIX}sw" tcpdump -i "$SITE_BR" -n -U --immediate-mode \
-	    -Z root -w "$out" 2>"$SITE_WORK/tcpdump.log" &
+	    -Z root -w "$site_out" 2>"$SITE_WORK/tcpdump.log" &
 	SITE_TCPDUMP_PID=$!
 	for i in $(seq 50); do
 		grep -q 'listening on' "$SITE_WORK/tcpdump.log" && break
@@ -337,10 +337,10 @@ site_traffic() {
 
 # Everything: fresh site, capture into $1, traffic, stop.  $2: work directory.
 site_run() {
-	local out=$1 work=$2 rc=0
+	local site_out=$1 site_dir=$2 rc=0
 	site_down
-	site_up "$work" || { site_log "site setup failed"; return 1; }
-	site_capture_start "$out" || return 1
+	site_up "$site_dir" || { site_log "site setup failed"; return 1; }
+	site_capture_start "$site_out" || return 1
 	site_traffic || rc=1
 	site_capture_stop || rc=1
 	return $rc
@@ -352,14 +352,14 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	--sample|--capture)
 		[ $# -eq 2 ] || { echo "usage: $0 --sample FILE" >&2; exit 2; }
 		[ "$(id -u)" -eq 0 ] || { echo "$0: needs root for network namespaces" >&2; exit 2; }
-		work=$(mktemp -d /tmp/cfd-site.XXXXXX) || exit 2
-		trap 'site_down; rm -rf "$work"' EXIT
+		SITE_TMP=$(mktemp -d /tmp/cfd-site.XXXXXX) || exit 2
+		trap 'site_down; rm -rf "$SITE_TMP"' EXIT
 		trap 'exit 130' INT TERM
-		out=$(realpath -m "$2")
-		site_run "$work/capture.pcap" "$work"
+		SITE_OUT=$(realpath -m "$2")
+		site_run "$SITE_TMP/capture.pcap" "$SITE_TMP"
 		rc=$?
-		cp "$work/capture.pcap" "$out" || exit 2
-		site_log "wrote $out ($(stat -c %s "$out") bytes)"
+		cp "$SITE_TMP/capture.pcap" "$SITE_OUT" || exit 2
+		site_log "wrote $SITE_OUT ($(stat -c %s "$SITE_OUT") bytes)"
 		exit $rc
 		;;
 	--down)
