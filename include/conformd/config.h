@@ -1,0 +1,48 @@
+/*
+ * config.h - conformd.conf: what to load and where to write.
+ *
+ * Same lexical syntax as the other files (lex.h).  Relative paths are taken
+ * relative to the directory of the config file.  Parsed into a fresh struct
+ * that replaces the running one only on success.
+ */
+#ifndef CONFORMD_CONFIG_H
+#define CONFORMD_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "conformd/diag.h"
+
+#define CONFIG_MAX_RULES	16
+
+struct config {
+	char		*path;			/* the file read, owned */
+	char		*rules[CONFIG_MAX_RULES];	/* rules files, resolved paths */
+	int		 nrules;
+	char		*inventory;		/* resolved path */
+	char		*database;		/* NULL: no SQLite output */
+	char		*eve;			/* NULL: no EVE output; "-" stdout */
+	int		 flow_vlan;		/* 1: VLAN ids are part of the flow key (default 1) */
+	uint32_t	 max_flows;		/* memory cap, flows (default 1000000) */
+	/* timeouts, seconds */
+	uint32_t	 tmo_tcp_syn;		/* SYN seen, no answer (default 30) */
+	uint32_t	 tmo_tcp_est;		/* established (default 3600) */
+	uint32_t	 tmo_tcp_closed;	/* FIN/RST seen (default 30) */
+	uint32_t	 tmo_udp;		/* default 120 */
+	uint32_t	 tmo_other;		/* ICMP and other protocols (default 60) */
+	int		 summary_top;		/* offending flows in the summary (default 10) */
+};
+
+/* Defaults for every field (no files). */
+void config_init(struct config *c);
+
+/* Parse `path` into *c (which config_init() prepared).  Every error is
+ * reported through `d` as `path:line: message`.  Returns 0 or -1. */
+int config_load(struct config *c, const char *path, struct diag *d);
+
+/* Release what config_load() allocated. */
+void config_free(struct config *c);
+
+/* Print in canonical form. */
+void config_print(const struct config *c, FILE *out);
+
+#endif /* CONFORMD_CONFIG_H */
