@@ -2,8 +2,8 @@
 # Build conformd and run the whole test suite: unit tests (CUnit), golden
 # captures, command-line behaviour, the end-to-end Lync site in network
 # namespaces (root only; skipped with a reason otherwise), the seed-row
-# check, then the same unit and golden tests under ASan/UBSan, then
-# `make distcheck`.  Ends with one "N passed, N failed" line.
+# check; then `make distcheck`; then the unit, golden and cli tests again
+# under ASan/UBSan.  Ends with one "N passed, N failed" line.
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -19,39 +19,42 @@ run make -j"$jobs" || exit 2
 # 1. the suite, plain build
 if ! run make -j"$jobs" check; then fail=1; fi
 for log in tests/*.log; do
-	case "$log" in tests/test-suite.log) continue ;; esac
+	case "$log" in test-suite.log) continue ;; esac
 	echo "=== $log"
 	# the CUnit summary and every script's own result line
 	grep -E '^(Run Summary| +(suites|tests|asserts) |.*: [0-9]+ passed, [0-9]+ failed|SKIP|FAIL|.*FAILED)' "$log" || tail -n 5 "$log"
 done
-[ $fail -eq 0 ] || cat tests/test-suite.log
+[ $fail -eq 0 ] || cat test-suite.log
 
-# 2. unit and golden tests again under AddressSanitizer + UBSan (leaks included)
-asan_fail=0
-rm -rf build-asan && mkdir build-asan
-if ( cd build-asan && ../configure --quiet --enable-asan >/dev/null &&
-	make -j"$jobs" >/dev/null &&
-	make -j"$jobs" check TESTS="tests/unit tests/golden.sh tests/cli.sh" ); then
-	echo "asan: unit, golden and cli tests clean"
-else
-	asan_fail=1
-	cat build-asan/tests/*.log 2>/dev/null | tail -n 80
-fi
-
-# 3. the distribution builds and passes its own checks
+# 2. the distribution builds and passes its own checks
 dist_fail=0
 if ! run make -j"$jobs" distcheck DISTCHECK_CONFIGURE_FLAGS=--quiet >distcheck.log 2>&1; then
 	dist_fail=1
 	tail -n 60 distcheck.log
 else
-	grep -E 'archives ready|conformd-.*tar.gz' distcheck.log | head -n 3
+	grep -A1 'archives ready' distcheck.log
+fi
+
+# 3. unit, golden and cli tests again under AddressSanitizer + UBSan (leaks
+# included), built out of tree from the distribution tarball so the
+# in-tree build above stays as it is.
+asan_fail=0
+rm -rf build-asan && mkdir build-asan
+if [ $dist_fail -eq 0 ] && tar -xzf conformd-*.tar.gz -C build-asan &&
+    ( cd build-asan/conformd-* && ./configure --quiet --enable-asan >/dev/null &&
+	make -j"$jobs" >/dev/null &&
+	make -j"$jobs" check TESTS="tests/unit tests/golden.sh tests/cli.sh" ); then
+	echo "asan: unit, golden and cli tests clean"
+else
+	asan_fail=1
+	tail -n 80 build-asan/conformd-*/tests/*.log 2>/dev/null
 fi
 
 # One closing line: test programs and scripts run by `make check`.
-pass=$(sed -n 's/^# PASS: *//p' tests/test-suite.log)
-failn=$(sed -n 's/^# FAIL: *//p' tests/test-suite.log)
-err=$(sed -n 's/^# ERROR: *//p' tests/test-suite.log)
-skip=$(sed -n 's/^# SKIP: *//p' tests/test-suite.log)
+pass=$(sed -n 's/^# PASS: *//p' test-suite.log)
+failn=$(sed -n 's/^# FAIL: *//p' test-suite.log)
+err=$(sed -n 's/^# ERROR: *//p' test-suite.log)
+skip=$(sed -n 's/^# SKIP: *//p' test-suite.log)
 failn=$(( ${failn:-0} + ${err:-0} + asan_fail + dist_fail ))
 pass=$(( ${pass:-0} + (1 - asan_fail) + (1 - dist_fail) ))
 echo "conformd: $pass passed, $failn failed, ${skip:-0} skipped"
