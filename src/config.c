@@ -27,7 +27,8 @@
 
 enum {
 	CK_RULES, CK_INVENTORY, CK_DATABASE, CK_EVE, CK_FLOW_VLAN, CK_MAX_FLOWS,
-	CK_TIMEOUT, CK_SUMMARY_TOP, CK_COUNT
+	CK_TIMEOUT, CK_SUMMARY_TOP, CK_ANSWER_TIMEOUT, CK_COVERAGE, CK_SEVERITY,
+	CK_RULE_SEVERITY, CK_COUNT
 };
 
 static const struct {
@@ -42,10 +43,19 @@ static const struct {
 	[CK_MAX_FLOWS] = { "max-flows", 1 },
 	[CK_TIMEOUT] = { "timeout", 2 },
 	[CK_SUMMARY_TOP] = { "summary-top", 1 },
+	[CK_ANSWER_TIMEOUT] = { "answer-timeout", 1 },
+	[CK_COVERAGE] = { "coverage", 1 },
+	[CK_SEVERITY] = { "severity", 2 },
+	[CK_RULE_SEVERITY] = { "rule-severity", 2 },
 	[CK_COUNT] = { NULL, 0 }
 };
 
 enum { TMO_TCP_SYN, TMO_TCP_EST, TMO_TCP_CLOSED, TMO_UDP, TMO_OTHER, TMO_COUNT };
+
+/* Finding kinds as the config names them, indexed like enum finding_kind. */
+static const char *const config_kinds[CONFIG_KINDS + 1] = {
+	"", "unexpected", "blocked", "missing", "protocol-mismatch", NULL
+};
 
 static const char *const config_timeouts[TMO_COUNT + 1] = {
 	[TMO_TCP_SYN] = "tcp-syn",
@@ -92,6 +102,11 @@ config_init(struct config *c)
 	c->tmo_udp = 120;
 	c->tmo_other = 60;
 	c->summary_top = 10;
+	c->answer_timeout = 5;
+	c->severity[1] = 2;	/* unexpected */
+	c->severity[2] = 2;	/* blocked */
+	c->severity[3] = 3;	/* missing: low */
+	c->severity[4] = 2;	/* protocol mismatch */
 }
 
 void
@@ -103,6 +118,8 @@ config_free(struct config *c)
 	free(c->inventory);
 	free(c->database);
 	free(c->eve);
+	for (int i = 0; i < c->nrule_sev; i++)
+		free(c->rule_sev[i].rule);
 	config_init(c);
 }
 
@@ -229,7 +246,7 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 		return;
 	}
 	v = &s->tok[1];
-	if (k != CK_RULES && k != CK_TIMEOUT) {
+	if (k != CK_RULES && k != CK_TIMEOUT && k != CK_SEVERITY && k != CK_RULE_SEVERITY) {
 		if (p->seen[k] != 0) {
 			diag_error(p->d, p->file, key->line,
 			    "duplicate key %s (first at %s:%d)", key->text, p->file,
@@ -286,6 +303,59 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 	case CK_SUMMARY_TOP:
 		if (config_number(p, key, v, 0, CONFIG_MAX_TOP, &n) == 0)
 			c->summary_top = (int)n;
+		break;
+	case CK_ANSWER_TIMEOUT:
+		if (config_number(p, key, v, 1, CONFIG_MAX_TIMEOUT, &n) == 0)
+			c->answer_timeout = (uint32_t)n;
+		break;
+	case CK_COVERAGE:
+		if (strcmp(v->text, "yes") == 0)
+			c->coverage = 1;
+		else if (strcmp(v->text, "no") == 0)
+			c->coverage = 0;
+		else
+			diag_error(p->d, p->file, v->line,
+			    "coverage must be yes or no, not %s", v->text);
+		break;
+	case CK_SEVERITY: {
+		int kind;
+
+		for (kind = 1; config_kinds[kind] != NULL; kind++)
+			if (strcmp(config_kinds[kind], v->text) == 0)
+				break;
+		if (config_kinds[kind] == NULL) {
+			diag_error(p->d, p->file, v->line,
+			    "unknown finding kind %s (unexpected, blocked, missing, protocol-mismatch)",
+			    v->text);
+			return;
+		}
+		if (lex_number(s->tok[2].text, 1, 3, &n) == -1) {
+			diag_error(p->d, p->file, s->tok[2].line,
+			    "severity must be 1 (high), 2 or 3 (low), not %s", s->tok[2].text);
+			return;
+		}
+		c->severity[kind] = (int)n;
+		break;
+	}
+	case CK_RULE_SEVERITY:
+		if (c->nrule_sev >= CONFIG_MAX_RULE_SEV) {
+			diag_error(p->d, p->file, key->line,
+			    "too many rule-severity lines (at most %d)", CONFIG_MAX_RULE_SEV);
+			return;
+		}
+		if (lex_number(s->tok[2].text, 1, 3, &n) == -1) {
+			diag_error(p->d, p->file, s->tok[2].line,
+			    "severity must be 1 (high), 2 or 3 (low), not %s", s->tok[2].text);
+			return;
+		}
+		c->rule_sev[c->nrule_sev].rule = strdup(v->text);
+		if (c->rule_sev[c->nrule_sev].rule == NULL) {
+			p->oom = 1;
+			return;
+		}
+		c->rule_sev[c->nrule_sev].severity = (int)n;
+		c->rule_sev[c->nrule_sev].line = v->line;
+		c->nrule_sev++;
 		break;
 	case CK_TIMEOUT: {
 		int t;
@@ -384,4 +454,13 @@ config_print(const struct config *c, FILE *out)
 		fprintf(out, "timeout %s %u\n", config_timeouts[t],
 		    config_timeout_get(c, t));
 	fprintf(out, "summary-top %d\n", c->summary_top);
+	fprintf(out, "answer-timeout %u\n", c->answer_timeout);
+	fprintf(out, "coverage %s\n", c->coverage ? "yes" : "no");
+	for (int k = 1; k < CONFIG_KINDS; k++)
+		fprintf(out, "severity %s %d\n", config_kinds[k], c->severity[k]);
+	for (int i = 0; i < c->nrule_sev; i++) {
+		fputs("rule-severity ", out);
+		lex_print_word(c->rule_sev[i].rule, out);
+		fprintf(out, " %d\n", c->rule_sev[i].severity);
+	}
 }

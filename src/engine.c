@@ -3,53 +3,60 @@
  *
  * Per packet: decode into the engine's one struct pkt (no allocation),
  * count, look the flow up.  A flow is judged once, when it is created: the
- * verdict and rule are cached on it, so every later packet costs one
- * lookup and a few counter updates (the fast path).  An unexpected flow
- * raises its finding at once; every flow becomes a record for the outputs
- * when it leaves the table, and expected flows add to the coverage of
- * (host, rule).
+ * verdict, rule and allowed application protocols are cached on it, so
+ * every later packet costs one lookup, a few counter updates and two flag
+ * tests (the fast path).  An unexpected flow raises its finding at once;
+ * a blocked attempt as soon as it is decided (RST, ICMP unreachable: at
+ * once; no answer: when the answer timeout has passed, at the latest when
+ * the flow ends); a protocol mismatch on the first payload segment.  Every
+ * flow becomes a record when it leaves the table, and expected flows add
+ * to the coverage of (host, rule), from which missing ports are found at
+ * the end.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "conformd/appdetect.h"
+#include "conformd/coverage.h"
 #include "conformd/decode.h"
 #include "conformd/engine.h"
 #include "conformd/flow.h"
 #include "conformd/inventory.h"
-#include "conformd/log.h"
 #include "conformd/record.h"
 #include "conformd/rules.h"
 
 #define EXPIRE_EVERY_USEC	1000000ULL	/* run timeouts once per second of capture time */
 #define TOP_MAX			64
+#define EVIDENCE_MAX		256
 
-struct coverage_cell {
-	uint64_t	flows;
-	uint64_t	bytes;
-	uint64_t	first_usec;
-	uint64_t	last_usec;
-};
+/* Application protocols a TLS record satisfies, and cleartext ones. */
+#define APPS_ENCRYPTED	(APP_TLS | APP_MTLS | APP_HTTPS | APP_PSOM)
+#define APPS_CHECKED	(APPS_ENCRYPTED | APP_HTTP | APP_SIP | APP_STUN)
+#define APPS_UNCHECKED	(APP_DCOM | APP_DHCP | APP_SQL)
 
 struct engine {
 	const struct config	*cfg;
 	const struct policy	*pol;
 	const struct ruleset	*rs;
 	const struct inventory	*inv;
-	struct store		*st;
-	struct eve		*ev;
+	struct engine_sink	 sink;
 	struct flow_table	*ft;
+	struct coverage		*cov;
+	struct coverage_totals	 cov_totals;
+	int			 finished;
+	uint8_t			*rule_sev;	/* per rule, 0 = the kind's default */
 	struct pkt		 pkt;
 	uint64_t		 next_expire;
-	uint64_t		 first_usec, last_usec;
+	uint64_t		 now;		/* latest capture time seen */
+	uint64_t		 answer_usec;
 	struct engine_counters	 c;
-	/* coverage[host * nrules + rule] */
-	struct coverage_cell	*coverage;
 	int			 ntop;
 	int			 top_max;
 	struct flow_record	 top[TOP_MAX];	/* most active unexpected flows */
-	int			 store_failed;	/* logged once */
-	int			 eve_failed;
 };
+
+static const char *engine_failure(const struct engine *e, const struct flow *f, int final,
+    char *buf, size_t len);
 
 /* --- records ---------------------------------------------------------------- */
 
@@ -94,19 +101,7 @@ engine_record(struct engine *e, const struct flow *f, int end, struct flow_recor
 	roles = policy_roles(e->pol, f->key.addr[resp], &h);
 	rules_format_roles(e->rs, roles, r->dest_role, sizeof(r->dest_role));
 	r->dest_host = h >= 0 ? e->inv->hosts[h].name : NULL;
-}
-
-static void
-engine_output_failed(struct engine *e, int is_store)
-{
-	e->c.output_errors++;
-	if (is_store && !e->store_failed) {
-		e->store_failed = 1;
-		log_warnx("database write failed (logged once, counted): %s", store_error(e->st));
-	} else if (!is_store && !e->eve_failed) {
-		e->eve_failed = 1;
-		log_warnx("EVE write failed (logged once, counted)");
-	}
+	(void)engine_failure(e, f, end >= 0 && end != FLOW_END_FLUSH, r->failure, sizeof(r->failure));
 }
 
 /* The role a signature names for an address: its first role that is not
@@ -125,28 +120,55 @@ engine_primary_role(const struct engine *e, const uint8_t *addr)
 	return "unknown";
 }
 
-static void
-engine_raise(struct engine *e, int kind, const struct flow *f, const struct flow_record *r)
+static int
+engine_severity(const struct engine *e, int kind, int rule)
 {
+	if (rule >= 0 && rule < e->rs->nrules && e->rule_sev[rule] != 0)
+		return e->rule_sev[rule];
+	return e->cfg->severity[kind];
+}
+
+/* Hand a finding to the sink and count it. */
+static void
+engine_emit(struct engine *e, struct finding *fd, int rule)
+{
+	fd->severity = engine_severity(e, fd->kind, rule);
+	fd->category = "Policy Violation";
+	if (fd->ts_usec == 0)
+		fd->ts_usec = e->now;
+	if (fd->kind > 0 && fd->kind < 5)
+		e->c.findings[fd->kind]++;
+	if (e->sink.finding != NULL)
+		e->sink.finding(e->sink.arg, fd);
+}
+
+/* A finding about a flow: unexpected, blocked or protocol_mismatch. */
+static void
+engine_raise(struct engine *e, int kind, const struct flow *f, const char *evidence)
+{
+	struct flow_record r;
 	struct finding fd;
 	char sig[256], pbuf[16];
 
-	snprintf(sig, sizeof(sig), "conformd %s %s/%u %s -> %s",
-	    finding_kind_name(kind), proto_name(r->proto, pbuf, sizeof(pbuf)),
-	    r->dest_port, engine_primary_role(e, f->key.addr[f->ini]),
-	    engine_primary_role(e, f->key.addr[!f->ini]));
+	engine_record(e, f, -1, &r);
+	if (kind == FINDING_UNEXPECTED)
+		snprintf(sig, sizeof(sig), "conformd unexpected %s/%u %s -> %s",
+		    proto_name(r.proto, pbuf, sizeof(pbuf)), r.dest_port,
+		    engine_primary_role(e, f->key.addr[f->ini]),
+		    engine_primary_role(e, f->key.addr[!f->ini]));
+	else
+		snprintf(sig, sizeof(sig), "conformd %s %s/%u %s (%s): %s",
+		    finding_kind_name(kind), proto_name(r.proto, pbuf, sizeof(pbuf)),
+		    r.dest_port, engine_primary_role(e, f->key.addr[!f->ini]),
+		    r.rule_id ? r.rule_id : "-", evidence ? evidence : "");
 	memset(&fd, 0, sizeof(fd));
 	fd.kind = kind;
-	fd.severity = 2;
 	fd.signature = sig;
-	fd.category = "Policy Violation";
-	fd.flow = r;
-	if (kind >= 0 && kind < 5)
-		e->c.findings[kind]++;
-	if (e->st != NULL && store_finding(e->st, &fd) == -1)
-		engine_output_failed(e, 1);
-	if (e->ev != NULL && eve_alert(e->ev, &fd) == -1)
-		engine_output_failed(e, 0);
+	fd.flow = &r;
+	fd.ts_usec = e->now;
+	fd.rule_id = r.rule_id;
+	fd.evidence = evidence;
+	engine_emit(e, &fd, f->rule == RULE_NONE ? -1 : f->rule);
 }
 
 /* Keep the TOP most active unexpected flows for the summary. */
@@ -172,49 +194,200 @@ engine_top(struct engine *e, const struct flow_record *r)
 	e->top[i] = *r;
 }
 
-static void
-engine_coverage(struct engine *e, const struct flow *f)
-{
-	const struct rule *ru;
-	struct coverage_cell *cell;
-	int h, side;
+/* --- blocked ------------------------------------------------------------------ */
 
-	if (e->coverage == NULL || f->rule == RULE_NONE || f->rule >= e->rs->nrules)
-		return;
-	ru = &e->rs->rules[f->rule];
-	/* An `in` rule covers the responder (it listens); an `out` rule the initiator. */
-	side = ru->dir == RULE_OUT ? f->ini : !f->ini;
-	(void)policy_roles(e->pol, f->key.addr[side], &h);
-	if (h < 0)
-		return;
-	cell = &e->coverage[(size_t)h * (size_t)e->rs->nrules + f->rule];
-	if (cell->flows == 0 || f->first_usec < cell->first_usec)
-		cell->first_usec = f->first_usec;
-	if (f->last_usec > cell->last_usec)
-		cell->last_usec = f->last_usec;
-	cell->flows++;
-	cell->bytes += f->bytes[0] + f->bytes[1];
+/* Is ICMP(v6) type/code a "destination unreachable" that says a port is blocked? */
+static const char *
+icmp_unreach_name(uint8_t proto, uint8_t type, uint8_t code)
+{
+	if (proto == IPPROTO_NUM_ICMP && type == 3) {
+		switch (code) {
+		case 0: return "network unreachable";
+		case 1: return "host unreachable";
+		case 2: return "protocol unreachable";
+		case 3: return "port unreachable";
+		case 4: return NULL;	/* fragmentation needed: path MTU, not a block */
+		case 9: case 10: return "network/host administratively prohibited";
+		case 13: return "communication administratively prohibited";
+		default: return "destination unreachable";
+		}
+	}
+	if (proto == IPPROTO_NUM_ICMPV6 && type == 1) {
+		switch (code) {
+		case 0: return "no route to destination";
+		case 1: return "administratively prohibited";
+		case 3: return "address unreachable";
+		case 4: return "port unreachable";
+		case 5: return "source address failed policy";
+		case 6: return "reject route";
+		default: return "destination unreachable";
+		}
+	}
+	return NULL;
 }
+
+/* Evidence of why flow f failed, or NULL when it did not (yet). `final`:
+ * the flow is ending, so an unanswered attempt is decided whatever the time. */
+static const char *
+engine_failure(const struct engine *e, const struct flow *f, int final, char *buf, size_t len)
+{
+	int decided = final || e->now >= f->first_usec + e->answer_usec;
+
+	if (f->flags & FLOW_F_ICMP_ERR) {
+		char from[REC_ADDR_LEN];
+		int v6 = f->key.proto == IPPROTO_NUM_ICMPV6 || f->key.family == 6;
+		addr_format(f->icmp_from, f->key.family, from, sizeof(from));
+		snprintf(buf, len, "ICMP%s %u/%u (%s) from %s", v6 ? "v6" : "",
+		    f->icmp_type, f->icmp_code,
+		    icmp_unreach_name(v6 ? IPPROTO_NUM_ICMPV6 : IPPROTO_NUM_ICMP,
+		    f->icmp_type, f->icmp_code), from);
+		return buf;
+	}
+	if (f->key.proto == IPPROTO_NUM_TCP) {
+		if (f->state == CONN_REJECTED) {
+			snprintf(buf, len, "SYN answered by RST (%u SYN%s)", f->syns,
+			    f->syns == 1 ? "" : "s");
+			return buf;
+		}
+		if (f->state == CONN_ATTEMPTED && decided && !(f->flags & FLOW_F_MIDSTREAM)) {
+			snprintf(buf, len, "no answer to %u SYN%s", f->syns, f->syns == 1 ? "" : "s");
+			return buf;
+		}
+		return NULL;
+	}
+	if (f->key.proto == IPPROTO_NUM_UDP && f->state == CONN_NEW && decided &&
+	    f->rule != RULE_NONE && e->rs->rules[f->rule].reqresp) {
+		uint64_t n = f->pkts[f->ini];
+		snprintf(buf, len, "%llu datagram%s, no answer", (unsigned long long)n,
+		    n == 1 ? "" : "s");
+		return buf;
+	}
+	return NULL;
+}
+
+/* Raise `blocked` for an expected flow whose attempt failed, once. */
+static void
+engine_check_blocked(struct engine *e, struct flow *f, int final)
+{
+	char ev[EVIDENCE_MAX];
+	const char *why;
+
+	if (f->verdict != VERDICT_EXPECTED || (f->flags & FLOW_F_BLOCKED))
+		return;
+	why = engine_failure(e, f, final, ev, sizeof(ev));
+	if (why == NULL)
+		return;
+	f->flags |= FLOW_F_BLOCKED;
+	engine_raise(e, FINDING_BLOCKED, f, why);
+}
+
+/* An ICMP error quoting a flow: record it on that flow, and raise blocked
+ * when the flow was expected. */
+static void
+engine_icmp_error(struct engine *e, const struct pkt *p)
+{
+	struct flow *g;
+
+	if (!p->inner.valid || icmp_unreach_name(p->ip_proto, p->icmp_type, p->icmp_code) == NULL)
+		return;
+	g = flow_lookup_inner(e->ft, &p->inner, p->vlan);
+	if (g == NULL || (g->flags & FLOW_F_ICMP_ERR))
+		return;
+	g->flags |= FLOW_F_ICMP_ERR;
+	g->icmp_type = p->icmp_type;
+	g->icmp_code = p->icmp_code;
+	memcpy(g->icmp_from, p->src, 16);
+	engine_check_blocked(e, g, 0);
+}
+
+/* --- protocol mismatch ------------------------------------------------------------ */
+
+static void
+engine_check_app(struct engine *e, struct flow *f, const struct pkt *p, int dir)
+{
+	char desc[96], ev[EVIDENCE_MAX];
+	unsigned apps = f->apps;
+	int seen, ok;
+	uint16_t port = f->key.port[!f->ini];
+
+	f->flags &= (uint8_t)~FLOW_F_CHECK_APP;
+	seen = app_detect(p->payload, p->payload_len, desc, sizeof(desc));
+	switch (seen) {
+	case SEEN_TLS:
+		ok = (apps & APPS_ENCRYPTED) != 0;
+		break;
+	case SEEN_SIP:
+		ok = (apps & APP_SIP) != 0;
+		break;
+	case SEEN_HTTP:
+		ok = (apps & APP_HTTP) != 0;
+		break;
+	case SEEN_STUN:
+		ok = (apps & APP_STUN) != 0;
+		break;
+	default:
+		/* Unknown bytes only prove a mismatch where the row asks for
+		 * TLS (or STUN) and nothing in cleartext we could have missed. */
+		ok = (apps & (APP_HTTP | APP_SIP)) != 0;
+		break;
+	}
+	if (ok)
+		return;
+	if (dir != f->ini)
+		snprintf(ev, sizeof(ev), "server spoke first: %s on %u", desc, port);
+	else if ((apps & APPS_ENCRYPTED) && seen != SEEN_TLS)
+		snprintf(ev, sizeof(ev), "%s in cleartext on %u", desc, port);
+	else {
+		char want[64];
+		rules_format_apps(apps, want, sizeof(want));
+		snprintf(ev, sizeof(ev), "%s on %u where the row says %s", desc, port, want);
+	}
+	engine_raise(e, FINDING_PROTOCOL_MISMATCH, f, ev);
+}
+
+/* --- flow end ---------------------------------------------------------------------- */
 
 /* flow_emit_fn: a flow leaves the table. */
 static void
-engine_flow_end(void *arg, const struct flow *f, int end)
+engine_flow_end(void *arg, const struct flow *cf, int end)
 {
 	struct engine *e = arg;
+	struct flow *f = (struct flow *)cf;	/* ours: the table hands it over before reuse */
 	struct flow_record r;
+	int hi, hr;
+	/* A flow that timed out or was evicted has had its chance to be
+	 * answered; one flushed at the end of the capture only if the answer
+	 * timeout has passed. */
+	int final = end != FLOW_END_FLUSH;
 
+	engine_check_blocked(e, f, final);
 	if (f->verdict < 4)
 		e->c.flows_by_verdict[f->verdict]++;
-	engine_coverage(e, f);
-	if (e->st == NULL && e->ev == NULL && f->verdict != VERDICT_UNEXPECTED)
+	(void)policy_roles(e->pol, f->key.addr[f->ini], &hi);
+	(void)policy_roles(e->pol, f->key.addr[!f->ini], &hr);
+	coverage_observe(e->cov, hi);
+	if (hr != hi)
+		coverage_observe(e->cov, hr);
+	if (f->verdict == VERDICT_EXPECTED && f->rule != RULE_NONE) {
+		const struct rule *ru = &e->rs->rules[f->rule];
+		char ev[EVIDENCE_MAX];
+		const char *why = engine_failure(e, f, final, ev, sizeof(ev));
+		/* an attempt still waiting for its answer proves nothing either way */
+		int undecided = why == NULL && (f->state == CONN_ATTEMPTED ||
+		    (f->state == CONN_NEW && ru->reqresp));
+
+		/* `in` rules are about the listener, `out` rules about the connecting side */
+		if (!undecided)
+			coverage_flow(e->cov, ru->dir == RULE_OUT ? hi : hr, f->rule, why == NULL,
+			    f->bytes[0] + f->bytes[1], f->first_usec, f->last_usec, why);
+	}
+	if (e->sink.flow == NULL && f->verdict != VERDICT_UNEXPECTED)
 		return;		/* nothing will read the record */
 	engine_record(e, f, end, &r);
 	if (f->verdict == VERDICT_UNEXPECTED)
 		engine_top(e, &r);
-	if (e->st != NULL && store_flow(e->st, &r) == -1)
-		engine_output_failed(e, 1);
-	if (e->ev != NULL && eve_flow(e->ev, &r) == -1)
-		engine_output_failed(e, 0);
+	if (e->sink.flow != NULL)
+		e->sink.flow(e->sink.arg, &r);
 }
 
 /* --- classification ------------------------------------------------------------ */
@@ -256,17 +429,22 @@ engine_classify(struct engine *e, struct flow *f)
 	t.resp_port = f->key.port[!f->ini];
 	f->verdict = (uint8_t)policy_classify(e->pol, &t, &rule);
 	f->rule = (uint16_t)rule;
-	if (f->verdict == VERDICT_UNEXPECTED) {
-		struct flow_record r;
-		engine_record(e, f, -1, &r);
-		engine_raise(e, FINDING_UNEXPECTED, f, &r);
-	}
+	if (f->verdict == VERDICT_EXPECTED) {
+		unsigned apps = policy_allowed_apps(e->pol, &t);
+		/* Only a first segment seen from the start can be judged. */
+		if ((apps & APPS_CHECKED) && !(apps & APPS_UNCHECKED) &&
+		    !(f->flags & FLOW_F_MIDSTREAM)) {
+			f->apps = (uint16_t)apps;
+			f->flags |= FLOW_F_CHECK_APP;
+		}
+	} else if (f->verdict == VERDICT_UNEXPECTED)
+		engine_raise(e, FINDING_UNEXPECTED, f, NULL);
 }
 
 /* --- public ------------------------------------------------------------------- */
 
 struct engine *
-engine_new(const struct config *cfg, const struct policy *pol, struct store *st, struct eve *ev)
+engine_new(const struct config *cfg, const struct policy *pol, const struct engine_sink *sink)
 {
 	struct engine *e = calloc(1, sizeof(*e));
 	struct flow_config fc;
@@ -277,8 +455,9 @@ engine_new(const struct config *cfg, const struct policy *pol, struct store *st,
 	e->pol = pol;
 	e->rs = policy_ruleset(pol);
 	e->inv = policy_inventory(pol);
-	e->st = st;
-	e->ev = ev;
+	if (sink != NULL)
+		e->sink = *sink;
+	e->answer_usec = (uint64_t)cfg->answer_timeout * 1000000u;
 	e->top_max = cfg->summary_top < TOP_MAX ? cfg->summary_top : TOP_MAX;
 	if (e->top_max < 0)
 		e->top_max = 0;
@@ -291,12 +470,16 @@ engine_new(const struct config *cfg, const struct policy *pol, struct store *st,
 	fc.tmo_udp = cfg->tmo_udp;
 	fc.tmo_other = cfg->tmo_other;
 	e->ft = flow_table_new(&fc, engine_flow_end, e);
-	if (e->inv->nhosts > 0 && e->rs->nrules > 0)
-		e->coverage = calloc((size_t)e->inv->nhosts * (size_t)e->rs->nrules,
-		    sizeof(*e->coverage));
-	if (e->ft == NULL || (e->inv->nhosts > 0 && e->rs->nrules > 0 && e->coverage == NULL)) {
+	e->cov = coverage_new(pol);
+	e->rule_sev = calloc((size_t)e->rs->nrules + 1, 1);
+	if (e->ft == NULL || e->cov == NULL || e->rule_sev == NULL) {
 		engine_free(e);
 		return NULL;
+	}
+	for (int i = 0; i < cfg->nrule_sev; i++) {
+		const struct rule *r = rules_find(e->rs, cfg->rule_sev[i].rule);
+		if (r != NULL)
+			e->rule_sev[r - e->rs->rules] = (uint8_t)cfg->rule_sev[i].severity;
 	}
 	return e;
 }
@@ -307,7 +490,8 @@ engine_free(struct engine *e)
 	if (e == NULL)
 		return;
 	flow_table_free(e->ft);
-	free(e->coverage);
+	coverage_free(e->cov);
+	free(e->rule_sev);
 	free(e);
 }
 
@@ -324,10 +508,8 @@ engine_frame(struct engine *e, int linktype, const uint8_t *buf, uint32_t caplen
 	p->ts_usec = ts_usec;
 	e->c.packets++;
 	e->c.bytes += wirelen;
-	if (e->c.packets == 1 || ts_usec < e->first_usec)
-		e->first_usec = ts_usec;
-	if (ts_usec > e->last_usec)
-		e->last_usec = ts_usec;
+	if (ts_usec > e->now)
+		e->now = ts_usec;
 	if (p->event < DEV_MAX)
 		e->c.events[p->event]++;
 	switch (rv) {
@@ -357,6 +539,8 @@ engine_frame(struct engine *e, int linktype, const uint8_t *buf, uint32_t caplen
 	case IPPROTO_NUM_ICMP:
 	case IPPROTO_NUM_ICMPV6:
 		e->c.icmp++;
+		if (p->inner.valid)
+			engine_icmp_error(e, p);
 		break;
 	default:
 		e->c.other_ip++;
@@ -367,66 +551,118 @@ engine_frame(struct engine *e, int linktype, const uint8_t *buf, uint32_t caplen
 		e->next_expire = ts_usec + EXPIRE_EVERY_USEC;
 	}
 	f = flow_packet(e->ft, p, &dir, &created);
-	if (f != NULL && created)
+	if (f == NULL)
+		return;
+	if (created)
 		engine_classify(e, f);
+	/* Rare cases, one flag test each on the fast path. */
+	if ((f->flags & FLOW_F_CHECK_APP) && p->payload_len > 0 && p->frag != PKT_FRAG_LATER)
+		engine_check_app(e, f, p, dir);
+	if (f->state == CONN_REJECTED || f->state == CONN_ATTEMPTED ||
+	    (f->state == CONN_NEW && f->rule != RULE_NONE))
+		engine_check_blocked(e, f, 0);
+}
+
+/* coverage_finish() callback: a required pair never seen, or an unobserved host. */
+static void
+engine_missing(void *arg, int h, int rule)
+{
+	struct engine *e = arg;
+	struct finding fd;
+	char sig[256], ip[REC_ADDR_LEN] = "", pbuf[16];
+	const struct inv_host *host = &e->inv->hosts[h];
+	int entries = 0;
+
+	/* the host's address, when it is exactly one */
+	for (int i = 0; i < e->inv->nentries; i++) {
+		const struct inv_entry *en = &e->inv->entries[i];
+		if (en->host != h)
+			continue;
+		if (++entries == 1 && en->plen == (en->family == 4 ? 32 : 128))
+			addr_format(en->addr, en->family, ip, sizeof(ip));
+	}
+	if (entries != 1)
+		ip[0] = '\0';
+	memset(&fd, 0, sizeof(fd));
+	fd.kind = FINDING_MISSING;
+	fd.signature = sig;
+	fd.host = host->name;
+	fd.host_ip = ip;
+	if (rule < 0) {
+		snprintf(sig, sizeof(sig), "conformd missing: host %s unobserved", host->name);
+		fd.evidence = "unobserved: no traffic to or from this host";
+		engine_emit(e, &fd, -1);
+		return;
+	}
+	{
+		const struct rule *r = &e->rs->rules[rule];
+		char ports[64];
+
+		rules_format_ports(r, ports, sizeof(ports));
+		fd.rule_id = r->id;
+		fd.proto = (r->protos & RULE_TCP) ? IPPROTO_NUM_TCP : IPPROTO_NUM_UDP;
+		fd.port = r->client_media ? e->inv->media.lo : r->ports[0].lo;
+		snprintf(sig, sizeof(sig), "conformd missing %s/%s %s %s (%s)",
+		    proto_name(fd.proto, pbuf, sizeof(pbuf)), ports,
+		    r->dir == RULE_OUT ? "from" : "on", host->name, r->id);
+		fd.evidence = "no successful flow seen";
+		engine_emit(e, &fd, rule);
+	}
 }
 
 void
 engine_finish(struct engine *e)
 {
+	const struct engine_counters *c = &e->c;
 	const struct flow_stats *fs;
+	char name[64];
 
+	if (e->finished)
+		return;
+	e->finished = 1;
 	flow_flush(e->ft);
-	if (e->st != NULL && e->coverage != NULL) {
-		for (int h = 0; h < e->inv->nhosts; h++)
-			for (int r = 0; r < e->rs->nrules; r++) {
-				const struct coverage_cell *c =
-				    &e->coverage[(size_t)h * (size_t)e->rs->nrules + r];
-				if (c->flows == 0)
-					continue;
-				if (store_coverage(e->st, e->inv->hosts[h].name,
-				    e->rs->rules[r].id, c->flows, c->bytes,
-				    c->first_usec, c->last_usec) == -1)
-					engine_output_failed(e, 1);
-			}
-	}
-	if (e->st != NULL) {
-		const struct engine_counters *c = &e->c;
+	coverage_finish(e->cov, &e->sink, c->ipv4 + c->ipv6 == 0, engine_missing, e,
+	    &e->cov_totals);
+	if (e->sink.counter == NULL)
+		return;
+	{
 		struct { const char *name; uint64_t v; } kv[] = {
 			{ "packets", c->packets }, { "bytes", c->bytes },
 			{ "ipv4", c->ipv4 }, { "ipv6", c->ipv6 }, { "tcp", c->tcp },
 			{ "udp", c->udp }, { "icmp", c->icmp }, { "other_ip", c->other_ip },
 			{ "non_ip", c->non_ip }, { "malformed", c->malformed },
 			{ "unsupported", c->unsupported },
-			{ "output_errors", c->output_errors },
 			{ NULL, 0 }
 		};
-		char name[64];
-
-		fs = flow_table_stats(e->ft);
 		for (int i = 0; kv[i].name != NULL; i++)
-			(void)store_counter(e->st, kv[i].name, kv[i].v);
-		for (unsigned ev = 1; ev < DEV_MAX; ev++)
-			if (c->events[ev] != 0) {
-				snprintf(name, sizeof(name), "decode.%s", decode_event_name(ev));
-				(void)store_counter(e->st, name, c->events[ev]);
-			}
-		(void)store_counter(e->st, "flows.created", fs->created);
-		(void)store_counter(e->st, "flows.expired", fs->expired);
-		(void)store_counter(e->st, "flows.evicted", fs->evicted);
-		(void)store_counter(e->st, "flows.flushed", fs->flushed);
-		(void)store_counter(e->st, "flows.peak", fs->peak);
-		(void)store_counter(e->st, "frags.tied", fs->frags_tied);
-		(void)store_counter(e->st, "frags.orphan", fs->frags_orphan);
-		for (int v = 1; v < 4; v++) {
-			snprintf(name, sizeof(name), "flows.%s", verdict_name(v));
-			(void)store_counter(e->st, name, c->flows_by_verdict[v]);
-		}
-		for (int k = FINDING_UNEXPECTED; k <= FINDING_PROTOCOL_MISMATCH; k++) {
-			snprintf(name, sizeof(name), "findings.%s", finding_kind_name(k));
-			(void)store_counter(e->st, name, c->findings[k]);
-		}
+			e->sink.counter(e->sink.arg, kv[i].name, kv[i].v);
 	}
+	fs = flow_table_stats(e->ft);
+	for (unsigned ev = 1; ev < DEV_MAX; ev++)
+		if (c->events[ev] != 0) {
+			snprintf(name, sizeof(name), "decode.%s", decode_event_name(ev));
+			e->sink.counter(e->sink.arg, name, c->events[ev]);
+		}
+	e->sink.counter(e->sink.arg, "flows.created", fs->created);
+	e->sink.counter(e->sink.arg, "flows.expired", fs->expired);
+	e->sink.counter(e->sink.arg, "flows.evicted", fs->evicted);
+	e->sink.counter(e->sink.arg, "flows.flushed", fs->flushed);
+	e->sink.counter(e->sink.arg, "flows.peak", fs->peak);
+	e->sink.counter(e->sink.arg, "frags.tied", fs->frags_tied);
+	e->sink.counter(e->sink.arg, "frags.orphan", fs->frags_orphan);
+	for (int v = 1; v < 4; v++) {
+		snprintf(name, sizeof(name), "flows.%s", verdict_name(v));
+		e->sink.counter(e->sink.arg, name, c->flows_by_verdict[v]);
+	}
+	for (int k = FINDING_UNEXPECTED; k <= FINDING_PROTOCOL_MISMATCH; k++) {
+		snprintf(name, sizeof(name), "findings.%s", finding_kind_name(k));
+		e->sink.counter(e->sink.arg, name, c->findings[k]);
+	}
+	for (int s = COV_SEEN; s <= COV_UNOBSERVED; s++) {
+		snprintf(name, sizeof(name), "coverage.%s", cov_state_name(s));
+		e->sink.counter(e->sink.arg, name, e->cov_totals.state[s]);
+	}
+	e->sink.counter(e->sink.arg, "coverage.hosts_unobserved", e->cov_totals.hosts_unobserved);
 }
 
 const struct engine_counters *
@@ -446,10 +682,17 @@ engine_findings(const struct engine *e)
 }
 
 void
+engine_coverage_print(const struct engine *e, FILE *out)
+{
+	coverage_print(e->cov, out);
+}
+
+void
 engine_summary(const struct engine *e, FILE *out)
 {
 	const struct engine_counters *c = &e->c;
 	const struct flow_stats *fs = flow_table_stats(e->ft);
+	const struct coverage_totals *t = &e->cov_totals;
 	char pbuf[16];
 
 	fprintf(out, "packets: %llu (%llu bytes); ipv4 %llu, ipv6 %llu; tcp %llu, udp %llu, icmp %llu, other %llu\n",
@@ -476,9 +719,17 @@ engine_summary(const struct engine *e, FILE *out)
 	    (unsigned long long)c->findings[FINDING_BLOCKED],
 	    (unsigned long long)c->findings[FINDING_MISSING],
 	    (unsigned long long)c->findings[FINDING_PROTOCOL_MISMATCH]);
-	if (c->output_errors != 0)
-		fprintf(out, "output errors: %llu records not written\n",
-		    (unsigned long long)c->output_errors);
+	if (c->ipv4 + c->ipv6 == 0)
+		fprintf(out, "coverage: no IP traffic seen: the sensor is unobserved, nothing reported missing\n");
+	else
+		fprintf(out, "coverage: %llu (host, rule) pairs: %llu seen, %llu blocked, %llu missing, %llu optional unseen, %llu unobserved (%llu hosts without traffic)\n",
+		    (unsigned long long)t->pairs,
+		    (unsigned long long)t->state[COV_SEEN],
+		    (unsigned long long)t->state[COV_BLOCKED],
+		    (unsigned long long)t->state[COV_MISSING],
+		    (unsigned long long)t->state[COV_OPTIONAL],
+		    (unsigned long long)t->state[COV_UNOBSERVED],
+		    (unsigned long long)t->hosts_unobserved);
 	if (e->ntop > 0)
 		fprintf(out, "top unexpected flows (inventory hosts, ? = not in the inventory):\n");
 	for (int i = 0; i < e->ntop; i++) {

@@ -217,19 +217,33 @@ jb_time(struct jbuf *b, uint64_t usec)
 	jb_str(b, ts);
 }
 
+/* VLAN ids as a JSON array, when the flow has any. */
+static void
+jb_vlan(struct jbuf *b, const struct flow_record *r)
+{
+	if (r->vlan[0] == 0)
+		return;
+	jb_key(b, "vlan");
+	jb_putc(b, '[');
+	jb_u64(b, r->vlan[0]);
+	if (r->vlan[1] != 0) {
+		jb_putc(b, ',');
+		jb_u64(b, r->vlan[1]);
+	}
+	jb_putc(b, ']');
+}
+
 /* The common head: timestamp, flow_id, event_type, addresses, proto, vlan. */
 static void
-jb_head(struct jbuf *b, const struct flow_record *r, const char *type)
+jb_head(struct jbuf *b, const struct flow_record *r, uint64_t ts,
+    const char *type)
 {
 	char pbuf[8];
 
 	jb_raw(b, "{\"timestamp\":");
-	jb_time(b, r != NULL ? r->first_usec : 0);
-	if (r != NULL)
-		jb_ku64(b, "flow_id", r->flow_id);
+	jb_time(b, ts);
+	jb_ku64(b, "flow_id", r->flow_id);
 	jb_kstr(b, "event_type", type);
-	if (r == NULL)
-		return;
 	/* Suricata prints ports only for port-carrying protocols (ICMP gets
 	 * icmp_type/icmp_code instead, which the record does not keep). */
 	jb_kstr(b, "src_ip", r->src_ip);
@@ -239,25 +253,37 @@ jb_head(struct jbuf *b, const struct flow_record *r, const char *type)
 	if (r->proto == 6 || r->proto == 17)
 		jb_ku64(b, "dest_port", r->dest_port);
 	jb_kstr(b, "proto", proto_name(r->proto, pbuf, sizeof(pbuf)));
-	if (r->vlan[0] != 0) {
-		jb_key(b, "vlan");
-		jb_putc(b, '[');
-		jb_u64(b, r->vlan[0]);
-		if (r->vlan[1] != 0) {
-			jb_putc(b, ',');
-			jb_u64(b, r->vlan[1]);
-		}
-		jb_putc(b, ']');
-	}
+	jb_vlan(b, r);
+}
+
+/*
+ * The head of an alert without a flow (missing): no flow_id and no
+ * source, only what was expected and never seen -- the host's address
+ * when it has one, the rule's first port and its protocol.
+ */
+static void
+jb_head_noflow(struct jbuf *b, const struct finding *f)
+{
+	char pbuf[8];
+
+	jb_raw(b, "{\"timestamp\":");
+	jb_time(b, f->ts_usec);
+	jb_kstr(b, "event_type", "alert");
+	if (f->host_ip != NULL && f->host_ip[0] != '\0')
+		jb_kstr(b, "dest_ip", f->host_ip);
+	if (f->port != 0)
+		jb_ku64(b, "dest_port", f->port);
+	if (f->proto != 0)
+		jb_kstr(b, "proto", proto_name(f->proto, pbuf, sizeof(pbuf)));
 }
 
 /* "rule":"T1R3" or "rule":null */
 static void
-jb_rule(struct jbuf *b, const struct flow_record *r)
+jb_rule(struct jbuf *b, const char *rule_id)
 {
 	jb_key(b, "rule");
-	if (r != NULL && r->rule_id != NULL)
-		jb_str(b, r->rule_id);
+	if (rule_id != NULL)
+		jb_str(b, rule_id);
 	else
 		jb_raw(b, "null");
 }
@@ -272,7 +298,7 @@ eve_format_flow(char *buf, size_t len, const struct flow_record *r)
 	struct jbuf b;
 
 	jb_init(&b, buf, len);
-	jb_head(&b, r, "flow");
+	jb_head(&b, r, r->first_usec, "flow");
 
 	jb_key(&b, "flow");
 	jb_raw(&b, "{\"pkts_toserver\":");
@@ -294,7 +320,7 @@ eve_format_flow(char *buf, size_t len, const struct flow_record *r)
 	jb_key(&b, "conformance");
 	jb_raw(&b, "{\"verdict\":");
 	jb_str(&b, verdict_name(r->verdict));
-	jb_rule(&b, r);
+	jb_rule(&b, r->rule_id);
 	if (r->rule_id != NULL) {
 		jb_key(&b, "table");
 		jb_int(&b, r->rule_table);
@@ -309,23 +335,34 @@ eve_format_flow(char *buf, size_t len, const struct flow_record *r)
 		jb_kstr(&b, "src_host", r->src_host);
 	if (r->dest_host != NULL)
 		jb_kstr(&b, "dest_host", r->dest_host);
+	if (r->failure[0] != '\0')
+		jb_kstr(&b, "failure", r->failure);
 	jb_raw(&b, "}}");
 	return jb_finish(&b);
 }
 
 /*
- * Format an alert event (no newline) into buf, as eve_format_flow().
- * A finding without a flow (missing) has no flow_id, addresses, ports,
- * proto or roles, and the epoch as its timestamp.  Any thread.
+ * Format an alert event (no newline) into buf, as eve_format_flow().  The
+ * timestamp is f->ts_usec, or else the flow's start.  A finding without a
+ * flow (missing) has no flow_id, source or roles; its dest_ip, dest_port
+ * and proto are the host's address (when it has one), the rule's port and
+ * protocol (when set).  "conformance" carries the kind as "verdict", the
+ * rule (f->rule_id, else the flow's, else null), and "evidence" and
+ * "host" when set.  Any thread.
  */
 size_t
 eve_format_alert(char *buf, size_t len, const struct finding *f)
 {
 	const struct flow_record *r = f->flow;
+	const char *rule = f->rule_id;
 	struct jbuf b;
 
 	jb_init(&b, buf, len);
-	jb_head(&b, r, "alert");
+	if (r != NULL)
+		jb_head(&b, r, f->ts_usec != 0 ? f->ts_usec : r->first_usec,
+		    "alert");
+	else
+		jb_head_noflow(&b, f);
 
 	jb_key(&b, "alert");
 	jb_raw(&b, "{\"action\":\"allowed\"");
@@ -337,10 +374,16 @@ eve_format_alert(char *buf, size_t len, const struct finding *f)
 	jb_int(&b, f->severity);
 	jb_putc(&b, '}');
 
+	if (rule == NULL && r != NULL)
+		rule = r->rule_id;
 	jb_key(&b, "conformance");
 	jb_raw(&b, "{\"verdict\":");
 	jb_str(&b, finding_kind_name(f->kind));
-	jb_rule(&b, r);
+	jb_rule(&b, rule);
+	if (f->evidence != NULL)
+		jb_kstr(&b, "evidence", f->evidence);
+	if (f->host != NULL)
+		jb_kstr(&b, "host", f->host);
 	if (r != NULL) {
 		jb_kstr(&b, "src_role", r->src_role);
 		jb_kstr(&b, "dest_role", r->dest_role);

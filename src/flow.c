@@ -378,6 +378,32 @@ flow_insert(struct flow_table *ft, const struct flow_key *k, uint32_t h)
 	return i;
 }
 
+struct flow *
+flow_lookup_inner(struct flow_table *ft, const struct pkt_inner *in,
+    const uint16_t vlan[PKT_MAX_VLAN])
+{
+	struct pkt q;
+	struct flow_key k;
+	uint32_t i;
+	int dir;
+
+	if (!in->valid || !in->has_ports)
+		return NULL;
+	memset(&q, 0, sizeof(q));
+	q.family = in->family;
+	q.ip_proto = in->proto;
+	memcpy(q.src, in->src, 16);
+	memcpy(q.dst, in->dst, 16);
+	q.sport = in->sport;
+	q.dport = in->dport;
+	q.has_ports = 1;
+	q.vlan[0] = vlan[0];
+	q.vlan[1] = vlan[1];
+	flow_make_key(ft, &q, &k, &dir);
+	i = flow_find(ft, &k, flow_hash(&k));
+	return i == NIL ? NULL : &ft->pool[i];
+}
+
 /* --- fragments ------------------------------------------------------------- */
 
 static uint32_t

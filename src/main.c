@@ -16,13 +16,12 @@
 #include "conformd/config.h"
 #include "conformd/diag.h"
 #include "conformd/engine.h"
-#include "conformd/eve.h"
 #include "conformd/inventory.h"
 #include "conformd/log.h"
 #include "conformd/policy.h"
 #include "conformd/rules.h"
+#include "conformd/output.h"
 #include "conformd/source.h"
-#include "conformd/store.h"
 
 #ifndef CONFORMD_SYSCONFDIR
 #define CONFORMD_SYSCONFDIR "/etc/conformd"
@@ -33,11 +32,12 @@
 #define EXIT_ERROR	2
 #define MAX_FILES	256
 
-enum { OPT_DB = 256, OPT_EVE };
+enum { OPT_DB = 256, OPT_EVE, OPT_COVERAGE };
 
 static const struct option longopts[] = {
 	{ "db",		required_argument,	NULL, OPT_DB },
 	{ "eve",	required_argument,	NULL, OPT_EVE },
+	{ "coverage",	no_argument,		NULL, OPT_COVERAGE },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL,		0,			NULL, 0 }
@@ -47,11 +47,12 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: conformd [-Tqv] [-c config] [-r file ...] [--db file] [--eve file]\n"
+	    "usage: conformd [-Tqv] [-c config] [-r file ...] [--db file] [--eve file] [--coverage]\n"
 	    "  -r FILE     read a pcap or pcapng capture (\"-\": standard input); repeatable\n"
 	    "  -c FILE     configuration (default %s/conformd.conf)\n"
 	    "  --db FILE   SQLite database for runs, flows, findings and coverage\n"
 	    "  --eve FILE  EVE JSON lines (\"-\": standard output)\n"
+	    "  --coverage  print the coverage matrix (hosts x rules) after -r\n"
 	    "  -T          check the configuration, inventory and rules, then exit\n"
 	    "  -v          more messages; with -T also print the canonical configuration\n"
 	    "  -q          no summary on standard error after -r\n"
@@ -85,6 +86,10 @@ load_all(const char *cfgpath, struct config *cfg, struct ruleset *rs,
 		(void)rules_validate(rs, d);
 	if (d->nerrors == 0 && cfg->inventory != NULL)
 		(void)inventory_load(inv, cfg->inventory, rs, d);
+	for (int i = 0; i < cfg->nrule_sev; i++)
+		if (rs->nrules > 0 && rules_find(rs, cfg->rule_sev[i].rule) == NULL)
+			diag_error(d, cfg->path, cfg->rule_sev[i].line,
+			    "rule-severity names unknown rule %s", cfg->rule_sev[i].rule);
 }
 
 int
@@ -93,15 +98,15 @@ main(int argc, char **argv)
 	const char *cfgpath = CONFORMD_SYSCONFDIR "/conformd.conf";
 	const char *files[MAX_FILES];
 	const char *db = NULL, *evepath = NULL;
-	int nfiles = 0, check = 0, verbose = 0, quiet = 0, ch;
+	int nfiles = 0, check = 0, verbose = 0, quiet = 0, coverage = 0, ch;
 	int status = EXIT_CLEAN;
 	struct config cfg;
 	struct ruleset rs;
 	struct inventory inv;
 	struct diag d;
 	struct policy *pol = NULL;
-	struct store *st = NULL;
-	struct eve *ev = NULL;
+	struct output *out = NULL;
+	struct engine_sink sink;
 	struct engine *e = NULL;
 	char err[1024], sources[4096];
 	uint64_t t0;
@@ -125,6 +130,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_EVE:
 			evepath = optarg;
+			break;
+		case OPT_COVERAGE:
+			coverage = 1;
 			break;
 		case 'T':
 			check = 1;
@@ -196,17 +204,14 @@ main(int argc, char **argv)
 		status = EXIT_ERROR;
 		goto out;
 	}
-	if (db != NULL && (st = store_open(db, err, sizeof(err))) == NULL) {
+	out = output_open(&cfg, db, evepath, err, sizeof(err));
+	if (out == NULL) {
 		log_warnx("%s", err);
 		status = EXIT_ERROR;
 		goto out;
 	}
-	if (evepath != NULL && (ev = eve_open(evepath, err, sizeof(err))) == NULL) {
-		log_warnx("%s", err);
-		status = EXIT_ERROR;
-		goto out;
-	}
-	e = engine_new(&cfg, pol, st, ev);
+	output_sink(out, &sink);
+	e = engine_new(&cfg, pol, &sink);
 	if (e == NULL) {
 		log_warnx("out of memory: cannot allocate %u flows (max-flows)", cfg.max_flows);
 		status = EXIT_ERROR;
@@ -218,8 +223,7 @@ main(int argc, char **argv)
 		snprintf(sources + l, sizeof(sources) - l, "%s%s", i ? " " : "", files[i]);
 	}
 	t0 = now_usec();
-	if (st != NULL && store_run_begin(st, sources, PACKAGE_VERSION, t0, &rs) == -1)
-		log_warnx("%s", store_error(st));
+	output_run_begin(out, sources, PACKAGE_VERSION, t0, &rs);
 
 	for (int i = 0; i < nfiles; i++) {
 		uint64_t n;
@@ -234,20 +238,20 @@ main(int argc, char **argv)
 	engine_finish(e);
 	if (status == EXIT_CLEAN && engine_findings(e) > 0)
 		status = EXIT_FINDINGS;
-	if (st != NULL && store_run_end(st, now_usec(), status) == -1) {
-		log_warnx("%s", store_error(st));
+	if (output_run_end(out, now_usec(), status) == -1) {
+		log_warnx("%llu records could not be written", (unsigned long long)output_errors(out));
 		status = EXIT_ERROR;
 	}
-	if (engine_counters(e)->output_errors > 0)
-		status = EXIT_ERROR;
 	/* A run that read nothing because its only capture was unusable has
 	 * nothing to summarise: the error says it all. */
 	if (!quiet && (status != EXIT_ERROR || engine_counters(e)->packets > 0))
 		engine_summary(e, stderr);
+	if (coverage || cfg.coverage)
+		engine_coverage_print(e, evepath != NULL && strcmp(evepath, "-") == 0 ?
+		    stderr : stdout);
 out:
 	engine_free(e);
-	eve_close(ev);
-	store_close(st);
+	output_close(out);
 	policy_free(pol);
 	inventory_free(&inv);
 	rules_free(&rs);

@@ -245,32 +245,41 @@ policy_roles(const struct policy *pol, const uint8_t addr[16], int *host)
 }
 
 /*
- * Lowest rule index among `rd`'s rules covering proto/port whose peers
- * include one of `other`'s roles; RULE_NONE when none does.  A rule naming
- * no peer accepts anyone, except that an `out` rule naming no peer does
- * not reach a Lync role (`anyone_lync` 0): a server, VIP or client that is
- * reached is judged by its own `in` rules, so a client's outbound 443 row
- * does not make every other client's port 443 open.
+ * Does rule r allow proto/port with `other` (the far end's roles) at the
+ * other end?  A rule naming no peer accepts anyone, except that an `out`
+ * rule naming no peer does not reach a Lync role (`anyone_lync` 0): a
+ * server, VIP or client that is reached is judged by its own `in` rules,
+ * so a client's outbound 443 row does not open port 443 on every client.
  */
+static int
+rule_allows(const struct policy *pol, const struct rule *r, uint8_t proto, uint16_t port,
+    uint64_t other, int anyone_lync)
+{
+	int peer_ok = r->peers != 0 ? (r->peers & other) != 0 :
+	    anyone_lync || (other & pol->lync_roles) == 0;
+
+	return peer_ok && rule_covers(pol, r, proto, port);
+}
+
+/* The port bitmap of `rd` for proto, when it has `port` set; else NULL. */
+static const uint64_t *
+role_dir_bits(const struct role_dir *rd, uint8_t proto, uint16_t port)
+{
+	const uint64_t *b = rd->bits[proto == IPPROTO_NUM_TCP ? 0 : 1];
+
+	return b != NULL && bit_test(b, port) ? b : NULL;
+}
+
+/* Lowest index among `rd`'s rules that allow the flow; RULE_NONE when none does. */
 static int
 role_dir_match(const struct policy *pol, const struct role_dir *rd, uint8_t proto,
     uint16_t port, uint64_t other, int anyone_lync)
 {
-	const uint64_t *b = rd->bits[proto == IPPROTO_NUM_TCP ? 0 : 1];
-
-	if (b == NULL || !bit_test(b, port))
+	if (role_dir_bits(rd, proto, port) == NULL)
 		return RULE_NONE;
-	for (int i = 0; i < rd->nrules; i++) {
-		const struct rule *r = &pol->rs->rules[rd->rules[i]];
-		int peer_ok;
-
-		if (r->peers != 0)
-			peer_ok = (r->peers & other) != 0;
-		else
-			peer_ok = anyone_lync || (other & pol->lync_roles) == 0;
-		if (peer_ok && rule_covers(pol, r, proto, port))
+	for (int i = 0; i < rd->nrules; i++)
+		if (rule_allows(pol, &pol->rs->rules[rd->rules[i]], proto, port, other, anyone_lync))
 			return rd->rules[i];
-	}
 	return RULE_NONE;
 }
 
@@ -307,6 +316,54 @@ policy_classify(const struct policy *pol, const struct flow_tuple *t, int *rule)
 	if (ii & pol->server_roles)
 		return VERDICT_UNEXPECTED;
 	return VERDICT_UNMONITORED;
+}
+
+/* The apps of every rule of `rd` that allows the flow, united. */
+static unsigned
+role_dir_apps(const struct policy *pol, const struct role_dir *rd, uint8_t proto,
+    uint16_t port, uint64_t other, int anyone_lync)
+{
+	unsigned apps = 0;
+
+	if (role_dir_bits(rd, proto, port) == NULL)
+		return 0;
+	for (int i = 0; i < rd->nrules; i++) {
+		const struct rule *r = &pol->rs->rules[rd->rules[i]];
+		if (rule_allows(pol, r, proto, port, other, anyone_lync))
+			apps |= r->apps;
+	}
+	return apps;
+}
+
+unsigned
+policy_allowed_apps(const struct policy *pol, const struct flow_tuple *t)
+{
+	uint64_t ri, ii, m;
+	unsigned apps = 0;
+	int h;
+
+	if (t->proto != IPPROTO_NUM_TCP && t->proto != IPPROTO_NUM_UDP)
+		return 0;
+	ri = policy_roles(pol, t->resp_addr, &h);
+	ii = policy_roles(pol, t->ini_addr, &h);
+	for (m = ri; m != 0; m &= m - 1)
+		apps |= role_dir_apps(pol, &pol->in[__builtin_ctzll(m)], t->proto, t->resp_port, ii, 1);
+	for (m = ii; m != 0; m &= m - 1)
+		apps |= role_dir_apps(pol, &pol->out[__builtin_ctzll(m)], t->proto, t->resp_port, ri, 0);
+	return apps;
+}
+
+uint64_t
+policy_host_roles(const struct policy *pol, int h)
+{
+	uint64_t roles;
+
+	if (h < 0 || h >= pol->inv->nhosts)
+		return 0;
+	roles = pol->inv->hosts[h].roles;
+	if (roles & pol->server_roles)
+		roles |= pol->implied;
+	return roles;
 }
 
 int

@@ -78,37 +78,60 @@
  *   dest_role     responder's roles, likewise
  *   src_host      initiator's inventory host name, NULL when unknown
  *   dest_host     responder's inventory host name, NULL when unknown
+ *   failure       why the attempt failed ("no answer to 3 SYNs", "SYN
+ *                 answered by RST", "ICMP 3/3 (port unreachable) from
+ *                 198.18.0.1"), whatever the verdict; NULL when it did not
  *
  * findings      one row per distinct finding, across runs
  *   id            row number (INTEGER PRIMARY KEY)
  *   kind          "unexpected", "blocked", "missing", "protocol_mismatch"
  *   src_ip        initiator address; '' when the finding has no flow
- *   dest_ip       responder address; '' when the finding has no flow
- *   dest_port     responder port; 0 when none
- *   proto         "TCP", "UDP", ...; '' when the finding has no flow
- *                 UNIQUE (kind, src_ip, dest_ip, dest_port, proto): later
- *                 occurrences update the row instead of adding one
- *   rule_id       rule involved, NULL when none (first occurrence)
- *   src_role      initiator's roles (first occurrence)
- *   dest_role     responder's roles (first occurrence)
+ *   dest_ip       responder address; for a finding without a flow
+ *                 (missing), the inventory host's address, '' when the
+ *                 host has several
+ *   dest_port     responder port; without a flow, the rule's first port;
+ *                 0 when none
+ *   proto         "TCP", "UDP", ...; without a flow, the rule's protocol,
+ *                 '' when none
+ *   host          without a flow, the inventory host that was never seen;
+ *                 '' for a finding with a flow
+ *                 UNIQUE (kind, src_ip, dest_ip, dest_port, proto, host):
+ *                 later occurrences update the row instead of adding one
+ *   rule_id       rule involved (the flow's rule when the finding names
+ *                 none), NULL when none (first occurrence)
+ *   src_role      initiator's roles (first occurrence); '' without a flow
+ *   dest_role     responder's roles (first occurrence); '' without a flow
  *   severity      1 (high) .. 3 (low), Suricata's scale (first occurrence)
  *   signature     one-line description (first occurrence)
+ *   evidence      what proved it (blocked: "3 SYNs, no answer";
+ *                 protocol_mismatch: what was seen), NULL when none
+ *                 (first occurrence)
+ *   last_evidence the same for the latest occurrence
  *   count         number of occurrences
- *   first_seen    earliest capture time of an occurrence's flow start, text;
- *                 first_seen_usec the same
- *   last_seen     latest capture time of an occurrence's flow end, text;
- *                 last_seen_usec the same
+ *   first_seen    earliest capture time of an occurrence (the time it was
+ *                 raised, or else its flow's start), text; first_seen_usec
+ *                 the same
+ *   last_seen     latest capture time of an occurrence (the time it was
+ *                 raised, or else its flow's end), text; last_seen_usec
+ *                 the same
  *   first_run     runs.id of the first occurrence
  *   last_run      runs.id of the latest occurrence
  *
- * coverage      traffic seen per (host, rule), across runs
+ * coverage      what each run saw of each (host, rule) pair
+ *   run_id        runs.id
  *   host          inventory host name
  *   rule_id       rules.id
- *                 PRIMARY KEY (host, rule_id)
- *   flows         flows counted (accumulated)
+ *                 PRIMARY KEY (run_id, host, rule_id)
+ *   state         "seen", "blocked", "missing", "optional-unseen"; a later
+ *                 write in the same run replaces it
+ *   flows         flows that proved it (accumulated within the run)
  *   bytes         bytes of those flows, both directions (accumulated)
- *   first_seen    earliest capture time, text; first_seen_usec the same
- *   last_seen     latest capture time, text; last_seen_usec the same
+ *   first_seen    earliest capture time, text; first_seen_usec the same;
+ *                 NULL while nothing was seen
+ *   last_seen     latest capture time, text; last_seen_usec the same;
+ *                 NULL while nothing was seen
+ *   evidence      why a blocked pair is blocked ("3 SYNs, no answer"),
+ *                 NULL otherwise; a later write in the same run replaces it
  *
  * Indexes: flows(run_id), flows(verdict), findings(kind).
  */
@@ -158,21 +181,23 @@ static const char store_schema[] =
 	"  bytes_toserver INTEGER, bytes_toclient INTEGER, frags INTEGER,"
 	"  state TEXT, conn_state TEXT, midstream INTEGER, end_reason TEXT,"
 	"  verdict TEXT, rule_id TEXT, src_role TEXT, dest_role TEXT,"
-	"  src_host TEXT, dest_host TEXT);"
+	"  src_host TEXT, dest_host TEXT, failure TEXT);"
 	"CREATE TABLE IF NOT EXISTS findings ("
 	"  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, src_ip TEXT NOT NULL,"
 	"  dest_ip TEXT NOT NULL, dest_port INTEGER NOT NULL,"
-	"  proto TEXT NOT NULL, rule_id TEXT, src_role TEXT, dest_role TEXT,"
-	"  severity INTEGER, signature TEXT, count INTEGER NOT NULL,"
+	"  proto TEXT NOT NULL, host TEXT NOT NULL DEFAULT '', rule_id TEXT,"
+	"  src_role TEXT, dest_role TEXT, severity INTEGER, signature TEXT,"
+	"  evidence TEXT, last_evidence TEXT, count INTEGER NOT NULL,"
 	"  first_seen TEXT, first_seen_usec INTEGER,"
 	"  last_seen TEXT, last_seen_usec INTEGER,"
 	"  first_run INTEGER, last_run INTEGER,"
-	"  UNIQUE (kind, src_ip, dest_ip, dest_port, proto));"
+	"  UNIQUE (kind, src_ip, dest_ip, dest_port, proto, host));"
 	"CREATE TABLE IF NOT EXISTS coverage ("
-	"  host TEXT NOT NULL, rule_id TEXT NOT NULL, flows INTEGER NOT NULL,"
-	"  bytes INTEGER NOT NULL, first_seen TEXT, first_seen_usec INTEGER,"
-	"  last_seen TEXT, last_seen_usec INTEGER,"
-	"  PRIMARY KEY (host, rule_id));"
+	"  run_id INTEGER NOT NULL, host TEXT NOT NULL, rule_id TEXT NOT NULL,"
+	"  state TEXT NOT NULL, flows INTEGER NOT NULL, bytes INTEGER NOT NULL,"
+	"  first_seen TEXT, first_seen_usec INTEGER,"
+	"  last_seen TEXT, last_seen_usec INTEGER, evidence TEXT,"
+	"  PRIMARY KEY (run_id, host, rule_id));"
 	"CREATE INDEX IF NOT EXISTS flows_run ON flows(run_id);"
 	"CREATE INDEX IF NOT EXISTS flows_verdict ON flows(verdict);"
 	"CREATE INDEX IF NOT EXISTS findings_kind ON findings(kind);";
@@ -192,18 +217,19 @@ static const char sql_flow[] =
 	" dest_port, vlan0, vlan1, first_ts, last_ts, first_usec, last_usec,"
 	" pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient, frags,"
 	" state, conn_state, midstream, end_reason, verdict, rule_id,"
-	" src_role, dest_role, src_host, dest_host)"
+	" src_role, dest_role, src_host, dest_host, failure)"
 	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	" ?, ?, ?, ?, ?, ?, ?, ?)";
+	" ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 /* In an UPDATE every right-hand side sees the row as it was before. */
 static const char sql_finding[] =
-	"INSERT INTO findings (kind, src_ip, dest_ip, dest_port, proto,"
-	" rule_id, src_role, dest_role, severity, signature, count,"
-	" first_seen, first_seen_usec, last_seen, last_seen_usec,"
-	" first_run, last_run)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)"
-	" ON CONFLICT (kind, src_ip, dest_ip, dest_port, proto) DO UPDATE SET"
-	" count = count + 1,"
+	"INSERT INTO findings (kind, src_ip, dest_ip, dest_port, proto, host,"
+	" rule_id, src_role, dest_role, severity, signature, evidence,"
+	" last_evidence, count, first_seen, first_seen_usec, last_seen,"
+	" last_seen_usec, first_run, last_run)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (kind, src_ip, dest_ip, dest_port, proto, host) DO UPDATE"
+	" SET count = count + 1,"
+	" last_evidence = excluded.last_evidence,"
 	" first_seen = CASE WHEN excluded.first_seen_usec < first_seen_usec"
 	"   THEN excluded.first_seen ELSE first_seen END,"
 	" first_seen_usec = min(first_seen_usec, excluded.first_seen_usec),"
@@ -211,19 +237,31 @@ static const char sql_finding[] =
 	"   THEN excluded.last_seen ELSE last_seen END,"
 	" last_seen_usec = max(last_seen_usec, excluded.last_seen_usec),"
 	" last_run = excluded.last_run";
+/*
+ * Times are NULL while nothing was seen, and SQLite's min() and max() of
+ * a NULL are NULL: hence the CASEs, which keep whichever side is known.
+ */
 static const char sql_coverage[] =
-	"INSERT INTO coverage (host, rule_id, flows, bytes, first_seen,"
-	" first_seen_usec, last_seen, last_seen_usec)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-	" ON CONFLICT (host, rule_id) DO UPDATE SET"
+	"INSERT INTO coverage (run_id, host, rule_id, state, flows, bytes,"
+	" first_seen, first_seen_usec, last_seen, last_seen_usec, evidence)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	" ON CONFLICT (run_id, host, rule_id) DO UPDATE SET"
+	" state = excluded.state,"
+	" evidence = excluded.evidence,"
 	" flows = flows + excluded.flows,"
 	" bytes = bytes + excluded.bytes,"
-	" first_seen = CASE WHEN excluded.first_seen_usec < first_seen_usec"
+	" first_seen = CASE WHEN excluded.first_seen_usec IS NOT NULL AND"
+	"   (first_seen_usec IS NULL OR excluded.first_seen_usec < first_seen_usec)"
 	"   THEN excluded.first_seen ELSE first_seen END,"
-	" first_seen_usec = min(first_seen_usec, excluded.first_seen_usec),"
-	" last_seen = CASE WHEN excluded.last_seen_usec > last_seen_usec"
+	" first_seen_usec = CASE WHEN excluded.first_seen_usec IS NOT NULL AND"
+	"   (first_seen_usec IS NULL OR excluded.first_seen_usec < first_seen_usec)"
+	"   THEN excluded.first_seen_usec ELSE first_seen_usec END,"
+	" last_seen = CASE WHEN excluded.last_seen_usec IS NOT NULL AND"
+	"   (last_seen_usec IS NULL OR excluded.last_seen_usec > last_seen_usec)"
 	"   THEN excluded.last_seen ELSE last_seen END,"
-	" last_seen_usec = max(last_seen_usec, excluded.last_seen_usec)";
+	" last_seen_usec = CASE WHEN excluded.last_seen_usec IS NOT NULL AND"
+	"   (last_seen_usec IS NULL OR excluded.last_seen_usec > last_seen_usec)"
+	"   THEN excluded.last_seen_usec ELSE last_seen_usec END";
 static const char sql_counter[] =
 	"INSERT INTO counters (run_id, name, value) VALUES (?, ?, ?)"
 	" ON CONFLICT (run_id, name) DO UPDATE SET value = excluded.value";
@@ -689,13 +727,18 @@ store_flow(struct store *st, const struct flow_record *r)
 	bind_text(s, k++, r->dest_role);
 	bind_text(s, k++, r->src_host);
 	bind_text(s, k++, r->dest_host);
+	bind_text(s, k++, r->failure[0] != '\0' ? r->failure : NULL);
 	return store_row(st, s);
 }
 
 /*
  * Record one finding occurrence (batched), deduplicated on (kind, src_ip,
- * dest_ip, dest_port, proto).  A finding without a flow is stored with ''
- * addresses and proto, port 0 and time 0.  Returns 0 or -1.
+ * dest_ip, dest_port, proto, host).  A finding with a flow takes the
+ * flow's addresses, port and protocol, and host ''; one without a flow
+ * (missing) has src_ip '', dest_ip f->host_ip, dest_port f->port, proto
+ * f->proto ('' when 0) and host f->host.  The rule is f->rule_id, or else
+ * the flow's; the time is f->ts_usec, or else the flow's start and end.
+ * Returns 0 or -1 (row counted as failed).
  */
 int
 store_finding(struct store *st, const struct finding *f)
@@ -705,20 +748,37 @@ store_finding(struct store *st, const struct finding *f)
 	sqlite3_stmt *s = st->finding;
 	uint64_t fu = r != NULL ? r->first_usec : 0;
 	uint64_t lu = r != NULL ? r->last_usec : 0;
+	const char *rule = f->rule_id;
 	int k = 1;
 
+	if (f->ts_usec != 0)
+		fu = lu = f->ts_usec;
+	if (rule == NULL && r != NULL)
+		rule = r->rule_id;
 	store_time(fu, first, sizeof(first));
 	store_time(lu, last, sizeof(last));
 	bind_text(s, k++, finding_kind_name(f->kind));
-	bind_text(s, k++, r != NULL ? r->src_ip : "");
-	bind_text(s, k++, r != NULL ? r->dest_ip : "");
-	sqlite3_bind_int(s, k++, r != NULL ? r->dest_port : 0);
-	bind_text(s, k++, r != NULL ? proto_name(r->proto, pbuf, sizeof(pbuf)) : "");
-	bind_text(s, k++, r != NULL ? r->rule_id : NULL);
+	if (r != NULL) {
+		bind_text(s, k++, r->src_ip);
+		bind_text(s, k++, r->dest_ip);
+		sqlite3_bind_int(s, k++, r->dest_port);
+		bind_text(s, k++, proto_name(r->proto, pbuf, sizeof(pbuf)));
+		bind_text(s, k++, "");
+	} else {
+		bind_text(s, k++, "");
+		bind_text(s, k++, f->host_ip != NULL ? f->host_ip : "");
+		sqlite3_bind_int(s, k++, f->port);
+		bind_text(s, k++, f->proto != 0 ?
+		    proto_name(f->proto, pbuf, sizeof(pbuf)) : "");
+		bind_text(s, k++, f->host != NULL ? f->host : "");
+	}
+	bind_text(s, k++, rule);
 	bind_text(s, k++, r != NULL ? r->src_role : "");
 	bind_text(s, k++, r != NULL ? r->dest_role : "");
 	sqlite3_bind_int(s, k++, f->severity);
 	bind_text(s, k++, f->signature);
+	bind_text(s, k++, f->evidence);
+	bind_text(s, k++, f->evidence);
 	bind_text(s, k++, first);
 	bind_u64(s, k++, fu);
 	bind_text(s, k++, last);
@@ -728,25 +788,55 @@ store_finding(struct store *st, const struct finding *f)
 	return store_row(st, s);
 }
 
-/* Accumulate coverage of (host, rule_id) (batched).  Returns 0 or -1. */
+/* A coverage time: NULL for 0 (nothing seen), else text or microseconds. */
+static void
+bind_seen(sqlite3_stmt *s, int i, uint64_t usec, char *buf, size_t len)
+{
+	if (usec == 0) {
+		sqlite3_bind_null(s, i);
+		sqlite3_bind_null(s, i + 1);
+		return;
+	}
+	store_time(usec, buf, len);
+	bind_text(s, i, buf);
+	bind_u64(s, i + 1, usec);
+}
+
+/*
+ * Record the coverage of (host, rule_id) in the current run (batched):
+ * the first write of the pair in the run inserts its row, later ones add
+ * their flows and bytes, widen first and last seen, and replace state and
+ * evidence.  A time of 0 means nothing seen (stored as NULL).  host,
+ * rule_id and state must not be NULL.  Returns 0, or -1 outside a run or
+ * when the row fails (counted as failed).
+ */
 int
 store_coverage(struct store *st, const char *host, const char *rule_id,
-    uint64_t flows, uint64_t bytes, uint64_t first_usec, uint64_t last_usec)
+    const char *state, uint64_t flows, uint64_t bytes, uint64_t first_usec,
+    uint64_t last_usec, const char *evidence)
 {
 	char first[STORE_TIME_LEN], last[STORE_TIME_LEN];
 	sqlite3_stmt *s = st->coverage;
 	int k = 1;
 
-	store_time(first_usec, first, sizeof(first));
-	store_time(last_usec, last, sizeof(last));
+	if (st->run_id == 0) {
+		snprintf(st->err, sizeof(st->err), "%s: coverage %s %s: no run "
+		    "in progress", st->path, host != NULL ? host : "-",
+		    rule_id != NULL ? rule_id : "-");
+		st->failed++;
+		return -1;
+	}
+	sqlite3_bind_int64(s, k++, st->run_id);
 	bind_text(s, k++, host);
 	bind_text(s, k++, rule_id);
+	bind_text(s, k++, state);
 	bind_u64(s, k++, flows);
 	bind_u64(s, k++, bytes);
-	bind_text(s, k++, first);
-	bind_u64(s, k++, first_usec);
-	bind_text(s, k++, last);
-	bind_u64(s, k++, last_usec);
+	bind_seen(s, k, first_usec, first, sizeof(first));
+	k += 2;
+	bind_seen(s, k, last_usec, last, sizeof(last));
+	k += 2;
+	bind_text(s, k++, evidence);
 	return store_row(st, s);
 }
 

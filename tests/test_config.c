@@ -83,7 +83,13 @@ test_config_defaults(void)
 	    "timeout tcp-closed 30\n"
 	    "timeout udp 120\n"
 	    "timeout other 60\n"
-	    "summary-top 10\n");
+	    "summary-top 10\n"
+	    "answer-timeout 5\n"
+	    "coverage no\n"
+	    "severity unexpected 2\n"
+	    "severity blocked 2\n"
+	    "severity missing 3\n"
+	    "severity protocol-mismatch 2\n");
 	free(out);
 	config_free(&c);
 }
@@ -289,7 +295,9 @@ cfg_check_bad(const char *name)
 	list(empty_path) list(max_flows) list(max_flows_zero) \
 	list(max_flows_big) list(summary_top) list(flow_vlan) \
 	list(timeout_name) list(timeout_value) list(timeout_dup) \
-	list(dup_key) list(no_inventory) list(too_many_rules) list(multi)
+	list(dup_key) list(no_inventory) list(too_many_rules) list(multi) \
+	list(coverage) list(answer_timeout) list(severity_kind) \
+	list(severity_value) list(rule_severity_value)
 
 #define CFG_BAD_FN(n) UNIT_BAD_CASE(test_cfg_bad_, cfg_check_bad, n)
 CFG_BAD(CFG_BAD_FN)

@@ -1,6 +1,7 @@
 /*
- * test_eve.c - EVE JSON lines: golden flow and alert events compared byte
- * for byte, escaping of hostile strings, strict parsing of every line by
+ * test_eve.c - EVE JSON lines: golden flow and alert events (unexpected,
+ * mismatch, blocked with evidence, missing) compared byte for byte,
+ * escaping of hostile strings, strict parsing of every line by
  * Python's json module, timestamps, truncation, and the file writer.
  */
 #include <errno.h>
@@ -154,11 +155,45 @@ static const char gold_alert_v6[] =
 	"\"conformance\":{\"verdict\":\"unexpected\",\"rule\":null,"
 	"\"src_role\":\"-\",\"dest_role\":\"front-end,director\"}}";
 
+/* A missing finding with nothing but its kind: no address, no rule. */
 static const char gold_alert_missing[] =
 	"{\"timestamp\":\"1970-01-01T00:00:00.000000+0000\",\"event_type\":\"alert\","
 	"\"alert\":{\"action\":\"allowed\",\"signature_id\":9000003,\"rev\":1,"
 	"\"signature\":\"T2R1 never seen\",\"category\":\"Policy Violation\","
 	"\"severity\":3},\"conformance\":{\"verdict\":\"missing\",\"rule\":null}}";
+
+/* A missing finding as the engine raises it: the host, its address, the
+ * rule's port and protocol, and the capture time it was raised. */
+static const char gold_alert_missing_host[] =
+	"{\"timestamp\":\"2026-01-01T00:10:00.000000+0000\",\"event_type\":\"alert\","
+	"\"dest_ip\":\"198.18.1.11\",\"dest_port\":5061,\"proto\":\"TCP\","
+	"\"alert\":{\"action\":\"allowed\",\"signature_id\":9000003,\"rev\":1,"
+	"\"signature\":\"T1R3 never seen on fe1\",\"category\":\"Policy Violation\","
+	"\"severity\":3},\"conformance\":{\"verdict\":\"missing\",\"rule\":\"T1R3\","
+	"\"host\":\"fe1\"}}";
+
+/* A host with several addresses and a rule on both protocols: no
+ * dest_ip, no proto. */
+static const char gold_alert_missing_multi[] =
+	"{\"timestamp\":\"2026-01-01T00:10:00.000000+0000\",\"event_type\":\"alert\","
+	"\"dest_port\":3478,"
+	"\"alert\":{\"action\":\"allowed\",\"signature_id\":9000003,\"rev\":1,"
+	"\"signature\":\"T2R5 never seen on pool1/vip\","
+	"\"category\":\"Policy Violation\",\"severity\":3},"
+	"\"conformance\":{\"verdict\":\"missing\",\"rule\":\"T2R5\","
+	"\"host\":\"pool1/vip\"}}";
+
+/* A blocked flow: the finding's rule and time, evidence escaped. */
+static const char gold_alert_blocked[] =
+	"{\"timestamp\":\"2026-01-01T00:00:09.000000+0000\",\"flow_id\":1234567890123,"
+	"\"event_type\":\"alert\",\"src_ip\":\"198.18.1.50\",\"src_port\":50123,"
+	"\"dest_ip\":\"198.18.1.11\",\"dest_port\":5061,\"proto\":\"TCP\",\"vlan\":[100],"
+	"\"alert\":{\"action\":\"allowed\",\"signature_id\":9000002,\"rev\":1,"
+	"\"signature\":\"T1R5 blocked\",\"category\":\"Policy Violation\","
+	"\"severity\":2},\"conformance\":{\"verdict\":\"blocked\","
+	"\"rule\":\"T1R5\",\"evidence\":\"3 SYNs, RST \\\"refused\\\"\\\\"
+	"\\u000a\\u0009\\u0001 \xc3\xa9\\u00ff\",\"src_role\":\"client\","
+	"\"dest_role\":\"front-end\"}}";
 
 /* Every line produced by the tests, for the strict JSON check at the end. */
 static FILE *eve_lines;
@@ -226,6 +261,7 @@ test_golden_alert(void)
 	struct finding f;
 
 	rec_v4(&r);
+	memset(&f, 0, sizeof(f));
 	f.kind = FINDING_PROTOCOL_MISMATCH;
 	f.severity = 3;
 	f.signature = "T1R3 expects mtls";
@@ -244,6 +280,39 @@ test_golden_alert(void)
 	f.signature = "T2R1 never seen";
 	f.flow = NULL;
 	check_alert(&f, gold_alert_missing);
+
+	f.signature = "T1R3 never seen on fe1";
+	f.ts_usec = T2026 + 600000000ULL;
+	f.rule_id = "T1R3";
+	f.host = "fe1";
+	f.host_ip = "198.18.1.11";
+	f.port = 5061;
+	f.proto = 6;
+	check_alert(&f, gold_alert_missing_host);
+
+	f.signature = "T2R5 never seen on pool1/vip";
+	f.rule_id = "T2R5";
+	f.host = "pool1/vip";
+	f.host_ip = "";
+	f.port = 3478;
+	f.proto = 0;
+	check_alert(&f, gold_alert_missing_multi);
+	f.host_ip = NULL;
+	check_alert(&f, gold_alert_missing_multi);
+
+	/* blocked: ts_usec overrides the flow's start, rule_id the flow's rule */
+	memset(&f, 0, sizeof(f));
+	rec_v4(&r);
+	r.conn_state = "attempted";
+	f.kind = FINDING_BLOCKED;
+	f.severity = 2;
+	f.signature = "T1R5 blocked";
+	f.category = "Policy Violation";
+	f.flow = &r;
+	f.ts_usec = T2026 + 9000000;
+	f.rule_id = "T1R5";
+	f.evidence = "3 SYNs, RST \"refused\"\\\n\t\x01 \xc3\xa9\xff";
+	check_alert(&f, gold_alert_blocked);
 }
 
 /* Quote, backslash, newline, 0x01, DEL, invalid and valid UTF-8. */
@@ -265,6 +334,7 @@ test_escaping(void)
 	struct finding f;
 
 	rec_v4(&r);
+	memset(&f, 0, sizeof(f));
 	r.src_host = hostile;
 	snprintf(want, sizeof(want), "\"src_host\":\"%s\"", escaped);
 	eve_format_flow(buf, sizeof(buf), &r);
@@ -325,6 +395,7 @@ test_truncation(void)
 	int bad;
 
 	rec_v4(&r);
+	memset(&f, 0, sizeof(f));
 	f.kind = FINDING_UNEXPECTED;
 	f.severity = 2;
 	f.signature = "x\xc3\xa9\\\"\x01y";	/* multi-byte output near any cut */
@@ -377,6 +448,7 @@ test_writer(void)
 	CU_ASSERT_EQUAL(sb.st_mode & 0777, 0640);
 	rec_v4(&r);
 	CU_ASSERT_EQUAL(eve_flow(e, &r), 0);
+	memset(&f, 0, sizeof(f));
 	f.kind = FINDING_MISSING;
 	f.severity = 3;
 	f.signature = "T2R1 never seen";
@@ -456,7 +528,7 @@ test_json_strict(void)
 	}
 	snprintf(cmd, sizeof(cmd), "python3 -c 'import json,sys; "
 	    "n = [json.loads(l) for l in open(sys.argv[1], encoding=\"utf-8\")]; "
-	    "sys.exit(0 if len(n) >= 9 else 1)' '%s'", eve_lines_path);
+	    "sys.exit(0 if len(n) >= 13 else 1)' '%s'", eve_lines_path);
 	rc = system(cmd);
 	CU_ASSERT_EQUAL(rc, 0);
 }

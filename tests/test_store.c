@@ -1,8 +1,9 @@
 /*
  * test_store.c - the SQLite record: creation and reopening, refusal of
- * foreign files, exact round trip of flows, finding deduplication,
- * coverage accumulation, batching, counters and the rules table.  The
- * database is read back through a second connection, as sqlite3(1) would.
+ * foreign files, exact round trip of flows, finding deduplication (flows,
+ * and missing findings per host), evidence, per-run coverage states and
+ * accumulation, batching, counters and the rules table.  The database is
+ * read back through a second connection, as sqlite3(1) would.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,6 +290,7 @@ test_flows(void)
 	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
 	r.flow_id = 10;
 	r.proto = 132;		/* SCTP: shown as its number */
+	strcpy(r.failure, "no answer to 3 SYNs");
 	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
 	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 4000000000ULL, 0), 0);
 	CU_ASSERT_EQUAL(store_rows_written(st), 3);
@@ -299,13 +301,14 @@ test_flows(void)
 	    "1|1|1234567890123|TCP|198.18.1.50|50123|198.18.1.11|5061|100|4094|"
 	    "2026-01-01T00:00:00.000001Z|2026-01-01T00:01:01.500000Z|"
 	    "1767225600000001|1767225661500000|10|8|5000000000|3200|3|closed|closed|"
-	    "1|timeout|expected|T1R3|client|front-end,director|pc1|fe1");
+	    "1|timeout|expected|T1R3|client|front-end,director|pc1|fe1|<null>");
 	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT * FROM flows WHERE flow_id = 9"),
 	    "2|1|9|IPv6-ICMP|2001:db8::1|0|2001:db8::2|0|0|0|"
 	    "2026-01-01T01:00:00.000000Z|2026-01-01T01:00:00.999999Z|"
 	    "1767229200000000|1767229200999999|1|0|104|0|0|new|new|"
-	    "0|flush|unmonitored|<null>|-|-|<null>|<null>");
-	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT proto FROM flows WHERE flow_id = 10"), "132");
+	    "0|flush|unmonitored|<null>|-|-|<null>|<null>|<null>");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT proto, failure FROM flows WHERE flow_id = 10"),
+	    "132|no answer to 3 SYNs");
 	/* SQLite's own date functions read the text times (to the millisecond) */
 	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM flows WHERE"
 	    " abs((julianday(first_ts) - 2440587.5) * 86400000.0 - first_usec / 1000.0) < 1"
@@ -337,6 +340,7 @@ test_findings(void)
 	st = store_open(path, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, NULL), 0);
+	memset(&f, 0, sizeof(f));
 	f.kind = FINDING_UNEXPECTED;
 	f.severity = 2;
 	f.signature = "unexpected TCP 5061";
@@ -382,8 +386,133 @@ test_findings(void)
 	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT count FROM findings"
 	    " WHERE kind = 'unexpected' AND dest_port = 5062"), "1");
 	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT src_ip, dest_ip, dest_port, proto,"
-	    " rule_id, severity, signature, count FROM findings WHERE kind = 'missing'"),
-	    "||0||<null>|3|T2R1 never seen|2");
+	    " host, rule_id, severity, signature, count FROM findings WHERE kind = 'missing'"),
+	    "||0|||<null>|3|T2R1 never seen|2");
+	/* findings with a flow have host '' and no evidence */
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM findings WHERE host = ''"
+	    " AND evidence IS NULL AND last_evidence IS NULL"), 4);
+}
+
+/* A missing finding names the host, its address, the port and protocol,
+ * and is deduplicated per host. */
+static void
+test_findings_missing(void)
+{
+	const char *path = db_path("missing");
+	char err[1024] = "";
+	struct finding f;
+	struct store *st;
+
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, NULL), 0);
+	memset(&f, 0, sizeof(f));
+	f.kind = FINDING_MISSING;
+	f.severity = 3;
+	f.signature = "T1R3 never seen on fe1";
+	f.category = "Policy Violation";
+	f.rule_id = "T1R3";
+	f.host = "fe1";
+	f.host_ip = "198.18.1.11";
+	f.port = 5061;
+	f.proto = 6;
+	f.ts_usec = T2026 + 9000000;
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 9000000, 0), 0);
+	/* the next run raises it again, earlier in capture time */
+	CU_ASSERT_EQUAL(store_run_begin(st, "y", "v", T2026 + 10000000, NULL), 0);
+	f.ts_usec = T2026 + 4000000;
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	/* another host of the same rule, with several addresses: its own row */
+	f.signature = "T1R3 never seen on fe2";
+	f.host = "fe2";
+	f.host_ip = "";
+	f.ts_usec = T2026 + 12000000;
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	/* a rule naming no single protocol, no host address given at all */
+	f.signature = "T2R7 never seen on pc1";
+	f.rule_id = "T2R7";
+	f.host = "pc1";
+	f.host_ip = NULL;
+	f.port = 1024;
+	f.proto = 0;
+	f.ts_usec = 0;
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 20000000, 0), 0);
+	CU_ASSERT_EQUAL(store_rows_written(st), 4);
+	CU_ASSERT_EQUAL(store_rows_failed(st), 0);
+	store_close(st);
+
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM findings"), 3);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT kind, src_ip, dest_ip, dest_port,"
+	    " proto, host, rule_id, src_role, dest_role, severity, signature,"
+	    " evidence, last_evidence, count, first_seen, first_seen_usec,"
+	    " last_seen, last_seen_usec, first_run, last_run FROM findings"
+	    " WHERE host = 'fe1'"),
+	    "missing||198.18.1.11|5061|TCP|fe1|T1R3|||3|T1R3 never seen on fe1|"
+	    "<null>|<null>|2|2026-01-01T00:00:04.000000Z|1767225604000000|"
+	    "2026-01-01T00:00:09.000000Z|1767225609000000|1|2");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT src_ip, dest_ip, dest_port, proto,"
+	    " rule_id, count, first_seen_usec, last_seen_usec, first_run, last_run"
+	    " FROM findings WHERE host = 'fe2'"),
+	    "||5061|TCP|T1R3|1|1767225612000000|1767225612000000|2|2");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT src_ip, dest_ip, dest_port, proto,"
+	    " rule_id, count, first_seen_usec, last_seen_usec FROM findings"
+	    " WHERE host = 'pc1'"), "||1024||T2R7|1|0|0");
+}
+
+/* A blocked finding keeps its first evidence and the latest; its rule
+ * is the finding's, else the flow's; its time is when it was raised. */
+static void
+test_findings_evidence(void)
+{
+	const char *path = db_path("evidence");
+	char err[1024] = "";
+	struct flow_record r;
+	struct finding f;
+	struct store *st;
+
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, NULL), 0);
+	rec_fill(&r, 5);
+	r.verdict = VERDICT_EXPECTED;
+	r.conn_state = "attempted";
+	memset(&f, 0, sizeof(f));
+	f.kind = FINDING_BLOCKED;
+	f.severity = 2;
+	f.signature = "T1R3 blocked";
+	f.category = "Policy Violation";
+	f.flow = &r;
+	f.rule_id = "T1R9";		/* the finding's rule wins over the flow's */
+	f.evidence = "3 SYNs, no answer";
+	f.ts_usec = T2026 + 7000000;
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	f.evidence = "1 SYN, RST \"refused\"";
+	f.ts_usec = T2026 + 8000000;
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	/* a mismatch without a rule of its own takes the flow's rule; without
+	 * ts_usec its times are the flow's */
+	f.kind = FINDING_PROTOCOL_MISMATCH;
+	f.rule_id = NULL;
+	f.evidence = "plain TCP, no TLS ClientHello";
+	f.ts_usec = 0;
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 9000000, 0), 0);
+	store_close(st);
+
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM findings"), 2);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT src_ip, dest_ip, dest_port, proto,"
+	    " host, rule_id, evidence, last_evidence, count, first_seen,"
+	    " last_seen FROM findings WHERE kind = 'blocked'"),
+	    "198.18.1.50|198.18.1.11|5061|TCP||T1R9|3 SYNs, no answer|"
+	    "1 SYN, RST \"refused\"|2|2026-01-01T00:00:07.000000Z|"
+	    "2026-01-01T00:00:08.000000Z");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT rule_id, evidence, last_evidence,"
+	    " first_seen_usec, last_seen_usec FROM findings"
+	    " WHERE kind = 'protocol_mismatch'"),
+	    "T1R3|plain TCP, no TLS ClientHello|plain TCP, no TLS ClientHello|"
+	    "1767225600000001|1767225661500000");
 }
 
 static void
@@ -395,26 +524,77 @@ test_coverage(void)
 
 	st = store_open(path, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-	CU_ASSERT_EQUAL(store_coverage(st, "fe1", "T1R3", 2, 1000,
-	    T2026 + 5000000, T2026 + 6000000), 0);
-	CU_ASSERT_EQUAL(store_coverage(st, "fe1", "T1R3", 3, 500,
-	    T2026 + 1000000, T2026 + 2000000), 0);
-	CU_ASSERT_EQUAL(store_coverage(st, "fe1", "T1R4", 1, 10, T2026, T2026), 0);
-	store_close(st);
-	/* and across a reopen */
-	st = store_open(path, err, sizeof(err));
-	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-	CU_ASSERT_EQUAL(store_coverage(st, "fe1", "T1R3", 1, 1,
-	    T2026 + 3000000, T2026 + 9000000), 0);
+	/* outside a run: refused, counted */
+	CU_ASSERT_EQUAL(store_coverage(st, "fe1", "T1R3", "seen", 1, 1, T2026,
+	    T2026, NULL), -1);
+	CU_ASSERT_EQUAL(store_rows_failed(st), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(store_error(st), "no run in progress"));
+
+	CU_ASSERT_EQUAL(store_run_begin(st, "a", "v", T2026, NULL), 0);
+	CU_ASSERT_EQUAL(store_coverage(st, "fe1", "T1R3", "seen", 2, 1000,
+	    T2026 + 5000000, T2026 + 6000000, NULL), 0);
+	CU_ASSERT_EQUAL(store_coverage(st, "fe1", "T1R3", "seen", 3, 500,
+	    T2026 + 1000000, T2026 + 2000000, NULL), 0);
+	CU_ASSERT_EQUAL(store_coverage(st, "fe1", "T1R4", "seen", 1, 10, T2026,
+	    T2026, NULL), 0);
+	/* nothing seen: no times */
+	CU_ASSERT_EQUAL(store_coverage(st, "fe2", "T1R3", "missing", 0, 0, 0, 0,
+	    NULL), 0);
+	CU_ASSERT_EQUAL(store_coverage(st, "pc1", "T2R7", "optional-unseen", 0, 0,
+	    0, 0, NULL), 0);
+	/* blocked, then seen after all: state and evidence replaced */
+	CU_ASSERT_EQUAL(store_coverage(st, "fe3", "T1R3", "blocked", 2, 120,
+	    T2026 + 3000000, T2026 + 4000000, "2 SYNs, no answer"), 0);
+	CU_ASSERT_EQUAL(store_coverage(st, "fe3", "T1R3", "seen", 1, 900,
+	    T2026 + 8000000, T2026 + 8500000, NULL), 0);
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 10000000, 0), 0);
 	store_close(st);
 
-	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM coverage"), 2);
-	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT host, rule_id, flows, bytes, first_seen,"
-	    " first_seen_usec, last_seen, last_seen_usec FROM coverage WHERE rule_id = 'T1R3'"),
-	    "fe1|T1R3|6|1501|2026-01-01T00:00:01.000000Z|1767225601000000|"
-	    "2026-01-01T00:00:09.000000Z|1767225609000000");
-	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT flows, bytes FROM coverage"
-	    " WHERE rule_id = 'T1R4'"), "1|10");
+	/* a second run, after a reopen, gets its own rows */
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_run_begin(st, "b", "v", T2026 + 20000000, NULL), 0);
+	CU_ASSERT_EQUAL(store_coverage(st, "fe1", "T1R3", "seen", 1, 1,
+	    T2026 + 23000000, T2026 + 29000000, NULL), 0);
+	/* missing first, then traffic: the times come from the later write */
+	CU_ASSERT_EQUAL(store_coverage(st, "fe2", "T1R3", "missing", 0, 0, 0, 0,
+	    NULL), 0);
+	CU_ASSERT_EQUAL(store_coverage(st, "fe2", "T1R3", "blocked", 3, 180,
+	    T2026 + 21000000, T2026 + 22000000, "3 SYNs, no answer"), 0);
+	/* and a later write without times keeps them */
+	CU_ASSERT_EQUAL(store_coverage(st, "fe2", "T1R3", "blocked", 0, 0, 0, 0,
+	    "4 SYNs, no answer"), 0);
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 30000000, 0), 0);
+	CU_ASSERT_EQUAL(store_rows_failed(st), 0);
+	store_close(st);
+
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM coverage"), 7);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM coverage WHERE run_id = 1"), 5);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT run_id, host, rule_id, state, flows,"
+	    " bytes, first_seen, first_seen_usec, last_seen, last_seen_usec, evidence"
+	    " FROM coverage WHERE run_id = 1 AND host = 'fe1' AND rule_id = 'T1R3'"),
+	    "1|fe1|T1R3|seen|5|1500|2026-01-01T00:00:01.000000Z|1767225601000000|"
+	    "2026-01-01T00:00:06.000000Z|1767225606000000|<null>");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT state, flows, bytes FROM coverage"
+	    " WHERE run_id = 1 AND rule_id = 'T1R4'"), "seen|1|10");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT state, flows, bytes, first_seen,"
+	    " first_seen_usec, last_seen, last_seen_usec, evidence FROM coverage"
+	    " WHERE run_id = 1 AND host = 'fe2'"),
+	    "missing|0|0|<null>|<null>|<null>|<null>|<null>");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT state FROM coverage"
+	    " WHERE run_id = 1 AND host = 'pc1' AND rule_id = 'T2R7'"),
+	    "optional-unseen");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT state, flows, bytes, first_seen_usec,"
+	    " last_seen_usec, evidence FROM coverage WHERE run_id = 1 AND host = 'fe3'"),
+	    "seen|3|1020|1767225603000000|1767225608500000|<null>");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT state, flows, bytes, first_seen_usec,"
+	    " last_seen_usec FROM coverage WHERE run_id = 2 AND host = 'fe1'"),
+	    "seen|1|1|1767225623000000|1767225629000000");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT state, flows, bytes, first_seen,"
+	    " first_seen_usec, last_seen, last_seen_usec, evidence FROM coverage"
+	    " WHERE run_id = 2 AND host = 'fe2'"),
+	    "blocked|3|180|2026-01-01T00:00:21.000000Z|1767225621000000|"
+	    "2026-01-01T00:00:22.000000Z|1767225622000000|4 SYNs, no answer");
 }
 
 /* Rows are committed every STORE_BATCH rows, the rest at close. */
@@ -478,11 +658,13 @@ test_counts_errors(void)
 	rec_fill(&r, 1);
 	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
 	/* a row the schema rejects (host NOT NULL): counted, the rest goes on */
-	CU_ASSERT_EQUAL(store_coverage(st, NULL, "T1R3", 1, 1, T2026, T2026), -1);
+	CU_ASSERT_EQUAL(store_coverage(st, NULL, "T1R3", "seen", 1, 1, T2026,
+	    T2026, NULL), -1);
 	CU_ASSERT_EQUAL(store_rows_failed(st), 2);
 	CU_ASSERT_PTR_NOT_NULL(strstr(store_error(st), path));
 	CU_ASSERT_PTR_NOT_NULL(strstr(store_error(st), "NOT NULL"));
-	CU_ASSERT_EQUAL(store_coverage(st, "fe1", "T1R3", 1, 1, T2026, T2026), 0);
+	CU_ASSERT_EQUAL(store_coverage(st, "fe1", "T1R3", "seen", 1, 1, T2026,
+	    T2026, NULL), 0);
 	CU_ASSERT_EQUAL(store_rows_written(st), 0);	/* not committed yet */
 	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 1, 0), 0);
 	CU_ASSERT_EQUAL(store_rows_written(st), 5);
@@ -588,7 +770,9 @@ test_store_register(void)
 	CU_add_test(s, "a file that is not a database is refused", test_not_database);
 	CU_add_test(s, "flows round trip exactly", test_flows);
 	CU_add_test(s, "findings are deduplicated", test_findings);
-	CU_add_test(s, "coverage accumulates", test_coverage);
+	CU_add_test(s, "missing findings per host", test_findings_missing);
+	CU_add_test(s, "blocked and mismatch evidence", test_findings_evidence);
+	CU_add_test(s, "coverage per run: states and accumulation", test_coverage);
 	CU_add_test(s, "writes are batched", test_batching);
 	CU_add_test(s, "counters, row counts and errors", test_counts_errors);
 	CU_add_test(s, "rules table replaced at each run", test_rules_table);

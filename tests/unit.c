@@ -178,6 +178,7 @@ main(int argc, char **argv)
 	test_flow_register();
 	test_store_register();
 	test_eve_register();
+	test_ring_register();
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (argc > 1) {

@@ -18,6 +18,7 @@ void test_policy_register(void);
 void test_flow_register(void);
 void test_store_register(void);
 void test_eve_register(void);
+void test_ring_register(void);
 
 /* Absolute path of a file in the source tree (static buffer, one at a time). */
 const char *unit_srcpath(const char *rel);

@@ -13,6 +13,8 @@
 #include "conformd/diag.h"
 
 #define CONFIG_MAX_RULES	16
+#define CONFIG_MAX_RULE_SEV	256
+#define CONFIG_KINDS		5	/* indexed by enum finding_kind (record.h), 0 unused */
 
 struct config {
 	char		*path;			/* the file read, owned */
@@ -30,6 +32,16 @@ struct config {
 	uint32_t	 tmo_udp;		/* default 120 */
 	uint32_t	 tmo_other;		/* ICMP and other protocols (default 60) */
 	int		 summary_top;		/* offending flows in the summary (default 10) */
+	uint32_t	 answer_timeout;	/* seconds before an unanswered SYN or request
+						   counts as blocked (default 5) */
+	int		 coverage;		/* print the coverage matrix after -r (default 0) */
+	int		 severity[CONFIG_KINDS];	/* per finding kind, 1 (high) .. 3 (low) */
+	struct {
+		char	*rule;			/* rule id */
+		int	 severity;
+		int	 line;
+	}		 rule_sev[CONFIG_MAX_RULE_SEV];	/* rule-severity overrides */
+	int		 nrule_sev;
 };
 
 /* Defaults for every field (no files). */

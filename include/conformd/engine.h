@@ -14,10 +14,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "conformd/config.h"
+#include "conformd/output.h"
 #include "conformd/packet.h"
 #include "conformd/policy.h"
-#include "conformd/store.h"
-#include "conformd/eve.h"
 
 /* Packet accounting, one counter per fact. */
 struct engine_counters {
@@ -30,18 +29,17 @@ struct engine_counters {
 	uint64_t	events[32];	/* per enum decode_event (DEV_MAX <= 32) */
 	uint64_t	flows_by_verdict[4];	/* per enum verdict, at flow end */
 	uint64_t	findings[5];	/* per enum finding_kind */
-	uint64_t	output_errors;	/* records an output failed to write */
 };
 
 struct engine;
 
 /*
- * Create an engine.  `pol` must outlive it; `st` and `ev` may be NULL (no
- * such output) and stay owned by the caller.  Returns NULL when out of
- * memory (the flow pool is allocated here).
+ * Create an engine.  `cfg` and `pol` must outlive it; records go to `sink`
+ * (copied; NULL or callbacks left NULL: not built at all).  Returns NULL
+ * when out of memory (the flow pool is allocated here).
  */
 struct engine *engine_new(const struct config *cfg, const struct policy *pol,
-    struct store *st, struct eve *ev);
+    const struct engine_sink *sink);
 
 /* Free the engine (does not flush: call engine_finish() first). */
 void engine_free(struct engine *e);
@@ -53,8 +51,12 @@ void engine_free(struct engine *e);
 void engine_frame(struct engine *e, int linktype, const uint8_t *buf,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_usec, uint64_t num);
 
-/* Flush every flow, write coverage and counters.  Call once at the end. */
+/* Flush every flow, decide blocked and missing, write coverage and
+ * counters.  Call once at the end of the observation window. */
 void engine_finish(struct engine *e);
+
+/* Print the coverage matrix (after engine_finish()). */
+void engine_coverage_print(const struct engine *e, FILE *out);
 
 /* Counters so far. */
 const struct engine_counters *engine_counters(const struct engine *e);

@@ -37,6 +37,9 @@ enum flow_end {
 /* flow.flags */
 #define FLOW_F_MIDSTREAM	0x01	/* first packet was not a SYN/SYN-ACK: initiator guessed */
 #define FLOW_F_FRAGMENTED	0x02	/* at least one fragment was tied to it */
+#define FLOW_F_BLOCKED		0x04	/* a blocked finding was raised for it */
+#define FLOW_F_CHECK_APP	0x08	/* first payload still to be checked against `apps` */
+#define FLOW_F_ICMP_ERR		0x10	/* an ICMP unreachable named it (icmp_* hold the evidence) */
 
 struct flow_key {
 	uint8_t		addr[2][16];	/* canonical order: addr[0] sorts first with port[0] */
@@ -59,7 +62,7 @@ struct flow {
 	uint8_t		tclass;		/* timeout class (internal) */
 	uint8_t		syns;		/* SYNs from the initiator (retransmissions + 1) */
 	uint16_t	rule;		/* matching rule index, RULE_NONE */
-	uint16_t	pad16;
+	uint16_t	apps;		/* APP_* the matching rules name (rules.h), for the payload check */
 	uint32_t	policy_gen;	/* generation of the policy that judged it */
 	uint64_t	id;		/* flow id: unique within a run, for outputs */
 	uint64_t	pkts[2];	/* per key side (sent by that side) */
@@ -67,7 +70,10 @@ struct flow {
 	uint64_t	first_usec;
 	uint64_t	last_usec;
 	uint32_t	frags;		/* non-first fragments tied to this flow */
-	uint32_t	pad32;
+	uint8_t		icmp_type;	/* FLOW_F_ICMP_ERR: type and code of the unreachable */
+	uint8_t		icmp_code;
+	uint8_t		pad[2];
+	uint8_t		icmp_from[16];	/* FLOW_F_ICMP_ERR: who sent it (v4-mapped) */
 };
 
 struct flow_table;
@@ -115,6 +121,14 @@ void flow_table_free(struct flow_table *ft);
  * counted as orphan and NULL is returned.
  */
 struct flow *flow_packet(struct flow_table *ft, const struct pkt *p, int *dir, int *created);
+
+/*
+ * The flow a quoted header (an ICMP error's pkt_inner) belongs to, keyed
+ * with the VLAN ids of the packet that carried the error; NULL when the
+ * table has no such flow.  Never creates one.
+ */
+struct flow *flow_lookup_inner(struct flow_table *ft, const struct pkt_inner *in,
+    const uint16_t vlan[PKT_MAX_VLAN]);
 
 /* Expire flows idle past their timeout at time `now_usec` (capture time). */
 void flow_expire(struct flow_table *ft, uint64_t now_usec);

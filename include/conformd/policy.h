@@ -66,6 +66,16 @@ uint64_t policy_roles(const struct policy *pol, const uint8_t addr[16], int *hos
 enum verdict policy_classify(const struct policy *pol, const struct flow_tuple *t, int *rule);
 
 /*
+ * The APP_* bits (rules.h) of every rule that allows the flow, united:
+ * what its first payload may look like.  0 when no allowing rule names an
+ * application protocol.  Called once per new expected flow.
+ */
+unsigned policy_allowed_apps(const struct policy *pol, const struct flow_tuple *t);
+
+/* Roles of inventory host `h` (its entries' roles plus implied roles). */
+uint64_t policy_host_roles(const struct policy *pol, int h);
+
+/*
  * Mid-stream heuristic: 1 when `port`/`proto` is a port some `in` rule of
  * the roles at `addr` listens on, else 0.
  */

@@ -47,6 +47,8 @@ struct flow_record {
 	char		 dest_role[REC_ROLES_LEN];
 	const char	*src_host;		/* inventory host name, NULL when unknown */
 	const char	*dest_host;
+	char		 failure[160];		/* why the attempt failed ("no answer to 3 SYNs",
+						   "ICMP 3/3 (port unreachable) from ..."), "" when it did not */
 };
 
 struct finding {
@@ -55,6 +57,14 @@ struct finding {
 	const char	*signature;		/* one line, human readable */
 	const char	*category;		/* "Policy Violation" */
 	const struct flow_record *flow;		/* the flow it is about (NULL for missing) */
+	uint64_t	 ts_usec;		/* capture time it was raised */
+	const char	*rule_id;		/* the rule involved (blocked, missing, mismatch); NULL for unexpected */
+	const char	*evidence;		/* blocked: why ("3 SYNs, no answer"); mismatch: what was seen; NULL otherwise */
+	/* missing only (flow == NULL): what was never seen */
+	const char	*host;			/* inventory host name */
+	const char	*host_ip;		/* its address when it is one address, else "" */
+	uint16_t	 port;			/* the rule's first port */
+	uint8_t		 proto;			/* IP protocol number */
 };
 
 /* "timeout", "evicted", "flush" for enum flow_end values. */

@@ -37,17 +37,24 @@ int store_flow(struct store *st, const struct flow_record *r);
 
 /*
  * Record one finding occurrence.  Findings are deduplicated on (kind,
- * src_ip, dest_ip, dest_port, proto): the first occurrence inserts a row,
- * later ones raise its count and last_seen.  Returns 0 or -1.
+ * src_ip, dest_ip, dest_port, proto, host): the first occurrence inserts a
+ * row, later ones raise its count and last_seen.  A finding without a flow
+ * (missing) takes dest_ip, dest_port and proto from f->host_ip, f->port
+ * and f->proto, and its host from f->host.  Returns 0 or -1.
  */
 int store_finding(struct store *st, const struct finding *f);
 
 /*
- * Add to the coverage of (host, rule): flows, bytes, first and last seen
- * are accumulated.  Returns 0 or -1.
+ * Record the coverage of (host, rule) in the current run: its state
+ * ("seen", "blocked", "missing", "optional-unseen"), the flows and bytes
+ * that proved it (accumulated when the same pair is written again in the
+ * run), first and last seen, and the evidence of a blocked pair (NULL
+ * otherwise).  Rows are per run: PRIMARY KEY (run_id, host, rule_id).
+ * Returns 0 or -1.
  */
 int store_coverage(struct store *st, const char *host, const char *rule_id,
-    uint64_t flows, uint64_t bytes, uint64_t first_usec, uint64_t last_usec);
+    const char *state, uint64_t flows, uint64_t bytes, uint64_t first_usec,
+    uint64_t last_usec, const char *evidence);
 
 /* Record a named counter for the current run (packets, drops by reason, ...). */
 int store_counter(struct store *st, const char *name, uint64_t value);

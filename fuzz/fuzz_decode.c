@@ -1,0 +1,78 @@
+/*
+ * fuzz_decode.c - libFuzzer target: decode_packet() on every link type.
+ *
+ * Input: one selector byte, then the frame.  The selector's low 4 bits
+ * pick the link type (every DLT decode_link_supported() accepts, plus one
+ * it does not); bits 4-5 pick the wire length relative to the captured
+ * length (equal, longer as after snaplen truncation, shorter as a hostile
+ * file may claim, or UINT32_MAX).  Besides the sanitizers, the decoder's
+ * contract (decode.h, packet.h) is checked: the result and event are in
+ * range, a failed decode names an event, the payload lies inside the
+ * captured bytes, ports only come with an IP family.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <pcap/dlt.h>
+
+#include "conformd/decode.h"
+#include "conformd/packet.h"
+#include "fuzz-util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const int fuzz_links[16] = {
+	DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW,
+	101 /* LINKTYPE_RAW */, DLT_IPV4, DLT_IPV6, DLT_NULL,
+	DLT_LOOP, DLT_EN10MB, DLT_EN10MB, DLT_LINUX_SLL,
+	DLT_RAW, DLT_IPV4, DLT_IPV6, DLT_IEEE802_11 /* unsupported */
+};
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pkt p;
+	const uint8_t *buf;
+	uint32_t caplen, wirelen;
+	int lt, rv;
+
+	if (size < 1 || size - 1 > 262144)
+		return 0;
+	lt = fuzz_links[data[0] & 0x0f];
+	buf = size > 1 ? data + 1 : NULL;
+	caplen = (uint32_t)(size - 1);
+	switch ((data[0] >> 4) & 3) {
+	case 0:
+		wirelen = caplen;
+		break;
+	case 1:
+		wirelen = caplen + 1500;
+		break;
+	case 2:
+		wirelen = caplen / 2;
+		break;
+	default:
+		wirelen = UINT32_MAX;
+		break;
+	}
+
+	rv = decode_packet(&p, lt, buf, caplen, wirelen);
+
+	FUZZ_ASSERT(rv >= DECODE_OK && rv <= DECODE_UNSUPPORTED);
+	FUZZ_ASSERT(p.event < DEV_MAX);
+	FUZZ_ASSERT(rv == DECODE_OK || p.event != DEV_NONE);
+	FUZZ_ASSERT(p.caplen == caplen && p.wirelen == wirelen && p.linktype == lt);
+	FUZZ_ASSERT(p.family == 0 || p.family == 4 || p.family == 6);
+	FUZZ_ASSERT(!p.has_ports || p.family != 0);
+	FUZZ_ASSERT(p.frag <= PKT_FRAG_LATER);
+	FUZZ_ASSERT(decode_link_supported(lt) || rv == DECODE_UNSUPPORTED);
+	if (p.payload != NULL && caplen > 0) {
+		FUZZ_ASSERT(p.payload >= buf && p.payload <= buf + caplen);
+		FUZZ_ASSERT(p.payload_len <= (size_t)(buf + caplen - p.payload));
+	} else {
+		FUZZ_ASSERT(p.payload_len == 0);
+	}
+	if (p.inner.valid)
+		FUZZ_ASSERT(p.inner.family == 4 || p.inner.family == 6);
+	(void)decode_event_name(p.event);
+	return 0;
+}

@@ -1,0 +1,54 @@
+/*
+ * fuzz_rules.c - libFuzzer target: the tokenizer (lex_buffer) and the rules
+ * parser (rules_load, rules_validate) on arbitrary bytes.
+ *
+ * Properties besides the sanitizers: a rules file that loads and validates
+ * without error prints (rules_print) a canonical text that loads again
+ * without error and prints identically (rules.h: "Parsing the output
+ * yields an equal set").
+ */
+#include <string.h>
+
+#include "conformd/diag.h"
+#include "conformd/lex.h"
+#include "conformd/rules.h"
+#include "fuzz-print.h"
+#include "fuzz-util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct lexfile lf;
+	struct ruleset rs, rs2;
+	struct diag d;
+	struct fuzz_print p1, p2;
+
+	diag_init(&d, NULL);
+	if (lex_buffer("fuzz.rules", (const char *)data, size, &lf, &d) == 0)
+		lex_free(&lf);
+
+	diag_init(&d, NULL);
+	rules_init(&rs);
+	if (rules_load(&rs, fuzz_file(0, data, size), &d) == 0 && d.nerrors == 0 &&
+	    rules_validate(&rs, &d) == 0 && d.nerrors == 0) {
+		rules_print(&rs, fuzz_print_begin(&p1));
+		fuzz_print_end(&p1);
+		diag_init(&d, NULL);
+		rules_init(&rs2);
+		FUZZ_ASSERT(rules_load(&rs2, fuzz_file(1, (const uint8_t *)p1.buf, p1.len), &d) == 0);
+		FUZZ_ASSERT(d.nerrors == 0);
+		FUZZ_ASSERT(rules_validate(&rs2, &d) == 0);
+		FUZZ_ASSERT(rs2.nrules == rs.nrules && rs2.nroles == rs.nroles &&
+		    rs2.npooltypes == rs.npooltypes);
+		rules_print(&rs2, fuzz_print_begin(&p2));
+		fuzz_print_end(&p2);
+		FUZZ_ASSERT(p1.len == p2.len && memcmp(p1.buf, p2.buf, p1.len) == 0);
+		free(p1.buf);
+		free(p2.buf);
+		rules_free(&rs2);
+	}
+	rules_free(&rs);
+	return 0;
+}

@@ -1,0 +1,69 @@
+/*
+ * coverage.h - which required ports of which hosts were proven open.
+ *
+ * For every inventory host and every rule of its roles, coverage counts the
+ * expected flows that proved the rule open (seen) and those that failed
+ * (blocked, with the evidence).  At the end of the observation window
+ * each pair gets a state: seen, blocked, missing, optional-unseen, or
+ * unobserved when the sensor saw no traffic at all for the host.  One
+ * owner thread.
+ */
+#ifndef CONFORMD_COVERAGE_H
+#define CONFORMD_COVERAGE_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "conformd/output.h"
+#include "conformd/policy.h"
+
+enum cov_state {
+	COV_NONE = 0,		/* the rule does not apply to the host */
+	COV_SEEN,		/* a successful flow proved it open */
+	COV_BLOCKED,		/* only failed attempts */
+	COV_MISSING,		/* required, never seen */
+	COV_OPTIONAL,		/* optional, never seen */
+	COV_UNOBSERVED		/* no traffic at all to or from the host */
+};
+
+struct coverage_totals {
+	uint64_t	pairs;			/* (host, rule) pairs judged */
+	uint64_t	state[COV_UNOBSERVED + 1];	/* pairs per enum cov_state */
+	uint64_t	hosts_unobserved;
+};
+
+struct coverage;
+
+/* A matrix for every inventory host and rule of the policy; NULL when out of memory. */
+struct coverage *coverage_new(const struct policy *pol);
+void coverage_free(struct coverage *cov);
+
+/* Traffic to or from inventory host h was seen (any verdict). */
+void coverage_observe(struct coverage *cov, int h);
+
+/*
+ * An expected flow allowed by `rule` ended; h is the host the rule is
+ * about (the listener for `in` rules, the connecting side for `out`
+ * rules).  ok: it proved the rule open; otherwise it failed and
+ * `evidence` says how (kept for the first failure).
+ */
+void coverage_flow(struct coverage *cov, int h, int rule, int ok, uint64_t bytes,
+    uint64_t first_usec, uint64_t last_usec, const char *evidence);
+
+/*
+ * Decide every pair, write one coverage row per applicable pair to the
+ * sink, and call `missing` for each required pair never seen and once
+ * (with rule -1) for each unobserved host.  With `sensor_blind` set (the
+ * sensor saw no traffic at all) nothing is reported missing: every pair is
+ * unobserved.  Call once.
+ */
+void coverage_finish(struct coverage *cov, const struct engine_sink *sink, int sensor_blind,
+    void (*missing)(void *arg, int h, int rule), void *arg, struct coverage_totals *t);
+
+/* The matrix, hosts down the side and rules across, with a legend.
+ * Only after coverage_finish(). */
+void coverage_print(const struct coverage *cov, FILE *out);
+
+/* "seen", "blocked", "missing", "optional-unseen", "unobserved" */
+const char *cov_state_name(int s);
+
+#endif /* CONFORMD_COVERAGE_H */

@@ -1,0 +1,57 @@
+/*
+ * output.h - where a run's records go: SQLite, EVE, alert feeds.
+ *
+ * The engine never writes anything itself: it hands flow records,
+ * findings, coverage and counters to a struct engine_sink.  output.c
+ * provides the sink that writes them synchronously (used by -r and by the
+ * store thread of the daemon): each configured output gets every record,
+ * a failing output is logged once and counted, never fatal.
+ */
+#ifndef CONFORMD_OUTPUT_H
+#define CONFORMD_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "conformd/config.h"
+#include "conformd/record.h"
+#include "conformd/rules.h"
+
+/* What the engine emits.  Every callback may be NULL. */
+struct engine_sink {
+	void	*arg;
+	void	(*flow)(void *arg, const struct flow_record *r);
+	void	(*finding)(void *arg, const struct finding *f);
+	void	(*coverage)(void *arg, const char *host, const char *rule_id,
+		    const char *state, uint64_t flows, uint64_t bytes,
+		    uint64_t first_usec, uint64_t last_usec, const char *evidence);
+	void	(*counter)(void *arg, const char *name, uint64_t value);
+};
+
+struct output;
+
+/*
+ * Open the outputs: the database `db` and EVE file `eve` (either may be
+ * NULL: none), plus whatever alert feeds the configuration names.  On
+ * failure returns NULL with a reason naming the file in err.
+ */
+struct output *output_open(const struct config *cfg, const char *db, const char *eve,
+    char *err, size_t errlen);
+
+/* Start a run (records the sources and the ruleset in SQLite). */
+void output_run_begin(struct output *o, const char *sources, const char *version,
+    uint64_t start_usec, const struct ruleset *rs);
+
+/* Fill `sink` so that the engine writes through `o`. */
+void output_sink(struct output *o, struct engine_sink *sink);
+
+/* End the run with its exit status and commit.  Returns 0, or -1 when
+ * something could not be written (then counted in output_errors()). */
+int output_run_end(struct output *o, uint64_t end_usec, int status);
+
+/* Records an output failed to write so far. */
+uint64_t output_errors(const struct output *o);
+
+/* Flush, commit and close everything.  NULL is a no-op. */
+void output_close(struct output *o);
+
+#endif /* CONFORMD_OUTPUT_H */

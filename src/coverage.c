@@ -1,0 +1,217 @@
+/*
+ * coverage.c - the (host, rule) matrix of proven, blocked and missing ports.
+ *
+ * One cell per inventory host and rule, allocated once.  A rule applies
+ * to a host when one of the host's roles is the rule's role (`in` rules:
+ * the host listens; `out` rules: the host connects).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "conformd/coverage.h"
+#include "conformd/inventory.h"
+#include "conformd/rules.h"
+
+#define EVIDENCE_LEN	96
+
+struct cell {
+	uint64_t	flows;		/* successful */
+	uint64_t	failed;
+	uint64_t	bytes;
+	uint64_t	first_usec, last_usec;
+	uint8_t		state;		/* enum cov_state, after coverage_finish() */
+	char		evidence[EVIDENCE_LEN];
+};
+
+struct coverage {
+	const struct policy	*pol;
+	const struct ruleset	*rs;
+	const struct inventory	*inv;
+	struct cell		*cells;		/* [host * nrules + rule] */
+	uint64_t		*observed;	/* per host */
+	int			 nhosts, nrules;
+};
+
+struct coverage *
+coverage_new(const struct policy *pol)
+{
+	struct coverage *cov = calloc(1, sizeof(*cov));
+
+	if (cov == NULL)
+		return NULL;
+	cov->pol = pol;
+	cov->rs = policy_ruleset(pol);
+	cov->inv = policy_inventory(pol);
+	cov->nhosts = cov->inv->nhosts;
+	cov->nrules = cov->rs->nrules;
+	cov->cells = calloc((size_t)cov->nhosts * (size_t)cov->nrules + 1, sizeof(*cov->cells));
+	cov->observed = calloc((size_t)cov->nhosts + 1, sizeof(*cov->observed));
+	if (cov->cells == NULL || cov->observed == NULL) {
+		coverage_free(cov);
+		return NULL;
+	}
+	return cov;
+}
+
+void
+coverage_free(struct coverage *cov)
+{
+	if (cov == NULL)
+		return;
+	free(cov->cells);
+	free(cov->observed);
+	free(cov);
+}
+
+void
+coverage_observe(struct coverage *cov, int h)
+{
+	if (h >= 0 && h < cov->nhosts)
+		cov->observed[h]++;
+}
+
+void
+coverage_flow(struct coverage *cov, int h, int rule, int ok, uint64_t bytes,
+    uint64_t first_usec, uint64_t last_usec, const char *evidence)
+{
+	struct cell *c;
+
+	if (h < 0 || h >= cov->nhosts || rule < 0 || rule >= cov->nrules)
+		return;
+	c = &cov->cells[(size_t)h * (size_t)cov->nrules + (size_t)rule];
+	if (c->flows + c->failed == 0 || first_usec < c->first_usec)
+		c->first_usec = first_usec;
+	if (last_usec > c->last_usec)
+		c->last_usec = last_usec;
+	if (ok) {
+		c->flows++;
+		c->bytes += bytes;
+	} else {
+		if (c->failed++ == 0 && evidence != NULL)
+			snprintf(c->evidence, sizeof(c->evidence), "%s", evidence);
+	}
+}
+
+/* Does rule r apply to host h (one of h's roles is the rule's role)? */
+static int
+applies(const struct coverage *cov, int h, int r)
+{
+	return (policy_host_roles(cov->pol, h) >> cov->rs->rules[r].role) & 1;
+}
+
+void
+coverage_finish(struct coverage *cov, const struct engine_sink *sink, int sensor_blind,
+    void (*missing)(void *arg, int h, int rule), void *arg, struct coverage_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (int h = 0; h < cov->nhosts; h++) {
+		int unobserved = cov->observed[h] == 0;
+		int any = 0;
+
+		for (int r = 0; r < cov->nrules; r++) {
+			struct cell *c = &cov->cells[(size_t)h * (size_t)cov->nrules + (size_t)r];
+
+			/* A cell with traffic counts even when the rule came
+			 * through a covering network entry rather than h's own. */
+			if (!applies(cov, h, r) && c->flows + c->failed == 0)
+				continue;
+			any = 1;
+			if (c->flows > 0)
+				c->state = COV_SEEN;
+			else if (c->failed > 0)
+				c->state = COV_BLOCKED;
+			else if (unobserved || sensor_blind)
+				c->state = COV_UNOBSERVED;
+			else if (cov->rs->rules[r].optional)
+				c->state = COV_OPTIONAL;
+			else {
+				c->state = COV_MISSING;
+				if (missing != NULL)
+					missing(arg, h, r);
+			}
+			t->pairs++;
+			t->state[c->state]++;
+			if (sink->coverage != NULL)
+				sink->coverage(sink->arg, cov->inv->hosts[h].name,
+				    cov->rs->rules[r].id, cov_state_name(c->state),
+				    c->flows, c->bytes, c->first_usec, c->last_usec,
+				    c->state == COV_BLOCKED ? c->evidence : NULL);
+		}
+		if (any && unobserved) {
+			t->hosts_unobserved++;
+			if (!sensor_blind && missing != NULL)
+				missing(arg, h, -1);
+		}
+	}
+}
+
+void
+coverage_print(const struct coverage *cov, FILE *out)
+{
+	static const char mark[] = { ' ', '+', 'B', '-', 'o', '?' };
+	int *cols, ncols = 0, width = 4;
+
+	cols = calloc((size_t)cov->nrules + 1, sizeof(*cols));
+	if (cols == NULL)
+		return;
+	/* columns: rules that apply to at least one host */
+	for (int r = 0; r < cov->nrules; r++)
+		for (int h = 0; h < cov->nhosts; h++)
+			if (cov->cells[(size_t)h * (size_t)cov->nrules + (size_t)r].state != COV_NONE) {
+				cols[ncols++] = r;
+				break;
+			}
+	for (int h = 0; h < cov->nhosts; h++) {
+		int w = (int)strlen(cov->inv->hosts[h].name);
+		if (w > width)
+			width = w;
+	}
+	fprintf(out, "coverage (+ seen, B blocked, - missing, o optional unseen, ? unobserved; rule ids read downwards):\n");
+	/* rule ids written vertically: T1R10 takes five header lines */
+	for (int line = 0; line < 6; line++) {
+		int any = 0;
+		for (int i = 0; i < ncols; i++)
+			if ((int)strlen(cov->rs->rules[cols[i]].id) > line)
+				any = 1;
+		if (!any)
+			break;
+		fprintf(out, "%*s ", width, "");
+		for (int i = 0; i < ncols; i++) {
+			const char *id = cov->rs->rules[cols[i]].id;
+			fputc((int)strlen(id) > line ? id[line] : ' ', out);
+		}
+		fputc('\n', out);
+	}
+	for (int h = 0; h < cov->nhosts; h++) {
+		int any = 0;
+		for (int i = 0; i < ncols; i++)
+			if (cov->cells[(size_t)h * (size_t)cov->nrules + (size_t)cols[i]].state != COV_NONE)
+				any = 1;
+		if (!any)
+			continue;
+		fprintf(out, "%-*s ", width, cov->inv->hosts[h].name);
+		for (int i = 0; i < ncols; i++)
+			fputc(mark[cov->cells[(size_t)h * (size_t)cov->nrules + (size_t)cols[i]].state], out);
+		fputc('\n', out);
+	}
+	free(cols);
+}
+
+const char *
+cov_state_name(int s)
+{
+	switch (s) {
+	case COV_SEEN:
+		return "seen";
+	case COV_BLOCKED:
+		return "blocked";
+	case COV_MISSING:
+		return "missing";
+	case COV_OPTIONAL:
+		return "optional-unseen";
+	case COV_UNOBSERVED:
+		return "unobserved";
+	default:
+		return "none";
+	}
+}
