@@ -464,3 +464,13 @@ config_print(const struct config *c, FILE *out)
 		fprintf(out, " %d\n", c->rule_sev[i].severity);
 	}
 }
+
+int
+config_severity(const struct config *c, int kind, const char *rule_id)
+{
+	if (rule_id != NULL)
+		for (int i = 0; i < c->nrule_sev; i++)
+			if (strcmp(c->rule_sev[i].rule, rule_id) == 0)
+				return c->rule_sev[i].severity;
+	return kind > 0 && kind < CONFIG_KINDS ? c->severity[kind] : 2;
+}

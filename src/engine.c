@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "conformd/appdetect.h"
-#include "conformd/coverage.h"
 #include "conformd/decode.h"
 #include "conformd/engine.h"
 #include "conformd/flow.h"
@@ -41,10 +40,7 @@ struct engine {
 	const struct inventory	*inv;
 	struct engine_sink	 sink;
 	struct flow_table	*ft;
-	struct coverage		*cov;
-	struct coverage_totals	 cov_totals;
 	int			 finished;
-	uint8_t			*rule_sev;	/* per rule, 0 = the kind's default */
 	struct pkt		 pkt;
 	uint64_t		 next_expire;
 	uint64_t		 now;		/* latest capture time seen */
@@ -120,19 +116,11 @@ engine_primary_role(const struct engine *e, const uint8_t *addr)
 	return "unknown";
 }
 
-static int
-engine_severity(const struct engine *e, int kind, int rule)
-{
-	if (rule >= 0 && rule < e->rs->nrules && e->rule_sev[rule] != 0)
-		return e->rule_sev[rule];
-	return e->cfg->severity[kind];
-}
-
 /* Hand a finding to the sink and count it. */
 static void
-engine_emit(struct engine *e, struct finding *fd, int rule)
+engine_emit(struct engine *e, struct finding *fd)
 {
-	fd->severity = engine_severity(e, fd->kind, rule);
+	fd->severity = config_severity(e->cfg, fd->kind, fd->rule_id);
 	fd->category = "Policy Violation";
 	if (fd->ts_usec == 0)
 		fd->ts_usec = e->now;
@@ -168,7 +156,7 @@ engine_raise(struct engine *e, int kind, const struct flow *f, const char *evide
 	fd.ts_usec = e->now;
 	fd.rule_id = r.rule_id;
 	fd.evidence = evidence;
-	engine_emit(e, &fd, f->rule == RULE_NONE ? -1 : f->rule);
+	engine_emit(e, &fd);
 }
 
 /* Keep the TOP most active unexpected flows for the summary. */
@@ -365,9 +353,12 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 		e->c.flows_by_verdict[f->verdict]++;
 	(void)policy_roles(e->pol, f->key.addr[f->ini], &hi);
 	(void)policy_roles(e->pol, f->key.addr[!f->ini], &hr);
-	coverage_observe(e->cov, hi);
-	if (hr != hi)
-		coverage_observe(e->cov, hr);
+	if (e->sink.observe != NULL) {
+		if (hi >= 0)
+			e->sink.observe(e->sink.arg, hi);
+		if (hr >= 0 && hr != hi)
+			e->sink.observe(e->sink.arg, hr);
+	}
 	if (f->verdict == VERDICT_EXPECTED && f->rule != RULE_NONE) {
 		const struct rule *ru = &e->rs->rules[f->rule];
 		char ev[EVIDENCE_MAX];
@@ -377,9 +368,10 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 		    (f->state == CONN_NEW && ru->reqresp));
 
 		/* `in` rules are about the listener, `out` rules about the connecting side */
-		if (!undecided)
-			coverage_flow(e->cov, ru->dir == RULE_OUT ? hi : hr, f->rule, why == NULL,
-			    f->bytes[0] + f->bytes[1], f->first_usec, f->last_usec, why);
+		if (!undecided && e->sink.cover != NULL)
+			e->sink.cover(e->sink.arg, ru->dir == RULE_OUT ? hi : hr, f->rule,
+			    why == NULL, f->bytes[0] + f->bytes[1], f->first_usec,
+			    f->last_usec, why);
 	}
 	if (e->sink.flow == NULL && f->verdict != VERDICT_UNEXPECTED)
 		return;		/* nothing will read the record */
@@ -470,16 +462,9 @@ engine_new(const struct config *cfg, const struct policy *pol, const struct engi
 	fc.tmo_udp = cfg->tmo_udp;
 	fc.tmo_other = cfg->tmo_other;
 	e->ft = flow_table_new(&fc, engine_flow_end, e);
-	e->cov = coverage_new(pol);
-	e->rule_sev = calloc((size_t)e->rs->nrules + 1, 1);
-	if (e->ft == NULL || e->cov == NULL || e->rule_sev == NULL) {
+	if (e->ft == NULL) {
 		engine_free(e);
 		return NULL;
-	}
-	for (int i = 0; i < cfg->nrule_sev; i++) {
-		const struct rule *r = rules_find(e->rs, cfg->rule_sev[i].rule);
-		if (r != NULL)
-			e->rule_sev[r - e->rs->rules] = (uint8_t)cfg->rule_sev[i].severity;
 	}
 	return e;
 }
@@ -490,8 +475,6 @@ engine_free(struct engine *e)
 	if (e == NULL)
 		return;
 	flow_table_free(e->ft);
-	coverage_free(e->cov);
-	free(e->rule_sev);
 	free(e);
 }
 
@@ -563,53 +546,6 @@ engine_frame(struct engine *e, int linktype, const uint8_t *buf, uint32_t caplen
 		engine_check_blocked(e, f, 0);
 }
 
-/* coverage_finish() callback: a required pair never seen, or an unobserved host. */
-static void
-engine_missing(void *arg, int h, int rule)
-{
-	struct engine *e = arg;
-	struct finding fd;
-	char sig[256], ip[REC_ADDR_LEN] = "", pbuf[16];
-	const struct inv_host *host = &e->inv->hosts[h];
-	int entries = 0;
-
-	/* the host's address, when it is exactly one */
-	for (int i = 0; i < e->inv->nentries; i++) {
-		const struct inv_entry *en = &e->inv->entries[i];
-		if (en->host != h)
-			continue;
-		if (++entries == 1 && en->plen == (en->family == 4 ? 32 : 128))
-			addr_format(en->addr, en->family, ip, sizeof(ip));
-	}
-	if (entries != 1)
-		ip[0] = '\0';
-	memset(&fd, 0, sizeof(fd));
-	fd.kind = FINDING_MISSING;
-	fd.signature = sig;
-	fd.host = host->name;
-	fd.host_ip = ip;
-	if (rule < 0) {
-		snprintf(sig, sizeof(sig), "conformd missing: host %s unobserved", host->name);
-		fd.evidence = "unobserved: no traffic to or from this host";
-		engine_emit(e, &fd, -1);
-		return;
-	}
-	{
-		const struct rule *r = &e->rs->rules[rule];
-		char ports[64];
-
-		rules_format_ports(r, ports, sizeof(ports));
-		fd.rule_id = r->id;
-		fd.proto = (r->protos & RULE_TCP) ? IPPROTO_NUM_TCP : IPPROTO_NUM_UDP;
-		fd.port = r->client_media ? e->inv->media.lo : r->ports[0].lo;
-		snprintf(sig, sizeof(sig), "conformd missing %s/%s %s %s (%s)",
-		    proto_name(fd.proto, pbuf, sizeof(pbuf)), ports,
-		    r->dir == RULE_OUT ? "from" : "on", host->name, r->id);
-		fd.evidence = "no successful flow seen";
-		engine_emit(e, &fd, rule);
-	}
-}
-
 void
 engine_finish(struct engine *e)
 {
@@ -621,8 +557,6 @@ engine_finish(struct engine *e)
 		return;
 	e->finished = 1;
 	flow_flush(e->ft);
-	coverage_finish(e->cov, &e->sink, c->ipv4 + c->ipv6 == 0, engine_missing, e,
-	    &e->cov_totals);
 	if (e->sink.counter == NULL)
 		return;
 	{
@@ -654,15 +588,6 @@ engine_finish(struct engine *e)
 		snprintf(name, sizeof(name), "flows.%s", verdict_name(v));
 		e->sink.counter(e->sink.arg, name, c->flows_by_verdict[v]);
 	}
-	for (int k = FINDING_UNEXPECTED; k <= FINDING_PROTOCOL_MISMATCH; k++) {
-		snprintf(name, sizeof(name), "findings.%s", finding_kind_name(k));
-		e->sink.counter(e->sink.arg, name, c->findings[k]);
-	}
-	for (int s = COV_SEEN; s <= COV_UNOBSERVED; s++) {
-		snprintf(name, sizeof(name), "coverage.%s", cov_state_name(s));
-		e->sink.counter(e->sink.arg, name, e->cov_totals.state[s]);
-	}
-	e->sink.counter(e->sink.arg, "coverage.hosts_unobserved", e->cov_totals.hosts_unobserved);
 }
 
 const struct engine_counters *
@@ -682,18 +607,10 @@ engine_findings(const struct engine *e)
 }
 
 void
-engine_coverage_print(const struct engine *e, FILE *out)
-{
-	coverage_print(e->cov, out);
-}
-
-void
 engine_summary(const struct engine *e, FILE *out)
 {
 	const struct engine_counters *c = &e->c;
 	const struct flow_stats *fs = flow_table_stats(e->ft);
-	const struct coverage_totals *t = &e->cov_totals;
-	char pbuf[16];
 
 	fprintf(out, "packets: %llu (%llu bytes); ipv4 %llu, ipv6 %llu; tcp %llu, udp %llu, icmp %llu, other %llu\n",
 	    (unsigned long long)c->packets, (unsigned long long)c->bytes,
@@ -713,23 +630,13 @@ engine_summary(const struct engine *e, FILE *out)
 	    (unsigned long long)c->flows_by_verdict[VERDICT_UNEXPECTED],
 	    (unsigned long long)c->flows_by_verdict[VERDICT_UNMONITORED],
 	    (unsigned long long)fs->evicted, (unsigned long long)fs->peak);
-	fprintf(out, "findings: %llu (unexpected %llu, blocked %llu, missing %llu, protocol_mismatch %llu)\n",
-	    (unsigned long long)engine_findings(e),
-	    (unsigned long long)c->findings[FINDING_UNEXPECTED],
-	    (unsigned long long)c->findings[FINDING_BLOCKED],
-	    (unsigned long long)c->findings[FINDING_MISSING],
-	    (unsigned long long)c->findings[FINDING_PROTOCOL_MISMATCH]);
-	if (c->ipv4 + c->ipv6 == 0)
-		fprintf(out, "coverage: no IP traffic seen: the sensor is unobserved, nothing reported missing\n");
-	else
-		fprintf(out, "coverage: %llu (host, rule) pairs: %llu seen, %llu blocked, %llu missing, %llu optional unseen, %llu unobserved (%llu hosts without traffic)\n",
-		    (unsigned long long)t->pairs,
-		    (unsigned long long)t->state[COV_SEEN],
-		    (unsigned long long)t->state[COV_BLOCKED],
-		    (unsigned long long)t->state[COV_MISSING],
-		    (unsigned long long)t->state[COV_OPTIONAL],
-		    (unsigned long long)t->state[COV_UNOBSERVED],
-		    (unsigned long long)t->hosts_unobserved);
+}
+
+void
+engine_summary_top(const struct engine *e, FILE *out)
+{
+	char pbuf[16];
+
 	if (e->ntop > 0)
 		fprintf(out, "top unexpected flows (inventory hosts, ? = not in the inventory):\n");
 	for (int i = 0; i < e->ntop; i++) {

@@ -13,6 +13,7 @@
 #include <sys/time.h>
 
 #include "config.h"
+#include "conformd/collector.h"
 #include "conformd/config.h"
 #include "conformd/diag.h"
 #include "conformd/engine.h"
@@ -106,6 +107,7 @@ main(int argc, char **argv)
 	struct diag d;
 	struct policy *pol = NULL;
 	struct output *out = NULL;
+	struct collector *col = NULL;
 	struct engine_sink sink;
 	struct engine *e = NULL;
 	char err[1024], sources[4096];
@@ -211,7 +213,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 	output_sink(out, &sink);
-	e = engine_new(&cfg, pol, &sink);
+	col = collector_new(&cfg, pol, &sink);
+	if (col != NULL) {
+		collector_sink(col, &sink);
+		e = engine_new(&cfg, pol, &sink);
+	}
 	if (e == NULL) {
 		log_warnx("out of memory: cannot allocate %u flows (max-flows)", cfg.max_flows);
 		status = EXIT_ERROR;
@@ -236,7 +242,8 @@ main(int argc, char **argv)
 		log_debug("%s: %llu packets", files[i], (unsigned long long)n);
 	}
 	engine_finish(e);
-	if (status == EXIT_CLEAN && engine_findings(e) > 0)
+	collector_finish(col, engine_counters(e)->ipv4 + engine_counters(e)->ipv6 == 0);
+	if (status == EXIT_CLEAN && collector_findings(col) > 0)
 		status = EXIT_FINDINGS;
 	if (output_run_end(out, now_usec(), status) == -1) {
 		log_warnx("%llu records could not be written", (unsigned long long)output_errors(out));
@@ -244,13 +251,17 @@ main(int argc, char **argv)
 	}
 	/* A run that read nothing because its only capture was unusable has
 	 * nothing to summarise: the error says it all. */
-	if (!quiet && (status != EXIT_ERROR || engine_counters(e)->packets > 0))
+	if (!quiet && (status != EXIT_ERROR || engine_counters(e)->packets > 0)) {
 		engine_summary(e, stderr);
+		collector_summary(col, stderr);
+		engine_summary_top(e, stderr);
+	}
 	if (coverage || cfg.coverage)
-		engine_coverage_print(e, evepath != NULL && strcmp(evepath, "-") == 0 ?
+		collector_coverage_print(col, evepath != NULL && strcmp(evepath, "-") == 0 ?
 		    stderr : stdout);
 out:
 	engine_free(e);
+	collector_free(col);
 	output_close(out);
 	policy_free(pol);
 	inventory_free(&inv);

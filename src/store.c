@@ -95,10 +95,11 @@
  *                 '' when none
  *   host          without a flow, the inventory host that was never seen;
  *                 '' for a finding with a flow
- *                 UNIQUE (kind, src_ip, dest_ip, dest_port, proto, host):
- *                 later occurrences update the row instead of adding one
  *   rule_id       rule involved (the flow's rule when the finding names
- *                 none), NULL when none (first occurrence)
+ *                 none), '' when none
+ *                 UNIQUE (kind, src_ip, dest_ip, dest_port, proto, host,
+ *                 rule_id): later occurrences update the row instead of
+ *                 adding one
  *   src_role      initiator's roles (first occurrence); '' without a flow
  *   dest_role     responder's roles (first occurrence); '' without a flow
  *   severity      1 (high) .. 3 (low), Suricata's scale (first occurrence)
@@ -185,13 +186,14 @@ static const char store_schema[] =
 	"CREATE TABLE IF NOT EXISTS findings ("
 	"  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, src_ip TEXT NOT NULL,"
 	"  dest_ip TEXT NOT NULL, dest_port INTEGER NOT NULL,"
-	"  proto TEXT NOT NULL, host TEXT NOT NULL DEFAULT '', rule_id TEXT,"
+	"  proto TEXT NOT NULL, host TEXT NOT NULL DEFAULT '',"
+	"  rule_id TEXT NOT NULL DEFAULT '',"
 	"  src_role TEXT, dest_role TEXT, severity INTEGER, signature TEXT,"
 	"  evidence TEXT, last_evidence TEXT, count INTEGER NOT NULL,"
 	"  first_seen TEXT, first_seen_usec INTEGER,"
 	"  last_seen TEXT, last_seen_usec INTEGER,"
 	"  first_run INTEGER, last_run INTEGER,"
-	"  UNIQUE (kind, src_ip, dest_ip, dest_port, proto, host));"
+	"  UNIQUE (kind, src_ip, dest_ip, dest_port, proto, host, rule_id));"
 	"CREATE TABLE IF NOT EXISTS coverage ("
 	"  run_id INTEGER NOT NULL, host TEXT NOT NULL, rule_id TEXT NOT NULL,"
 	"  state TEXT NOT NULL, flows INTEGER NOT NULL, bytes INTEGER NOT NULL,"
@@ -227,7 +229,7 @@ static const char sql_finding[] =
 	" last_evidence, count, first_seen, first_seen_usec, last_seen,"
 	" last_seen_usec, first_run, last_run)"
 	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)"
-	" ON CONFLICT (kind, src_ip, dest_ip, dest_port, proto, host) DO UPDATE"
+	" ON CONFLICT (kind, src_ip, dest_ip, dest_port, proto, host, rule_id) DO UPDATE"
 	" SET count = count + 1,"
 	" last_evidence = excluded.last_evidence,"
 	" first_seen = CASE WHEN excluded.first_seen_usec < first_seen_usec"
@@ -772,7 +774,7 @@ store_finding(struct store *st, const struct finding *f)
 		    proto_name(f->proto, pbuf, sizeof(pbuf)) : "");
 		bind_text(s, k++, f->host != NULL ? f->host : "");
 	}
-	bind_text(s, k++, rule);
+	bind_text(s, k++, rule != NULL ? rule : "");
 	bind_text(s, k++, r != NULL ? r->src_role : "");
 	bind_text(s, k++, r != NULL ? r->dest_role : "");
 	sqlite3_bind_int(s, k++, f->severity);

@@ -377,7 +377,7 @@ test_findings(void)
 	    " proto, rule_id, src_role, dest_role, severity, signature, count,"
 	    " first_seen, first_seen_usec, last_seen, last_seen_usec, first_run,"
 	    " last_run FROM findings WHERE kind = 'unexpected' AND dest_port = 5061"),
-	    "unexpected|198.18.1.50|198.18.1.11|5061|TCP|<null>|client|"
+	    "unexpected|198.18.1.50|198.18.1.11|5061|TCP||client|"
 	    "front-end,director|2|unexpected TCP 5061|3|"
 	    "2026-01-01T00:00:01.000000Z|1767225601000000|"
 	    "2026-01-01T00:00:03.500000Z|1767225603500000|1|2");
@@ -387,7 +387,7 @@ test_findings(void)
 	    " WHERE kind = 'unexpected' AND dest_port = 5062"), "1");
 	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT src_ip, dest_ip, dest_port, proto,"
 	    " host, rule_id, severity, signature, count FROM findings WHERE kind = 'missing'"),
-	    "||0|||<null>|3|T2R1 never seen|2");
+	    "||0||||3|T2R1 never seen|2");
 	/* findings with a flow have host '' and no evidence */
 	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM findings WHERE host = ''"
 	    " AND evidence IS NULL AND last_evidence IS NULL"), 4);

@@ -57,4 +57,8 @@ void config_free(struct config *c);
 /* Print in canonical form. */
 void config_print(const struct config *c, FILE *out);
 
+/* Severity of a finding of `kind` (enum finding_kind) about rule `rule_id`
+ * (may be NULL): the rule's rule-severity, else the kind's severity. */
+int config_severity(const struct config *c, int kind, const char *rule_id);
+
 #endif /* CONFORMD_CONFIG_H */

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "conformd/config.h"
-#include "conformd/output.h"
+#include "conformd/sink.h"
 #include "conformd/packet.h"
 #include "conformd/policy.h"
 
@@ -51,20 +51,20 @@ void engine_free(struct engine *e);
 void engine_frame(struct engine *e, int linktype, const uint8_t *buf,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_usec, uint64_t num);
 
-/* Flush every flow, decide blocked and missing, write coverage and
- * counters.  Call once at the end of the observation window. */
+/* Flush every flow (deciding what was blocked) and write the packet and
+ * flow counters.  Call once at the end of the observation window; missing
+ * ports are the collector's to decide (collector.h). */
 void engine_finish(struct engine *e);
-
-/* Print the coverage matrix (after engine_finish()). */
-void engine_coverage_print(const struct engine *e, FILE *out);
 
 /* Counters so far. */
 const struct engine_counters *engine_counters(const struct engine *e);
 
-/* Total findings raised. */
+/* Findings this engine raised (unexpected, blocked, protocol mismatch). */
 uint64_t engine_findings(const struct engine *e);
 
-/* The short human summary printed at the end of -r. */
+/* The summary printed at the end of -r: packets and flows; and the most
+ * active unexpected flows. */
 void engine_summary(const struct engine *e, FILE *out);
+void engine_summary_top(const struct engine *e, FILE *out);
 
 #endif /* CONFORMD_ENGINE_H */

@@ -15,17 +15,8 @@
 #include "conformd/config.h"
 #include "conformd/record.h"
 #include "conformd/rules.h"
+#include "conformd/sink.h"
 
-/* What the engine emits.  Every callback may be NULL. */
-struct engine_sink {
-	void	*arg;
-	void	(*flow)(void *arg, const struct flow_record *r);
-	void	(*finding)(void *arg, const struct finding *f);
-	void	(*coverage)(void *arg, const char *host, const char *rule_id,
-		    const char *state, uint64_t flows, uint64_t bytes,
-		    uint64_t first_usec, uint64_t last_usec, const char *evidence);
-	void	(*counter)(void *arg, const char *name, uint64_t value);
-};
 
 struct output;
 

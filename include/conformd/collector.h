@@ -1,0 +1,53 @@
+/*
+ * collector.h - the end of the classifier pipeline: counts findings,
+ * keeps the coverage matrix, decides what is missing, and passes every
+ * record on to the outputs.
+ *
+ * There is one collector per run, whatever the number of classifier
+ * threads: coverage must see every flow to know what was never seen.  In
+ * `-r` the engine's sink is the collector's; in the daemon the store
+ * thread feeds it from the workers' queues.  One owner thread.
+ */
+#ifndef CONFORMD_COLLECTOR_H
+#define CONFORMD_COLLECTOR_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "conformd/config.h"
+#include "conformd/coverage.h"
+#include "conformd/policy.h"
+#include "conformd/sink.h"
+
+struct collector;
+
+/*
+ * A collector judging coverage against `pol` and passing records to
+ * `out` (the outputs' sink, copied; may have no callbacks).  cfg and pol
+ * must outlive it.  NULL when out of memory.
+ */
+struct collector *collector_new(const struct config *cfg, const struct policy *pol,
+    const struct engine_sink *out);
+void collector_free(struct collector *c);
+
+/* Fill `sink` so that an engine writes into the collector. */
+void collector_sink(struct collector *c, struct engine_sink *sink);
+
+/*
+ * End of the observation window: decide every (host, rule) pair, raise
+ * `missing` findings (or one per unobserved host; none at all when
+ * `sensor_blind`: the sensor saw no IP traffic), write coverage rows and
+ * the coverage and findings counters.  Call once.
+ */
+void collector_finish(struct collector *c, int sensor_blind);
+
+/* Findings passed on so far, all kinds; and per enum finding_kind. */
+uint64_t collector_findings(const struct collector *c);
+uint64_t collector_findings_kind(const struct collector *c, int kind);
+
+/* Summary lines (findings by kind, coverage totals), after collector_finish(). */
+void collector_summary(const struct collector *c, FILE *out);
+
+/* The coverage matrix, after collector_finish(). */
+void collector_coverage_print(const struct collector *c, FILE *out);
+
+#endif /* CONFORMD_COLLECTOR_H */

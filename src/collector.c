@@ -1,0 +1,226 @@
+/*
+ * collector.c - findings counted, coverage kept, missing ports decided,
+ * records passed on to the outputs.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "conformd/collector.h"
+#include "conformd/inventory.h"
+#include "conformd/packet.h"
+#include "conformd/rules.h"
+
+struct collector {
+	const struct config	*cfg;
+	const struct policy	*pol;
+	const struct ruleset	*rs;
+	const struct inventory	*inv;
+	struct engine_sink	 out;
+	struct coverage		*cov;
+	struct coverage_totals	 totals;
+	int			 finished;
+	int			 sensor_blind;
+	uint64_t		 findings[5];	/* per enum finding_kind */
+};
+
+struct collector *
+collector_new(const struct config *cfg, const struct policy *pol, const struct engine_sink *out)
+{
+	struct collector *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->cfg = cfg;
+	c->pol = pol;
+	c->rs = policy_ruleset(pol);
+	c->inv = policy_inventory(pol);
+	if (out != NULL)
+		c->out = *out;
+	c->cov = coverage_new(pol);
+	if (c->cov == NULL) {
+		collector_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+collector_free(struct collector *c)
+{
+	if (c == NULL)
+		return;
+	coverage_free(c->cov);
+	free(c);
+}
+
+static void
+collector_flow(void *arg, const struct flow_record *r)
+{
+	struct collector *c = arg;
+
+	if (c->out.flow != NULL)
+		c->out.flow(c->out.arg, r);
+}
+
+static void
+collector_finding(void *arg, const struct finding *f)
+{
+	struct collector *c = arg;
+
+	if (f->kind > 0 && f->kind < 5)
+		c->findings[f->kind]++;
+	if (c->out.finding != NULL)
+		c->out.finding(c->out.arg, f);
+}
+
+static void
+collector_counter(void *arg, const char *name, uint64_t value)
+{
+	struct collector *c = arg;
+
+	if (c->out.counter != NULL)
+		c->out.counter(c->out.arg, name, value);
+}
+
+static void
+collector_observe(void *arg, int host)
+{
+	struct collector *c = arg;
+
+	coverage_observe(c->cov, host);
+}
+
+static void
+collector_cover(void *arg, int host, int rule, int ok, uint64_t bytes, uint64_t first_usec,
+    uint64_t last_usec, const char *evidence)
+{
+	struct collector *c = arg;
+
+	coverage_flow(c->cov, host, rule, ok, bytes, first_usec, last_usec, evidence);
+}
+
+void
+collector_sink(struct collector *c, struct engine_sink *sink)
+{
+	memset(sink, 0, sizeof(*sink));
+	sink->arg = c;
+	sink->flow = c->out.flow != NULL ? collector_flow : NULL;
+	sink->finding = collector_finding;
+	sink->counter = c->out.counter != NULL ? collector_counter : NULL;
+	sink->observe = collector_observe;
+	sink->cover = collector_cover;
+}
+
+/* coverage_finish() callback: a required pair never seen, or an unobserved host. */
+static void
+collector_missing(void *arg, int h, int rule)
+{
+	struct collector *c = arg;
+	const struct inv_host *host = &c->inv->hosts[h];
+	char sig[256], ip[REC_ADDR_LEN] = "", pbuf[16], ports[64];
+	struct finding fd;
+	int entries = 0;
+
+	/* the host's address, when it is exactly one */
+	for (int i = 0; i < c->inv->nentries; i++) {
+		const struct inv_entry *en = &c->inv->entries[i];
+		if (en->host != h)
+			continue;
+		if (++entries == 1 && en->plen == (en->family == 4 ? 32 : 128))
+			addr_format(en->addr, en->family, ip, sizeof(ip));
+	}
+	if (entries != 1)
+		ip[0] = '\0';
+	memset(&fd, 0, sizeof(fd));
+	fd.kind = FINDING_MISSING;
+	fd.category = "Policy Violation";
+	fd.signature = sig;
+	fd.host = host->name;
+	fd.host_ip = ip;
+	if (rule < 0) {
+		snprintf(sig, sizeof(sig), "conformd missing: host %s unobserved", host->name);
+		fd.evidence = "unobserved: no traffic to or from this host";
+	} else {
+		const struct rule *r = &c->rs->rules[rule];
+
+		rules_format_ports(r, ports, sizeof(ports));
+		fd.rule_id = r->id;
+		fd.proto = (r->protos & RULE_TCP) ? IPPROTO_NUM_TCP : IPPROTO_NUM_UDP;
+		fd.port = r->client_media ? c->inv->media.lo : r->ports[0].lo;
+		snprintf(sig, sizeof(sig), "conformd missing %s/%s %s %s (%s)",
+		    proto_name(fd.proto, pbuf, sizeof(pbuf)), ports,
+		    r->dir == RULE_OUT ? "from" : "on", host->name, r->id);
+		fd.evidence = "no successful flow seen";
+	}
+	fd.severity = config_severity(c->cfg, FINDING_MISSING, fd.rule_id);
+	collector_finding(c, &fd);
+}
+
+void
+collector_finish(struct collector *c, int sensor_blind)
+{
+	char name[64];
+
+	if (c->finished)
+		return;
+	c->finished = 1;
+	c->sensor_blind = sensor_blind;
+	coverage_finish(c->cov, &c->out, sensor_blind, collector_missing, c, &c->totals);
+	if (c->out.counter == NULL)
+		return;
+	for (int k = FINDING_UNEXPECTED; k <= FINDING_PROTOCOL_MISMATCH; k++) {
+		snprintf(name, sizeof(name), "findings.%s", finding_kind_name(k));
+		c->out.counter(c->out.arg, name, c->findings[k]);
+	}
+	for (int s = COV_SEEN; s <= COV_UNOBSERVED; s++) {
+		snprintf(name, sizeof(name), "coverage.%s", cov_state_name(s));
+		c->out.counter(c->out.arg, name, c->totals.state[s]);
+	}
+	c->out.counter(c->out.arg, "coverage.hosts_unobserved", c->totals.hosts_unobserved);
+}
+
+uint64_t
+collector_findings(const struct collector *c)
+{
+	uint64_t n = 0;
+
+	for (int k = 0; k < 5; k++)
+		n += c->findings[k];
+	return n;
+}
+
+uint64_t
+collector_findings_kind(const struct collector *c, int kind)
+{
+	return kind >= 0 && kind < 5 ? c->findings[kind] : 0;
+}
+
+void
+collector_summary(const struct collector *c, FILE *out)
+{
+	const struct coverage_totals *t = &c->totals;
+
+	fprintf(out, "findings: %llu (unexpected %llu, blocked %llu, missing %llu, protocol_mismatch %llu)\n",
+	    (unsigned long long)collector_findings(c),
+	    (unsigned long long)c->findings[FINDING_UNEXPECTED],
+	    (unsigned long long)c->findings[FINDING_BLOCKED],
+	    (unsigned long long)c->findings[FINDING_MISSING],
+	    (unsigned long long)c->findings[FINDING_PROTOCOL_MISMATCH]);
+	if (c->sensor_blind)
+		fprintf(out, "coverage: no IP traffic seen: the sensor is unobserved, nothing reported missing\n");
+	else
+		fprintf(out, "coverage: %llu (host, rule) pairs: %llu seen, %llu blocked, %llu missing, %llu optional unseen, %llu unobserved (%llu hosts without traffic)\n",
+		    (unsigned long long)t->pairs,
+		    (unsigned long long)t->state[COV_SEEN],
+		    (unsigned long long)t->state[COV_BLOCKED],
+		    (unsigned long long)t->state[COV_MISSING],
+		    (unsigned long long)t->state[COV_OPTIONAL],
+		    (unsigned long long)t->state[COV_UNOBSERVED],
+		    (unsigned long long)t->hosts_unobserved);
+}
+
+void
+collector_coverage_print(const struct collector *c, FILE *out)
+{
+	coverage_print(c->cov, out);
+}

@@ -1,0 +1,419 @@
+/*
+ * source-pcap.c - libpcap capture back ends (capture.h): a live interface
+ * (pcap_create/pcap_activate, promiscuous, snaplen, kernel buffer size,
+ * BPF filter, block timeout or immediate mode, non-blocking dispatch) and a
+ * pcap/pcapng file read through the same capture path.
+ *
+ * The link type is whatever libpcap delivers: Ethernet on an ordinary
+ * interface, Linux cooked (SLL) on `any`; one the decoders do not know
+ * makes the open fail rather than feed uncounted garbage.  An interface
+ * that goes down or disappears makes loop() return CAPTURE_ERROR with
+ * libpcap's message ("The interface went down", "The interface
+ * disappeared"); the capture thread closes and reopens.  An interface that
+ * exists but is down is refused at open, so the outage lasts until it is up.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <pcap/pcap.h>
+
+#include "conformd/capture.h"
+#include "conformd/decode.h"
+
+struct pcap_src {
+	pcap_t		*p;
+	int		 fd;		/* pcap's selectable descriptor (-1 for files) */
+	int		 wakefd;	/* eventfd written by breakloop() */
+	int		 timeout_ms;
+	int		 linktype;
+	atomic_int	 broken;	/* breakloop() asked: set by any thread */
+	/* for the dispatch callback, set at each loop() */
+	capture_deliver_fn deliver;
+	void		*arg;
+};
+
+static void
+pcap_src_free(struct pcap_src *s)
+{
+	if (s->p != NULL)
+		pcap_close(s->p);
+	if (s->wakefd >= 0)
+		close(s->wakefd);
+	free(s);
+}
+
+static struct pcap_src *
+pcap_src_new(char *err, size_t errlen)
+{
+	struct pcap_src *s = calloc(1, sizeof(*s));
+
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->fd = -1;
+	atomic_init(&s->broken, 0);
+	s->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->wakefd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* The decoders must know the link type, or every packet would be counted
+ * as unsupported: refuse at open instead. */
+static int
+check_linktype(int dlt, char *err, size_t errlen)
+{
+	const char *name;
+
+	if (decode_link_supported(dlt))
+		return 0;
+	name = pcap_datalink_val_to_name(dlt);
+	snprintf(err, errlen, "link type %d (%s) is not supported: conformd reads "
+	    "Ethernet, Linux cooked (SLL, SLL2), raw IP and loopback", dlt,
+	    name != NULL ? name : "unknown");
+	return -1;
+}
+
+/* 0 when `dev` exists and is up; -1 (err set) otherwise.  libpcap would
+ * open a down interface and then wait silently: refusing keeps the
+ * capture thread in its outage (and backoff) until the link is usable. */
+static int
+check_up(const char *dev, char *err, size_t errlen)
+{
+	struct ifreq ifr;
+	int sk, rv = 0;
+
+	if (strcmp(dev, "any") == 0)
+		return 0;
+	if (strlen(dev) >= sizeof(ifr.ifr_name)) {
+		snprintf(err, errlen, "interface name too long");
+		return -1;
+	}
+	if ((sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0;	/* cannot ask: let libpcap decide */
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, dev, strlen(dev));
+	if (ioctl(sk, SIOCGIFFLAGS, &ifr) < 0) {
+		if (errno == ENODEV || errno == ENXIO) {
+			snprintf(err, errlen, "no such interface");
+			rv = -1;
+		}
+	} else if (!(ifr.ifr_flags & IFF_UP)) {
+		snprintf(err, errlen, "interface is down");
+		rv = -1;
+	}
+	close(sk);
+	return rv;
+}
+
+static int
+pcap_live_open(void **hp, const struct capture_opts *o, int *linktype, char *err,
+    size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct pcap_src *s;
+	struct bpf_program prog;
+	const char *dev = o->device;
+	int rv;
+
+	*hp = NULL;
+	if (dev == NULL || *dev == '\0') {
+		snprintf(err, errlen, "no interface given");
+		return -1;
+	}
+	if (o->snaplen == 0 || o->snaplen > CAPTURE_SNAPLEN_MAX) {
+		snprintf(err, errlen, "snaplen %u is not in 1..%u", o->snaplen,
+		    CAPTURE_SNAPLEN_MAX);
+		return -1;
+	}
+	if (check_up(dev, err, errlen) != 0)
+		return -1;
+	if ((s = pcap_src_new(err, errlen)) == NULL)
+		return -1;
+	s->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : CAPTURE_TIMEOUT_DEFAULT;
+
+	ebuf[0] = '\0';
+	if ((s->p = pcap_create(dev, ebuf)) == NULL) {
+		snprintf(err, errlen, "%s", ebuf);
+		pcap_src_free(s);
+		return -1;
+	}
+	/* These only fail on an already activated handle: not checked. */
+	(void)pcap_set_snaplen(s->p, (int)o->snaplen);
+	(void)pcap_set_promisc(s->p, o->promisc ? 1 : 0);
+	(void)pcap_set_timeout(s->p, s->timeout_ms);
+	(void)pcap_set_tstamp_precision(s->p, PCAP_TSTAMP_PRECISION_MICRO);
+	if (o->immediate)
+		(void)pcap_set_immediate_mode(s->p, 1);
+	if (o->bufsize > 0)
+		(void)pcap_set_buffer_size(s->p, o->bufsize > INT32_MAX ? INT32_MAX : (int)o->bufsize);
+
+	rv = pcap_activate(s->p);
+	if (rv < 0) {
+		/* pcap_geterr() has the detail for the generic errors; the
+		 * specific codes have a clearer fixed text. */
+		const char *why = rv == PCAP_ERROR || rv == PCAP_ERROR_NO_SUCH_DEVICE ||
+		    rv == PCAP_ERROR_PERM_DENIED ? pcap_geterr(s->p) : pcap_statustostr(rv);
+
+		snprintf(err, errlen, "%s%s", why != NULL && *why != '\0' ? why :
+		    pcap_statustostr(rv), rv == PCAP_ERROR_PERM_DENIED ?
+		    " (capturing needs root or CAP_NET_RAW)" : "");
+		pcap_src_free(s);
+		return -1;
+	}
+	/* rv > 0 is a warning (PCAP_WARNING_PROMISC_NOTSUP on `any`): go on. */
+
+	s->linktype = pcap_datalink(s->p);
+	if (check_linktype(s->linktype, err, errlen) != 0) {
+		pcap_src_free(s);
+		return -1;
+	}
+	if (o->filter != NULL && *o->filter != '\0') {
+		if (pcap_compile(s->p, &prog, o->filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+			snprintf(err, errlen, "filter \"%s\": %s", o->filter, pcap_geterr(s->p));
+			pcap_src_free(s);
+			return -1;
+		}
+		rv = pcap_setfilter(s->p, &prog);
+		pcap_freecode(&prog);
+		if (rv != 0) {
+			snprintf(err, errlen, "filter \"%s\": %s", o->filter, pcap_geterr(s->p));
+			pcap_src_free(s);
+			return -1;
+		}
+	}
+	/* Non-blocking: we poll ourselves (with the wake descriptor), then
+	 * pcap_dispatch() takes only what is there. */
+	if (pcap_setnonblock(s->p, 1, ebuf) != 0) {
+		snprintf(err, errlen, "%s", ebuf);
+		pcap_src_free(s);
+		return -1;
+	}
+	if ((s->fd = pcap_get_selectable_fd(s->p)) < 0) {
+		snprintf(err, errlen, "no selectable descriptor");
+		pcap_src_free(s);
+		return -1;
+	}
+	*linktype = s->linktype;
+	*hp = s;
+	return 0;
+}
+
+/* pcap_dispatch() callback: hand the frame up as it lies in pcap's buffer. */
+static void
+pcap_src_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct pcap_src *s = (struct pcap_src *)(void *)user;
+	struct capture_pkt p;
+
+	p.data = bytes;
+	/* Hostile files may carry any timestamp: clamp, never overflow. */
+	p.ts_usec = h->ts.tv_sec < 0 ? 0 : (uint64_t)h->ts.tv_sec * 1000000u +
+	    (uint64_t)(h->ts.tv_usec < 0 ? 0 : h->ts.tv_usec % 1000000);
+	p.num = 0;
+	p.caplen = h->caplen;
+	p.wirelen = h->len > h->caplen ? h->len : h->caplen;
+	p.linktype = s->linktype;
+	p.source = 0;
+	/* A refused packet (full ring) is counted by the deliver wrapper. */
+	(void)s->deliver(s->arg, &p);
+}
+
+/* 1 when breakloop() was called (and clear the request). */
+static int
+take_break(struct pcap_src *s)
+{
+	uint64_t v;
+
+	/* acq_rel exchange: consumes the request exactly once; no data is
+	 * published with it, so the ordering is only for tidiness. */
+	if (atomic_exchange_explicit(&s->broken, 0, memory_order_acq_rel) == 0)
+		return 0;
+	/* drain the eventfd so the next poll() sleeps again */
+	while (read(s->wakefd, &v, sizeof(v)) == (ssize_t)sizeof(v))
+		;
+	return 1;
+}
+
+static int
+pcap_live_loop(void *h, capture_deliver_fn deliver, void *arg, char *err, size_t errlen)
+{
+	struct pcap_src *s = h;
+	struct pollfd pfd[2];
+	int n;
+
+	if (take_break(s))
+		return CAPTURE_BROKEN;
+	pfd[0].fd = s->fd;
+	pfd[0].events = POLLIN;
+	pfd[0].revents = 0;
+	pfd[1].fd = s->wakefd;
+	pfd[1].events = POLLIN;
+	pfd[1].revents = 0;
+	n = poll(pfd, 2, s->timeout_ms);
+	if (n < 0) {
+		if (errno == EINTR)
+			return 0;
+		snprintf(err, errlen, "poll: %s", strerror(errno));
+		return CAPTURE_ERROR;
+	}
+	if (take_break(s))
+		return CAPTURE_BROKEN;
+	/* Dispatch even on a timeout: with TPACKET_V3 a block can be retired
+	 * by its timer without waking poll() on some kernels.  POLLERR and
+	 * POLLHUP are left to pcap_dispatch(), which turns them into its own
+	 * message ("The interface went down", ...). */
+	s->deliver = deliver;
+	s->arg = arg;
+	n = pcap_dispatch(s->p, CAPTURE_BATCH, pcap_src_packet, (u_char *)(void *)s);
+	if (n == PCAP_ERROR_BREAK)
+		return CAPTURE_BROKEN;
+	if (n < 0) {
+		snprintf(err, errlen, "%s", pcap_geterr(s->p));
+		return CAPTURE_ERROR;
+	}
+	if (n == 0 && (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL))) {
+		snprintf(err, errlen, "capture descriptor error (poll revents 0x%x)",
+		    (unsigned int)pfd[0].revents);
+		return CAPTURE_ERROR;
+	}
+	return n;
+}
+
+static void
+pcap_src_breakloop(void *h)
+{
+	struct pcap_src *s = h;
+	uint64_t one = 1;
+
+	/* release: pairs with the exchange in take_break(); the write wakes a
+	 * poll() in progress.  Both are safe from any thread. */
+	atomic_store_explicit(&s->broken, 1, memory_order_release);
+	pcap_breakloop(s->p);
+	(void)!write(s->wakefd, &one, sizeof(one));
+}
+
+static int
+pcap_live_stats(void *h, struct capture_kstats *ks, char *err, size_t errlen)
+{
+	struct pcap_src *s = h;
+	struct pcap_stat ps;
+
+	memset(ks, 0, sizeof(*ks));
+	if (pcap_stats(s->p, &ps) != 0) {
+		snprintf(err, errlen, "%s", pcap_geterr(s->p));
+		return -1;
+	}
+	/* libpcap keeps these cumulative since the open (on Linux it adds up
+	 * the kernel's reset-on-read PACKET_STATISTICS); 32-bit fields. */
+	ks->recv = ps.ps_recv;
+	ks->drop = ps.ps_drop;
+	ks->ifdrop = ps.ps_ifdrop;
+	return 0;
+}
+
+static void
+pcap_src_close(void *h)
+{
+	pcap_src_free(h);
+}
+
+const struct capture_ops capture_pcap_ops = {
+	.name = "pcap",
+	.open = pcap_live_open,
+	.loop = pcap_live_loop,
+	.breakloop = pcap_src_breakloop,
+	.stats = pcap_live_stats,
+	.close = pcap_src_close,
+	.file = 0,
+};
+
+/* --- files through the capture path ------------------------------------ */
+
+static int
+pcap_file_open(void **hp, const struct capture_opts *o, int *linktype, char *err,
+    size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	struct pcap_src *s;
+	const char *path = o->device;
+
+	*hp = NULL;
+	if (path == NULL || *path == '\0') {
+		snprintf(err, errlen, "no capture file given");
+		return -1;
+	}
+	if ((s = pcap_src_new(err, errlen)) == NULL)
+		return -1;
+	ebuf[0] = '\0';
+	s->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	if (s->p == NULL) {
+		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : "cannot open capture");
+		pcap_src_free(s);
+		return -1;
+	}
+	s->linktype = pcap_datalink(s->p);
+	if (check_linktype(s->linktype, err, errlen) != 0) {
+		pcap_src_free(s);
+		return -1;
+	}
+	*linktype = s->linktype;
+	*hp = s;
+	return 0;
+}
+
+static int
+pcap_file_loop(void *h, capture_deliver_fn deliver, void *arg, char *err, size_t errlen)
+{
+	struct pcap_src *s = h;
+	int n;
+
+	if (take_break(s))
+		return CAPTURE_BROKEN;
+	s->deliver = deliver;
+	s->arg = arg;
+	n = pcap_dispatch(s->p, CAPTURE_BATCH, pcap_src_packet, (u_char *)(void *)s);
+	if (n == PCAP_ERROR_BREAK)
+		return CAPTURE_BROKEN;
+	if (n < 0) {
+		snprintf(err, errlen, "%s", pcap_geterr(s->p));
+		return CAPTURE_ERROR;
+	}
+	/* for a savefile, 0 packets means the end of the file */
+	return n == 0 ? CAPTURE_EOF : n;
+}
+
+static int
+pcap_file_stats(void *h, struct capture_kstats *ks, char *err, size_t errlen)
+{
+	(void)h;
+	(void)err;
+	(void)errlen;
+	/* a file has no kernel: nothing received or dropped below us */
+	memset(ks, 0, sizeof(*ks));
+	return 0;
+}
+
+const struct capture_ops capture_pcapfile_ops = {
+	.name = "pcap-file",
+	.open = pcap_file_open,
+	.loop = pcap_file_loop,
+	.breakloop = pcap_src_breakloop,
+	.stats = pcap_file_stats,
+	.close = pcap_src_close,
+	.file = 1,
+};
