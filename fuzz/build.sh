@@ -62,10 +62,14 @@ for s in $SOURCES; do
 	$CC $CPPFLAGS $CFLAGS -fsanitize=fuzzer-no-link -c "$src/$s" -o "$o"
 	objs="$objs $o"
 done
-# shellcheck disable=SC2086
-$CC $CPPFLAGS $CFLAGS -fsanitize=fuzzer-no-link -c "$here/fuzz-util.c" -o "$out/obj/fuzz-util.o"
+helpers=
+for h in fuzz-util fuzz-site; do
+	# shellcheck disable=SC2086
+	$CC $CPPFLAGS $CFLAGS -fsanitize=fuzzer-no-link -c "$here/$h.c" -o "$out/obj/$h.o"
+	helpers="$helpers $out/obj/$h.o"
+done
 for t in $targets; do
 	# shellcheck disable=SC2086
-	$CC $CPPFLAGS $CFLAGS -fsanitize=fuzzer "$here/$t.c" "$out/obj/fuzz-util.o" $objs $LIBS -o "$out/$t"
+	$CC $CPPFLAGS $CFLAGS -fsanitize=fuzzer "$here/$t.c" $helpers $objs $LIBS -o "$out/$t"
 	echo "built $out/$t"
 done

@@ -3,35 +3,27 @@
  * engine (decode, flow table, policy classification, records, EVE
  * formatting, the summary).
  *
- * The policy is compiled once from rules/lync2013.rules and
- * samples/inventory.conf (so the addresses of the sample site carry their
+ * The sample site is set up once (fuzz-site.h: its addresses carry their
  * roles).  Each input is one capture:
  *   byte 0        link type selector (as in fuzz_decode.c, low 4 bits)
  *   then frames   2-byte big-endian length L, 1-byte time step S, L bytes
  * Frame k's timestamp advances by S (S < 128: S milliseconds; else
  * (S - 127) * 10 seconds, so flow timeouts fire); wire length = L.  A
- * short tail is one last frame of what is left.  The flow table is kept
- * small (64 flows) so eviction is exercised too.  A fresh engine runs per
- * input; EVE records go to /dev/null.
+ * short tail is one last frame of what is left.  Each frame is copied to a
+ * buffer of its exact size.  A fresh engine and collector run per input;
+ * EVE records go to /dev/null.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pcap/dlt.h>
 
-#include "conformd/config.h"
-#include "conformd/diag.h"
 #include "conformd/engine.h"
-#include "conformd/eve.h"
-#include "conformd/inventory.h"
-#include "conformd/policy.h"
-#include "conformd/rules.h"
+#include "fuzz-site.h"
 #include "fuzz-util.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_MAX_FLOWS	64
 #define FUZZ_TS_BASE	(1767225600ULL * 1000000ULL)
 
 static const int fuzz_links[16] = {
@@ -41,39 +33,12 @@ static const int fuzz_links[16] = {
 	DLT_RAW, DLT_EN10MB, DLT_LINUX_SLL, DLT_IEEE802_11
 };
 
-static struct config cfg;
-static struct ruleset rs;
-static struct inventory inv;
-static struct policy *pol;
-static struct eve *ev;
-static FILE *devnull;
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct diag d;
-	char err[512];
-
 	(void)argc;
 	(void)argv;
-	diag_init(&d, stderr);
-	config_init(&cfg);
-	cfg.max_flows = FUZZ_MAX_FLOWS;
-	cfg.summary_top = 5;
-	rules_init(&rs);
-	inventory_init(&inv);
-	if (rules_load(&rs, fuzz_srcpath("rules/lync2013.rules"), &d) == -1 ||
-	    rules_validate(&rs, &d) == -1 ||
-	    inventory_load(&inv, fuzz_srcpath("samples/inventory.conf"), &rs, &d) == -1) {
-		fprintf(stderr, "fuzz_pipeline: cannot load the policy (set CONFORMD_SRCDIR)\n");
-		exit(1);
-	}
-	if ((pol = policy_compile(&rs, &inv)) == NULL ||
-	    (ev = eve_open("/dev/null", err, sizeof(err))) == NULL ||
-	    (devnull = fopen("/dev/null", "w")) == NULL) {
-		fprintf(stderr, "fuzz_pipeline: setup failed\n");
-		exit(1);
-	}
+	fuzz_site_init("fuzz_pipeline");
 	return 0;
 }
 
@@ -88,8 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	lt = fuzz_links[data[0] & 0x0f];
-	e = engine_new(&cfg, pol, NULL, ev);
-	FUZZ_ASSERT(e != NULL);
+	e = fuzz_site_begin();
 	while (off < size) {
 		size_t left = size - off, len;
 		uint8_t step = 0, *frame;
@@ -115,9 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(frame);
 		off += len;
 	}
-	engine_finish(e);
 	FUZZ_ASSERT(engine_counters(e)->packets == num);
-	engine_summary(e, devnull);
-	engine_free(e);
+	fuzz_site_end(e);
 	return 0;
 }

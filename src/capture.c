@@ -323,6 +323,8 @@ capture_open(struct capture *c, char *err, size_t errlen)
 		return 0;
 	snprintf(c->err, sizeof(c->err), "%s: %s", c->name, why);
 	snprintf(err, errlen, "%s", c->err);
+	if (c->ops->file)
+		return -1;	/* a file is there or not: no outage, no retry */
 	/* The owner may start the thread anyway: it will retry after the
 	 * first backoff delay, and the outage is already counted. */
 	t = now_ms();

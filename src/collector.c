@@ -20,6 +20,7 @@ struct collector {
 	struct coverage_totals	 totals;
 	int			 finished;
 	int			 sensor_blind;
+	uint64_t		 end_usec;
 	uint64_t		 findings[5];	/* per enum finding_kind */
 };
 
@@ -137,6 +138,7 @@ collector_missing(void *arg, int h, int rule)
 	fd.signature = sig;
 	fd.host = host->name;
 	fd.host_ip = ip;
+	fd.ts_usec = c->end_usec;
 	if (rule < 0) {
 		snprintf(sig, sizeof(sig), "conformd missing: host %s unobserved", host->name);
 		fd.evidence = "unobserved: no traffic to or from this host";
@@ -157,7 +159,7 @@ collector_missing(void *arg, int h, int rule)
 }
 
 void
-collector_finish(struct collector *c, int sensor_blind)
+collector_finish(struct collector *c, int sensor_blind, uint64_t end_usec)
 {
 	char name[64];
 
@@ -165,6 +167,7 @@ collector_finish(struct collector *c, int sensor_blind)
 		return;
 	c->finished = 1;
 	c->sensor_blind = sensor_blind;
+	c->end_usec = end_usec;
 	coverage_finish(c->cov, &c->out, sensor_blind, collector_missing, c, &c->totals);
 	if (c->out.counter == NULL)
 		return;

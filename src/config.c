@@ -8,6 +8,7 @@
  * from anywhere.  Every error is reported as `file:line: message`; the
  * caller swaps the new config in only when loading succeeded.
  */
+#include <arpa/inet.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,11 +25,19 @@
 
 #define CONFIG_MAX_TIMEOUT	2592000UL	/* 30 days */
 #define CONFIG_MAX_TOP		10000UL
+#define CONFIG_MAX_RATE		1000000UL	/* alerts per second, bucket size */
+#define CONFIG_MAX_SCAN		1000UL		/* scan-threshold findings */
+#define CONFIG_MAX_SCAN_WINDOW	86400UL		/* scan-threshold seconds */
+#define CONFIG_MIN_MSG		480UL		/* RFC 5426 3.2: every receiver takes 480 octets */
+#define CONFIG_MAX_MSG		65000UL		/* below the largest UDP payload */
+#define CONFIG_MAX_QUEUE	1000000UL
+#define CONFIG_IDENT_MAX	48		/* RFC 5424 APP-NAME */
 
 enum {
 	CK_RULES, CK_INVENTORY, CK_DATABASE, CK_EVE, CK_FLOW_VLAN, CK_MAX_FLOWS,
 	CK_TIMEOUT, CK_SUMMARY_TOP, CK_ANSWER_TIMEOUT, CK_COVERAGE, CK_SEVERITY,
-	CK_RULE_SEVERITY, CK_COUNT
+	CK_RULE_SEVERITY, CK_OUTPUT, CK_SUPPRESS, CK_RATE_LIMIT, CK_SCAN_THRESHOLD,
+	CK_COUNT
 };
 
 static const struct {
@@ -47,6 +56,10 @@ static const struct {
 	[CK_COVERAGE] = { "coverage", 1 },
 	[CK_SEVERITY] = { "severity", 2 },
 	[CK_RULE_SEVERITY] = { "rule-severity", 2 },
+	[CK_OUTPUT] = { "output", -1 },		/* a name and key/value pairs */
+	[CK_SUPPRESS] = { "suppress", 2 },
+	[CK_RATE_LIMIT] = { "rate-limit", 3 },
+	[CK_SCAN_THRESHOLD] = { "scan-threshold", 2 },
 	[CK_COUNT] = { NULL, 0 }
 };
 
@@ -65,6 +78,74 @@ static const char *const config_timeouts[TMO_COUNT + 1] = {
 	[TMO_OTHER] = "other",
 	[TMO_COUNT] = NULL
 };
+
+/* The keys of an `output` block. */
+enum {
+	OK_TYPE, OK_FORMAT, OK_FACILITY, OK_IDENT, OK_HOST, OK_PORT, OK_TRANSPORT,
+	OK_MAX_SIZE, OK_QUEUE, OK_MIN_SEVERITY, OK_PATH, OK_COUNT
+};
+
+static const char *const output_keys[OK_COUNT + 1] = {
+	[OK_TYPE] = "type",
+	[OK_FORMAT] = "format",
+	[OK_FACILITY] = "facility",
+	[OK_IDENT] = "ident",
+	[OK_HOST] = "host",
+	[OK_PORT] = "port",
+	[OK_TRANSPORT] = "transport",
+	[OK_MAX_SIZE] = "max-size",
+	[OK_QUEUE] = "queue",
+	[OK_MIN_SEVERITY] = "min-severity",
+	[OK_PATH] = "path",
+	[OK_COUNT] = NULL
+};
+
+/* Indexed by enum config_output_type / _format / _transport. */
+static const char *const output_types[] = { "", "syslog", "remote", "eve-socket", NULL };
+static const char *const output_formats[] = { "", "rfc5424", "cef", "leef", "eve", NULL };
+static const char *const output_transports[] = { "", "udp", "tcp", NULL };
+
+/* Which keys each type takes, as bits of 1 << OK_*. */
+static const unsigned output_type_keys[] = {
+	0,
+	/* syslog */ (1u << OK_TYPE) | (1u << OK_FORMAT) | (1u << OK_FACILITY) |
+	    (1u << OK_IDENT) | (1u << OK_MAX_SIZE) | (1u << OK_MIN_SEVERITY),
+	/* remote */ (1u << OK_TYPE) | (1u << OK_FORMAT) | (1u << OK_FACILITY) |
+	    (1u << OK_IDENT) | (1u << OK_HOST) | (1u << OK_PORT) | (1u << OK_TRANSPORT) |
+	    (1u << OK_MAX_SIZE) | (1u << OK_QUEUE) | (1u << OK_MIN_SEVERITY),
+	/* eve-socket */ (1u << OK_TYPE) | (1u << OK_FORMAT) | (1u << OK_PATH) |
+	    (1u << OK_MAX_SIZE) | (1u << OK_QUEUE) | (1u << OK_MIN_SEVERITY)
+};
+
+/* Syslog facilities an output may name (RFC 5424 6.2.1 codes). */
+static const struct {
+	const char	*name;
+	int		 code;
+} output_facilities[] = {
+	{ "user", 1 }, { "daemon", 3 },
+	{ "local0", 16 }, { "local1", 17 }, { "local2", 18 }, { "local3", 19 },
+	{ "local4", 20 }, { "local5", 21 }, { "local6", 22 }, { "local7", 23 },
+	{ NULL, 0 }
+};
+
+static const char *
+config_facility_name(int code)
+{
+	for (int i = 0; output_facilities[i].name != NULL; i++)
+		if (output_facilities[i].code == code)
+			return output_facilities[i].name;
+	return "local0";
+}
+
+/* Index of `w` in a NULL-terminated table whose entry 0 is unused, or 0. */
+static int
+config_lookup(const char *const *table, const char *w)
+{
+	for (int i = 1; table[i] != NULL; i++)
+		if (strcmp(table[i], w) == 0)
+			return i;
+	return 0;
+}
 
 static uint32_t
 config_timeout_get(const struct config *c, int t)
@@ -107,6 +188,10 @@ config_init(struct config *c)
 	c->severity[2] = 2;	/* blocked */
 	c->severity[3] = 3;	/* missing: low */
 	c->severity[4] = 2;	/* protocol mismatch */
+	for (int k = 1; k < CONFIG_KINDS; k++)
+		c->suppress[k] = 3600;
+	c->scan_threshold = 20;
+	c->scan_window = 60;
 }
 
 void
@@ -120,6 +205,12 @@ config_free(struct config *c)
 	free(c->eve);
 	for (int i = 0; i < c->nrule_sev; i++)
 		free(c->rule_sev[i].rule);
+	for (int i = 0; i < c->noutputs; i++) {
+		free(c->outputs[i].name);
+		free(c->outputs[i].ident);
+		free(c->outputs[i].host);
+		free(c->outputs[i].path);
+	}
 	config_init(c);
 }
 
@@ -191,6 +282,8 @@ struct config_parse {
 	char		*dir;
 	int		 seen[CK_COUNT];		/* line of first occurrence */
 	int		 tmo_seen[TMO_COUNT];
+	int		 suppress_seen[CONFIG_KINDS];
+	int		 rate_seen[2];			/* global, source */
 	int		 oom;
 };
 
@@ -219,6 +312,265 @@ config_number(struct config_parse *p, const struct token *key, const struct toke
 	return -1;
 }
 
+/* An output name: what counters and messages are named after. */
+static int
+config_output_name_ok(const char *w)
+{
+	size_t n = strlen(w);
+
+	if (n == 0 || n > CONFIG_OUTPUT_NAME_MAX)
+		return 0;
+	for (; *w != '\0'; w++)
+		if (!((*w >= 'a' && *w <= 'z') || (*w >= 'A' && *w <= 'Z') ||
+		    (*w >= '0' && *w <= '9') || *w == '-' || *w == '_' || *w == '.'))
+			return 0;
+	return 1;
+}
+
+/* RFC 5424 APP-NAME: 1*48PRINTUSASCII (33..126). */
+static int
+config_ident_ok(const char *w)
+{
+	size_t n = strlen(w);
+
+	if (n == 0 || n > CONFIG_IDENT_MAX)
+		return 0;
+	for (; *w != '\0'; w++)
+		if (*w < 33 || *w > 126)
+			return 0;
+	return 1;
+}
+
+static int
+config_strdup(struct config_parse *p, char **dst, const char *v)
+{
+	free(*dst);
+	if ((*dst = strdup(v)) == NULL) {
+		p->oom = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* One key/value of an output block whose type is known. */
+static void
+config_output_key(struct config_parse *p, struct config_output *o, int key,
+    const struct token *kt, const struct token *v)
+{
+	unsigned long n;
+	int i;
+
+	switch (key) {
+	case OK_TYPE:
+		break;		/* read before the other keys */
+	case OK_FORMAT:
+		if ((i = config_lookup(output_formats, v->text)) == 0) {
+			diag_error(p->d, p->file, v->line,
+			    "unknown output format %s (rfc5424, cef, leef, eve)", v->text);
+			return;
+		}
+		if (o->type == OUTPUT_EVE_SOCKET && i != OUTPUT_FMT_EVE) {
+			diag_error(p->d, p->file, v->line,
+			    "output %s: type eve-socket sends only format eve, not %s",
+			    o->name, v->text);
+			return;
+		}
+		o->format = i;
+		break;
+	case OK_FACILITY:
+		for (i = 0; output_facilities[i].name != NULL; i++)
+			if (strcmp(output_facilities[i].name, v->text) == 0)
+				break;
+		if (output_facilities[i].name == NULL) {
+			diag_error(p->d, p->file, v->line,
+			    "unknown facility %s (local0 to local7, daemon, user)", v->text);
+			return;
+		}
+		o->facility = output_facilities[i].code;
+		break;
+	case OK_IDENT:
+		if (!config_ident_ok(v->text)) {
+			diag_error(p->d, p->file, v->line,
+			    "ident must be 1 to %d printable characters without blanks, not \"%s\"",
+			    CONFIG_IDENT_MAX, v->text);
+			return;
+		}
+		(void)config_strdup(p, &o->ident, v->text);
+		break;
+	case OK_HOST: {
+		unsigned char a[16];
+
+		/* numeric only: conformd never resolves names */
+		if (inet_pton(AF_INET, v->text, a) != 1 && inet_pton(AF_INET6, v->text, a) != 1) {
+			diag_error(p->d, p->file, v->line,
+			    "host must be a numeric IPv4 or IPv6 address, not %s", v->text);
+			return;
+		}
+		(void)config_strdup(p, &o->host, v->text);
+		break;
+	}
+	case OK_PORT:
+		if (config_number(p, kt, v, 1, 65535, &n) == 0)
+			o->port = (uint16_t)n;
+		break;
+	case OK_TRANSPORT:
+		if ((i = config_lookup(output_transports, v->text)) == 0) {
+			diag_error(p->d, p->file, v->line,
+			    "transport must be udp or tcp, not %s", v->text);
+			return;
+		}
+		o->transport = i;
+		break;
+	case OK_MAX_SIZE:
+		if (config_number(p, kt, v, CONFIG_MIN_MSG, CONFIG_MAX_MSG, &n) == 0)
+			o->max_size = (uint32_t)n;
+		break;
+	case OK_QUEUE:
+		if (config_number(p, kt, v, 1, CONFIG_MAX_QUEUE, &n) == 0)
+			o->queue = (uint32_t)n;
+		break;
+	case OK_MIN_SEVERITY:
+		if (lex_number(v->text, 1, 3, &n) == -1) {
+			diag_error(p->d, p->file, v->line,
+			    "min-severity must be 1 (high), 2 or 3 (low), not %s", v->text);
+			return;
+		}
+		o->min_severity = (int)n;
+		break;
+	case OK_PATH:
+		config_path(p, kt, v, &o->path);
+		break;
+	}
+}
+
+/*
+ * output NAME type T [key value]...: the keys may come in any order (a
+ * block usually puts one a line); each at most once, and only the keys
+ * its type uses.
+ */
+static void
+config_output(struct config_parse *p, const struct stmt *s)
+{
+	struct config *c = p->c;
+	const struct token *name;
+	struct config_output *o;
+	int keyline[OK_COUNT] = { 0 }, keytok[OK_COUNT] = { 0 };
+	int errors0 = p->d->nerrors, i;
+
+	if (s->ntok < 2) {
+		diag_error(p->d, p->file, s->tok[0].line, "missing name for output");
+		return;
+	}
+	name = &s->tok[1];
+	if (!config_output_name_ok(name->text)) {
+		diag_error(p->d, p->file, name->line,
+		    "output name \"%s\" must be 1 to %d letters, digits, '-', '_' or '.'",
+		    name->text, CONFIG_OUTPUT_NAME_MAX);
+		return;
+	}
+	for (i = 0; i < c->noutputs; i++)
+		if (strcmp(c->outputs[i].name, name->text) == 0) {
+			diag_error(p->d, p->file, name->line,
+			    "duplicate output %s (first at %s:%d)", name->text, p->file,
+			    c->outputs[i].line);
+			return;
+		}
+	if (c->noutputs >= CONFIG_MAX_OUTPUTS) {
+		diag_error(p->d, p->file, s->tok[0].line,
+		    "too many outputs (at most %d)", CONFIG_MAX_OUTPUTS);
+		return;
+	}
+	/* first pass: every key known, given once, with a value */
+	for (i = 2; i < s->ntok; i += 2) {
+		const struct token *kt = &s->tok[i];
+		int k;
+
+		for (k = 0; output_keys[k] != NULL; k++)
+			if (strcmp(output_keys[k], kt->text) == 0)
+				break;
+		if (output_keys[k] == NULL) {
+			diag_error(p->d, p->file, kt->line, "output %s: unknown key %s",
+			    name->text, kt->text);
+			continue;
+		}
+		if (i + 1 >= s->ntok) {
+			diag_error(p->d, p->file, kt->line, "output %s: missing value for %s",
+			    name->text, kt->text);
+			continue;
+		}
+		if (keyline[k] != 0) {
+			diag_error(p->d, p->file, kt->line,
+			    "output %s: duplicate key %s (first at %s:%d)", name->text,
+			    kt->text, p->file, keyline[k]);
+			continue;
+		}
+		keyline[k] = kt->line;
+		keytok[k] = i;
+	}
+	if (p->d->nerrors != errors0)
+		return;
+	if (keyline[OK_TYPE] == 0) {
+		diag_error(p->d, p->file, name->line,
+		    "output %s: no type (syslog, remote, eve-socket)", name->text);
+		return;
+	}
+
+	o = &c->outputs[c->noutputs];
+	memset(o, 0, sizeof(*o));
+	o->line = name->line;
+	if (config_strdup(p, &o->name, name->text) == -1)
+		return;
+	c->noutputs++;		/* from here config_free() owns what o holds */
+	{
+		const struct token *v = &s->tok[keytok[OK_TYPE] + 1];
+
+		if ((o->type = config_lookup(output_types, v->text)) == 0) {
+			diag_error(p->d, p->file, v->line,
+			    "unknown output type %s (syslog, remote, eve-socket)", v->text);
+			return;
+		}
+	}
+	o->format = o->type == OUTPUT_EVE_SOCKET ? OUTPUT_FMT_EVE : OUTPUT_FMT_RFC5424;
+	o->facility = 16;	/* local0 */
+	o->port = 514;
+	o->transport = OUTPUT_UDP;
+	o->queue = 10000;
+	o->min_severity = 3;
+	for (int k = 0; k < OK_COUNT; k++) {
+		if (keyline[k] == 0)
+			continue;
+		if (!(output_type_keys[o->type] & (1u << k))) {
+			diag_error(p->d, p->file, keyline[k],
+			    "output %s: %s does not apply to type %s", o->name,
+			    output_keys[k], output_types[o->type]);
+			continue;
+		}
+		config_output_key(p, o, k, &s->tok[keytok[k]], &s->tok[keytok[k] + 1]);
+	}
+	if (o->max_size == 0)
+		o->max_size = o->type == OUTPUT_EVE_SOCKET ||
+		    (o->type == OUTPUT_REMOTE && o->transport == OUTPUT_TCP) ? 8192 : 2048;
+	if (o->type != OUTPUT_EVE_SOCKET && o->ident == NULL)
+		(void)config_strdup(p, &o->ident, "conformd");
+	if (o->type == OUTPUT_REMOTE && o->host == NULL && keyline[OK_HOST] == 0)
+		diag_error(p->d, p->file, name->line, "output %s: type remote needs a host",
+		    o->name);
+	if (o->type == OUTPUT_EVE_SOCKET && o->path == NULL && keyline[OK_PATH] == 0)
+		diag_error(p->d, p->file, name->line,
+		    "output %s: type eve-socket needs a path", o->name);
+	/* syslog(3) keeps one identity per process */
+	if (o->type == OUTPUT_SYSLOG && o->ident != NULL)
+		for (i = 0; i < c->noutputs - 1; i++)
+			if (c->outputs[i].type == OUTPUT_SYSLOG &&
+			    strcmp(c->outputs[i].ident, o->ident) != 0) {
+				diag_error(p->d, p->file, name->line,
+				    "output %s: ident %s differs from ident %s of output %s "
+				    "(local syslog has one ident per process)", o->name,
+				    o->ident, c->outputs[i].ident, c->outputs[i].name);
+				break;
+			}
+}
+
 static void
 config_stmt(struct config_parse *p, const struct stmt *s)
 {
@@ -234,6 +586,10 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 		diag_error(p->d, p->file, key->line, "unknown key %s", key->text);
 		return;
 	}
+	if (k == CK_OUTPUT) {
+		config_output(p, s);
+		return;
+	}
 	if (s->ntok - 1 < config_keys[k].nval) {
 		diag_error(p->d, p->file, s->tok[s->ntok - 1].line,
 		    "missing value for %s", key->text);
@@ -246,7 +602,8 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 		return;
 	}
 	v = &s->tok[1];
-	if (k != CK_RULES && k != CK_TIMEOUT && k != CK_SEVERITY && k != CK_RULE_SEVERITY) {
+	if (k != CK_RULES && k != CK_TIMEOUT && k != CK_SEVERITY && k != CK_RULE_SEVERITY &&
+	    k != CK_SUPPRESS && k != CK_RATE_LIMIT) {
 		if (p->seen[k] != 0) {
 			diag_error(p->d, p->file, key->line,
 			    "duplicate key %s (first at %s:%d)", key->text, p->file,
@@ -357,6 +714,90 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 		c->rule_sev[c->nrule_sev].line = v->line;
 		c->nrule_sev++;
 		break;
+	case CK_SUPPRESS: {
+		int kind;
+
+		for (kind = 1; config_kinds[kind] != NULL; kind++)
+			if (strcmp(config_kinds[kind], v->text) == 0)
+				break;
+		if (config_kinds[kind] == NULL) {
+			diag_error(p->d, p->file, v->line,
+			    "unknown finding kind %s (unexpected, blocked, missing, protocol-mismatch)",
+			    v->text);
+			return;
+		}
+		if (p->suppress_seen[kind] != 0) {
+			diag_error(p->d, p->file, key->line,
+			    "duplicate key suppress %s (first at %s:%d)", v->text,
+			    p->file, p->suppress_seen[kind]);
+			return;
+		}
+		p->suppress_seen[kind] = key->line;
+		if (lex_number(s->tok[2].text, 0, CONFIG_MAX_TIMEOUT, &n) == -1) {
+			diag_error(p->d, p->file, s->tok[2].line,
+			    "suppress %s must be a number of seconds from 0 to %lu, not %s",
+			    v->text, CONFIG_MAX_TIMEOUT, s->tok[2].text);
+			return;
+		}
+		c->suppress[kind] = (uint32_t)n;
+		break;
+	}
+	case CK_RATE_LIMIT: {
+		unsigned long rate, burst;
+		int src;
+
+		if (strcmp(v->text, "global") == 0)
+			src = 0;
+		else if (strcmp(v->text, "source") == 0)
+			src = 1;
+		else {
+			diag_error(p->d, p->file, v->line,
+			    "unknown rate-limit scope %s (global, source)", v->text);
+			return;
+		}
+		if (p->rate_seen[src] != 0) {
+			diag_error(p->d, p->file, key->line,
+			    "duplicate key rate-limit %s (first at %s:%d)", v->text,
+			    p->file, p->rate_seen[src]);
+			return;
+		}
+		p->rate_seen[src] = key->line;
+		if (lex_number(s->tok[2].text, 1, CONFIG_MAX_RATE, &rate) == -1) {
+			diag_error(p->d, p->file, s->tok[2].line,
+			    "rate-limit rate must be a number of alerts per second from 1 to %lu, not %s",
+			    CONFIG_MAX_RATE, s->tok[2].text);
+			return;
+		}
+		if (lex_number(s->tok[3].text, 1, CONFIG_MAX_RATE, &burst) == -1) {
+			diag_error(p->d, p->file, s->tok[3].line,
+			    "rate-limit burst must be a number of alerts from 1 to %lu, not %s",
+			    CONFIG_MAX_RATE, s->tok[3].text);
+			return;
+		}
+		if (src == 0) {
+			c->rate_global = (uint32_t)rate;
+			c->burst_global = (uint32_t)burst;
+		} else {
+			c->rate_source = (uint32_t)rate;
+			c->burst_source = (uint32_t)burst;
+		}
+		break;
+	}
+	case CK_SCAN_THRESHOLD: {
+		unsigned long secs;
+
+		if (config_number(p, key, v, 0, CONFIG_MAX_SCAN, &n) == -1)
+			return;
+		if (lex_number(s->tok[2].text, 1, CONFIG_MAX_SCAN_WINDOW, &secs) == -1) {
+			diag_error(p->d, p->file, s->tok[2].line,
+			    "scan-threshold window must be a number of seconds from 1 to %lu, not %s",
+			    CONFIG_MAX_SCAN_WINDOW, s->tok[2].text);
+			return;
+		}
+		c->scan_threshold = (uint32_t)n;
+		c->scan_window = (uint32_t)secs;
+		break;
+	}
 	case CK_TIMEOUT: {
 		int t;
 
@@ -462,6 +903,41 @@ config_print(const struct config *c, FILE *out)
 		fputs("rule-severity ", out);
 		lex_print_word(c->rule_sev[i].rule, out);
 		fprintf(out, " %d\n", c->rule_sev[i].severity);
+	}
+	for (int k = 1; k < CONFIG_KINDS; k++)
+		fprintf(out, "suppress %s %u\n", config_kinds[k], c->suppress[k]);
+	if (c->rate_global != 0)
+		fprintf(out, "rate-limit global %u %u\n", c->rate_global, c->burst_global);
+	if (c->rate_source != 0)
+		fprintf(out, "rate-limit source %u %u\n", c->rate_source, c->burst_source);
+	fprintf(out, "scan-threshold %u %u\n", c->scan_threshold, c->scan_window);
+	for (int i = 0; i < c->noutputs; i++) {
+		const struct config_output *o = &c->outputs[i];
+
+		fprintf(out, "output %s {\n", o->name);
+		fprintf(out, "\ttype %s\n", output_types[o->type]);
+		fprintf(out, "\tformat %s\n", output_formats[o->format]);
+		if (o->type != OUTPUT_EVE_SOCKET) {
+			fprintf(out, "\tfacility %s\n", config_facility_name(o->facility));
+			fputs("\tident ", out);
+			lex_print_word(o->ident, out);
+			fputc('\n', out);
+		}
+		if (o->type == OUTPUT_REMOTE) {
+			fprintf(out, "\thost %s\n", o->host);
+			fprintf(out, "\tport %u\n", o->port);
+			fprintf(out, "\ttransport %s\n", output_transports[o->transport]);
+		}
+		if (o->type == OUTPUT_EVE_SOCKET) {
+			fputs("\tpath ", out);
+			lex_print_word(o->path, out);
+			fputc('\n', out);
+		}
+		fprintf(out, "\tmax-size %u\n", o->max_size);
+		if (o->type != OUTPUT_SYSLOG)
+			fprintf(out, "\tqueue %u\n", o->queue);
+		fprintf(out, "\tmin-severity %d\n", o->min_severity);
+		fputs("}\n", out);
 	}
 }
 

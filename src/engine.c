@@ -335,6 +335,18 @@ engine_check_app(struct engine *e, struct flow *f, const struct pkt *p, int dir)
 
 /* --- flow end ---------------------------------------------------------------------- */
 
+/* The tuple the policy judges, initiator first. */
+static void
+engine_tuple(const struct flow *f, struct flow_tuple *t)
+{
+	t->family = f->key.family;
+	t->proto = f->key.proto;
+	t->ini_addr = f->key.addr[f->ini];
+	t->resp_addr = f->key.addr[!f->ini];
+	t->ini_port = f->key.port[f->ini];
+	t->resp_port = f->key.port[!f->ini];
+}
+
 /* flow_emit_fn: a flow leaves the table. */
 static void
 engine_flow_end(void *arg, const struct flow *cf, int end)
@@ -367,11 +379,21 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 		int undecided = why == NULL && (f->state == CONN_ATTEMPTED ||
 		    (f->state == CONN_NEW && ru->reqresp));
 
-		/* `in` rules are about the listener, `out` rules about the connecting side */
-		if (!undecided && e->sink.cover != NULL)
-			e->sink.cover(e->sink.arg, ru->dir == RULE_OUT ? hi : hr, f->rule,
-			    why == NULL, f->bytes[0] + f->bytes[1], f->first_usec,
-			    f->last_usec, why);
+		/* The flow proves (or fails) every rule that allows it, not
+		 * only the first: 1434/UDP is both T1R1 and T1R38.  `in` rules
+		 * are about the listener, `out` rules about the connecting side. */
+		if (!undecided && e->sink.cover != NULL) {
+			struct flow_tuple t;
+			int rules[32], n;
+
+			engine_tuple(f, &t);
+			n = policy_allowed_rules(e->pol, &t, rules, 32);
+			for (int i = 0; i < n && i < 32; i++)
+				e->sink.cover(e->sink.arg,
+				    e->rs->rules[rules[i]].dir == RULE_OUT ? hi : hr, rules[i],
+				    why == NULL, f->bytes[0] + f->bytes[1], f->first_usec,
+				    f->last_usec, why);
+		}
 	}
 	if (e->sink.flow == NULL && f->verdict != VERDICT_UNEXPECTED)
 		return;		/* nothing will read the record */
@@ -413,12 +435,7 @@ engine_classify(struct engine *e, struct flow *f)
 
 	if (f->flags & FLOW_F_MIDSTREAM)
 		engine_midstream(e, f);
-	t.family = f->key.family;
-	t.proto = f->key.proto;
-	t.ini_addr = f->key.addr[f->ini];
-	t.resp_addr = f->key.addr[!f->ini];
-	t.ini_port = f->key.port[f->ini];
-	t.resp_port = f->key.port[!f->ini];
+	engine_tuple(f, &t);
 	f->verdict = (uint8_t)policy_classify(e->pol, &t, &rule);
 	f->rule = (uint16_t)rule;
 	if (f->verdict == VERDICT_EXPECTED) {
@@ -588,6 +605,12 @@ engine_finish(struct engine *e)
 		snprintf(name, sizeof(name), "flows.%s", verdict_name(v));
 		e->sink.counter(e->sink.arg, name, c->flows_by_verdict[v]);
 	}
+}
+
+uint64_t
+engine_now(const struct engine *e)
+{
+	return e->now;
 }
 
 const struct engine_counters *

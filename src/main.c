@@ -242,7 +242,8 @@ main(int argc, char **argv)
 		log_debug("%s: %llu packets", files[i], (unsigned long long)n);
 	}
 	engine_finish(e);
-	collector_finish(col, engine_counters(e)->ipv4 + engine_counters(e)->ipv6 == 0);
+	collector_finish(col, engine_counters(e)->ipv4 + engine_counters(e)->ipv6 == 0,
+	    engine_now(e));
 	if (status == EXIT_CLEAN && collector_findings(col) > 0)
 		status = EXIT_FINDINGS;
 	if (output_run_end(out, now_usec(), status) == -1) {

@@ -353,6 +353,47 @@ policy_allowed_apps(const struct policy *pol, const struct flow_tuple *t)
 	return apps;
 }
 
+/* Append to out[] (sorted, no duplicates) every rule of `rd` that allows the flow. */
+static int
+role_dir_all(const struct policy *pol, const struct role_dir *rd, uint8_t proto, uint16_t port,
+    uint64_t other, int anyone_lync, int *out, int n, int max)
+{
+	if (role_dir_bits(rd, proto, port) == NULL)
+		return n;
+	for (int i = 0; i < rd->nrules; i++) {
+		int idx = rd->rules[i], j;
+
+		if (!rule_allows(pol, &pol->rs->rules[idx], proto, port, other, anyone_lync))
+			continue;
+		if (n < max) {
+			for (j = n; j > 0 && out[j - 1] > idx; j--)
+				out[j] = out[j - 1];
+			out[j] = idx;
+		}
+		n++;
+	}
+	return n;
+}
+
+int
+policy_allowed_rules(const struct policy *pol, const struct flow_tuple *t, int *out, int max)
+{
+	uint64_t ri, ii, m;
+	int h, n = 0;
+
+	if (t->proto != IPPROTO_NUM_TCP && t->proto != IPPROTO_NUM_UDP)
+		return 0;
+	ri = policy_roles(pol, t->resp_addr, &h);
+	ii = policy_roles(pol, t->ini_addr, &h);
+	for (m = ri; m != 0; m &= m - 1)
+		n = role_dir_all(pol, &pol->in[__builtin_ctzll(m)], t->proto, t->resp_port, ii, 1,
+		    out, n, max);
+	for (m = ii; m != 0; m &= m - 1)
+		n = role_dir_all(pol, &pol->out[__builtin_ctzll(m)], t->proto, t->resp_port, ri, 0,
+		    out, n, max);
+	return n;
+}
+
 uint64_t
 policy_host_roles(const struct policy *pol, int h)
 {

@@ -36,6 +36,7 @@ struct pcap_src {
 	int		 wakefd;	/* eventfd written by breakloop() */
 	int		 timeout_ms;
 	int		 linktype;
+	char		 dev[IFNAMSIZ];	/* live: the interface, for messages */
 	atomic_int	 broken;	/* breakloop() asked: set by any thread */
 	/* for the dispatch callback, set at each loop() */
 	capture_deliver_fn deliver;
@@ -145,6 +146,7 @@ pcap_live_open(void **hp, const struct capture_opts *o, int *linktype, char *err
 	if ((s = pcap_src_new(err, errlen)) == NULL)
 		return -1;
 	s->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : CAPTURE_TIMEOUT_DEFAULT;
+	snprintf(s->dev, sizeof(s->dev), "%s", dev);
 
 	ebuf[0] = '\0';
 	if ((s->p = pcap_create(dev, ebuf)) == NULL) {
@@ -287,8 +289,21 @@ pcap_live_loop(void *h, capture_deliver_fn deliver, void *arg, char *err, size_t
 		return CAPTURE_ERROR;
 	}
 	if (n == 0 && (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL))) {
-		snprintf(err, errlen, "capture descriptor error (poll revents 0x%x)",
-		    (unsigned int)pfd[0].revents);
+		/* In non-blocking mode libpcap does not look at the socket
+		 * error (ENETDOWN when the interface went down, ENODEV when it
+		 * went away): fetch it ourselves. */
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr != 0)
+			snprintf(err, errlen, "%s", soerr == ENETDOWN ? "the interface went down" :
+			    soerr == ENODEV || soerr == ENXIO ? "the interface disappeared" :
+			    strerror(soerr));
+		else if (check_up(s->dev, err, errlen) == 0)
+			snprintf(err, errlen, "capture descriptor error (poll revents 0x%x)",
+			    (unsigned int)pfd[0].revents);
+		/* (libpcap reads and ignores ENETDOWN itself, so a down
+		 * interface usually arrives here as "interface is down") */
 		return CAPTURE_ERROR;
 	}
 	return n;

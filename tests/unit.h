@@ -19,6 +19,8 @@ void test_flow_register(void);
 void test_store_register(void);
 void test_eve_register(void);
 void test_ring_register(void);
+void test_appdetect_register(void);
+void test_engine_register(void);
 
 /* Absolute path of a file in the source tree (static buffer, one at a time). */
 const char *unit_srcpath(const char *rel);

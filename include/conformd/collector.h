@@ -36,9 +36,10 @@ void collector_sink(struct collector *c, struct engine_sink *sink);
  * End of the observation window: decide every (host, rule) pair, raise
  * `missing` findings (or one per unobserved host; none at all when
  * `sensor_blind`: the sensor saw no IP traffic), write coverage rows and
- * the coverage and findings counters.  Call once.
+ * the coverage and findings counters.  `end_usec`: the end of the window
+ * (capture time), when missing findings are raised.  Call once.
  */
-void collector_finish(struct collector *c, int sensor_blind);
+void collector_finish(struct collector *c, int sensor_blind, uint64_t end_usec);
 
 /* Findings passed on so far, all kinds; and per enum finding_kind. */
 uint64_t collector_findings(const struct collector *c);

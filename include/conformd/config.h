@@ -15,6 +15,41 @@
 #define CONFIG_MAX_RULES	16
 #define CONFIG_MAX_RULE_SEV	256
 #define CONFIG_KINDS		5	/* indexed by enum finding_kind (record.h), 0 unused */
+#define CONFIG_MAX_OUTPUTS	16	/* alert feeds (`output NAME { ... }`) */
+#define CONFIG_OUTPUT_NAME_MAX	32	/* letters, digits, '-', '_', '.' */
+
+/* Alert feeds (conformd.conf(5), OUTPUTS). */
+enum config_output_type {
+	OUTPUT_SYSLOG = 1,	/* local syslog(3) */
+	OUTPUT_REMOTE,		/* RFC 5424 to a collector over UDP or TCP */
+	OUTPUT_EVE_SOCKET	/* EVE JSON datagrams to a Unix socket */
+};
+enum config_output_format {
+	OUTPUT_FMT_RFC5424 = 1,	/* structured data + signature */
+	OUTPUT_FMT_CEF,		/* ArcSight CEF as the syslog MSG */
+	OUTPUT_FMT_LEEF,	/* QRadar LEEF 2.0 as the syslog MSG */
+	OUTPUT_FMT_EVE		/* the EVE alert JSON (as the MSG on syslog outputs) */
+};
+enum config_output_transport {
+	OUTPUT_UDP = 1,		/* RFC 5426 */
+	OUTPUT_TCP		/* RFC 6587 octet counting */
+};
+
+struct config_output {
+	char		*name;			/* unique, CONFIG_OUTPUT_NAME_MAX at most */
+	int		 type;			/* enum config_output_type */
+	int		 format;		/* enum config_output_format */
+	int		 facility;		/* syslog facility code (16 = local0) */
+	char		*ident;			/* APP-NAME (syslog, remote) */
+	char		*host;			/* numeric address (remote) */
+	uint16_t	 port;			/* remote, default 514 */
+	int		 transport;		/* remote: enum config_output_transport */
+	uint32_t	 max_size;		/* bytes of one message */
+	uint32_t	 queue;			/* messages held while the peer is away */
+	int		 min_severity;		/* send severities 1 .. this (default 3: all) */
+	char		*path;			/* eve-socket: the socket, resolved path */
+	int		 line;			/* where it was defined */
+};
 
 struct config {
 	char		*path;			/* the file read, owned */
@@ -42,6 +77,14 @@ struct config {
 		int	 line;
 	}		 rule_sev[CONFIG_MAX_RULE_SEV];	/* rule-severity overrides */
 	int		 nrule_sev;
+	/* alert feeds and their volume control (SQLite and EVE get everything) */
+	struct config_output outputs[CONFIG_MAX_OUTPUTS];
+	int		 noutputs;
+	uint32_t	 suppress[CONFIG_KINDS];	/* dedupe interval per kind, seconds (0: off; default 3600) */
+	uint32_t	 rate_global, burst_global;	/* alerts/s and bucket size, 0: no limit */
+	uint32_t	 rate_source, burst_source;	/* per source address, 0: no limit */
+	uint32_t	 scan_threshold;	/* distinct unexpected findings of one source .. (0: off; default 20) */
+	uint32_t	 scan_window;		/* .. within this many seconds make a scan (default 60) */
 };
 
 /* Defaults for every field (no files). */

@@ -56,6 +56,9 @@ void engine_frame(struct engine *e, int linktype, const uint8_t *buf,
  * ports are the collector's to decide (collector.h). */
 void engine_finish(struct engine *e);
 
+/* The latest capture time seen (microseconds), 0 before the first packet. */
+uint64_t engine_now(const struct engine *e);
+
 /* Counters so far. */
 const struct engine_counters *engine_counters(const struct engine *e);
 

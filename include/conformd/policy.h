@@ -72,6 +72,13 @@ enum verdict policy_classify(const struct policy *pol, const struct flow_tuple *
  */
 unsigned policy_allowed_apps(const struct policy *pol, const struct flow_tuple *t);
 
+/*
+ * Every rule that allows the flow (not only the first): up to `max` rule
+ * indices into out[], ascending; returns how many there are (which may
+ * exceed max).  For coverage, where each of them is proven by the flow.
+ */
+int policy_allowed_rules(const struct policy *pol, const struct flow_tuple *t, int *out, int max);
+
 /* Roles of inventory host `h` (its entries' roles plus implied roles). */
 uint64_t policy_host_roles(const struct policy *pol, int h);
 

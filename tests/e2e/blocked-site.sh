@@ -11,7 +11,8 @@
 #   cfb-sw       bridges br0 (198.18.0.0/16, the span port: tcpdump listens
 #                on it) and br1 (198.19.0.0/16, the far subnet)
 #   cfb-rt       router: 198.18.0.1 on br0, 198.19.0.1 on br1; it answers
-#                ICMP host unreachable for a far address that ARP cannot find
+#                ICMP host unreachable for a far address that ARP cannot find,
+#                and drops STUN (3478/udp) sent to itself
 #   cfb-fe1      198.18.1.11  2001:db8:1::11   Front End with nftables rules
 #   cfb-fe2      198.19.1.12                   Front End behind the router
 #   cfb-client1  198.18.10.21 2001:db8:10::21  the client whose attempts fail
@@ -29,6 +30,7 @@
 # on br0 while blocked_traffic runs, stops); site_down removes everything.
 # Needs root, iproute2, nft, tcpdump, socat, openssl, curl, nc, sipp, timeout, ss.
 
+# shellcheck source=tests/e2e/site.sh
 . "$(dirname "${BASH_SOURCE[0]}")/site.sh"
 
 # site.sh's helpers read these: our own namespaces and span bridge.
@@ -78,8 +80,21 @@ table inet cfb {
 		ip saddr 198.18.10.21 udp dport 1434 reject with icmp type port-unreachable
 		ip6 saddr 2001:db8:10::21 tcp dport 8058 reject with icmpv6 type admin-prohibited
 		ip6 saddr 2001:db8:10::21 udp dport 1434 reject with icmpv6 type port-unreachable
-		# request/response UDP rows that never answer
-		ip saddr 198.18.10.22 udp dport { 1434, 3478 } drop
+		# a request/response UDP row that never answers
+		ip saddr 198.18.10.22 udp dport 1434 drop
+	}
+}
+EOF
+}
+
+# The router drops STUN: a client's outbound 3478/udp (T4R5, request/response)
+# to an address outside the inventory goes unanswered.
+blocked_nft_rt() {
+	site_ns rt nft -f - <<'EOF'
+table inet cfb {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		udp dport 3478 drop
 	}
 }
 EOF
@@ -115,6 +130,7 @@ blocked_up() {
 	done
 	ip -n "${SITE_NS_PREFIX}fe2" route add 198.18.0.0/16 via 198.19.0.1 || return 1
 	blocked_nft_fe1 || return 1
+	blocked_nft_rt || return 1
 	site_make_files
 }
 
@@ -125,9 +141,16 @@ blocked_try_tcp() {
 	return 0
 }
 
-# One UDP datagram from namespace $1 to socat address $2 (UDP4-SENDTO:...).
+# One UDP datagram from namespace $1 to socat address $2 (UDP4-SENDTO:...):
+# an SQL Browser CLNT_UCAST_EX request to 1434, a STUN Binding request
+# (RFC 5389) to 3478.
 blocked_try_udp() {
-	printf 'cfb\n' | site_ns "$1" timeout 3 socat -u - "$2" >/dev/null 2>&1
+	local req='\003'
+	case $2 in
+	*:3478,*) req='\000\001\000\000\041\022\244\102cfb-e2e-txid' ;;
+	esac
+	# shellcheck disable=SC2059  # $req is the format: octal escapes
+	printf "$req" | site_ns "$1" timeout 3 socat -u - "$2" >/dev/null 2>&1
 }
 
 # Drive the traffic: the failures first (their answer timeout runs while the
@@ -155,9 +178,9 @@ blocked_traffic() {
 	blocked_try_tcp client1 2001:db8:10::21 2001:db8:1::11 8058 3
 	site_log "client1 -> [2001:db8:1::11]:1434/udp, ICMPv6 port unreachable"
 	blocked_try_udp client1 'UDP6-SENDTO:[2001:db8:1::11]:1434,bind=[2001:db8:10::21]' || rc=1
-	site_log "client2 -> fe1:1434/udp and fe1:3478/udp, dropped: no answer"
+	site_log "client2 -> fe1:1434/udp and 198.18.0.1:3478/udp, dropped: no answer"
 	blocked_try_udp client2 UDP4-SENDTO:198.18.1.11:1434,bind=198.18.10.22 || rc=1
-	blocked_try_udp client2 UDP4-SENDTO:198.18.1.11:3478,bind=198.18.10.22 || rc=1
+	blocked_try_udp client2 UDP4-SENDTO:198.18.0.1:3478,bind=198.18.10.22 || rc=1
 
 	site_log "client2 -> fe1:5061 SIP in cleartext (sipp, TCP)"
 	site_bg fe1 15 sipp-uas-5061 sipp -sn uas -t t1 -i 198.18.1.11 -p 5061 -m 1 -nostdin
