@@ -27,9 +27,19 @@ case $($CC --version 2>/dev/null | head -n 1) in
 esac
 
 if [ -z "${SOURCES:-}" ]; then
-	# The continuation lines of `libconformd_a_SOURCES = ...` in Makefile.am.
-	SOURCES=$(sed -n '/^libconformd_a_SOURCES *=/,/[^\\]$/p' "$src/Makefile.am" |
-	    tr ' \t\\' '\n\n\n' | grep '\.c$')
+	# `libconformd_a_SOURCES = ...` with its continuation lines, plus every
+	# `libconformd_a_SOURCES += X` of a conditional; of a pair X.c and
+	# X-none.c (an optional library and its stub) the stub is taken.
+	all=$( (sed -n '/^libconformd_a_SOURCES *=/,/[^\\]$/p' "$src/Makefile.am"
+	    sed -n 's/^libconformd_a_SOURCES *+=//p' "$src/Makefile.am") |
+	    tr ' \t\\' '\n\n\n' | grep '\.c$' | tr '\n' ' ')
+	SOURCES=
+	for s in $all; do
+		case " $all " in
+		*" ${s%.c}-none.c "*) continue ;;
+		esac
+		SOURCES="$SOURCES $s"
+	done
 fi
 if [ -z "${LIBS:-}" ]; then
 	LIBS="$(pkg-config --libs libpcap sqlite3) -lpthread"
@@ -57,6 +67,7 @@ CPPFLAGS="-I$cfgdir -I$src/include -I$src/src -DCONFORMD_SYSCONFDIR=\"/etc/confo
 
 objs=
 for s in $SOURCES; do
+	case $s in *.c) ;; *) continue ;; esac
 	o=$out/obj/$(basename "$s" .c).o
 	# shellcheck disable=SC2086
 	$CC $CPPFLAGS $CFLAGS -fsanitize=fuzzer-no-link -c "$src/$s" -o "$o"

@@ -73,7 +73,7 @@ fuzz_site_end(struct engine *e)
 
 	engine_finish(e);
 	c = engine_counters(e);
-	collector_finish(col, c->ipv4 + c->ipv6 == 0);
+	collector_finish(col, c->ipv4 + c->ipv6 == 0, engine_now(e));
 	engine_summary(e, devnull);
 	collector_summary(col, devnull);
 	engine_summary_top(e, devnull);

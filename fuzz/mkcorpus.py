@@ -22,6 +22,8 @@ SELECTOR = {1: 0, 113: 1, 276: 2, 101: 3, 12: 3, 228: 5, 229: 6, 0: 7, 108: 8}
 MAX_PCAP_FILE = 16384      # larger captures are cut to their first records
 MAX_PIPELINE_INPUT = 8192  # bytes per pipeline input
 MAX_DECODE_PER_CAPTURE = 40
+MAX_SEED_FRAME = 4096      # larger frames (vlan-deep, max-length) stay out of
+                           # the frame corpora: the fuzzer grows inputs itself
 
 
 def put(outdir, data):
@@ -84,6 +86,7 @@ def main():
         linktype, frames = parsed
         sel = SELECTOR[linktype]
         n = 0
+        frames = [fr for fr in frames if len(fr) <= MAX_SEED_FRAME]
         for fr in frames:
             if (sel, fr) in seen_frames or n >= MAX_DECODE_PER_CAPTURE:
                 continue
@@ -100,16 +103,16 @@ def main():
         if len(seq) > 1:
             put(os.path.join(out, "fuzz_pipeline"), bytes(seq))
 
+    def files(d, ext):
+        return sorted(d + "/" + f for f in os.listdir(os.path.join(src, d)) if f.endswith(ext))
+
     texts = {
-        "fuzz_rules": ["rules/lync2013.rules"] +
-        sorted("tests/rules/" + f for f in os.listdir(os.path.join(src, "tests/rules"))
-               if f.endswith(".rules")),
-        "fuzz_inventory": ["samples/inventory.conf"] +
-        sorted("tests/inventory/" + f for f in os.listdir(os.path.join(src, "tests/inventory"))
-               if f.endswith(".conf")),
-        "fuzz_config": ["samples/conformd.conf"] +
-        sorted("tests/config/" + f for f in os.listdir(os.path.join(src, "tests/config"))
-               if f.endswith(".conf")),
+        "fuzz_rules": ["rules/lync2013.rules"] + files("tests/rules", ".rules") +
+        files("tests/config-errors", ".rules"),
+        "fuzz_inventory": ["samples/inventory.conf"] + files("tests/inventory", ".conf") +
+        files("tests/config-errors", ".inv"),
+        "fuzz_config": ["samples/conformd.conf"] + files("tests/config", ".conf") +
+        files("tests/config-errors", ".conf"),
     }
     for target, files in texts.items():
         for rel in files:

@@ -283,11 +283,11 @@ close_handle(struct capture *c)
 static void
 schedule_retry(struct capture *c, const char *what, const char *why)
 {
-	/* keep the reason for capture_error(), named like every message */
 	uint64_t t = now_ms();
 	int first = c->bo.delay_ms == 0;
 	uint32_t d = capture_reopen_backoff(&c->bo, t);
 
+	/* keep the reason for capture_error(), named like every message */
 	snprintf(c->err, sizeof(c->err), "%s: %s: %s", c->name, what, why);
 	c->next_try_ms = t + d;
 	publish_outage(c);

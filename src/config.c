@@ -312,6 +312,16 @@ config_number(struct config_parse *p, const struct token *key, const struct toke
 	return -1;
 }
 
+/* The OK_* index of an output block key, or -1. */
+static int
+config_output_key_index(const char *w)
+{
+	for (int k = 0; output_keys[k] != NULL; k++)
+		if (strcmp(output_keys[k], w) == 0)
+			return k;
+	return -1;
+}
+
 /* An output name: what counters and messages are named after. */
 static int
 config_output_name_ok(const char *w)
@@ -454,11 +464,13 @@ config_output(struct config_parse *p, const struct stmt *s)
 	struct config *c = p->c;
 	const struct token *name;
 	struct config_output *o;
-	int keyline[OK_COUNT] = { 0 }, keytok[OK_COUNT] = { 0 };
+	int keyline[OK_COUNT] = { 0 }, keytok[OK_COUNT] = { 0 }, tokkey[2 * OK_COUNT + 4];
 	int errors0 = p->d->nerrors, i;
 
-	if (s->ntok < 2) {
-		diag_error(p->d, p->file, s->tok[0].line, "missing name for output");
+	/* `output type syslog`: the keys came without a name */
+	if (s->ntok < 2 || (s->ntok % 2 == 1 && config_output_key_index(s->tok[1].text) >= 0)) {
+		diag_error(p->d, p->file, s->tok[0].line,
+		    "missing name for output (output NAME { type ... })");
 		return;
 	}
 	name = &s->tok[1];
@@ -483,12 +495,9 @@ config_output(struct config_parse *p, const struct stmt *s)
 	/* first pass: every key known, given once, with a value */
 	for (i = 2; i < s->ntok; i += 2) {
 		const struct token *kt = &s->tok[i];
-		int k;
+		int k = config_output_key_index(kt->text);
 
-		for (k = 0; output_keys[k] != NULL; k++)
-			if (strcmp(output_keys[k], kt->text) == 0)
-				break;
-		if (output_keys[k] == NULL) {
+		if (k < 0) {
 			diag_error(p->d, p->file, kt->line, "output %s: unknown key %s",
 			    name->text, kt->text);
 			continue;
@@ -506,6 +515,9 @@ config_output(struct config_parse *p, const struct stmt *s)
 		}
 		keyline[k] = kt->line;
 		keytok[k] = i;
+		/* no error means at most OK_COUNT pairs: the bound holds then */
+		if ((size_t)(i / 2) < sizeof(tokkey) / sizeof(tokkey[0]))
+			tokkey[i / 2] = k;
 	}
 	if (p->d->nerrors != errors0)
 		return;
@@ -536,9 +548,16 @@ config_output(struct config_parse *p, const struct stmt *s)
 	o->transport = OUTPUT_UDP;
 	o->queue = 10000;
 	o->min_severity = 3;
-	for (int k = 0; k < OK_COUNT; k++) {
-		if (keyline[k] == 0)
-			continue;
+	if (o->type == OUTPUT_REMOTE && keyline[OK_HOST] == 0)
+		diag_error(p->d, p->file, name->line, "output %s: type remote needs a host",
+		    o->name);
+	if (o->type == OUTPUT_EVE_SOCKET && keyline[OK_PATH] == 0)
+		diag_error(p->d, p->file, name->line,
+		    "output %s: type eve-socket needs a path", o->name);
+	/* in file order, so that the messages are */
+	for (i = 2; i < s->ntok; i += 2) {
+		int k = tokkey[i / 2];
+
 		if (!(output_type_keys[o->type] & (1u << k))) {
 			diag_error(p->d, p->file, keyline[k],
 			    "output %s: %s does not apply to type %s", o->name,
@@ -552,12 +571,6 @@ config_output(struct config_parse *p, const struct stmt *s)
 		    (o->type == OUTPUT_REMOTE && o->transport == OUTPUT_TCP) ? 8192 : 2048;
 	if (o->type != OUTPUT_EVE_SOCKET && o->ident == NULL)
 		(void)config_strdup(p, &o->ident, "conformd");
-	if (o->type == OUTPUT_REMOTE && o->host == NULL && keyline[OK_HOST] == 0)
-		diag_error(p->d, p->file, name->line, "output %s: type remote needs a host",
-		    o->name);
-	if (o->type == OUTPUT_EVE_SOCKET && o->path == NULL && keyline[OK_PATH] == 0)
-		diag_error(p->d, p->file, name->line,
-		    "output %s: type eve-socket needs a path", o->name);
 	/* syslog(3) keeps one identity per process */
 	if (o->type == OUTPUT_SYSLOG && o->ident != NULL)
 		for (i = 0; i < c->noutputs - 1; i++)

@@ -27,6 +27,7 @@
 #define EXPIRE_EVERY_USEC	1000000ULL	/* run timeouts once per second of capture time */
 #define TOP_MAX			64
 #define EVIDENCE_MAX		256
+#define POLICY_HISTORY		16	/* policies kept for flows judged before a reload */
 
 /* Application protocols a TLS record satisfies, and cleartext ones. */
 #define APPS_ENCRYPTED	(APP_TLS | APP_MTLS | APP_HTTPS | APP_PSOM)
@@ -35,9 +36,14 @@
 
 struct engine {
 	const struct config	*cfg;
-	const struct policy	*pol;
+	const struct policy	*pol;		/* the policy new flows are judged by */
 	const struct ruleset	*rs;
 	const struct inventory	*inv;
+	uint32_t		 gen;		/* its generation */
+	struct {
+		uint32_t	 gen;
+		const struct policy *pol;
+	}			 hist[POLICY_HISTORY];
 	struct engine_sink	 sink;
 	struct flow_table	*ft;
 	int			 finished;
@@ -54,6 +60,30 @@ struct engine {
 static const char *engine_failure(const struct engine *e, const struct flow *f, int final,
     char *buf, size_t len);
 
+/*
+ * The rule that judged flow f, looked up in the ruleset of the policy that
+ * judged it (a reload may have replaced the current one since); NULL when
+ * no rule allowed it or that policy is no longer known.
+ */
+static const struct rule *
+engine_flow_rule(const struct engine *e, const struct flow *f)
+{
+	const struct policy *p;
+	const struct ruleset *rs;
+
+	if (f->rule == RULE_NONE)
+		return NULL;
+	if (f->policy_gen == e->gen)
+		rs = e->rs;
+	else {
+		p = e->hist[f->policy_gen % POLICY_HISTORY].pol;
+		if (p == NULL || e->hist[f->policy_gen % POLICY_HISTORY].gen != f->policy_gen)
+			return NULL;
+		rs = policy_ruleset(p);
+	}
+	return f->rule < rs->nrules ? &rs->rules[f->rule] : NULL;
+}
+
 /* --- records ---------------------------------------------------------------- */
 
 static void
@@ -62,6 +92,7 @@ engine_record(struct engine *e, const struct flow *f, int end, struct flow_recor
 	int ini = f->ini, resp = !f->ini;
 	int h;
 	uint64_t roles;
+	const struct rule *ru;
 
 	memset(r, 0, sizeof(*r));
 	r->flow_id = f->id;
@@ -84,8 +115,7 @@ engine_record(struct engine *e, const struct flow *f, int end, struct flow_recor
 	r->midstream = (f->flags & FLOW_F_MIDSTREAM) != 0;
 	r->end = end >= 0 ? flow_end_name(end) : NULL;
 	r->verdict = f->verdict;
-	if (f->rule != RULE_NONE && f->rule < e->rs->nrules) {
-		const struct rule *ru = &e->rs->rules[f->rule];
+	if ((ru = engine_flow_rule(e, f)) != NULL) {
 		r->rule_id = ru->id;
 		r->rule_table = ru->table;
 		r->rule_row = ru->row;
@@ -241,10 +271,17 @@ engine_failure(const struct engine *e, const struct flow *f, int final, char *bu
 			snprintf(buf, len, "no answer to %u SYN%s", f->syns, f->syns == 1 ? "" : "s");
 			return buf;
 		}
+		/* Zeek's RSTOS0: the client gave up with its own RST, never answered */
+		if (f->state == CONN_CLOSED && f->syns > 0 && !(f->flags & FLOW_F_MIDSTREAM) &&
+		    !(f->tcp_flags[!f->ini] & TCP_SYN)) {
+			snprintf(buf, len, "no answer to %u SYN%s, then reset by the client",
+			    f->syns, f->syns == 1 ? "" : "s");
+			return buf;
+		}
 		return NULL;
 	}
 	if (f->key.proto == IPPROTO_NUM_UDP && f->state == CONN_NEW && decided &&
-	    f->rule != RULE_NONE && e->rs->rules[f->rule].reqresp) {
+	    engine_flow_rule(e, f) != NULL && engine_flow_rule(e, f)->reqresp) {
 		uint64_t n = f->pkts[f->ini];
 		snprintf(buf, len, "%llu datagram%s, no answer", (unsigned long long)n,
 		    n == 1 ? "" : "s");
@@ -281,6 +318,14 @@ engine_icmp_error(struct engine *e, const struct pkt *p)
 	g = flow_lookup_inner(e->ft, &p->inner, p->vlan);
 	if (g == NULL || (g->flags & FLOW_F_ICMP_ERR))
 		return;
+	/* It must quote the initiator's packet (not a reply bounced by the
+	 * client), and count only while the attempt was never answered: an
+	 * unreachable after a working exchange says nothing about the port. */
+	if (memcmp(p->inner.src, g->key.addr[g->ini], 16) != 0 ||
+	    p->inner.sport != g->key.port[g->ini])
+		return;
+	if (g->key.proto == IPPROTO_NUM_TCP ? g->state != CONN_ATTEMPTED : g->state != CONN_NEW)
+		return;
 	g->flags |= FLOW_F_ICMP_ERR;
 	g->icmp_type = p->icmp_type;
 	g->icmp_code = p->icmp_code;
@@ -300,7 +345,12 @@ engine_check_app(struct engine *e, struct flow *f, const struct pkt *p, int dir)
 
 	f->flags &= (uint8_t)~FLOW_F_CHECK_APP;
 	seen = app_detect(p->payload, p->payload_len, desc, sizeof(desc));
+	/* Bytes the snaplen cut off might have been anything: what is left
+	 * proves a mismatch only when it was recognised. */
+	if (seen == SEEN_OTHER && p->event == DEV_SNAPLEN_TRUNC)
+		return;
 	switch (seen) {
+	case SEEN_SSLV2:	/* an SSLv2-format hello negotiates SSL/TLS: not cleartext */
 	case SEEN_TLS:
 		ok = (apps & APPS_ENCRYPTED) != 0;
 		break;
@@ -371,7 +421,9 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 		if (hr >= 0 && hr != hi)
 			e->sink.observe(e->sink.arg, hr);
 	}
-	if (f->verdict == VERDICT_EXPECTED && f->rule != RULE_NONE) {
+	/* Coverage is judged against the current policy only: a flow judged
+	 * before a reload belongs to the window that the reload closed. */
+	if (f->verdict == VERDICT_EXPECTED && f->rule != RULE_NONE && f->policy_gen == e->gen) {
 		const struct rule *ru = &e->rs->rules[f->rule];
 		char ev[EVIDENCE_MAX];
 		const char *why = engine_failure(e, f, final, ev, sizeof(ev));
@@ -438,6 +490,7 @@ engine_classify(struct engine *e, struct flow *f)
 	engine_tuple(f, &t);
 	f->verdict = (uint8_t)policy_classify(e->pol, &t, &rule);
 	f->rule = (uint16_t)rule;
+	f->policy_gen = e->gen;
 	if (f->verdict == VERDICT_EXPECTED) {
 		unsigned apps = policy_allowed_apps(e->pol, &t);
 		/* Only a first segment seen from the start can be judged. */
@@ -478,6 +531,8 @@ engine_new(const struct config *cfg, const struct policy *pol, const struct engi
 	fc.tmo_tcp_closed = cfg->tmo_tcp_closed;
 	fc.tmo_udp = cfg->tmo_udp;
 	fc.tmo_other = cfg->tmo_other;
+	e->hist[0].gen = 0;
+	e->hist[0].pol = pol;
 	e->ft = flow_table_new(&fc, engine_flow_end, e);
 	if (e->ft == NULL) {
 		engine_free(e);
@@ -566,15 +621,40 @@ engine_frame(struct engine *e, int linktype, const uint8_t *buf, uint32_t caplen
 void
 engine_finish(struct engine *e)
 {
-	const struct engine_counters *c = &e->c;
-	const struct flow_stats *fs;
-	char name[64];
-
 	if (e->finished)
 		return;
 	e->finished = 1;
 	flow_flush(e->ft);
-	if (e->sink.counter == NULL)
+	engine_write_counters(&e->c, flow_table_stats(e->ft), &e->sink);
+}
+
+_Static_assert(sizeof(struct engine_counters) % sizeof(uint64_t) == 0,
+    "engine_counters holds only uint64_t");
+
+void
+engine_counters_add(struct engine_counters *sum, const struct engine_counters *c)
+{
+	const uint64_t *src = (const uint64_t *)c;
+	uint64_t *dst = (uint64_t *)sum;
+
+	/* every member is a uint64_t (or an array of them) */
+	for (size_t i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
+		dst[i] += src[i];
+}
+
+const struct flow_stats *
+engine_flow_stats(const struct engine *e)
+{
+	return flow_table_stats(e->ft);
+}
+
+void
+engine_write_counters(const struct engine_counters *c, const struct flow_stats *fs,
+    const struct engine_sink *sink)
+{
+	char name[64];
+
+	if (sink->counter == NULL)
 		return;
 	{
 		struct { const char *name; uint64_t v; } kv[] = {
@@ -586,25 +666,50 @@ engine_finish(struct engine *e)
 			{ NULL, 0 }
 		};
 		for (int i = 0; kv[i].name != NULL; i++)
-			e->sink.counter(e->sink.arg, kv[i].name, kv[i].v);
+			sink->counter(sink->arg, kv[i].name, kv[i].v);
 	}
-	fs = flow_table_stats(e->ft);
 	for (unsigned ev = 1; ev < DEV_MAX; ev++)
 		if (c->events[ev] != 0) {
 			snprintf(name, sizeof(name), "decode.%s", decode_event_name(ev));
-			e->sink.counter(e->sink.arg, name, c->events[ev]);
+			sink->counter(sink->arg, name, c->events[ev]);
 		}
-	e->sink.counter(e->sink.arg, "flows.created", fs->created);
-	e->sink.counter(e->sink.arg, "flows.expired", fs->expired);
-	e->sink.counter(e->sink.arg, "flows.evicted", fs->evicted);
-	e->sink.counter(e->sink.arg, "flows.flushed", fs->flushed);
-	e->sink.counter(e->sink.arg, "flows.peak", fs->peak);
-	e->sink.counter(e->sink.arg, "frags.tied", fs->frags_tied);
-	e->sink.counter(e->sink.arg, "frags.orphan", fs->frags_orphan);
+	sink->counter(sink->arg, "flows.created", fs->created);
+	sink->counter(sink->arg, "flows.expired", fs->expired);
+	sink->counter(sink->arg, "flows.evicted", fs->evicted);
+	sink->counter(sink->arg, "flows.flushed", fs->flushed);
+	sink->counter(sink->arg, "flows.peak", fs->peak);
+	sink->counter(sink->arg, "frags.tied", fs->frags_tied);
+	sink->counter(sink->arg, "frags.orphan", fs->frags_orphan);
 	for (int v = 1; v < 4; v++) {
 		snprintf(name, sizeof(name), "flows.%s", verdict_name(v));
-		e->sink.counter(e->sink.arg, name, c->flows_by_verdict[v]);
+		sink->counter(sink->arg, name, c->flows_by_verdict[v]);
 	}
+}
+
+void
+engine_set_policy(struct engine *e, const struct policy *pol, uint32_t gen)
+{
+	e->pol = pol;
+	e->rs = policy_ruleset(pol);
+	e->inv = policy_inventory(pol);
+	e->gen = gen;
+	e->hist[gen % POLICY_HISTORY].gen = gen;
+	e->hist[gen % POLICY_HISTORY].pol = pol;
+}
+
+uint32_t
+engine_policy_gen(const struct engine *e)
+{
+	return e->gen;
+}
+
+void
+engine_tick(struct engine *e, uint64_t now_usec)
+{
+	if (now_usec > e->now)
+		e->now = now_usec;
+	flow_expire(e->ft, e->now);
+	e->next_expire = e->now + EXPIRE_EVERY_USEC;
 }
 
 uint64_t

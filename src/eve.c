@@ -31,6 +31,7 @@
 struct eve {
 	FILE	*fp;
 	int	 is_stdout;
+	char	*path;			/* for eve_reopen() (files only) */
 	char	*iobuf;			/* stdio buffer for fp (files only) */
 	char	 line[EVE_LINE_MAX];
 };
@@ -259,16 +260,19 @@ jb_head(struct jbuf *b, const struct flow_record *r, uint64_t ts,
 /*
  * The head of an alert without a flow (missing): no flow_id and no
  * source, only what was expected and never seen -- the host's address
- * when it has one, the rule's first port and its protocol.
+ * when it has one, the rule's first port and its protocol.  A feed's
+ * scan summary adds its source (src_ip, NULL otherwise).
  */
 static void
-jb_head_noflow(struct jbuf *b, const struct finding *f)
+jb_head_noflow(struct jbuf *b, const struct finding *f, const char *src_ip)
 {
 	char pbuf[8];
 
 	jb_raw(b, "{\"timestamp\":");
 	jb_time(b, f->ts_usec);
 	jb_kstr(b, "event_type", "alert");
+	if (src_ip != NULL)
+		jb_kstr(b, "src_ip", src_ip);
 	if (f->host_ip != NULL && f->host_ip[0] != '\0')
 		jb_kstr(b, "dest_ip", f->host_ip);
 	if (f->port != 0)
@@ -353,6 +357,20 @@ eve_format_flow(char *buf, size_t len, const struct flow_record *r)
 size_t
 eve_format_alert(char *buf, size_t len, const struct finding *f)
 {
+	return eve_format_alert_feed(buf, len, f, NULL);
+}
+
+/*
+ * An alert event for the alert feeds: eve_format_alert() plus what only a
+ * feed carries (x may be NULL: then the same bytes as eve_format_alert()).
+ * x->suppressed > 0 adds "suppressed":N to "conformance"; x->verdict
+ * replaces the kind's name; x->src_ip gives a flowless alert its source;
+ * x->scan adds "scan":{"findings","hosts","ports","window"}.  Any thread.
+ */
+size_t
+eve_format_alert_feed(char *buf, size_t len, const struct finding *f,
+    const struct eve_alert_extra *x)
+{
 	const struct flow_record *r = f->flow;
 	const char *rule = f->rule_id;
 	struct jbuf b;
@@ -362,7 +380,7 @@ eve_format_alert(char *buf, size_t len, const struct finding *f)
 		jb_head(&b, r, f->ts_usec != 0 ? f->ts_usec : r->first_usec,
 		    "alert");
 	else
-		jb_head_noflow(&b, f);
+		jb_head_noflow(&b, f, x != NULL ? x->src_ip : NULL);
 
 	jb_key(&b, "alert");
 	jb_raw(&b, "{\"action\":\"allowed\"");
@@ -378,7 +396,7 @@ eve_format_alert(char *buf, size_t len, const struct finding *f)
 		rule = r->rule_id;
 	jb_key(&b, "conformance");
 	jb_raw(&b, "{\"verdict\":");
-	jb_str(&b, finding_kind_name(f->kind));
+	jb_str(&b, x != NULL && x->verdict != NULL ? x->verdict : finding_kind_name(f->kind));
 	jb_rule(&b, rule);
 	if (f->evidence != NULL)
 		jb_kstr(&b, "evidence", f->evidence);
@@ -387,6 +405,17 @@ eve_format_alert(char *buf, size_t len, const struct finding *f)
 	if (r != NULL) {
 		jb_kstr(&b, "src_role", r->src_role);
 		jb_kstr(&b, "dest_role", r->dest_role);
+	}
+	if (x != NULL && x->suppressed > 0)
+		jb_ku64(&b, "suppressed", x->suppressed);
+	if (x != NULL && x->scan) {
+		jb_key(&b, "scan");
+		jb_raw(&b, "{\"findings\":");
+		jb_u64(&b, x->scan_findings);
+		jb_ku64(&b, "hosts", x->scan_hosts);
+		jb_ku64(&b, "ports", x->scan_ports);
+		jb_ku64(&b, "window", x->scan_window);
+		jb_putc(&b, '}');
 	}
 	jb_raw(&b, "}}");
 	return jb_finish(&b);
@@ -413,9 +442,15 @@ eve_open(const char *path, char *err, size_t errlen)
 		e->is_stdout = 1;
 		return e;
 	}
+	if ((e->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(e);
+		return NULL;
+	}
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(e->path);
 		free(e);
 		return NULL;
 	}
@@ -427,11 +462,43 @@ eve_open(const char *path, char *err, size_t errlen)
 			fclose(e->fp);
 		else
 			close(fd);
+		free(e->path);
 		free(e);
 		return NULL;
 	}
 	setvbuf(e->fp, e->iobuf, _IOFBF, EVE_FILE_BUF);
 	return e;
+}
+
+/*
+ * Reopen the file by its path (after log rotation moved it away; SIGHUP):
+ * what is buffered goes to the old file, later events to the new one.
+ * Standard output is only flushed.  On failure the old file stays in use
+ * and -1 is returned with errno set.  The writer's owner thread only.
+ */
+int
+eve_reopen(struct eve *e)
+{
+	FILE *fp;
+	int fd;
+
+	if (e->is_stdout)
+		return fflush(e->fp) == 0 ? 0 : -1;
+	fd = open(e->path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd == -1)
+		return -1;
+	if ((fp = fdopen(fd, "a")) == NULL) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	/* the old stream is flushed and closed before its buffer is reused */
+	fclose(e->fp);
+	e->fp = fp;
+	setvbuf(e->fp, e->iobuf, _IOFBF, EVE_FILE_BUF);
+	return 0;
 }
 
 /* Write the line just formatted into e->line (`need` bytes) and a newline. */
@@ -480,5 +547,6 @@ eve_close(struct eve *e)
 	else
 		fclose(e->fp);
 	free(e->iobuf);
+	free(e->path);
 	free(e);
 }

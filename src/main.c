@@ -1,9 +1,8 @@
 /*
- * main.c - command line, configuration loading, and the `-r` run.
+ * main.c - the command line: check the configuration (-T), judge capture
+ * files (-r), or capture live (-i, --nflog) as a daemon in the foreground.
  *
- * conformd -r FILE judges every flow of a capture against the port matrix
- * and records flows and findings; -T checks the configuration.  Exit
- * status: 0 no finding, 1 findings, 2 any error (conformd(8)).
+ * Exit status: 0 no finding, 1 findings, 2 any error (conformd(8)).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,14 +12,13 @@
 #include <sys/time.h>
 
 #include "config.h"
+#include "conformd/capture.h"
 #include "conformd/collector.h"
-#include "conformd/config.h"
-#include "conformd/diag.h"
+#include "conformd/daemon.h"
 #include "conformd/engine.h"
-#include "conformd/inventory.h"
+#include "conformd/lex.h"
+#include "conformd/load.h"
 #include "conformd/log.h"
-#include "conformd/policy.h"
-#include "conformd/rules.h"
 #include "conformd/output.h"
 #include "conformd/source.h"
 
@@ -31,14 +29,24 @@
 #define EXIT_CLEAN	0
 #define EXIT_FINDINGS	1
 #define EXIT_ERROR	2
-#define MAX_FILES	256
 
-enum { OPT_DB = 256, OPT_EVE, OPT_COVERAGE };
+enum {
+	OPT_DB = 256, OPT_EVE, OPT_COVERAGE, OPT_NFLOG, OPT_WORKERS, OPT_SNAPLEN,
+	OPT_BUFSIZE, OPT_FILTER, OPT_RING, OPT_DIRECT
+};
 
 static const struct option longopts[] = {
 	{ "db",		required_argument,	NULL, OPT_DB },
 	{ "eve",	required_argument,	NULL, OPT_EVE },
 	{ "coverage",	no_argument,		NULL, OPT_COVERAGE },
+	{ "nflog",	required_argument,	NULL, OPT_NFLOG },
+	{ "workers",	required_argument,	NULL, OPT_WORKERS },
+	{ "snaplen",	required_argument,	NULL, OPT_SNAPLEN },
+	{ "buffer-size", required_argument,	NULL, OPT_BUFSIZE },
+	{ "filter",	required_argument,	NULL, OPT_FILTER },
+	{ "ring-slots",	required_argument,	NULL, OPT_RING },
+	{ "direct",	no_argument,		NULL, OPT_DIRECT },
+	{ "user",	required_argument,	NULL, 'u' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL,		0,			NULL, 0 }
@@ -49,17 +57,28 @@ usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: conformd [-Tqv] [-c config] [-r file ...] [--db file] [--eve file] [--coverage]\n"
-	    "  -r FILE     read a pcap or pcapng capture (\"-\": standard input); repeatable\n"
-	    "  -c FILE     configuration (default %s/conformd.conf)\n"
-	    "  --db FILE   SQLite database for runs, flows, findings and coverage\n"
-	    "  --eve FILE  EVE JSON lines (\"-\": standard output)\n"
-	    "  --coverage  print the coverage matrix (hosts x rules) after -r\n"
-	    "  -T          check the configuration, inventory and rules, then exit\n"
-	    "  -v          more messages; with -T also print the canonical configuration\n"
-	    "  -q          no summary on standard error after -r\n"
-	    "  -h, --help  this text;  -V, --version  the version\n"
+	    "       conformd [-qv] [-c config] -i iface ... | --nflog group ... [options]\n"
+	    "  -r FILE          judge a pcap or pcapng capture (\"-\": standard input); repeatable\n"
+	    "  -i IFACE         capture live on an interface (a span port; \"any\"); repeatable\n"
+	    "  --nflog GROUP    capture from a netfilter NFLOG group; repeatable\n"
+	    "  -c FILE          configuration (default %s/conformd.conf)\n"
+	    "  --db FILE        SQLite database for runs, flows, findings and coverage\n"
+	    "  --eve FILE       EVE JSON lines (\"-\": standard output)\n"
+	    "  --coverage       print the coverage matrix (hosts x rules) at the end\n"
+	    "  --workers N      classifier threads (default 1)\n"
+	    "  --snaplen N      live: bytes kept per packet (default %d)\n"
+	    "  --buffer-size N  live: kernel capture buffer in KiB\n"
+	    "  --filter EXPR    -i: a BPF filter\n"
+	    "  --ring-slots N   live: packet ring slots per source and worker (power of two, default 16384)\n"
+	    "  -u USER          drop privileges to USER once sources are open (live default:\n"
+	    "                   conformd; \"-u root\" keeps root)\n"
+	    "  --direct         -r: classify in the reading thread, without the pipeline\n"
+	    "  -T               check the configuration, inventory and rules, then exit\n"
+	    "  -v               more messages; with -T also print the canonical configuration\n"
+	    "  -q               no summary on standard error at the end\n"
+	    "  -h, --help       this text;  -V, --version  the version\n"
 	    "exit status: 0 no finding, 1 findings raised, 2 error\n",
-	    CONFORMD_SYSCONFDIR);
+	    CONFORMD_SYSCONFDIR, CAPTURE_SNAPLEN_DEFAULT);
 }
 
 static uint64_t
@@ -71,70 +90,166 @@ now_usec(void)
 	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
 }
 
-/* Load config, rules and inventory; every error goes through d. */
-static void
-load_all(const char *cfgpath, struct config *cfg, struct ruleset *rs,
-    struct inventory *inv, struct diag *d)
+/* A number option; exits 2 with a message when it is not one in range. */
+static unsigned long
+number_opt(const char *name, const char *v, unsigned long min, unsigned long max)
 {
-	config_init(cfg);
-	rules_init(rs);
-	inventory_init(inv);
-	if (config_load(cfg, cfgpath, d) == -1 && cfg->inventory == NULL)
-		return;
-	for (int i = 0; i < cfg->nrules; i++)
-		(void)rules_load(rs, cfg->rules[i], d);
-	if (d->nerrors == 0)
-		(void)rules_validate(rs, d);
-	if (d->nerrors == 0 && cfg->inventory != NULL)
-		(void)inventory_load(inv, cfg->inventory, rs, d);
-	for (int i = 0; i < cfg->nrule_sev; i++)
-		if (rs->nrules > 0 && rules_find(rs, cfg->rule_sev[i].rule) == NULL)
-			diag_error(d, cfg->path, cfg->rule_sev[i].line,
-			    "rule-severity names unknown rule %s", cfg->rule_sev[i].rule);
+	unsigned long n;
+
+	if (lex_number(v, min, max, &n) == -1) {
+		log_warnx("%s must be a number from %lu to %lu, not %s", name, min, max, v);
+		exit(EXIT_ERROR);
+	}
+	return n;
+}
+
+/*
+ * -r --direct: read every file in this thread, no rings, no threads.
+ * The reference path for benchmarks and the simplest one to reason about.
+ */
+static int
+run_direct(const struct daemon_opts *o, struct loaded *l)
+{
+	struct policy *pol;
+	struct output *out = NULL;
+	struct collector *col = NULL;
+	struct engine *e = NULL;
+	struct engine_sink sink;
+	char err[1024], sources[4096];
+	int status = EXIT_CLEAN;
+
+	pol = policy_compile(&l->rs, &l->inv);
+	if (pol == NULL) {
+		log_warnx("out of memory compiling the policy");
+		return EXIT_ERROR;
+	}
+	out = output_open(&l->cfg, o->db != NULL ? o->db : l->cfg.database,
+	    o->eve != NULL ? o->eve : l->cfg.eve, err, sizeof(err));
+	if (out == NULL) {
+		log_warnx("%s", err);
+		policy_free(pol);
+		return EXIT_ERROR;
+	}
+	output_sink(out, &sink);
+	col = collector_new(&l->cfg, pol, &sink);
+	if (col != NULL) {
+		collector_sink(col, &sink);
+		e = engine_new(&l->cfg, pol, &sink);
+	}
+	if (e == NULL) {
+		log_warnx("out of memory: cannot allocate %u flows (max-flows)", l->cfg.max_flows);
+		status = EXIT_ERROR;
+		goto done;
+	}
+	sources[0] = '\0';
+	for (int i = 0; i < o->nfiles; i++) {
+		size_t n = strlen(sources);
+		snprintf(sources + n, sizeof(sources) - n, "%s%s", i ? " " : "", o->files[i]);
+	}
+	output_run_begin(out, sources, PACKAGE_VERSION, now_usec(), &l->rs);
+	for (int i = 0; i < o->nfiles; i++) {
+		uint64_t n;
+
+		if (source_file_run(o->files[i], e, &n, err, sizeof(err)) != SOURCE_OK) {
+			log_warnx("%s", err);
+			status = EXIT_ERROR;
+		}
+	}
+	engine_finish(e);
+	collector_finish(col, engine_counters(e)->ipv4 + engine_counters(e)->ipv6 == 0,
+	    engine_now(e));
+	if (status == EXIT_CLEAN && collector_findings(col) > 0)
+		status = EXIT_FINDINGS;
+	if (output_run_end(out, now_usec(), status) == -1) {
+		log_warnx("%llu records could not be written", (unsigned long long)output_errors(out));
+		status = EXIT_ERROR;
+	}
+	/* A run that read nothing because its only capture was unusable has
+	 * nothing to summarise: the error says it all. */
+	if (!o->quiet && (status != EXIT_ERROR || engine_counters(e)->packets > 0)) {
+		engine_summary(e, stderr);
+		collector_summary(col, stderr);
+		engine_summary_top(e, stderr);
+		output_summary(out, stderr);
+	}
+	if (o->coverage || l->cfg.coverage)
+		collector_coverage_print(col, o->eve != NULL && strcmp(o->eve, "-") == 0 ?
+		    stderr : stdout);
+done:
+	engine_free(e);
+	collector_free(col);
+	output_close(out);
+	policy_free(pol);
+	return status;
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *cfgpath = CONFORMD_SYSCONFDIR "/conformd.conf";
-	const char *files[MAX_FILES];
-	const char *db = NULL, *evepath = NULL;
-	int nfiles = 0, check = 0, verbose = 0, quiet = 0, coverage = 0, ch;
-	int status = EXIT_CLEAN;
-	struct config cfg;
-	struct ruleset rs;
-	struct inventory inv;
+	struct daemon_opts o;
+	struct loaded l;
 	struct diag d;
-	struct policy *pol = NULL;
-	struct output *out = NULL;
-	struct collector *col = NULL;
-	struct engine_sink sink;
-	struct engine *e = NULL;
-	char err[1024], sources[4096];
-	uint64_t t0;
+	int check = 0, verbose = 0, direct = 0, ch, status;
 
+	memset(&o, 0, sizeof(o));
+	o.cfgpath = CONFORMD_SYSCONFDIR "/conformd.conf";
+	o.workers = 1;
+	o.snaplen = CAPTURE_SNAPLEN_DEFAULT;
+	o.ring_slots = 16384;
 	log_init("conformd", 1);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":c:hqr:TvV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:hi:qr:Tu:vV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			cfgpath = optarg;
+			o.cfgpath = optarg;
 			break;
 		case 'r':
-			if (nfiles == MAX_FILES) {
-				log_warnx("too many -r files (at most %d)", MAX_FILES);
+		case 'i':
+		case OPT_NFLOG:
+			if (o.nfiles + o.nifaces + o.ngroups == DAEMON_MAX_SOURCES) {
+				log_warnx("too many sources (at most %d)", DAEMON_MAX_SOURCES);
 				return EXIT_ERROR;
 			}
-			files[nfiles++] = optarg;
+			if (ch == 'r')
+				o.files[o.nfiles++] = optarg;
+			else if (ch == 'i')
+				o.ifaces[o.nifaces++] = optarg;
+			else
+				o.groups[o.ngroups++] = (int)number_opt("--nflog", optarg, 0, 65535);
 			break;
 		case OPT_DB:
-			db = optarg;
+			o.db = optarg;
 			break;
 		case OPT_EVE:
-			evepath = optarg;
+			o.eve = optarg;
 			break;
 		case OPT_COVERAGE:
-			coverage = 1;
+			o.coverage = 1;
+			break;
+		case OPT_WORKERS:
+			o.workers = (int)number_opt("--workers", optarg, 1, 64);
+			break;
+		case OPT_SNAPLEN:
+			o.snaplen = (uint32_t)number_opt("--snaplen", optarg, 64, CAPTURE_SNAPLEN_MAX);
+			break;
+		case OPT_BUFSIZE:
+			o.bufsize = (uint32_t)number_opt("--buffer-size", optarg, 1, 4194304) * 1024u;
+			break;
+		case OPT_FILTER:
+			o.filter = optarg;
+			break;
+		case OPT_RING:
+			o.ring_slots = (uint32_t)number_opt("--ring-slots", optarg, 2, 1u << 24);
+			if ((o.ring_slots & (o.ring_slots - 1)) != 0) {
+				log_warnx("--ring-slots must be a power of two, not %s", optarg);
+				return EXIT_ERROR;
+			}
+			break;
+		case OPT_DIRECT:
+			direct = 1;
+			break;
+		case 'u':
+			o.user = optarg;
 			break;
 		case 'T':
 			check = 1;
@@ -143,7 +258,7 @@ main(int argc, char **argv)
 			verbose++;
 			break;
 		case 'q':
-			quiet = 1;
+			o.quiet = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -172,101 +287,44 @@ main(int argc, char **argv)
 	log_init("conformd", verbose + 1);
 
 	diag_init(&d, stderr);
-	load_all(cfgpath, &cfg, &rs, &inv, &d);
-	if (d.nerrors > 0) {
+	if (load_all(o.cfgpath, &l, &d) == -1) {
 		log_warnx("%d error%s in the configuration", d.nerrors, d.nerrors == 1 ? "" : "s");
-		status = EXIT_ERROR;
-		goto out;
+		load_free(&l);
+		return EXIT_ERROR;
 	}
 	if (check) {
 		if (verbose) {
-			config_print(&cfg, stdout);
+			config_print(&l.cfg, stdout);
 			printf("\n");
-			rules_print(&rs, stdout);
+			rules_print(&l.rs, stdout);
 			printf("\n");
-			inventory_print(&inv, &rs, stdout);
+			inventory_print(&l.inv, &l.rs, stdout);
 		}
 		fprintf(stderr, "configuration OK: %s (%d rules, %d roles, %d inventory hosts)\n",
-		    cfgpath, rs.nrules, rs.nroles, inv.nhosts);
-		goto out;
+		    o.cfgpath, l.rs.nrules, l.rs.nroles, l.inv.nhosts);
+		load_free(&l);
+		return EXIT_CLEAN;
 	}
-	if (nfiles == 0) {
-		log_warnx("nothing to do: give -r FILE to read a capture, or -T to check the configuration");
-		status = EXIT_ERROR;
-		goto out;
+	if (o.nfiles + o.nifaces + o.ngroups == 0) {
+		log_warnx("nothing to do: give -r FILE to read a capture, -i IFACE or --nflog GROUP "
+		    "to capture live, or -T to check the configuration");
+		load_free(&l);
+		return EXIT_ERROR;
 	}
-	if (db == NULL)
-		db = cfg.database;
-	if (evepath == NULL)
-		evepath = cfg.eve;
-
-	pol = policy_compile(&rs, &inv);
-	if (pol == NULL) {
-		log_warnx("out of memory compiling the policy");
-		status = EXIT_ERROR;
-		goto out;
+	if (o.nfiles > 0 && o.nifaces + o.ngroups > 0) {
+		log_warnx("-r cannot be mixed with -i or --nflog: run one conformd per mode");
+		load_free(&l);
+		return EXIT_ERROR;
 	}
-	out = output_open(&cfg, db, evepath, err, sizeof(err));
-	if (out == NULL) {
-		log_warnx("%s", err);
-		status = EXIT_ERROR;
-		goto out;
+	if (direct && o.nfiles == 0) {
+		log_warnx("--direct applies to -r only");
+		load_free(&l);
+		return EXIT_ERROR;
 	}
-	output_sink(out, &sink);
-	col = collector_new(&cfg, pol, &sink);
-	if (col != NULL) {
-		collector_sink(col, &sink);
-		e = engine_new(&cfg, pol, &sink);
+	if (direct) {
+		status = run_direct(&o, &l);
+		load_free(&l);
+		return status;
 	}
-	if (e == NULL) {
-		log_warnx("out of memory: cannot allocate %u flows (max-flows)", cfg.max_flows);
-		status = EXIT_ERROR;
-		goto out;
-	}
-	sources[0] = '\0';
-	for (int i = 0; i < nfiles; i++) {
-		size_t l = strlen(sources);
-		snprintf(sources + l, sizeof(sources) - l, "%s%s", i ? " " : "", files[i]);
-	}
-	t0 = now_usec();
-	output_run_begin(out, sources, PACKAGE_VERSION, t0, &rs);
-
-	for (int i = 0; i < nfiles; i++) {
-		uint64_t n;
-		int rv = source_file_run(files[i], e, &n, err, sizeof(err));
-
-		if (rv != SOURCE_OK) {
-			log_warnx("%s", err);
-			status = EXIT_ERROR;
-		}
-		log_debug("%s: %llu packets", files[i], (unsigned long long)n);
-	}
-	engine_finish(e);
-	collector_finish(col, engine_counters(e)->ipv4 + engine_counters(e)->ipv6 == 0,
-	    engine_now(e));
-	if (status == EXIT_CLEAN && collector_findings(col) > 0)
-		status = EXIT_FINDINGS;
-	if (output_run_end(out, now_usec(), status) == -1) {
-		log_warnx("%llu records could not be written", (unsigned long long)output_errors(out));
-		status = EXIT_ERROR;
-	}
-	/* A run that read nothing because its only capture was unusable has
-	 * nothing to summarise: the error says it all. */
-	if (!quiet && (status != EXIT_ERROR || engine_counters(e)->packets > 0)) {
-		engine_summary(e, stderr);
-		collector_summary(col, stderr);
-		engine_summary_top(e, stderr);
-	}
-	if (coverage || cfg.coverage)
-		collector_coverage_print(col, evepath != NULL && strcmp(evepath, "-") == 0 ?
-		    stderr : stdout);
-out:
-	engine_free(e);
-	collector_free(col);
-	output_close(out);
-	policy_free(pol);
-	inventory_free(&inv);
-	rules_free(&rs);
-	config_free(&cfg);
-	return status;
+	return daemon_run(&o, &l);	/* takes over l */
 }

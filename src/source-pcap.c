@@ -38,6 +38,9 @@ struct pcap_src {
 	int		 linktype;
 	char		 dev[IFNAMSIZ];	/* live: the interface, for messages */
 	atomic_int	 broken;	/* breakloop() asked: set by any thread */
+	/* pcap_stat fields are 32 bits and wrap; widened here */
+	uint32_t	 last_recv, last_drop, last_ifdrop;
+	uint64_t	 recv, drop, ifdrop;
 	/* for the dispatch callback, set at each loop() */
 	capture_deliver_fn deliver;
 	void		*arg;
@@ -334,10 +337,19 @@ pcap_live_stats(void *h, struct capture_kstats *ks, char *err, size_t errlen)
 		return -1;
 	}
 	/* libpcap keeps these cumulative since the open (on Linux it adds up
-	 * the kernel's reset-on-read PACKET_STATISTICS); 32-bit fields. */
-	ks->recv = ps.ps_recv;
-	ks->drop = ps.ps_drop;
-	ks->ifdrop = ps.ps_ifdrop;
+	 * the kernel's reset-on-read PACKET_STATISTICS) in 32-bit fields,
+	 * which wrap within hours at a few hundred thousand packets per
+	 * second: add the unsigned differences into 64-bit totals (exact as
+	 * long as we look more often than every 2^32 packets). */
+	s->recv += (uint32_t)(ps.ps_recv - s->last_recv);
+	s->drop += (uint32_t)(ps.ps_drop - s->last_drop);
+	s->ifdrop += (uint32_t)(ps.ps_ifdrop - s->last_ifdrop);
+	s->last_recv = ps.ps_recv;
+	s->last_drop = ps.ps_drop;
+	s->last_ifdrop = ps.ps_ifdrop;
+	ks->recv = s->recv;
+	ks->drop = s->drop;
+	ks->ifdrop = s->ifdrop;
 	return 0;
 }
 

@@ -140,11 +140,15 @@
 #include "config.h"
 #endif
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 
 #include "conformd/policy.h"
@@ -568,6 +572,47 @@ store_free(struct store *st)
 }
 
 /*
+ * Never write through a symbolic link: a link planted where the database
+ * is expected could point anywhere the writer may write.  A new database
+ * is created here, empty (SQLite takes an empty file for a new database),
+ * with mode 0640 (less what the umask removes): group-readable for
+ * analysts, like the EVE file; SQLite gives its -wal and -shm files the
+ * database's mode.  SQLITE_OPEN_NOFOLLOW then closes the window between
+ * this check and SQLite's own open.  Returns 0, or -1 with the reason in
+ * st->err.
+ */
+static int
+store_create(struct store *st, const char *path)
+{
+	struct stat sb;
+	int fd;
+
+	if (path[0] == '\0' || strcmp(path, ":memory:") == 0)
+		return 0;	/* SQLite's temporary databases: no file */
+	if (lstat(path, &sb) == 0) {
+		if (S_ISLNK(sb.st_mode)) {
+			snprintf(st->err, sizeof(st->err),
+			    "%s: is a symbolic link: not followed", path);
+			return -1;
+		}
+		return 0;
+	}
+	if (errno != ENOENT)
+		return 0;	/* SQLite reports what is wrong with it */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY |
+	    O_CLOEXEC, 0640);
+	if (fd == -1) {
+		if (errno == EEXIST)
+			return 0;	/* created meanwhile: NOFOLLOW guards it */
+		snprintf(st->err, sizeof(st->err), "%s: cannot create: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	(void)close(fd);
+	return 0;
+}
+
+/*
  * Open (creating if needed) the database at path, in WAL mode, and create
  * or check its schema.  A file that is not an SQLite database, or one with
  * another schema version, is refused untouched.  Returns the store (owned
@@ -585,8 +630,11 @@ store_open(const char *path, char *err, size_t errlen)
 		free(st);
 		return NULL;
 	}
+	if (store_create(st, path) == -1)
+		goto fail;
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+	    NULL) != SQLITE_OK) {
 		if (st->db != NULL)
 			store_seterr(st);
 		else

@@ -35,9 +35,11 @@
  *                  interface, a bad block length, a pcapng cut inside a
  *                  block
  *
- * --big FILE FLOWS: FLOWS complete TCP conversations (SYN, SYN-ACK, ACK,
- * FIN, FIN, ACK) 1 ms apart, one in 16 to an unexpected port, so flows end
- * (and are written) all through the run, not only at its end.
+ * --big FILE FLOWS [ACKS]: FLOWS complete TCP conversations (SYN, SYN-ACK,
+ * ACK, ACKS more empty ACKs (default 0) alternating in both directions,
+ * FIN, FIN, ACK), each begun 1 ms after the one before, one in 16 to an
+ * unexpected port (22).  With a short `timeout tcp-closed` the flows end,
+ * and are written, all through the run rather than only at its end.
  *
  * Prints nothing on success; errors go to stderr with exit status 1.
  */
@@ -1209,14 +1211,14 @@ gen_pcapng(void)
 /* ---- --big ----------------------------------------------------------- */
 
 static void
-gen_big(const char *path, unsigned long flows)
+gen_big(const char *path, unsigned long flows, unsigned long acks)
 {
-	static const uint8_t steps[6] = { F_SYN, F_SYN | F_ACK, F_ACK, F_FIN | F_ACK, F_FIN | F_ACK, F_ACK };
+	static const uint8_t open3[3] = { F_SYN, F_SYN | F_ACK, F_ACK };
+	static const uint8_t close3[3] = { F_FIN | F_ACK, F_FIN | F_ACK, F_ACK };
 	struct pcapw w;
 	FILE *f;
 	uint8_t b[64];
-	unsigned long i;
-	int k;
+	unsigned long i, k, npk = 6 + acks;
 
 	if ((f = fopen(path, "wb")) == NULL)
 		die("%s: %s", path, strerror(errno));
@@ -1235,18 +1237,20 @@ gen_big(const char *path, unsigned long flows)
 		uint16_t dport = i % 16 == 15 ? 22 : 5061;
 		uint64_t t0 = (uint64_t)i * 1000u;	/* 1 ms apart */
 
-		for (k = 0; k < 6; k++) {
-			int fromcli = k != 1 && k != 4;
-			uint64_t t = t0 + (uint64_t)k * 10u;
+		for (k = 0; k < npk; k++) {
+			/* SYN, SYN-ACK, ACK; the ACKs; FIN (client), FIN (server), ACK */
+			int fromcli = k < 3 ? k != 1 : k < 3 + acks ? (k - 3) % 2 == 0 : k != npk - 2;
+			uint8_t flags = k < 3 ? open3[k] : k < 3 + acks ? F_ACK : close3[k - 3 - acks];
+			uint64_t t = t0 + (uint64_t)k;	/* 1 us apart */
 			size_t n = 0;
 
 			memset(b, 0, sizeof(b));
 			n += eth(b, ET_IPV4);
 			n += ipv4(b + n, 20, 40, P_TCP, fromcli ? c : fe4, fromcli ? fe4 : c);
-			n += tcp(b + n, 20, fromcli ? sport : dport, fromcli ? dport : sport, steps[k]);
+			n += tcp(b + n, 20, fromcli ? sport : dport, fromcli ? dport : sport, flags);
+			memset(b + n, 0, sizeof(b) - n);	/* Ethernet padding to 60 */
 			pcap_raw(&w, TS_BASE_SEC + (uint32_t)(t / 1000000u), (uint32_t)(t % 1000000u),
 			    60, 60, b, 60);
-			(void)n;
 		}
 	}
 	if (fclose(f) != 0)
@@ -1258,18 +1262,21 @@ main(int argc, char **argv)
 {
 	struct stat sb;
 
-	if (argc == 4 && strcmp(argv[1], "--big") == 0) {
-		char *end;
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "--big") == 0) {
+		char *end, *end2 = "";
 		unsigned long flows = strtoul(argv[3], &end, 10);
+		unsigned long acks = argc == 5 ? strtoul(argv[4], &end2, 10) : 0;
 
 		if (*end != '\0' || flows == 0 || flows > 10000000)
 			die("--big: FLOWS must be 1..10000000");
-		gen_big(argv[2], flows);
+		if (*end2 != '\0' || acks > 1000)
+			die("--big: ACKS must be 0..1000");
+		gen_big(argv[2], flows, acks);
 		return 0;
 	}
 	if (argc != 2) {
 		fprintf(stderr, "usage: gen-malformed OUTDIR\n"
-		    "       gen-malformed --big FILE FLOWS\n");
+		    "       gen-malformed --big FILE FLOWS [ACKS]\n");
 		return 1;
 	}
 	outdir = argv[1];

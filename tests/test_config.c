@@ -89,7 +89,15 @@ test_config_defaults(void)
 	    "severity unexpected 2\n"
 	    "severity blocked 2\n"
 	    "severity missing 3\n"
-	    "severity protocol-mismatch 2\n");
+	    "severity protocol-mismatch 2\n"
+	    "suppress unexpected 3600\n"
+	    "suppress blocked 3600\n"
+	    "suppress missing 3600\n"
+	    "suppress protocol-mismatch 3600\n"
+	    "scan-threshold 20 60\n");
+	CU_ASSERT_EQUAL(c.noutputs, 0);
+	CU_ASSERT_EQUAL(c.rate_global, 0);
+	CU_ASSERT_EQUAL(c.rate_source, 0);
 	free(out);
 	config_free(&c);
 }
@@ -150,6 +158,45 @@ test_config_full(void)
 	CU_ASSERT_EQUAL(c.tmo_udp, 300);
 	CU_ASSERT_EQUAL(c.tmo_other, 45);
 	CU_ASSERT_EQUAL(c.summary_top, 25);
+	/* alert feeds */
+	CU_ASSERT_EQUAL(c.suppress[1], 600);
+	CU_ASSERT_EQUAL(c.suppress[2], 3600);
+	CU_ASSERT_EQUAL(c.suppress[3], 0);
+	CU_ASSERT_EQUAL(c.rate_global, 50);
+	CU_ASSERT_EQUAL(c.burst_global, 100);
+	CU_ASSERT_EQUAL(c.rate_source, 5);
+	CU_ASSERT_EQUAL(c.burst_source, 10);
+	CU_ASSERT_EQUAL(c.scan_threshold, 30);
+	CU_ASSERT_EQUAL(c.scan_window, 120);
+	CU_ASSERT_EQUAL_FATAL(c.noutputs, 4);
+	CU_ASSERT_STRING_EQUAL(c.outputs[0].name, "siem");
+	CU_ASSERT_EQUAL(c.outputs[0].type, OUTPUT_REMOTE);
+	CU_ASSERT_EQUAL(c.outputs[0].format, OUTPUT_FMT_CEF);
+	CU_ASSERT_EQUAL(c.outputs[0].transport, OUTPUT_TCP);
+	CU_ASSERT_EQUAL(c.outputs[0].facility, 19);
+	CU_ASSERT_STRING_EQUAL(c.outputs[0].ident, "conformd-site1");
+	CU_ASSERT_STRING_EQUAL(c.outputs[0].host, "198.18.0.5");
+	CU_ASSERT_EQUAL(c.outputs[0].port, 6514);
+	CU_ASSERT_EQUAL(c.outputs[0].max_size, 4096);
+	CU_ASSERT_EQUAL(c.outputs[0].queue, 500);
+	CU_ASSERT_EQUAL(c.outputs[0].min_severity, 2);
+	CU_ASSERT_EQUAL(c.outputs[0].line, 29);
+	/* defaults by type: syslog 2048, UDP 2048, TCP and eve-socket 8192 */
+	CU_ASSERT_EQUAL(c.outputs[1].type, OUTPUT_SYSLOG);
+	CU_ASSERT_EQUAL(c.outputs[1].facility, 3);
+	CU_ASSERT_STRING_EQUAL(c.outputs[1].ident, "conformd");
+	CU_ASSERT_EQUAL(c.outputs[1].max_size, 2048);
+	CU_ASSERT_EQUAL(c.outputs[2].port, 514);
+	CU_ASSERT_EQUAL(c.outputs[2].transport, OUTPUT_UDP);
+	CU_ASSERT_EQUAL(c.outputs[2].max_size, 2048);
+	CU_ASSERT_EQUAL(c.outputs[2].queue, 10000);
+	CU_ASSERT_EQUAL(c.outputs[2].min_severity, 3);
+	CU_ASSERT_EQUAL(c.outputs[2].facility, 16);
+	CU_ASSERT_EQUAL(c.outputs[3].type, OUTPUT_EVE_SOCKET);
+	CU_ASSERT_EQUAL(c.outputs[3].format, OUTPUT_FMT_EVE);
+	CU_ASSERT_EQUAL(c.outputs[3].max_size, 8192);
+	CU_ASSERT_PTR_NULL(c.outputs[3].ident);
+	cfg_assert_path(c.outputs[3].path, dir, "run/eve.sock");
 
 	out = cfg_print(&c);
 	{
@@ -297,7 +344,11 @@ cfg_check_bad(const char *name)
 	list(timeout_name) list(timeout_value) list(timeout_dup) \
 	list(dup_key) list(no_inventory) list(too_many_rules) list(multi) \
 	list(coverage) list(answer_timeout) list(severity_kind) \
-	list(severity_value) list(rule_severity_value)
+	list(severity_value) list(rule_severity_value) \
+	list(output_name) list(output_dup) list(output_type) list(output_key) \
+	list(output_values) list(output_type_keys) list(output_idents) \
+	list(output_many) list(suppress) list(rate_limit) list(rate_burst) \
+	list(scan_threshold) list(scan_window)
 
 #define CFG_BAD_FN(n) UNIT_BAD_CASE(test_cfg_bad_, cfg_check_bad, n)
 CFG_BAD(CFG_BAD_FN)

@@ -1,7 +1,8 @@
 /*
  * test_engine.c - the engine end to end on crafted Ethernet frames: the
- * shipped Lync rules and a small site, every finding, flow record and
- * coverage row captured through an engine_sink.  Blocked attempts (S0
+ * shipped Lync rules and a small site, the engine writing into a
+ * collector as in -r, every finding, flow record and coverage row
+ * captured through the collector's output sink.  Blocked attempts (S0
  * with retransmissions, REJ, ICMP and ICMPv6 unreachables, unanswered
  * UDP request/response rows), unexpected SYNs, protocol mismatches on the
  * first payload segment, missing and unobserved hosts, a blind sensor,
@@ -426,7 +427,8 @@ run_end(void)
 
 	engine_finish(eng);
 	c = engine_counters(eng);
-	collector_finish(col, c->ipv4 + c->ipv6 == 0, last_ts);
+	CU_ASSERT_EQUAL(engine_now(eng), last_ts);
+	collector_finish(col, c->ipv4 + c->ipv6 == 0, engine_now(eng));
 	CU_ASSERT_EQUAL(cap.overflow, 0);
 }
 
@@ -773,14 +775,16 @@ test_icmp_port_unreachable(void)
 	icmp_error(MS(2), RTR, FE2, 3, 3, &q);
 	CU_ASSERT_EQUAL(count(FINDING_BLOCKED), 1);
 	run_end();
-	/* fe1 and fe2 observed; clients, vip, med1, fe6 not */
-	expect_counts(0, 1, (REQ_FE - 1) + REQ_FE + 4, 0);
+	/* fe1 and fe2 observed; clients, vip, med1, fe6 not.  1434/UDP is
+	 * both T1R1 and T1R38: the flow fails both. */
+	expect_counts(0, 1, (REQ_FE - 2) + REQ_FE + 4, 0);
 	f = only(FINDING_BLOCKED);
 	CU_ASSERT_STRING_EQUAL(f->rule, "T1R1");
 	CU_ASSERT_STRING_EQUAL(f->evidence, "ICMP 3/3 (port unreachable) from 198.18.1.1");
 	CU_ASSERT_EQUAL(f->ts, MS(2));
 	EXPECT_FLOW(IPPROTO_NUM_UDP, 1434, "new", "ICMP 3/3 (port unreachable) from 198.18.1.1");
 	EXPECT_COV("fe1", "T1R1", "blocked", 0, "ICMP 3/3 (port unreachable) from 198.18.1.1");
+	EXPECT_COV("fe1", "T1R38", "blocked", 0, "ICMP 3/3 (port unreachable) from 198.18.1.1");
 	CU_ASSERT_STRING_EQUAL(cov("fe2", "T1R1")->state, "missing");
 	CU_ASSERT_PTR_NOT_NULL(missing("clients", ""));
 	run_free();
@@ -883,7 +887,7 @@ test_icmp_quoting_reply(void)
 	icmp_error(MS(3001), CLI, FE1, 3, 3, &q);
 	tick(MS(10000));
 	run_end();
-	expect_counts(0, 0, baseline(REQ_FE - 1), 0);
+	expect_counts(0, 0, baseline(REQ_FE - 2), 0);
 	EXPECT_COV("fe1", "T1R1", "seen", 1, "");
 	run_free();
 }
@@ -903,12 +907,13 @@ test_udp_reqresp(void)
 	tick(MS(10000));
 	CU_ASSERT_EQUAL(count(FINDING_BLOCKED), 0);	/* decided when the flow is */
 	run_end();
-	expect_counts(0, 1, baseline(REQ_FE - 1), 0);
+	expect_counts(0, 1, baseline(REQ_FE - 2), 0);
 	f = only(FINDING_BLOCKED);
 	CU_ASSERT_STRING_EQUAL(f->rule, "T1R1");
 	CU_ASSERT_STRING_EQUAL(f->evidence, "2 datagrams, no answer");
 	EXPECT_FLOW(IPPROTO_NUM_UDP, 1434, "new", "2 datagrams, no answer");
 	EXPECT_COV("fe1", "T1R1", "blocked", 0, "2 datagrams, no answer");
+	EXPECT_COV("fe1", "T1R38", "blocked", 0, "2 datagrams, no answer");
 	run_free();
 
 	/* a later datagram past the answer timeout decides it at once */
@@ -917,7 +922,7 @@ test_udp_reqresp(void)
 	udp(MS(6000), CLI, 50002, FE1, 1434, ping, sizeof(ping));
 	CU_ASSERT_EQUAL(count(FINDING_BLOCKED), 1);
 	run_end();
-	expect_counts(0, 1, baseline(REQ_FE - 1), 0);
+	expect_counts(0, 1, baseline(REQ_FE - 2), 0);
 	CU_ASSERT_STRING_EQUAL(only(FINDING_BLOCKED)->evidence, "2 datagrams, no answer");
 	run_free();
 
@@ -927,9 +932,10 @@ test_udp_reqresp(void)
 	udp(MS(10), FE1, 1434, CLI, 50002, ping, sizeof(ping));
 	tick(MS(10000));
 	run_end();
-	expect_counts(0, 0, baseline(REQ_FE - 1), 0);
+	expect_counts(0, 0, baseline(REQ_FE - 2), 0);
 	EXPECT_FLOW(IPPROTO_NUM_UDP, 1434, "established", "");
 	EXPECT_COV("fe1", "T1R1", "seen", 1, "");
+	EXPECT_COV("fe1", "T1R38", "seen", 1, "");
 	run_free();
 
 	/* two datagrams at the end of the capture: not decided */

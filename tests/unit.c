@@ -179,6 +179,14 @@ main(int argc, char **argv)
 	test_store_register();
 	test_eve_register();
 	test_ring_register();
+	test_capture_register();
+	test_notify_register();
+	test_privdrop_register();
+	test_appdetect_register();
+	test_engine_register();
+	test_alertfmt_register();
+	test_alertlimit_register();
+	test_feed_register();
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (argc > 1) {

@@ -19,8 +19,14 @@ void test_flow_register(void);
 void test_store_register(void);
 void test_eve_register(void);
 void test_ring_register(void);
+void test_capture_register(void);
+void test_notify_register(void);
+void test_privdrop_register(void);
 void test_appdetect_register(void);
 void test_engine_register(void);
+void test_alertfmt_register(void);
+void test_alertlimit_register(void);
+void test_feed_register(void);
 
 /* Absolute path of a file in the source tree (static buffer, one at a time). */
 const char *unit_srcpath(const char *rel);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "conformd/config.h"
+#include "conformd/flow.h"
 #include "conformd/sink.h"
 #include "conformd/packet.h"
 #include "conformd/policy.h"
@@ -56,8 +57,35 @@ void engine_frame(struct engine *e, int linktype, const uint8_t *buf,
  * ports are the collector's to decide (collector.h). */
 void engine_finish(struct engine *e);
 
+/*
+ * Judge new flows by `pol` (generation `gen`, increasing) from now on.
+ * Flows already in the table keep their verdict and rule, and their
+ * records still cite the rule of the policy that judged them (the last
+ * POLICY_HISTORY policies are remembered: the caller keeps them alive).
+ * The owner thread only.
+ */
+void engine_set_policy(struct engine *e, const struct policy *pol, uint32_t gen);
+uint32_t engine_policy_gen(const struct engine *e);
+
+/*
+ * Live mode: time passes without packets.  Expire flows idle past their
+ * timeout at `now_usec` (wall clock; capture timestamps are wall clock
+ * too), deciding unanswered attempts.  The owner thread only.
+ */
+void engine_tick(struct engine *e, uint64_t now_usec);
+
 /* The latest capture time seen (microseconds), 0 before the first packet. */
 uint64_t engine_now(const struct engine *e);
+
+/* Add every counter of c to sum (to aggregate several engines). */
+void engine_counters_add(struct engine_counters *sum, const struct engine_counters *c);
+
+/* The engine's flow table counters. */
+const struct flow_stats *engine_flow_stats(const struct engine *e);
+
+/* Write packet, decode and flow counters (c and fs) through sink->counter. */
+void engine_write_counters(const struct engine_counters *c, const struct flow_stats *fs,
+    const struct engine_sink *sink);
 
 /* Counters so far. */
 const struct engine_counters *engine_counters(const struct engine *e);

@@ -27,6 +27,10 @@ int eve_alert(struct eve *e, const struct finding *f);
 /* Flush and close (stdout is flushed, not closed).  NULL is a no-op. */
 void eve_close(struct eve *e);
 
+/* Reopen the file by its path (log rotation, SIGHUP); stdout is flushed.
+ * Returns 0, or -1 (errno set) with the old file still in use. */
+int eve_reopen(struct eve *e);
+
 /*
  * Formatting without I/O, for the writer and for tests: the event as one
  * line (no newline) into buf.  Returns the length the line needs (like
@@ -35,6 +39,19 @@ void eve_close(struct eve *e);
  */
 size_t eve_format_flow(char *buf, size_t len, const struct flow_record *r);
 size_t eve_format_alert(char *buf, size_t len, const struct finding *f);
+
+/* What an alert feed adds to the alert event (eve_format_alert_feed()). */
+struct eve_alert_extra {
+	uint64_t	 suppressed;	/* > 0: "suppressed":N in "conformance" */
+	const char	*verdict;	/* NULL: the finding kind's name */
+	const char	*src_ip;	/* source of a flowless alert (a scan), or NULL */
+	int		 scan;		/* 1: add "scan":{findings, hosts, ports, window} */
+	uint64_t	 scan_findings, scan_hosts, scan_ports, scan_window;
+};
+
+/* The alert event for an alert feed; x NULL gives eve_format_alert()'s bytes. */
+size_t eve_format_alert_feed(char *buf, size_t len, const struct finding *f,
+    const struct eve_alert_extra *x);
 
 /* Format a capture time as EVE's timestamp into buf (>= 32 bytes). */
 void eve_format_time(uint64_t usec, char *buf, size_t len);

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "conformd/config.h"
 #include "conformd/record.h"
 #include "conformd/rules.h"
@@ -35,14 +36,38 @@ void output_run_begin(struct output *o, const char *sources, const char *version
 /* Fill `sink` so that the engine writes through `o`. */
 void output_sink(struct output *o, struct engine_sink *sink);
 
-/* End the run with its exit status and commit.  Returns 0, or -1 when
- * something could not be written (then counted in output_errors()). */
+/* End the run with its exit status and commit: the alert feeds send what
+ * they hold (at most OUTPUT_DRAIN_USEC) and their counters are recorded
+ * (alerts.*).  Returns 0, or -1 when something could not be written
+ * (then counted in output_errors()). */
 int output_run_end(struct output *o, uint64_t end_usec, int status);
 
 /* Records an output failed to write so far. */
 uint64_t output_errors(const struct output *o);
 
-/* Flush, commit and close everything.  NULL is a no-op. */
+/* Flush, commit and close everything.  NULL is a no-op.  Alert feeds get
+ * at most 2 s (OUTPUT_DRAIN_USEC) to send what they still hold. */
 void output_close(struct output *o);
+
+#define OUTPUT_DRAIN_USEC	2000000ULL
+
+/*
+ * Drive the alert feeds: reconnect those whose backoff has passed and
+ * send what they queued.  `now_usec` is wall-clock time (gettimeofday
+ * microseconds).  Call about once a second from the thread that owns the
+ * output; the finding path also calls it when a second has passed since
+ * the last tick.  Never blocks.
+ */
+void output_tick(struct output *o, uint64_t now_usec);
+
+/*
+ * The alert feeds' part of the end-of-run summary: what volume control
+ * did and, per feed, what was sent, dropped and left unsent.  Prints
+ * nothing when no feed is configured.  After output_run_end().
+ */
+void output_summary(const struct output *o, FILE *out);
+
+/* Reopen the EVE file (log rotation, SIGHUP).  Returns 0 or -1. */
+int output_reopen(struct output *o);
 
 #endif /* CONFORMD_OUTPUT_H */

@@ -1,0 +1,187 @@
+/*
+ * alert.c - a finding flattened into the fields every alert format
+ * carries (struct alert), the severity scales of the formats, the
+ * sender's hostname, and the EVE JSON of an alert feed.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conformd/alert.h"
+#include "conformd/eve.h"
+#include "alert-text.h"
+
+void
+alert_from_finding(struct alert *a, const struct finding *f, uint64_t count)
+{
+	const struct flow_record *r = f->flow;
+
+	memset(a, 0, sizeof(*a));
+	a->kind = f->kind;
+	a->kind_name = finding_kind_name(f->kind);
+	a->severity = f->severity;
+	a->ts_usec = f->ts_usec;
+	a->signature = f->signature;
+	a->rule = f->rule_id;
+	a->evidence = f->evidence;
+	a->host = f->host;
+	a->count = count;
+	a->finding = f;
+	if (r != NULL) {
+		if (a->ts_usec == 0)
+			a->ts_usec = r->first_usec;
+		if (a->rule == NULL)
+			a->rule = r->rule_id;
+		a->src = r->src_ip;
+		a->dst = r->dest_ip;
+		a->proto = r->proto;
+		if (r->proto == 6 || r->proto == 17) {
+			a->spt = r->src_port;
+			a->dpt = r->dest_port;
+		}
+		a->src_role = r->src_role;
+		a->dest_role = r->dest_role;
+	} else {
+		/* missing: what was expected and never seen */
+		if (f->host_ip != NULL && f->host_ip[0] != '\0')
+			a->dst = f->host_ip;
+		a->dpt = f->port;
+		a->proto = f->proto;
+	}
+}
+
+void
+alert_from_scan(struct alert *a, struct alert_scan_buf *sb, const struct finding *f,
+    uint64_t findings, uint64_t hosts, uint64_t ports, uint32_t window)
+{
+	const struct flow_record *r = f->flow;
+
+	snprintf(sb->sig, sizeof(sb->sig), "conformd scan from %s: %" PRIu64
+	    " unexpected findings within %u s (%" PRIu64 " hosts, %" PRIu64 " ports)",
+	    r->src_ip, findings, window, hosts, ports);
+	memset(&sb->f, 0, sizeof(sb->f));
+	sb->f.kind = ALERT_KIND_SCAN;
+	sb->f.severity = f->severity;
+	sb->f.signature = sb->sig;
+	sb->f.category = "Detection of a Network Scan";	/* Suricata's network-scan class */
+	sb->f.ts_usec = f->ts_usec != 0 ? f->ts_usec : r->first_usec;
+	memset(a, 0, sizeof(*a));
+	a->kind = ALERT_KIND_SCAN;
+	a->kind_name = "scan";
+	a->severity = f->severity;
+	a->ts_usec = sb->f.ts_usec;
+	a->signature = sb->sig;
+	a->src = r->src_ip;
+	a->src_role = r->src_role;
+	a->finding = &sb->f;
+	a->scan_findings = findings;
+	a->scan_hosts = hosts;
+	a->scan_ports = ports;
+	a->scan_window = window;
+}
+
+uint32_t
+alert_sid(int kind)
+{
+	return (uint32_t)(ALERT_SID_BASE + kind);
+}
+
+int
+alert_syslog_severity(int severity)
+{
+	switch (severity) {
+	case 1:		return 3;	/* err */
+	case 2:		return 4;	/* warning */
+	default:	return 5;	/* notice */
+	}
+}
+
+/* ArcSight: 0-3 low, 4-6 medium, 7-8 high, 9-10 very high; QRadar's
+ * sev is 1..10 alike. */
+int
+alert_ten_severity(int severity)
+{
+	switch (severity) {
+	case 1:		return 8;
+	case 2:		return 5;
+	default:	return 3;
+	}
+}
+
+void
+alert_hostname(char *buf, size_t len)
+{
+	char h[256];
+	size_t i;
+
+	if (len == 0)
+		return;
+	h[sizeof(h) - 1] = '\0';
+	if (gethostname(h, sizeof(h) - 1) == -1 || h[0] == '\0') {
+		snprintf(buf, len, "-");
+		return;
+	}
+	for (i = 0; h[i] != '\0'; i++)
+		if (h[i] < 33 || h[i] > 126) {		/* RFC 5424: PRINTUSASCII only */
+			snprintf(buf, len, "-");
+			return;
+		}
+	snprintf(buf, len, "%s", h);
+}
+
+size_t
+alert_format_eve(char *buf, size_t max, const struct alert *a)
+{
+	struct eve_alert_extra x;
+	size_t n;
+
+	memset(&x, 0, sizeof(x));
+	x.suppressed = a->count;
+	if (a->kind == ALERT_KIND_SCAN) {
+		x.verdict = a->kind_name;
+		x.src_ip = a->src;
+		x.scan = 1;
+		x.scan_findings = a->scan_findings;
+		x.scan_hosts = a->scan_hosts;
+		x.scan_ports = a->scan_ports;
+		x.scan_window = a->scan_window;
+	}
+	n = eve_format_alert_feed(buf, max + 1, a->finding, &x);
+	return n <= max ? n : 0;	/* a cut JSON is no JSON */
+}
+
+static size_t
+alert_escape(char *buf, size_t max, const char *s, int *cut, abuf_esc_fn esc)
+{
+	struct abuf b;
+
+	abuf_init(&b, buf, max);
+	(void)abuf_esc(&b, s, esc);
+	*cut = b.cut;
+	return b.len;
+}
+
+size_t
+alert_escape_sd_value(char *buf, size_t max, const char *s, int *cut)
+{
+	return alert_escape(buf, max, s, cut, esc_sd_value);
+}
+
+size_t
+alert_escape_cef_header(char *buf, size_t max, const char *s, int *cut)
+{
+	return alert_escape(buf, max, s, cut, esc_cef_header);
+}
+
+size_t
+alert_escape_cef_value(char *buf, size_t max, const char *s, int *cut)
+{
+	return alert_escape(buf, max, s, cut, esc_cef_value);
+}
+
+size_t
+alert_escape_leef_value(char *buf, size_t max, const char *s, int *cut)
+{
+	return alert_escape(buf, max, s, cut, esc_leef_value);
+}

@@ -1,0 +1,371 @@
+/*
+ * daemon.c - the pipeline's run loop: open sources (as root), drop
+ * privileges, open outputs, start threads, then act on signals until the
+ * files end or we are told to stop.
+ *
+ * Signal handlers only count or set flags (sig_atomic_t); the loop below
+ * acts on them every 100 ms.  SIGHUP is a counter, so a second SIGHUP
+ * that arrives while a reload is running causes one more reload instead
+ * of being lost.  A reload parses config, rules and inventory into fresh
+ * structures and swaps in the new policy only when every file is valid;
+ * otherwise the running policy stays and the errors are logged as
+ * `file:line: message`.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "conformd/capture.h"
+#include "conformd/daemon.h"
+#include "conformd/log.h"
+#include "conformd/notify.h"
+#include "conformd/output.h"
+#include "conformd/pipeline.h"
+#include "conformd/policy.h"
+#include "conformd/privdrop.h"
+
+#define EXIT_CLEAN	0
+#define EXIT_FINDINGS	1
+#define EXIT_ERROR	2
+#define LOOP_NS		100000000L	/* the control loop's period: 100 ms */
+#define STATUS_SEC	5		/* systemd STATUS= this often */
+#define MAX_RELOADS	1024		/* policies kept alive (flows cite them) */
+/* Files through the pipeline: the classifier needs the headers and the
+ * first payload bytes, so each packet keeps at most FILE_SNAPLEN bytes in
+ * its ring slot (the wire length is kept whole), and a file needs few
+ * slots since it waits instead of dropping. */
+#define FILE_SNAPLEN	8192
+#define FILE_RING_SLOTS	2048
+
+static volatile sig_atomic_t quit_sig;
+static volatile sig_atomic_t hup_count;
+static volatile sig_atomic_t usr1_count;
+
+static void
+on_quit(int sig)
+{
+	quit_sig = sig;
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	hup_count++;
+}
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	usr1_count++;
+}
+
+static void
+signals_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_quit;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static uint64_t
+mono_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+static void
+stats_line(struct pipeline *pl, char *buf, size_t len)
+{
+	struct pipeline_stats st;
+
+	pipeline_stats(pl, &st);
+	snprintf(buf, len, "received %llu, kernel drops %llu, interface drops %llu, ring drops %llu, "
+	    "classified %llu, findings %llu, records lost %llu, outages %llu, reloads %llu",
+	    (unsigned long long)st.received, (unsigned long long)st.kernel_drops,
+	    (unsigned long long)st.if_drops, (unsigned long long)st.ring_drops,
+	    (unsigned long long)st.classified, (unsigned long long)st.findings,
+	    (unsigned long long)st.store_drops, (unsigned long long)st.outages,
+	    (unsigned long long)st.reloads);
+}
+
+/* Everything a reload produced, kept until exit: flows judged by an older
+ * policy still cite its rules. */
+struct kept {
+	struct loaded	*l;
+	struct policy	*pol;
+};
+
+static void
+reload(const struct daemon_opts *o, struct pipeline *pl, struct kept *kept, int *nkept)
+{
+	struct loaded *nl;
+	struct policy *np;
+	struct diag d;
+
+	notify_send("RELOADING=1");
+	log_info("SIGHUP: reloading %s", o->cfgpath);
+	if (*nkept == MAX_RELOADS) {
+		log_warnx("reload refused: %d reloads already (restart conformd)", MAX_RELOADS);
+		notify_send("READY=1");
+		return;
+	}
+	nl = calloc(1, sizeof(*nl));
+	if (nl == NULL) {
+		log_warnx("reload failed: out of memory; the running policy stays");
+		notify_send("READY=1");
+		return;
+	}
+	diag_init(&d, stderr);
+	if (load_all(o->cfgpath, nl, &d) == -1 || (np = policy_compile(&nl->rs, &nl->inv)) == NULL) {
+		log_warnx("reload failed (%d error%s above); the running policy stays",
+		    d.nerrors, d.nerrors == 1 ? "" : "s");
+		load_free(nl);
+		free(nl);
+		notify_send("READY=1");
+		return;
+	}
+	kept[*nkept].l = nl;
+	kept[*nkept].pol = np;
+	(*nkept)++;
+	pipeline_set_policy(pl, np);
+	pipeline_reopen(pl);
+	log_info("reloaded: %d rules, %d inventory hosts; flows in progress keep their verdicts "
+	    "(settings other than rules and inventory take a restart)", nl->rs.nrules, nl->inv.nhosts);
+	notify_send("READY=1");
+}
+
+static int
+add_sources(const struct daemon_opts *o, struct pipeline *pl, int *bad)
+{
+	struct capture_opts co;
+	char err[1024], name[64];
+	int added = 0;
+
+	for (int i = 0; i < o->nifaces; i++) {
+		capture_opts_init(&co);
+		co.device = o->ifaces[i];
+		co.snaplen = o->snaplen;
+		co.bufsize = o->bufsize;
+		co.filter = o->filter;
+		if (pipeline_add_source(pl, &capture_pcap_ops, &co, o->ifaces[i], err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			return -1;	/* a live source that cannot start is fatal */
+		}
+		added++;
+	}
+	for (int i = 0; i < o->ngroups; i++) {
+		capture_opts_init(&co);
+		co.group = o->groups[i];
+		co.snaplen = o->snaplen;
+		co.bufsize = o->bufsize;
+		snprintf(name, sizeof(name), "nflog:%d", o->groups[i]);
+		if (pipeline_add_source(pl, &capture_nflog_ops, &co, name, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			return -1;
+		}
+		added++;
+	}
+	for (int i = 0; i < o->nfiles; i++) {
+		capture_opts_init(&co);
+		co.device = o->files[i];
+		co.snaplen = FILE_SNAPLEN;
+		if (pipeline_add_source(pl, &capture_pcapfile_ops, &co, o->files[i], err,
+		    sizeof(err)) == -1) {
+			/* an unusable file is an error, but the others still run */
+			log_warnx("%s", err);
+			(*bad)++;
+			continue;
+		}
+		added++;
+	}
+	return added;
+}
+
+int
+daemon_run(const struct daemon_opts *o, struct loaded *l)
+{
+	struct pipeline_opts po;
+	struct pipeline *pl = NULL;
+	struct output *out = NULL;
+	struct policy *pol;
+	struct kept *kept;
+	int nkept = 0, status = EXIT_CLEAN, bad = 0, live, sources;
+	int hup_seen = 0, usr1_seen = 0;
+	const char *user = o->user;
+	char err[1024], line[512], srcs[4096];
+	uint64_t next_status = 0;
+
+	live = o->nifaces + o->ngroups > 0;
+	kept = calloc(MAX_RELOADS + 1, sizeof(*kept));
+	pol = policy_compile(&l->rs, &l->inv);
+	if (kept == NULL || pol == NULL) {
+		log_warnx("out of memory compiling the policy");
+		free(kept);
+		policy_free(pol);
+		load_free(l);
+		return EXIT_ERROR;
+	}
+	kept[nkept].l = l;
+	kept[nkept].pol = pol;
+	nkept++;
+
+	memset(&po, 0, sizeof(po));
+	po.workers = o->workers;
+	po.ring_slots = live ? o->ring_slots : FILE_RING_SLOTS;
+	po.snaplen = live ? o->snaplen : FILE_SNAPLEN;
+	po.files = !live;
+	po.window_sec = 3600;	/* TODO: coverage-window */
+	pl = pipeline_new(&l->cfg, pol, &po, err, sizeof(err));
+	if (pl == NULL) {
+		log_warnx("%s", err);
+		status = EXIT_ERROR;
+		goto out;
+	}
+	signals_install();
+	sources = add_sources(o, pl, &bad);
+	if (sources < 0 || (sources == 0 && bad == 0)) {
+		status = EXIT_ERROR;
+		goto out;
+	}
+	if (bad > 0)
+		status = EXIT_ERROR;
+
+	/* Least privilege: capture handles are open; nothing below needs root. */
+	if (user == NULL && live)
+		user = "conformd";
+	if (user != NULL && strcmp(user, "root") != 0) {
+		if (privdrop(user, live, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			status = EXIT_ERROR;
+			goto out;
+		}
+		log_debug("running as %s%s", user, live ? " with CAP_NET_RAW and CAP_NET_ADMIN" : "");
+	} else if (live && geteuid() == 0)
+		log_info("running as root, as told (-u root)");
+
+	out = output_open(&l->cfg, o->db != NULL ? o->db : l->cfg.database,
+	    o->eve != NULL ? o->eve : l->cfg.eve, err, sizeof(err));
+	if (out == NULL) {
+		log_warnx("%s", err);
+		status = EXIT_ERROR;
+		goto out;
+	}
+	srcs[0] = '\0';
+	for (int i = 0; i < o->nfiles + o->nifaces + o->ngroups; i++) {
+		size_t n = strlen(srcs);
+		if (i < o->nfiles)
+			snprintf(srcs + n, sizeof(srcs) - n, "%s%s", n ? " " : "", o->files[i]);
+		else if (i < o->nfiles + o->nifaces)
+			snprintf(srcs + n, sizeof(srcs) - n, "%s-i %s", n ? " " : "",
+			    o->ifaces[i - o->nfiles]);
+		else
+			snprintf(srcs + n, sizeof(srcs) - n, "%s--nflog %d", n ? " " : "",
+			    o->groups[i - o->nfiles - o->nifaces]);
+	}
+	{
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		output_run_begin(out, srcs, PACKAGE_VERSION,
+		    (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u, &l->rs);
+	}
+	if (pipeline_set_output(pl, out, err, sizeof(err)) == -1 ||
+	    pipeline_start(pl, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		status = EXIT_ERROR;
+		goto stop;
+	}
+	if (live) {
+		notify_send("READY=1");
+		log_info("capturing on %s with %d worker%s", srcs, o->workers,
+		    o->workers == 1 ? "" : "s");
+	}
+
+	for (;;) {
+		struct timespec ts = { 0, LOOP_NS };
+
+		if (quit_sig != 0) {
+			log_info("%s: stopping", quit_sig == SIGINT ? "SIGINT" : "SIGTERM");
+			break;
+		}
+		if (!live && pipeline_done(pl))
+			break;
+		while (hup_seen != hup_count) {
+			hup_seen = hup_count;
+			if (live)
+				reload(o, pl, kept, &nkept);
+		}
+		if (usr1_seen != usr1_count) {
+			usr1_seen = usr1_count;
+			stats_line(pl, line, sizeof(line));
+			log_info("%s", line);
+		}
+		if (live && mono_sec() >= next_status) {
+			stats_line(pl, line, sizeof(line));
+			notify_sendf("STATUS=%s", line);
+			next_status = mono_sec() + STATUS_SEC;
+		}
+		nanosleep(&ts, NULL);
+	}
+stop:
+	if (live)
+		notify_send("STOPPING=1");
+	if (pipeline_stop(pl, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		status = EXIT_ERROR;
+	}
+	if (status == EXIT_CLEAN && pipeline_findings(pl) > 0)
+		status = EXIT_FINDINGS;
+	if (out != NULL) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		if (output_run_end(out, (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u,
+		    status) == -1) {
+			log_warnx("%llu records could not be written",
+			    (unsigned long long)output_errors(out));
+			status = EXIT_ERROR;
+		}
+	}
+	if (!o->quiet) {
+		struct pipeline_stats st;
+		pipeline_stats(pl, &st);
+		if (status != EXIT_ERROR || st.received > 0) {
+			pipeline_summary(pl, stderr);
+			if (out != NULL)
+				output_summary(out, stderr);
+		}
+	}
+	if (o->coverage || l->cfg.coverage)
+		pipeline_coverage_print(pl, o->eve != NULL && strcmp(o->eve, "-") == 0 ?
+		    stderr : stdout);
+out:
+	pipeline_free(pl);
+	output_close(out);
+	for (int i = nkept - 1; i >= 0; i--) {
+		policy_free(kept[i].pol);
+		load_free(kept[i].l);
+		if (i > 0)
+			free(kept[i].l);
+	}
+	free(kept);
+	return status;
+}

@@ -1,0 +1,824 @@
+/*
+ * pipeline.c - capture threads -> packet rings -> workers -> record rings
+ * -> store thread (pipeline.h).
+ *
+ * Ownership: each capture thread is the producer of its packet rings (one
+ * per worker); each worker is their consumer, the sole owner of its engine
+ * (flow table), and the producer of its record ring; the store thread is
+ * the consumer of every record ring and the sole owner of the collector
+ * and the outputs.  The owner thread only creates, starts, swaps the
+ * policy and stops.  Cross-thread state is either a ring (whose fences are
+ * explained in ring.c) or an atomic below, each commented with what it
+ * orders.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conformd/collector.h"
+#include "conformd/decode.h"
+#include "conformd/engine.h"
+#include "conformd/log.h"
+#include "conformd/output.h"
+#include "conformd/pipeline.h"
+#include "conformd/ring.h"
+
+#define RECORD_SLOTS	4096		/* per worker */
+#define WORKER_BATCH	256		/* packets per ring per turn */
+#define STORE_BATCH_MSG	1024		/* records per ring per turn */
+#define IDLE_SLEEP_NS	200000L		/* 0.2 ms when there is nothing to do */
+#define TICK_USEC	1000000ULL	/* live timers run once a second */
+
+enum msg_type { MSG_FLOW = 1, MSG_FINDING, MSG_COUNTER, MSG_OBSERVE, MSG_COVER };
+
+/*
+ * One record on its way from a worker to the store thread.  Strings the
+ * engine built on its stack are copied in; the rest point into the
+ * policy (rules, inventory) or static tables, which outlive the run
+ * (every policy is kept until pipeline_free()).
+ */
+struct msg {
+	uint32_t		type;
+	uint32_t		gen;		/* policy generation of the worker */
+	int			has_flow;
+	int			has_evidence;
+	struct flow_record	r;
+	struct finding		f;
+	char			sig[256];
+	char			evidence[256];
+	char			host_ip[REC_ADDR_LEN];
+	char			name[64];
+	uint64_t		value;
+	int			host, rule, ok;
+	uint64_t		bytes, first, last;
+};
+
+/* A policy and its generation, published together (immutable once published). */
+struct polgen {
+	const struct policy	*pol;
+	uint32_t		 gen;
+	struct polgen		*older;		/* every one is kept until pipeline_free() */
+};
+
+struct worker;
+
+struct source {
+	struct pipeline	*pl;
+	struct capture	*cap;
+	uint32_t	 idx;
+	struct ring	*rings[PIPELINE_MAX_WORKERS];	/* to each worker */
+	struct pkt	 scratch;	/* capture thread only: dispatch decode */
+	char		 name[128];
+};
+
+struct worker {
+	pthread_t	 thr;
+	struct pipeline	*pl;
+	int		 idx;
+	struct engine	*eng;
+	struct ring	*out;		/* records to the store thread */
+	uint32_t	 gen;
+	int		 started;
+	/* published for other threads: one writer (this worker), relaxed */
+	_Atomic uint64_t classified, malformed, non_ip, ip, flows, flows_active;
+	_Atomic uint64_t store_drops, now;
+	atomic_int	 done;		/* release: everything it produced is in `out` */
+};
+
+struct pipeline {
+	const struct config	*cfg;
+	struct pipeline_opts	 po;
+	struct output		*out;
+	struct engine_sink	 out_sink;
+	struct source		*src[PIPELINE_MAX_SOURCES];
+	int			 nsrc;
+	struct worker		 w[PIPELINE_MAX_WORKERS];
+	/* policy: the owner publishes a new polgen with a release store; the
+	 * workers and the store thread load it with acquire, so they see the
+	 * compiled policy it points to completely built. */
+	_Atomic(struct polgen *) cur;
+	/* the store thread's */
+	pthread_t		 store_thr;
+	int			 store_started;
+	struct collector	*col;
+	uint32_t		 col_gen;
+	uint64_t		 findings_done;	/* findings of closed windows */
+	_Atomic uint64_t	 findings;	/* published: all findings so far */
+	_Atomic uint64_t	 stale;
+	_Atomic uint64_t	 reloads;
+	uint64_t		 window_start;
+	/* stop sequence: each flag is set (release) by the owner after the
+	 * previous stage has been joined, and read (acquire) by the next */
+	atomic_int		 workers_finish;
+	atomic_int		 store_finish;
+	/* reopen request: set by the owner, cleared by the store thread */
+	atomic_int		 reopen;
+};
+
+static uint64_t
+wall_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void
+idle(void)
+{
+	struct timespec ts = { 0, IDLE_SLEEP_NS };
+
+	nanosleep(&ts, NULL);
+}
+
+static inline void
+pub(_Atomic uint64_t *a, uint64_t v)
+{
+	/* one writer; readers only want a recent value: relaxed is enough */
+	atomic_store_explicit(a, v, memory_order_relaxed);
+}
+
+static inline uint64_t
+get(const _Atomic uint64_t *a)
+{
+	return atomic_load_explicit((_Atomic uint64_t *)a, memory_order_relaxed);
+}
+
+/* --- capture side: dispatch ------------------------------------------------------ */
+
+static uint32_t
+addr_hash(const uint8_t a[16])
+{
+	uint64_t x, y;
+
+	memcpy(&x, a, 8);
+	memcpy(&y, a + 8, 8);
+	x ^= y * 0x9e3779b97f4a7c15ULL;
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	return (uint32_t)(x ^ (x >> 32));
+}
+
+/*
+ * capture_deliver_fn: pick the worker by a symmetric hash of the two
+ * addresses (those an ICMP error quotes, for errors), so that a flow, its
+ * fragments and the errors about it meet in one worker.  Runs in the
+ * capture thread: decodes into the source's scratch packet, no allocation.
+ */
+static int
+deliver(void *arg, const struct capture_pkt *p)
+{
+	struct source *s = arg;
+	int nw = s->pl->po.workers, w = 0;
+
+	if (nw > 1) {
+		struct pkt *q = &s->scratch;
+		(void)decode_packet(q, p->linktype, p->data, p->caplen, p->wirelen);
+		if (q->family != 0) {
+			const uint8_t *a = q->src, *b = q->dst;
+			if (q->inner.valid) {
+				a = q->inner.src;
+				b = q->inner.dst;
+			}
+			w = (int)((addr_hash(a) ^ addr_hash(b)) % (uint32_t)nw);
+		}
+	}
+	return capture_deliver_ring(s->rings[w], p);
+}
+
+/* --- worker side: the engine's sink ------------------------------------------------ */
+
+/* A free record slot, or NULL (counted) when the store thread is behind in
+ * live mode; files wait instead: a file never loses anything. */
+static struct msg *
+msg_reserve(struct worker *w, uint32_t type)
+{
+	struct msg *m;
+
+	while ((m = ring_reserve(w->out)) == NULL) {
+		if (!w->pl->po.files) {
+			pub(&w->store_drops, get(&w->store_drops) + 1);
+			return NULL;
+		}
+		idle();
+	}
+	m->type = type;
+	m->gen = w->gen;
+	return m;
+}
+
+static void
+w_flow(void *arg, const struct flow_record *r)
+{
+	struct worker *w = arg;
+	struct msg *m = msg_reserve(w, MSG_FLOW);
+
+	if (m == NULL)
+		return;
+	m->r = *r;
+	ring_commit(w->out);
+}
+
+static void
+copy_str(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src != NULL ? src : "");
+}
+
+static void
+w_finding(void *arg, const struct finding *f)
+{
+	struct worker *w = arg;
+	struct msg *m = msg_reserve(w, MSG_FINDING);
+
+	if (m == NULL)
+		return;
+	m->f = *f;
+	m->has_flow = f->flow != NULL;
+	if (m->has_flow)
+		m->r = *f->flow;
+	copy_str(m->sig, sizeof(m->sig), f->signature);
+	m->has_evidence = f->evidence != NULL;
+	copy_str(m->evidence, sizeof(m->evidence), f->evidence);
+	copy_str(m->host_ip, sizeof(m->host_ip), f->host_ip);
+	ring_commit(w->out);
+}
+
+static void
+w_observe(void *arg, int host)
+{
+	struct worker *w = arg;
+	struct msg *m = msg_reserve(w, MSG_OBSERVE);
+
+	if (m == NULL)
+		return;
+	m->host = host;
+	ring_commit(w->out);
+}
+
+static void
+w_cover(void *arg, int host, int rule, int ok, uint64_t bytes, uint64_t first_usec,
+    uint64_t last_usec, const char *evidence)
+{
+	struct worker *w = arg;
+	struct msg *m = msg_reserve(w, MSG_COVER);
+
+	if (m == NULL)
+		return;
+	m->host = host;
+	m->rule = rule;
+	m->ok = ok;
+	m->bytes = bytes;
+	m->first = first_usec;
+	m->last = last_usec;
+	m->has_evidence = evidence != NULL;
+	copy_str(m->evidence, sizeof(m->evidence), evidence);
+	ring_commit(w->out);
+}
+
+static void
+worker_publish(struct worker *w)
+{
+	const struct engine_counters *c = engine_counters(w->eng);
+
+	pub(&w->classified, c->packets);
+	pub(&w->malformed, c->malformed);
+	pub(&w->non_ip, c->non_ip);
+	pub(&w->ip, c->ipv4 + c->ipv6);
+	pub(&w->now, engine_now(w->eng));
+}
+
+/* Are all of this worker's packet rings empty? */
+static int
+worker_rings_empty(struct worker *w)
+{
+	for (int s = 0; s < w->pl->nsrc; s++)
+		if (ring_count(w->pl->src[s]->rings[w->idx]) != 0)
+			return 0;
+	return 1;
+}
+
+static void *
+worker_thread(void *arg)
+{
+	struct worker *w = arg;
+	struct pipeline *pl = w->pl;
+	uint64_t next_tick = 0;
+
+	for (;;) {
+		struct polgen *pg = atomic_load_explicit(&pl->cur, memory_order_acquire);
+		int n = 0;
+
+		if (pg->gen != w->gen) {
+			w->gen = pg->gen;
+			engine_set_policy(w->eng, pg->pol, pg->gen);
+		}
+		for (int s = 0; s < pl->nsrc; s++) {
+			struct ring *r = pl->src[s]->rings[w->idx];
+			const struct ring_pkt *p;
+			int k = 0;
+
+			while (k < WORKER_BATCH && (p = ring_peek(r)) != NULL) {
+				engine_frame(w->eng, (int)p->linktype, p->data, p->caplen,
+				    p->wirelen, p->ts_usec, p->num);
+				ring_release(r);
+				k++;
+			}
+			n += k;
+		}
+		if (n > 0) {
+			worker_publish(w);
+			continue;
+		}
+		/* Idle.  Finish only when told to (every capture has been
+		 * joined, so nothing more can arrive) and the rings are empty. */
+		if (atomic_load_explicit(&pl->workers_finish, memory_order_acquire) &&
+		    worker_rings_empty(w))
+			break;
+		if (!pl->po.files) {
+			uint64_t now = wall_usec();
+			if (now >= next_tick) {
+				engine_tick(w->eng, now);
+				next_tick = now + TICK_USEC;
+			}
+		}
+		idle();
+	}
+	engine_finish(w->eng);
+	worker_publish(w);
+	/* release: every record this worker committed happens-before the
+	 * store thread seeing done == 1 */
+	atomic_store_explicit(&w->done, 1, memory_order_release);
+	return NULL;
+}
+
+/* --- store thread ---------------------------------------------------------------- */
+
+static uint64_t
+pipeline_window_end(struct pipeline *pl)
+{
+	uint64_t end = 0;
+
+	for (int i = 0; i < pl->po.workers; i++)
+		if (get(&pl->w[i].now) > end)
+			end = get(&pl->w[i].now);
+	return end;
+}
+
+static int
+pipeline_blind(struct pipeline *pl)
+{
+	uint64_t ip = 0;
+
+	for (int i = 0; i < pl->po.workers; i++)
+		ip += get(&pl->w[i].ip);
+	return ip == 0;
+}
+
+static void
+store_apply(struct pipeline *pl, struct msg *m, const struct engine_sink *cs)
+{
+	switch (m->type) {
+	case MSG_FLOW:
+		if (cs->flow != NULL)
+			cs->flow(cs->arg, &m->r);
+		break;
+	case MSG_FINDING:
+		m->f.flow = m->has_flow ? &m->r : NULL;
+		m->f.signature = m->sig;
+		m->f.evidence = m->has_evidence ? m->evidence : NULL;
+		m->f.host_ip = m->host_ip;
+		cs->finding(cs->arg, &m->f);
+		break;
+	case MSG_OBSERVE:
+	case MSG_COVER:
+		/* host and rule indices belong to the policy of m->gen */
+		if (m->gen != pl->col_gen) {
+			pub(&pl->stale, get(&pl->stale) + 1);
+			break;
+		}
+		if (m->type == MSG_OBSERVE)
+			cs->observe(cs->arg, m->host);
+		else
+			cs->cover(cs->arg, m->host, m->rule, m->ok, m->bytes, m->first, m->last,
+			    m->has_evidence ? m->evidence : NULL);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Close the coverage window: judge it, then open a new one under `pg`. */
+static void
+store_rotate(struct pipeline *pl, struct polgen *pg)
+{
+	collector_finish(pl->col, pipeline_blind(pl), pipeline_window_end(pl));
+	pl->findings_done += collector_findings(pl->col);
+	collector_free(pl->col);
+	pl->col = collector_new(pl->cfg, pg->pol, &pl->out_sink);
+	pl->col_gen = pg->gen;
+	pl->window_start = wall_usec();
+}
+
+static void *
+store_thread(void *arg)
+{
+	struct pipeline *pl = arg;
+	uint64_t next_tick = 0;
+
+	for (;;) {
+		struct engine_sink cs;
+		int n = 0;
+
+		collector_sink(pl->col, &cs);
+		for (int i = 0; i < pl->po.workers; i++) {
+			struct msg *m;
+			int k = 0;
+
+			while (k < STORE_BATCH_MSG && (m = ring_peek(pl->w[i].out)) != NULL) {
+				store_apply(pl, m, &cs);
+				ring_release(pl->w[i].out);
+				k++;
+			}
+			n += k;
+		}
+		pub(&pl->findings, pl->findings_done + collector_findings(pl->col));
+		if (n == 0) {
+			int all_done = 1;
+
+			if (atomic_load_explicit(&pl->store_finish, memory_order_acquire)) {
+				for (int i = 0; i < pl->po.workers; i++)
+					if (!atomic_load_explicit(&pl->w[i].done, memory_order_acquire) ||
+					    ring_count(pl->w[i].out) != 0)
+						all_done = 0;
+				if (all_done)
+					break;
+			}
+		}
+		{
+			uint64_t now = wall_usec();
+			struct polgen *pg = atomic_load_explicit(&pl->cur, memory_order_acquire);
+
+			if (now >= next_tick) {
+				output_tick(pl->out, now);
+				next_tick = now + TICK_USEC;
+			}
+			if (atomic_exchange_explicit(&pl->reopen, 0, memory_order_acq_rel) &&
+			    output_reopen(pl->out) == -1)
+				log_warnx("reopening the output files failed");
+			if (pg->gen != pl->col_gen)
+				store_rotate(pl, pg);	/* a reload closes the window */
+			else if (!pl->po.files && pl->po.window_sec != 0 &&
+			    now >= pl->window_start + (uint64_t)pl->po.window_sec * 1000000u)
+				store_rotate(pl, pg);
+		}
+		if (n == 0)
+			idle();
+	}
+	return NULL;
+}
+
+/* --- owner ------------------------------------------------------------------------ */
+
+struct pipeline *
+pipeline_new(const struct config *cfg, const struct policy *pol,
+    const struct pipeline_opts *po, char *err, size_t errlen)
+{
+	struct pipeline *pl;
+	struct polgen *pg;
+
+	if (po->workers < 1 || po->workers > PIPELINE_MAX_WORKERS) {
+		snprintf(err, errlen, "workers must be from 1 to %d", PIPELINE_MAX_WORKERS);
+		return NULL;
+	}
+	if (po->ring_slots == 0 || (po->ring_slots & (po->ring_slots - 1)) != 0) {
+		snprintf(err, errlen, "ring slots must be a power of two, not %u", po->ring_slots);
+		return NULL;
+	}
+	pl = calloc(1, sizeof(*pl));
+	pg = calloc(1, sizeof(*pg));
+	if (pl == NULL || pg == NULL) {
+		free(pl);
+		free(pg);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pl->cfg = cfg;
+	pl->po = *po;
+	pg->pol = pol;
+	pg->gen = 0;
+	atomic_init(&pl->cur, pg);
+	for (int i = 0; i < po->workers; i++) {
+		pl->w[i].pl = pl;
+		pl->w[i].idx = i;
+	}
+	return pl;
+}
+
+int
+pipeline_set_output(struct pipeline *pl, struct output *out, char *err, size_t errlen)
+{
+	struct polgen *pg = atomic_load_explicit(&pl->cur, memory_order_relaxed);
+
+	pl->out = out;
+	output_sink(out, &pl->out_sink);
+	pl->col = collector_new(pl->cfg, pg->pol, &pl->out_sink);
+	if (pl->col == NULL)
+		goto oom;
+	for (int i = 0; i < pl->po.workers; i++) {
+		struct worker *w = &pl->w[i];
+		struct engine_sink ws;
+
+		memset(&ws, 0, sizeof(ws));
+		ws.arg = w;
+		ws.flow = pl->out_sink.flow != NULL ? w_flow : NULL;
+		ws.finding = w_finding;
+		ws.observe = w_observe;
+		ws.cover = w_cover;
+		w->eng = engine_new(pl->cfg, pg->pol, &ws);
+		w->out = ring_new(RECORD_SLOTS, sizeof(struct msg));
+		if (w->eng == NULL || w->out == NULL)
+			goto oom;
+	}
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory (max-flows %u per worker)", pl->cfg->max_flows);
+	return -1;
+}
+
+void
+pipeline_reopen(struct pipeline *pl)
+{
+	/* release: pairs with the store thread's acq_rel exchange */
+	atomic_store_explicit(&pl->reopen, 1, memory_order_release);
+}
+
+int
+pipeline_add_source(struct pipeline *pl, const struct capture_ops *ops,
+    const struct capture_opts *o, const char *name, char *err, size_t errlen)
+{
+	struct source *s;
+
+	if (pl->nsrc == PIPELINE_MAX_SOURCES) {
+		snprintf(err, errlen, "too many sources (at most %d)", PIPELINE_MAX_SOURCES);
+		return -1;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->pl = pl;
+	s->idx = (uint32_t)pl->nsrc;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	for (int i = 0; i < pl->po.workers; i++) {
+		s->rings[i] = ring_new(pl->po.ring_slots, RING_PKT_SLOT_SIZE(o->snaplen));
+		if (s->rings[i] == NULL) {
+			snprintf(err, errlen, "%s: cannot allocate the capture ring (%u slots of %u bytes)",
+			    name, pl->po.ring_slots, RING_PKT_SLOT_SIZE(o->snaplen));
+			goto fail;
+		}
+	}
+	s->cap = capture_new(ops, o, s->name, s->idx, deliver, s);
+	if (s->cap == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (capture_open(s->cap, err, errlen) == -1)
+		goto fail;
+	pl->src[pl->nsrc++] = s;
+	return 0;
+fail:
+	capture_free(s->cap);
+	for (int i = 0; i < pl->po.workers; i++)
+		ring_free(s->rings[i]);
+	free(s);
+	return -1;
+}
+
+int
+pipeline_start(struct pipeline *pl, char *err, size_t errlen)
+{
+	int rv;
+
+	pl->window_start = wall_usec();
+	if ((rv = pthread_create(&pl->store_thr, NULL, store_thread, pl)) != 0) {
+		snprintf(err, errlen, "cannot start the store thread: %s", strerror(rv));
+		return -1;
+	}
+	pl->store_started = 1;
+	for (int i = 0; i < pl->po.workers; i++) {
+		if ((rv = pthread_create(&pl->w[i].thr, NULL, worker_thread, &pl->w[i])) != 0) {
+			snprintf(err, errlen, "cannot start a worker thread: %s", strerror(rv));
+			return -1;
+		}
+		pl->w[i].started = 1;
+	}
+	for (int s = 0; s < pl->nsrc; s++)
+		if (capture_start(pl->src[s]->cap, err, errlen) == -1)
+			return -1;
+	return 0;
+}
+
+void
+pipeline_set_policy(struct pipeline *pl, const struct policy *pol)
+{
+	struct polgen *old = atomic_load_explicit(&pl->cur, memory_order_relaxed);
+	struct polgen *pg = calloc(1, sizeof(*pg));
+
+	if (pg == NULL) {
+		log_warnx("out of memory: the new policy was not applied");
+		return;
+	}
+	pg->pol = pol;
+	pg->gen = old->gen + 1;
+	pg->older = old;
+	/* release: the policy and this polgen are complete before anyone
+	 * can load the pointer */
+	atomic_store_explicit(&pl->cur, pg, memory_order_release);
+	pub(&pl->reloads, get(&pl->reloads) + 1);
+}
+
+int
+pipeline_done(struct pipeline *pl)
+{
+	for (int s = 0; s < pl->nsrc; s++) {
+		struct capture_stats cs;
+
+		capture_stats_read(pl->src[s]->cap, &cs);
+		if (!cs.finished)
+			return 0;
+	}
+	return pl->po.files;
+}
+
+/* The run's counters, every worker and capture added up, to the outputs.
+ * Owner thread, after every thread has been joined. */
+static void
+pipeline_write_counters(struct pipeline *pl)
+{
+	struct engine_counters sum;
+	struct flow_stats fsum;
+	struct pipeline_stats st;
+	const struct engine_sink *o = &pl->out_sink;
+
+	memset(&sum, 0, sizeof(sum));
+	memset(&fsum, 0, sizeof(fsum));
+	for (int i = 0; i < pl->po.workers; i++) {
+		const struct flow_stats *fs = engine_flow_stats(pl->w[i].eng);
+
+		engine_counters_add(&sum, engine_counters(pl->w[i].eng));
+		fsum.created += fs->created;
+		fsum.expired += fs->expired;
+		fsum.evicted += fs->evicted;
+		fsum.flushed += fs->flushed;
+		fsum.peak += fs->peak;	/* an upper bound: the workers' peaks may differ in time */
+		fsum.frags_tied += fs->frags_tied;
+		fsum.frags_orphan += fs->frags_orphan;
+	}
+	engine_write_counters(&sum, &fsum, o);
+	if (o->counter == NULL)
+		return;
+	pipeline_stats(pl, &st);
+	o->counter(o->arg, "capture.received", st.received);
+	o->counter(o->arg, "capture.kernel_recv", st.kernel_recv);
+	o->counter(o->arg, "capture.kernel_drops", st.kernel_drops);
+	o->counter(o->arg, "capture.if_drops", st.if_drops);
+	o->counter(o->arg, "capture.overruns", st.overruns);
+	o->counter(o->arg, "capture.ring_drops", st.ring_drops);
+	o->counter(o->arg, "capture.outages", st.outages);
+	o->counter(o->arg, "capture.outage_ms", st.outage_ms);
+	o->counter(o->arg, "store.records_lost", st.store_drops);
+	o->counter(o->arg, "store.stale_coverage", st.stale);
+	o->counter(o->arg, "reloads", st.reloads);
+	o->counter(o->arg, "workers", (uint64_t)pl->po.workers);
+}
+
+int
+pipeline_stop(struct pipeline *pl, char *err, size_t errlen)
+{
+	int rv = 0;
+
+	for (int s = 0; s < pl->nsrc; s++)
+		capture_stop(pl->src[s]->cap);
+	for (int s = 0; s < pl->nsrc; s++)
+		if (capture_join(pl->src[s]->cap) == -1 && rv == 0) {
+			snprintf(err, errlen, "%s", capture_error(pl->src[s]->cap));
+			rv = -1;
+		}
+	/* release: the captures are joined, nothing more enters the rings */
+	atomic_store_explicit(&pl->workers_finish, 1, memory_order_release);
+	for (int i = 0; i < pl->po.workers; i++)
+		if (pl->w[i].started) {
+			pthread_join(pl->w[i].thr, NULL);
+			pl->w[i].started = 0;
+		}
+	atomic_store_explicit(&pl->store_finish, 1, memory_order_release);
+	if (pl->store_started) {
+		pthread_join(pl->store_thr, NULL);
+		pl->store_started = 0;
+	}
+	/* every thread is joined: the owner may touch the collector now */
+	{
+		struct polgen *pg = atomic_load_explicit(&pl->cur, memory_order_acquire);
+		if (pg->gen != pl->col_gen)
+			store_rotate(pl, pg);
+	}
+	collector_finish(pl->col, pipeline_blind(pl), pipeline_window_end(pl));
+	pub(&pl->findings, pl->findings_done + collector_findings(pl->col));
+	pipeline_write_counters(pl);
+	return rv;
+}
+
+void
+pipeline_stats(struct pipeline *pl, struct pipeline_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (int s = 0; s < pl->nsrc; s++) {
+		struct capture_stats cs;
+
+		capture_stats_read(pl->src[s]->cap, &cs);
+		st->received += cs.packets;
+		st->kernel_recv += cs.kernel_recv;
+		st->kernel_drops += cs.kernel_drops;
+		st->if_drops += cs.if_drops;
+		st->overruns += cs.overruns;
+		st->ring_drops += cs.ring_drops;
+		st->outages += cs.outages;
+		st->outage_ms += cs.outage_ms;
+	}
+	for (int i = 0; i < pl->po.workers; i++) {
+		st->classified += get(&pl->w[i].classified);
+		st->malformed += get(&pl->w[i].malformed);
+		st->non_ip += get(&pl->w[i].non_ip);
+		st->store_drops += get(&pl->w[i].store_drops);
+	}
+	st->findings = get(&pl->findings);
+	st->stale = get(&pl->stale);
+	st->reloads = get(&pl->reloads);
+}
+
+uint64_t
+pipeline_findings(const struct pipeline *pl)
+{
+	return get(&pl->findings);
+}
+
+void
+pipeline_summary(struct pipeline *pl, FILE *out)
+{
+	struct pipeline_stats st;
+
+	pipeline_stats(pl, &st);
+	for (int i = 0; i < pl->po.workers; i++) {
+		if (pl->po.workers > 1)
+			fprintf(out, "worker %d:\n", i);
+		engine_summary(pl->w[i].eng, out);
+	}
+	if (!pl->po.files || st.ring_drops + st.kernel_drops + st.if_drops + st.store_drops > 0)
+		fprintf(out, "capture: %llu received, %llu kernel drops, %llu interface drops, %llu ring drops, %llu classified, %llu records lost\n",
+		    (unsigned long long)st.received, (unsigned long long)st.kernel_drops,
+		    (unsigned long long)st.if_drops, (unsigned long long)st.ring_drops,
+		    (unsigned long long)st.classified, (unsigned long long)st.store_drops);
+	collector_summary(pl->col, out);
+	for (int i = 0; i < pl->po.workers; i++)
+		engine_summary_top(pl->w[i].eng, out);
+}
+
+void
+pipeline_coverage_print(struct pipeline *pl, FILE *out)
+{
+	collector_coverage_print(pl->col, out);
+}
+
+void
+pipeline_free(struct pipeline *pl)
+{
+	struct polgen *pg;
+
+	if (pl == NULL)
+		return;
+	for (int s = 0; s < pl->nsrc; s++) {
+		capture_free(pl->src[s]->cap);
+		for (int i = 0; i < pl->po.workers; i++)
+			ring_free(pl->src[s]->rings[i]);
+		free(pl->src[s]);
+	}
+	for (int i = 0; i < pl->po.workers; i++) {
+		engine_free(pl->w[i].eng);
+		ring_free(pl->w[i].out);
+	}
+	collector_free(pl->col);
+	pg = atomic_load_explicit(&pl->cur, memory_order_relaxed);
+	while (pg != NULL) {
+		struct polgen *older = pg->older;
+		free(pg);
+		pg = older;
+	}
+	free(pl);
+}

@@ -1,0 +1,365 @@
+/*
+ * test_feed.c - suite "feed": the alert transports (feed.c) against
+ * sockets of the test's own on 127.0.0.1 and in the scratch directory.
+ * UDP datagrams are whole RFC 5424 messages; TCP carries RFC 6587
+ * octet-counted frames, survives the collector closing (the queued
+ * messages arrive on the next connection, after the backoff) and counts
+ * what its bounded queue had to drop; an EVE socket gets one JSON line
+ * per datagram; min-severity and messages too long for max-size are
+ * counted, never sent.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "conformd/alert.h"
+#include "conformd/config.h"
+#include "conformd/feed.h"
+#include "conformd/record.h"
+#include "unit.h"
+
+#define SEC	1000000ULL
+
+static struct flow_record rec;
+static struct finding fnd;
+static struct alert al;
+
+static const struct alert *
+mk_alert(uint16_t port, int severity)
+{
+	memset(&rec, 0, sizeof(rec));
+	strcpy(rec.src_ip, "198.18.10.21");
+	strcpy(rec.dest_ip, "198.18.1.11");
+	rec.src_port = 40000;
+	rec.dest_port = port;
+	rec.proto = 6;
+	strcpy(rec.src_role, "client");
+	strcpy(rec.dest_role, "front-end");
+	memset(&fnd, 0, sizeof(fnd));
+	fnd.kind = FINDING_UNEXPECTED;
+	fnd.severity = severity;
+	fnd.signature = "conformd unexpected";
+	fnd.category = "Policy Violation";
+	fnd.flow = &rec;
+	fnd.ts_usec = 1767225600000000ULL;
+	alert_from_finding(&al, &fnd, 0);
+	return &al;
+}
+
+static void
+co_init(struct config_output *co, const char *name, int type, int transport, uint16_t port)
+{
+	memset(co, 0, sizeof(*co));
+	co->name = (char *)name;
+	co->type = type;
+	co->format = type == OUTPUT_EVE_SOCKET ? OUTPUT_FMT_EVE : OUTPUT_FMT_RFC5424;
+	co->facility = 16;
+	co->ident = (char *)"conformd";
+	co->host = (char *)"127.0.0.1";
+	co->port = port;
+	co->transport = transport;
+	co->max_size = 2048;
+	co->queue = 100;
+	co->min_severity = 3;
+}
+
+/* A socket of ours on 127.0.0.1 with a port the kernel picks. */
+static int
+listen_on(int type, uint16_t *port)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int s = socket(AF_INET, type, 0), one = 1;
+
+	CU_ASSERT_FATAL(s != -1);
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(*port);
+	CU_ASSERT_FATAL(bind(s, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	if (type == SOCK_STREAM)
+		CU_ASSERT_FATAL(listen(s, 4) == 0);
+	CU_ASSERT_FATAL(getsockname(s, (struct sockaddr *)&sin, &len) == 0);
+	*port = ntohs(sin.sin_port);
+	return s;
+}
+
+/* Read what arrives on s within ms milliseconds into buf (NUL-terminated). */
+static size_t
+read_some(int s, char *buf, size_t len, int ms)
+{
+	struct pollfd p = { .fd = s, .events = POLLIN };
+	size_t got = 0;
+
+	while (got + 1 < len && poll(&p, 1, ms) == 1) {
+		ssize_t n = recv(s, buf + got, len - 1 - got, MSG_DONTWAIT);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		ms = 50;	/* the rest follows quickly */
+	}
+	buf[got] = '\0';
+	return got;
+}
+
+/* Drive feed_tick with time t until fd has nothing queued (bounded). */
+static void
+tick_until_sent(struct feed *fd, uint64_t t)
+{
+	for (int i = 0; i < 100 && feed_stats(fd)->queued > 0; i++) {
+		feed_tick(fd, t);
+		usleep(2000);
+	}
+}
+
+static void
+test_udp(void)
+{
+	struct config_output co;
+	struct feed *fd;
+	char buf[4096], want[4096], err[256];
+	uint16_t port = 0;
+	int s = listen_on(SOCK_DGRAM, &port), cut;
+	size_t n;
+
+	co_init(&co, "u", OUTPUT_REMOTE, OUTPUT_UDP, port);
+	fd = feed_open(&co, "sensor1", "0.1.0", err, sizeof(err));
+	CU_ASSERT_FATAL(fd != NULL);
+	feed_alert(fd, mk_alert(22, 2), 1000);
+	n = read_some(s, buf, sizeof(buf), 2000);
+	/* one datagram, exactly the RFC 5424 message, no framing, no newline */
+	{
+		struct alert_env e = { "sensor1", "conformd", (unsigned)getpid(), 16, "0.1.0" };
+
+		alert_format_syslog(want, 2048, &e, &al, OUTPUT_FMT_RFC5424, &cut);
+	}
+	CU_ASSERT_EQUAL(n, strlen(want));
+	unit_assert_text("udp datagram", buf, want);
+	feed_alert(fd, mk_alert(23, 2), 1000);
+	feed_alert(fd, mk_alert(24, 2), 1000);
+	CU_ASSERT(read_some(s, buf, sizeof(buf), 2000) > 0);
+	CU_ASSERT_EQUAL(feed_stats(fd)->sent, 3);
+	CU_ASSERT_EQUAL(feed_stats(fd)->queued, 0);
+	feed_close(fd);
+	close(s);
+}
+
+/* Parse RFC 6587 octet-counted frames; returns how many, -1 if broken. */
+static int
+frames(const char *b, size_t n, const char *must)
+{
+	size_t i = 0;
+	int count = 0;
+
+	while (i < n) {
+		char *end;
+		unsigned long len = strtoul(b + i, &end, 10);
+
+		if (end == b + i || *end != ' ' || (size_t)(end + 1 - b) + len > n)
+			return -1;
+		if (must != NULL && strncmp(end + 1, must, strlen(must)) != 0)
+			return -1;
+		i = (size_t)(end + 1 - b) + len;
+		count++;
+	}
+	return count;
+}
+
+static void
+test_tcp_reconnect(void)
+{
+	struct config_output co;
+	struct feed *fd;
+	char buf[65536], err[256];
+	uint16_t port = 0;
+	int ls = listen_on(SOCK_STREAM, &port), c;
+	uint64_t t = 1000 * SEC;
+	size_t n;
+
+	co_init(&co, "t", OUTPUT_REMOTE, OUTPUT_TCP, port);
+	co.queue = 10;
+	fd = feed_open(&co, "sensor1", "0.1.0", err, sizeof(err));
+	CU_ASSERT_FATAL(fd != NULL);
+	feed_alert(fd, mk_alert(22, 2), t);
+	c = accept(ls, NULL, NULL);
+	CU_ASSERT_FATAL(c != -1);
+	tick_until_sent(fd, t);
+	n = read_some(c, buf, sizeof(buf), 2000);
+	CU_ASSERT_EQUAL(frames(buf, n, "<132>1 "), 1);
+	CU_ASSERT_EQUAL(feed_stats(fd)->sent, 1);
+	CU_ASSERT_EQUAL(feed_stats(fd)->connects, 1);
+
+	/* the collector goes away: its FIN is seen before the next write */
+	close(c);
+	close(ls);
+	usleep(20000);
+	for (int i = 0; i < 15; i++)
+		feed_alert(fd, mk_alert((uint16_t)(100 + i), 2), t);
+	CU_ASSERT_EQUAL(feed_stats(fd)->sent, 1);
+	CU_ASSERT_EQUAL(feed_stats(fd)->queued, 10);
+	CU_ASSERT_EQUAL(feed_stats(fd)->queue_dropped, 5);
+	CU_ASSERT(feed_stats(fd)->connect_failures >= 1);
+
+	/* back, on the same port: nothing happens before the backoff... */
+	ls = listen_on(SOCK_STREAM, &port);
+	feed_tick(fd, t + SEC / 2);
+	CU_ASSERT_EQUAL(feed_stats(fd)->queued, 10);
+	/* ...then the queue goes out whole, in order */
+	feed_tick(fd, t + 2 * SEC);
+	c = accept(ls, NULL, NULL);
+	CU_ASSERT_FATAL(c != -1);
+	tick_until_sent(fd, t + 2 * SEC);
+	n = read_some(c, buf, sizeof(buf), 2000);
+	CU_ASSERT_EQUAL(frames(buf, n, "<132>1 "), 10);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "dpt=\"100\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "dpt=\"109\""));
+	CU_ASSERT_PTR_NULL(strstr(buf, "dpt=\"110\""));
+	CU_ASSERT_EQUAL(feed_stats(fd)->sent, 11);
+	CU_ASSERT_EQUAL(feed_stats(fd)->reconnects, 1);
+	/* sent + dropped + still queued = offered */
+	CU_ASSERT_EQUAL(feed_stats(fd)->sent + feed_stats(fd)->queue_dropped +
+	    feed_stats(fd)->queued, feed_stats(fd)->offered);
+	feed_close(fd);
+	close(c);
+	close(ls);
+}
+
+/* Nobody listens: the backoff doubles up to 60 s; drain gives up at its
+ * deadline and reports what is left. */
+static void
+test_tcp_backoff(void)
+{
+	struct config_output co;
+	struct feed *fd;
+	char err[256];
+	uint16_t port = 0;
+	int ls = listen_on(SOCK_STREAM, &port);
+	uint64_t t = 1000 * SEC, fails;
+
+	close(ls);	/* a port nobody listens on */
+	co_init(&co, "t", OUTPUT_REMOTE, OUTPUT_TCP, port);
+	fd = feed_open(&co, "sensor1", "0.1.0", err, sizeof(err));
+	CU_ASSERT_FATAL(fd != NULL);
+	feed_alert(fd, mk_alert(22, 2), t);
+	for (int i = 0; i < 20 && feed_stats(fd)->connect_failures == 0; i++) {
+		usleep(5000);
+		feed_tick(fd, t);
+	}
+	CU_ASSERT_EQUAL(feed_stats(fd)->connect_failures, 1);
+	/* retries at +1, +3, +7, +15, +31, +63, then every 60 s */
+	fails = 1;
+	for (uint64_t s = 1; s <= 300; s++) {
+		feed_tick(fd, t + s * SEC);
+		for (int i = 0; i < 20 && feed_stats(fd)->connect_failures == fails &&
+		    (s == 1 || s == 3 || s == 7 || s == 15 || s == 31 || s == 63 ||
+		    s == 123 || s == 183 || s == 243); i++) {
+			usleep(2000);
+			feed_tick(fd, t + s * SEC);
+		}
+		fails = feed_stats(fd)->connect_failures;
+	}
+	CU_ASSERT_EQUAL(feed_stats(fd)->connect_failures, 10);
+	CU_ASSERT_EQUAL(feed_drain(fd, feed_now() + SEC / 5), 1);
+	CU_ASSERT_EQUAL(feed_stats(fd)->queued, 1);
+	CU_ASSERT_EQUAL(feed_stats(fd)->sent, 0);
+	feed_close(fd);
+}
+
+static void
+test_eve_socket(void)
+{
+	struct config_output co;
+	struct sockaddr_un sun;
+	struct feed *fd;
+	char buf[16384], path[512], err[256];
+	int s;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/eve.sock", unit_tmpdir());
+	unlink(path);
+	co_init(&co, "e", OUTPUT_EVE_SOCKET, 0, 0);
+	co.path = path;
+	co.max_size = 8192;
+	fd = feed_open(&co, "sensor1", "0.1.0", err, sizeof(err));
+	CU_ASSERT_FATAL(fd != NULL);
+	/* no reader yet: queued, retried after the backoff */
+	feed_alert(fd, mk_alert(22, 2), 1000 * SEC);
+	CU_ASSERT_EQUAL(feed_stats(fd)->queued, 1);
+	s = socket(AF_UNIX, SOCK_DGRAM, 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	CU_ASSERT_FATAL(bind(s, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	feed_tick(fd, 1002 * SEC);
+	feed_alert(fd, mk_alert(23, 2), 1002 * SEC);
+	n = read_some(s, buf, sizeof(buf), 2000);
+	CU_ASSERT(n > 0);
+	CU_ASSERT_NSTRING_EQUAL(buf, "{\"timestamp\":\"2026-01-01T00:00:00.000000+0000\"", 45);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"dest_port\":22,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"dest_port\":23,"));
+	CU_ASSERT_EQUAL(buf[n - 1], '\n');
+	CU_ASSERT_EQUAL(feed_stats(fd)->sent, 2);
+	CU_ASSERT_EQUAL(feed_stats(fd)->reconnects, 0);
+
+	/* an EVE JSON longer than max-size is not cut: counted, not sent */
+	feed_close(fd);
+	co.max_size = 480;
+	fd = feed_open(&co, "sensor1", "0.1.0", err, sizeof(err));
+	mk_alert(24, 2);
+	fnd.evidence = "0123456789012345678901234567890123456789012345678901234567890123456789"
+	    "0123456789012345678901234567890123456789012345678901234567890123456789";
+	alert_from_finding(&al, &fnd, 0);
+	feed_alert(fd, &al, 1000 * SEC);
+	CU_ASSERT_EQUAL(feed_stats(fd)->too_long, 1);
+	CU_ASSERT_EQUAL(feed_stats(fd)->sent, 0);
+	feed_close(fd);
+	close(s);
+	unlink(path);
+}
+
+static void
+test_min_severity(void)
+{
+	struct config_output co;
+	struct feed *fd;
+	char buf[4096], err[256];
+	uint16_t port = 0;
+	int s = listen_on(SOCK_DGRAM, &port);
+
+	co_init(&co, "u", OUTPUT_REMOTE, OUTPUT_UDP, port);
+	co.min_severity = 1;
+	fd = feed_open(&co, "sensor1", "0.1.0", err, sizeof(err));
+	feed_alert(fd, mk_alert(22, 2), 1000);
+	feed_alert(fd, mk_alert(22, 3), 1000);
+	feed_alert(fd, mk_alert(22, 1), 1000);
+	CU_ASSERT(read_some(s, buf, sizeof(buf), 2000) > 0);
+	CU_ASSERT_NSTRING_EQUAL(buf, "<131>1 ", 7);
+	CU_ASSERT_EQUAL(feed_stats(fd)->below_severity, 2);
+	CU_ASSERT_EQUAL(feed_stats(fd)->offered, 1);
+	CU_ASSERT_EQUAL(feed_stats(fd)->sent, 1);
+	feed_close(fd);
+	close(s);
+}
+
+void
+test_feed_register(void)
+{
+	CU_pSuite s = CU_add_suite("feed", NULL, NULL);
+
+	if (s == NULL)
+		return;
+	CU_add_test(s, "UDP: one message per datagram", test_udp);
+	CU_add_test(s, "TCP: framing, collector restart, bounded queue", test_tcp_reconnect);
+	CU_add_test(s, "TCP: backoff doubling to 60 s, bounded drain", test_tcp_backoff);
+	CU_add_test(s, "EVE socket", test_eve_socket);
+	CU_add_test(s, "min-severity", test_min_severity);
+}
