@@ -50,12 +50,35 @@ else
 	tail -n 80 build-asan/conformd-*/tests/*.log 2>/dev/null
 fi
 
+# 4. the threads under ThreadSanitizer: the ring's two-thread tests and the
+# whole pipeline (captures, workers, store thread) on the sample with
+# several workers.  Any report fails the run.
+tsan_fail=0
+rm -rf build-tsan && mkdir build-tsan
+if [ $dist_fail -eq 0 ] && tar -xzf conformd-*.tar.gz -C build-tsan &&
+    ( cd build-tsan/conformd-* && ./configure --quiet --enable-tsan >/dev/null &&
+	make -j"$jobs" conformd tests/unit >/dev/null &&
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./tests/unit ring >../ring.log 2>&1 &&
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./tests/unit capture >>../ring.log 2>&1 &&
+	for w in 1 2 3; do
+		TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./conformd -q -c samples/conformd.conf \
+		    -r samples/lync-site.pcap --workers $w --db ../tsan-$w.db --eve ../tsan-$w.eve \
+		    2>../tsan-$w.log; rc=$?
+		[ $rc -le 1 ] || { echo "tsan: exit $rc with $w workers"; cat ../tsan-$w.log; exit 1; }
+	done ); then
+	grep -h "passed, " build-tsan/ring.log | tail -n 2
+	echo "tsan: ring, capture and the pipeline with 1-3 workers clean"
+else
+	tsan_fail=1
+	tail -n 60 build-tsan/ring.log build-tsan/tsan-*.log 2>/dev/null
+fi
+
 # One closing line: test programs and scripts run by `make check`.
 pass=$(sed -n 's/^# PASS: *//p' test-suite.log)
 failn=$(sed -n 's/^# FAIL: *//p' test-suite.log)
 err=$(sed -n 's/^# ERROR: *//p' test-suite.log)
 skip=$(sed -n 's/^# SKIP: *//p' test-suite.log)
-failn=$(( ${failn:-0} + ${err:-0} + asan_fail + dist_fail ))
-pass=$(( ${pass:-0} + (1 - asan_fail) + (1 - dist_fail) ))
+failn=$(( ${failn:-0} + ${err:-0} + asan_fail + dist_fail + tsan_fail ))
+pass=$(( ${pass:-0} + (1 - asan_fail) + (1 - dist_fail) + (1 - tsan_fail) ))
 echo "conformd: $pass passed, $failn failed, ${skip:-0} skipped"
 [ $fail -eq 0 ] && [ $failn -eq 0 ]

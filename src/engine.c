@@ -712,6 +712,12 @@ engine_tick(struct engine *e, uint64_t now_usec)
 	e->next_expire = e->now + EXPIRE_EVERY_USEC;
 }
 
+void
+engine_set_flow_ids(struct engine *e, uint64_t first, uint64_t step)
+{
+	flow_table_set_ids(e->ft, first, step);
+}
+
 uint64_t
 engine_now(const struct engine *e)
 {

@@ -64,6 +64,7 @@ struct flow_table {
 	struct frag_entry *frags;
 	uint64_t	 now;		/* latest capture time seen */
 	uint64_t	 next_id;
+	uint64_t	 id_step;
 	flow_emit_fn	 emit;
 	void		*emit_arg;
 	struct flow_stats stats;
@@ -206,7 +207,15 @@ flow_table_new(const struct flow_config *cfg, flow_emit_fn emit, void *arg)
 	ft->emit = emit;
 	ft->emit_arg = arg;
 	ft->next_id = 1;
+	ft->id_step = 1;
 	return ft;
+}
+
+void
+flow_table_set_ids(struct flow_table *ft, uint64_t first, uint64_t step)
+{
+	ft->next_id = first != 0 ? first : 1;
+	ft->id_step = step != 0 ? step : 1;
 }
 
 void
@@ -366,7 +375,8 @@ flow_insert(struct flow_table *ft, const struct flow_key *k, uint32_t h)
 	ft->pool[i].hash = h;
 	ft->pool[i].rule = RULE_NONE;
 	ft->pool[i].prev = ft->pool[i].next = NIL;
-	ft->pool[i].id = ft->next_id++;
+	ft->pool[i].id = ft->next_id;
+	ft->next_id += ft->id_step;
 	pos = h & ft->mask;
 	while (ft->index[pos].idx != 0)
 		pos = (pos + 1) & ft->mask;

@@ -544,6 +544,8 @@ pipeline_set_output(struct pipeline *pl, struct output *out, char *err, size_t e
 		w->out = ring_new(RECORD_SLOTS, sizeof(struct msg));
 		if (w->eng == NULL || w->out == NULL)
 			goto oom;
+		/* flow ids unique across workers */
+		engine_set_flow_ids(w->eng, (uint64_t)i + 1, (uint64_t)pl->po.workers);
 	}
 	return 0;
 oom:

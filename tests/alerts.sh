@@ -18,6 +18,7 @@
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib.sh"
 lib_name alerts
+PATH=$PATH:/usr/sbin:/sbin	# rsyslogd lives in sbin
 lib_need_tools rsyslogd python3 sqlite3
 
 bin=$top_builddir/conformd

@@ -74,6 +74,10 @@ uint32_t engine_policy_gen(const struct engine *e);
  */
 void engine_tick(struct engine *e, uint64_t now_usec);
 
+/* Number this engine's flows first, first + step, ... (one engine per
+ * worker: first = worker + 1, step = workers).  Before the first packet. */
+void engine_set_flow_ids(struct engine *e, uint64_t first, uint64_t step);
+
 /* The latest capture time seen (microseconds), 0 before the first packet. */
 uint64_t engine_now(const struct engine *e);
 

@@ -106,6 +106,11 @@ struct flow_stats {
  */
 struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn emit, void *arg);
 
+/* Number flows first, first + step, first + 2 step, ... (default 1, 1):
+ * several tables (one per worker) then give ids unique within a run.
+ * Call before the first packet. */
+void flow_table_set_ids(struct flow_table *ft, uint64_t first, uint64_t step);
+
 /* Flush nothing; free everything. */
 void flow_table_free(struct flow_table *ft);
 
