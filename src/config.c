@@ -37,7 +37,7 @@ enum {
 	CK_RULES, CK_INVENTORY, CK_DATABASE, CK_EVE, CK_FLOW_VLAN, CK_MAX_FLOWS,
 	CK_TIMEOUT, CK_SUMMARY_TOP, CK_ANSWER_TIMEOUT, CK_COVERAGE, CK_SEVERITY,
 	CK_RULE_SEVERITY, CK_OUTPUT, CK_SUPPRESS, CK_RATE_LIMIT, CK_SCAN_THRESHOLD,
-	CK_COUNT
+	CK_COVERAGE_WINDOW, CK_STATS_INTERVAL, CK_COUNT
 };
 
 static const struct {
@@ -56,6 +56,8 @@ static const struct {
 	[CK_COVERAGE] = { "coverage", 1 },
 	[CK_SEVERITY] = { "severity", 2 },
 	[CK_RULE_SEVERITY] = { "rule-severity", 2 },
+	[CK_COVERAGE_WINDOW] = { "coverage-window", 1 },
+	[CK_STATS_INTERVAL] = { "stats-interval", 1 },
 	[CK_OUTPUT] = { "output", -1 },		/* a name and key/value pairs */
 	[CK_SUPPRESS] = { "suppress", 2 },
 	[CK_RATE_LIMIT] = { "rate-limit", 3 },
@@ -184,6 +186,8 @@ config_init(struct config *c)
 	c->tmo_other = 60;
 	c->summary_top = 10;
 	c->answer_timeout = 5;
+	c->coverage_window = 3600;
+	c->stats_interval = 60;
 	c->severity[1] = 2;	/* unexpected */
 	c->severity[2] = 2;	/* blocked */
 	c->severity[3] = 3;	/* missing: low */
@@ -674,6 +678,14 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 		if (config_number(p, key, v, 0, CONFIG_MAX_TOP, &n) == 0)
 			c->summary_top = (int)n;
 		break;
+	case CK_COVERAGE_WINDOW:
+		if (config_number(p, key, v, 0, CONFIG_MAX_TIMEOUT, &n) == 0)
+			c->coverage_window = (uint32_t)n;
+		break;
+	case CK_STATS_INTERVAL:
+		if (config_number(p, key, v, 0, CONFIG_MAX_TIMEOUT, &n) == 0)
+			c->stats_interval = (uint32_t)n;
+		break;
 	case CK_ANSWER_TIMEOUT:
 		if (config_number(p, key, v, 1, CONFIG_MAX_TIMEOUT, &n) == 0)
 			c->answer_timeout = (uint32_t)n;
@@ -909,6 +921,8 @@ config_print(const struct config *c, FILE *out)
 		    config_timeout_get(c, t));
 	fprintf(out, "summary-top %d\n", c->summary_top);
 	fprintf(out, "answer-timeout %u\n", c->answer_timeout);
+	fprintf(out, "coverage-window %u\n", c->coverage_window);
+	fprintf(out, "stats-interval %u\n", c->stats_interval);
 	fprintf(out, "coverage %s\n", c->coverage ? "yes" : "no");
 	for (int k = 1; k < CONFIG_KINDS; k++)
 		fprintf(out, "severity %s %d\n", config_kinds[k], c->severity[k]);

@@ -234,7 +234,8 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 	po.ring_slots = live ? o->ring_slots : FILE_RING_SLOTS;
 	po.snaplen = live ? o->snaplen : FILE_SNAPLEN;
 	po.files = !live;
-	po.window_sec = 3600;	/* TODO: coverage-window */
+	po.window_sec = l->cfg.coverage_window;
+	po.stats_sec = l->cfg.stats_interval;
 	pl = pipeline_new(&l->cfg, pol, &po, err, sizeof(err));
 	if (pl == NULL) {
 		log_warnx("%s", err);

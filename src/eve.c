@@ -536,6 +536,57 @@ eve_alert(struct eve *e, const struct finding *f)
 	return eve_write(e, eve_format_alert(e->line, sizeof(e->line), f));
 }
 
+size_t
+eve_format_stats(char *buf, size_t len, uint64_t ts_usec, const char *const *names,
+    const uint64_t *values, int n)
+{
+	struct jbuf b;
+	char group[64] = "";
+
+	jb_init(&b, buf, len);
+	jb_raw(&b, "{\"timestamp\":");
+	jb_time(&b, ts_usec);
+	jb_raw(&b, ",\"event_type\":\"stats\",\"stats\":{");
+	for (int i = 0; i < n; i++) {
+		const char *dot = strchr(names[i], '.');
+		size_t gl = dot != NULL ? (size_t)(dot - names[i]) : 0;
+		int same = dot != NULL && gl < sizeof(group) && strlen(group) == gl &&
+		    strncmp(group, names[i], gl) == 0;
+
+		if (group[0] != '\0' && !same) {
+			jb_putc(&b, '}');
+			group[0] = '\0';
+		}
+		if (i > 0)
+			jb_putc(&b, ',');
+		if (dot != NULL && gl < sizeof(group) && !same) {
+			/* "capture.received" -> "capture":{"received":N */
+			memcpy(group, names[i], gl);
+			group[gl] = '\0';
+			jb_str(&b, group);
+			jb_raw(&b, ":{");
+		}
+		jb_str(&b, dot != NULL && gl < sizeof(group) ? dot + 1 : names[i]);
+		jb_putc(&b, ':');
+		jb_u64(&b, values[i]);
+	}
+	if (group[0] != '\0')
+		jb_putc(&b, '}');
+	jb_raw(&b, "}}");
+	return jb_finish(&b);
+}
+
+int
+eve_stats(struct eve *e, uint64_t ts_usec, const char *const *names, const uint64_t *values,
+    int n)
+{
+	int rv = eve_write(e, eve_format_stats(e->line, sizeof(e->line), ts_usec, names, values, n));
+
+	if (fflush(e->fp) == EOF)
+		rv = -1;
+	return rv;
+}
+
 /* Flush and close (standard output is only flushed).  NULL is a no-op. */
 void
 eve_close(struct eve *e)

@@ -64,7 +64,8 @@ alert_format_leef(char *buf, size_t max, const struct alert_env *env,
     const struct alert *a, int *truncated)
 {
 	struct abuf b;
-	char pbuf[8], ts[40];
+	char pbuf[8], ts[40], unit[96];
+	size_t mark;
 	int first = 1;
 
 	abuf_init(&b, buf, max);
@@ -85,21 +86,16 @@ alert_format_leef(char *buf, size_t max, const struct alert_env *env,
 		leef_num(&b, "dstPort", a->dpt, &first);
 	if (a->proto != 0)
 		leef_pair(&b, "proto", proto_name(a->proto, pbuf, sizeof(pbuf)), 0, &first);
-	/* devTime is meaningless without its format: one unit */
+	/* devTime is meaningless without its format: one unit, written raw
+	 * (the pattern and the time hold no '^', '=' or '\') */
 	alert_time_leef(a->ts_usec, ts, sizeof(ts));
-	{
-		char unit[96];
-
-		snprintf(unit, sizeof(unit), "yyyy-MM-dd'T'HH:mm:ss.SSSZ" LEEF_DELIM "devTime=%s", ts);
-		/* the pattern and the time hold no '^', '=' or '\': written raw */
-		size_t mark = b.len;
-
-		if ((first ? 0 : abuf_str(&b, LEEF_DELIM)) == -1 ||
-		    abuf_str(&b, "devTimeFormat=") == -1 || abuf_str(&b, unit) == -1)
-			abuf_reset(&b, mark);
-		else
-			first = 0;
-	}
+	snprintf(unit, sizeof(unit), "devTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ" LEEF_DELIM
+	    "devTime=%s", ts);
+	mark = b.len;
+	if ((first ? 0 : abuf_str(&b, LEEF_DELIM)) == -1 || abuf_str(&b, unit) == -1)
+		abuf_reset(&b, mark);
+	else
+		first = 0;
 	leef_pair(&b, "policy", a->rule, 0, &first);
 	leef_num(&b, "count", a->count, &first);
 	leef_pair(&b, "host", a->host, 0, &first);

@@ -41,7 +41,6 @@ struct output {
 	uint64_t	 below_severity;	/* findings no feed takes */
 	uint32_t	 scan_window;	/* seconds, for the summary's text */
 	uint64_t	 last_tick;
-	int		 drained;
 };
 
 static void
@@ -207,7 +206,8 @@ output_sink(struct output *o, struct engine_sink *sink)
 	sink->arg = o;
 	if (o->st == NULL && o->ev == NULL && o->nfeeds == 0)
 		return;		/* nothing reads records: the engine can skip building them */
-	sink->flow = output_flow;
+	if (o->st != NULL || o->ev != NULL)
+		sink->flow = output_flow;	/* the alert feeds take findings only */
 	sink->finding = output_finding;
 	sink->coverage = output_coverage;
 	sink->counter = output_counter;
@@ -221,7 +221,6 @@ output_drain(struct output *o)
 
 	for (int i = 0; i < o->nfeeds; i++)
 		(void)feed_drain(o->feeds[i], deadline);
-	o->drained = 1;
 }
 
 /* The alert feeds' counters, through the sink's counter path. */
@@ -286,6 +285,26 @@ output_run_end(struct output *o, uint64_t end_usec, int status)
 	return o->errors ? -1 : 0;
 }
 
+void
+output_stats(struct output *o, uint64_t now_usec, const char *const *names,
+    const uint64_t *values, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (o->st != NULL && store_counter(o->st, names[i], values[i]) == -1)
+			output_failed(o, 1);
+	if (o->st != NULL && store_commit(o->st) == -1)
+		output_failed(o, 1);
+	if (o->ev != NULL && eve_stats(o->ev, now_usec, names, values, n) == -1)
+		output_failed(o, 0);
+}
+
+void
+output_commit(struct output *o)
+{
+	if (o->st != NULL && store_commit(o->st) == -1)
+		output_failed(o, 1);
+}
+
 uint64_t
 output_errors(const struct output *o)
 {
@@ -336,8 +355,8 @@ output_close(struct output *o)
 {
 	if (o == NULL)
 		return;
-	if (o->nfeeds > 0 && !o->drained)
-		output_drain(o);
+	if (o->nfeeds > 0)
+		output_drain(o);	/* at once when nothing is left */
 	for (int i = 0; i < o->nfeeds; i++) {
 		const struct feed_stats *fs = feed_stats(o->feeds[i]);
 

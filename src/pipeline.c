@@ -425,11 +425,44 @@ store_rotate(struct pipeline *pl, struct polgen *pg)
 	pl->window_start = wall_usec();
 }
 
+/* Live: the counters so far, to SQLite and as an EVE stats event. */
+static void
+store_stats(struct pipeline *pl, uint64_t now)
+{
+	struct pipeline_stats st;
+	static const char *const names[] = {
+		"capture.received", "capture.kernel_recv", "capture.kernel_drops",
+		"capture.if_drops", "capture.overruns", "capture.ring_drops",
+		"capture.outages", "capture.outage_ms", "classifier.packets",
+		"classifier.malformed", "classifier.non_ip", "store.records_lost",
+		"store.stale_coverage", "findings.total", "reloads"
+	};
+	uint64_t v[sizeof(names) / sizeof(names[0])];
+
+	pipeline_stats(pl, &st);
+	v[0] = st.received;
+	v[1] = st.kernel_recv;
+	v[2] = st.kernel_drops;
+	v[3] = st.if_drops;
+	v[4] = st.overruns;
+	v[5] = st.ring_drops;
+	v[6] = st.outages;
+	v[7] = st.outage_ms;
+	v[8] = st.classified;
+	v[9] = st.malformed;
+	v[10] = st.non_ip;
+	v[11] = st.store_drops;
+	v[12] = st.stale;
+	v[13] = st.findings;
+	v[14] = st.reloads;
+	output_stats(pl->out, now, names, v, (int)(sizeof(v) / sizeof(v[0])));
+}
+
 static void *
 store_thread(void *arg)
 {
 	struct pipeline *pl = arg;
-	uint64_t next_tick = 0;
+	uint64_t next_tick = 0, next_stats = 0;
 
 	for (;;) {
 		struct engine_sink cs;
@@ -466,7 +499,17 @@ store_thread(void *arg)
 
 			if (now >= next_tick) {
 				output_tick(pl->out, now);
+				if (!pl->po.files)
+					output_commit(pl->out);	/* visible to readers within a second */
 				next_tick = now + TICK_USEC;
+			}
+			if (!pl->po.files && pl->po.stats_sec != 0) {
+				if (next_stats == 0)
+					next_stats = now + (uint64_t)pl->po.stats_sec * 1000000u;
+				else if (now >= next_stats) {
+					store_stats(pl, now);
+					next_stats = now + (uint64_t)pl->po.stats_sec * 1000000u;
+				}
 			}
 			if (atomic_exchange_explicit(&pl->reopen, 0, memory_order_acq_rel) &&
 			    output_reopen(pl->out) == -1)

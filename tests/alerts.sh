@@ -391,7 +391,7 @@ lib_check "counters: alerts.sent.FEED = findings, nothing unsent" chk counters "
 # local syslog(3): /dev/log is fixed in the C library, so give conformd a
 # private /dev holding only our socket (needs a mount namespace: root)
 if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
-    unshare -m true 2>/dev/null; then
+    unshare -m sh -c 'mount -t tmpfs tmpfs /dev' 2>/dev/null; then
 	cat >"$tmp/local.conf" <<EOF
 rules $rules
 inventory $inv
@@ -417,7 +417,7 @@ PY
 	lib_check "local syslog(3): every finding once, facility local3, structured data" \
 	    chk local "$tmp/local.log" "$tmp/local.db"
 else
-	echo "skip: local syslog(3) needs root and unshare for a private /dev/log"
+	echo "skip: local syslog(3) needs root and a mount namespace for a private /dev/log"
 fi
 
 # --- 2. the collector goes away and comes back --------------------------------

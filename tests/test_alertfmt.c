@@ -705,6 +705,31 @@ test_hostile(void)
 	    "srcRole=cl\"i]e\\\\nt|\\=\\^?^dstRole=front end^evidence=3 SYNs \"x\" ] "
 	    "[fake@1 a\\=\"b\"] | cs1\\=evil \\^sev\\=10 \\\\ \\=????? \xc3\xa9 ? end");
 
+	/* an inventory host name, through each format */
+	{
+		static const char hhost[] = "fe\"1] [x@1 y=\"z\"] |cs5=a ^host=b \\\n";
+
+		f_missing();
+		fnd.host = hhost;
+		alert_from_finding(&a, &fnd, 0);
+		sanitized(hhost, want, 0);
+		n = alert_format_syslog(buf, BIG, &env, &a, OUTPUT_FMT_RFC5424, &cut);
+		CU_ASSERT(n > 0 && clean_text(buf, n));
+		CU_ASSERT_FATAL(parse_5424(buf, &kv, &msg) == 0);
+		unit_assert_text("sd host", kv_get(&kv, "host"), want);
+		n = alert_format_leef(buf, BIG, &env, &a, &cut);
+		CU_ASSERT(n > 0 && clean_text(buf, n));
+		CU_ASSERT_FATAL(parse_leef(buf, hdr, &kv) == 0);
+		unit_assert_text("leef host", kv_get(&kv, "host"), want);
+		sanitized(hhost, want, 1);
+		n = alert_format_cef(buf, BIG, &env, &a, &cut);
+		CU_ASSERT(n > 0 && clean_text(buf, n));
+		CU_ASSERT_FATAL(parse_cef(buf, hdr, &kv) == 0);
+		unit_assert_text("cef host", kv_get(&kv, "cs5"), want);
+		CU_ASSERT_EQUAL(kv.n, 10);	/* dst dpt proto act cat rt cs1Label cs1 cs5Label cs5 */
+		alert_from_finding(&a, f_hostile(), 7);
+	}
+
 	/* EVE over syslog: one line of JSON, hostile bytes escaped by eve.c */
 	n = alert_format_syslog(buf, BIG, &env, &a, OUTPUT_FMT_EVE, &cut);
 	CU_ASSERT(n > 0 && clean_text(buf, n));

@@ -85,6 +85,8 @@ test_config_defaults(void)
 	    "timeout other 60\n"
 	    "summary-top 10\n"
 	    "answer-timeout 5\n"
+	    "coverage-window 3600\n"
+	    "stats-interval 60\n"
 	    "coverage no\n"
 	    "severity unexpected 2\n"
 	    "severity blocked 2\n"
@@ -344,7 +346,8 @@ cfg_check_bad(const char *name)
 	list(timeout_name) list(timeout_value) list(timeout_dup) \
 	list(dup_key) list(no_inventory) list(too_many_rules) list(multi) \
 	list(coverage) list(answer_timeout) list(severity_kind) \
-	list(severity_value) list(rule_severity_value) \
+	list(severity_value) list(rule_severity_value) list(coverage_window) \
+	list(stats_interval) \
 	list(output_name) list(output_dup) list(output_type) list(output_key) \
 	list(output_values) list(output_type_keys) list(output_idents) \
 	list(output_many) list(suppress) list(rate_limit) list(rate_burst) \

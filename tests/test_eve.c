@@ -533,9 +533,28 @@ test_json_strict(void)
 	CU_ASSERT_EQUAL(rc, 0);
 }
 
+static void
+test_stats_event(void)
+{
+	static const char *const names[] = {
+		"capture.received", "capture.kernel_drops", "classifier.packets", "reloads"
+	};
+	static const uint64_t values[] = { 10, 2, 8, 1 };
+	char buf[512];
+
+	eve_format_stats(buf, sizeof(buf), 1767225600000000ULL, names, values, 4);
+	CU_ASSERT_STRING_EQUAL(buf,
+	    "{\"timestamp\":\"2026-01-01T00:00:00.000000+0000\",\"event_type\":\"stats\","
+	    "\"stats\":{\"capture\":{\"received\":10,\"kernel_drops\":2},"
+	    "\"classifier\":{\"packets\":8},\"reloads\":1}}");
+}
+
 void
 test_eve_register(void)
 {
+	CU_pSuite st = CU_add_suite("eve_stats", NULL, NULL);
+
+	CU_add_test(st, "stats event nests groups", test_stats_event);
 	CU_pSuite s = CU_add_suite("eve", NULL, NULL);
 
 	CU_add_test(s, "golden flow events", test_golden_flow);

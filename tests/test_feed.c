@@ -22,6 +22,7 @@
 #include "conformd/alert.h"
 #include "conformd/config.h"
 #include "conformd/feed.h"
+#include "conformd/output.h"
 #include "conformd/record.h"
 #include "unit.h"
 
@@ -350,6 +351,45 @@ test_min_severity(void)
 	close(s);
 }
 
+/* SIGHUP after log rotation: output_reopen() sends later events to a new
+ * file of the same name, the old one keeps what was written before. */
+static void
+test_eve_reopen(void)
+{
+	struct config c;
+	struct output *o;
+	struct engine_sink sink;
+	char path[512], moved[512], err[256], *a, *b;
+
+	snprintf(path, sizeof(path), "%s/rotate.json", unit_tmpdir());
+	snprintf(moved, sizeof(moved), "%s/rotate.json.1", unit_tmpdir());
+	unlink(path);
+	unlink(moved);
+	config_init(&c);
+	o = output_open(&c, NULL, path, err, sizeof(err));
+	CU_ASSERT_FATAL(o != NULL);
+	output_sink(o, &sink);
+	CU_ASSERT_FATAL(sink.finding != NULL);
+	mk_alert(22, 2);
+	sink.finding(sink.arg, &fnd);
+	CU_ASSERT_EQUAL(rename(path, moved), 0);
+	CU_ASSERT_EQUAL(output_reopen(o), 0);
+	mk_alert(23, 2);
+	sink.finding(sink.arg, &fnd);
+	output_close(o);
+	a = unit_slurp(moved, NULL);
+	b = unit_slurp(path, NULL);
+	CU_ASSERT_FATAL(a != NULL && b != NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"dest_port\":22,"));
+	CU_ASSERT_PTR_NULL(strstr(a, "\"dest_port\":23,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b, "\"dest_port\":23,"));
+	CU_ASSERT_PTR_NULL(strstr(b, "\"dest_port\":22,"));
+	free(a);
+	free(b);
+	unlink(path);
+	unlink(moved);
+}
+
 void
 test_feed_register(void)
 {
@@ -362,4 +402,5 @@ test_feed_register(void)
 	CU_add_test(s, "TCP: backoff doubling to 60 s, bounded drain", test_tcp_backoff);
 	CU_add_test(s, "EVE socket", test_eve_socket);
 	CU_add_test(s, "min-severity", test_min_severity);
+	CU_add_test(s, "EVE file reopened after rotation", test_eve_reopen);
 }

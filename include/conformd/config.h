@@ -70,6 +70,8 @@ struct config {
 	uint32_t	 answer_timeout;	/* seconds before an unanswered SYN or request
 						   counts as blocked (default 5) */
 	int		 coverage;		/* print the coverage matrix after -r (default 0) */
+	uint32_t	 coverage_window;	/* live: seconds per coverage window, 0 = the whole run (default 3600) */
+	uint32_t	 stats_interval;	/* live: seconds between counters to SQLite/EVE, 0 = never (default 60) */
 	int		 severity[CONFIG_KINDS];	/* per finding kind, 1 (high) .. 3 (low) */
 	struct {
 		char	*rule;			/* rule id */

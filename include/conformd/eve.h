@@ -24,6 +24,16 @@ struct eve *eve_open(const char *path, char *err, size_t errlen);
 int eve_flow(struct eve *e, const struct flow_record *r);
 int eve_alert(struct eve *e, const struct finding *f);
 
+/*
+ * A `stats` event: counters `names[i]` = `values[i]`; a name "group.key"
+ * becomes {"group":{"key":N}} (consecutive names of one group share the
+ * object).  eve_stats() writes it and flushes.  Returns as eve_flow().
+ */
+size_t eve_format_stats(char *buf, size_t len, uint64_t ts_usec, const char *const *names,
+    const uint64_t *values, int n);
+int eve_stats(struct eve *e, uint64_t ts_usec, const char *const *names,
+    const uint64_t *values, int n);
+
 /* Flush and close (stdout is flushed, not closed).  NULL is a no-op. */
 void eve_close(struct eve *e);
 

@@ -42,6 +42,16 @@ void output_sink(struct output *o, struct engine_sink *sink);
  * (then counted in output_errors()). */
 int output_run_end(struct output *o, uint64_t end_usec, int status);
 
+/*
+ * Live: the run's counters now, to SQLite (table counters, committed) and
+ * as an EVE `stats` event.  The store thread, periodically.
+ */
+void output_stats(struct output *o, uint64_t now_usec, const char *const *names,
+    const uint64_t *values, int n);
+
+/* Commit what SQLite holds now (the store thread, about once a second). */
+void output_commit(struct output *o);
+
 /* Records an output failed to write so far. */
 uint64_t output_errors(const struct output *o);
 
