@@ -7,8 +7,12 @@
  * holding {hash, pool index + 1}, and a small fragment table.  Lookups
  * compare the 32-bit hash in the slot before touching the flow, so a miss
  * costs one cache line.  Deletion uses backward-shift (no tombstones).
- * Each timeout class keeps its flows on a doubly linked list in order of
- * last activity, so expiry and eviction only ever look at list heads.
+ * Each timeout class keeps its flows on a doubly linked list in the order
+ * they were queued.  A packet does not move its flow (that would touch two
+ * more cache lines per packet); instead expiry looks at the head, and a
+ * head that was active since it was queued is queued again at the tail
+ * (at most once per timeout period), so the lists stay ordered by queue
+ * time and expiry and eviction only ever look at list heads.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +143,7 @@ list_append(struct flow_table *ft, uint32_t i, uint8_t tclass)
 	struct idle_list *l = &ft->lists[tclass];
 
 	f->tclass = tclass;
+	f->qtime = f->last_usec;
 	f->next = NIL;
 	f->prev = l->tail;
 	if (l->tail != NIL)
@@ -288,22 +293,38 @@ flow_release(struct flow_table *ft, uint32_t i, int end)
 	}
 }
 
-/* The pool is full: push out the least recently active flow of any class. */
+/*
+ * The pool is full: push out the least recently queued flow of any class,
+ * queueing again (a bounded number of times, so a table of busy flows
+ * costs little) heads that were active since they were queued: an
+ * approximation of the least recently active flow.
+ */
 static void
 flow_evict_oldest(struct flow_table *ft)
 {
-	uint32_t victim = NIL;
-	uint64_t oldest = UINT64_MAX;
+	for (int tries = 0;; tries++) {
+		uint32_t victim = NIL;
+		uint64_t oldest = UINT64_MAX;
 
-	for (int c = 0; c < TC_MAX; c++) {
-		uint32_t h = ft->lists[c].head;
-		if (h != NIL && ft->pool[h].last_usec < oldest) {
-			oldest = ft->pool[h].last_usec;
-			victim = h;
+		for (int c = 0; c < TC_MAX; c++) {
+			uint32_t h = ft->lists[c].head;
+			if (h != NIL && ft->pool[h].qtime < oldest) {
+				oldest = ft->pool[h].qtime;
+				victim = h;
+			}
 		}
-	}
-	if (victim != NIL)
+		if (victim == NIL)
+			return;
+		if (tries < 8 && ft->pool[victim].last_usec > ft->pool[victim].qtime &&
+		    ft->lists[ft->pool[victim].tclass].tail != victim) {
+			uint8_t tc = ft->pool[victim].tclass;
+			list_unlink(ft, victim);
+			list_append(ft, victim, tc);
+			continue;
+		}
 		flow_release(ft, victim, FLOW_END_EVICTED);
+		return;
+	}
 }
 
 /* Build the canonical key of p; *dir = key side of the sender. */
@@ -568,7 +589,7 @@ count:
 	tc = flow_tclass(f);
 	if (*created)
 		list_append(ft, i, tc);
-	else if (tc != f->tclass || ft->lists[tc].tail != i) {
+	else if (tc != f->tclass) {
 		list_unlink(ft, i);
 		list_append(ft, i, tc);
 	}
@@ -582,9 +603,21 @@ flow_expire(struct flow_table *ft, uint64_t now_usec)
 		ft->now = now_usec;
 	for (int c = 0; c < TC_MAX; c++) {
 		struct idle_list *l = &ft->lists[c];
-		while (l->head != NIL &&
-		    ft->pool[l->head].last_usec + l->tmo_usec <= ft->now)
-			flow_release(ft, l->head, FLOW_END_TIMEOUT);
+
+		while (l->head != NIL) {
+			uint32_t h = l->head;
+			const struct flow *f = &ft->pool[h];
+
+			if (f->qtime + l->tmo_usec > ft->now)
+				break;		/* every flow after it was queued later */
+			if (f->last_usec + l->tmo_usec <= ft->now)
+				flow_release(ft, h, FLOW_END_TIMEOUT);
+			else {
+				/* active since it was queued: queue it again */
+				list_unlink(ft, h);
+				list_append(ft, h, (uint8_t)c);
+			}
+		}
 	}
 }
 

@@ -69,6 +69,7 @@ struct flow {
 	uint64_t	bytes[2];	/* wire bytes (pcap len) per key side */
 	uint64_t	first_usec;
 	uint64_t	last_usec;
+	uint64_t	qtime;		/* last_usec when queued on its idle list (internal) */
 	uint32_t	frags;		/* non-first fragments tied to this flow */
 	uint8_t		icmp_type;	/* FLOW_F_ICMP_ERR: type and code of the unreachable */
 	uint8_t		icmp_code;
