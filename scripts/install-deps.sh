@@ -10,7 +10,7 @@ apt-get install -y -q --no-install-recommends \
     build-essential autoconf automake libtool pkg-config \
     libpcap-dev libsqlite3-dev libcunit1-dev libnetfilter-log-dev \
     sqlite3 python3 \
-    tshark tcpdump iproute2 nftables \
+    tshark tcpdump tcpreplay iproute2 nftables systemd \
     sip-tester socat openssl curl netcat-openbsd ethtool time mandoc \
     ca-certificates
 # rsyslog: tests/alerts.sh starts its own rsyslogd as a collector.  Its

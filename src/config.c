@@ -37,7 +37,8 @@ enum {
 	CK_RULES, CK_INVENTORY, CK_DATABASE, CK_EVE, CK_FLOW_VLAN, CK_MAX_FLOWS,
 	CK_TIMEOUT, CK_SUMMARY_TOP, CK_ANSWER_TIMEOUT, CK_COVERAGE, CK_SEVERITY,
 	CK_RULE_SEVERITY, CK_OUTPUT, CK_SUPPRESS, CK_RATE_LIMIT, CK_SCAN_THRESHOLD,
-	CK_COVERAGE_WINDOW, CK_STATS_INTERVAL, CK_COUNT
+	CK_COVERAGE_WINDOW, CK_STATS_INTERVAL, CK_INTERFACE, CK_NFLOG, CK_SNAPLEN,
+	CK_BUFFER_SIZE, CK_FILTER, CK_WORKERS, CK_USER, CK_COUNT
 };
 
 static const struct {
@@ -58,6 +59,13 @@ static const struct {
 	[CK_RULE_SEVERITY] = { "rule-severity", 2 },
 	[CK_COVERAGE_WINDOW] = { "coverage-window", 1 },
 	[CK_STATS_INTERVAL] = { "stats-interval", 1 },
+	[CK_INTERFACE] = { "interface", 1 },
+	[CK_NFLOG] = { "nflog", 1 },
+	[CK_SNAPLEN] = { "snaplen", 1 },
+	[CK_BUFFER_SIZE] = { "buffer-size", 1 },
+	[CK_FILTER] = { "filter", 1 },
+	[CK_WORKERS] = { "workers", 1 },
+	[CK_USER] = { "user", 1 },
 	[CK_OUTPUT] = { "output", -1 },		/* a name and key/value pairs */
 	[CK_SUPPRESS] = { "suppress", 2 },
 	[CK_RATE_LIMIT] = { "rate-limit", 3 },
@@ -209,6 +217,10 @@ config_free(struct config *c)
 	free(c->eve);
 	for (int i = 0; i < c->nrule_sev; i++)
 		free(c->rule_sev[i].rule);
+	for (int i = 0; i < c->ninterfaces; i++)
+		free(c->interfaces[i]);
+	free(c->filter);
+	free(c->user);
 	for (int i = 0; i < c->noutputs; i++) {
 		free(c->outputs[i].name);
 		free(c->outputs[i].ident);
@@ -620,7 +632,7 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 	}
 	v = &s->tok[1];
 	if (k != CK_RULES && k != CK_TIMEOUT && k != CK_SEVERITY && k != CK_RULE_SEVERITY &&
-	    k != CK_SUPPRESS && k != CK_RATE_LIMIT) {
+	    k != CK_SUPPRESS && k != CK_RATE_LIMIT && k != CK_INTERFACE && k != CK_NFLOG) {
 		if (p->seen[k] != 0) {
 			diag_error(p->d, p->file, key->line,
 			    "duplicate key %s (first at %s:%d)", key->text, p->file,
@@ -678,6 +690,44 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 		if (config_number(p, key, v, 0, CONFIG_MAX_TOP, &n) == 0)
 			c->summary_top = (int)n;
 		break;
+	case CK_INTERFACE:
+	case CK_NFLOG:
+		if (c->ninterfaces + c->nnflog >= CONFIG_MAX_SOURCES) {
+			diag_error(p->d, p->file, key->line,
+			    "too many capture sources (at most %d)", CONFIG_MAX_SOURCES);
+			return;
+		}
+		if (k == CK_NFLOG) {
+			if (config_number(p, key, v, 0, 65535, &n) == 0)
+				c->nflog[c->nnflog++] = (int)n;
+		} else if (v->text[0] == '\0')
+			diag_error(p->d, p->file, v->line, "empty interface name");
+		else if ((c->interfaces[c->ninterfaces] = strdup(v->text)) == NULL)
+			p->oom = 1;
+		else
+			c->ninterfaces++;
+		break;
+	case CK_SNAPLEN:
+		if (config_number(p, key, v, 64, 262144, &n) == 0)
+			c->snaplen = (uint32_t)n;
+		break;
+	case CK_BUFFER_SIZE:
+		if (config_number(p, key, v, 1, 4194304, &n) == 0)
+			c->buffer_kib = (uint32_t)n;
+		break;
+	case CK_WORKERS:
+		if (config_number(p, key, v, 1, 64, &n) == 0)
+			c->workers = (int)n;
+		break;
+	case CK_FILTER:
+	case CK_USER: {
+		char **dst = k == CK_FILTER ? &c->filter : &c->user;
+		if (v->text[0] == '\0')
+			diag_error(p->d, p->file, v->line, "empty value for %s", key->text);
+		else if ((*dst = strdup(v->text)) == NULL)
+			p->oom = 1;
+		break;
+	}
 	case CK_COVERAGE_WINDOW:
 		if (config_number(p, key, v, 0, CONFIG_MAX_TIMEOUT, &n) == 0)
 			c->coverage_window = (uint32_t)n;
@@ -923,6 +973,29 @@ config_print(const struct config *c, FILE *out)
 	fprintf(out, "answer-timeout %u\n", c->answer_timeout);
 	fprintf(out, "coverage-window %u\n", c->coverage_window);
 	fprintf(out, "stats-interval %u\n", c->stats_interval);
+	for (int i = 0; i < c->ninterfaces; i++) {
+		fputs("interface ", out);
+		lex_print_word(c->interfaces[i], out);
+		fputc('\n', out);
+	}
+	for (int i = 0; i < c->nnflog; i++)
+		fprintf(out, "nflog %d\n", c->nflog[i]);
+	if (c->snaplen != 0)
+		fprintf(out, "snaplen %u\n", c->snaplen);
+	if (c->buffer_kib != 0)
+		fprintf(out, "buffer-size %u\n", c->buffer_kib);
+	if (c->filter != NULL) {
+		fputs("filter ", out);
+		lex_print_word(c->filter, out);
+		fputc('\n', out);
+	}
+	if (c->workers != 0)
+		fprintf(out, "workers %d\n", c->workers);
+	if (c->user != NULL) {
+		fputs("user ", out);
+		lex_print_word(c->user, out);
+		fputc('\n', out);
+	}
 	fprintf(out, "coverage %s\n", c->coverage ? "yes" : "no");
 	for (int k = 1; k < CONFIG_KINDS; k++)
 		fprintf(out, "severity %s %d\n", config_kinds[k], c->severity[k]);

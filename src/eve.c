@@ -587,6 +587,13 @@ eve_stats(struct eve *e, uint64_t ts_usec, const char *const *names, const uint6
 	return rv;
 }
 
+/* Write out what the stdio buffer holds.  Returns 0 or -1 (errno set). */
+int
+eve_flush(struct eve *e)
+{
+	return fflush(e->fp) == EOF ? -1 : 0;
+}
+
 /* Flush and close (standard output is only flushed).  NULL is a no-op. */
 void
 eve_close(struct eve *e)

@@ -189,7 +189,7 @@ main(int argc, char **argv)
 	struct daemon_opts o;
 	struct loaded l;
 	struct diag d;
-	int check = 0, verbose = 0, direct = 0, ch, status;
+	int check = 0, verbose = 0, direct = 0, set_workers = 0, set_snaplen = 0, ch, status;
 
 	memset(&o, 0, sizeof(o));
 	o.cfgpath = CONFORMD_SYSCONFDIR "/conformd.conf";
@@ -228,9 +228,11 @@ main(int argc, char **argv)
 			break;
 		case OPT_WORKERS:
 			o.workers = (int)number_opt("--workers", optarg, 1, 64);
+			set_workers = 1;
 			break;
 		case OPT_SNAPLEN:
 			o.snaplen = (uint32_t)number_opt("--snaplen", optarg, 64, CAPTURE_SNAPLEN_MAX);
+			set_snaplen = 1;
 			break;
 		case OPT_BUFSIZE:
 			o.bufsize = (uint32_t)number_opt("--buffer-size", optarg, 1, 4194304) * 1024u;
@@ -305,6 +307,24 @@ main(int argc, char **argv)
 		load_free(&l);
 		return EXIT_CLEAN;
 	}
+	/* Live sources and settings from the configuration, where the command
+	 * line gave none (the systemd unit runs `conformd -c FILE`). */
+	if (o.nfiles + o.nifaces + o.ngroups == 0) {
+		for (int i = 0; i < l.cfg.ninterfaces; i++)
+			o.ifaces[o.nifaces++] = l.cfg.interfaces[i];
+		for (int i = 0; i < l.cfg.nnflog; i++)
+			o.groups[o.ngroups++] = l.cfg.nflog[i];
+	}
+	if (!set_workers && l.cfg.workers != 0)
+		o.workers = l.cfg.workers;
+	if (!set_snaplen && l.cfg.snaplen != 0)
+		o.snaplen = l.cfg.snaplen;
+	if (o.bufsize == 0 && l.cfg.buffer_kib != 0)
+		o.bufsize = l.cfg.buffer_kib * 1024u;
+	if (o.filter == NULL)
+		o.filter = l.cfg.filter;
+	if (o.user == NULL)
+		o.user = l.cfg.user;
 	if (o.nfiles + o.nifaces + o.ngroups == 0) {
 		log_warnx("nothing to do: give -r FILE to read a capture, -i IFACE or --nflog GROUP "
 		    "to capture live, or -T to check the configuration");

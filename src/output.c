@@ -303,6 +303,8 @@ output_commit(struct output *o)
 {
 	if (o->st != NULL && store_commit(o->st) == -1)
 		output_failed(o, 1);
+	if (o->ev != NULL && eve_flush(o->ev) == -1)
+		output_failed(o, 0);
 }
 
 uint64_t

@@ -142,7 +142,8 @@ live_start() {
 	    >"$W/$name.out" 2>"$W/$name.err" </dev/null &
 	LIVE_PID=$!
 	LIVE_PIDS+=("$LIVE_PID")
-	if ! wait_for 10 grep -qs 'capturing on' "$W/$name.err"; then
+	wait_for 10 eval 'grep -qs "capturing on" "$W/$name.err" || ! alive "$LIVE_PID"'
+	if ! grep -qs 'capturing on' "$W/$name.err"; then
 		echo "  $name did not start: $(head -3 "$W/$name.err")"
 		return 1
 	fi
@@ -360,9 +361,16 @@ while read -r proto src dst dport verdict; do
 	    '$1 == p && $2 == s && $3 == d && $4 == dp { print $5 }' "$W/live.flows1" | tr '\n' ' ')
 	check_eq "SQLite: $proto $src -> $dst:$dport" "${got% }" "$verdict"
 done <"$W/expected.flows"
-eve_lines "$eve" >"$W/eve.lines1" 2>"$W/eve.err" || lib_failed "EVE is not JSON lines: $(head -2 "$W/eve.err")"
-missing=$(sed 's/^/flow /' "$W/expected.flows" | sort | comm -23 - <(sort "$W/eve.lines1"))
-if [ -z "$missing" ]; then
+# Are the flow events of expected.txt all in EVE?  Sets `missing`.
+eve_has_flows() {
+	eve_lines "$eve" >"$W/eve.lines1" 2>"$W/eve.err" || return 1
+	missing=$(sed 's/^/flow /' "$W/expected.flows" | sort | comm -23 - <(sort "$W/eve.lines1"))
+	[ -z "$missing" ]
+}
+wait_for 5 eve_has_flows
+if [ -s "$W/eve.err" ]; then
+	lib_failed "EVE is not JSON lines: $(head -2 "$W/eve.err")"
+elif [ -z "$missing" ]; then
 	lib_pass "EVE: a flow event with its verdict for each flow of expected.txt"
 else
 	lib_failed "EVE: flow events missing: $(echo "$missing" | tr '\n' ';')"
@@ -490,7 +498,11 @@ then
 	lib_failed "nft: cannot add the log rules"
 elif ! live_start nflog "$FE1" --nflog 7 --db "$W/nflog.db" \
     $([ "$LIVE_USER" != conformd ] && echo "-u $LIVE_USER"); then
-	lib_failed "conformd --nflog 7 started: $(head -3 "$W/nflog.err")"
+	if grep -q 'built without NFLOG' "$W/nflog.err"; then
+		echo "SKIP: part 4: $(grep -m1 'built without NFLOG' "$W/nflog.err")"
+	else
+		lib_failed "conformd --nflog 7 started: $(head -3 "$W/nflog.err")"
+	fi
 else
 	B=$LIVE_PID
 	lib_pass "conformd --nflog 7 started in $FE1"

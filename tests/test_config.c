@@ -347,7 +347,7 @@ cfg_check_bad(const char *name)
 	list(dup_key) list(no_inventory) list(too_many_rules) list(multi) \
 	list(coverage) list(answer_timeout) list(severity_kind) \
 	list(severity_value) list(rule_severity_value) list(coverage_window) \
-	list(stats_interval) \
+	list(stats_interval) list(workers) list(nflog) \
 	list(output_name) list(output_dup) list(output_type) list(output_key) \
 	list(output_values) list(output_type_keys) list(output_idents) \
 	list(output_many) list(suppress) list(rate_limit) list(rate_burst) \

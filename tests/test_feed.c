@@ -298,7 +298,8 @@ test_eve_socket(void)
 	s = socket(AF_UNIX, SOCK_DGRAM, 0);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	CU_ASSERT_FATAL(strlen(path) < sizeof(sun.sun_path));
+	memcpy(sun.sun_path, path, strlen(path) + 1);
 	CU_ASSERT_FATAL(bind(s, (struct sockaddr *)&sun, sizeof(sun)) == 0);
 	feed_tick(fd, 1002 * SEC);
 	feed_alert(fd, mk_alert(23, 2), 1002 * SEC);

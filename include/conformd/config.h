@@ -16,6 +16,7 @@
 #define CONFIG_MAX_RULE_SEV	256
 #define CONFIG_KINDS		5	/* indexed by enum finding_kind (record.h), 0 unused */
 #define CONFIG_MAX_OUTPUTS	16	/* alert feeds (`output NAME { ... }`) */
+#define CONFIG_MAX_SOURCES	32	/* interface and nflog lines */
 #define CONFIG_OUTPUT_NAME_MAX	32	/* letters, digits, '-', '_', '.' */
 
 /* Alert feeds (conformd.conf(5), OUTPUTS). */
@@ -72,6 +73,16 @@ struct config {
 	int		 coverage;		/* print the coverage matrix after -r (default 0) */
 	uint32_t	 coverage_window;	/* live: seconds per coverage window, 0 = the whole run (default 3600) */
 	uint32_t	 stats_interval;	/* live: seconds between counters to SQLite/EVE, 0 = never (default 60) */
+	/* live capture (the command line's -i/--nflog replace these) */
+	char		*interfaces[CONFIG_MAX_SOURCES];	/* `interface NAME` */
+	int		 ninterfaces;
+	int		 nflog[CONFIG_MAX_SOURCES];		/* `nflog GROUP` */
+	int		 nnflog;
+	uint32_t	 snaplen;		/* 0: the default */
+	uint32_t	 buffer_kib;		/* kernel buffer, 0: the default */
+	char		*filter;		/* BPF for interfaces, NULL: none */
+	int		 workers;		/* 0: the default (1) */
+	char		*user;			/* drop privileges to; NULL: conformd */
 	int		 severity[CONFIG_KINDS];	/* per finding kind, 1 (high) .. 3 (low) */
 	struct {
 		char	*rule;			/* rule id */

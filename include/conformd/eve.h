@@ -34,6 +34,9 @@ size_t eve_format_stats(char *buf, size_t len, uint64_t ts_usec, const char *con
 int eve_stats(struct eve *e, uint64_t ts_usec, const char *const *names,
     const uint64_t *values, int n);
 
+/* Write out what the stdio buffer holds.  Returns 0 or -1 (errno set). */
+int eve_flush(struct eve *e);
+
 /* Flush and close (stdout is flushed, not closed).  NULL is a no-op. */
 void eve_close(struct eve *e);
 

@@ -49,7 +49,9 @@ int output_run_end(struct output *o, uint64_t end_usec, int status);
 void output_stats(struct output *o, uint64_t now_usec, const char *const *names,
     const uint64_t *values, int n);
 
-/* Commit what SQLite holds now (the store thread, about once a second). */
+/* Commit what SQLite holds now and flush the EVE file, so that readers
+ * see every record within a second (the store thread, about once a
+ * second). */
 void output_commit(struct output *o);
 
 /* Records an output failed to write so far. */
