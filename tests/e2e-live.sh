@@ -34,8 +34,8 @@
 #      later: the daemon runs on, reopens, captures the later traffic, and
 #      records capture.outages >= 1.
 #
-# What the capture counters guarantee (pcap on Linux, TPACKET_V3), checked
-# in 5 and 6 once the daemon has stopped:
+# What the capture counters guarantee (pcap on Linux, TPACKET_V3; NFLOG
+# alike), checked in 3, 4, 5 and 6 once the daemon has stopped:
 #   capture.received    == packets + capture.ring_drops        (exact)
 #   capture.kernel_recv >= capture.received + capture.kernel_drops
 # ps_recv counts every packet the socket's filter accepted, the ones the
@@ -47,7 +47,8 @@
 #
 # Needs root; skips (exit 77, with the reason) otherwise or when a tool is
 # missing (tcpreplay only skips part 6).  Bounded: every wait has a
-# timeout; the whole runs in about a minute.  The daemons run as user
+# timeout, the whole runs in under a minute, and a watchdog ends it after
+# 150 s.  The daemons run as user
 # conformd (created with useradd --system if missing; nobody if that
 # fails), so the work directory is theirs.  Environment: top_srcdir,
 # top_builddir (set by make check); E2E_KEEP=1 keeps the work directory.
@@ -74,6 +75,7 @@ W=$(mktemp -d /tmp/cfl-live.XXXXXX) || lib_error "cannot make a work directory"
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
 	local p
+	kill "$WATCHDOG" 2>/dev/null
 	for p in "${LIVE_PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
@@ -87,6 +89,14 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# The watchdog: TERM to this script after 150 s (its sleep ends with it).
+(
+	sleep 150 &
+	sp=$!
+	trap 'kill $sp 2>/dev/null; exit 0' TERM
+	wait $sp && echo "e2e-live: still running after 150 s: giving up" >&2 && kill -TERM $$
+) &
+WATCHDOG=$!
 
 site_down
 if ! ip netns add "${SITE_NS_PREFIX}probe" 2>/dev/null; then
@@ -150,21 +160,18 @@ live_start() {
 	return 0
 }
 
-# live_stop PID: SIGTERM, wait at most 20 s (then SIGKILL); sets LIVE_RC.
-live_stop() {
-	local pid=$1 wd
-	kill -TERM "$pid" 2>/dev/null
-	(sleep 20; kill -KILL "$pid" 2>/dev/null) &
-	wd=$!
-	wait "$pid"
-	LIVE_RC=$?
-	kill "$wd" 2>/dev/null
-	wait "$wd" 2>/dev/null
-}
-
 # Is process $1 alive (and not a zombie)?
 alive() {
 	[ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]
+}
+
+# live_stop PID: SIGTERM, wait at most 20 s (then SIGKILL); sets LIVE_RC.
+live_stop() {
+	local pid=$1
+	kill -TERM "$pid" 2>/dev/null
+	wait_for 20 eval '! alive "$pid"' || kill -KILL "$pid" 2>/dev/null
+	wait "$pid"
+	LIVE_RC=$?
 }
 
 # The expected.txt flows: "PROTO SRC DST DPORT VERDICT" lines.
