@@ -219,6 +219,15 @@ lex_buffer(const char *name, const char *buf, size_t len, struct lexfile *lf,
 				char ch = buf[i];
 				if (ch == '\0')
 					break;
+				/* control characters are refused in quotes too, so
+				 * that every word a file can hold prints back */
+				if (((unsigned char)ch < 0x20 && ch != '\t') || ch == 0x7f) {
+					if (!lx.bad)
+						diag_error(d, lf->path, line,
+						    "invalid character 0x%02x", (unsigned char)ch);
+					lx.bad = 1;
+					continue;
+				}
 				if (ch == '\\' && i + 1 < len &&
 				    (buf[i + 1] == '"' || buf[i + 1] == '\\'))
 					ch = buf[++i];

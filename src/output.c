@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "config.h"
@@ -41,7 +42,30 @@ struct output {
 	uint64_t	 below_severity;	/* findings no feed takes */
 	uint32_t	 scan_window;	/* seconds, for the summary's text */
 	uint64_t	 last_tick;
+	/* a database that could not be opened: retried, its records counted as lost */
+	char		*db_path;
+	uint64_t	 db_retry;	/* next attempt, microseconds */
+	char		*run_sources, *run_version;
+	uint64_t	 run_start;
+	const struct ruleset *run_rs;
+	int		 run_begun;
 };
+
+#define DB_RETRY_USEC	(10ULL * 1000000)
+
+/*
+ * The database when it is open.  When it is configured but could not be
+ * opened (read-only, disk full, missing directory), the record that would
+ * have gone there is counted as lost and NULL is returned: classification
+ * and the other outputs go on.
+ */
+static struct store *
+output_db(struct output *o)
+{
+	if (o->st == NULL && o->db_path != NULL)
+		o->errors++;
+	return o->st;
+}
 
 static void
 output_failed(struct output *o, int is_store)
@@ -87,8 +111,16 @@ output_open(const struct config *cfg, const char *db, const char *eve, char *err
 		}
 	}
 	if (db != NULL && (o->st = store_open(db, err, errlen)) == NULL) {
-		output_close(o);
-		return NULL;
+		/* Logged once; classification and the other outputs go on, the
+		 * records it cannot take are counted, and it is retried. */
+		log_warnx("%s; classification goes on without the database, its records are "
+		    "counted as lost, and it is retried every %llu s", err,
+		    (unsigned long long)(DB_RETRY_USEC / 1000000));
+		if ((o->db_path = strdup(db)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			output_close(o);
+			return NULL;
+		}
 	}
 	if (eve != NULL && (o->ev = eve_open(eve, err, errlen)) == NULL) {
 		output_close(o);
@@ -101,7 +133,31 @@ void
 output_run_begin(struct output *o, const char *sources, const char *version,
     uint64_t start_usec, const struct ruleset *rs)
 {
+	free(o->run_sources);
+	free(o->run_version);
+	o->run_sources = strdup(sources);
+	o->run_version = strdup(version);
+	o->run_start = start_usec;
+	o->run_rs = rs;
+	o->run_begun = 1;
 	if (o->st != NULL && store_run_begin(o->st, sources, version, start_usec, rs) == -1)
+		output_failed(o, 1);
+}
+
+/* A database that could not be opened is tried again. */
+static void
+output_db_retry(struct output *o, uint64_t now_usec)
+{
+	char err[1024];
+
+	if (o->st != NULL || o->db_path == NULL || now_usec < o->db_retry)
+		return;
+	o->db_retry = now_usec + DB_RETRY_USEC;
+	if ((o->st = store_open(o->db_path, err, sizeof(err))) == NULL)
+		return;
+	log_warnx("database %s can be written again: writing resumes", o->db_path);
+	if (o->run_begun && store_run_begin(o->st, o->run_sources != NULL ? o->run_sources : "",
+	    o->run_version != NULL ? o->run_version : "", o->run_start, o->run_rs) == -1)
 		output_failed(o, 1);
 }
 
@@ -109,8 +165,9 @@ static void
 output_flow(void *arg, const struct flow_record *r)
 {
 	struct output *o = arg;
+	struct store *st;
 
-	if (o->st != NULL && store_flow(o->st, r) == -1)
+	if ((st = output_db(o)) != NULL && store_flow(st, r) == -1)
 		output_failed(o, 1);
 	if (o->ev != NULL && eve_flow(o->ev, r) == -1)
 		output_failed(o, 0);
@@ -119,9 +176,14 @@ output_flow(void *arg, const struct flow_record *r)
 void
 output_tick(struct output *o, uint64_t now_usec)
 {
+	struct timespec ts;
+
 	for (int i = 0; i < o->nfeeds; i++)
 		feed_tick(o->feeds[i], now_usec);
 	o->last_tick = now_usec;
+	/* the database retry runs on the wall clock, whatever `now` is */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	output_db_retry(o, (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u);
 }
 
 /* Every feed gets alert a. */
@@ -169,8 +231,9 @@ static void
 output_finding(void *arg, const struct finding *f)
 {
 	struct output *o = arg;
+	struct store *st;
 
-	if (o->st != NULL && store_finding(o->st, f) == -1)
+	if ((st = output_db(o)) != NULL && store_finding(st, f) == -1)
 		output_failed(o, 1);
 	if (o->ev != NULL && eve_alert(o->ev, f) == -1)
 		output_failed(o, 0);
@@ -184,8 +247,9 @@ output_coverage(void *arg, const char *host, const char *rule_id, const char *st
     const char *evidence)
 {
 	struct output *o = arg;
+	struct store *st;
 
-	if (o->st != NULL && store_coverage(o->st, host, rule_id, state, flows, bytes,
+	if ((st = output_db(o)) != NULL && store_coverage(st, host, rule_id, state, flows, bytes,
 	    first_usec, last_usec, evidence) == -1)
 		output_failed(o, 1);
 }
@@ -194,8 +258,9 @@ static void
 output_counter(void *arg, const char *name, uint64_t value)
 {
 	struct output *o = arg;
+	struct store *st;
 
-	if (o->st != NULL && store_counter(o->st, name, value) == -1)
+	if ((st = output_db(o)) != NULL && store_counter(st, name, value) == -1)
 		output_failed(o, 1);
 }
 
@@ -204,9 +269,9 @@ output_sink(struct output *o, struct engine_sink *sink)
 {
 	memset(sink, 0, sizeof(*sink));
 	sink->arg = o;
-	if (o->st == NULL && o->ev == NULL && o->nfeeds == 0)
+	if (o->st == NULL && o->db_path == NULL && o->ev == NULL && o->nfeeds == 0)
 		return;		/* nothing reads records: the engine can skip building them */
-	if (o->st != NULL || o->ev != NULL)
+	if (o->st != NULL || o->db_path != NULL || o->ev != NULL)
 		sink->flow = output_flow;	/* the alert feeds take findings only */
 	sink->finding = output_finding;
 	sink->coverage = output_coverage;
@@ -289,8 +354,10 @@ void
 output_stats(struct output *o, uint64_t now_usec, const char *const *names,
     const uint64_t *values, int n)
 {
+	struct store *st;
+
 	for (int i = 0; i < n; i++)
-		if (o->st != NULL && store_counter(o->st, names[i], values[i]) == -1)
+		if ((st = output_db(o)) != NULL && store_counter(st, names[i], values[i]) == -1)
 			output_failed(o, 1);
 	if (o->st != NULL && store_commit(o->st) == -1)
 		output_failed(o, 1);
@@ -370,5 +437,8 @@ output_close(struct output *o)
 	alert_limit_free(o->lim);
 	eve_close(o->ev);
 	store_close(o->st);
+	free(o->db_path);
+	free(o->run_sources);
+	free(o->run_version);
 	free(o);
 }

@@ -103,6 +103,13 @@ test_errors(void)
 	CU_ASSERT_EQUAL(lex_str("a \x01 b\n", &lf, err, sizeof(err), &n), 0);
 	CU_ASSERT_STRING_EQUAL(err, "t.conf:1: invalid character 0x01\n");
 	lex_free(&lf);
+
+	/* inside quotes too (a tab is fine): every accepted word prints back */
+	CU_ASSERT_EQUAL(lex_str("a \"x\x08y\"\nb \"t\tab\"\n", &lf, err, sizeof(err), &n), 0);
+	CU_ASSERT_STRING_EQUAL(err, "t.conf:1: invalid character 0x08\n");
+	CU_ASSERT_EQUAL_FATAL(lf.nstmt, 1);
+	CU_ASSERT_STRING_EQUAL(lf.stmt[0].tok[1].text, "t\tab");
+	lex_free(&lf);
 }
 
 static void
