@@ -12,6 +12,7 @@ apt-get install -y -q --no-install-recommends \
     sqlite3 python3 \
     tshark tcpdump tcpreplay iproute2 nftables systemd \
     sip-tester socat openssl curl netcat-openbsd ethtool time mandoc \
+    clang libclang-rt-14-dev valgrind \
     ca-certificates
 # rsyslog: tests/alerts.sh starts its own rsyslogd as a collector.  Its
 # package starts the system service on install; in a container without an

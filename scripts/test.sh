@@ -73,12 +73,23 @@ else
 	tail -n 60 build-tsan/ring.log build-tsan/tsan-*.log 2>/dev/null
 fi
 
+# 5. every fuzz target for a bounded time (FUZZ_SECONDS, default 60 each,
+# two at a time), replaying fuzz/regressions first; any crash, leak or
+# sanitizer report fails the run.
+fuzz_fail=0
+if sh scripts/fuzz-ci.sh >fuzz.log 2>&1; then
+	grep -E "^fuzz|execs|exec/s|runs" fuzz.log | tail -n 12
+else
+	fuzz_fail=1
+	tail -n 60 fuzz.log
+fi
+
 # One closing line: test programs and scripts run by `make check`.
 pass=$(sed -n 's/^# PASS: *//p' test-suite.log)
 failn=$(sed -n 's/^# FAIL: *//p' test-suite.log)
 err=$(sed -n 's/^# ERROR: *//p' test-suite.log)
 skip=$(sed -n 's/^# SKIP: *//p' test-suite.log)
-failn=$(( ${failn:-0} + ${err:-0} + asan_fail + dist_fail + tsan_fail ))
-pass=$(( ${pass:-0} + (1 - asan_fail) + (1 - dist_fail) + (1 - tsan_fail) ))
+failn=$(( ${failn:-0} + ${err:-0} + asan_fail + dist_fail + tsan_fail + fuzz_fail ))
+pass=$(( ${pass:-0} + (1 - asan_fail) + (1 - dist_fail) + (1 - tsan_fail) + (1 - fuzz_fail) ))
 echo "conformd: $pass passed, $failn failed, ${skip:-0} skipped"
 [ $fail -eq 0 ] && [ $failn -eq 0 ]

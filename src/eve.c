@@ -449,7 +449,10 @@ eve_open(const char *path, char *err, size_t errlen)
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (errno == ELOOP)	/* O_NOFOLLOW on a symbolic link */
+			snprintf(err, errlen, "%s: is a symbolic link: not followed", path);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		free(e->path);
 		free(e);
 		return NULL;

@@ -70,7 +70,10 @@ output_db(struct output *o)
 static void
 output_failed(struct output *o, int is_store)
 {
-	o->errors++;
+	/* Store failures are counted by the store itself, by rows (a failed
+	 * batch commit loses every row of the batch): store_rows_failed(). */
+	if (!is_store)
+		o->errors++;
 	if (is_store && !o->store_logged) {
 		o->store_logged = 1;
 		log_warnx("database write failed (logged once, counted): %s", store_error(o->st));
@@ -347,7 +350,7 @@ output_run_end(struct output *o, uint64_t end_usec, int status)
 		output_failed(o, 1);
 		return -1;
 	}
-	return o->errors ? -1 : 0;
+	return output_errors(o) ? -1 : 0;
 }
 
 void
@@ -377,7 +380,7 @@ output_commit(struct output *o)
 uint64_t
 output_errors(const struct output *o)
 {
-	return o->errors;
+	return o->errors + (o->st != NULL ? store_rows_failed(o->st) : 0);
 }
 
 void
