@@ -19,9 +19,10 @@
  * i.e. the Ethernet minimum counted with its 4-byte FCS, as most traffic
  * generators do; the bytes after the IP packet are zero padding.  Data
  * packets fill the frame with payload; SYN/ACK/FIN carry none and are
- * padded to 64.  When the headers alone reach the size (VLAN + IPv6 + TCP
- * is 78 bytes) the frame is the headers, plus one byte of payload for a
- * data packet.  imix draws 64/576/1500 in
+ * padded to 64.  Data payloads open with the bytes of the port's protocol
+ * (see app_open()); when the headers and those bytes do not fit the size
+ * (IPv6 needs 74 bytes of headers, 78 tagged) the frame grows to hold
+ * them.  imix draws 64/576/1500 in
  * the ratio 7:4:1 per data packet.
  */
 #include <errno.h>
@@ -172,11 +173,14 @@ csum_fold(uint32_t sum)
 
 /*
  * Build one frame of flow f into buf.  from_server selects the direction;
- * payload is the number of application bytes.  Returns the frame length.
+ * payload is the number of application bytes, the first app_len of them
+ * copied from app (app_len <= payload), the rest zero.  Returns the frame
+ * length.
  */
 static size_t
 build_frame(uint8_t *buf, const struct gflow *f, int from_server,
-    uint8_t tcp_flags, uint32_t seq, uint32_t ack, size_t payload)
+    uint8_t tcp_flags, uint32_t seq, uint32_t ack, size_t payload,
+    const uint8_t *app, size_t app_len)
 {
 	static const uint8_t mac_client[6] = { 0x02, 0x00, 0x5e, 0x12, 0x80, 0x01 };
 	static const uint8_t mac_server[6] = { 0x02, 0x00, 0x5e, 0x12, 0x01, 0x01 };
@@ -237,7 +241,9 @@ build_frame(uint8_t *buf, const struct gflow *f, int from_server,
 		put16(buf + l4_off + 4, (uint16_t)l4_len);
 		put16(buf + l4_off + 6, 0);
 	}
-	memset(buf + l4_off + hlen, 0, payload);
+	if (app_len > 0)
+		memcpy(buf + l4_off + hlen, app, app_len);
+	memset(buf + l4_off + hlen + app_len, 0, payload - app_len);
 
 	/* Pseudo-header (RFC 9293 3.1, RFC 8200 8.1) then the segment. */
 	if (f->v6) {
@@ -274,9 +280,10 @@ header_len(const struct gflow *f)
 	    (f->proto == 6 ? 20 : 8);
 }
 
-/* Application bytes for a data packet of flow f in the given size mode. */
+/* Application bytes for a data packet of flow f in the given size mode,
+ * at least min. */
 static size_t
-data_payload(const struct gflow *f, int size)
+data_payload(const struct gflow *f, int size, size_t min)
 {
 	size_t target, h = header_len(f);
 	uint32_t r;
@@ -293,9 +300,66 @@ data_payload(const struct gflow *f, int size)
 		target = r < 7 ? 64 : r < 11 ? 576 : 1500;
 		break;
 	}
-	/* Data packets carry at least one byte, even when the headers
-	 * alone exceed the size (IPv6 in a 64-byte run). */
-	return target > h ? target - h : 1;
+	/* Data packets carry at least their protocol's opening bytes, even
+	 * when the headers alone fill the size (IPv6 in a 64-byte run). */
+	return target > h + min ? target - h : min;
+}
+
+#define SIP_OPTIONS	"OPTIONS sip:fe-pool SIP/2.0\r\n"
+#define SIP_200		"SIP/2.0 200 OK\r\n"
+#define SSH_IDENT	"SSH-2.0-gen\r\n"
+
+/*
+ * The opening bytes of data packet d (0-based, both directions counted) of
+ * flow f, so that conformd's protocol check sees what the port's rule
+ * expects: TLS records (RFC 8446 5.1: handshake for the first packet each
+ * way, then application data) on 5061/443/444, a SIP request and response
+ * (RFC 3261) on 5070, SQL Server Resolution Protocol ([MC-SQLR]
+ * CLNT_UCAST_EX 0x03 / SVR_RESP 0x05) on udp 1434, SSH identification
+ * strings (RFC 4253 4.2) on 22; other ports get zeros.  With out == NULL
+ * returns the bytes needed; otherwise writes them for a payload of plen
+ * (>= that) bytes and returns their number.
+ */
+static size_t
+app_open(const struct gflow *f, uint32_t d, size_t plen, uint8_t *out)
+{
+	int from_server = d & 1;
+	const char *txt = NULL;
+	size_t n;
+
+	if (f->proto == 6 && (f->dport == 5061 || f->dport == 443 ||
+	    f->dport == 444)) {
+		if (out != NULL) {
+			out[0] = d < 2 ? 22 : 23;
+			out[1] = 3;
+			out[2] = d == 0 ? 1 : 3;
+			put16(out + 3, (uint16_t)(plen - 5 > 16384 ? 16384 : plen - 5));
+		}
+		return 5;
+	}
+	if (f->proto == 17 && f->dport == 1434) {
+		if (out != NULL) {
+			out[0] = from_server ? 0x05 : 0x03;
+			if (from_server) {	/* RESP_DATA length, little-endian */
+				out[1] = (uint8_t)(plen - 3);
+				out[2] = (uint8_t)((plen - 3) >> 8);
+			}
+		}
+		return from_server ? 3 : 1;
+	}
+	if (f->proto == 6 && f->dport == 5070 && d < 2)
+		txt = from_server ? SIP_200 : SIP_OPTIONS;
+	else if (f->proto == 6 && f->dport == 22 && d < 2)
+		txt = SSH_IDENT;
+	if (txt == NULL) {
+		if (out != NULL)
+			out[0] = 0;
+		return 1;
+	}
+	n = strlen(txt);
+	if (out != NULL)
+		memcpy(out, txt, n);
+	return n;
 }
 
 static uint32_t
@@ -380,44 +444,49 @@ flows_setup(struct gflow *fl, const struct gen_opts *o)
 static size_t
 flow_packet(uint8_t *buf, struct gflow *f, uint32_t j, int size)
 {
-	uint32_t n = f->npkts;
-	size_t pl;
+	uint8_t app[64];
+	uint32_t n = f->npkts, d;
+	size_t pl, al;
 	int from_server;
 
 	if (f->proto == 17) {
-		from_server = j & 1;
-		pl = data_payload(f, size);
-		return build_frame(buf, f, from_server, 0, j, 0, pl);
+		d = j;
+		pl = data_payload(f, size, app_open(f, d, 0, NULL));
+		al = app_open(f, d, pl, app);
+		return build_frame(buf, f, d & 1, 0, j, 0, pl, app, al);
 	}
 	if (j == 0) {
 		f->cseq++;
-		return build_frame(buf, f, 0, 0x02, f->cseq - 1, 0, 0);
+		return build_frame(buf, f, 0, 0x02, f->cseq - 1, 0, 0, NULL, 0);
 	}
 	if (j == 1) {
 		f->sseq++;
-		return build_frame(buf, f, 1, 0x12, f->sseq - 1, f->cseq, 0);
+		return build_frame(buf, f, 1, 0x12, f->sseq - 1, f->cseq, 0, NULL, 0);
 	}
 	if (j == 2)
-		return build_frame(buf, f, 0, 0x10, f->cseq, f->sseq, 0);
+		return build_frame(buf, f, 0, 0x10, f->cseq, f->sseq, 0, NULL, 0);
 	if (n >= 8 && j == n - 3) {
 		f->cseq++;
-		return build_frame(buf, f, 0, 0x11, f->cseq - 1, f->sseq, 0);
+		return build_frame(buf, f, 0, 0x11, f->cseq - 1, f->sseq, 0, NULL, 0);
 	}
 	if (n >= 8 && j == n - 2) {
 		f->sseq++;
-		return build_frame(buf, f, 1, 0x11, f->sseq - 1, f->cseq, 0);
+		return build_frame(buf, f, 1, 0x11, f->sseq - 1, f->cseq, 0, NULL, 0);
 	}
 	if (n >= 8 && j == n - 1)
-		return build_frame(buf, f, 0, 0x10, f->cseq, f->sseq, 0);
-	from_server = (j - 3) & 1;
-	pl = data_payload(f, size);
+		return build_frame(buf, f, 0, 0x10, f->cseq, f->sseq, 0, NULL, 0);
+	d = j - 3;
+	from_server = d & 1;
+	pl = data_payload(f, size, app_open(f, d, 0, NULL));
+	al = app_open(f, d, pl, app);
 	if (from_server) {
 		f->sseq += (uint32_t)pl;
 		return build_frame(buf, f, 1, 0x18, f->sseq - (uint32_t)pl,
-		    f->cseq, pl);
+		    f->cseq, pl, app, al);
 	}
 	f->cseq += (uint32_t)pl;
-	return build_frame(buf, f, 0, 0x18, f->cseq - (uint32_t)pl, f->sseq, pl);
+	return build_frame(buf, f, 0, 0x18, f->cseq - (uint32_t)pl, f->sseq,
+	    pl, app, al);
 }
 
 static int
