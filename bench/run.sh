@@ -150,6 +150,8 @@ for name in "${names[@]}"; do
 		measure "$name" floor "$run" "$out/pcap-count" "$pcap"
 		[ $have_conformd = 1 ] || continue
 		measure "$name" conformd "$run" "$CONFORMD" -r "$pcap" -c "$conf"
+		# the classifier alone in the reading thread (no capture ring, no threads)
+		measure "$name" conformd-direct "$run" "$CONFORMD" -r "$pcap" -c "$conf" --direct
 		rm -f "$db" "$db-wal" "$db-shm" "$eve"
 		measure "$name" conformd+out "$run" "$CONFORMD" -r "$pcap" -c "$conf" \
 		    --db "$db" --eve "$eve"

@@ -13,6 +13,7 @@
  * takes no lock.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdalign.h>
@@ -21,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
 
 #include "conformd/capture.h"
 #include "conformd/log.h"
@@ -120,6 +123,78 @@ stop_requested(struct capture *c)
 	/* relaxed: the flag carries no data; the thread only has to see it
 	 * eventually (and the backoff wait re-reads it under mu). */
 	return atomic_load_explicit(&c->stop, memory_order_relaxed);
+}
+
+int
+capture_wake_open(struct capture_wake *w, char *err, size_t errlen)
+{
+	atomic_init(&w->broken, 0);
+	w->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->fd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void
+capture_wake_close(struct capture_wake *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+}
+
+void
+capture_wake_request(struct capture_wake *w)
+{
+	uint64_t one = 1;
+
+	/* release: pairs with the exchange in capture_wake_take(); the write
+	 * wakes a poll() in progress.  Both are safe from any thread. */
+	atomic_store_explicit(&w->broken, 1, memory_order_release);
+	(void)!write(w->fd, &one, sizeof(one));
+}
+
+int
+capture_wake_take(struct capture_wake *w)
+{
+	uint64_t v;
+
+	/* acq_rel exchange: consumes the request exactly once; no data is
+	 * published with it, so the ordering is only for tidiness. */
+	if (atomic_exchange_explicit(&w->broken, 0, memory_order_acq_rel) == 0)
+		return 0;
+	/* drain the eventfd so the next poll() sleeps again */
+	while (read(w->fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
+		;
+	return 1;
+}
+
+int
+capture_wake_poll(struct capture_wake *w, int fd, int timeout_ms, short *revents,
+    char *err, size_t errlen)
+{
+	struct pollfd pfd[2];
+
+	if (capture_wake_take(w))
+		return CAPTURE_BROKEN;
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	pfd[0].revents = 0;
+	pfd[1].fd = w->fd;
+	pfd[1].events = POLLIN;
+	pfd[1].revents = 0;
+	if (poll(pfd, 2, timeout_ms) < 0) {
+		if (errno == EINTR)
+			return 0;
+		snprintf(err, errlen, "poll: %s", strerror(errno));
+		return CAPTURE_ERROR;
+	}
+	if (capture_wake_take(w))
+		return CAPTURE_BROKEN;
+	*revents = pfd[0].revents;
+	return 1;
 }
 
 void

@@ -328,6 +328,65 @@ config_number(struct config_parse *p, const struct token *key, const struct toke
 	return -1;
 }
 
+/* `key yes|no` into *dst; an error otherwise. */
+static void
+config_yesno(struct config_parse *p, const struct token *key, const struct token *v,
+    int *dst)
+{
+	if (strcmp(v->text, "yes") == 0)
+		*dst = 1;
+	else if (strcmp(v->text, "no") == 0)
+		*dst = 0;
+	else
+		diag_error(p->d, p->file, v->line, "%s must be yes or no, not %s",
+		    key->text, v->text);
+}
+
+/* A severity 1..3 named `what` in messages: 0, or -1 after an error. */
+static int
+config_severity_value(struct config_parse *p, const char *what, const struct token *v,
+    unsigned long *n)
+{
+	if (lex_number(v->text, 1, 3, n) == 0)
+		return 0;
+	diag_error(p->d, p->file, v->line, "%s must be 1 (high), 2 or 3 (low), not %s",
+	    what, v->text);
+	return -1;
+}
+
+/* The finding kind (1..CONFIG_KINDS-1) named by `v`, or 0 after an error. */
+static int
+config_kind(struct config_parse *p, const struct token *v)
+{
+	int kind = config_lookup(config_kinds, v->text);
+
+	if (kind == 0)
+		diag_error(p->d, p->file, v->line,
+		    "unknown finding kind %s (unexpected, blocked, missing, protocol-mismatch)",
+		    v->text);
+	return kind;
+}
+
+/*
+ * `key sub` given once: records the line in *seen, or reports the
+ * duplicate and returns -1.  `sub` NULL for keys without a subkey.
+ */
+static int
+config_once(struct config_parse *p, const struct token *key, const char *sub, int *seen)
+{
+	if (*seen == 0) {
+		*seen = key->line;
+		return 0;
+	}
+	if (sub == NULL)
+		diag_error(p->d, p->file, key->line, "duplicate key %s (first at %s:%d)",
+		    key->text, p->file, *seen);
+	else
+		diag_error(p->d, p->file, key->line, "duplicate key %s %s (first at %s:%d)",
+		    key->text, sub, p->file, *seen);
+	return -1;
+}
+
 /* The OK_* index of an output block key, or -1. */
 static int
 config_output_key_index(const char *w)
@@ -456,12 +515,8 @@ config_output_key(struct config_parse *p, struct config_output *o, int key,
 			o->queue = (uint32_t)n;
 		break;
 	case OK_MIN_SEVERITY:
-		if (lex_number(v->text, 1, 3, &n) == -1) {
-			diag_error(p->d, p->file, v->line,
-			    "min-severity must be 1 (high), 2 or 3 (low), not %s", v->text);
-			return;
-		}
-		o->min_severity = (int)n;
+		if (config_severity_value(p, "min-severity", v, &n) == 0)
+			o->min_severity = (int)n;
 		break;
 	case OK_PATH:
 		config_path(p, kt, v, &o->path);
@@ -632,15 +687,9 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 	}
 	v = &s->tok[1];
 	if (k != CK_RULES && k != CK_TIMEOUT && k != CK_SEVERITY && k != CK_RULE_SEVERITY &&
-	    k != CK_SUPPRESS && k != CK_RATE_LIMIT && k != CK_INTERFACE && k != CK_NFLOG) {
-		if (p->seen[k] != 0) {
-			diag_error(p->d, p->file, key->line,
-			    "duplicate key %s (first at %s:%d)", key->text, p->file,
-			    p->seen[k]);
-			return;
-		}
-		p->seen[k] = key->line;
-	}
+	    k != CK_SUPPRESS && k != CK_RATE_LIMIT && k != CK_INTERFACE && k != CK_NFLOG &&
+	    config_once(p, key, NULL, &p->seen[k]) == -1)
+		return;
 
 	switch (k) {
 	case CK_RULES:
@@ -674,13 +723,7 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 			config_path(p, key, v, &c->eve);
 		break;
 	case CK_FLOW_VLAN:
-		if (strcmp(v->text, "yes") == 0)
-			c->flow_vlan = 1;
-		else if (strcmp(v->text, "no") == 0)
-			c->flow_vlan = 0;
-		else
-			diag_error(p->d, p->file, v->line,
-			    "flow-vlan must be yes or no, not %s", v->text);
+		config_yesno(p, key, v, &c->flow_vlan);
 		break;
 	case CK_MAX_FLOWS:
 		if (config_number(p, key, v, 1, UINT32_MAX, &n) == 0)
@@ -741,31 +784,14 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 			c->answer_timeout = (uint32_t)n;
 		break;
 	case CK_COVERAGE:
-		if (strcmp(v->text, "yes") == 0)
-			c->coverage = 1;
-		else if (strcmp(v->text, "no") == 0)
-			c->coverage = 0;
-		else
-			diag_error(p->d, p->file, v->line,
-			    "coverage must be yes or no, not %s", v->text);
+		config_yesno(p, key, v, &c->coverage);
 		break;
 	case CK_SEVERITY: {
 		int kind;
 
-		for (kind = 1; config_kinds[kind] != NULL; kind++)
-			if (strcmp(config_kinds[kind], v->text) == 0)
-				break;
-		if (config_kinds[kind] == NULL) {
-			diag_error(p->d, p->file, v->line,
-			    "unknown finding kind %s (unexpected, blocked, missing, protocol-mismatch)",
-			    v->text);
+		if ((kind = config_kind(p, v)) == 0 ||
+		    config_severity_value(p, "severity", &s->tok[2], &n) == -1)
 			return;
-		}
-		if (lex_number(s->tok[2].text, 1, 3, &n) == -1) {
-			diag_error(p->d, p->file, s->tok[2].line,
-			    "severity must be 1 (high), 2 or 3 (low), not %s", s->tok[2].text);
-			return;
-		}
 		c->severity[kind] = (int)n;
 		break;
 	}
@@ -775,11 +801,8 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 			    "too many rule-severity lines (at most %d)", CONFIG_MAX_RULE_SEV);
 			return;
 		}
-		if (lex_number(s->tok[2].text, 1, 3, &n) == -1) {
-			diag_error(p->d, p->file, s->tok[2].line,
-			    "severity must be 1 (high), 2 or 3 (low), not %s", s->tok[2].text);
+		if (config_severity_value(p, "severity", &s->tok[2], &n) == -1)
 			return;
-		}
 		c->rule_sev[c->nrule_sev].rule = strdup(v->text);
 		if (c->rule_sev[c->nrule_sev].rule == NULL) {
 			p->oom = 1;
@@ -792,22 +815,9 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 	case CK_SUPPRESS: {
 		int kind;
 
-		for (kind = 1; config_kinds[kind] != NULL; kind++)
-			if (strcmp(config_kinds[kind], v->text) == 0)
-				break;
-		if (config_kinds[kind] == NULL) {
-			diag_error(p->d, p->file, v->line,
-			    "unknown finding kind %s (unexpected, blocked, missing, protocol-mismatch)",
-			    v->text);
+		if ((kind = config_kind(p, v)) == 0 ||
+		    config_once(p, key, v->text, &p->suppress_seen[kind]) == -1)
 			return;
-		}
-		if (p->suppress_seen[kind] != 0) {
-			diag_error(p->d, p->file, key->line,
-			    "duplicate key suppress %s (first at %s:%d)", v->text,
-			    p->file, p->suppress_seen[kind]);
-			return;
-		}
-		p->suppress_seen[kind] = key->line;
 		if (lex_number(s->tok[2].text, 0, CONFIG_MAX_TIMEOUT, &n) == -1) {
 			diag_error(p->d, p->file, s->tok[2].line,
 			    "suppress %s must be a number of seconds from 0 to %lu, not %s",
@@ -830,13 +840,8 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 			    "unknown rate-limit scope %s (global, source)", v->text);
 			return;
 		}
-		if (p->rate_seen[src] != 0) {
-			diag_error(p->d, p->file, key->line,
-			    "duplicate key rate-limit %s (first at %s:%d)", v->text,
-			    p->file, p->rate_seen[src]);
+		if (config_once(p, key, v->text, &p->rate_seen[src]) == -1)
 			return;
-		}
-		p->rate_seen[src] = key->line;
 		if (lex_number(s->tok[2].text, 1, CONFIG_MAX_RATE, &rate) == -1) {
 			diag_error(p->d, p->file, s->tok[2].line,
 			    "rate-limit rate must be a number of alerts per second from 1 to %lu, not %s",
@@ -885,13 +890,8 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 			    v->text);
 			return;
 		}
-		if (p->tmo_seen[t] != 0) {
-			diag_error(p->d, p->file, key->line,
-			    "duplicate key timeout %s (first at %s:%d)", v->text,
-			    p->file, p->tmo_seen[t]);
+		if (config_once(p, key, v->text, &p->tmo_seen[t]) == -1)
 			return;
-		}
-		p->tmo_seen[t] = key->line;
 		if (lex_number(s->tok[2].text, 1, CONFIG_MAX_TIMEOUT, &n) == -1) {
 			diag_error(p->d, p->file, s->tok[2].line,
 			    "timeout %s must be a number of seconds from 1 to %lu, not %s",
@@ -946,8 +946,9 @@ config_load(struct config *c, const char *path, struct diag *d)
 	return d->nerrors == errors0 ? 0 : -1;
 }
 
+/* `key word` a line, the word quoted as lex.h reads it back; nothing if NULL. */
 static void
-config_print_path(const char *key, const char *val, FILE *out)
+config_print_word(const char *key, const char *val, FILE *out)
 {
 	if (val == NULL)
 		return;
@@ -960,10 +961,10 @@ void
 config_print(const struct config *c, FILE *out)
 {
 	for (int i = 0; i < c->nrules; i++)
-		config_print_path("rules", c->rules[i], out);
-	config_print_path("inventory", c->inventory, out);
-	config_print_path("database", c->database, out);
-	config_print_path("eve", c->eve, out);
+		config_print_word("rules", c->rules[i], out);
+	config_print_word("inventory", c->inventory, out);
+	config_print_word("database", c->database, out);
+	config_print_word("eve", c->eve, out);
 	fprintf(out, "flow-vlan %s\n", c->flow_vlan ? "yes" : "no");
 	fprintf(out, "max-flows %u\n", c->max_flows);
 	for (int t = 0; t < TMO_COUNT; t++)
@@ -973,29 +974,18 @@ config_print(const struct config *c, FILE *out)
 	fprintf(out, "answer-timeout %u\n", c->answer_timeout);
 	fprintf(out, "coverage-window %u\n", c->coverage_window);
 	fprintf(out, "stats-interval %u\n", c->stats_interval);
-	for (int i = 0; i < c->ninterfaces; i++) {
-		fputs("interface ", out);
-		lex_print_word(c->interfaces[i], out);
-		fputc('\n', out);
-	}
+	for (int i = 0; i < c->ninterfaces; i++)
+		config_print_word("interface", c->interfaces[i], out);
 	for (int i = 0; i < c->nnflog; i++)
 		fprintf(out, "nflog %d\n", c->nflog[i]);
 	if (c->snaplen != 0)
 		fprintf(out, "snaplen %u\n", c->snaplen);
 	if (c->buffer_kib != 0)
 		fprintf(out, "buffer-size %u\n", c->buffer_kib);
-	if (c->filter != NULL) {
-		fputs("filter ", out);
-		lex_print_word(c->filter, out);
-		fputc('\n', out);
-	}
+	config_print_word("filter", c->filter, out);
 	if (c->workers != 0)
 		fprintf(out, "workers %d\n", c->workers);
-	if (c->user != NULL) {
-		fputs("user ", out);
-		lex_print_word(c->user, out);
-		fputc('\n', out);
-	}
+	config_print_word("user", c->user, out);
 	fprintf(out, "coverage %s\n", c->coverage ? "yes" : "no");
 	for (int k = 1; k < CONFIG_KINDS; k++)
 		fprintf(out, "severity %s %d\n", config_kinds[k], c->severity[k]);
@@ -1019,20 +1009,15 @@ config_print(const struct config *c, FILE *out)
 		fprintf(out, "\tformat %s\n", output_formats[o->format]);
 		if (o->type != OUTPUT_EVE_SOCKET) {
 			fprintf(out, "\tfacility %s\n", config_facility_name(o->facility));
-			fputs("\tident ", out);
-			lex_print_word(o->ident, out);
-			fputc('\n', out);
+			config_print_word("\tident", o->ident, out);
 		}
 		if (o->type == OUTPUT_REMOTE) {
 			fprintf(out, "\thost %s\n", o->host);
 			fprintf(out, "\tport %u\n", o->port);
 			fprintf(out, "\ttransport %s\n", output_transports[o->transport]);
 		}
-		if (o->type == OUTPUT_EVE_SOCKET) {
-			fputs("\tpath ", out);
-			lex_print_word(o->path, out);
-			fputc('\n', out);
-		}
+		if (o->type == OUTPUT_EVE_SOCKET)
+			config_print_word("\tpath", o->path, out);
 		fprintf(out, "\tmax-size %u\n", o->max_size);
 		if (o->type != OUTPUT_SYSLOG)
 			fprintf(out, "\tqueue %u\n", o->queue);

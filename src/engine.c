@@ -526,7 +526,10 @@ engine_new(const struct config *cfg, const struct policy *pol, const struct engi
 	memset(&fc, 0, sizeof(fc));
 	fc.max_flows = cfg->max_flows;
 	fc.use_vlan = cfg->flow_vlan;
-	fc.tmo_tcp_syn = cfg->tmo_tcp_syn;
+	/* An unanswered SYN is decided (blocked) after answer-timeout: let the
+	 * flow expire then too, so that live capture raises it on time. */
+	fc.tmo_tcp_syn = cfg->answer_timeout < cfg->tmo_tcp_syn ? cfg->answer_timeout :
+	    cfg->tmo_tcp_syn;
 	fc.tmo_tcp_est = cfg->tmo_tcp_est;
 	fc.tmo_tcp_closed = cfg->tmo_tcp_closed;
 	fc.tmo_udp = cfg->tmo_udp;

@@ -16,13 +16,10 @@
  * give the exact number of messages lost (counted as drops).
  */
 #include <errno.h>
-#include <poll.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -45,9 +42,8 @@ struct nflog_src {
 	struct nflog_handle	*h;
 	struct nflog_g_handle	*gh;
 	int			 fd;
-	int			 wakefd;
 	int			 timeout_ms;
-	atomic_int		 broken;
+	struct capture_wake	 wake;		/* breakloop() asked: set by any thread */
 	uint8_t			*buf;
 	/* per loop() */
 	capture_deliver_fn	 deliver;
@@ -67,8 +63,7 @@ nflog_src_free(struct nflog_src *s)
 		nflog_unbind_group(s->gh);
 	if (s->h != NULL)
 		nflog_close(s->h);
-	if (s->wakefd >= 0)
-		close(s->wakefd);
+	capture_wake_close(&s->wake);
 	free(s->buf);
 	free(s);
 }
@@ -171,16 +166,14 @@ nflog_src_open(void **hp, const struct capture_opts *o, int *linktype, char *err
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	s->wakefd = -1;
-	atomic_init(&s->broken, 0);
+	s->wake.fd = -1;
 	s->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : CAPTURE_TIMEOUT_DEFAULT;
 	if ((s->buf = malloc(NFLOG_RECV_BUF)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		nflog_src_free(s);
 		return -1;
 	}
-	if ((s->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+	if (capture_wake_open(&s->wake, err, errlen) == -1) {
 		nflog_src_free(s);
 		return -1;
 	}
@@ -246,42 +239,16 @@ nflog_src_open(void **hp, const struct capture_opts *o, int *linktype, char *err
 }
 
 static int
-nflog_take_break(struct nflog_src *s)
-{
-	uint64_t v;
-
-	/* acq_rel exchange: consumes the request exactly once. */
-	if (atomic_exchange_explicit(&s->broken, 0, memory_order_acq_rel) == 0)
-		return 0;
-	while (read(s->wakefd, &v, sizeof(v)) == (ssize_t)sizeof(v))
-		;
-	return 1;
-}
-
-static int
 nflog_src_loop(void *h, capture_deliver_fn deliver, void *arg, char *err, size_t errlen)
 {
 	struct nflog_src *s = h;
-	struct pollfd pfd[2];
+	short revents = 0;
 	int n;
 
-	if (nflog_take_break(s))
-		return CAPTURE_BROKEN;
-	pfd[0].fd = s->fd;
-	pfd[0].events = POLLIN;
-	pfd[0].revents = 0;
-	pfd[1].fd = s->wakefd;
-	pfd[1].events = POLLIN;
-	pfd[1].revents = 0;
-	n = poll(pfd, 2, s->timeout_ms);
-	if (n < 0) {
-		if (errno == EINTR)
-			return 0;
-		snprintf(err, errlen, "poll: %s", strerror(errno));
-		return CAPTURE_ERROR;
-	}
-	if (nflog_take_break(s))
-		return CAPTURE_BROKEN;
+	/* readable or not, the non-blocking recv() loop below finds out */
+	if ((n = capture_wake_poll(&s->wake, s->fd, s->timeout_ms, &revents, err,
+	    errlen)) != 1)
+		return n;
 	s->deliver = deliver;
 	s->arg = arg;
 	s->delivered = 0;
@@ -318,11 +285,8 @@ static void
 nflog_src_breakloop(void *h)
 {
 	struct nflog_src *s = h;
-	uint64_t one = 1;
 
-	/* release: pairs with the exchange in nflog_take_break(). */
-	atomic_store_explicit(&s->broken, 1, memory_order_release);
-	(void)!write(s->wakefd, &one, sizeof(one));
+	capture_wake_request(&s->wake);
 }
 
 static int

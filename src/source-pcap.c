@@ -16,12 +16,10 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -33,11 +31,10 @@
 struct pcap_src {
 	pcap_t		*p;
 	int		 fd;		/* pcap's selectable descriptor (-1 for files) */
-	int		 wakefd;	/* eventfd written by breakloop() */
 	int		 timeout_ms;
 	int		 linktype;
 	char		 dev[IFNAMSIZ];	/* live: the interface, for messages */
-	atomic_int	 broken;	/* breakloop() asked: set by any thread */
+	struct capture_wake wake;	/* breakloop() asked: set by any thread */
 	/* pcap_stat fields are 32 bits and wrap; widened here */
 	uint32_t	 last_recv, last_drop, last_ifdrop;
 	uint64_t	 recv, drop, ifdrop;
@@ -51,8 +48,7 @@ pcap_src_free(struct pcap_src *s)
 {
 	if (s->p != NULL)
 		pcap_close(s->p);
-	if (s->wakefd >= 0)
-		close(s->wakefd);
+	capture_wake_close(&s->wake);
 	free(s);
 }
 
@@ -66,10 +62,7 @@ pcap_src_new(char *err, size_t errlen)
 		return NULL;
 	}
 	s->fd = -1;
-	atomic_init(&s->broken, 0);
-	s->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (s->wakefd < 0) {
-		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+	if (capture_wake_open(&s->wake, err, errlen) == -1) {
 		free(s);
 		return NULL;
 	}
@@ -238,46 +231,16 @@ pcap_src_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	(void)s->deliver(s->arg, &p);
 }
 
-/* 1 when breakloop() was called (and clear the request). */
-static int
-take_break(struct pcap_src *s)
-{
-	uint64_t v;
-
-	/* acq_rel exchange: consumes the request exactly once; no data is
-	 * published with it, so the ordering is only for tidiness. */
-	if (atomic_exchange_explicit(&s->broken, 0, memory_order_acq_rel) == 0)
-		return 0;
-	/* drain the eventfd so the next poll() sleeps again */
-	while (read(s->wakefd, &v, sizeof(v)) == (ssize_t)sizeof(v))
-		;
-	return 1;
-}
-
 static int
 pcap_live_loop(void *h, capture_deliver_fn deliver, void *arg, char *err, size_t errlen)
 {
 	struct pcap_src *s = h;
-	struct pollfd pfd[2];
+	short revents = 0;
 	int n;
 
-	if (take_break(s))
-		return CAPTURE_BROKEN;
-	pfd[0].fd = s->fd;
-	pfd[0].events = POLLIN;
-	pfd[0].revents = 0;
-	pfd[1].fd = s->wakefd;
-	pfd[1].events = POLLIN;
-	pfd[1].revents = 0;
-	n = poll(pfd, 2, s->timeout_ms);
-	if (n < 0) {
-		if (errno == EINTR)
-			return 0;
-		snprintf(err, errlen, "poll: %s", strerror(errno));
-		return CAPTURE_ERROR;
-	}
-	if (take_break(s))
-		return CAPTURE_BROKEN;
+	if ((n = capture_wake_poll(&s->wake, s->fd, s->timeout_ms, &revents, err,
+	    errlen)) != 1)
+		return n;
 	/* Dispatch even on a timeout: with TPACKET_V3 a block can be retired
 	 * by its timer without waking poll() on some kernels.  POLLERR and
 	 * POLLHUP are left to pcap_dispatch(), which turns them into its own
@@ -291,7 +254,7 @@ pcap_live_loop(void *h, capture_deliver_fn deliver, void *arg, char *err, size_t
 		snprintf(err, errlen, "%s", pcap_geterr(s->p));
 		return CAPTURE_ERROR;
 	}
-	if (n == 0 && (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL))) {
+	if (n == 0 && (revents & (POLLERR | POLLHUP | POLLNVAL))) {
 		/* In non-blocking mode libpcap does not look at the socket
 		 * error (ENETDOWN when the interface went down, ENODEV when it
 		 * went away): fetch it ourselves. */
@@ -304,7 +267,7 @@ pcap_live_loop(void *h, capture_deliver_fn deliver, void *arg, char *err, size_t
 			    strerror(soerr));
 		else if (check_up(s->dev, err, errlen) == 0)
 			snprintf(err, errlen, "capture descriptor error (poll revents 0x%x)",
-			    (unsigned int)pfd[0].revents);
+			    (unsigned int)revents);
 		/* (libpcap reads and ignores ENETDOWN itself, so a down
 		 * interface usually arrives here as "interface is down") */
 		return CAPTURE_ERROR;
@@ -316,13 +279,11 @@ static void
 pcap_src_breakloop(void *h)
 {
 	struct pcap_src *s = h;
-	uint64_t one = 1;
 
-	/* release: pairs with the exchange in take_break(); the write wakes a
-	 * poll() in progress.  Both are safe from any thread. */
-	atomic_store_explicit(&s->broken, 1, memory_order_release);
+	/* the flag and the wake-up end a poll() in progress; pcap_breakloop()
+	 * ends a pcap_dispatch() (PCAP_ERROR_BREAK) */
+	capture_wake_request(&s->wake);
 	pcap_breakloop(s->p);
-	(void)!write(s->wakefd, &one, sizeof(one));
 }
 
 static int
@@ -409,7 +370,7 @@ pcap_file_loop(void *h, capture_deliver_fn deliver, void *arg, char *err, size_t
 	struct pcap_src *s = h;
 	int n;
 
-	if (take_break(s))
+	if (capture_wake_take(&s->wake))
 		return CAPTURE_BROKEN;
 	s->deliver = deliver;
 	s->arg = arg;

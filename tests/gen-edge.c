@@ -22,7 +22,6 @@
  *                      9 VLAN tags, 9 IPv6 extension headers, among good ones
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +29,8 @@
 #include <sys/stat.h>
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
+
+#include "pcapw.h"
 
 #define TS_BASE_USEC	(1767225600ULL * 1000000ULL)	/* 2026-01-01T00:00:00Z */
 #define FRAME_GAP_USEC	1000ULL		/* between frames of a conversation */
@@ -63,77 +64,6 @@
 
 static const char *outdir;
 
-static void die(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("gen-edge: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-/* ---- byte helpers ---------------------------------------------------- */
-
-static void
-put16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
-
-static void
-putle16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)v;
-	b[1] = (uint8_t)(v >> 8);
-}
-
-static void
-putle32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)v;
-	b[1] = (uint8_t)(v >> 8);
-	b[2] = (uint8_t)(v >> 16);
-	b[3] = (uint8_t)(v >> 24);
-}
-
-/* RFC 1071 one's-complement sum, continued from `sum`. */
-static uint32_t
-csum_add(uint32_t sum, const uint8_t *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)b[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* ---- packet buffer: headers are prepended, payload appended ---------- */
 
 struct pb {
@@ -163,7 +93,7 @@ static uint8_t *
 pb_prepend(struct pb *pb, size_t n)
 {
 	if (n > pb->head)
-		die("internal: packet headroom exhausted");
+		pcapw_die("internal: packet headroom exhausted");
 	pb->head -= n;
 	memset(pb->b + pb->head, 0, n);
 	return pb->b + pb->head;
@@ -173,7 +103,7 @@ static void
 pb_append(struct pb *pb, const void *d, size_t n)
 {
 	if (n > PB_SIZE - pb->tail)
-		die("internal: packet buffer full");
+		pcapw_die("internal: packet buffer full");
 	memcpy(pb->b + pb->tail, d, n);
 	pb->tail += n;
 }
@@ -213,7 +143,7 @@ addr(const char *s)
 	else if (inet_pton(AF_INET6, s, x.a) == 1)
 		x.family = 6;
 	else
-		die("internal: bad address %s", s);
+		pcapw_die("internal: bad address %s", s);
 	return x;
 }
 
@@ -231,17 +161,17 @@ l4_csum(struct pb *pb, const struct addr *src, const struct addr *dst,
 	size_t len = pb_len(pb);
 	size_t alen = src->family == 4 ? 4 : 16;
 
-	sum = csum_add(0, src->a, alen);
-	sum = csum_add(sum, dst->a, alen);
-	put32(ph, (uint32_t)len);
+	sum = pcapw_csum_add(0, src->a, alen);
+	sum = pcapw_csum_add(sum, dst->a, alen);
+	pcapw_be32(ph, (uint32_t)len);
 	ph[4] = ph[5] = ph[6] = 0;
 	ph[7] = proto;
-	sum = csum_add(sum, ph, 8);
-	sum = csum_add(sum, pb_data(pb), len);
-	c = csum_fold(sum);
+	sum = pcapw_csum_add(sum, ph, 8);
+	sum = pcapw_csum_add(sum, pb_data(pb), len);
+	c = pcapw_csum_fold(sum);
 	if (c == 0 && proto == P_UDP)
 		c = 0xffff;
-	put16(pb_data(pb) + at, c);
+	pcapw_be16(pb_data(pb) + at, c);
 }
 
 static void
@@ -252,13 +182,13 @@ tcp_put(struct pb *pb, const struct addr *src, const struct addr *dst,
 	size_t hlen = 20 + optlen;
 	uint8_t *h = pb_prepend(pb, hlen);
 
-	put16(h, sport);
-	put16(h + 2, dport);
-	put32(h + 4, seq);
-	put32(h + 8, ack);
+	pcapw_be16(h, sport);
+	pcapw_be16(h + 2, dport);
+	pcapw_be32(h + 4, seq);
+	pcapw_be32(h + 8, ack);
 	h[12] = (uint8_t)((hlen / 4) << 4);
 	h[13] = flags;
-	put16(h + 14, 64240);
+	pcapw_be16(h + 14, 64240);
 	if (optlen > 0)
 		memcpy(h + 20, opt, optlen);
 	l4_csum(pb, src, dst, P_TCP, 16);
@@ -270,9 +200,9 @@ udp_put(struct pb *pb, const struct addr *src, const struct addr *dst,
 {
 	uint8_t *h = pb_prepend(pb, 8);
 
-	put16(h, sport);
-	put16(h + 2, dport);
-	put16(h + 4, (uint16_t)pb_len(pb));
+	pcapw_be16(h, sport);
+	pcapw_be16(h + 2, dport);
+	pcapw_be16(h + 4, (uint16_t)pb_len(pb));
 	l4_csum(pb, src, dst, P_UDP, 6);
 }
 
@@ -286,11 +216,11 @@ icmp_put(struct pb *pb, const struct addr *src, const struct addr *dst,
 
 	h[0] = type;
 	h[1] = code;
-	put32(h + 4, rest);
+	pcapw_be32(h + 4, rest);
 	if (src->family == 6)
 		l4_csum(pb, src, dst, P_ICMPV6, 2);
 	else
-		put16(h + 2, csum_fold(csum_add(0, h, pb_len(pb))));
+		pcapw_be16(h + 2, pcapw_csum_fold(pcapw_csum_add(0, h, pb_len(pb))));
 }
 
 /* ---- network headers ------------------------------------------------- */
@@ -304,16 +234,16 @@ ip4_put(struct pb *pb, const struct addr *src, const struct addr *dst,
 	uint8_t *h = pb_prepend(pb, hlen);
 
 	h[0] = (uint8_t)(0x40 | hlen / 4);
-	put16(h + 2, (uint16_t)pb_len(pb));
-	put16(h + 4, id);
-	put16(h + 6, fragfield);
+	pcapw_be16(h + 2, (uint16_t)pb_len(pb));
+	pcapw_be16(h + 4, id);
+	pcapw_be16(h + 6, fragfield);
 	h[8] = 64;
 	h[9] = proto;
 	memcpy(h + 12, src->a, 4);
 	memcpy(h + 16, dst->a, 4);
 	if (optlen > 0)
 		memcpy(h + 20, opt, optlen);
-	put16(h + 10, csum_fold(csum_add(0, h, hlen)));
+	pcapw_be16(h + 10, pcapw_csum_fold(pcapw_csum_add(0, h, hlen)));
 }
 
 static void
@@ -324,7 +254,7 @@ ip6_put(struct pb *pb, const struct addr *src, const struct addr *dst, uint8_t n
 
 	h = pb_prepend(pb, 40);
 	h[0] = 0x60;
-	put16(h + 4, (uint16_t)plen);
+	pcapw_be16(h + 4, (uint16_t)plen);
 	h[6] = nh;
 	h[7] = 64;
 	memcpy(h + 8, src->a, 16);
@@ -363,13 +293,13 @@ ext_put(struct pb *pb, uint8_t type, uint8_t nh, const struct addr *dst)
 		h = pb_prepend(pb, 24);
 		h[0] = nh;
 		h[1] = 4;
-		put32(h + 4, 0x00001000);	/* SPI */
-		put32(h + 8, 1);		/* sequence number */
+		pcapw_be32(h + 4, 0x00001000);	/* SPI */
+		pcapw_be32(h + 8, 1);		/* sequence number */
 		for (i = 12; i < 24; i++)
 			h[i] = (uint8_t)(0xa0 + i);
 		break;
 	default:
-		die("internal: extension header %u", type);
+		pcapw_die("internal: extension header %u", type);
 	}
 }
 
@@ -380,8 +310,8 @@ frag6_put(struct pb *pb, uint8_t nh, uint16_t off, int more, uint32_t id)
 	uint8_t *h = pb_prepend(pb, 8);
 
 	h[0] = nh;
-	put16(h + 2, (uint16_t)(off | (more ? 1 : 0)));
-	put32(h + 4, id);
+	pcapw_be16(h + 2, (uint16_t)(off | (more ? 1 : 0)));
+	pcapw_be32(h + 4, id);
 }
 
 /* ---- link headers ---------------------------------------------------- */
@@ -413,11 +343,11 @@ link_put(struct pb *pb, const struct link *lk, int family, int from_cli)
 
 	switch (lk->kind) {
 	case LINK_ETH:
-		put16(pb_prepend(pb, 2), etype);
+		pcapw_be16(pb_prepend(pb, 2), etype);
 		for (i = lk->ntags; i-- > 0;) {
 			h = pb_prepend(pb, 4);
-			put16(h, lk->tpid[i]);
-			put16(h + 2, lk->vid[i]);
+			pcapw_be16(h, lk->tpid[i]);
+			pcapw_be16(h + 2, lk->vid[i]);
 		}
 		h = pb_prepend(pb, 12);
 		memcpy(h, dmac, 6);
@@ -425,17 +355,17 @@ link_put(struct pb *pb, const struct link *lk, int family, int from_cli)
 		break;
 	case LINK_SLL:
 		h = pb_prepend(pb, 16);
-		put16(h, from_cli ? 4 : 0);	/* outgoing / to us */
-		put16(h + 2, 1);		/* ARPHRD_ETHER */
-		put16(h + 4, 6);
+		pcapw_be16(h, from_cli ? 4 : 0);	/* outgoing / to us */
+		pcapw_be16(h + 2, 1);		/* ARPHRD_ETHER */
+		pcapw_be16(h + 4, 6);
 		memcpy(h + 6, smac, 6);
-		put16(h + 14, etype);
+		pcapw_be16(h + 14, etype);
 		break;
 	case LINK_SLL2:
 		h = pb_prepend(pb, 20);
-		put16(h, etype);
-		put32(h + 4, 2);		/* interface index */
-		put16(h + 8, 1);		/* ARPHRD_ETHER */
+		pcapw_be16(h, etype);
+		pcapw_be32(h + 4, 2);		/* interface index */
+		pcapw_be16(h + 8, 1);		/* ARPHRD_ETHER */
 		h[10] = from_cli ? 4 : 0;
 		h[11] = 6;
 		memcpy(h + 12, smac, 6);
@@ -445,9 +375,9 @@ link_put(struct pb *pb, const struct link *lk, int family, int from_cli)
 		af = family == 4 ? 2 : 28;
 		h = pb_prepend(pb, 4);
 		if (lk->null_be)
-			put32(h, af);
+			pcapw_be32(h, af);
 		else
-			putle32(h, af);
+			pcapw_le32(h, af);
 		break;
 	case LINK_RAW:
 		break;
@@ -472,7 +402,7 @@ out_path(struct out *o, const char *name)
 	memset(o, 0, sizeof(*o));
 	if ((size_t)snprintf(o->path, sizeof(o->path), "%s/%s", outdir, name) >=
 	    sizeof(o->path))
-		die("%s/%s: path too long", outdir, name);
+		pcapw_die("%s/%s: path too long", outdir, name);
 	o->ts = TS_BASE_USEC;
 	o->ipid = 0x1000;
 }
@@ -483,16 +413,16 @@ out_open(struct out *o, const char *name, int dlt, uint32_t snaplen)
 	out_path(o, name);
 	o->snaplen = snaplen;
 	if ((o->pd = pcap_open_dead(dlt, (int)snaplen)) == NULL)
-		die("%s: pcap_open_dead failed", o->path);
+		pcapw_die("%s: pcap_open_dead failed", o->path);
 	if ((o->dump = pcap_dump_open(o->pd, o->path)) == NULL)
-		die("%s", pcap_geterr(o->pd));
+		pcapw_die("%s", pcap_geterr(o->pd));
 }
 
 static void
 ng_write(struct out *o, const uint8_t *b, size_t n)
 {
 	if (fwrite(b, 1, n, o->ng) != n)
-		die("%s: %s", o->path, strerror(errno));
+		pcapw_die("%s: %s", o->path, strerror(errno));
 }
 
 /* A pcapng block: type, total length, body padded to 4, total length. */
@@ -504,8 +434,8 @@ ng_block(struct out *o, uint32_t type, const uint8_t *body, size_t n)
 	size_t padded = (n + 3) & ~(size_t)3;
 	uint32_t total = (uint32_t)(12 + padded);
 
-	putle32(w, type);
-	putle32(w + 4, total);
+	pcapw_le32(w, type);
+	pcapw_le32(w + 4, total);
 	ng_write(o, w, 8);
 	ng_write(o, body, n);
 	ng_write(o, pad, padded - n);
@@ -520,17 +450,17 @@ out_open_ng(struct out *o, const char *name)
 	out_path(o, name);
 	o->snaplen = SNAPLEN_FULL;
 	if ((o->ng = fopen(o->path, "wb")) == NULL)
-		die("%s: %s", o->path, strerror(errno));
+		pcapw_die("%s: %s", o->path, strerror(errno));
 	/* Section Header Block: byte-order magic, version 1.0, length unknown. */
-	putle32(shb, 0x1a2b3c4d);
-	putle16(shb + 4, 1);
-	putle16(shb + 6, 0);
+	pcapw_le32(shb, 0x1a2b3c4d);
+	pcapw_le16(shb + 4, 1);
+	pcapw_le16(shb + 6, 0);
 	memset(shb + 8, 0xff, 8);
 	ng_block(o, 0x0a0d0d0a, shb, sizeof(shb));
 	/* Interface Description Block: Ethernet, no options (microseconds). */
-	putle16(idb, 1);
-	putle16(idb + 2, 0);
-	putle32(idb + 4, SNAPLEN_FULL);
+	pcapw_le16(idb, 1);
+	pcapw_le16(idb + 2, 0);
+	pcapw_le32(idb + 4, SNAPLEN_FULL);
 	ng_block(o, 0x00000001, idb, sizeof(idb));
 }
 
@@ -553,11 +483,11 @@ out_frame(struct out *o, struct pb *pb)
 		uint8_t epb[PB_SIZE + 20];
 
 		/* Enhanced Packet Block: interface 0, 64-bit time split in two. */
-		putle32(epb, 0);
-		putle32(epb + 4, (uint32_t)(o->ts >> 32));
-		putle32(epb + 8, (uint32_t)o->ts);
-		putle32(epb + 12, caplen);
-		putle32(epb + 16, (uint32_t)len);
+		pcapw_le32(epb, 0);
+		pcapw_le32(epb + 4, (uint32_t)(o->ts >> 32));
+		pcapw_le32(epb + 8, (uint32_t)o->ts);
+		pcapw_le32(epb + 12, caplen);
+		pcapw_le32(epb + 16, (uint32_t)len);
 		memcpy(epb + 20, pb_data(pb), caplen);
 		ng_block(o, 0x00000006, epb, 20 + caplen);
 	} else {
@@ -578,11 +508,11 @@ out_close(struct out *o)
 {
 	if (o->ng != NULL) {
 		if (ferror(o->ng) || fclose(o->ng) != 0)
-			die("%s: %s", o->path, strerror(errno));
+			pcapw_die("%s: %s", o->path, strerror(errno));
 		return;
 	}
 	if (pcap_dump_flush(o->dump) != 0 || ferror(pcap_dump_file(o->dump)))
-		die("%s: write error", o->path);
+		pcapw_die("%s: write error", o->path);
 	pcap_dump_close(o->dump);
 	pcap_close(o->pd);
 }
@@ -1010,7 +940,7 @@ gen_malformed(void)
 	pb_reset(&pb);
 	pb_fill(&pb, 20, 5);
 	udp_put(&pb, &cu.cli, &cu.srv, cu.cport, cu.sport);
-	put16(pb_data(&pb) + 4, (uint16_t)(pb_len(&pb) + 100));
+	pcapw_be16(pb_data(&pb) + 4, (uint16_t)(pb_len(&pb) + 100));
 	conv_send(&o, &cu, 1, P_UDP, &pb);
 
 	/* 6: an IPv4 option running past the header */
@@ -1058,13 +988,14 @@ main(int argc, char **argv)
 	static const struct link sll2 = { .kind = LINK_SLL2 };
 	static const struct link raw = { .kind = LINK_RAW };
 
+	pcapw_prog = "gen-edge";
 	if (argc != 2) {
 		fprintf(stderr, "usage: gen-edge OUTDIR\n");
 		return 1;
 	}
 	outdir = argv[1];
 	if (mkdir(outdir, 0777) < 0 && errno != EEXIST)
-		die("%s: %s", outdir, strerror(errno));
+		pcapw_die("%s: %s", outdir, strerror(errno));
 
 	gen_vlan();
 	gen_qinq();

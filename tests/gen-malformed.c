@@ -44,12 +44,13 @@
  * Prints nothing on success; errors go to stderr with exit status 1.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "pcapw.h"
 
 #define TS_BASE_SEC	1767225600u	/* 2026-01-01T00:00:00Z */
 #define MAX_FRAME	262144u		/* libpcap's largest snaplen */
@@ -89,39 +90,6 @@ static const uint8_t fe6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0x01, 0, 0, 0, 0, 0,
 static const char *outdir;
 static uint8_t fb[FRAME_BUF];	/* the frame being built */
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("gen-malformed: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-/* ---- bytes ----------------------------------------------------------- */
-
-static void
-be16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static void
-be32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
-
 /* A 32/16-bit value in the file's byte order. */
 static void
 out32(FILE *f, uint32_t v, int big)
@@ -129,15 +97,11 @@ out32(FILE *f, uint32_t v, int big)
 	uint8_t b[4];
 
 	if (big)
-		be32(b, v);
-	else {
-		b[0] = (uint8_t)v;
-		b[1] = (uint8_t)(v >> 8);
-		b[2] = (uint8_t)(v >> 16);
-		b[3] = (uint8_t)(v >> 24);
-	}
+		pcapw_be32(b, v);
+	else
+		pcapw_le32(b, v);
 	if (fwrite(b, 1, 4, f) != 4)
-		die("write: %s", strerror(errno));
+		pcapw_die("write: %s", strerror(errno));
 }
 
 static void
@@ -146,33 +110,18 @@ out16(FILE *f, uint16_t v, int big)
 	uint8_t b[2];
 
 	if (big)
-		be16(b, v);
-	else {
-		b[0] = (uint8_t)v;
-		b[1] = (uint8_t)(v >> 8);
-	}
+		pcapw_be16(b, v);
+	else
+		pcapw_le16(b, v);
 	if (fwrite(b, 1, 2, f) != 2)
-		die("write: %s", strerror(errno));
+		pcapw_die("write: %s", strerror(errno));
 }
 
 static void
 outbytes(FILE *f, const void *d, size_t n)
 {
 	if (n > 0 && fwrite(d, 1, n, f) != n)
-		die("write: %s", strerror(errno));
-}
-
-static uint16_t
-ip_csum(const uint8_t *b, size_t n)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+		pcapw_die("write: %s", strerror(errno));
 }
 
 /* ---- pcap files ------------------------------------------------------ */
@@ -192,7 +141,7 @@ out_open(const char *name)
 
 	snprintf(path, sizeof(path), "%s/%s", outdir, name);
 	if ((f = fopen(path, "wb")) == NULL)
-		die("%s: %s", path, strerror(errno));
+		pcapw_die("%s: %s", path, strerror(errno));
 	return f;
 }
 
@@ -200,7 +149,7 @@ static void
 out_close(FILE *f)
 {
 	if (fclose(f) != 0)
-		die("close: %s", strerror(errno));
+		pcapw_die("close: %s", strerror(errno));
 }
 
 static void
@@ -271,7 +220,7 @@ eth(uint8_t *b, uint16_t type)
 	static const uint8_t mac[12] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1 };
 
 	memcpy(b, mac, 12);
-	be16(b + 12, type);
+	pcapw_be16(b + 12, type);
 	return 14;
 }
 
@@ -283,8 +232,8 @@ ipv4(uint8_t *b, size_t hlen, uint16_t totlen, uint8_t proto, const uint8_t *src
 {
 	memset(b, 0, hlen);
 	b[0] = (uint8_t)(0x40 | (hlen / 4));
-	be16(b + 2, totlen);
-	be16(b + 4, 0x1234);
+	pcapw_be16(b + 2, totlen);
+	pcapw_be16(b + 4, 0x1234);
 	b[8] = 64;
 	b[9] = proto;
 	memcpy(b + 12, src, 4);
@@ -293,7 +242,7 @@ ipv4(uint8_t *b, size_t hlen, uint16_t totlen, uint8_t proto, const uint8_t *src
 		memset(b + 20, 1, hlen - 20);	/* NOP */
 		b[hlen - 1] = 0;		/* EOL */
 	}
-	be16(b + 10, ip_csum(b, hlen));
+	pcapw_be16(b + 10, pcapw_csum_fold(pcapw_csum_add(0, b, hlen)));
 	return hlen;
 }
 
@@ -302,9 +251,9 @@ ipv4_fix_csum(uint8_t *b)
 {
 	size_t hlen = (size_t)(b[0] & 0x0f) * 4;
 
-	be16(b + 10, 0);
+	pcapw_be16(b + 10, 0);
 	if (hlen >= 20)
-		be16(b + 10, ip_csum(b, hlen));
+		pcapw_be16(b + 10, pcapw_csum_fold(pcapw_csum_add(0, b, hlen)));
 }
 
 static size_t
@@ -312,7 +261,7 @@ ipv6(uint8_t *b, uint16_t plen, uint8_t nh, const uint8_t *src, const uint8_t *d
 {
 	memset(b, 0, 40);
 	b[0] = 0x60;
-	be16(b + 4, plen);
+	pcapw_be16(b + 4, plen);
 	b[6] = nh;
 	b[7] = 64;
 	memcpy(b + 8, src, 16);
@@ -325,12 +274,12 @@ static size_t
 tcp(uint8_t *b, size_t hlen, uint16_t sport, uint16_t dport, uint8_t flags)
 {
 	memset(b, 0, hlen);
-	be16(b, sport);
-	be16(b + 2, dport);
-	be32(b + 4, 1000);
+	pcapw_be16(b, sport);
+	pcapw_be16(b + 2, dport);
+	pcapw_be32(b + 4, 1000);
 	b[12] = (uint8_t)((hlen / 4) << 4);
 	b[13] = flags;
-	be16(b + 14, 65535);
+	pcapw_be16(b + 14, 65535);
 	if (hlen > 20) {
 		memset(b + 20, 1, hlen - 20);
 		b[hlen - 1] = 0;
@@ -342,9 +291,9 @@ static size_t
 udp(uint8_t *b, uint16_t sport, uint16_t dport, uint16_t ulen)
 {
 	memset(b, 0, 8);
-	be16(b, sport);
-	be16(b + 2, dport);
-	be16(b + 4, ulen);
+	pcapw_be16(b, sport);
+	pcapw_be16(b + 2, dport);
+	pcapw_be16(b + 4, ulen);
 	return 8;
 }
 
@@ -474,8 +423,8 @@ gen_link_cuts(void)
 	/* One 802.1Q tag: the 4 tag bytes cut at each length. */
 	n = 0;
 	n += eth(fb, ET_VLAN);
-	be16(fb + n, 100);
-	be16(fb + n + 2, ET_IPV4);
+	pcapw_be16(fb + n, 100);
+	pcapw_be16(fb + n + 2, ET_IPV4);
 	pcap_open(&w, "vlan-cut.pcap", LT_EN10MB);
 	for (i = 0; i < 4; i++)				/* 4 frames: vlan_trunc */
 		pcap_rec(&w, fb, 14 + i);
@@ -483,9 +432,9 @@ gen_link_cuts(void)
 
 	/* Linux cooked v1: 16-byte header, protocol at 14. */
 	memset(sll, 0, sizeof(sll));
-	be16(sll + 2, 1);		/* ARPHRD_ETHER */
-	be16(sll + 4, 6);		/* address length */
-	be16(sll + 14, ET_IPV4);
+	pcapw_be16(sll + 2, 1);		/* ARPHRD_ETHER */
+	pcapw_be16(sll + 4, 6);		/* address length */
+	pcapw_be16(sll + 14, ET_IPV4);
 	ipv4(sll + 16, 20, 40, P_TCP, cli4, fe4);
 	pcap_open(&w, "sll-cut.pcap", LT_SLL);
 	for (i = 0; i < 16; i++)			/* 16 frames: sll_trunc */
@@ -495,17 +444,17 @@ gen_link_cuts(void)
 	/* SLL address-length field at both extremes: ignored, decodes. */
 	tcp(sll + 36, 20, 40010, 5061, F_SYN);
 	pcap_open(&w, "sll-addrlen.pcap", LT_SLL);
-	be16(sll + 4, 0);
+	pcapw_be16(sll + 4, 0);
 	pcap_rec(&w, sll, sizeof(sll));
-	be16(sll + 4, 255);
+	pcapw_be16(sll + 4, 255);
 	pcap_rec(&w, sll, sizeof(sll));
-	be16(sll + 4, 65535);
+	pcapw_be16(sll + 4, 65535);
 	pcap_rec(&w, sll, sizeof(sll));		/* 3 packets, 1 flow */
 	out_close(w.f);
 
 	/* Linux cooked v2: 20-byte header, protocol first. */
 	memset(sll2, 0, sizeof(sll2));
-	be16(sll2, ET_IPV4);
+	pcapw_be16(sll2, ET_IPV4);
 	pcap_open(&w, "sll2-cut.pcap", LT_SLL2);
 	for (i = 0; i < 20; i++)			/* 20 frames: sll_trunc */
 		pcap_rec(&w, sll2, i);
@@ -533,13 +482,13 @@ gen_link_cuts(void)
 	/* 802.3 length frames (type < 0x0600) and ARP: not IP. */
 	pcap_open(&w, "eth-8023.pcap", LT_EN10MB);
 	n = tcp4_frame(fb, 0, 0, 0);
-	be16(fb + 12, 0);
+	pcapw_be16(fb + 12, 0);
 	pcap_rec(&w, fb, n);
-	be16(fb + 12, 46);
+	pcapw_be16(fb + 12, 46);
 	pcap_rec(&w, fb, n);
-	be16(fb + 12, 1500);
+	pcapw_be16(fb + 12, 1500);
 	pcap_rec(&w, fb, n);
-	be16(fb + 12, ET_ARP);
+	pcapw_be16(fb + 12, ET_ARP);
 	pcap_rec(&w, fb, n);				/* 4 frames: non_ip */
 	out_close(w.f);
 }
@@ -557,18 +506,18 @@ gen_vlan_deep(void)
 	for (k = 0; k < sizeof(depth) / sizeof(depth[0]); k++) {
 		n = eth(fb, ET_VLAN);
 		for (i = 0; i < depth[k]; i++, n += 4) {
-			be16(fb + n, (uint16_t)(i + 1));
-			be16(fb + n + 2, i + 1 < depth[k] ? ET_VLAN : ET_IPV4);
+			pcapw_be16(fb + n, (uint16_t)(i + 1));
+			pcapw_be16(fb + n + 2, i + 1 < depth[k] ? ET_VLAN : ET_IPV4);
 		}
 		if (n > MAX_FRAME)
-			die("internal: vlan frame too long");
+			pcapw_die("internal: vlan frame too long");
 		pcap_rec(&w, fb, n);			/* vlan_too_deep */
 	}
 	/* 8 tags, the most walked, then a good packet: decodes. */
 	n = eth(fb, ET_VLAN);
 	for (i = 0; i < 8; i++, n += 4) {
-		be16(fb + n, (uint16_t)(i + 1));
-		be16(fb + n + 2, i + 1 < 8 ? ET_VLAN : ET_IPV4);
+		pcapw_be16(fb + n, (uint16_t)(i + 1));
+		pcapw_be16(fb + n + 2, i + 1 < 8 ? ET_VLAN : ET_IPV4);
 	}
 	n += ipv4(fb + n, 20, 40, P_TCP, cli4, fe4);
 	n += tcp(fb + n, 20, 40011, 5061, F_SYN);
@@ -606,7 +555,7 @@ gen_ipv4(void)
 	/* IHL 15 with a long enough total length but a short capture. */
 	n = tcp4_frame(fb, 0, 0, 0);
 	fb[OFF_IP] = 0x4f;
-	be16(fb + OFF_IP + 2, 80);
+	pcapw_be16(fb + OFF_IP + 2, 80);
 	ipv4_fix_csum(fb + OFF_IP);
 	pcap_rec(&w, fb, n);				/* 11: ipv4_trunc (20 of the 40 option bytes) */
 	out_close(w.f);
@@ -615,12 +564,12 @@ gen_ipv4(void)
 	pcap_open(&w, "ipv4-totlen-small.pcap", LT_EN10MB);
 	for (i = 0; i < 20; i++) {
 		n = tcp4_frame(fb, 0, 0, 0);
-		be16(fb + OFF_IP + 2, (uint16_t)i);
+		pcapw_be16(fb + OFF_IP + 2, (uint16_t)i);
 		ipv4_fix_csum(fb + OFF_IP);
 		pcap_rec(&w, fb, n);			/* 20: ipv4_bad_totlen */
 	}
 	n = tcp4_frame(fb, 8, 0, 0);
-	be16(fb + OFF_IP + 2, 24);			/* IHL 28 > total 24 */
+	pcapw_be16(fb + OFF_IP + 2, 24);			/* IHL 28 > total 24 */
 	ipv4_fix_csum(fb + OFF_IP);
 	pcap_rec(&w, fb, n);				/* ipv4_bad_totlen */
 	out_close(w.f);
@@ -629,13 +578,13 @@ gen_ipv4(void)
 	 * (snaplen truncation, information), and the maximum 65535. */
 	pcap_open(&w, "ipv4-totlen-large.pcap", LT_EN10MB);
 	n = tcp4_frame(fb, 0, 0, 0);
-	be16(fb + OFF_IP + 2, 41);
+	pcapw_be16(fb + OFF_IP + 2, 41);
 	ipv4_fix_csum(fb + OFF_IP);
 	pcap_rec(&w, fb, n);				/* snaplen_trunc */
-	be16(fb + OFF_IP + 2, 1500);
+	pcapw_be16(fb + OFF_IP + 2, 1500);
 	ipv4_fix_csum(fb + OFF_IP);
 	pcap_rec(&w, fb, n);				/* snaplen_trunc */
-	be16(fb + OFF_IP + 2, 65535);
+	pcapw_be16(fb + OFF_IP + 2, 65535);
 	ipv4_fix_csum(fb + OFF_IP);
 	pcap_rec(&w, fb, n);				/* snaplen_trunc; 3 packets, 1 flow */
 	out_close(w.f);
@@ -669,13 +618,13 @@ gen_ipv4(void)
 	pcap_open(&w, "ipv4-frag-orphan.pcap", LT_EN10MB);
 	for (i = 1; i <= 5; i++) {
 		n = udp4_frame(fb, 16);
-		be16(fb + OFF_IP + 4, (uint16_t)(0x4000 + i));
-		be16(fb + OFF_IP + 6, (uint16_t)(0x2000 | (i * 100)));	/* MF, offset */
+		pcapw_be16(fb + OFF_IP + 4, (uint16_t)(0x4000 + i));
+		pcapw_be16(fb + OFF_IP + 6, (uint16_t)(0x2000 | (i * 100)));	/* MF, offset */
 		ipv4_fix_csum(fb + OFF_IP);
 		pcap_rec(&w, fb, n);			/* 5: frag_later, frags.orphan */
 	}
 	n = udp4_frame(fb, 16);
-	be16(fb + OFF_IP + 6, 0x1fff);			/* the largest offset */
+	pcapw_be16(fb + OFF_IP + 6, 0x1fff);			/* the largest offset */
 	ipv4_fix_csum(fb + OFF_IP);
 	pcap_rec(&w, fb, n);				/* 6 */
 	out_close(w.f);
@@ -693,7 +642,7 @@ gen_ipv6(void)
 	pcap_open(&w, "ipv6-plen-small.pcap", LT_EN10MB);
 	for (i = 0; i < 20; i++) {
 		n = tcp6_frame(fb, 0);
-		be16(fb + OFF_IP + 4, (uint16_t)i);
+		pcapw_be16(fb + OFF_IP + 4, (uint16_t)i);
 		pcap_rec(&w, fb, n);			/* 20: tcp_trunc */
 	}
 	out_close(w.f);
@@ -701,14 +650,14 @@ gen_ipv6(void)
 	/* Payload length past the frame: snaplen truncation. */
 	pcap_open(&w, "ipv6-plen-large.pcap", LT_EN10MB);
 	n = tcp6_frame(fb, 0);
-	be16(fb + OFF_IP + 4, 21);
+	pcapw_be16(fb + OFF_IP + 4, 21);
 	pcap_rec(&w, fb, n);
-	be16(fb + OFF_IP + 4, 65535);
+	pcapw_be16(fb + OFF_IP + 4, 65535);
 	pcap_rec(&w, fb, n);				/* 2: snaplen_trunc, 1 flow */
 	/* A jumbogram marker (payload length 0 with hop-by-hop): the
 	 * captured length stands in, the packet decodes. */
 	n = udp6ext_frame(fb);
-	be16(fb + OFF_IP + 4, 0);
+	pcapw_be16(fb + OFF_IP + 4, 0);
 	pcap_rec(&w, fb, n);				/* 3 packets, 2 flows */
 	out_close(w.f);
 
@@ -720,7 +669,7 @@ gen_ipv6(void)
 	fb[OFF_L4_6 + 1] = 255;
 	pcap_rec(&w, fb, n);
 	n = udp6ext_frame(fb);
-	be16(fb + OFF_IP + 4, 8 + 12);			/* window ends inside dest options */
+	pcapw_be16(fb + OFF_IP + 4, 8 + 12);			/* window ends inside dest options */
 	pcap_rec(&w, fb, n);
 	n = udp6ext_frame(fb);
 	fb[OFF_IP + 6] = NH_AH;
@@ -728,7 +677,7 @@ gen_ipv6(void)
 	pcap_rec(&w, fb, n);
 	n = tcp6_frame(fb, 0);
 	fb[OFF_IP + 6] = NH_FRAGMENT;
-	be16(fb + OFF_IP + 4, 4);
+	pcapw_be16(fb + OFF_IP + 4, 4);
 	pcap_rec(&w, fb, n);				/* 4: ipv6_ext_trunc */
 	out_close(w.f);
 
@@ -751,7 +700,7 @@ gen_ipv6(void)
 			}
 			n += udp(fb + n, 40006, 1434, 8);
 			if (n > MAX_FRAME)
-				die("internal: ext frame too long");
+				pcapw_die("internal: ext frame too long");
 			pcap_rec(&w, fb, n);		/* 3: ipv6_ext_too_deep */
 		}
 	}
@@ -807,7 +756,7 @@ gen_transport(void)
 	pcap_open(&w, "udp-len-small.pcap", LT_EN10MB);
 	for (i = 0; i < 8; i++) {
 		n = udp4_frame(fb, 8);
-		be16(fb + OFF_L4 + 4, (uint16_t)i);
+		pcapw_be16(fb + OFF_L4 + 4, (uint16_t)i);
 		pcap_rec(&w, fb, n);			/* 8: udp_bad_len */
 	}
 	out_close(w.f);
@@ -818,13 +767,13 @@ gen_transport(void)
 		static const uint16_t len[] = { 17, 1000, 65535 };
 		for (i = 0; i < 3; i++) {
 			n = udp4_frame(fb, 8);
-			be16(fb + OFF_L4 + 4, len[i]);
+			pcapw_be16(fb + OFF_L4 + 4, len[i]);
 			pcap_rec(&w, fb, n);		/* 3: udp_bad_len */
 		}
 	}
 	/* Shorter than the IP payload: only what it covers is payload. */
 	n = udp4_frame(fb, 8);
-	be16(fb + OFF_L4 + 4, 9);
+	pcapw_be16(fb + OFF_L4 + 4, 9);
 	pcap_rec(&w, fb, n);				/* decodes: 1 flow */
 	out_close(w.f);
 
@@ -833,7 +782,7 @@ gen_transport(void)
 	pcap_open(&w, "icmp-inner.pcap", LT_EN10MB);
 	n = icmp4err_frame(fb);
 	for (i = 0; i < 28; i++) {
-		be16(fb + OFF_IP + 2, (uint16_t)(28 + i));
+		pcapw_be16(fb + OFF_IP + 2, (uint16_t)(28 + i));
 		ipv4_fix_csum(fb + OFF_IP);
 		pcap_rec(&w, fb, OFF_L4 + 8 + i);	/* 28: icmp_inner_trunc */
 	}
@@ -845,7 +794,7 @@ gen_transport(void)
 	pcap_rec(&w, fb, n);				/* icmp_inner_trunc */
 	n = icmp6err_frame(fb);
 	for (i = 0; i < 48; i += 4) {
-		be16(fb + OFF_IP + 4, (uint16_t)(8 + i));
+		pcapw_be16(fb + OFF_IP + 4, (uint16_t)(8 + i));
 		pcap_rec(&w, fb, OFF_L4_6 + 8 + i);	/* 12: icmp_inner_trunc */
 	}
 	n = icmp6err_frame(fb);
@@ -855,7 +804,7 @@ gen_transport(void)
 	/* The ICMP header itself cut: 0..7 bytes. */
 	n = icmp4err_frame(fb);
 	for (i = 0; i < 8; i++) {
-		be16(fb + OFF_IP + 2, (uint16_t)(20 + i));
+		pcapw_be16(fb + OFF_IP + 2, (uint16_t)(20 + i));
 		ipv4_fix_csum(fb + OFF_IP);
 		pcap_rec(&w, fb, OFF_L4 + i);		/* 8: icmp_trunc */
 	}
@@ -980,7 +929,7 @@ gen_files(void)
 	/* A three-record file kept in memory, then cut in various places. */
 	mf = tmpfile();
 	if (mf == NULL)
-		die("tmpfile: %s", strerror(errno));
+		pcapw_die("tmpfile: %s", strerror(errno));
 	memset(&w, 0, sizeof(w));
 	w.f = mf;
 	out32(mf, 0xa1b2c3d4, 0);
@@ -992,16 +941,16 @@ gen_files(void)
 	out32(mf, LT_EN10MB, 0);
 	n = tcp4_frame(fb, 0, 0, 0);
 	pcap_rec(&w, fb, n);
-	be16(fb + OFF_L4, 40100);
+	pcapw_be16(fb + OFF_L4, 40100);
 	pcap_rec(&w, fb, n);
-	be16(fb + OFF_L4, 40200);
+	pcapw_be16(fb + OFF_L4, 40200);
 	pcap_rec(&w, fb, n);
 	len = ftell(mf);
 	if (len <= 0 || (size_t)len > sizeof(img))
-		die("internal: image size");
+		pcapw_die("internal: image size");
 	rewind(mf);
 	if (fread(img, 1, (size_t)len, mf) != (size_t)len)
-		die("read back: %s", strerror(errno));
+		pcapw_die("read back: %s", strerror(errno));
 	fclose(mf);
 	hlen = 16 + n;					/* one record */
 
@@ -1062,9 +1011,9 @@ ng_shb(struct ngw *w)
 
 	memset(b, 0xff, sizeof(b));			/* section length -1: unknown */
 	if (w->big) {
-		be32(b, 0x1a2b3c4d);
-		be16(b + 4, 1);
-		be16(b + 6, 0);
+		pcapw_be32(b, 0x1a2b3c4d);
+		pcapw_be16(b + 4, 1);
+		pcapw_be16(b + 6, 0);
 	} else {
 		b[0] = 0x4d; b[1] = 0x3c; b[2] = 0x2b; b[3] = 0x1a;
 		b[4] = 1; b[5] = 0; b[6] = 0; b[7] = 0;
@@ -1076,24 +1025,18 @@ static void
 ng_put32(uint8_t *b, uint32_t v, int big)
 {
 	if (big)
-		be32(b, v);
-	else {
-		b[0] = (uint8_t)v;
-		b[1] = (uint8_t)(v >> 8);
-		b[2] = (uint8_t)(v >> 16);
-		b[3] = (uint8_t)(v >> 24);
-	}
+		pcapw_be32(b, v);
+	else
+		pcapw_le32(b, v);
 }
 
 static void
 ng_put16(uint8_t *b, uint16_t v, int big)
 {
 	if (big)
-		be16(b, v);
-	else {
-		b[0] = (uint8_t)v;
-		b[1] = (uint8_t)(v >> 8);
-	}
+		pcapw_be16(b, v);
+	else
+		pcapw_le16(b, v);
 }
 
 /* Interface description: link type, snaplen, no options (microseconds). */
@@ -1116,7 +1059,7 @@ ng_epb(struct ngw *w, uint32_t ifc, const uint8_t *data, size_t n)
 	uint64_t ts = ((uint64_t)TS_BASE_SEC * 1000000u) + (uint64_t)w->n++ * 1000u;
 
 	if (n > 2048)
-		die("internal: epb too long");
+		pcapw_die("internal: epb too long");
 	ng_put32(b, ifc, w->big);
 	ng_put32(b + 4, (uint32_t)(ts >> 32), w->big);
 	ng_put32(b + 8, (uint32_t)ts, w->big);
@@ -1221,7 +1164,7 @@ gen_big(const char *path, unsigned long flows, unsigned long acks)
 	unsigned long i, k, npk = 6 + acks;
 
 	if ((f = fopen(path, "wb")) == NULL)
-		die("%s: %s", path, strerror(errno));
+		pcapw_die("%s: %s", path, strerror(errno));
 	memset(&w, 0, sizeof(w));
 	w.f = f;
 	out32(f, 0xa1b2c3d4, 0);
@@ -1254,7 +1197,7 @@ gen_big(const char *path, unsigned long flows, unsigned long acks)
 		}
 	}
 	if (fclose(f) != 0)
-		die("%s: %s", path, strerror(errno));
+		pcapw_die("%s: %s", path, strerror(errno));
 }
 
 int
@@ -1262,15 +1205,16 @@ main(int argc, char **argv)
 {
 	struct stat sb;
 
+	pcapw_prog = "gen-malformed";
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "--big") == 0) {
 		char *end, *end2 = "";
 		unsigned long flows = strtoul(argv[3], &end, 10);
 		unsigned long acks = argc == 5 ? strtoul(argv[4], &end2, 10) : 0;
 
 		if (*end != '\0' || flows == 0 || flows > 10000000)
-			die("--big: FLOWS must be 1..10000000");
+			pcapw_die("--big: FLOWS must be 1..10000000");
 		if (*end2 != '\0' || acks > 1000)
-			die("--big: ACKS must be 0..1000");
+			pcapw_die("--big: ACKS must be 0..1000");
 		gen_big(argv[2], flows, acks);
 		return 0;
 	}
@@ -1281,7 +1225,7 @@ main(int argc, char **argv)
 	}
 	outdir = argv[1];
 	if (stat(outdir, &sb) == -1 && mkdir(outdir, 0755) == -1)
-		die("%s: %s", outdir, strerror(errno));
+		pcapw_die("%s: %s", outdir, strerror(errno));
 
 	gen_link_cuts();
 	gen_vlan_deep();

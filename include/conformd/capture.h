@@ -19,6 +19,7 @@
 #ifndef CONFORMD_CAPTURE_H
 #define CONFORMD_CAPTURE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -101,6 +102,43 @@ struct capture_ops {
 extern const struct capture_ops capture_pcap_ops;	/* live interface, libpcap */
 extern const struct capture_ops capture_pcapfile_ops;	/* pcap/pcapng file through the same path */
 extern const struct capture_ops capture_nflog_ops;	/* NFLOG group (an error when built without) */
+
+/*
+ * The break request of a back end whose loop() sleeps in poll(): a flag
+ * that any thread may raise and an eventfd that wakes the poll().  Embedded
+ * in the back end's handle; the back end's breakloop() calls
+ * capture_wake_request(), its loop() capture_wake_poll().
+ */
+struct capture_wake {
+	int		fd;		/* eventfd; -1 when not open */
+	atomic_int	broken;		/* a break was asked and not yet taken */
+};
+
+/* Open w: 0, or -1 with "eventfd: reason" in err.  w->fd is -1 after a
+ * failure, so capture_wake_close() is safe either way.  Owner thread. */
+int capture_wake_open(struct capture_wake *w, char *err, size_t errlen);
+
+/* Close the eventfd (nothing when it is not open). */
+void capture_wake_close(struct capture_wake *w);
+
+/* Ask for a break: the next capture_wake_take() returns 1 and a
+ * capture_wake_poll() in progress returns soon.  Any thread. */
+void capture_wake_request(struct capture_wake *w);
+
+/* 1 when a break was asked since the last call, consuming it; else 0.
+ * The capture thread. */
+int capture_wake_take(struct capture_wake *w);
+
+/*
+ * Wait at most timeout_ms for `fd` to be readable or for a break.  Returns
+ * 1 when the back end should read now (fd ready, or the timeout passed),
+ * with fd's poll revents in *revents; 0 when a signal cut the wait short
+ * (loop() returns 0); CAPTURE_BROKEN when a break was asked (before or
+ * during the wait); CAPTURE_ERROR with "poll: reason" in err.  The capture
+ * thread; never allocates or logs.
+ */
+int capture_wake_poll(struct capture_wake *w, int fd, int timeout_ms, short *revents,
+    char *err, size_t errlen);
 
 /* Set o to the defaults: snaplen CAPTURE_SNAPLEN_DEFAULT, promiscuous,
  * not immediate, timeout CAPTURE_TIMEOUT_DEFAULT, no filter, bufsize 0. */
