@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # bench/run.sh - offline throughput of `conformd -r` against a plain libpcap
-# read loop (bench/pcap-count) over the same files, in the same run.
+# read loop (bench/pcap-count) over the same files, in the same run, and
+# against the tools a user would pick instead (tshark, ndpiReader, nfpcapd,
+# argus, softflowd).
 #
-# usage: bench/run.sh [--quick] [--runs N]
-#   --quick    files 10x smaller (packets and flows)
-#   --runs N   measurements per tool and file (default 3, or $RUNS)
+# usage: bench/run.sh [--quick] [--runs N] [--no-peers]
+#   --quick     files 10x smaller (packets and flows)
+#   --runs N    measurements per tool and file (default 3, or $RUNS)
+#   --no-peers  only the floor and conformd (the original three files)
 # environment: CONFORMD (default <top>/conformd), CC (default cc), RUNS.
 #
 # Builds bench/out/{gen-bench,pcap-count}, generates the captures (reused
 # when the generator and its arguments are unchanged), warms the page cache,
 # then for each file runs, R times in alternation: the floor, conformd with
-# outputs off, conformd with --db and --eve (fresh files each time).  Prints
-# the machine, then one table row per file and tool.  A copy of everything
-# printed goes to bench/out/last-run.txt.
+# outputs off, conformd --direct, conformd with --db and --eve (fresh files
+# each time).  The peers are slow (0.1-0.5 Mpps on 1M flows), so they run
+# on a prefix of each file (its first fifth: every flow is still live, see
+# bench/README), together with the floor and conformd on the same prefix,
+# again alternating.  Prints the machine, then one table row per file and
+# tool, then conformd's speed over the fastest flow meter or ndpiReader.
+# A copy of everything printed goes to bench/out/last-run.txt.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +29,7 @@ CONFORMD=${CONFORMD:-$top/conformd}
 CC=${CC:-cc}
 runs=${RUNS:-3}
 quick=0
+peers=1
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 
@@ -29,7 +37,8 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
 	--runs) [ $# -ge 2 ] || die "--runs needs a number"; runs=$2; shift ;;
-	-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+	--no-peers) peers=0 ;;
+	-h|--help) sed -n '2,23p' "$0"; exit 0 ;;
 	*) die "unknown argument: $1 (try --help)" ;;
 	esac
 	shift

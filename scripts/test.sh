@@ -35,16 +35,16 @@ else
 	grep -A1 'archives ready' distcheck.log
 fi
 
-# 3. unit, golden and cli tests again under AddressSanitizer + UBSan (leaks
-# included), built out of tree from the distribution tarball so the
+# 3. unit, golden, cli, malformed-capture and config-error tests again
+# under AddressSanitizer + UBSan (leaks included), built out of tree from the distribution tarball so the
 # in-tree build above stays as it is.
 asan_fail=0
 rm -rf build-asan && mkdir build-asan
 if [ $dist_fail -eq 0 ] && tar -xzf conformd-*.tar.gz -C build-asan &&
     ( cd build-asan/conformd-* && ./configure --quiet --enable-asan >/dev/null &&
 	make -j"$jobs" >/dev/null &&
-	make -j"$jobs" check TESTS="tests/unit tests/golden.sh tests/cli.sh" ); then
-	echo "asan: unit, golden and cli tests clean"
+	make -j"$jobs" check TESTS="tests/unit tests/golden.sh tests/cli.sh tests/malformed.sh tests/config-errors.sh" ); then
+	echo "asan: unit, golden, cli, malformed-capture and config-error tests clean"
 else
 	asan_fail=1
 	tail -n 80 build-asan/conformd-*/tests/*.log 2>/dev/null

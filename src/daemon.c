@@ -338,6 +338,9 @@ stop:
 		status = EXIT_FINDINGS;
 	if (out != NULL) {
 		struct timespec ts;
+		/* records already lost make the run an error: say so in its row */
+		if (output_errors(out) > 0)
+			status = EXIT_ERROR;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		if (output_run_end(out, (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u,
 		    status) == -1) {

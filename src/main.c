@@ -160,6 +160,8 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 	    engine_now(e));
 	if (status == EXIT_CLEAN && collector_findings(col) > 0)
 		status = EXIT_FINDINGS;
+	if (output_errors(out) > 0)
+		status = EXIT_ERROR;	/* records already lost: the run's row says so too */
 	if (output_run_end(out, now_usec(), status) == -1) {
 		log_warnx("%llu records could not be written", (unsigned long long)output_errors(out));
 		status = EXIT_ERROR;

@@ -1,0 +1,347 @@
+#!/bin/bash
+# tests/faults-live.sh - the live daemon's database failing and coming back
+# (issue 6, "Crash safety and faults": disk full and a read-only database:
+# classification and alerts go on, the failure is logged once and counted,
+# writing resumes when the database can be written again).
+#
+# conformd -i rp1 -u root in a namespace (prefix cfr-) whose veth pair
+# rp0 -> rp1 carries frames written by python3 (AF_PACKET): short UDP
+# flows (one datagram) and whole TCP connections (handshake, data, FIN),
+# client1 198.18.10.21 -> fe1 198.18.1.11 on ports no rule allows, so every
+# flow is also an alert.  The configuration ends UDP flows after 1 s and
+# closed TCP flows after 1 s, so flows are written while the daemon runs.
+#
+#   disk full   --db on a 512 KiB tmpfs, --eve on the normal disk.  Batch 1
+#               (UDP port 40001, TCP port 40011) until the database write
+#               fails, then more of it for a few seconds: the failure is
+#               logged exactly once, the daemon runs on, EVE keeps growing.
+#               The tmpfs grows to 64 MiB; batch 2 (ports 40002, 40012).
+#               SIGTERM: exit 2 (records could not be written: man page),
+#               PRAGMA integrity_check ok, every flow of batch 2 in SQLite,
+#               the lost records counted in the exit message (at least the
+#               batch-1 flows missing from SQLite), every flow of both
+#               batches in EVE with its alert.
+#   read-only   --db in a directory on a read-only tmpfs at start: logged
+#               once, retried every 10 s; batch A (ports 40003, 40013)
+#               while read-only, then the tmpfs becomes writable, the
+#               daemon says writing resumes, batch B (40004, 40014): every
+#               flow of batch B in SQLite, both batches in EVE, exit 2, the
+#               lost records counted, integrity_check ok.
+#
+# The remounts are made inside the daemon's mount namespace (ip netns exec
+# gives it its own; mount flags do not propagate), with nsenter.
+# Needs root; skips (exit 77, with the reason) otherwise.  Bounded: about
+# 40 s, a watchdog ends it after 90 s.  FAULTS_LIVE_KEEP=1 keeps the work
+# directory.
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+. "$top_srcdir/tests/lib.sh"
+lib_name faults-live
+
+lib_need_root "network namespaces, tmpfs mounts and live capture"
+lib_need_tools ip sqlite3 python3 nsenter mount umount timeout
+conformd=$top_builddir/conformd
+[ -x "$conformd" ] || lib_error "$conformd not built"
+"$conformd" --help 2>&1 | grep -q -- '-i IFACE' || lib_skip "$conformd has no live capture"
+
+NS=cfr-a
+T0=$SECONDS
+PIDS=()
+MOUNTS=()
+W=$(mktemp -d /tmp/cfr-live.XXXXXX) || lib_error "cannot make a work directory"
+# shellcheck disable=SC2317  # called by the trap
+cleanup() {
+	local p m
+	kill "$WATCHDOG" 2>/dev/null
+	for p in "${PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	for m in "${MOUNTS[@]}"; do
+		umount "$m" 2>/dev/null
+	done
+	ip netns del "$NS" 2>/dev/null
+	if [ -n "${FAULTS_LIVE_KEEP:-}" ] || [ "$LIB_FAILED" -ne 0 ]; then
+		echo "faults-live: work directory kept: $W"
+	else
+		rm -rf "$W"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+(
+	sleep 90 &
+	sp=$!
+	trap 'kill $sp 2>/dev/null; exit 0' TERM
+	wait $sp && echo "faults-live: still running after 90 s: giving up" >&2 && kill -TERM $$
+) &
+WATCHDOG=$!
+
+ip netns del "$NS" 2>/dev/null
+ip netns add "$NS" 2>/dev/null || lib_skip "cannot create network namespaces here"
+ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+    net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+ip -n "$NS" link add rp0 type veth peer name rp1 && ip -n "$NS" link set rp0 up &&
+    ip -n "$NS" link set rp1 up || lib_error "cannot make the veth pair"
+
+cat >"$W/live.conf" <<EOF
+rules $top_srcdir/rules/lync2013.rules
+inventory $top_srcdir/samples/inventory.conf
+timeout udp 1
+timeout tcp-closed 1
+EOF
+
+# --- helpers -------------------------------------------------------------------
+
+q() {
+	sqlite3 -batch -noheader -separator '|' "$1" "$2" 2>/dev/null
+}
+
+alive() {
+	[ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]
+}
+
+# wait_for SECONDS CMD...: poll every 0.1 s until CMD succeeds; 1 on timeout.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	while ! "$@"; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# start NAME ARGS...: conformd -i rp1 -u root in the namespace; sets PID.
+start() {
+	local name=$1
+	shift
+	ip netns exec "$NS" "$conformd" -c "$W/live.conf" -i rp1 -u root "$@" \
+	    >"$W/$name.out" 2>"$W/$name.err" </dev/null &
+	PID=$!
+	PIDS+=("$PID")
+	wait_for 10 eval 'grep -qs "capturing on" "$W/$name.err" || ! alive "$PID"'
+	grep -qs 'capturing on' "$W/$name.err"
+}
+
+# stop PID: SIGTERM, 20 s at most; sets RC.
+stop() {
+	local pid=$1
+	kill -TERM "$pid" 2>/dev/null
+	wait_for 20 eval '! alive "$pid"' || kill -KILL "$pid" 2>/dev/null
+	wait "$pid"
+	RC=$?
+}
+
+# send PROTO SPORT N DPORT: N flows from client1 to fe1, source ports
+# SPORT..SPORT+N-1: one 200-byte UDP datagram each, or a whole TCP
+# connection (SYN, SYN-ACK, ACK, data, FIN both ways).
+send() {
+	ip netns exec "$NS" python3 - "$@" <<'EOF'
+import socket, struct, sys
+proto, sport0, n, dport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+C, S = socket.inet_aton("198.18.10.21"), socket.inet_aton("198.18.1.11")
+MC, MS = b"\x02\x00\x00\x00\x00\x21", b"\x02\x00\x00\x00\x00\x11"
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+def frame(src, dst, msrc, mdst, p, l4):
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0x4000, 64, p, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return mdst + msrc + b"\x08\x00" + ip + l4
+def udp(sp, dp, payload):
+    u = struct.pack("!HHHH", sp, dp, 8 + len(payload), 0) + payload
+    c = csum(C + S + struct.pack("!BBH", 0, 17, len(u)) + u) or 0xffff
+    return frame(C, S, MC, MS, 17, u[:6] + struct.pack("!H", c) + u[8:])
+def tcp(fwd, sp, dp, seq, ack, flags, payload=b""):
+    src, dst = (C, S) if fwd else (S, C)
+    if not fwd:
+        sp, dp = dp, sp
+    t = struct.pack("!HHIIBBHHH", sp, dp, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
+    c = csum(src + dst + struct.pack("!BBH", 0, 6, len(t)) + t)
+    t = t[:16] + struct.pack("!H", c) + t[18:]
+    return frame(src, dst, MC if fwd else MS, MS if fwd else MC, 6, t)
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("rp0", 0))
+SYN, ACK, PSH, FIN = 0x02, 0x10, 0x08, 0x01
+for i in range(n):
+    sp = sport0 + i
+    if proto == "udp":
+        s.send(udp(sp, dport, b"conformd-faults-live".ljust(200, b".")))
+        continue
+    a, b, d = 1000, 5000, b"hello"
+    for f in (tcp(1, sp, dport, a, 0, SYN), tcp(0, sp, dport, b, a + 1, SYN | ACK),
+              tcp(1, sp, dport, a + 1, b + 1, ACK), tcp(1, sp, dport, a + 1, b + 1, PSH | ACK, d),
+              tcp(0, sp, dport, b + 1, a + 1 + len(d), ACK),
+              tcp(1, sp, dport, a + 1 + len(d), b + 1, FIN | ACK),
+              tcp(0, sp, dport, b + 1, a + 2 + len(d), FIN | ACK),
+              tcp(1, sp, dport, a + 2 + len(d), b + 2, ACK)):
+        s.send(f)
+EOF
+}
+
+# Flows to fe1 port $2 in database $1, or in EVE file $1 (eve_count).
+db_count() {
+	q "$1" "SELECT count(*) FROM flows WHERE src_ip = '198.18.10.21'
+	    AND dest_ip = '198.18.1.11' AND dest_port = $2"
+}
+eve_count() {
+	grep '"event_type":"flow"' "$1" | grep -c "\"dest_port\":$2,"
+}
+alert_count() {
+	grep '"event_type":"alert"' "$1" | grep -c "\"dest_port\":$2,"
+}
+
+# check_eq WHAT GOT WANT
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		lib_pass "$1 ($2)"
+	else
+		lib_failed "$1: got [$2], want [$3]"
+	fi
+}
+
+# The number in "N records could not be written", or empty.
+lost_records() {
+	sed -n 's/.* \([0-9][0-9]*\) records could not be written.*/\1/p' "$1" | tail -n 1
+}
+
+# common_checks NAME DB RC: exit status, integrity, the run row ended.
+common_checks() {
+	local name=$1 db=$2 rc=$3
+	check_eq "$name: exit status 2 (records could not be written)" "$rc" 2
+	check_eq "$name: PRAGMA integrity_check" "$(q "$db" 'PRAGMA integrity_check')" ok
+	# Records were lost before the run ended: its row says 2, like the exit.
+	check_eq "$name: the run row ended, with the exit status" \
+	    "$(q "$db" 'SELECT ended IS NOT NULL, status FROM runs ORDER BY id DESC LIMIT 1')" "1|2"
+}
+
+# --- 1. disk full ------------------------------------------------------------------
+echo "== 1. disk full: --db on a 512 KiB tmpfs that later grows"
+mkdir "$W/full" && mount -t tmpfs -o size=512k,mode=0755 tmpfs "$W/full" ||
+	lib_error "cannot mount a tmpfs"
+MOUNTS+=("$W/full")
+if start full --db "$W/full/x.db" --eve "$W/full.eve"; then
+	D=$PID
+	# Batch 1 until the write fails (30 s at most), then 3 s more.
+	sport=10000 failed_at=
+	while [ $((SECONDS - T0)) -lt 40 ]; do
+		send udp $sport 200 40001 && send tcp $sport 20 40011 || lib_failed "sending batch 1"
+		sport=$((sport + 200))
+		sleep 0.2
+		if grep -q 'database write failed' "$W/full.err"; then
+			failed_at=$SECONDS
+			break
+		fi
+	done
+	n1_fail=$(( sport - 10000 ))
+	if [ -n "$failed_at" ]; then
+		lib_pass "the database write failed after $n1_fail UDP flows: $(grep -m1 'database write failed' "$W/full.err" | sed 's/^conformd: //')"
+	else
+		lib_failed "no database write failure logged after $n1_fail UDP flows"
+	fi
+	eve_a=$(wc -l <"$W/full.eve")
+	while [ $((SECONDS - failed_at)) -lt 3 ]; do
+		send udp $sport 200 40001 && send tcp $sport 20 40011 || lib_failed "sending batch 1"
+		sport=$((sport + 200))
+		sleep 0.2
+	done
+	n1=$(( sport - 10000 ))
+	t1=$(( (sport - 10000) / 10 ))
+	sleep 2		# every batch-1 flow ends (1 s timeouts) and is written
+	eve_b=$(wc -l <"$W/full.eve")
+	if alive "$D"; then lib_pass "the daemon runs on with a full disk"; else lib_failed "the daemon died"; fi
+	[ "$eve_b" -gt "$eve_a" ] && lib_pass "EVE keeps growing on the full disk ($eve_a -> $eve_b lines)" ||
+		lib_failed "EVE did not grow on the full disk ($eve_a -> $eve_b lines)"
+	check_eq "the failure is logged once" "$(grep -c 'database write failed' "$W/full.err")" 1
+	db1=$(db_count "$W/full/x.db" 40001)
+	echo "  batch 1: $n1 UDP + $t1 TCP flows sent, $db1 UDP flows in SQLite"
+
+	# Space returns.
+	nsenter -t "$D" -m mount -o remount,size=64m "$W/full" || lib_failed "cannot grow the tmpfs"
+	sleep 1
+	n2=300 t2=30
+	send udp 30000 $n2 40002 && send tcp 30000 $t2 40012 || lib_failed "sending batch 2"
+	if wait_for 10 eval '[ "$(db_count "$W/full/x.db" 40002)" -ge $n2 ] && [ "$(db_count "$W/full/x.db" 40012)" -ge $t2 ]'; then
+		lib_pass "writing resumed while the daemon runs: batch 2 in SQLite within 10 s"
+	else
+		lib_failed "batch 2 not in SQLite within 10 s: $(db_count "$W/full/x.db" 40002) UDP, $(db_count "$W/full/x.db" 40012) TCP"
+	fi
+	wait_for 5 eval '[ "$(eve_count "$W/full.eve" 40012)" -ge $t2 ]'
+	stop "$D"
+	echo "  exit: $(grep -E 'could not be written|capture:' "$W/full.err" | sed 's/^conformd: //' | tr '\n' ' ')"
+	common_checks "disk full" "$W/full/x.db" "$RC"
+	check_eq "disk full: every batch-2 flow in SQLite (UDP, TCP)" \
+	    "$(db_count "$W/full/x.db" 40002) $(db_count "$W/full/x.db" 40012)" "$n2 $t2"
+	check_eq "disk full: every flow of both batches in EVE (UDP 1, TCP 1, UDP 2, TCP 2)" \
+	    "$(eve_count "$W/full.eve" 40001) $(eve_count "$W/full.eve" 40011) $(eve_count "$W/full.eve" 40002) $(eve_count "$W/full.eve" 40012)" \
+	    "$n1 $t1 $n2 $t2"
+	check_eq "disk full: an alert for each of them in EVE" \
+	    "$(( $(alert_count "$W/full.eve" 40001) + $(alert_count "$W/full.eve" 40011) + $(alert_count "$W/full.eve" 40002) + $(alert_count "$W/full.eve" 40012) ))" \
+	    "$((n1 + t1 + n2 + t2))"
+	db1=$(( $(db_count "$W/full/x.db" 40001) + $(db_count "$W/full/x.db" 40011) ))
+	lost=$(lost_records "$W/full.err")
+	missing=$((n1 + t1 - db1))
+	if [ -n "$lost" ] && [ "$missing" -gt 0 ] && [ "$lost" -ge "$missing" ]; then
+		lib_pass "disk full: the lost records are counted ($lost records could not be written; $missing batch-1 flows missing from SQLite)"
+	else
+		lib_failed "disk full: lost records [$lost], batch-1 flows missing from SQLite $missing (want > 0 and counted)"
+	fi
+	check_eq "disk full: the failure is still logged once" "$(grep -c 'database write failed' "$W/full.err")" 1
+else
+	lib_failed "conformd did not start: $(head -3 "$W/full.err")"
+fi
+
+# --- 2. read-only, then writable ---------------------------------------------------
+echo "== 2. read-only database directory at start, writable later"
+mkdir "$W/ro" && mount -t tmpfs -o size=8m,mode=0755,ro tmpfs "$W/ro" ||
+	lib_error "cannot mount a read-only tmpfs"
+MOUNTS+=("$W/ro")
+if start ro --db "$W/ro/x.db" --eve "$W/ro.eve"; then
+	D=$PID
+	check_eq "read-only: the failure to open is logged once" \
+	    "$(grep -c 'retried every' "$W/ro.err")" 1
+	na=200 ta=20
+	send udp 10000 $na 40003 && send tcp 10000 $ta 40013 || lib_failed "sending batch A"
+	wait_for 5 eval '[ "$(eve_count "$W/ro.eve" 40013)" -ge $ta ]'
+	nsenter -t "$D" -m mount -o remount,rw "$W/ro" || lib_failed "cannot make the tmpfs writable"
+	t_rw=$SECONDS
+	if wait_for 12 grep -q 'can be written again' "$W/ro.err"; then
+		lib_pass "reopened $((SECONDS - t_rw)) s after the directory became writable: $(grep -m1 'can be written again' "$W/ro.err" | sed 's/^conformd: //')"
+	else
+		lib_failed "no reopen within 12 s: $(tail -2 "$W/ro.err")"
+	fi
+	nb=200 tb=20
+	send udp 30000 $nb 40004 && send tcp 30000 $tb 40014 || lib_failed "sending batch B"
+	if wait_for 10 eval '[ "$(db_count "$W/ro/x.db" 40004)" -ge $nb ] && [ "$(db_count "$W/ro/x.db" 40014)" -ge $tb ]'; then
+		lib_pass "read-only: batch B in SQLite while the daemon runs"
+	else
+		lib_failed "read-only: batch B not in SQLite within 10 s"
+	fi
+	wait_for 5 eval '[ "$(eve_count "$W/ro.eve" 40014)" -ge $tb ]'
+	stop "$D"
+	# This shell's mount of the tmpfs is still read-only, and SQLite cannot
+	# read a WAL database without creating its -shm file.
+	mount -o remount,rw "$W/ro" || lib_failed "cannot make the tmpfs writable here"
+	echo "  exit: $(grep -E 'could not be written|capture:' "$W/ro.err" | sed 's/^conformd: //' | tr '\n' ' ')"
+	common_checks "read-only" "$W/ro/x.db" "$RC"
+	check_eq "read-only: every batch-B flow in SQLite (UDP, TCP), none of batch A" \
+	    "$(db_count "$W/ro/x.db" 40004) $(db_count "$W/ro/x.db" 40014) $(db_count "$W/ro/x.db" 40003)" "$nb $tb 0"
+	check_eq "read-only: every flow of both batches in EVE (UDP A, TCP A, UDP B, TCP B)" \
+	    "$(eve_count "$W/ro.eve" 40003) $(eve_count "$W/ro.eve" 40013) $(eve_count "$W/ro.eve" 40004) $(eve_count "$W/ro.eve" 40014)" \
+	    "$na $ta $nb $tb"
+	lost=$(lost_records "$W/ro.err")
+	if [ -n "$lost" ] && [ "$lost" -ge $((na + ta)) ]; then
+		lib_pass "read-only: the lost records are counted ($lost records could not be written, batch A $((na + ta)) flows)"
+	else
+		lib_failed "read-only: lost records [$lost], want >= $((na + ta))"
+	fi
+else
+	lib_failed "conformd did not start: $(head -3 "$W/ro.err")"
+fi
+
+echo "faults-live: $((SECONDS - T0)) s"
+lib_summary
