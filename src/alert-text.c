@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "alert-text.h"
+#include "conformd/utf8.h"
 
 void
 abuf_init(struct abuf *b, char *p, size_t max)
@@ -87,40 +88,6 @@ abuf_reset(struct abuf *b, size_t len)
 	}
 }
 
-/*
- * RFC 3629 section 4: no overlong forms, no surrogates, nothing above
- * U+10FFFF.  s is NUL-terminated and NUL is never a continuation byte,
- * so the reads stop at the terminator.
- */
-size_t
-alert_utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
 
 /* The common tail of every escaper: printable ASCII and valid UTF-8 as
  * they are, anything else '?'. */
@@ -134,7 +101,7 @@ esc_plain(const unsigned char *s, char *out, size_t *used)
 		*used = 1;
 		return 1;
 	}
-	if (*s >= 0x80 && (n = alert_utf8_len(s)) > 0) {
+	if (*s >= 0x80 && (n = utf8_len(s)) > 0) {
 		memcpy(out, s, n);
 		*used = n;
 		return n;

@@ -38,8 +38,6 @@ int abuf_esc(struct abuf *b, const char *s, abuf_esc_fn esc);
 /* Roll back to an earlier length (a field that did not fit whole). */
 void abuf_reset(struct abuf *b, size_t len);
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 when none. */
-size_t alert_utf8_len(const unsigned char *s);
 
 /* Escapers.  Every one replaces control characters, DEL and bytes outside
  * valid UTF-8 with '?' (after the format's own escapes). */
