@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
 	--quick) quick=1 ;;
 	--runs) [ $# -ge 2 ] || die "--runs needs a number"; runs=$2; shift ;;
 	--no-peers) peers=0 ;;
-	-h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
 	*) die "unknown argument: $1 (try --help)" ;;
 	esac
 	shift
@@ -115,14 +115,68 @@ for spec in "${files[@]}"; do
 done
 echo
 
+# ---- peer files --------------------------------------------------------
+# The peers run on the first fifth of each file: the generator writes one
+# packet of every flow per round, so a prefix of 5 or more rounds still has
+# all the file's flows live at once (fewer packets per flow).
+pnames=()
+if [ $peers = 1 ]; then
+	command -v tcpdump > /dev/null || die "tcpdump is needed to cut the peer files"
+	for name in "${names[@]}"; do
+		pk=${name%%p-*}
+		head=$((pk / 5))
+		pname=$name:1/5 base=$out/$name.head
+		stamp="$(cat "$out/$name.params") head $head"
+		if [ -f "$base.pcap" ] && [ "$(cat "$base.params" 2>/dev/null)" = "$stamp" ]; then
+			echo "reusing $name.head.pcap (first $head packets)"
+		else
+			echo "cutting $name.head.pcap (first $head packets)"
+			rm -f "$base.params"
+			tcpdump -n -r "$out/$name.pcap" -c "$head" -w "$base.pcap" 2> /dev/null ||
+			    die "tcpdump could not cut $name.pcap"
+			echo "$stamp" > "$base.params"
+		fi
+		pnames+=("$pname")
+	done
+	echo
+fi
+
 # ---- measure -----------------------------------------------------------
-# One measurement: appends "file tool run packets seconds rss_kb" to $res.
+# One measurement: appends "file tool run packets seconds rss_kb status" to
+# $res; status is "ok", or why the tool has no number (peers only).
 res=$out/run/results.tsv
 : > "$res"
 
+# The peers: tool name, Debian package, and how to run it on $pcap (writing
+# into $scratch, a fresh directory per run).  Outputs go to files or
+# nowhere, the way each tool is used in batch.
+peer_tools=(tshark ndpiReader nfpcapd argus softflowd)
+declare -A peer_pkg=([tshark]=tshark [ndpiReader]=libndpi-bin [nfpcapd]=nfdump
+    [argus]=argus-server [softflowd]=softflowd)
+declare -A peer_bin=([tshark]=tshark [ndpiReader]=ndpiReader [nfpcapd]=nfpcapd
+    [argus]=argus [softflowd]=softflowd)
+peer_cmd() {	# tool pcap scratch flows -> the command line in $cmd[]
+	case $1 in
+	tshark)     cmd=(tshark -n -r "$2" -q -z conv,tcp) ;;
+	ndpiReader) cmd=(ndpiReader -q -i "$2") ;;
+	nfpcapd)    cmd=(nfpcapd -r "$2" -w "$3") ;;
+	argus)      cmd=(argus -r "$2" -w /dev/null) ;;
+	# -d foreground, -6 track IPv6 too, -m a flow table as large as the
+	# file's flows (default 8192 would force-expire), -c none: no control
+	# socket, exit at the end of the file.
+	softflowd)  cmd=(softflowd -r "$2" -c none -d -6 -m "$(( $4 > 8192 ? $4 : 8192 ))") ;;
+	esac
+}
+for t in "${peer_tools[@]}"; do
+	PATH="$PATH:/usr/sbin:/sbin" command -v "${peer_bin[$t]}" > /dev/null ||
+	    echo "note: $t not installed (Debian package ${peer_pkg[$t]}): reported as such"
+done
+export PATH="$PATH:/usr/sbin:/sbin"
+
 measure() {	# name tool run cmd...
 	local name=$1 tool=$2 run=$3; shift 3
-	local log=$out/run/$name.$tool.$run t0 t1 rc=0 secs pk seen rss=-
+	local log=$out/run/${name//\//_}.$tool.$run t0 t1 rc=0 secs pk seen rss=- status=ok
+	log=${log//:/.}
 	t0=$(date +%s.%N)
 	if [ -n "$timer" ]; then
 		"$timer" -f '%e %M' -o "$log.time" -- "$@" > "$log.out" 2> "$log.err" || rc=$?
@@ -136,7 +190,7 @@ measure() {	# name tool run cmd...
 		pk=$(sed -n 's/.*packets=\([0-9]*\).*/\1/p' "$log.out")
 		secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' "$log.out")
 		floor_packets=$pk
-	else
+	elif [ "${tool#conformd}" != "$tool" ]; then
 		# 0: clean, 1: findings (normal here); anything else is a failure.
 		[ $rc -le 1 ] || { tail -n 20 "$log.err"; die "$tool exited $rc on $name (logs: $log.*)"; }
 		pk=$floor_packets
@@ -146,8 +200,24 @@ measure() {	# name tool run cmd...
 			die "$tool counted $seen packets in $name, the floor $pk (logs: $log.*)"
 		fi
 		secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
+	else
+		# a peer: a failure is a row of the table, not the end of the run
+		pk=$floor_packets
+		secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')
+		if [ $rc != 0 ]; then
+			status="failed (exit $rc; $log.err)"
+			secs=0
+		fi
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$tool" "$run" "$pk" "$secs" "$rss" >> "$res"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$tool" "$run" "$pk" "$secs" "$rss" "$status" >> "$res"
+}
+
+measure_conformd() {	# name run pcap conf db eve
+	measure "$1" conformd "$2" "$CONFORMD" -r "$3" -c "$4"
+	# the classifier alone in the reading thread (no capture ring, no threads)
+	measure "$1" conformd-direct "$2" "$CONFORMD" -r "$3" -c "$4" --direct
+	rm -f "$5" "$5-wal" "$5-shm" "$6"
+	measure "$1" conformd+out "$2" "$CONFORMD" -r "$3" -c "$4" --db "$5" --eve "$6"
 }
 
 for name in "${names[@]}"; do
@@ -158,12 +228,7 @@ for name in "${names[@]}"; do
 	for run in $(seq 1 "$runs"); do
 		measure "$name" floor "$run" "$out/pcap-count" "$pcap"
 		[ $have_conformd = 1 ] || continue
-		measure "$name" conformd "$run" "$CONFORMD" -r "$pcap" -c "$conf"
-		# the classifier alone in the reading thread (no capture ring, no threads)
-		measure "$name" conformd-direct "$run" "$CONFORMD" -r "$pcap" -c "$conf" --direct
-		rm -f "$db" "$db-wal" "$db-shm" "$eve"
-		measure "$name" conformd+out "$run" "$CONFORMD" -r "$pcap" -c "$conf" \
-		    --db "$db" --eve "$eve"
+		measure_conformd "$name" "$run" "$pcap" "$conf" "$db" "$eve"
 	done
 	if [ $have_conformd = 1 ]; then
 		sed -n 's/^\(flows\|findings\): /  conformd \1: /p' \
@@ -172,11 +237,40 @@ for name in "${names[@]}"; do
 		    "$(du -h "$eve" 2>/dev/null | cut -f1) EVE"
 	fi
 done
+
+for pname in "${pnames[@]}"; do
+	name=${pname%%:*}
+	pcap=$out/$name.head.pcap conf=$out/$name-conformd.conf
+	db=$out/run/$name.head.db eve=$out/run/$name.head.eve.json
+	flows=${name#*p-}; flows=${flows%%f-*}
+	scratch=$out/run/scratch
+	echo "measuring $pname (with the peers)"
+	cat "$pcap" > /dev/null
+	for run in $(seq 1 "$runs"); do
+		measure "$pname" floor "$run" "$out/pcap-count" "$pcap"
+		if [ $have_conformd = 1 ]; then
+			measure_conformd "$pname" "$run" "$pcap" "$conf" "$db" "$eve"
+		fi
+		for t in "${peer_tools[@]}"; do
+			if ! command -v "${peer_bin[$t]}" > /dev/null; then
+				printf '%s\t%s\t%s\t-\t0\t-\t%s\n' "$pname" "$t" "$run" \
+				    "not installed (Debian package ${peer_pkg[$t]})" >> "$res"
+				continue
+			fi
+			rm -rf "$scratch"; mkdir -p "$scratch"
+			peer_cmd "$t" "$pcap" "$scratch" "$flows"
+			measure "$pname" "$t" "$run" "${cmd[@]}"
+		done
+	done
+	rm -rf "$scratch"
+done
 echo
 
 # ---- report ------------------------------------------------------------
 # Mpps per run = packets / seconds / 1e6; best = max, median of the runs;
 # "x floor" = the tool's median over the floor's median for the same file.
+# For each peer file: conformd's median over the fastest median of the
+# flow meters and ndpiReader (tshark is listed, not counted: not a meter).
 awk -F'\t' '
 function median(a, n,   i, j, t) {
 	for (i = 2; i <= n; i++)	# insertion sort, n is small
@@ -186,6 +280,7 @@ function median(a, n,   i, j, t) {
 {
 	k = $1 SUBSEP $2
 	if (!(k in n)) { order[++nk] = k; n[k] = 0; rss[k] = "-" }
+	if ($7 != "" && $7 != "ok") { bad[k] = $7; next }
 	mpps = $5 > 0 ? $4 / $5 / 1e6 : 0
 	v[k, ++n[k]] = mpps
 	if (!(k in best) || mpps > best[k]) best[k] = mpps
@@ -197,13 +292,31 @@ END {
 		k = order[i]
 		delete a
 		for (j = 1; j <= n[k]; j++) a[j] = v[k, j]
-		med[k] = median(a, n[k])
+		med[k] = n[k] ? median(a, n[k]) : 0
 	}
-	printf "%-24s %-13s %10s %9s %11s %8s %12s\n", "file", "tool", "packets", "best Mpps", "median Mpps", "x floor", "peak RSS MB"
+	printf "%-26s %-15s %10s %9s %11s %8s %12s\n", "file", "tool", "packets", "best Mpps", "median Mpps", "x floor", "peak RSS MB"
 	for (i = 1; i <= nk; i++) {
 		k = order[i]; split(k, f, SUBSEP)
+		if (n[k] == 0) {	# a peer with no number: say why
+			printf "%-26s %-15s %10s %9s %11s %8s %12s  %s\n", f[1], f[2], "-", "-", "-", "-", "-", bad[k]
+			continue
+		}
 		fm = med[f[1] SUBSEP "floor"]
-		printf "%-24s %-13s %10d %9.2f %11.2f %8.3f %12s\n", f[1], f[2], pk[k], best[k], med[k],
-		    (fm > 0 ? med[k] / fm : 0), (rss[k] == "-" ? "-" : sprintf("%.1f", rss[k] / 1024))
+		printf "%-26s %-15s %10d %9.2f %11.2f %8.3f %12s%s\n", f[1], f[2], pk[k], best[k], med[k],
+		    (fm > 0 ? med[k] / fm : 0), (rss[k] == "-" ? "-" : sprintf("%.1f", rss[k] / 1024)),
+		    (k in bad ? "  (some runs " bad[k] ")" : "")
+		if (f[2] ~ /^(ndpiReader|nfpcapd|argus|softflowd)$/) {
+			if (!(f[1] in fast) || med[k] > fast[f[1]]) { fast[f[1]] = med[k]; fastn[f[1]] = f[2] }
+		}
+	}
+	hdr = 0
+	for (i = 1; i <= nk; i++) {
+		k = order[i]; split(k, f, SUBSEP)
+		if (f[2] != "floor" || !(f[1] in fast) || done[f[1]]++) continue
+		if (!hdr++) printf "\nconformd over the fastest flow meter or ndpiReader on the same file (target 7x):\n"
+		c = med[f[1] SUBSEP "conformd"]; d = med[f[1] SUBSEP "conformd-direct"]; o = med[f[1] SUBSEP "conformd+out"]
+		printf "%-26s fastest %-10s %6.2f Mpps   conformd %5.1fx   --direct %5.1fx   +out %5.1fx\n",
+		    f[1], fastn[f[1]], fast[f[1]], (fast[f[1]] > 0 ? c / fast[f[1]] : 0),
+		    (fast[f[1]] > 0 ? d / fast[f[1]] : 0), (fast[f[1]] > 0 ? o / fast[f[1]] : 0)
 	}
 }' "$res"

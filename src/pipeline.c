@@ -27,7 +27,8 @@
 #include "conformd/pipeline.h"
 #include "conformd/ring.h"
 
-#define RECORD_SLOTS	4096		/* per worker */
+#define RECORD_SLOTS	16384		/* per worker */
+#define RECORD_WAITS	25		/* live: idle waits (5 ms) for room before a record is lost */
 #define WORKER_BATCH	256		/* packets per ring per turn */
 #define STORE_BATCH_MSG	1024		/* records per ring per turn */
 #define IDLE_SLEEP_NS	200000L		/* 0.2 ms when there is nothing to do */
@@ -200,8 +201,15 @@ msg_reserve(struct worker *w, uint32_t type)
 {
 	struct msg *m;
 
+	int waits = 0;
+
 	while ((m = ring_reserve(w->out)) == NULL) {
-		if (!w->pl->po.files) {
+		/* Files, and the final flush when stopping, wait for the store
+		 * thread (it is running and draining); live classification waits
+		 * a little for a burst to drain, then counts the record as lost
+		 * rather than stall on a slow disk. */
+		if (!w->pl->po.files && waits++ >= RECORD_WAITS &&
+		    !atomic_load_explicit(&w->pl->workers_finish, memory_order_acquire)) {
 			pub(&w->store_drops, get(&w->store_drops) + 1);
 			return NULL;
 		}
