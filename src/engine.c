@@ -700,12 +700,6 @@ engine_set_policy(struct engine *e, const struct policy *pol, uint32_t gen)
 	e->hist[gen % POLICY_HISTORY].pol = pol;
 }
 
-uint32_t
-engine_policy_gen(const struct engine *e)
-{
-	return e->gen;
-}
-
 void
 engine_tick(struct engine *e, uint64_t now_usec)
 {

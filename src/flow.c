@@ -637,14 +637,6 @@ flow_table_stats(const struct flow_table *ft)
 }
 
 void
-flow_table_foreach(struct flow_table *ft, void (*fn)(void *arg, struct flow *f), void *arg)
-{
-	for (int c = 0; c < TC_MAX; c++)
-		for (uint32_t i = ft->lists[c].head; i != NIL; i = ft->pool[i].next)
-			fn(arg, &ft->pool[i]);
-}
-
-void
 flow_set_initiator(struct flow *f, int side)
 {
 	f->ini = (uint8_t)(side ? 1 : 0);

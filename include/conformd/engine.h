@@ -65,7 +65,6 @@ void engine_finish(struct engine *e);
  * The owner thread only.
  */
 void engine_set_policy(struct engine *e, const struct policy *pol, uint32_t gen);
-uint32_t engine_policy_gen(const struct engine *e);
 
 /*
  * Live mode: time passes without packets.  Expire flows idle past their

@@ -145,9 +145,6 @@ void flow_flush(struct flow_table *ft);
 /* Current counters. */
 const struct flow_stats *flow_table_stats(const struct flow_table *ft);
 
-/* Visit every live flow (no order); for summaries and tests. */
-void flow_table_foreach(struct flow_table *ft, void (*fn)(void *arg, struct flow *f), void *arg);
-
 /* Flip the initiator of a flow (used by the mid-stream heuristic). */
 void flow_set_initiator(struct flow *f, int side);
 
