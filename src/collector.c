@@ -192,12 +192,6 @@ collector_findings(const struct collector *c)
 	return n;
 }
 
-uint64_t
-collector_findings_kind(const struct collector *c, int kind)
-{
-	return kind >= 0 && kind < 5 ? c->findings[kind] : 0;
-}
-
 void
 collector_summary(const struct collector *c, FILE *out)
 {

@@ -41,9 +41,8 @@ void collector_sink(struct collector *c, struct engine_sink *sink);
  */
 void collector_finish(struct collector *c, int sensor_blind, uint64_t end_usec);
 
-/* Findings passed on so far, all kinds; and per enum finding_kind. */
+/* Findings passed on so far, all kinds. */
 uint64_t collector_findings(const struct collector *c);
-uint64_t collector_findings_kind(const struct collector *c, int kind);
 
 /* Summary lines (findings by kind, coverage totals), after collector_finish(). */
 void collector_summary(const struct collector *c, FILE *out);
