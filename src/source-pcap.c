@@ -231,6 +231,26 @@ pcap_src_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	(void)s->deliver(s->arg, &p);
 }
 
+/* Hand up to CAPTURE_BATCH packets of s to deliver(arg, p): their count,
+ * CAPTURE_BROKEN after breakloop(), or CAPTURE_ERROR with pcap's message. */
+static int
+pcap_src_dispatch(struct pcap_src *s, capture_deliver_fn deliver, void *arg, char *err,
+    size_t errlen)
+{
+	int n;
+
+	s->deliver = deliver;
+	s->arg = arg;
+	n = pcap_dispatch(s->p, CAPTURE_BATCH, pcap_src_packet, (u_char *)(void *)s);
+	if (n == PCAP_ERROR_BREAK)
+		return CAPTURE_BROKEN;
+	if (n < 0) {
+		snprintf(err, errlen, "%s", pcap_geterr(s->p));
+		return CAPTURE_ERROR;
+	}
+	return n;
+}
+
 static int
 pcap_live_loop(void *h, capture_deliver_fn deliver, void *arg, char *err, size_t errlen)
 {
@@ -245,15 +265,9 @@ pcap_live_loop(void *h, capture_deliver_fn deliver, void *arg, char *err, size_t
 	 * by its timer without waking poll() on some kernels.  POLLERR and
 	 * POLLHUP are left to pcap_dispatch(), which turns them into its own
 	 * message ("The interface went down", ...). */
-	s->deliver = deliver;
-	s->arg = arg;
-	n = pcap_dispatch(s->p, CAPTURE_BATCH, pcap_src_packet, (u_char *)(void *)s);
-	if (n == PCAP_ERROR_BREAK)
-		return CAPTURE_BROKEN;
-	if (n < 0) {
-		snprintf(err, errlen, "%s", pcap_geterr(s->p));
-		return CAPTURE_ERROR;
-	}
+	n = pcap_src_dispatch(s, deliver, arg, err, errlen);
+	if (n < 0)
+		return n;
 	if (n == 0 && (revents & (POLLERR | POLLHUP | POLLNVAL))) {
 		/* In non-blocking mode libpcap does not look at the socket
 		 * error (ENETDOWN when the interface went down, ENODEV when it
@@ -372,15 +386,9 @@ pcap_file_loop(void *h, capture_deliver_fn deliver, void *arg, char *err, size_t
 
 	if (capture_wake_take(&s->wake))
 		return CAPTURE_BROKEN;
-	s->deliver = deliver;
-	s->arg = arg;
-	n = pcap_dispatch(s->p, CAPTURE_BATCH, pcap_src_packet, (u_char *)(void *)s);
-	if (n == PCAP_ERROR_BREAK)
-		return CAPTURE_BROKEN;
-	if (n < 0) {
-		snprintf(err, errlen, "%s", pcap_geterr(s->p));
-		return CAPTURE_ERROR;
-	}
+	n = pcap_src_dispatch(s, deliver, arg, err, errlen);
+	if (n < 0)
+		return n;
 	/* for a savefile, 0 packets means the end of the file */
 	return n == 0 ? CAPTURE_EOF : n;
 }
