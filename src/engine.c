@@ -19,12 +19,14 @@
 #include "conformd/appdetect.h"
 #include "conformd/decode.h"
 #include "conformd/engine.h"
+#include "conformd/fastpath.h"
 #include "conformd/flow.h"
 #include "conformd/inventory.h"
 #include "conformd/record.h"
 #include "conformd/rules.h"
 
 #define EXPIRE_EVERY_USEC	1000000ULL	/* run timeouts once per second of capture time */
+#define ENGINE_BATCH		32		/* packets decoded and prefetched together (engine_frames) */
 #define TOP_MAX			64
 #define EVIDENCE_MAX		256
 #define POLICY_HISTORY		16	/* policies kept for flows judged before a reload */
@@ -46,6 +48,7 @@ struct engine {
 	}			 hist[POLICY_HISTORY];
 	struct engine_sink	 sink;
 	struct flow_table	*ft;
+	int			 use_vlan;	/* flow keys carry VLAN ids (cfg->flow_vlan) */
 	int			 finished;
 	struct pkt		 pkt;
 	uint64_t		 next_expire;
@@ -526,6 +529,7 @@ engine_new(const struct config *cfg, const struct policy *pol, const struct engi
 	memset(&fc, 0, sizeof(fc));
 	fc.max_flows = cfg->max_flows;
 	fc.use_vlan = cfg->flow_vlan;
+	e->use_vlan = cfg->flow_vlan;
 	/* An unanswered SYN is decided (blocked) after answer-timeout: let the
 	 * flow expire then too, so that live capture raises it on time. */
 	fc.tmo_tcp_syn = cfg->answer_timeout < cfg->tmo_tcp_syn ? cfg->answer_timeout :
@@ -619,6 +623,64 @@ engine_frame(struct engine *e, int linktype, const uint8_t *buf, uint32_t caplen
 	if (f->state == CONN_REJECTED || f->state == CONN_ATTEMPTED ||
 	    (f->state == CONN_NEW && f->rule != RULE_NONE))
 		engine_check_blocked(e, f, 0);
+}
+
+/*
+ * The fast path for one packet decode_fast() took: count it on its flow
+ * in place when engine_frame() would do nothing more (no timer due, no
+ * payload check pending, no state change: flow_fast_update()).  1 when
+ * done, 0 when engine_frame() must handle the packet (nothing changed).
+ */
+static inline int
+engine_fast(struct engine *e, const struct fast_pkt *fp, const struct capture_pkt *v)
+{
+	if (v->ts_usec >= e->next_expire ||
+	    flow_fast_update(e->ft, &fp->key, fp->hash, fp->dir, fp->tcp_flags,
+	    v->wirelen, v->ts_usec, FLOW_F_CHECK_APP) == NULL)
+		return 0;
+	/* engine_frame()'s accounting of a clean TCP/UDP packet */
+	e->c.packets++;
+	e->c.bytes += v->wirelen;
+	if (v->ts_usec > e->now)
+		e->now = v->ts_usec;
+	e->c.events[DEV_NONE]++;
+	if (fp->key.family == 4)
+		e->c.ipv4++;
+	else
+		e->c.ipv6++;
+	if (fp->key.proto == IPPROTO_NUM_TCP)
+		e->c.tcp++;
+	else
+		e->c.udp++;
+	return 1;
+}
+
+void
+engine_frames(struct engine *e, const struct capture_pkt *v, size_t n)
+{
+	struct fast_pkt fp[ENGINE_BATCH];
+
+	while (n > 0) {
+		size_t m = n < ENGINE_BATCH ? n : ENGINE_BATCH, i;
+
+		/* Three passes so that the cache misses of the batch overlap:
+		 * decode and hash (prefetching index slots), then prefetch the
+		 * flows the slots name, then process in capture order.  The
+		 * lookups of the last pass are the real ones: flows created or
+		 * removed by earlier packets of the batch are seen. */
+		for (i = 0; i < m; i++)
+			if (decode_fast(v[i].data, v[i].caplen, v[i].linktype, e->use_vlan, &fp[i]))
+				flow_prefetch_slot(e->ft, fp[i].hash);
+		for (i = 0; i < m; i++)
+			if (fp[i].ok)
+				flow_prefetch_flow(e->ft, fp[i].hash);
+		for (i = 0; i < m; i++)
+			if (!fp[i].ok || !engine_fast(e, &fp[i], &v[i]))
+				engine_frame(e, v[i].linktype, v[i].data, v[i].caplen,
+				    v[i].wirelen, v[i].ts_usec, v[i].num);
+		v += m;
+		n -= m;
+	}
 }
 
 void

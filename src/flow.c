@@ -61,7 +61,8 @@ struct flow_table {
 	struct flow_config cfg;
 	struct flow	*pool;
 	uint32_t	 nflows;	/* pool size */
-	uint32_t	 free_head;	/* free pool entries, linked through .next */
+	uint32_t	 free_head;	/* released pool entries, linked through .next */
+	uint32_t	 fresh;		/* pool entries [fresh, nflows) were never used */
 	struct slot	*index;
 	uint32_t	 mask;
 	struct idle_list lists[TC_MAX];
@@ -73,49 +74,6 @@ struct flow_table {
 	void		*emit_arg;
 	struct flow_stats stats;
 };
-
-/* --- hashing ------------------------------------------------------------ */
-
-static inline uint64_t
-load64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint32_t
-load32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-/*
- * The key is already in canonical order, so hashing it is symmetric by
- * construction.  A multiply-xorshift mix over the 44 key bytes; the seed
- * is fixed so runs are reproducible (the table is private to one process
- * and sized for half load, so collision attacks only cost probes).
- */
-static inline uint32_t
-flow_hash(const struct flow_key *k)
-{
-	const uint8_t *b = (const uint8_t *)k;
-	uint64_t h = 0x243f6a8885a308d3ULL;
-
-	for (int i = 0; i < 40; i += 8) {
-		h ^= load64(b + i);
-		h *= 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
-	}
-	h ^= load32(b + 40);
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 32;
-	return (uint32_t)h;
-}
 
 /* --- idle lists ----------------------------------------------------------- */
 
@@ -199,9 +157,11 @@ flow_table_new(const struct flow_config *cfg, flow_emit_fn emit, void *arg)
 		flow_table_free(ft);
 		return NULL;
 	}
-	for (uint32_t i = 0; i < ft->nflows; i++)
-		ft->pool[i].next = i + 1 < ft->nflows ? i + 1 : NIL;
-	ft->free_head = 0;
+	/* The pool is handed out in order (fresh) before released entries
+	 * are reused (free_head): no start-up pass over max_flows entries,
+	 * and pages of the pool are touched only once flows need them. */
+	ft->free_head = NIL;
+	ft->fresh = 0;
 	for (int c = 0; c < TC_MAX; c++)
 		ft->lists[c].head = ft->lists[c].tail = NIL;
 	ft->lists[TC_TCP_SYN].tmo_usec = (uint64_t)cfg->tmo_tcp_syn * 1000000;
@@ -365,7 +325,7 @@ flow_make_key(const struct flow_table *ft, const struct pkt *p, struct flow_key 
 	k->family = p->family;
 }
 
-static uint32_t
+static inline uint32_t
 flow_find(const struct flow_table *ft, const struct flow_key *k, uint32_t h)
 {
 	uint32_t pos = h & ft->mask;
@@ -374,7 +334,7 @@ flow_find(const struct flow_table *ft, const struct flow_key *k, uint32_t h)
 		const struct slot *s = &ft->index[pos];
 		if (s->idx == 0)
 			return NIL;
-		if (s->hash == h && memcmp(&ft->pool[s->idx - 1].key, k, sizeof(*k)) == 0)
+		if (s->hash == h && flow_key_equal(&ft->pool[s->idx - 1].key, k))
 			return s->idx - 1;
 		pos = (pos + 1) & ft->mask;
 	}
@@ -385,12 +345,15 @@ flow_insert(struct flow_table *ft, const struct flow_key *k, uint32_t h)
 {
 	uint32_t i, pos;
 
-	if (ft->free_head == NIL)
+	if (ft->free_head == NIL && ft->fresh == ft->nflows)
 		flow_evict_oldest(ft);
-	i = ft->free_head;
-	if (i == NIL)
+	if (ft->free_head != NIL) {
+		i = ft->free_head;
+		ft->free_head = ft->pool[i].next;
+	} else if (ft->fresh < ft->nflows)
+		i = ft->fresh++;
+	else
 		return NIL;
-	ft->free_head = ft->pool[i].next;
 	memset(&ft->pool[i], 0, sizeof(ft->pool[i]));
 	ft->pool[i].key = *k;
 	ft->pool[i].hash = h;
@@ -431,7 +394,7 @@ flow_lookup_inner(struct flow_table *ft, const struct pkt_inner *in,
 	q.vlan[0] = vlan[0];
 	q.vlan[1] = vlan[1];
 	flow_make_key(ft, &q, &k, &dir);
-	i = flow_find(ft, &k, flow_hash(&k));
+	i = flow_find(ft, &k, flow_key_hash(&k));
 	return i == NIL ? NULL : &ft->pool[i];
 }
 
@@ -442,8 +405,8 @@ frag_hash(const struct pkt *p)
 {
 	uint32_t h = p->ip_id * 0x9e3779b1u;
 
-	h ^= load32(p->src + 12) * 0x85ebca6bu;
-	h ^= load32(p->dst + 12) * 0xc2b2ae35u;
+	h ^= flow_load32(p->src + 12) * 0x85ebca6bu;
+	h ^= flow_load32(p->dst + 12) * 0xc2b2ae35u;
 	h ^= p->ip_proto;
 	return h & (FRAG_SLOTS - 1);
 }
@@ -560,7 +523,7 @@ flow_packet(struct flow_table *ft, const struct pkt *p, int *dir, int *created)
 		goto count;
 	}
 	flow_make_key(ft, p, &k, dir);
-	h = flow_hash(&k);
+	h = flow_key_hash(&k);
 	i = flow_find(ft, &k, h);
 	if (i == NIL) {
 		i = flow_insert(ft, &k, h);
@@ -593,6 +556,68 @@ count:
 		list_unlink(ft, i);
 		list_append(ft, i, tc);
 	}
+	return f;
+}
+
+void
+flow_prefetch_slot(const struct flow_table *ft, uint32_t hash)
+{
+	__builtin_prefetch(&ft->index[hash & ft->mask], 0, 3);
+}
+
+void
+flow_prefetch_flow(const struct flow_table *ft, uint32_t hash)
+{
+	const struct slot *s = &ft->index[hash & ft->mask];
+
+	/* The first two cache lines hold the key, state, flags and the
+	 * per-side counters and times the fast path writes. */
+	if (s->idx != 0 && s->hash == hash) {
+		const char *f = (const char *)&ft->pool[s->idx - 1];
+		__builtin_prefetch(f, 1, 3);
+		__builtin_prefetch(f + 64, 1, 3);
+	}
+}
+
+struct flow *
+flow_fast_update(struct flow_table *ft, const struct flow_key *k, uint32_t h,
+    int dir, uint8_t tcp_flags, uint32_t wirelen, uint64_t ts_usec, uint8_t refuse)
+{
+	struct flow *f;
+	uint32_t i;
+
+	i = flow_find(ft, k, h);
+	if (i == NIL)
+		return NULL;
+	f = &ft->pool[i];
+	if (f->flags & refuse)
+		return NULL;
+	/* Exactly the cases where tcp_update() and the UDP branch of
+	 * flow_packet() change nothing but the flags seen, and the timeout
+	 * class stays. */
+	if (k->proto == IPPROTO_NUM_TCP) {
+		if (tcp_flags & (TCP_SYN | TCP_FIN | TCP_RST))
+			return NULL;
+		switch (f->state) {
+		case CONN_ESTABLISHED:
+		case CONN_MIDSTREAM:
+			if ((f->tcp_flags[0] & TCP_FIN) && (f->tcp_flags[1] & TCP_FIN))
+				return NULL;
+			break;
+		case CONN_CLOSED:
+			break;
+		default:
+			return NULL;
+		}
+		f->tcp_flags[dir] |= tcp_flags;
+	} else if (f->state != CONN_ESTABLISHED)
+		return NULL;
+	if (ts_usec > ft->now)
+		ft->now = ts_usec;
+	f->pkts[dir]++;
+	f->bytes[dir] += wirelen;
+	if (ts_usec > f->last_usec)
+		f->last_usec = ts_usec;
 	return f;
 }
 

@@ -30,6 +30,7 @@
 #define RECORD_SLOTS	16384		/* per worker */
 #define RECORD_WAITS	25		/* live: idle waits (5 ms) for room before a record is lost */
 #define WORKER_BATCH	256		/* packets per ring per turn */
+#define WORKER_CHUNK	32		/* slots handed to engine_frames() at once */
 #define STORE_BATCH_MSG	1024		/* records per ring per turn */
 #define IDLE_SLEEP_NS	200000L		/* 0.2 ms when there is nothing to do */
 #define TICK_USEC	1000000ULL	/* live timers run once a second */
@@ -84,6 +85,7 @@ struct worker {
 	struct ring	*out;		/* records to the store thread */
 	uint32_t	 gen;
 	int		 started;
+	struct capture_pkt batch[WORKER_CHUNK];	/* this worker's: slots described for engine_frames() */
 	/* published for other threads: one writer (this worker), relaxed */
 	_Atomic uint64_t classified, malformed, non_ip, ip, flows, flows_active;
 	_Atomic uint64_t store_drops, now;
@@ -311,6 +313,29 @@ worker_rings_empty(struct worker *w)
 	return 1;
 }
 
+/* Describe up to `max` published slots of ring r in v (in place: the
+ * slots stay the worker's until ring_release_n()); how many. */
+static uint32_t
+worker_gather(struct ring *r, struct capture_pkt *v, uint32_t max)
+{
+	uint32_t m;
+
+	for (m = 0; m < max; m++) {
+		const struct ring_pkt *p = ring_peek_at(r, m);
+
+		if (p == NULL)
+			break;
+		v[m].data = p->data;
+		v[m].ts_usec = p->ts_usec;
+		v[m].num = p->num;
+		v[m].caplen = p->caplen;
+		v[m].wirelen = p->wirelen;
+		v[m].linktype = (int)p->linktype;
+		v[m].source = p->source;
+	}
+	return m;
+}
+
 static void *
 worker_thread(void *arg)
 {
@@ -328,14 +353,16 @@ worker_thread(void *arg)
 		}
 		for (int s = 0; s < pl->nsrc; s++) {
 			struct ring *r = pl->src[s]->rings[w->idx];
-			const struct ring_pkt *p;
 			int k = 0;
 
-			while (k < WORKER_BATCH && (p = ring_peek(r)) != NULL) {
-				engine_frame(w->eng, (int)p->linktype, p->data, p->caplen,
-				    p->wirelen, p->ts_usec, p->num);
-				ring_release(r);
-				k++;
+			while (k < WORKER_BATCH) {
+				uint32_t m = worker_gather(r, w->batch, WORKER_CHUNK);
+
+				if (m == 0)
+					break;
+				engine_frames(w->eng, w->batch, m);
+				ring_release_n(r, m);
+				k += (int)m;
 			}
 			n += k;
 		}

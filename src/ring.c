@@ -173,6 +173,33 @@ ring_release(struct ring *r)
 	atomic_store_explicit(&r->tail, t + 1, memory_order_release);
 }
 
+void *
+ring_peek_at(struct ring *r, uint32_t i)
+{
+	/* relaxed: tail is written only by this thread. */
+	uint32_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+
+	if (r->head_cache - t <= i) {
+		/* acquire, as in ring_peek(): the producer's writes into
+		 * every slot up to the head we read are visible. */
+		r->head_cache = atomic_load_explicit(&r->head, memory_order_acquire);
+		if (r->head_cache - t <= i)
+			return NULL;
+	}
+	return ring_slot(r, t + i);
+}
+
+void
+ring_release_n(struct ring *r, uint32_t n)
+{
+	/* relaxed: our own index. */
+	uint32_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+
+	/* release, as in ring_release(): our reads of the n slots happen
+	 * before the producer reuses any of them. */
+	atomic_store_explicit(&r->tail, t + n, memory_order_release);
+}
+
 uint32_t
 ring_count(const struct ring *r)
 {

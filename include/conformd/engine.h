@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "conformd/capture.h"
 #include "conformd/config.h"
 #include "conformd/flow.h"
 #include "conformd/sink.h"
@@ -51,6 +52,15 @@ void engine_free(struct engine *e);
  */
 void engine_frame(struct engine *e, int linktype, const uint8_t *buf,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_usec, uint64_t num);
+
+/*
+ * Process frames v[0..n) in order, with exactly the results of calling
+ * engine_frame() on each (v[i].source is ignored), but faster: packets
+ * of the common shapes on established flows take the fast path
+ * (fastpath.h), whose lookups are batched and prefetched.  Never
+ * allocates.
+ */
+void engine_frames(struct engine *e, const struct capture_pkt *v, size_t n);
 
 /* Flush every flow (deciding what was blocked) and write the packet and
  * flow counters.  Call once at the end of the observation window; missing

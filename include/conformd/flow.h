@@ -15,6 +15,7 @@
 #define CONFORMD_FLOW_H
 
 #include <stdint.h>
+#include <string.h>
 #include "conformd/packet.h"
 
 /* conn_state, in the spirit of Zeek's conn_state */
@@ -50,6 +51,8 @@ struct flow_key {
 	uint8_t		pad[2];		/* always zero: keys compare with memcmp */
 };
 
+_Static_assert(sizeof(struct flow_key) == 44, "flow_key: 44 bytes, no implicit padding");
+
 struct flow {
 	struct flow_key	key;
 	uint32_t	hash;		/* of the key */
@@ -78,6 +81,64 @@ struct flow {
 };
 
 struct flow_table;
+
+/* Unaligned native-order loads of key bytes (hashing and comparing keys,
+ * not wire parsing: keys are built by the decoders, never cast onto
+ * packet buffers). */
+static inline uint64_t
+flow_load64(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t
+flow_load32(const void *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/*
+ * Hash of a canonical key (symmetric by construction: the key already
+ * orders the endpoints).  A multiply-xorshift mix over the 44 key bytes;
+ * the seed is fixed so runs are reproducible (the table is private to one
+ * process and sized for half load, so collision attacks only cost probes).
+ * Inline: the fast path computes it for a whole batch before any lookup.
+ */
+static inline uint32_t
+flow_key_hash(const struct flow_key *k)
+{
+	const uint8_t *b = (const uint8_t *)k;
+	uint64_t h = 0x243f6a8885a308d3ULL;
+
+	for (int i = 0; i < 40; i += 8) {
+		h ^= flow_load64(b + i);
+		h *= 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	h ^= flow_load32(b + 40);
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	return (uint32_t)h;
+}
+
+/* 1 when two canonical keys are the same flow (all 44 bytes equal). */
+static inline int
+flow_key_equal(const struct flow_key *a, const struct flow_key *b)
+{
+	const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
+	uint64_t d = 0;
+
+	for (int i = 0; i < 40; i += 8)
+		d |= flow_load64(x + i) ^ flow_load64(y + i);
+	d |= flow_load32(x + 40) ^ flow_load32(y + 40);
+	return d == 0;
+}
 
 /* Called once for each flow leaving the table, before its slot is reused.
  * The flow is valid only during the call. */
@@ -135,6 +196,29 @@ struct flow *flow_packet(struct flow_table *ft, const struct pkt *p, int *dir, i
  */
 struct flow *flow_lookup_inner(struct flow_table *ft, const struct pkt_inner *in,
     const uint16_t vlan[PKT_MAX_VLAN]);
+
+/*
+ * The fast path, in two steps for a batch of packets whose keys are
+ * hashed: flow_prefetch_slot() for each (the index slot of `hash`), then
+ * flow_prefetch_flow() for each (the flow that slot names, when its hash
+ * matches), so that the cache misses of a whole batch overlap instead of
+ * following one another.  Hints only: they change nothing.
+ */
+void flow_prefetch_slot(const struct flow_table *ft, uint32_t hash);
+void flow_prefetch_flow(const struct flow_table *ft, uint32_t hash);
+
+/*
+ * Count a packet on an existing flow in place when that is all
+ * flow_packet() would do: the flow of key `k` (hash `h`) exists, none of
+ * `refuse` is in its flags, and the packet changes no state (TCP: no SYN,
+ * FIN or RST, the flow established, mid-stream or closed; UDP: the flow
+ * established).  `dir` is the key side that sent it, `tcp_flags` its TCP
+ * flags.  Returns the flow, updated exactly as flow_packet() would have
+ * (counters, TCP flags seen, times); NULL when any condition fails, with
+ * nothing changed: the caller then takes the full path.
+ */
+struct flow *flow_fast_update(struct flow_table *ft, const struct flow_key *k, uint32_t h,
+    int dir, uint8_t tcp_flags, uint32_t wirelen, uint64_t ts_usec, uint8_t refuse);
 
 /* Expire flows idle past their timeout at time `now_usec` (capture time). */
 void flow_expire(struct flow_table *ft, uint64_t now_usec);

@@ -58,6 +58,17 @@ void *ring_peek(struct ring *r);
 void ring_release(struct ring *r);
 
 /*
+ * Consumer, for batches: the i-th oldest published slot (i = 0 is what
+ * ring_peek() returns), or NULL when fewer than i + 1 are published.
+ * Never blocks.  Slots 0..i stay the consumer's until released.
+ */
+void *ring_peek_at(struct ring *r, uint32_t i);
+
+/* Consumer: hand back the n oldest slots (n at most the number of slots
+ * ring_peek_at() has shown). */
+void ring_release_n(struct ring *r, uint32_t n);
+
+/*
  * Published slots not yet released.  Any thread; from a thread other than
  * the producer and consumer it is a snapshot that may already be stale.
  */
