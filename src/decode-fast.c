@@ -66,34 +66,69 @@ fast_key(struct fast_pkt *fp, const uint8_t *src, const uint8_t *dst, uint16_t s
 	fp->hash = flow_key_hash(k);
 }
 
+/* The same for IPv4: the v4-mapped addresses sort as their last four
+ * bytes do, read big-endian. */
+static inline void
+fast_key_v4(struct fast_pkt *fp, const uint8_t *s4, const uint8_t *d4, uint16_t sp,
+    uint16_t dp, uint8_t proto, const uint16_t *vlan)
+{
+	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	struct flow_key *k = &fp->key;
+	uint32_t sa = __builtin_bswap32(flow_load32(s4)), da = __builtin_bswap32(flow_load32(d4));
+	int lo = sa < da || (sa == da && sp <= dp) ? 0 : 1;
+
+	memcpy(k->addr[0], v4mapped, 12);
+	memcpy(k->addr[1], v4mapped, 12);
+	memcpy(k->addr[lo] + 12, s4, 4);
+	memcpy(k->addr[!lo] + 12, d4, 4);
+	k->port[lo] = sp;
+	k->port[!lo] = dp;
+	fp->dir = (uint8_t)lo;
+	k->vlan[0] = vlan[0];
+	k->vlan[1] = vlan[1];
+	k->proto = proto;
+	k->family = 4;
+	k->pad[0] = k->pad[1] = 0;
+	fp->hash = flow_key_hash(k);
+}
+
+static inline int
+is_vlan_tpid(uint16_t type)
+{
+	return type == 0x8100 || type == 0x88a8 || type == 0x9100;
+}
+
 /*
- * TCP or UDP in `c`, whose window is the IP payload, wholly captured
- * (`wire` bytes).  1 with the ports and flags, 0 when the full decoder
- * would note anything.
+ * TCP or UDP at the start of `t`, whose window is the IP payload, wholly
+ * captured (`wire` bytes).  1 with the ports and flags, 0 when the full
+ * decoder would note anything.
  */
 static inline int
-fast_transport(struct cursor *c, size_t wire, uint8_t proto, uint16_t *sp, uint16_t *dp,
-    uint8_t *flags)
+fast_transport(const struct cursor *t, size_t wire, uint8_t proto, uint16_t *sp,
+    uint16_t *dp, uint8_t *flags, uint32_t *paylen)
 {
 	uint16_t ulen;
 	uint8_t doff;
 	size_t hlen;
 
-	if (cursor_be16(c, sp) < 0 || cursor_be16(c, dp) < 0)
-		return 0;
 	if (proto == IPPROTO_NUM_TCP) {
-		if (cursor_skip(c, 8) < 0 || cursor_u8(c, &doff) < 0 ||
-		    cursor_u8(c, flags) < 0 || cursor_skip(c, 6) < 0)
+		if (cursor_left(t) < 20 ||
+		    cursor_peek_be16(t, 0, sp) < 0 || cursor_peek_be16(t, 2, dp) < 0 ||
+		    cursor_peek_u8(t, 12, &doff) < 0 || cursor_peek_u8(t, 13, flags) < 0)
 			return 0;
 		hlen = (size_t)(doff >> 4) * 4;
-		if (hlen < 20 || cursor_left(c) < hlen - 20)
+		if (hlen < 20 || hlen > cursor_left(t))
 			return 0;
-		return hlen == 20 || decode_options(c->p, hlen - 20) == 0;
+		*paylen = (uint32_t)(wire - hlen);
+		return hlen == 20 || decode_options(t->p + 20, hlen - 20) == 0;
 	}
 	/* UDP: the length covers the header and fits in the IP payload. */
-	if (cursor_be16(c, &ulen) < 0 || cursor_skip(c, 2) < 0)
+	if (cursor_left(t) < 8 ||
+	    cursor_peek_be16(t, 0, sp) < 0 || cursor_peek_be16(t, 2, dp) < 0 ||
+	    cursor_peek_be16(t, 4, &ulen) < 0)
 		return 0;
 	*flags = 0;
+	*paylen = (uint32_t)ulen - 8;	/* meaningful only when the test below passes */
 	return ulen >= 8 && ulen <= wire;
 }
 
@@ -101,11 +136,12 @@ int
 decode_fast(const uint8_t *buf, uint32_t caplen, int linktype, int use_vlan,
     struct fast_pkt *fp)
 {
-	struct cursor c;
-	uint16_t type, tci, vlan[FAST_MAX_VLAN] = { 0, 0 }, totlen, off, sp, dp;
-	uint8_t b0, proto, family, flags, src[16], dst[16];
-	size_t wire;
-	int depth;
+	struct cursor c, t;
+	uint16_t type, tci, vlan[FAST_MAX_VLAN] = { 0, 0 }, totlen, off, plen, sp, dp;
+	uint8_t b0, proto, flags, src[16], dst[16];
+
+	size_t l3, l4, wire;
+	int family;
 
 	fp->ok = 0;
 	if (buf == NULL)
@@ -113,14 +149,18 @@ decode_fast(const uint8_t *buf, uint32_t caplen, int linktype, int use_vlan,
 	cursor_init(&c, buf, caplen);
 	switch (linktype) {
 	case DLT_EN10MB:
-		if (cursor_skip(&c, 12) < 0 || cursor_be16(&c, &type) < 0)
+		if (cursor_peek_be16(&c, 12, &type) < 0)
 			return 0;
-		for (depth = 0; type == 0x8100 || type == 0x88a8 || type == 0x9100; depth++) {
+		l3 = 14;
+		/* Each tag: TCI then the next EtherType (decode-ethernet.c). */
+		for (int depth = 0; is_vlan_tpid(type); depth++) {
 			if (depth == FAST_MAX_VLAN ||
-			    cursor_be16(&c, &tci) < 0 || cursor_be16(&c, &type) < 0)
+			    cursor_peek_be16(&c, l3, &tci) < 0 ||
+			    cursor_peek_be16(&c, l3 + 2, &type) < 0)
 				return 0;
 			if (use_vlan)
 				vlan[depth] = tci & 0x0fff;
+			l3 += 4;
 		}
 		if (type == ETHERTYPE_IPV4)
 			family = 4;
@@ -133,50 +173,63 @@ decode_fast(const uint8_t *buf, uint32_t caplen, int linktype, int use_vlan,
 #if DLT_RAW != LINKTYPE_RAW
 	case LINKTYPE_RAW:
 #endif
-		if (cursor_left(&c) < 1)
+		if (cursor_peek_u8(&c, 0, &b0) < 0)
 			return 0;
-		family = (uint8_t)(c.p[0] >> 4);	/* checked again below */
+		family = b0 >> 4;	/* the version, checked again below */
+		l3 = 0;
 		break;
 	default:
 		return 0;
 	}
+	if (cursor_skip(&c, l3) < 0)
+		return 0;
 
 	if (family == 4) {
-		uint8_t s4[4], d4[4];
-
-		if (cursor_u8(&c, &b0) < 0 || b0 != 0x45 ||	/* version 4, no options */
-		    cursor_skip(&c, 1) < 0 || cursor_be16(&c, &totlen) < 0 ||
-		    cursor_skip(&c, 2) < 0 || cursor_be16(&c, &off) < 0 ||
-		    cursor_skip(&c, 1) < 0 || cursor_u8(&c, &proto) < 0 ||
-		    cursor_skip(&c, 2) < 0 ||
-		    cursor_bytes(&c, s4, 4) < 0 || cursor_bytes(&c, d4, 4) < 0)
+		/* version 4 and a 20-byte header; not a fragment (neither MF
+		 * nor an offset); the whole total length captured. */
+		if (cursor_left(&c) < 20 ||
+		    cursor_peek_u8(&c, 0, &b0) < 0 || b0 != 0x45 ||
+		    cursor_peek_be16(&c, 2, &totlen) < 0 ||
+		    cursor_peek_be16(&c, 6, &off) < 0 ||
+		    cursor_peek_u8(&c, 9, &proto) < 0 ||
+		    (off & IPV4_FRAGMASK) != 0 || totlen < 20 || totlen > cursor_left(&c))
 			return 0;
-		if ((off & IPV4_FRAGMASK) != 0 || totlen < 20)
-			return 0;
+		l4 = 20;
 		wire = (size_t)totlen - 20;
-		decode_v4mapped(src, s4);
-		decode_v4mapped(dst, d4);
 	} else if (family == 6) {
-		uint16_t plen;
-
-		if (cursor_u8(&c, &b0) < 0 || (b0 >> 4) != 6 ||
-		    cursor_skip(&c, 3) < 0 || cursor_be16(&c, &plen) < 0 ||
-		    cursor_u8(&c, &proto) < 0 || cursor_skip(&c, 1) < 0 ||
-		    cursor_bytes(&c, src, 16) < 0 || cursor_bytes(&c, dst, 16) < 0)
+		/* next header TCP or UDP: no extension header (a hop-by-hop
+		 * jumbogram is not one of ours either); the payload captured. */
+		if (cursor_left(&c) < 40 ||
+		    cursor_peek_u8(&c, 0, &b0) < 0 || (b0 >> 4) != 6 ||
+		    cursor_peek_be16(&c, 4, &plen) < 0 ||
+		    cursor_peek_u8(&c, 6, &proto) < 0 ||
+		    plen > cursor_left(&c) - 40)
 			return 0;
+		l4 = 40;
 		wire = plen;
 	} else
 		return 0;
 	if (proto != IPPROTO_NUM_TCP && proto != IPPROTO_NUM_UDP)
 		return 0;
-	/* The whole IP payload captured: no snaplen truncation to note. */
-	if (cursor_left(&c) < wire)
+	t = c;
+	if (cursor_skip(&t, l4) < 0)
 		return 0;
-	cursor_limit(&c, wire);
-	if (!fast_transport(&c, wire, proto, &sp, &dp, &flags))
+	cursor_limit(&t, wire);
+	if (!fast_transport(&t, wire, proto, &sp, &dp, &flags, &fp->paylen))
 		return 0;
+
+	if (family == 4) {
+		uint8_t s4[4], d4[4];
+
+		if (cursor_peek_bytes(&c, 12, s4, 4) < 0 || cursor_peek_bytes(&c, 16, d4, 4) < 0)
+			return 0;
+		fast_key_v4(fp, s4, d4, sp, dp, proto, vlan);
+	} else {
+		if (cursor_peek_bytes(&c, 8, src, 16) < 0 || cursor_peek_bytes(&c, 24, dst, 16) < 0)
+			return 0;
+		fast_key(fp, src, dst, sp, dp, proto, 6, vlan);
+	}
 	fp->tcp_flags = flags;
-	fast_key(fp, src, dst, sp, dp, proto, family, vlan);
 	fp->ok = 1;
 	return 1;
 }

@@ -30,6 +30,18 @@
 #define TOP_MAX			64
 #define EVIDENCE_MAX		256
 #define POLICY_HISTORY		16	/* policies kept for flows judged before a reload */
+#define JUDGE_SLOTS		1024	/* engine_judge() cache, a power of two */
+
+/* One cached judgement (engine_judge()). */
+struct judge {
+	uint64_t	ri, ii;		/* roles of responder and initiator */
+	uint32_t	gen1;		/* policy generation + 1; 0: empty */
+	uint16_t	port;		/* responder's port */
+	uint8_t		proto;
+	uint8_t		verdict;
+	int		rule;
+	unsigned	apps;
+};
 
 /* Application protocols a TLS record satisfies, and cleartext ones. */
 #define APPS_ENCRYPTED	(APP_TLS | APP_MTLS | APP_HTTPS | APP_PSOM)
@@ -55,6 +67,7 @@ struct engine {
 	uint64_t		 now;		/* latest capture time seen */
 	uint64_t		 answer_usec;
 	struct engine_counters	 c;
+	struct judge		 judge[JUDGE_SLOTS];
 	int			 ntop;
 	int			 top_max;
 	struct flow_record	 top[TOP_MAX];	/* most active unexpected flows */
@@ -88,6 +101,23 @@ engine_flow_rule(const struct engine *e, const struct flow *f)
 }
 
 /* --- records ---------------------------------------------------------------- */
+
+/*
+ * Roles and host of key side `side` of flow f under the current policy:
+ * cached on the flow when it was judged (engine_classify()), looked up
+ * again only for a flow judged by a policy a reload has since replaced.
+ */
+static uint64_t
+engine_side_roles(const struct engine *e, const struct flow *f, int side, int *host)
+{
+	if (f->policy_gen == e->gen && f->verdict != VERDICT_NONE) {
+		*host = f->host[side];
+		return f->roles[side];
+	}
+	return policy_roles(e->pol, f->key.addr[side], host);
+}
+
+
 
 static void
 engine_record(struct engine *e, const struct flow *f, int end, struct flow_record *r)
@@ -124,10 +154,10 @@ engine_record(struct engine *e, const struct flow *f, int end, struct flow_recor
 		r->rule_row = ru->row;
 		r->rule_service = ru->service;
 	}
-	roles = policy_roles(e->pol, f->key.addr[ini], &h);
+	roles = engine_side_roles(e, f, ini, &h);
 	rules_format_roles(e->rs, roles, r->src_role, sizeof(r->src_role));
 	r->src_host = h >= 0 ? e->inv->hosts[h].name : NULL;
-	roles = policy_roles(e->pol, f->key.addr[resp], &h);
+	roles = engine_side_roles(e, f, resp, &h);
 	rules_format_roles(e->rs, roles, r->dest_role, sizeof(r->dest_role));
 	r->dest_host = h >= 0 ? e->inv->hosts[h].name : NULL;
 	(void)engine_failure(e, f, end >= 0 && end != FLOW_END_FLUSH, r->failure, sizeof(r->failure));
@@ -416,8 +446,8 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 	engine_check_blocked(e, f, final);
 	if (f->verdict < 4)
 		e->c.flows_by_verdict[f->verdict]++;
-	(void)policy_roles(e->pol, f->key.addr[f->ini], &hi);
-	(void)policy_roles(e->pol, f->key.addr[!f->ini], &hr);
+	(void)engine_side_roles(e, f, f->ini, &hi);
+	(void)engine_side_roles(e, f, !f->ini, &hr);
 	if (e->sink.observe != NULL) {
 		if (hi >= 0)
 			e->sink.observe(e->sink.arg, hi);
@@ -439,10 +469,11 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 		 * are about the listener, `out` rules about the connecting side. */
 		if (!undecided && e->sink.cover != NULL) {
 			struct flow_tuple t;
-			int rules[32], n;
+			int rules[32], n, h;
 
 			engine_tuple(f, &t);
-			n = policy_allowed_rules(e->pol, &t, rules, 32);
+			n = policy_allowed_rules_roles(e->pol, engine_side_roles(e, f, !f->ini, &h),
+			    engine_side_roles(e, f, f->ini, &h), t.proto, t.resp_port, rules, 32);
 			for (int i = 0; i < n && i < 32; i++)
 				e->sink.cover(e->sink.arg,
 				    e->rs->rules[rules[i]].dir == RULE_OUT ? hi : hr, rules[i],
@@ -482,20 +513,59 @@ engine_midstream(struct engine *e, struct flow *f)
 		flow_set_initiator(f, resp);
 }
 
+/*
+ * The verdict, rule and allowed apps of tuple t, whose responder has roles
+ * ri and initiator ii, under the current policy: policy_judge_roles() behind a small direct-mapped cache keyed by the
+ * roles of both ends, the protocol and the responder's port (a site has
+ * few such combinations; every new flow would otherwise scan the rules of
+ * each of its roles).  Entries carry the policy generation, so a reload
+ * empties the cache by itself.
+ */
+static int
+engine_judge(struct engine *e, const struct flow_tuple *t, uint64_t ri, uint64_t ii,
+    int *rule, unsigned *apps)
+{
+	struct judge *j;
+	uint64_t h;
+
+	h = (ri * 0x9e3779b97f4a7c15ULL) ^ (ii * 0xc2b2ae3d27d4eb4fULL) ^
+	    (((uint64_t)t->proto << 16 | t->resp_port) * 0x165667b19e3779f9ULL);
+	j = &e->judge[(h ^ (h >> 29)) & (JUDGE_SLOTS - 1)];
+	if (j->gen1 != e->gen + 1 || j->ri != ri || j->ii != ii || j->proto != t->proto ||
+	    j->port != t->resp_port) {
+		j->verdict = (uint8_t)policy_judge_roles(e->pol, ri, ii, t->proto, t->resp_port,
+		    &j->rule, &j->apps);
+		j->ri = ri;
+		j->ii = ii;
+		j->proto = t->proto;
+		j->port = t->resp_port;
+		j->gen1 = e->gen + 1;
+	}
+	*rule = j->rule;
+	*apps = j->apps;
+	return j->verdict;
+}
+
 static void
 engine_classify(struct engine *e, struct flow *f)
 {
 	struct flow_tuple t;
+	unsigned apps;
 	int rule;
 
 	if (f->flags & FLOW_F_MIDSTREAM)
 		engine_midstream(e, f);
 	engine_tuple(f, &t);
-	f->verdict = (uint8_t)policy_classify(e->pol, &t, &rule);
+	for (int side = 0; side < 2; side++) {
+		int h;
+		f->roles[side] = policy_roles(e->pol, f->key.addr[side], &h);
+		f->host[side] = h;
+	}
+	f->verdict = (uint8_t)engine_judge(e, &t, f->roles[!f->ini], f->roles[f->ini],
+	    &rule, &apps);
 	f->rule = (uint16_t)rule;
 	f->policy_gen = e->gen;
 	if (f->verdict == VERDICT_EXPECTED) {
-		unsigned apps = policy_allowed_apps(e->pol, &t);
 		/* Only a first segment seen from the start can be judged. */
 		if ((apps & APPS_CHECKED) && !(apps & APPS_UNCHECKED) &&
 		    !(f->flags & FLOW_F_MIDSTREAM)) {
@@ -626,17 +696,24 @@ engine_frame(struct engine *e, int linktype, const uint8_t *buf, uint32_t caplen
 }
 
 /*
- * The fast path for one packet decode_fast() took: count it on its flow
- * in place when engine_frame() would do nothing more (no timer due, no
- * payload check pending, no state change: flow_fast_update()).  1 when
- * done, 0 when engine_frame() must handle the packet (nothing changed).
+ * The fast path for one packet decode_fast() took, on a flow that exists:
+ * engine_frame() without decoding again.  Everything engine_frame() does
+ * for such a packet is here, except the two rare steps that need the full
+ * struct pkt, which send the packet to engine_frame() instead: a timer
+ * run due (next_expire), and the first payload of a flow whose protocol
+ * is still to be checked (FLOW_F_CHECK_APP).  1 when done, 0 (nothing
+ * changed) when engine_frame() must take the packet.
  */
 static inline int
 engine_fast(struct engine *e, const struct fast_pkt *fp, const struct capture_pkt *v)
 {
-	if (v->ts_usec >= e->next_expire ||
-	    flow_fast_update(e->ft, &fp->key, fp->hash, fp->dir, fp->tcp_flags,
-	    v->wirelen, v->ts_usec, FLOW_F_CHECK_APP) == NULL)
+	struct flow *f;
+
+	if (v->ts_usec >= e->next_expire)
+		return 0;
+	f = flow_fast_update(e->ft, &fp->key, fp->hash, fp->dir, fp->tcp_flags,
+	    v->wirelen, v->ts_usec, fp->paylen > 0 ? FLOW_F_CHECK_APP : 0);
+	if (f == NULL)
 		return 0;
 	/* engine_frame()'s accounting of a clean TCP/UDP packet */
 	e->c.packets++;
@@ -652,6 +729,9 @@ engine_fast(struct engine *e, const struct fast_pkt *fp, const struct capture_pk
 		e->c.tcp++;
 	else
 		e->c.udp++;
+	if (f->state == CONN_REJECTED || f->state == CONN_ATTEMPTED ||
+	    (f->state == CONN_NEW && f->rule != RULE_NONE))
+		engine_check_blocked(e, f, 0);
 	return 1;
 }
 

@@ -16,6 +16,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "conformd/flow.h"
 #include "conformd/policy.h"
@@ -57,8 +58,14 @@ struct idle_list {
 	uint64_t	tmo_usec;
 };
 
+struct big {
+	void	*base;
+	size_t	 len;
+};
+
 struct flow_table {
 	struct flow_config cfg;
+	struct big	 pool_map, index_map;	/* the mappings behind pool and index */
 	struct flow	*pool;
 	uint32_t	 nflows;	/* pool size */
 	uint32_t	 free_head;	/* released pool entries, linked through .next */
@@ -132,6 +139,51 @@ flow_tclass(const struct flow *f)
 	}
 }
 
+/* --- big arrays -------------------------------------------------------------- */
+
+#define HUGE_ALIGN	(2u << 20)	/* x86-64 huge page */
+
+/*
+ * Zeroed memory for the pool and the index, mapped from the kernel (so
+ * pages are zero and only touched when used), aligned to a huge page and
+ * advised as such: with a million flows the pool is 176 MB, and nearly
+ * every lookup would otherwise also miss the TLB.  big_free() takes what
+ * big_alloc() put in *m.
+ */
+static void *
+big_alloc(struct big *m, size_t n, size_t size)
+{
+	size_t len, lead;
+	uint8_t *p;
+
+	m->base = NULL;
+	m->len = 0;
+	if (size != 0 && n > (SIZE_MAX - 2 * (size_t)HUGE_ALIGN) / size)
+		return NULL;
+	len = (n * size + HUGE_ALIGN - 1) & ~(size_t)(HUGE_ALIGN - 1);
+	p = mmap(NULL, len + HUGE_ALIGN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	m->base = p;
+	m->len = len + HUGE_ALIGN;
+	lead = (HUGE_ALIGN - ((uintptr_t)p & (HUGE_ALIGN - 1))) & (HUGE_ALIGN - 1);
+#ifdef MADV_HUGEPAGE
+	/* Small tables (tests, small max-flows) stay on small pages. */
+	if (len >= 8 * (size_t)HUGE_ALIGN)
+		(void)madvise(p + lead, len, MADV_HUGEPAGE);	/* a hint: fine to fail */
+#endif
+	return p + lead;
+}
+
+static void
+big_free(struct big *m)
+{
+	if (m->base != NULL)
+		(void)munmap(m->base, m->len);
+	m->base = NULL;
+}
+
 /* --- table ------------------------------------------------------------------ */
 
 struct flow_table *
@@ -150,8 +202,8 @@ flow_table_new(const struct flow_config *cfg, flow_emit_fn emit, void *arg)
 	while (slots < 2 * (uint64_t)cfg->max_flows)
 		slots <<= 1;
 	ft->mask = (uint32_t)(slots - 1);
-	ft->pool = calloc(ft->nflows, sizeof(*ft->pool));
-	ft->index = calloc(slots, sizeof(*ft->index));
+	ft->pool = big_alloc(&ft->pool_map, ft->nflows, sizeof(*ft->pool));
+	ft->index = big_alloc(&ft->index_map, slots, sizeof(*ft->index));
 	ft->frags = calloc(FRAG_SLOTS, sizeof(*ft->frags));
 	if (ft->pool == NULL || ft->index == NULL || ft->frags == NULL) {
 		flow_table_free(ft);
@@ -188,8 +240,8 @@ flow_table_free(struct flow_table *ft)
 {
 	if (ft == NULL)
 		return;
-	free(ft->pool);
-	free(ft->index);
+	big_free(&ft->pool_map);
+	big_free(&ft->index_map);
 	free(ft->frags);
 	free(ft);
 }
@@ -454,9 +506,8 @@ frag_lookup(struct flow_table *ft, const struct pkt *p, int *dir)
 /* --- per packet ------------------------------------------------------------- */
 
 static void
-tcp_update(struct flow *f, const struct pkt *p, int dir, int created)
+tcp_update(struct flow *f, uint8_t fl, int dir, int created)
 {
-	uint8_t fl = p->tcp_flags;
 	int from_ini;
 
 	if (created) {
@@ -497,13 +548,35 @@ tcp_update(struct flow *f, const struct pkt *p, int dir, int created)
 	}
 }
 
+/* Count a packet of `wirelen` bytes at ts_usec from key side `dir` on
+ * pool entry i, whose state the caller has updated, and keep its idle
+ * list right (a new flow joins one; a changed timeout class moves it). */
+static inline void
+flow_account(struct flow_table *ft, uint32_t i, int dir, uint32_t wirelen, uint64_t ts_usec,
+    int created)
+{
+	struct flow *f = &ft->pool[i];
+	uint8_t tc;
+
+	f->pkts[dir]++;
+	f->bytes[dir] += wirelen;
+	if (ts_usec > f->last_usec)
+		f->last_usec = ts_usec;
+	tc = flow_tclass(f);
+	if (created)
+		list_append(ft, i, tc);
+	else if (tc != f->tclass) {
+		list_unlink(ft, i);
+		list_append(ft, i, tc);
+	}
+}
+
 struct flow *
 flow_packet(struct flow_table *ft, const struct pkt *p, int *dir, int *created)
 {
 	struct flow_key k;
 	struct flow *f;
 	uint32_t h, i;
-	uint8_t tc;
 
 	*created = 0;
 	if (p->family == 0)
@@ -541,21 +614,11 @@ flow_packet(struct flow_table *ft, const struct pkt *p, int *dir, int *created)
 	if (p->frag == PKT_FRAG_FIRST)
 		frag_remember(ft, p, i, *dir);
 	if (k.proto == IPPROTO_NUM_TCP && p->has_ports)
-		tcp_update(f, p, *dir, *created);
+		tcp_update(f, p->tcp_flags, *dir, *created);
 	else if (f->state == CONN_NEW && *dir != f->ini)
 		f->state = CONN_ESTABLISHED;
 count:
-	f->pkts[*dir]++;
-	f->bytes[*dir] += p->wirelen;
-	if (p->ts_usec > f->last_usec)
-		f->last_usec = p->ts_usec;
-	tc = flow_tclass(f);
-	if (*created)
-		list_append(ft, i, tc);
-	else if (tc != f->tclass) {
-		list_unlink(ft, i);
-		list_append(ft, i, tc);
-	}
+	flow_account(ft, i, *dir, p->wirelen, p->ts_usec, *created);
 	return f;
 }
 
@@ -592,32 +655,14 @@ flow_fast_update(struct flow_table *ft, const struct flow_key *k, uint32_t h,
 	f = &ft->pool[i];
 	if (f->flags & refuse)
 		return NULL;
-	/* Exactly the cases where tcp_update() and the UDP branch of
-	 * flow_packet() change nothing but the flags seen, and the timeout
-	 * class stays. */
-	if (k->proto == IPPROTO_NUM_TCP) {
-		if (tcp_flags & (TCP_SYN | TCP_FIN | TCP_RST))
-			return NULL;
-		switch (f->state) {
-		case CONN_ESTABLISHED:
-		case CONN_MIDSTREAM:
-			if ((f->tcp_flags[0] & TCP_FIN) && (f->tcp_flags[1] & TCP_FIN))
-				return NULL;
-			break;
-		case CONN_CLOSED:
-			break;
-		default:
-			return NULL;
-		}
-		f->tcp_flags[dir] |= tcp_flags;
-	} else if (f->state != CONN_ESTABLISHED)
-		return NULL;
+	/* flow_packet() for a known flow and a whole TCP/UDP packet */
 	if (ts_usec > ft->now)
 		ft->now = ts_usec;
-	f->pkts[dir]++;
-	f->bytes[dir] += wirelen;
-	if (ts_usec > f->last_usec)
-		f->last_usec = ts_usec;
+	if (k->proto == IPPROTO_NUM_TCP)
+		tcp_update(f, tcp_flags, dir, 0);
+	else if (f->state == CONN_NEW && dir != f->ini)
+		f->state = CONN_ESTABLISHED;
+	flow_account(ft, i, dir, wirelen, ts_usec, 0);
 	return f;
 }
 
@@ -649,10 +694,29 @@ flow_expire(struct flow_table *ft, uint64_t now_usec)
 void
 flow_flush(struct flow_table *ft)
 {
-	/* Oldest first within each class, so outputs come out roughly in time order. */
-	for (int c = 0; c < TC_MAX; c++)
-		while (ft->lists[c].head != NIL)
-			flow_release(ft, ft->lists[c].head, FLOW_END_FLUSH);
+	uint64_t n = 0;
+
+	/* Every flow goes, so nothing is unlinked or removed from the index
+	 * one by one (each a cache miss with a million flows): hand each to
+	 * the owner, oldest first within each class so outputs come out
+	 * roughly in time order, then empty the table at once. */
+	for (int c = 0; c < TC_MAX; c++) {
+		for (uint32_t i = ft->lists[c].head; i != NIL; i = ft->pool[i].next) {
+			if (ft->emit != NULL)
+				ft->emit(ft->emit_arg, &ft->pool[i], FLOW_END_FLUSH);
+			n++;
+		}
+		ft->lists[c].head = ft->lists[c].tail = NIL;
+	}
+	/* Pool entries are cleared when reused (flow_insert); the fragment
+	 * table must not name a flow any more (frag_lookup() compares flow
+	 * ids, and an old entry keeps its id). */
+	memset(ft->index, 0, ((size_t)ft->mask + 1) * sizeof(*ft->index));
+	memset(ft->frags, 0, FRAG_SLOTS * sizeof(*ft->frags));
+	ft->free_head = NIL;
+	ft->fresh = 0;
+	ft->stats.flushed += n;
+	ft->stats.active = 0;
 }
 
 const struct flow_stats *

@@ -22,6 +22,7 @@
 #include "conformd/collector.h"
 #include "conformd/decode.h"
 #include "conformd/engine.h"
+#include "conformd/fastpath.h"
 #include "conformd/log.h"
 #include "conformd/output.h"
 #include "conformd/pipeline.h"
@@ -181,6 +182,12 @@ deliver(void *arg, const struct capture_pkt *p)
 
 	if (nw > 1) {
 		struct pkt *q = &s->scratch;
+		struct fast_pkt fp;
+
+		/* The common shapes: the key holds the two addresses already. */
+		if (decode_fast(p->data, p->caplen, p->linktype, 0, &fp))
+			return capture_deliver_ring(s->rings[(addr_hash(fp.key.addr[0]) ^
+			    addr_hash(fp.key.addr[1])) % (uint32_t)nw], p);
 		(void)decode_packet(q, p->linktype, p->data, p->caplen, p->wirelen);
 		if (q->family != 0) {
 			const uint8_t *a = q->src, *b = q->dst;

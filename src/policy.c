@@ -19,11 +19,11 @@
 #define PORT_WORDS	(65536 / 64)
 
 struct pfx {
-	uint8_t		addr[16];	/* masked */
-	uint8_t		plen;		/* 0-128 in IPv6 terms (IPv4 /n is 96+n) */
-	uint8_t		used;
+	uint64_t	hi, lo;		/* the masked address as two big-endian words */
 	uint64_t	roles;
 	int		host;
+	uint8_t		plen;		/* 0-128 in IPv6 terms (IPv4 /n is 96+n) */
+	uint8_t		used;
 };
 
 /* Rules of one role in one direction, with the port bitmaps per protocol. */
@@ -53,37 +53,58 @@ bit_test(const uint64_t *b, uint16_t port)
 	return (int)((b[port >> 6] >> (port & 63)) & 1);
 }
 
-static void
-mask_addr(const uint8_t *in, int plen, uint8_t *out)
+static inline uint64_t
+be64_load(const uint8_t *p)
 {
-	int full = plen / 8, rem = plen % 8;
+	uint64_t v;
 
-	memset(out, 0, 16);
-	memcpy(out, in, (size_t)full);
-	if (rem != 0)
-		out[full] = (uint8_t)(in[full] & (0xff << (8 - rem)));
+	memcpy(&v, p, sizeof(v));
+	return __builtin_bswap64(v);
 }
 
-static uint32_t
-pfx_hash(const uint8_t *a, uint8_t plen)
+/* The first plen bits of a 16-byte address, as two big-endian words
+ * (the rest zero): two loads and two masks, no byte loop. */
+static inline void
+mask_words(uint64_t h, uint64_t l, int plen, uint64_t *hi, uint64_t *lo)
 {
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ plen;
+	if (plen <= 0)
+		h = l = 0;
+	else if (plen < 64) {
+		h &= ~0ULL << (64 - plen);
+		l = 0;
+	} else if (plen == 64)
+		l = 0;
+	else if (plen < 128)
+		l &= ~0ULL << (128 - plen);
+	*hi = h;
+	*lo = l;
+}
 
-	for (int i = 0; i < 16; i++) {
-		h ^= a[i];
-		h *= 0x100000001b3ULL;
-	}
+static inline void
+mask_addr(const uint8_t *in, int plen, uint64_t *hi, uint64_t *lo)
+{
+	mask_words(be64_load(in), be64_load(in + 8), plen, hi, lo);
+}
+
+static inline uint32_t
+pfx_hash(uint64_t hi, uint64_t lo, uint8_t plen)
+{
+	uint64_t h = hi * 0x9e3779b97f4a7c15ULL + lo * 0xc2b2ae3d27d4eb4fULL +
+	    (uint64_t)plen * 0x165667b19e3779f9ULL;
+
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ULL;
 	return (uint32_t)(h ^ (h >> 32));
 }
 
 static struct pfx *
-pfx_slot(const struct policy *pol, const uint8_t *a, uint8_t plen)
+pfx_slot(const struct policy *pol, uint64_t hi, uint64_t lo, uint8_t plen)
 {
-	uint32_t pos = pfx_hash(a, plen) & pol->pfx_mask;
+	uint32_t pos = pfx_hash(hi, lo, plen) & pol->pfx_mask;
 
 	for (;;) {
 		struct pfx *e = &pol->pfx[pos];
-		if (!e->used || (e->plen == plen && memcmp(e->addr, a, 16) == 0))
+		if (!e->used || (e->plen == plen && e->hi == hi && e->lo == lo))
 			return e;
 		pos = (pos + 1) & pol->pfx_mask;
 	}
@@ -175,14 +196,15 @@ policy_compile(const struct ruleset *rs, const struct inventory *inv)
 	for (int i = 0; i < inv->nentries; i++) {
 		const struct inv_entry *en = &inv->entries[i];
 		uint8_t plen = (uint8_t)(en->family == 4 ? 96 + en->plen : en->plen);
-		uint8_t a[16];
+		uint64_t hi, lo;
 		struct pfx *e;
 
-		mask_addr(en->addr, plen, a);
-		e = pfx_slot(pol, a, plen);
+		mask_addr(en->addr, plen, &hi, &lo);
+		e = pfx_slot(pol, hi, lo, plen);
 		if (!e->used) {
 			e->used = 1;
-			memcpy(e->addr, a, 16);
+			e->hi = hi;
+			e->lo = lo;
 			e->plen = plen;
 			e->host = en->host;
 		}
@@ -225,14 +247,13 @@ policy_free(struct policy *pol)
 uint64_t
 policy_roles(const struct policy *pol, const uint8_t addr[16], int *host)
 {
-	uint64_t roles = 0;
-	uint8_t a[16];
+	uint64_t roles = 0, h = be64_load(addr), l = be64_load(addr + 8), hi, lo;
 
 	*host = -1;
 	for (int i = 0; i < pol->nplens; i++) {
 		const struct pfx *e;
-		mask_addr(addr, pol->plens[i], a);
-		e = pfx_slot(pol, a, pol->plens[i]);
+		mask_words(h, l, pol->plens[i], &hi, &lo);
+		e = pfx_slot(pol, hi, lo, pol->plens[i]);
 		if (!e->used)
 			continue;
 		if (*host == -1)
@@ -283,27 +304,26 @@ role_dir_match(const struct policy *pol, const struct role_dir *rd, uint8_t prot
 	return RULE_NONE;
 }
 
-enum verdict
-policy_classify(const struct policy *pol, const struct flow_tuple *t, int *rule)
+/* policy_classify() once the roles of both ends are known. */
+static enum verdict
+classify_roles(const struct policy *pol, uint64_t ri, uint64_t ii, uint8_t proto,
+    uint16_t port, int *rule)
 {
-	uint64_t ri, ii, m;
-	int h, best = RULE_NONE;
+	uint64_t m;
+	int best = RULE_NONE;
 
 	*rule = RULE_NONE;
-	ri = policy_roles(pol, t->resp_addr, &h);
-	ii = policy_roles(pol, t->ini_addr, &h);
-	if (t->proto != IPPROTO_NUM_TCP && t->proto != IPPROTO_NUM_UDP)
+	if (proto != IPPROTO_NUM_TCP && proto != IPPROTO_NUM_UDP)
 		return VERDICT_UNMONITORED;
-
 	for (m = ri; m != 0; m &= m - 1) {
 		int r = __builtin_ctzll(m);
-		int idx = role_dir_match(pol, &pol->in[r], t->proto, t->resp_port, ii, 1);
+		int idx = role_dir_match(pol, &pol->in[r], proto, port, ii, 1);
 		if (idx < best)
 			best = idx;
 	}
 	for (m = ii; m != 0; m &= m - 1) {
 		int r = __builtin_ctzll(m);
-		int idx = role_dir_match(pol, &pol->out[r], t->proto, t->resp_port, ri, 0);
+		int idx = role_dir_match(pol, &pol->out[r], proto, port, ri, 0);
 		if (idx < best)
 			best = idx;
 	}
@@ -316,6 +336,16 @@ policy_classify(const struct policy *pol, const struct flow_tuple *t, int *rule)
 	if (ii & pol->server_roles)
 		return VERDICT_UNEXPECTED;
 	return VERDICT_UNMONITORED;
+}
+
+enum verdict
+policy_classify(const struct policy *pol, const struct flow_tuple *t, int *rule)
+{
+	int h;
+	uint64_t ri = policy_roles(pol, t->resp_addr, &h);
+	uint64_t ii = policy_roles(pol, t->ini_addr, &h);
+
+	return classify_roles(pol, ri, ii, t->proto, t->resp_port, rule);
 }
 
 /* The apps of every rule of `rd` that allows the flow, united. */
@@ -335,22 +365,40 @@ role_dir_apps(const struct policy *pol, const struct role_dir *rd, uint8_t proto
 	return apps;
 }
 
+/* policy_allowed_apps() once the roles of both ends are known. */
+static unsigned
+apps_roles(const struct policy *pol, uint64_t ri, uint64_t ii, uint8_t proto, uint16_t port)
+{
+	uint64_t m;
+	unsigned apps = 0;
+
+	if (proto != IPPROTO_NUM_TCP && proto != IPPROTO_NUM_UDP)
+		return 0;
+	for (m = ri; m != 0; m &= m - 1)
+		apps |= role_dir_apps(pol, &pol->in[__builtin_ctzll(m)], proto, port, ii, 1);
+	for (m = ii; m != 0; m &= m - 1)
+		apps |= role_dir_apps(pol, &pol->out[__builtin_ctzll(m)], proto, port, ri, 0);
+	return apps;
+}
+
 unsigned
 policy_allowed_apps(const struct policy *pol, const struct flow_tuple *t)
 {
-	uint64_t ri, ii, m;
-	unsigned apps = 0;
 	int h;
+	uint64_t ri = policy_roles(pol, t->resp_addr, &h);
+	uint64_t ii = policy_roles(pol, t->ini_addr, &h);
 
-	if (t->proto != IPPROTO_NUM_TCP && t->proto != IPPROTO_NUM_UDP)
-		return 0;
-	ri = policy_roles(pol, t->resp_addr, &h);
-	ii = policy_roles(pol, t->ini_addr, &h);
-	for (m = ri; m != 0; m &= m - 1)
-		apps |= role_dir_apps(pol, &pol->in[__builtin_ctzll(m)], t->proto, t->resp_port, ii, 1);
-	for (m = ii; m != 0; m &= m - 1)
-		apps |= role_dir_apps(pol, &pol->out[__builtin_ctzll(m)], t->proto, t->resp_port, ri, 0);
-	return apps;
+	return apps_roles(pol, ri, ii, t->proto, t->resp_port);
+}
+
+enum verdict
+policy_judge_roles(const struct policy *pol, uint64_t ri, uint64_t ii, uint8_t proto,
+    uint16_t resp_port, int *rule, unsigned *apps)
+{
+	enum verdict v = classify_roles(pol, ri, ii, proto, resp_port, rule);
+
+	*apps = v == VERDICT_EXPECTED ? apps_roles(pol, ri, ii, proto, resp_port) : 0;
+	return v;
 }
 
 /* Append to out[] (sorted, no duplicates) every rule of `rd` that allows the flow. */
@@ -376,22 +424,31 @@ role_dir_all(const struct policy *pol, const struct role_dir *rd, uint8_t proto,
 }
 
 int
-policy_allowed_rules(const struct policy *pol, const struct flow_tuple *t, int *out, int max)
+policy_allowed_rules_roles(const struct policy *pol, uint64_t ri, uint64_t ii, uint8_t proto,
+    uint16_t resp_port, int *out, int max)
 {
-	uint64_t ri, ii, m;
-	int h, n = 0;
+	uint64_t m;
+	int n = 0;
 
-	if (t->proto != IPPROTO_NUM_TCP && t->proto != IPPROTO_NUM_UDP)
+	if (proto != IPPROTO_NUM_TCP && proto != IPPROTO_NUM_UDP)
 		return 0;
-	ri = policy_roles(pol, t->resp_addr, &h);
-	ii = policy_roles(pol, t->ini_addr, &h);
 	for (m = ri; m != 0; m &= m - 1)
-		n = role_dir_all(pol, &pol->in[__builtin_ctzll(m)], t->proto, t->resp_port, ii, 1,
+		n = role_dir_all(pol, &pol->in[__builtin_ctzll(m)], proto, resp_port, ii, 1,
 		    out, n, max);
 	for (m = ii; m != 0; m &= m - 1)
-		n = role_dir_all(pol, &pol->out[__builtin_ctzll(m)], t->proto, t->resp_port, ri, 0,
+		n = role_dir_all(pol, &pol->out[__builtin_ctzll(m)], proto, resp_port, ri, 0,
 		    out, n, max);
 	return n;
+}
+
+int
+policy_allowed_rules(const struct policy *pol, const struct flow_tuple *t, int *out, int max)
+{
+	int h;
+	uint64_t ri = policy_roles(pol, t->resp_addr, &h);
+	uint64_t ii = policy_roles(pol, t->ini_addr, &h);
+
+	return policy_allowed_rules_roles(pol, ri, ii, t->proto, t->resp_port, out, max);
 }
 
 uint64_t

@@ -118,4 +118,38 @@ cursor_bytes(struct cursor *c, void *dst, size_t n)
 	return 0;
 }
 
+/*
+ * Peeks: read at offset `off` from the current position without moving
+ * the cursor; -1 (nothing read) when the bytes are not all there.  For
+ * fixed layouts read after one length test: the compiler folds the
+ * per-field tests that the first one already implies.
+ */
+static inline int
+cursor_peek_u8(const struct cursor *c, size_t off, uint8_t *v)
+{
+	if (off >= cursor_left(c))
+		return -1;
+	*v = c->p[off];
+	return 0;
+}
+
+static inline int
+cursor_peek_be16(const struct cursor *c, size_t off, uint16_t *v)
+{
+	if (off > cursor_left(c) || 2 > cursor_left(c) - off)
+		return -1;
+	*v = (uint16_t)((c->p[off] << 8) | c->p[off + 1]);
+	return 0;
+}
+
+/* Copy n bytes at offset off out; -1 (dst untouched) when short. */
+static inline int
+cursor_peek_bytes(const struct cursor *c, size_t off, void *dst, size_t n)
+{
+	if (off > cursor_left(c) || n > cursor_left(c) - off)
+		return -1;
+	memcpy(dst, c->p + off, n);
+	return 0;
+}
+
 #endif /* CONFORMD_CURSOR_H */

@@ -78,6 +78,8 @@ struct flow {
 	uint8_t		icmp_code;
 	uint8_t		pad[2];
 	uint8_t		icmp_from[16];	/* FLOW_F_ICMP_ERR: who sent it (v4-mapped) */
+	uint64_t	roles[2];	/* per key side, policy_roles() under policy_gen (owner's cache) */
+	int32_t		host[2];	/* per key side, the inventory host (-1: none), likewise */
 };
 
 struct flow_table;
@@ -105,7 +107,7 @@ flow_load32(const void *p)
 
 /*
  * Hash of a canonical key (symmetric by construction: the key already
- * orders the endpoints).  A multiply-xorshift mix over the 44 key bytes;
+ * orders the endpoints).  Multiply-add over the 44 key bytes, then mixed;
  * the seed is fixed so runs are reproducible (the table is private to one
  * process and sized for half load, so collision attacks only cost probes).
  * Inline: the fast path computes it for a whole batch before any lookup.
@@ -114,14 +116,17 @@ static inline uint32_t
 flow_key_hash(const struct flow_key *k)
 {
 	const uint8_t *b = (const uint8_t *)k;
-	uint64_t h = 0x243f6a8885a308d3ULL;
+	uint64_t h;
 
-	for (int i = 0; i < 40; i += 8) {
-		h ^= flow_load64(b + i);
-		h *= 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
-	}
-	h ^= flow_load32(b + 40);
+	/* Each word times its own odd constant (independent multiplies, so
+	 * they run in parallel), summed, then one avalanche step. */
+	h = flow_load64(b) * 0x9e3779b97f4a7c15ULL +
+	    flow_load64(b + 8) * 0xc2b2ae3d27d4eb4fULL +
+	    flow_load64(b + 16) * 0x165667b19e3779f9ULL +
+	    flow_load64(b + 24) * 0xd6e8feb86659fd93ULL +
+	    flow_load64(b + 32) * 0x85ebca77c2b2ae63ULL +
+	    (uint64_t)flow_load32(b + 40) * 0x27d4eb2f165667c5ULL;
+	h ^= h >> 31;
 	h *= 0xbf58476d1ce4e5b9ULL;
 	h ^= h >> 32;
 	return (uint32_t)h;
@@ -131,13 +136,7 @@ flow_key_hash(const struct flow_key *k)
 static inline int
 flow_key_equal(const struct flow_key *a, const struct flow_key *b)
 {
-	const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
-	uint64_t d = 0;
-
-	for (int i = 0; i < 40; i += 8)
-		d |= flow_load64(x + i) ^ flow_load64(y + i);
-	d |= flow_load32(x + 40) ^ flow_load32(y + 40);
-	return d == 0;
+	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
 /* Called once for each flow leaving the table, before its slot is reused.
@@ -208,14 +207,12 @@ void flow_prefetch_slot(const struct flow_table *ft, uint32_t hash);
 void flow_prefetch_flow(const struct flow_table *ft, uint32_t hash);
 
 /*
- * Count a packet on an existing flow in place when that is all
- * flow_packet() would do: the flow of key `k` (hash `h`) exists, none of
- * `refuse` is in its flags, and the packet changes no state (TCP: no SYN,
- * FIN or RST, the flow established, mid-stream or closed; UDP: the flow
- * established).  `dir` is the key side that sent it, `tcp_flags` its TCP
- * flags.  Returns the flow, updated exactly as flow_packet() would have
- * (counters, TCP flags seen, times); NULL when any condition fails, with
- * nothing changed: the caller then takes the full path.
+ * flow_packet() for a whole TCP or UDP packet (not a fragment) whose
+ * canonical key `k` (hash `h`), sender side `dir` and TCP flags the
+ * caller already has (fastpath.h), when its flow exists: the same state
+ * update, counters, times and idle-list moves.  Returns the flow; NULL,
+ * with nothing changed, when there is no such flow or it has any of the
+ * `refuse` flags (the caller then takes the full path).
  */
 struct flow *flow_fast_update(struct flow_table *ft, const struct flow_key *k, uint32_t h,
     int dir, uint8_t tcp_flags, uint32_t wirelen, uint64_t ts_usec, uint8_t refuse);

@@ -73,11 +73,26 @@ enum verdict policy_classify(const struct policy *pol, const struct flow_tuple *
 unsigned policy_allowed_apps(const struct policy *pol, const struct flow_tuple *t);
 
 /*
+ * policy_classify() and, for an expected flow, policy_allowed_apps() (else
+ * *apps is 0), given the roles of the responder (ri) and of the initiator
+ * (ii) as policy_roles() returns them: a pure function of its arguments,
+ * so a caller may cache the answers per (ri, ii, proto, resp_port) for as
+ * long as it uses this policy.
+ */
+enum verdict policy_judge_roles(const struct policy *pol, uint64_t ri, uint64_t ii,
+    uint8_t proto, uint16_t resp_port, int *rule, unsigned *apps);
+
+/*
  * Every rule that allows the flow (not only the first): up to `max` rule
  * indices into out[], ascending; returns how many there are (which may
  * exceed max).  For coverage, where each of them is proven by the flow.
  */
 int policy_allowed_rules(const struct policy *pol, const struct flow_tuple *t, int *out, int max);
+
+/* policy_allowed_rules() given the roles of the responder (ri) and of the
+ * initiator (ii), as policy_roles() returns them. */
+int policy_allowed_rules_roles(const struct policy *pol, uint64_t ri, uint64_t ii,
+    uint8_t proto, uint16_t resp_port, int *out, int max);
 
 /* Roles of inventory host `h` (its entries' roles plus implied roles). */
 uint64_t policy_host_roles(const struct policy *pol, int h);
