@@ -64,12 +64,21 @@ jb_putc(struct jbuf *b, char c)
 	b->off++;
 }
 
+/* n bytes: one memcpy while they fit, else byte by byte up to the end. */
 static void
-jb_raw(struct jbuf *b, const char *s)
+jb_mem(struct jbuf *b, const char *s, size_t n)
 {
-	for (; *s != '\0'; s++)
-		jb_putc(b, *s);
+	if (b->len > 0 && b->off < b->len && n <= b->len - 1 - b->off) {
+		memcpy(b->p + b->off, s, n);
+		b->off += n;
+		return;
+	}
+	while (n-- > 0)
+		jb_putc(b, *s++);
 }
+
+/* A string literal, its length known at compile time. */
+#define jb_lit(b, lit)	jb_mem((b), (lit), sizeof(lit) - 1)
 
 /* NUL-terminate at the stored length; returns the full length needed. */
 static size_t
@@ -85,19 +94,18 @@ jb_u64(struct jbuf *b, uint64_t v)
 {
 	char tmp[24];
 
-	snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
-	jb_raw(b, tmp);
+	jb_mem(b, tmp, record_u64(v, tmp));
 }
 
 static void
 jb_int(struct jbuf *b, int v)
 {
-	char tmp[16];
-
-	snprintf(tmp, sizeof(tmp), "%d", v);
-	jb_raw(b, tmp);
+	if (v < 0) {
+		jb_putc(b, '-');
+		jb_u64(b, (uint64_t)-(int64_t)v);
+	} else
+		jb_u64(b, (uint64_t)v);
 }
-
 
 /* A JSON string, quotes included.  NULL prints as the empty string. */
 static void
@@ -105,21 +113,28 @@ jb_str(struct jbuf *b, const char *str)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)(str != NULL ? str : "");
+	const unsigned char *run;
 	size_t n;
 
 	jb_putc(b, '"');
-	while (*s != '\0') {
+	for (;;) {
+		/* printable ASCII other than quote and backslash: copied as is,
+		 * a run at a time */
+		for (run = s; *s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\'; s++)
+			;
+		if (s > run)
+			jb_mem(b, (const char *)run, (size_t)(s - run));
+		if (*s == '\0')
+			break;
 		if (*s == '"' || *s == '\\') {
 			jb_putc(b, '\\');
 			jb_putc(b, (char)*s++);
-		} else if (*s >= 0x20 && *s < 0x7f) {
-			jb_putc(b, (char)*s++);
 		} else if (*s >= 0x80 && (n = utf8_len(s)) > 0) {
-			while (n-- > 0)
-				jb_putc(b, (char)*s++);
+			jb_mem(b, (const char *)s, n);
+			s += n;
 		} else {
 			/* control character, DEL, or a byte outside valid UTF-8 */
-			jb_raw(b, "\\u00");
+			jb_lit(b, "\\u00");
 			jb_putc(b, hex[*s >> 4]);
 			jb_putc(b, hex[*s & 0x0f]);
 			s++;
@@ -128,29 +143,11 @@ jb_str(struct jbuf *b, const char *str)
 	jb_putc(b, '"');
 }
 
-/* ,"key": -- every member after the first of its object */
-static void
-jb_key(struct jbuf *b, const char *key)
-{
-	jb_putc(b, ',');
-	jb_putc(b, '"');
-	jb_raw(b, key);		/* keys are our own literals: nothing to escape */
-	jb_raw(b, "\":");
-}
-
-static void
-jb_kstr(struct jbuf *b, const char *key, const char *val)
-{
-	jb_key(b, key);
-	jb_str(b, val);
-}
-
-static void
-jb_ku64(struct jbuf *b, const char *key, uint64_t val)
-{
-	jb_key(b, key);
-	jb_u64(b, val);
-}
+/* ,"key": -- every member after the first of its object.  Keys are our
+ * own literals: nothing to escape, lengths known at compile time. */
+#define jb_key(b, key)	jb_mem((b), ",\"" key "\":", sizeof(key) + 3)
+#define jb_kstr(b, key, val)	do { jb_key(b, key); jb_str(b, val); } while (0)
+#define jb_ku64(b, key, val)	do { jb_key(b, key); jb_u64(b, val); } while (0)
 
 /*
  * Format a capture time (microseconds since the epoch) as
@@ -161,10 +158,15 @@ void
 eve_format_time(uint64_t usec, char *buf, size_t len)
 {
 	time_t sec = (time_t)(usec / 1000000);
+	char tmp[REC_TIME_LEN];
 	struct tm tm;
 
 	if (buf == NULL || len == 0)
 		return;
+	if (record_time(usec, tmp) != 0) {
+		snprintf(buf, len, "%s+0000", tmp);
+		return;
+	}
 	if (gmtime_r(&sec, &tm) == NULL) {
 		snprintf(buf, len, "1970-01-01T00:00:00.000000+0000");
 		return;
@@ -174,13 +176,20 @@ eve_format_time(uint64_t usec, char *buf, size_t len)
 	    tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(usec % 1000000));
 }
 
+/* A capture time as a JSON string; printf only after the year 9999. */
 static void
 jb_time(struct jbuf *b, uint64_t usec)
 {
 	char ts[48];
 
-	eve_format_time(usec, ts, sizeof(ts));
-	jb_str(b, ts);
+	if (record_time(usec, ts) == 0) {
+		eve_format_time(usec, ts, sizeof(ts));
+		jb_str(b, ts);
+		return;
+	}
+	jb_putc(b, '"');
+	jb_mem(b, ts, 26);
+	jb_lit(b, "+0000\"");
 }
 
 /* VLAN ids as a JSON array, when the flow has any. */
@@ -206,7 +215,7 @@ jb_head(struct jbuf *b, const struct flow_record *r, uint64_t ts,
 {
 	char pbuf[8];
 
-	jb_raw(b, "{\"timestamp\":");
+	jb_lit(b, "{\"timestamp\":");
 	jb_time(b, ts);
 	jb_ku64(b, "flow_id", r->flow_id);
 	jb_kstr(b, "event_type", type);
@@ -233,7 +242,7 @@ jb_head_noflow(struct jbuf *b, const struct finding *f, const char *src_ip)
 {
 	char pbuf[8];
 
-	jb_raw(b, "{\"timestamp\":");
+	jb_lit(b, "{\"timestamp\":");
 	jb_time(b, f->ts_usec);
 	jb_kstr(b, "event_type", "alert");
 	if (src_ip != NULL)
@@ -254,7 +263,7 @@ jb_rule(struct jbuf *b, const char *rule_id)
 	if (rule_id != NULL)
 		jb_str(b, rule_id);
 	else
-		jb_raw(b, "null");
+		jb_lit(b, "null");
 }
 
 /*
@@ -270,7 +279,7 @@ eve_format_flow(char *buf, size_t len, const struct flow_record *r)
 	jb_head(&b, r, r->first_usec, "flow");
 
 	jb_key(&b, "flow");
-	jb_raw(&b, "{\"pkts_toserver\":");
+	jb_lit(&b, "{\"pkts_toserver\":");
 	jb_u64(&b, r->pkts_toserver);
 	jb_ku64(&b, "pkts_toclient", r->pkts_toclient);
 	jb_ku64(&b, "bytes_toserver", r->bytes_toserver);
@@ -283,11 +292,11 @@ eve_format_flow(char *buf, size_t len, const struct flow_record *r)
 	jb_kstr(&b, "reason", r->end);
 	jb_kstr(&b, "conn_state", r->conn_state);
 	if (r->midstream)
-		jb_raw(&b, ",\"midstream\":true");
+		jb_lit(&b, ",\"midstream\":true");
 	jb_putc(&b, '}');
 
 	jb_key(&b, "conformance");
-	jb_raw(&b, "{\"verdict\":");
+	jb_lit(&b, "{\"verdict\":");
 	jb_str(&b, verdict_name(r->verdict));
 	jb_rule(&b, r->rule_id);
 	if (r->rule_id != NULL) {
@@ -306,7 +315,7 @@ eve_format_flow(char *buf, size_t len, const struct flow_record *r)
 		jb_kstr(&b, "dest_host", r->dest_host);
 	if (r->failure[0] != '\0')
 		jb_kstr(&b, "failure", r->failure);
-	jb_raw(&b, "}}");
+	jb_lit(&b, "}}");
 	return jb_finish(&b);
 }
 
@@ -348,9 +357,9 @@ eve_format_alert_feed(char *buf, size_t len, const struct finding *f,
 		jb_head_noflow(&b, f, x != NULL ? x->src_ip : NULL);
 
 	jb_key(&b, "alert");
-	jb_raw(&b, "{\"action\":\"allowed\"");
+	jb_lit(&b, "{\"action\":\"allowed\"");
 	jb_ku64(&b, "signature_id", (uint64_t)(EVE_SID_BASE + f->kind));
-	jb_raw(&b, ",\"rev\":1");
+	jb_lit(&b, ",\"rev\":1");
 	jb_kstr(&b, "signature", f->signature);
 	jb_kstr(&b, "category", f->category);
 	jb_key(&b, "severity");
@@ -360,7 +369,7 @@ eve_format_alert_feed(char *buf, size_t len, const struct finding *f,
 	if (rule == NULL && r != NULL)
 		rule = r->rule_id;
 	jb_key(&b, "conformance");
-	jb_raw(&b, "{\"verdict\":");
+	jb_lit(&b, "{\"verdict\":");
 	jb_str(&b, x != NULL && x->verdict != NULL ? x->verdict : finding_kind_name(f->kind));
 	jb_rule(&b, rule);
 	if (f->evidence != NULL)
@@ -375,14 +384,14 @@ eve_format_alert_feed(char *buf, size_t len, const struct finding *f,
 		jb_ku64(&b, "suppressed", x->suppressed);
 	if (x != NULL && x->scan) {
 		jb_key(&b, "scan");
-		jb_raw(&b, "{\"findings\":");
+		jb_lit(&b, "{\"findings\":");
 		jb_u64(&b, x->scan_findings);
 		jb_ku64(&b, "hosts", x->scan_hosts);
 		jb_ku64(&b, "ports", x->scan_ports);
 		jb_ku64(&b, "window", x->scan_window);
 		jb_putc(&b, '}');
 	}
-	jb_raw(&b, "}}");
+	jb_lit(&b, "}}");
 	return jb_finish(&b);
 }
 
@@ -512,9 +521,9 @@ eve_format_stats(char *buf, size_t len, uint64_t ts_usec, const char *const *nam
 	char group[64] = "";
 
 	jb_init(&b, buf, len);
-	jb_raw(&b, "{\"timestamp\":");
+	jb_lit(&b, "{\"timestamp\":");
 	jb_time(&b, ts_usec);
-	jb_raw(&b, ",\"event_type\":\"stats\",\"stats\":{");
+	jb_lit(&b, ",\"event_type\":\"stats\",\"stats\":{");
 	for (int i = 0; i < n; i++) {
 		const char *dot = strchr(names[i], '.');
 		size_t gl = dot != NULL ? (size_t)(dot - names[i]) : 0;
@@ -532,7 +541,7 @@ eve_format_stats(char *buf, size_t len, uint64_t ts_usec, const char *const *nam
 			memcpy(group, names[i], gl);
 			group[gl] = '\0';
 			jb_str(&b, group);
-			jb_raw(&b, ":{");
+			jb_lit(&b, ":{");
 		}
 		jb_str(&b, dot != NULL && gl < sizeof(group) ? dot + 1 : names[i]);
 		jb_putc(&b, ':');
@@ -540,7 +549,7 @@ eve_format_stats(char *buf, size_t len, uint64_t ts_usec, const char *const *nam
 	}
 	if (group[0] != '\0')
 		jb_putc(&b, '}');
-	jb_raw(&b, "}}");
+	jb_lit(&b, "}}");
 	return jb_finish(&b);
 }
 

@@ -130,6 +130,7 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 		policy_free(pol);
 		return EXIT_ERROR;
 	}
+	output_set_offline(out, 1);
 	output_sink(out, &sink);
 	col = collector_new(&l->cfg, pol, &sink);
 	if (col != NULL) {

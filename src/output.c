@@ -49,6 +49,7 @@ struct output {
 	uint64_t	 run_start;
 	const struct ruleset *run_rs;
 	int		 run_begun;
+	int		 offline;	/* -r: bulk loads (store_set_bulk()) */
 };
 
 #define DB_RETRY_USEC	(10ULL * 1000000)
@@ -133,6 +134,14 @@ output_open(const struct config *cfg, const char *db, const char *eve, char *err
 }
 
 void
+output_set_offline(struct output *o, int offline)
+{
+	o->offline = offline != 0;
+	if (o->st != NULL)
+		store_set_bulk(o->st, o->offline);
+}
+
+void
 output_run_begin(struct output *o, const char *sources, const char *version,
     uint64_t start_usec, const struct ruleset *rs)
 {
@@ -158,6 +167,7 @@ output_db_retry(struct output *o, uint64_t now_usec)
 	o->db_retry = now_usec + DB_RETRY_USEC;
 	if ((o->st = store_open(o->db_path, err, sizeof(err))) == NULL)
 		return;
+	store_set_bulk(o->st, o->offline);
 	log_warnx("database %s can be written again: writing resumes", o->db_path);
 	if (o->run_begun && store_run_begin(o->st, o->run_sources != NULL ? o->run_sources : "",
 	    o->run_version != NULL ? o->run_version : "", o->run_start, o->run_rs) == -1)

@@ -4,9 +4,12 @@
  * The outputs (SQLite, EVE JSON) print the same names, so they live here
  * once.  Protocol names follow Suricata's eve-json-format ("TCP", "UDP",
  * "ICMP", "IPv6-ICMP"), which in turn follows the IANA protocol keywords.
+ * The capture times and numbers they print several times a record live
+ * here too, formatted without printf (the record path's hottest code).
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "conformd/flow.h"
 #include "conformd/record.h"
@@ -84,4 +87,86 @@ proto_name(uint8_t proto, char *buf, size_t len)
 		return "";
 	snprintf(buf, len, "%u", (unsigned)proto);
 	return buf;
+}
+
+/* "00" .. "99": two digits at a time. */
+static const char digits2[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+static void
+put2(char *p, unsigned v)
+{
+	memcpy(p, &digits2[v * 2], 2);
+}
+
+/* 9999-12-31T23:59:59Z, the last second four digits of year can hold. */
+#define RECORD_TIME_MAX_SEC	253402300799ULL
+
+/* record.h.  Any thread. */
+size_t
+record_time(uint64_t usec, char *buf)
+{
+	uint64_t sec = usec / 1000000, days, z, era, doe, yoe, doy, mp;
+	unsigned sod, us = (unsigned)(usec % 1000000), y, m, d;
+
+	if (sec > RECORD_TIME_MAX_SEC)
+		return 0;
+	days = sec / 86400;
+	sod = (unsigned)(sec % 86400);
+	/*
+	 * Civil date from days since 1970-01-01 in the proleptic Gregorian
+	 * calendar, as gmtime() computes it (H. Hinnant's civil_from_days):
+	 * eras of 400 years (146097 days) counted from 0000-03-01, so that
+	 * the leap day ends its year.  Everything here is non-negative.
+	 */
+	z = days + 719468;
+	era = z / 146097;
+	doe = z - era * 146097;					/* [0, 146096] */
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;	/* [0, 399] */
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);		/* [0, 365] */
+	mp = (5 * doy + 2) / 153;				/* [0, 11], March first */
+	d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	y = (unsigned)(yoe + era * 400) + (m <= 2);
+	put2(buf, y / 100);
+	put2(buf + 2, y % 100);
+	buf[4] = '-';
+	put2(buf + 5, m);
+	buf[7] = '-';
+	put2(buf + 8, d);
+	buf[10] = 'T';
+	put2(buf + 11, sod / 3600);
+	buf[13] = ':';
+	put2(buf + 14, sod / 60 % 60);
+	buf[16] = ':';
+	put2(buf + 17, sod % 60);
+	buf[19] = '.';
+	put2(buf + 20, us / 10000);
+	put2(buf + 22, us / 100 % 100);
+	put2(buf + 24, us % 100);
+	buf[26] = '\0';
+	return 26;
+}
+
+/* record.h.  Any thread. */
+size_t
+record_u64(uint64_t v, char *buf)
+{
+	char tmp[20];
+	size_t n = sizeof(tmp);
+
+	while (v >= 100) {
+		n -= 2;
+		put2(tmp + n, (unsigned)(v % 100));
+		v /= 100;
+	}
+	if (v >= 10) {
+		n -= 2;
+		put2(tmp + n, (unsigned)v);
+	} else
+		tmp[--n] = (char)('0' + v);
+	memcpy(buf, tmp + n, sizeof(tmp) - n);
+	return sizeof(tmp) - n;
 }

@@ -2,12 +2,15 @@
  * test_store.c - the SQLite record: creation and reopening, refusal of
  * foreign files, exact round trip of flows, finding deduplication (flows,
  * and missing findings per host), evidence, per-run coverage states and
- * accumulation, batching, counters and the rules table.  The database is
- * read back through a second connection, as sqlite3(1) would.
+ * accumulation, batching, counters, the rules table, bulk (offline) runs
+ * that build their indexes at the end, and capture times against
+ * gmtime_r().  The database is read back through a second connection, as
+ * sqlite3(1) would.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
 
@@ -759,6 +762,148 @@ test_rules_table(void)
 	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM runs"), 2);
 }
 
+/* sqlite_master as text, in its own order: what `.schema` prints. */
+static const char *
+q_master(const char *path)
+{
+	return q_row(path, "SELECT group_concat(type || ' ' || name || ' ' || sql, ';')"
+	    " FROM (SELECT * FROM sqlite_master ORDER BY rowid)");
+}
+
+/*
+ * -r (store_set_bulk()): a run into an empty flows table drops the three
+ * secondary indexes and builds them at its end; the schema then reads
+ * exactly as a database that kept them, and the rows are the same.  A run
+ * into a table that has rows keeps them; a run that dies leaves them to
+ * the next open.
+ */
+static void
+test_bulk(void)
+{
+	char err[512], kept[4096], path2[512];
+	const char *path = db_path("bulk-kept");
+	struct flow_record r;
+	struct store *st;
+
+	/* reference: the same rows, indexes kept up row by row */
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, NULL), 0);
+	for (int i = 0; i < 5000; i++) {
+		rec_fill(&r, (uint64_t)i);
+		r.verdict = i % 7 == 0 ? VERDICT_UNEXPECTED : VERDICT_EXPECTED;
+		CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	}
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 1, 0), 0);
+	store_close(st);
+	snprintf(kept, sizeof(kept), "%s", q_master(path));
+	CU_ASSERT_PTR_NOT_NULL(strstr(kept, "index flows_verdict CREATE INDEX flows_verdict"));
+
+	snprintf(path2, sizeof(path2), "%s", db_path("bulk"));
+	st = store_open(path2, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	store_set_bulk(st, 1);
+	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, NULL), 0);
+	CU_ASSERT_EQUAL(q_int(path2, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	    " AND name IN ('flows_run','flows_verdict','findings_kind')"), 0);
+	for (int i = 0; i < 5000; i++) {
+		rec_fill(&r, (uint64_t)i);
+		r.verdict = i % 7 == 0 ? VERDICT_UNEXPECTED : VERDICT_EXPECTED;
+		CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	}
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 1, 0), 0);
+	CU_ASSERT_STRING_EQUAL(q_master(path2), kept);
+	CU_ASSERT_EQUAL(q_int(path2, "SELECT count(*) FROM flows WHERE verdict = 'unexpected'"),
+	    715);
+	CU_ASSERT_EQUAL(q_int(path2, "SELECT count(*) FROM pragma_index_list('flows')"), 2);
+	CU_ASSERT_STRING_EQUAL(q_row(path2, "PRAGMA integrity_check"), "ok");
+
+	/* a second run: the table has rows, the indexes stay */
+	CU_ASSERT_EQUAL(store_run_begin(st, "y", "v", T2026 + 2, NULL), 0);
+	CU_ASSERT_EQUAL(q_int(path2, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	    " AND name IN ('flows_run','flows_verdict','findings_kind')"), 3);
+	rec_fill(&r, 9);
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 3, 0), 0);
+	store_close(st);
+	CU_ASSERT_STRING_EQUAL(q_master(path2), kept);
+
+	/* a bulk run that dies (indexes dropped, never rebuilt: as if killed) */
+	path = db_path("bulk-died");
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	store_set_bulk(st, 1);
+	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, NULL), 0);
+	rec_fill(&r, 1);
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	CU_ASSERT_EQUAL(store_commit(st), 0);
+	q_exec(path, "SELECT 1");	/* a reader meanwhile: fine without indexes */
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM flows"), 1);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	    " AND name IN ('flows_run','flows_verdict','findings_kind')"), 0);
+	store_close(st);	/* close without run end still rebuilds */
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	    " AND name IN ('flows_run','flows_verdict','findings_kind')"), 3);
+	q_exec(path, "DROP INDEX flows_run; DROP INDEX findings_kind");	/* as a crash leaves it */
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	    " AND name IN ('flows_run','flows_verdict','findings_kind')"), 3);
+	store_close(st);
+}
+
+/* record_time() against gmtime_r() and printf, across the years it takes. */
+static void
+test_record_time(void)
+{
+	static const uint64_t fixed[] = {
+		0, 1, 999999, 1000000, 86399999999ULL, 86400000000ULL,
+		951782400000000ULL,		/* 2000-02-29 */
+		951868800000000ULL,		/* 2000-03-01 */
+		4107542400000000ULL,		/* 2100-03-01 (not a leap year) */
+		T2026, T2026 - 1,
+		253402300799999999ULL,		/* 9999-12-31T23:59:59.999999 */
+	};
+	char got[REC_TIME_LEN + 8], want[64], num[24];
+	uint64_t x = 0x9e3779b97f4a7c15ULL, u;
+	int bad = 0;
+
+	for (int i = 0; i < 200000 + (int)(sizeof(fixed) / sizeof(fixed[0])); i++) {
+		time_t sec;
+		struct tm tm;
+
+		if (i < (int)(sizeof(fixed) / sizeof(fixed[0])))
+			u = fixed[i];
+		else {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			u = x % 253402300800000000ULL;
+		}
+		sec = (time_t)(u / 1000000);
+		gmtime_r(&sec, &tm);
+		snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%06u",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec, (unsigned)(u % 1000000));
+		if (record_time(u, got) != 26 || strcmp(got, want) != 0) {
+			if (bad++ < 5)
+				fprintf(stderr, "\nrecord_time(%llu): %s, want %s\n",
+				    (unsigned long long)u, got, want);
+		}
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)u);
+		num[record_u64(u, num)] = '\0';
+		if (strcmp(num, want) != 0 && bad++ < 5)
+			fprintf(stderr, "\nrecord_u64: %s, want %s\n", num, want);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	/* beyond four digits of year: left to the slow path */
+	CU_ASSERT_EQUAL(record_time(253402300800000000ULL, got), 0);
+	num[record_u64(UINT64_MAX, num)] = '\0';
+	CU_ASSERT_STRING_EQUAL(num, "18446744073709551615");
+	num[record_u64(0, num)] = '\0';
+	CU_ASSERT_STRING_EQUAL(num, "0");
+}
+
 void
 test_store_register(void)
 {
@@ -776,4 +921,6 @@ test_store_register(void)
 	CU_add_test(s, "writes are batched", test_batching);
 	CU_add_test(s, "counters, row counts and errors", test_counts_errors);
 	CU_add_test(s, "rules table replaced at each run", test_rules_table);
+	CU_add_test(s, "bulk runs build their indexes at the end", test_bulk);
+	CU_add_test(s, "capture times and numbers without printf", test_record_time);
 }

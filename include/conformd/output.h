@@ -29,6 +29,12 @@ struct output;
 struct output *output_open(const struct config *cfg, const char *db, const char *eve,
     char *err, size_t errlen);
 
+/*
+ * The run reads files (-r), not live sources: the database may load the
+ * flows table in bulk (store_set_bulk()).  Before output_run_begin().
+ */
+void output_set_offline(struct output *o, int offline);
+
 /* Start a run (records the sources and the ruleset in SQLite). */
 void output_run_begin(struct output *o, const char *sources, const char *version,
     uint64_t start_usec, const struct ruleset *rs);

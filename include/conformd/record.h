@@ -10,9 +10,11 @@
 #ifndef CONFORMD_RECORD_H
 #define CONFORMD_RECORD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define REC_ADDR_LEN	46	/* INET6_ADDRSTRLEN */
+#define REC_TIME_LEN	27	/* "YYYY-MM-DDTHH:MM:SS.uuuuuu" and a NUL */
 #define REC_ROLES_LEN	256
 
 enum finding_kind {
@@ -75,5 +77,17 @@ const char *finding_kind_name(int kind);
 
 /* "TCP", "UDP", "ICMP", "IPv6-ICMP", or the number as text in buf. */
 const char *proto_name(uint8_t proto, char *buf, size_t len);
+
+/*
+ * A capture time (microseconds since the epoch) as
+ * "YYYY-MM-DDTHH:MM:SS.uuuuuu" in UTC, NUL-terminated, into buf
+ * (REC_TIME_LEN bytes), without gmtime_r() or printf: the outputs format
+ * several times per record.  Returns 26, or 0 (buf untouched) for a time
+ * after 9999-12-31, which callers format the slow way.  Any thread.
+ */
+size_t record_time(uint64_t usec, char *buf);
+
+/* v as decimal digits, no NUL, into buf (20 bytes); returns the length. */
+size_t record_u64(uint64_t v, char *buf);
 
 #endif /* CONFORMD_RECORD_H */

@@ -32,6 +32,14 @@ struct store *store_open(const char *path, char *err, size_t errlen);
 int store_run_begin(struct store *st, const char *sources, const char *version,
     uint64_t start_usec, const struct ruleset *rs);
 
+/*
+ * Offline runs (-r): a run that begins with the flows table empty builds
+ * the table's secondary indexes when it ends rather than row by row
+ * (store.c, "Indexes").  Off by default (the live daemon's readers keep
+ * their indexes).  Before store_run_begin().
+ */
+void store_set_bulk(struct store *st, int bulk);
+
 /* Add one flow row.  Returns 0 or -1. */
 int store_flow(struct store *st, const struct flow_record *r);
 
