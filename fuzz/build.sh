@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 out=${FUZZ_OUT:-$src/fuzz/out}
 CC=${CC:-clang}
-targets="fuzz_decode fuzz_pipeline fuzz_rules fuzz_inventory fuzz_config fuzz_pcap"
+targets="fuzz_decode fuzz_pipeline fuzz_rules fuzz_inventory fuzz_config fuzz_pcap fuzz_pcapfile"
 
 case $($CC --version 2>/dev/null | head -n 1) in
 *clang*) ;;

@@ -4,11 +4,12 @@
  * The input is a whole pcap or pcapng file.  It is written to a memfd and
  * read by source_file_run() through /proc/self/fd/N, exactly as
  * `conformd -r FILE` reads it, into a fresh engine and collector per input
- * (the sample site of fuzz-site.h; EVE records to /dev/null).  libpcap
- * is not instrumented; what is checked is that conformd survives whatever
- * libpcap hands it (any caplen, wire length, timestamp, link type) and
- * that the source's contract holds: a known result, a message on failure,
- * and every frame read reaching the engine.
+ * (the sample site of fuzz-site.h; EVE records to /dev/null).  The
+ * reader is conformd's own (src/pcapfile.c, instrumented; fuzz_pcapfile
+ * fuzzes it alone); what is checked is that the engine survives whatever
+ * it hands over (any caplen, wire length, timestamp, per-packet link type)
+ * and that the source's contract holds: a known result, a message on
+ * failure, and every frame read reaching the engine.
  */
 #include "conformd/engine.h"
 #include "conformd/source.h"

@@ -1,71 +1,70 @@
 /*
- * source-file.c - pcap and pcapng files (and standard input) through
- * libpcap's offline reader.
+ * source-file.c - pcap and pcapng files (and standard input) read in the
+ * calling thread and fed straight to the engine (-r --direct), through
+ * conformd's own reader (pcapfile.h).
  *
- * The link type is whatever the file says; a link type the decoders do
- * not know makes the file unusable rather than silently uncounted.  A read
- * error in the middle of a file (a truncated record, a corrupt block)
- * stops that file: everything before it has been processed, and the
- * message names the file and the number of the packet that could not be
- * read.
+ * The file's link type (pcapng: its first interface's) must be one the
+ * decoders know, or the file is unusable rather than silently uncounted;
+ * a later pcapng interface of another link type has its packets decoded
+ * by their own link type (and counted as unsupported when the decoders do
+ * not know it).  A damaged record in the middle of a file (a truncated
+ * record, a corrupt block) stops that file: everything before it has been
+ * processed, and the message names the file and the number of the packet
+ * that could not be read.
  */
 #include <stdio.h>
 #include <string.h>
 #include <pcap/pcap.h>
 
+#include "conformd/capture.h"
 #include "conformd/decode.h"
+#include "conformd/pcapfile.h"
 #include "conformd/source.h"
+
+#define SOURCE_FILE_BATCH	64	/* packets per pcapfile_next() */
+
+int
+source_link_check(int dlt, char *err, size_t errlen)
+{
+	const char *name;
+
+	if (decode_link_supported(dlt))
+		return 0;
+	name = pcap_datalink_val_to_name(dlt);
+	snprintf(err, errlen, "link type %d (%s) is not supported: conformd reads "
+	    "Ethernet, Linux cooked (SLL, SLL2), raw IP and loopback captures", dlt,
+	    name != NULL ? name : "unknown");
+	return -1;
+}
 
 int
 source_file_run(const char *path, struct engine *e, uint64_t *packets, char *err,
     size_t errlen)
 {
-	char ebuf[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *hdr;
-	const u_char *data;
-	pcap_t *pc;
-	uint64_t n = 0;
-	int dlt, rv, result = SOURCE_OK;
+	struct capture_pkt v[SOURCE_FILE_BATCH];
+	struct pcapfile *pf;
+	char why[256];
+	int n, result = SOURCE_OK;
 
 	*packets = 0;
-	ebuf[0] = '\0';
-	pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
-	if (pc == NULL) {
-		snprintf(err, errlen, "%s: %s", path, ebuf[0] ? ebuf : "cannot open capture");
+	if (pcapfile_open(&pf, path, err, errlen) != 0)
+		return SOURCE_UNUSABLE;
+	if (source_link_check(pcapfile_linktype(pf), why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		pcapfile_close(pf);
 		return SOURCE_UNUSABLE;
 	}
-	dlt = pcap_datalink(pc);
-	if (!decode_link_supported(dlt)) {
-		const char *name = pcap_datalink_val_to_name(dlt);
-		snprintf(err, errlen, "%s: link type %d (%s) is not supported: "
-		    "conformd reads Ethernet, Linux cooked (SLL, SLL2), raw IP and loopback captures",
-		    path, dlt, name ? name : "unknown");
-		pcap_close(pc);
-		return SOURCE_UNUSABLE;
-	}
-	for (;;) {
-		uint64_t ts;
+	while ((n = pcapfile_next(pf, v, SOURCE_FILE_BATCH, err, errlen)) > 0) {
+		for (int i = 0; i < n; i++) {
+			const struct capture_pkt *p = &v[i];
 
-		rv = pcap_next_ex(pc, &hdr, &data);
-		if (rv == 1) {
-			n++;
-			/* Hostile files may carry any timestamp: clamp, never overflow. */
-			ts = hdr->ts.tv_sec < 0 ? 0 :
-			    (uint64_t)hdr->ts.tv_sec * 1000000u +
-			    (uint64_t)(hdr->ts.tv_usec < 0 ? 0 : hdr->ts.tv_usec % 1000000);
-			engine_frame(e, dlt, data, hdr->caplen, hdr->len, ts, n);
-			continue;
+			engine_frame(e, p->linktype, p->data, p->caplen, p->wirelen, p->ts_usec,
+			    p->num);
 		}
-		if (rv == PCAP_ERROR_BREAK)
-			break;		/* end of file */
-		if (rv == 0)
-			continue;	/* live timeouts only; cannot happen offline */
-		snprintf(err, errlen, "%s: packet %llu: %s", path,
-		    (unsigned long long)n + 1, pcap_geterr(pc));
-		result = SOURCE_DAMAGED;
-		break;
 	}
-	*packets = n;
-	pcap_close(pc);
+	if (n < 0)
+		result = SOURCE_DAMAGED;	/* err: "path: packet N: reason" */
+	*packets = pcapfile_packets(pf);
+	pcapfile_close(pf);
 	return result;
 }

@@ -1,8 +1,8 @@
 /*
- * source-pcap.c - libpcap capture back ends (capture.h): a live interface
- * (pcap_create/pcap_activate, promiscuous, snaplen, kernel buffer size,
- * BPF filter, block timeout or immediate mode, non-blocking dispatch) and a
- * pcap/pcapng file read through the same capture path.
+ * source-pcap.c - the libpcap capture back end (capture.h) of a live
+ * interface (pcap_create/pcap_activate, promiscuous, snaplen, kernel
+ * buffer size, BPF filter, block timeout or immediate mode, non-blocking
+ * dispatch).  Files have their own back end (capture-file.c).
  *
  * The link type is whatever libpcap delivers: Ethernet on an ordinary
  * interface, Linux cooked (SLL) on `any`; one the decoders do not know
@@ -30,7 +30,7 @@
 
 struct pcap_src {
 	pcap_t		*p;
-	int		 fd;		/* pcap's selectable descriptor (-1 for files) */
+	int		 fd;		/* pcap's selectable descriptor (-1 until known) */
 	int		 timeout_ms;
 	int		 linktype;
 	char		 dev[IFNAMSIZ];	/* live: the interface, for messages */
@@ -342,74 +342,4 @@ const struct capture_ops capture_pcap_ops = {
 	.stats = pcap_live_stats,
 	.close = pcap_src_close,
 	.file = 0,
-};
-
-/* --- files through the capture path ------------------------------------ */
-
-static int
-pcap_file_open(void **hp, const struct capture_opts *o, int *linktype, char *err,
-    size_t errlen)
-{
-	char ebuf[PCAP_ERRBUF_SIZE];
-	struct pcap_src *s;
-	const char *path = o->device;
-
-	*hp = NULL;
-	if (path == NULL || *path == '\0') {
-		snprintf(err, errlen, "no capture file given");
-		return -1;
-	}
-	if ((s = pcap_src_new(err, errlen)) == NULL)
-		return -1;
-	ebuf[0] = '\0';
-	s->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
-	if (s->p == NULL) {
-		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : "cannot open capture");
-		pcap_src_free(s);
-		return -1;
-	}
-	s->linktype = pcap_datalink(s->p);
-	if (check_linktype(s->linktype, err, errlen) != 0) {
-		pcap_src_free(s);
-		return -1;
-	}
-	*linktype = s->linktype;
-	*hp = s;
-	return 0;
-}
-
-static int
-pcap_file_loop(void *h, capture_deliver_fn deliver, void *arg, char *err, size_t errlen)
-{
-	struct pcap_src *s = h;
-	int n;
-
-	if (capture_wake_take(&s->wake))
-		return CAPTURE_BROKEN;
-	n = pcap_src_dispatch(s, deliver, arg, err, errlen);
-	if (n < 0)
-		return n;
-	/* for a savefile, 0 packets means the end of the file */
-	return n == 0 ? CAPTURE_EOF : n;
-}
-
-static int
-pcap_file_stats(void *h, struct capture_kstats *ks, char *err, size_t errlen)
-{
-	(void)h;
-	(void)err;
-	(void)errlen;
-	/* a file has no kernel: nothing received or dropped below us */
-	memset(ks, 0, sizeof(*ks));
-	return 0;
-}
-
-const struct capture_ops capture_pcapfile_ops = {
-	.name = "pcap-file",
-	.open = pcap_file_open,
-	.loop = pcap_file_loop,
-	.breakloop = pcap_src_breakloop,
-	.stats = pcap_file_stats,
-	.close = pcap_src_close,
-	.file = 1,
 };

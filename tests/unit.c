@@ -187,6 +187,7 @@ main(int argc, char **argv)
 	test_alertfmt_register();
 	test_alertlimit_register();
 	test_feed_register();
+	test_pcapfile_register();
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (argc > 1) {

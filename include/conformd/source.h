@@ -2,8 +2,9 @@
  * source.h - capture sources that feed the engine.
  *
  * source_file_run() reads a pcap or pcapng file (or standard input, "-")
- * through libpcap and hands every frame to the engine in order.  A file
- * never loses packets: there is no ring to overflow on this path.
+ * through conformd's reader (pcapfile.h) and hands every frame to the
+ * engine in order.  A file never loses packets: there is no ring to
+ * overflow on this path.
  */
 #ifndef CONFORMD_SOURCE_H
 #define CONFORMD_SOURCE_H
@@ -25,5 +26,12 @@
  */
 int source_file_run(const char *path, struct engine *e, uint64_t *packets,
     char *err, size_t errlen);
+
+/*
+ * 0 when the decoders know link type `dlt`; else -1 with "link type N
+ * (NAME) is not supported: ..." in err (no file name: callers put theirs
+ * first).  Any thread.
+ */
+int source_link_check(int dlt, char *err, size_t errlen);
 
 #endif /* CONFORMD_SOURCE_H */
