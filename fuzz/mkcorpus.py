@@ -80,6 +80,8 @@ def main():
         with open(path, "rb") as f:
             data = f.read()
         put(os.path.join(out, "fuzz_pcap"), cut_pcap(data))
+        # fuzz_pcapfile: a first byte choosing the reader's buffer and batch
+        put(os.path.join(out, "fuzz_pcapfile"), b"\xc0" + cut_pcap(data))
         parsed = read_pcap(data)
         if parsed is None or parsed[0] not in SELECTOR:
             continue
