@@ -62,7 +62,7 @@ if [ $dist_fail -eq 0 ] && tar -xzf conformd-*.tar.gz -C build-tsan &&
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./tests/unit capture >>../ring.log 2>&1 &&
 	for w in 1 2 3; do
 		TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./conformd -q -c samples/conformd.conf \
-		    -r samples/lync-site.pcap --workers $w --db ../tsan-$w.db --eve ../tsan-$w.eve \
+		    -r samples/lync-site.pcap --pipeline --workers $w --db ../tsan-$w.db --eve ../tsan-$w.eve \
 		    2>../tsan-$w.log; rc=$?
 		[ $rc -le 1 ] || { echo "tsan: exit $rc with $w workers"; cat ../tsan-$w.log; exit 1; }
 	done ); then

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@
 
 enum {
 	OPT_DB = 256, OPT_EVE, OPT_COVERAGE, OPT_NFLOG, OPT_WORKERS, OPT_SNAPLEN,
-	OPT_BUFSIZE, OPT_FILTER, OPT_RING, OPT_DIRECT
+	OPT_BUFSIZE, OPT_FILTER, OPT_RING, OPT_DIRECT, OPT_PIPELINE
 };
 
 static const struct option longopts[] = {
@@ -46,6 +47,7 @@ static const struct option longopts[] = {
 	{ "filter",	required_argument,	NULL, OPT_FILTER },
 	{ "ring-slots",	required_argument,	NULL, OPT_RING },
 	{ "direct",	no_argument,		NULL, OPT_DIRECT },
+	{ "pipeline",	no_argument,		NULL, OPT_PIPELINE },
 	{ "user",	required_argument,	NULL, 'u' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
@@ -72,7 +74,8 @@ usage(FILE *out)
 	    "  --ring-slots N   live: packet ring slots per source and worker (power of two, default 16384)\n"
 	    "  -u USER          drop privileges to USER once sources are open (live default:\n"
 	    "                   conformd; \"-u root\" keeps root)\n"
-	    "  --direct         -r: classify in the reading thread, without the pipeline\n"
+	    "  --direct         -r: classify in the reading thread (the default with one worker)\n"
+	    "  --pipeline       -r: run files through the live pipeline even with one worker\n"
 	    "  -T               check the configuration, inventory and rules, then exit\n"
 	    "  -v               more messages; with -T also print the canonical configuration\n"
 	    "  -q               no summary on standard error at the end\n"
@@ -103,8 +106,31 @@ number_opt(const char *name, const char *v, unsigned long min, unsigned long max
 	return n;
 }
 
+static volatile sig_atomic_t quit_sig;
+
+static void
+on_quit_direct(int sig)
+{
+	quit_sig = sig;
+	source_file_interrupt();
+}
+
+/* SIGINT and SIGTERM stop reading; the rest of the run completes. */
+static void
+signals_direct(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_quit_direct;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
 /*
- * -r --direct: read every file in this thread, no rings, no threads.
+ * -r with one worker (or --direct): read every file in this thread, no
+ * rings, no threads.
  * The reference path for benchmarks and the simplest one to reason about.
  */
 static int
@@ -148,10 +174,17 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 		snprintf(sources + n, sizeof(sources) - n, "%s%s", i ? " " : "", o->files[i]);
 	}
 	output_run_begin(out, sources, PACKAGE_VERSION, now_usec(), &l->rs);
+	signals_direct();
 	for (int i = 0; i < o->nfiles; i++) {
 		uint64_t n;
+		int rv = source_file_run(o->files[i], e, &n, err, sizeof(err));
 
-		if (source_file_run(o->files[i], e, &n, err, sizeof(err)) != SOURCE_OK) {
+		if (rv == SOURCE_STOPPED) {
+			/* as the pipeline does: what was read is judged and written */
+			log_info("%s: %s", quit_sig == SIGINT ? "SIGINT" : "SIGTERM", err);
+			break;
+		}
+		if (rv != SOURCE_OK) {
 			log_warnx("%s", err);
 			status = EXIT_ERROR;
 		}
@@ -192,7 +225,8 @@ main(int argc, char **argv)
 	struct daemon_opts o;
 	struct loaded l;
 	struct diag d;
-	int check = 0, verbose = 0, direct = 0, set_workers = 0, set_snaplen = 0, ch, status;
+	int check = 0, verbose = 0, direct = 0, pipeline = 0, set_workers = 0, set_snaplen = 0;
+	int ch, status;
 
 	memset(&o, 0, sizeof(o));
 	o.cfgpath = CONFORMD_SYSCONFDIR "/conformd.conf";
@@ -252,6 +286,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_DIRECT:
 			direct = 1;
+			break;
+		case OPT_PIPELINE:
+			pipeline = 1;
 			break;
 		case 'u':
 			o.user = optarg;
@@ -339,11 +376,25 @@ main(int argc, char **argv)
 		load_free(&l);
 		return EXIT_ERROR;
 	}
-	if (direct && o.nfiles == 0) {
-		log_warnx("--direct applies to -r only");
+	if ((direct || pipeline) && o.nfiles == 0) {
+		log_warnx("%s applies to -r only", direct ? "--direct" : "--pipeline");
 		load_free(&l);
 		return EXIT_ERROR;
 	}
+	if (direct && (pipeline || o.workers > 1)) {
+		log_warnx("--direct classifies in one thread: it cannot be combined with %s",
+		    pipeline ? "--pipeline" : "--workers");
+		load_free(&l);
+		return EXIT_ERROR;
+	}
+	/*
+	 * Files with one classifier are read and classified in one thread: a
+	 * ring would add a copy and a trip to another core for every packet
+	 * and buy nothing.  Several workers, or --pipeline, take the live
+	 * code path (the records are the same: tests/cli.sh, tests/golden.sh).
+	 */
+	if (o.nfiles > 0 && o.workers == 1 && !pipeline)
+		direct = 1;
 	if (direct) {
 		status = run_direct(&o, &l);
 		load_free(&l);

@@ -12,6 +12,7 @@
  * processed, and the message names the file and the number of the packet
  * that could not be read.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <pcap/pcap.h>
@@ -37,6 +38,14 @@ source_link_check(int dlt, char *err, size_t errlen)
 	return -1;
 }
 
+static volatile sig_atomic_t interrupted;
+
+void
+source_file_interrupt(void)
+{
+	interrupted = 1;
+}
+
 int
 source_file_run(const char *path, struct engine *e, uint64_t *packets, char *err,
     size_t errlen)
@@ -44,7 +53,7 @@ source_file_run(const char *path, struct engine *e, uint64_t *packets, char *err
 	struct capture_pkt v[SOURCE_FILE_BATCH];
 	struct pcapfile *pf;
 	char why[256];
-	int n, result = SOURCE_OK;
+	int n = 0, result = SOURCE_OK;
 
 	*packets = 0;
 	if (pcapfile_open(&pf, path, err, errlen) != 0)
@@ -54,15 +63,13 @@ source_file_run(const char *path, struct engine *e, uint64_t *packets, char *err
 		pcapfile_close(pf);
 		return SOURCE_UNUSABLE;
 	}
-	while ((n = pcapfile_next(pf, v, SOURCE_FILE_BATCH, err, errlen)) > 0) {
-		for (int i = 0; i < n; i++) {
-			const struct capture_pkt *p = &v[i];
-
-			engine_frame(e, p->linktype, p->data, p->caplen, p->wirelen, p->ts_usec,
-			    p->num);
-		}
-	}
-	if (n < 0)
+	while (!interrupted && (n = pcapfile_next(pf, v, SOURCE_FILE_BATCH, err, errlen)) > 0)
+		engine_frames(e, v, (size_t)n);
+	if (interrupted) {
+		snprintf(err, errlen, "%s: stopped after packet %llu", path,
+		    (unsigned long long)pcapfile_packets(pf));
+		result = SOURCE_STOPPED;
+	} else if (n < 0)
 		result = SOURCE_DAMAGED;	/* err: "path: packet N: reason" */
 	*packets = pcapfile_packets(pf);
 	pcapfile_close(pf);

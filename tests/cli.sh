@@ -93,17 +93,21 @@ lib_check "several -r files feed one run" test "$(q "$tmp/two.db" "select count(
 lib_check "--eve - writes JSON lines to stdout" python3 -c "import json,sys; l=[json.loads(x) for x in open(sys.argv[1])]; assert sum(e['event_type']=='flow' for e in l) == 1" "$tmp/stdout.eve"
 lib_check "summary goes to stderr" grep -q '^packets: ' "$tmp/stderr"
 
-# The pipeline with several workers judges exactly like one worker and
-# like the single-thread path: same EVE lines, in whatever order.
-for mode in "--workers 1" "--workers 2" "--workers 3" "--direct"; do
+# The pipeline with one or several workers judges exactly like the
+# single-thread path (the default for -r with one worker): same EVE
+# lines, in whatever order.
+for mode in "--workers 1" "--pipeline" "--workers 2" "--workers 3" "--direct"; do
 	"$bin" -q -c "$conf" -r "$sample" $mode --eve "$tmp/w.eve" --db "$tmp/w.db" 2>/dev/null
 	# flow ids are numbered per worker: compare everything else
 	sed 's/"flow_id":[0-9]*,//' "$tmp/w.eve" | sort >"$tmp/w-${mode#--}.sorted"
 	rm -f "$tmp/w.eve" "$tmp/w.db" "$tmp/w.db-wal" "$tmp/w.db-shm"
 done
-for mode in "workers 2" "workers 3" "direct"; do
+for mode in "pipeline" "workers 2" "workers 3" "direct"; do
 	lib_check "--$mode: the same records as one worker" cmp -s "$tmp/w-workers 1.sorted" "$tmp/w-$mode.sorted"
 done
+lib_check "--direct with --pipeline refused" expect 2 "cannot be combined with --pipeline" -c "$conf" -r "$sample" --direct --pipeline
+lib_check "--direct with --workers 2 refused" expect 2 "cannot be combined with --workers" -c "$conf" -r "$sample" --direct --workers 2
+lib_check "--pipeline without -r refused" expect 2 "--pipeline applies to -r only" -c "$conf" -i lo --pipeline
 lib_check "--workers 3: flow ids unique" test "$("$bin" -q -c "$conf" -r "$sample" --workers 3 --eve - 2>/dev/null | grep '"event_type":"flow"' | grep -o '"flow_id":[0-9]*' | sort | uniq -d | wc -l)" -eq 0
 lib_check "--workers 0 refused" expect 2 "--workers must be a number from 1 to 64" -c "$conf" -r "$sample" --workers 0
 lib_check "-r with -i refused" expect 2 "cannot be mixed" -c "$conf" -r "$sample" -i lo

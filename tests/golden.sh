@@ -22,6 +22,10 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 [ -x "$bin" ] || lib_error "no binary at $bin"
 "$top_builddir/tests/gen-edge" "$tmp/edge" || lib_error "tests/gen-edge failed"
 
+# Every capture twice: the default path for -r (one thread) and the live
+# pipeline (--pipeline); both must give the golden bytes.
+for mode in "" --pipeline; do
+[ $update -eq 1 ] && [ -n "$mode" ] && break
 for cap in "$tmp"/edge/* "$top_srcdir/samples/lync-site.pcap"; do
 	name=$(basename "$cap")
 	name=${name%.*}
@@ -29,7 +33,8 @@ for cap in "$tmp"/edge/* "$top_srcdir/samples/lync-site.pcap"; do
 	*/samples/*) conf=$top_srcdir/samples/conformd.conf ;;
 	*) conf=$gold/conformd.conf ;;
 	esac
-	"$bin" -c "$conf" -r "$cap" --eve "$tmp/$name.eve" 2>"$tmp/$name.summary"
+	rm -f "$tmp/$name.eve"	# EVE files are appended to
+	"$bin" -c "$conf" -r "$cap" $mode --eve "$tmp/$name.eve" 2>"$tmp/$name.summary"
 	echo "exit status $?" >>"$tmp/$name.summary"
 	# The file name in messages is the temporary path: make it stable.
 	sed -i "s|$tmp/edge/||g; s|$top_srcdir/||g" "$tmp/$name.summary"
@@ -43,12 +48,13 @@ for cap in "$tmp"/edge/* "$top_srcdir/samples/lync-site.pcap"; do
 		if [ ! -f "$gold/$name.$kind" ]; then
 			lib_failed "$name.$kind: no expected file (run tests/golden.sh --update)"
 		elif diff -u "$gold/$name.$kind" "$tmp/$name.$kind" >"$tmp/diff"; then
-			lib_pass "$name.$kind"
+			lib_pass "$name.$kind${mode:+ ($mode)}"
 		else
-			lib_failed "$name.$kind differs:"
+			lib_failed "$name.$kind${mode:+ ($mode)} differs:"
 			head -n 40 "$tmp/diff"
 		fi
 	done
+done
 done
 [ $update -eq 1 ] && exit 0
 lib_summary

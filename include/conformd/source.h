@@ -17,6 +17,7 @@
 #define SOURCE_OK		0	/* read to the end */
 #define SOURCE_UNUSABLE		-1	/* could not open, not a capture, unsupported link type */
 #define SOURCE_DAMAGED		-2	/* read error mid-file: what came before was processed */
+#define SOURCE_STOPPED		-3	/* source_file_interrupt() was called: what came before was processed */
 
 /*
  * Read `path` to the end, feeding `e`.  On SOURCE_UNUSABLE or
@@ -26,6 +27,13 @@
  */
 int source_file_run(const char *path, struct engine *e, uint64_t *packets,
     char *err, size_t errlen);
+
+/*
+ * Make every source_file_run() in progress, and every later one, stop
+ * after its current batch of packets and return SOURCE_STOPPED.  Safe to
+ * call from a signal handler (it only sets a flag).
+ */
+void source_file_interrupt(void);
 
 /*
  * 0 when the decoders know link type `dlt`; else -1 with "link type N
