@@ -37,7 +37,10 @@
 #include <stdint.h>
 #include "conformd/capture.h"
 
-#define PCAPFILE_BUF_DEFAULT	(4u << 20)	/* the read buffer allocated at open */
+#define PCAPFILE_BUF_DEFAULT	(256u << 10)	/* the read buffer allocated at open: small enough
+						 * that what read(2) copied is still in the L2
+						 * cache when the classifier reads it (4 MiB
+						 * cost about 20% on IMIX here) */
 #define PCAPFILE_BLOCK_MAX	(16u << 20)	/* largest pcapng block (as libpcap) */
 #define PCAPFILE_CAPLEN_MAX	262144u		/* largest captured length of a record */
 #define PCAPFILE_SEC_MAX	0xffffffffull	/* timestamps are clamped to [0, this] seconds */
