@@ -139,6 +139,29 @@ addr_parse(const char *s, uint8_t addr[16], int *family, int *plen,
 	return 0;
 }
 
+/*
+ * Dotted quad of a[0..3] into buf (at least 16 bytes): what inet_ntop()
+ * writes, without its sprintf (every flow record formats two addresses).
+ */
+static void
+format_v4(const uint8_t a[4], char *buf)
+{
+	char *p = buf;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+
+		if (v >= 100) {
+			*p++ = (char)('0' + v / 100);
+			v %= 100;
+			*p++ = (char)('0' + v / 10);
+		} else if (v >= 10)
+			*p++ = (char)('0' + v / 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+}
+
 /* Text of an address; v4-mapped addresses print as dotted quads. */
 void
 addr_format(const uint8_t addr[16], int family, char *buf, size_t len)
@@ -147,9 +170,13 @@ addr_format(const uint8_t addr[16], int family, char *buf, size_t len)
 
 	if (len == 0)
 		return;
-	if (family == 4 || memcmp(addr, addr_v4mapped, sizeof(addr_v4mapped)) == 0)
+	if (family == 4 || memcmp(addr, addr_v4mapped, sizeof(addr_v4mapped)) == 0) {
+		if (len >= 16) {
+			format_v4(addr + 12, buf);
+			return;
+		}
 		r = inet_ntop(AF_INET, addr + 12, buf, (socklen_t)len);
-	else
+	} else
 		r = inet_ntop(AF_INET6, addr, buf, (socklen_t)len);
 	if (r == NULL)
 		buf[0] = '\0';

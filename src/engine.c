@@ -748,12 +748,8 @@ engine_frames(struct engine *e, const struct capture_pkt *v, size_t n)
 		 * flows the slots name, then process in capture order.  The
 		 * lookups of the last pass are the real ones: flows created or
 		 * removed by earlier packets of the batch are seen. */
-		for (i = 0; i < m; i++)
-			if (decode_fast(v[i].data, v[i].caplen, v[i].linktype, e->use_vlan, &fp[i]))
-				flow_prefetch_slot(e->ft, fp[i].hash);
-		for (i = 0; i < m; i++)
-			if (fp[i].ok)
-				flow_prefetch_flow(e->ft, fp[i].hash);
+		(void)decode_fast_batch(v, m, e->use_vlan, fp);
+		flow_prefetch_batch(e->ft, fp, m);
 		for (i = 0; i < m; i++)
 			if (!fp[i].ok || !engine_fast(e, &fp[i], &v[i]))
 				engine_frame(e, v[i].linktype, v[i].data, v[i].caplen,

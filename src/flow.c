@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "conformd/fastpath.h"
 #include "conformd/flow.h"
 #include "conformd/policy.h"
 #include "conformd/rules.h"
@@ -505,7 +506,7 @@ frag_lookup(struct flow_table *ft, const struct pkt *p, int *dir)
 
 /* --- per packet ------------------------------------------------------------- */
 
-static void
+static inline void
 tcp_update(struct flow *f, uint8_t fl, int dir, int created)
 {
 	int from_ini;
@@ -623,22 +624,26 @@ count:
 }
 
 void
-flow_prefetch_slot(const struct flow_table *ft, uint32_t hash)
+flow_prefetch_batch(const struct flow_table *ft, const struct fast_pkt *fp, size_t n)
 {
-	__builtin_prefetch(&ft->index[hash & ft->mask], 0, 3);
-}
+	size_t i;
 
-void
-flow_prefetch_flow(const struct flow_table *ft, uint32_t hash)
-{
-	const struct slot *s = &ft->index[hash & ft->mask];
+	for (i = 0; i < n; i++)
+		if (fp[i].ok)
+			__builtin_prefetch(&ft->index[fp[i].hash & ft->mask], 0, 3);
+	for (i = 0; i < n; i++) {
+		const struct slot *s;
 
-	/* The first two cache lines hold the key, state, flags and the
-	 * per-side counters and times the fast path writes. */
-	if (s->idx != 0 && s->hash == hash) {
-		const char *f = (const char *)&ft->pool[s->idx - 1];
-		__builtin_prefetch(f, 1, 3);
-		__builtin_prefetch(f + 64, 1, 3);
+		if (!fp[i].ok)
+			continue;
+		s = &ft->index[fp[i].hash & ft->mask];
+		/* The first two cache lines hold the key, state, flags and
+		 * the per-side counters and times the fast path writes. */
+		if (s->idx != 0 && s->hash == fp[i].hash) {
+			const char *f = (const char *)&ft->pool[s->idx - 1];
+			__builtin_prefetch(f, 1, 3);
+			__builtin_prefetch(f + 64, 1, 3);
+		}
 	}
 }
 

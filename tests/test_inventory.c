@@ -10,6 +10,7 @@
  * diff before committing).
  */
 #include <stdio.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,6 +193,42 @@ test_addr_bytes(void)
 	/* a short error buffer truncates */
 	CU_ASSERT_EQUAL(addr_parse("198.18.1.300", a, &fam, &plen, err, 8), -1);
 	CU_ASSERT_STRING_EQUAL(err, "198.18.");
+}
+
+/* addr_format()'s own dotted quads against inet_ntop(): every value of
+ * every octet, and a pseudo-random sample of whole addresses. */
+static void
+test_addr_format_v4(void)
+{
+	uint8_t a[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0 };
+	char got[64], want[64];
+	uint32_t x = 2463534242u;
+	int bad = 0;
+
+	for (int pos = 0; pos < 4; pos++)
+		for (int v = 0; v < 256; v++) {
+			memset(a + 12, pos == 0 ? 7 : 0, 4);
+			a[12 + pos] = (uint8_t)v;
+			addr_format(a, 4, got, sizeof(got));
+			inet_ntop(AF_INET, a + 12, want, sizeof(want));
+			bad += strcmp(got, want) != 0;
+		}
+	for (int i = 0; i < 100000; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		memcpy(a + 12, &x, 4);
+		addr_format(a, 6, got, sizeof(got));
+		inet_ntop(AF_INET, a + 12, want, sizeof(want));
+		bad += strcmp(got, want) != 0;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	/* "255.255.255.255" needs 16 bytes: exactly that is enough */
+	memset(a + 12, 255, 4);
+	addr_format(a, 4, got, 16);
+	CU_ASSERT_STRING_EQUAL(got, "255.255.255.255");
+	addr_format(a, 4, got, 15);
+	CU_ASSERT_STRING_EQUAL(got, "");
 }
 
 /* ---- the full site ---- */
@@ -501,6 +538,7 @@ test_inventory_register(void)
 		return;
 	CU_add_test(s, "addr_parse", test_addr_parse);
 	CU_add_test(s, "addr bytes", test_addr_bytes);
+	CU_add_test(s, "addr format v4", test_addr_format_v4);
 	CU_add_test(s, "site load", test_site_load);
 	CU_add_test(s, "site print", test_site_print);
 	CU_add_test(s, "small cases", test_small_cases);

@@ -15,7 +15,9 @@
 #ifndef CONFORMD_FASTPATH_H
 #define CONFORMD_FASTPATH_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include "conformd/capture.h"
 #include "conformd/flow.h"
 
 /* What decode_fast() learns about one packet. */
@@ -39,6 +41,10 @@ struct fast_pkt {
  * never reads outside buf.  Sets fp->ok to the result.
  */
 int decode_fast(const uint8_t *buf, uint32_t caplen, int linktype, int use_vlan,
+    struct fast_pkt *fp);
+
+/* decode_fast() on each of v[0..n) into fp[0..n); how many it took. */
+size_t decode_fast_batch(const struct capture_pkt *v, size_t n, int use_vlan,
     struct fast_pkt *fp);
 
 #endif /* CONFORMD_FASTPATH_H */
