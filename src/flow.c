@@ -700,15 +700,26 @@ void
 flow_flush(struct flow_table *ft)
 {
 	uint64_t n = 0;
+	/* A table much emptier than its index clears slots one by one. */
+	int sparse = ft->stats.active * 16 < (uint64_t)ft->mask + 1;
 
-	/* Every flow goes, so nothing is unlinked or removed from the index
-	 * one by one (each a cache miss with a million flows): hand each to
-	 * the owner, oldest first within each class so outputs come out
-	 * roughly in time order, then empty the table at once. */
+	/* Every flow goes, so nothing is unlinked or backward-shifted out of
+	 * the index one by one: hand each to the owner, oldest first within
+	 * each class so outputs come out roughly in time order, then empty
+	 * the table at once. */
 	for (int c = 0; c < TC_MAX; c++) {
 		for (uint32_t i = ft->lists[c].head; i != NIL; i = ft->pool[i].next) {
 			if (ft->emit != NULL)
 				ft->emit(ft->emit_arg, &ft->pool[i], FLOW_END_FLUSH);
+			if (sparse) {
+				/* its slot is on the probe path from its home;
+				 * slots cleared before it are skipped, not an end */
+				uint32_t pos = ft->pool[i].hash & ft->mask;
+				while (ft->index[pos].idx != i + 1)
+					pos = (pos + 1) & ft->mask;
+				ft->index[pos].idx = 0;
+				ft->index[pos].hash = 0;
+			}
 			n++;
 		}
 		ft->lists[c].head = ft->lists[c].tail = NIL;
@@ -716,7 +727,8 @@ flow_flush(struct flow_table *ft)
 	/* Pool entries are cleared when reused (flow_insert); the fragment
 	 * table must not name a flow any more (frag_lookup() compares flow
 	 * ids, and an old entry keeps its id). */
-	memset(ft->index, 0, ((size_t)ft->mask + 1) * sizeof(*ft->index));
+	if (!sparse)
+		memset(ft->index, 0, ((size_t)ft->mask + 1) * sizeof(*ft->index));
 	memset(ft->frags, 0, FRAG_SLOTS * sizeof(*ft->frags));
 	ft->free_head = NIL;
 	ft->fresh = 0;

@@ -332,6 +332,68 @@ test_index_churn(void)
 	flow_table_free(ft);
 }
 
+/*
+ * flow_flush() empties the index in bulk (memset) when the table is busy
+ * and slot by slot when it is sparse: either way every flow is emitted
+ * once, none is found afterwards, fragments no longer tie to them, and
+ * the table fills again as new.
+ */
+static void
+flush_case(uint32_t max, int nflows)
+{
+	struct flow_config c = cfg_default(max);
+	struct sink sk = { 0 };
+	struct flow_table *ft = flow_table_new(&c, sink_emit, &sk);
+	struct pkt p;
+	int d, cr;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ft);
+	for (int round = 0; round < 2; round++) {
+		sk.n = 0;
+		for (int i = 0; i < nflows; i++) {
+			p = mk(IPPROTO_NUM_UDP, C + (uint32_t)i, 40000, S, 1434, 0, 1 * SEC);
+			CU_ASSERT_PTR_NOT_NULL(flow_packet(ft, &p, &d, &cr));
+			CU_ASSERT_EQUAL(cr, 1);
+		}
+		/* a first fragment remembered for the last flow */
+		p = mk(IPPROTO_NUM_UDP, C, 40001, S, 1434, 0, 1 * SEC);
+		p.frag = PKT_FRAG_FIRST;
+		p.ip_id = 77;
+		CU_ASSERT_PTR_NOT_NULL(flow_packet(ft, &p, &d, &cr));
+		CU_ASSERT_EQUAL(flow_table_stats(ft)->active, (uint64_t)nflows + 1);
+		flow_flush(ft);
+		CU_ASSERT_EQUAL(sk.n, nflows + 1);
+		CU_ASSERT_EQUAL(flow_table_stats(ft)->active, 0);
+		for (int i = 0; i < nflows; i++) {
+			struct pkt_inner in;
+			uint16_t vlan[PKT_MAX_VLAN] = { 0, 0 };
+
+			memset(&in, 0, sizeof(in));
+			in.valid = in.has_ports = 1;
+			in.family = 4;
+			in.proto = IPPROTO_NUM_UDP;
+			v4(in.src, C + (uint32_t)i);
+			v4(in.dst, S);
+			in.sport = 40000;
+			in.dport = 1434;
+			CU_ASSERT_PTR_NULL(flow_lookup_inner(ft, &in, vlan));
+		}
+		p = mk(IPPROTO_NUM_UDP, C, 0, S, 0, 0, 1 * SEC);
+		p.frag = PKT_FRAG_LATER;
+		p.has_ports = 0;
+		p.ip_id = 77;
+		CU_ASSERT_PTR_NULL(flow_packet(ft, &p, &d, &cr));
+	}
+	flow_table_free(ft);
+}
+
+static void
+test_flush_empties_index(void)
+{
+	flush_case(1000, 10);		/* sparse: slot by slot */
+	flush_case(64, 63);		/* busy: the index cleared at once */
+}
+
 static void
 test_icmp_echo_and_other(void)
 {
@@ -369,4 +431,5 @@ test_flow_register(void)
 	CU_add_test(s, "later fragments tied, orphans counted", test_fragments);
 	CU_add_test(s, "index survives churn", test_index_churn);
 	CU_add_test(s, "ICMP echo pairs by id; non-IP ignored", test_icmp_echo_and_other);
+	CU_add_test(s, "flush empties the index, sparse or busy", test_flush_empties_index);
 }
