@@ -105,7 +105,7 @@ is_vlan_tpid(uint16_t type)
  */
 static inline int
 fast_transport(const struct cursor *t, size_t wire, uint8_t proto, uint16_t *sp,
-    uint16_t *dp, uint8_t *flags, uint32_t *paylen)
+    uint16_t *dp, uint8_t *flags, const uint8_t **payload, uint32_t *paylen)
 {
 	uint16_t ulen;
 	uint8_t doff;
@@ -119,6 +119,7 @@ fast_transport(const struct cursor *t, size_t wire, uint8_t proto, uint16_t *sp,
 		hlen = (size_t)(doff >> 4) * 4;
 		if (hlen < 20 || hlen > cursor_left(t))
 			return 0;
+		*payload = t->p + hlen;		/* hlen <= what the window holds */
 		*paylen = (uint32_t)(wire - hlen);
 		return hlen == 20 || decode_options(t->p + 20, hlen - 20) == 0;
 	}
@@ -128,6 +129,7 @@ fast_transport(const struct cursor *t, size_t wire, uint8_t proto, uint16_t *sp,
 	    cursor_peek_be16(t, 4, &ulen) < 0)
 		return 0;
 	*flags = 0;
+	*payload = t->p + 8;
 	*paylen = (uint32_t)ulen - 8;	/* meaningful only when the test below passes */
 	return ulen >= 8 && ulen <= wire;
 }
@@ -215,7 +217,7 @@ fast_one(const uint8_t *buf, uint32_t caplen, int linktype, int use_vlan,
 	if (cursor_skip(&t, l4) < 0)
 		return 0;
 	cursor_limit(&t, wire);
-	if (!fast_transport(&t, wire, proto, &sp, &dp, &flags, &fp->paylen))
+	if (!fast_transport(&t, wire, proto, &sp, &dp, &flags, &fp->payload, &fp->paylen))
 		return 0;
 
 	if (family == 4) {

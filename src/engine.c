@@ -31,6 +31,15 @@
 #define EVIDENCE_MAX		256
 #define POLICY_HISTORY		16	/* policies kept for flows judged before a reload */
 #define JUDGE_SLOTS		1024	/* engine_judge() cache, a power of two */
+#define ROLE_SLOTS		256	/* engine_roles() cache, a power of two */
+
+/* One cached address lookup (engine_roles()). */
+struct role_cache {
+	uint8_t		addr[16];
+	uint64_t	roles;
+	int		host;
+	uint32_t	gen1;		/* policy generation + 1; 0: empty */
+};
 
 /* One cached judgement (engine_judge()). */
 struct judge {
@@ -68,6 +77,7 @@ struct engine {
 	uint64_t		 answer_usec;
 	struct engine_counters	 c;
 	struct judge		 judge[JUDGE_SLOTS];
+	struct role_cache	 rolec[ROLE_SLOTS];
 	int			 ntop;
 	int			 top_max;
 	struct flow_record	 top[TOP_MAX];	/* most active unexpected flows */
@@ -103,18 +113,39 @@ engine_flow_rule(const struct engine *e, const struct flow *f)
 /* --- records ---------------------------------------------------------------- */
 
 /*
+ * policy_roles() under the current policy behind a small direct-mapped
+ * cache: the servers of a site are few and on nearly every flow, clients
+ * are many.  Entries carry the policy generation (a reload empties it).
+ */
+static uint64_t
+engine_roles(struct engine *e, const uint8_t addr[16], int *host)
+{
+	uint64_t h = flow_load64(addr) * 0x9e3779b97f4a7c15ULL ^
+	    flow_load64(addr + 8) * 0xc2b2ae3d27d4eb4fULL;
+	struct role_cache *c = &e->rolec[(h >> 32) & (ROLE_SLOTS - 1)];
+
+	if (c->gen1 != e->gen + 1 || memcmp(c->addr, addr, 16) != 0) {
+		c->roles = policy_roles(e->pol, addr, &c->host);
+		memcpy(c->addr, addr, 16);
+		c->gen1 = e->gen + 1;
+	}
+	*host = c->host;
+	return c->roles;
+}
+
+/*
  * Roles and host of key side `side` of flow f under the current policy:
  * cached on the flow when it was judged (engine_classify()), looked up
  * again only for a flow judged by a policy a reload has since replaced.
  */
 static uint64_t
-engine_side_roles(const struct engine *e, const struct flow *f, int side, int *host)
+engine_side_roles(struct engine *e, const struct flow *f, int side, int *host)
 {
 	if (f->policy_gen == e->gen && f->verdict != VERDICT_NONE) {
 		*host = f->host[side];
 		return f->roles[side];
 	}
-	return policy_roles(e->pol, f->key.addr[side], host);
+	return engine_roles(e, f->key.addr[side], host);
 }
 
 
@@ -368,8 +399,14 @@ engine_icmp_error(struct engine *e, const struct pkt *p)
 
 /* --- protocol mismatch ------------------------------------------------------------ */
 
+/*
+ * The first payload segment of a flow whose rows name application
+ * protocols: payload[0..len) as captured, `cut` when the snaplen cut the
+ * segment short.
+ */
 static void
-engine_check_app(struct engine *e, struct flow *f, const struct pkt *p, int dir)
+engine_check_app(struct engine *e, struct flow *f, const uint8_t *payload, uint32_t len,
+    int cut, int dir)
 {
 	char desc[96], ev[EVIDENCE_MAX];
 	unsigned apps = f->apps;
@@ -377,10 +414,10 @@ engine_check_app(struct engine *e, struct flow *f, const struct pkt *p, int dir)
 	uint16_t port = f->key.port[!f->ini];
 
 	f->flags &= (uint8_t)~FLOW_F_CHECK_APP;
-	seen = app_detect(p->payload, p->payload_len, desc, sizeof(desc));
+	seen = app_detect(payload, len, desc, sizeof(desc));
 	/* Bytes the snaplen cut off might have been anything: what is left
 	 * proves a mismatch only when it was recognised. */
-	if (seen == SEEN_OTHER && p->event == DEV_SNAPLEN_TRUNC)
+	if (seen == SEEN_OTHER && cut)
 		return;
 	switch (seen) {
 	case SEEN_SSLV2:	/* an SSLv2-format hello negotiates SSL/TLS: not cleartext */
@@ -558,7 +595,7 @@ engine_classify(struct engine *e, struct flow *f)
 	engine_tuple(f, &t);
 	for (int side = 0; side < 2; side++) {
 		int h;
-		f->roles[side] = policy_roles(e->pol, f->key.addr[side], &h);
+		f->roles[side] = engine_roles(e, f->key.addr[side], &h);
 		f->host[side] = h;
 	}
 	f->verdict = (uint8_t)engine_judge(e, &t, f->roles[!f->ini], f->roles[f->ini],
@@ -689,31 +726,26 @@ engine_frame(struct engine *e, int linktype, const uint8_t *buf, uint32_t caplen
 		engine_classify(e, f);
 	/* Rare cases, one flag test each on the fast path. */
 	if ((f->flags & FLOW_F_CHECK_APP) && p->payload_len > 0 && p->frag != PKT_FRAG_LATER)
-		engine_check_app(e, f, p, dir);
+		engine_check_app(e, f, p->payload, p->payload_len, p->event == DEV_SNAPLEN_TRUNC, dir);
 	if (f->state == CONN_REJECTED || f->state == CONN_ATTEMPTED ||
 	    (f->state == CONN_NEW && f->rule != RULE_NONE))
 		engine_check_blocked(e, f, 0);
 }
 
 /*
- * The fast path for one packet decode_fast() took, on a flow that exists:
- * engine_frame() without decoding again.  Everything engine_frame() does
- * for such a packet is here, except the two rare steps that need the full
- * struct pkt, which send the packet to engine_frame() instead: a timer
- * run due (next_expire), and the first payload of a flow whose protocol
- * is still to be checked (FLOW_F_CHECK_APP).  1 when done, 0 (nothing
- * changed) when engine_frame() must take the packet.
+ * The fast path for one packet decode_fast() took: engine_frame() without
+ * decoding again, the flow key already built.  Every step engine_frame()
+ * takes for such a packet is here, in the same order; only a timer run
+ * (next_expire due) sends the packet to engine_frame() instead.  1 when
+ * done, 0 (nothing changed) when engine_frame() must take the packet.
  */
 static inline int
 engine_fast(struct engine *e, const struct fast_pkt *fp, const struct capture_pkt *v)
 {
 	struct flow *f;
+	int created;
 
 	if (v->ts_usec >= e->next_expire)
-		return 0;
-	f = flow_fast_update(e->ft, &fp->key, fp->hash, fp->dir, fp->tcp_flags,
-	    v->wirelen, v->ts_usec, fp->paylen > 0 ? FLOW_F_CHECK_APP : 0);
-	if (f == NULL)
 		return 0;
 	/* engine_frame()'s accounting of a clean TCP/UDP packet */
 	e->c.packets++;
@@ -729,6 +761,14 @@ engine_fast(struct engine *e, const struct fast_pkt *fp, const struct capture_pk
 		e->c.tcp++;
 	else
 		e->c.udp++;
+	f = flow_fast_packet(e->ft, &fp->key, fp->hash, fp->dir, fp->tcp_flags, v->wirelen,
+	    v->ts_usec, &created);
+	if (f == NULL)
+		return 1;
+	if (created)
+		engine_classify(e, f);
+	if ((f->flags & FLOW_F_CHECK_APP) && fp->paylen > 0)
+		engine_check_app(e, f, fp->payload, fp->paylen, 0, fp->dir);
 	if (f->state == CONN_REJECTED || f->state == CONN_ATTEMPTED ||
 	    (f->state == CONN_NEW && f->rule != RULE_NONE))
 		engine_check_blocked(e, f, 0);

@@ -671,6 +671,39 @@ flow_fast_update(struct flow_table *ft, const struct flow_key *k, uint32_t h,
 	return f;
 }
 
+struct flow *
+flow_fast_packet(struct flow_table *ft, const struct flow_key *k, uint32_t h, int dir,
+    uint8_t tcp_flags, uint32_t wirelen, uint64_t ts_usec, int *created)
+{
+	struct flow *f;
+	uint32_t i;
+
+	/* flow_packet() for a whole TCP/UDP packet, the key already built */
+	*created = 0;
+	if (ts_usec > ft->now)
+		ft->now = ts_usec;
+	i = flow_find(ft, k, h);
+	if (i == NIL) {
+		i = flow_insert(ft, k, h);
+		if (i == NIL)
+			return NULL;
+		*created = 1;
+		f = &ft->pool[i];
+		f->first_usec = ts_usec;
+		if (k->proto != IPPROTO_NUM_TCP) {
+			f->ini = (uint8_t)dir;
+			f->state = CONN_NEW;
+		}
+	} else
+		f = &ft->pool[i];
+	if (k->proto == IPPROTO_NUM_TCP)
+		tcp_update(f, tcp_flags, dir, *created);
+	else if (f->state == CONN_NEW && dir != f->ini)
+		f->state = CONN_ESTABLISHED;
+	flow_account(ft, i, dir, wirelen, ts_usec, *created);
+	return f;
+}
+
 void
 flow_expire(struct flow_table *ft, uint64_t now_usec)
 {

@@ -38,8 +38,10 @@ struct policy {
 	const struct inventory	*inv;
 	struct pfx		*pfx;
 	uint32_t		 pfx_mask;
-	uint8_t			 plens[129];	/* distinct prefix lengths, longest first */
-	int			 nplens;
+	/* distinct prefix lengths, longest first, that hold an entry which
+	 * can cover a v4-mapped address ([0]) or any other address ([1]) */
+	uint8_t			 plens[2][129];
+	int			 nplens[2];
 	uint64_t		 implied;	/* roles every server holds */
 	uint64_t		 server_roles;	/* roles of kind server */
 	uint64_t		 lync_roles;	/* server, vip and client roles */
@@ -171,7 +173,7 @@ policy_compile(const struct ruleset *rs, const struct inventory *inv)
 {
 	struct policy *pol = calloc(1, sizeof(*pol));
 	uint32_t slots = 16;
-	int seen[129] = { 0 };
+	int seen[2][129] = { { 0 } };
 
 	if (pol == NULL)
 		return NULL;
@@ -209,11 +211,25 @@ policy_compile(const struct ruleset *rs, const struct inventory *inv)
 			e->host = en->host;
 		}
 		e->roles |= en->roles;
-		seen[plen] = 1;
+		/* ::ffff:0:0/96 is hi 0, lo 0x0000ffff00000000: an entry covers
+		 * v4-mapped addresses when its first min(plen, 96) bits match
+		 * that, and others when shorter than 96 or not that prefix. */
+		{
+			uint64_t mh, ml;
+			int l96 = plen < 96 ? plen : 96;
+
+			mask_words(0, 0x0000ffff00000000ULL, l96, &mh, &ml);
+			mask_words(hi, lo, l96, &hi, &lo);
+			if (hi == mh && lo == ml)
+				seen[0][plen] = 1;
+			if (plen < 96 || hi != mh || lo != ml)
+				seen[1][plen] = 1;
+		}
 	}
-	for (int l = 128; l >= 0; l--)
-		if (seen[l])
-			pol->plens[pol->nplens++] = (uint8_t)l;
+	for (int k = 0; k < 2; k++)
+		for (int l = 128; l >= 0; l--)
+			if (seen[k][l])
+				pol->plens[k][pol->nplens[k]++] = (uint8_t)l;
 
 	for (int i = 0; i < rs->nrules; i++) {
 		const struct rule *r = &rs->rules[i];
@@ -249,11 +265,13 @@ policy_roles(const struct policy *pol, const uint8_t addr[16], int *host)
 {
 	uint64_t roles = 0, h = be64_load(addr), l = be64_load(addr + 8), hi, lo;
 
+	int k = !(h == 0 && (l >> 32) == 0x0000ffffULL);	/* 0: v4-mapped */
+
 	*host = -1;
-	for (int i = 0; i < pol->nplens; i++) {
+	for (int i = 0; i < pol->nplens[k]; i++) {
 		const struct pfx *e;
-		mask_words(h, l, pol->plens[i], &hi, &lo);
-		e = pfx_slot(pol, hi, lo, pol->plens[i]);
+		mask_words(h, l, pol->plens[k][i], &hi, &lo);
+		e = pfx_slot(pol, hi, lo, pol->plens[k][i]);
 		if (!e->used)
 			continue;
 		if (*host == -1)

@@ -228,6 +228,64 @@ test_roles_and_listens(void)
 	CU_ASSERT_STRING_EQUAL(verdict_name(VERDICT_UNMONITORED), "unmonitored");
 }
 
+/*
+ * The address lookup probes, for a v4-mapped address, only the prefix
+ * lengths whose entries can cover one (and the others for the rest): an
+ * IPv6 prefix that covers v4-mapped addresses (::/0, ::ffff:0:0/96) must
+ * still apply to IPv4 addresses, and IPv4 entries never to IPv6 ones.
+ */
+static void
+test_prefix_families(void)
+{
+	static const char text[] =
+	    "network all ::/0 role client\n"
+	    "network mapped ::ffff:198.18.0.0/112 role device\n"
+	    "network v6 2001:db8::/32 role reverse-proxy\n"
+	    "host med1 198.18.3.11 role mediation\n";
+	struct inventory inv2;
+	struct policy *pol2;
+	struct diag d;
+	char path[512];
+	uint8_t a[16];
+	uint64_t r;
+	int h, client = rules_find_role(&rs, "client"), device = rules_find_role(&rs, "device");
+	int med = rules_find_role(&rs, "mediation"), rp = rules_find_role(&rs, "reverse-proxy");
+	FILE *f;
+
+	CU_ASSERT_FATAL(client >= 0 && device >= 0 && med >= 0 && rp >= 0);
+	diag_init(&d, stderr);
+	inventory_init(&inv2);
+	snprintf(path, sizeof(path), "%s/policy-families.conf", unit_tmpdir());
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+	CU_ASSERT_EQUAL_FATAL(inventory_load(&inv2, path, &rs, &d), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pol2 = policy_compile(&rs, &inv2));
+
+	addr("198.18.3.11", a);		/* host, ::ffff:198.18.0.0/112 and ::/0 */
+	r = policy_roles(pol2, a, &h);
+	CU_ASSERT_NOT_EQUAL(r & (1ULL << med), 0);
+	CU_ASSERT_NOT_EQUAL(r & (1ULL << device), 0);
+	CU_ASSERT_NOT_EQUAL(r & (1ULL << client), 0);
+	CU_ASSERT_EQUAL(r & (1ULL << rp), 0);
+	CU_ASSERT_STRING_EQUAL(inv2.hosts[h].name, "med1");
+	addr("10.1.2.3", a);		/* only ::/0 */
+	r = policy_roles(pol2, a, &h);
+	CU_ASSERT_EQUAL(r & ((1ULL << med) | (1ULL << device) | (1ULL << rp)), 0);
+	CU_ASSERT_NOT_EQUAL(r & (1ULL << client), 0);
+	addr("2001:db8::1", a);		/* 2001:db8::/32 and ::/0 */
+	r = policy_roles(pol2, a, &h);
+	CU_ASSERT_NOT_EQUAL(r & (1ULL << rp), 0);
+	CU_ASSERT_NOT_EQUAL(r & (1ULL << client), 0);
+	CU_ASSERT_EQUAL(r & ((1ULL << med) | (1ULL << device)), 0);
+	addr("::c612:30b", a);		/* 198.18.3.11's bits, not v4-mapped: only ::/0 */
+	r = policy_roles(pol2, a, &h);
+	CU_ASSERT_EQUAL(r & ((1ULL << med) | (1ULL << device) | (1ULL << rp)), 0);
+	CU_ASSERT_NOT_EQUAL(r & (1ULL << client), 0);
+	policy_free(pol2);
+	inventory_free(&inv2);
+}
+
 static void
 test_non_tcp_udp(void)
 {
@@ -257,4 +315,5 @@ test_policy_register(void)
 	CU_add_test(s, "pool VIPs by load balancing mode; clients", test_vips_and_clients);
 	CU_add_test(s, "roles of an address; listening ports", test_roles_and_listens);
 	CU_add_test(s, "ICMP is unmonitored", test_non_tcp_udp);
+	CU_add_test(s, "prefixes probed per address family", test_prefix_families);
 }

@@ -24,7 +24,8 @@
 struct fast_pkt {
 	struct flow_key	key;		/* canonical, exactly as flow_packet() builds it */
 	uint32_t	hash;		/* flow_key_hash(&key) */
-	uint32_t	paylen;		/* transport payload bytes (all captured) */
+	const uint8_t	*payload;	/* transport payload, in the packet's buffer */
+	uint32_t	paylen;		/* its length (all captured) */
 	uint8_t		dir;		/* key side that sent the packet */
 	uint8_t		tcp_flags;	/* TCP only */
 	uint8_t		ok;		/* 1: a fast shape, key and hash valid */
@@ -36,7 +37,7 @@ struct fast_pkt {
  * passes with no decode event at all (no truncation, not even snaplen
  * truncation, no fragment, valid TCP options, a sane UDP length).  Then
  * fp->key (VLAN ids kept when `use_vlan`), fp->hash, fp->dir and
- * fp->tcp_flags and fp->paylen are set and 1 is returned; otherwise 0, and the caller
+ * fp->tcp_flags, fp->payload and fp->paylen are set and 1 is returned; otherwise 0, and the caller
  * decodes the packet with decode_packet().  Reads only through cursors;
  * never reads outside buf.  Sets fp->ok to the result.
  */

@@ -234,6 +234,16 @@ void flow_prefetch_batch(const struct flow_table *ft, const struct fast_pkt *fp,
 struct flow *flow_fast_update(struct flow_table *ft, const struct flow_key *k, uint32_t h,
     int dir, uint8_t tcp_flags, uint32_t wirelen, uint64_t ts_usec, uint8_t refuse);
 
+/*
+ * flow_packet() for a whole TCP or UDP packet (not a fragment) whose
+ * canonical key, hash, sender side and TCP flags the caller already has:
+ * finds or creates the flow (*created), updates it exactly as
+ * flow_packet() would.  NULL only when no flow could be made (as
+ * flow_packet()).
+ */
+struct flow *flow_fast_packet(struct flow_table *ft, const struct flow_key *k, uint32_t h,
+    int dir, uint8_t tcp_flags, uint32_t wirelen, uint64_t ts_usec, int *created);
+
 /* Expire flows idle past their timeout at time `now_usec` (capture time). */
 void flow_expire(struct flow_table *ft, uint64_t now_usec);
 
