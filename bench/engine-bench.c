@@ -9,7 +9,7 @@
  *   -m none: only walk the packets (the loop's own cost, for callgrind);
  *   -m decode: decode_fast() and the key hash only
  * Prints packets, seconds of the classify loop, Mpps, and flows created.
- * Build: bench/run.sh and bench/callgrind.sh build it against the
+ * Build: bench/callgrind.sh builds it against the
  * build tree's libconformd.a (bench/README).
  */
 #include <stdio.h>
