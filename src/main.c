@@ -1,6 +1,7 @@
 /*
  * main.c - the command line: check the configuration (-T), judge capture
- * files (-r), or capture live (-i, --nflog) as a daemon in the foreground.
+ * files (-r), capture live (-i, --nflog) as a daemon in the foreground, or
+ * report across several sensors' databases (--report).
  *
  * Exit status: 0 no finding, 1 findings, 2 any error (conformd(8)).
  */
@@ -21,6 +22,7 @@
 #include "conformd/load.h"
 #include "conformd/log.h"
 #include "conformd/output.h"
+#include "conformd/report.h"
 #include "conformd/source.h"
 
 #ifndef CONFORMD_SYSCONFDIR
@@ -33,7 +35,8 @@
 
 enum {
 	OPT_DB = 256, OPT_EVE, OPT_COVERAGE, OPT_NFLOG, OPT_WORKERS, OPT_SNAPLEN,
-	OPT_BUFSIZE, OPT_FILTER, OPT_RING, OPT_DIRECT, OPT_PIPELINE
+	OPT_BUFSIZE, OPT_FILTER, OPT_RING, OPT_DIRECT, OPT_PIPELINE, OPT_REPORT, OPT_JSON,
+	OPT_ALL_RUNS
 };
 
 static const struct option longopts[] = {
@@ -48,6 +51,9 @@ static const struct option longopts[] = {
 	{ "ring-slots",	required_argument,	NULL, OPT_RING },
 	{ "direct",	no_argument,		NULL, OPT_DIRECT },
 	{ "pipeline",	no_argument,		NULL, OPT_PIPELINE },
+	{ "report",	no_argument,		NULL, OPT_REPORT },
+	{ "json",	no_argument,		NULL, OPT_JSON },
+	{ "all-runs",	no_argument,		NULL, OPT_ALL_RUNS },
 	{ "user",	required_argument,	NULL, 'u' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
@@ -60,6 +66,7 @@ usage(FILE *out)
 	fprintf(out,
 	    "usage: conformd [-Tqv] [-c config] [-r file ...] [--db file] [--eve file] [--coverage]\n"
 	    "       conformd [-qv] [-c config] -i iface ... | --nflog group ... [options]\n"
+	    "       conformd --report [--json] [--all-runs] DB ...\n"
 	    "  -r FILE          judge a pcap or pcapng capture (\"-\": standard input); repeatable\n"
 	    "  -i IFACE         capture live on an interface (a span port; \"any\"); repeatable\n"
 	    "  --nflog GROUP    capture from a netfilter NFLOG group; repeatable\n"
@@ -76,6 +83,8 @@ usage(FILE *out)
 	    "                   conformd; \"-u root\" keeps root)\n"
 	    "  --direct         -r: classify in the reading thread (the default with one worker)\n"
 	    "  --pipeline       -r: run files through the live pipeline even with one worker\n"
+	    "  --report DB ...  one report across several sensors' databases (no configuration read);\n"
+	    "                   --json: as one JSON document; --all-runs: coverage of every run\n"
 	    "  -T               check the configuration, inventory and rules, then exit\n"
 	    "  -v               more messages; with -T also print the canonical configuration\n"
 	    "  -q               no summary on standard error at the end\n"
@@ -226,9 +235,12 @@ main(int argc, char **argv)
 	struct loaded l;
 	struct diag d;
 	int check = 0, verbose = 0, direct = 0, pipeline = 0, set_workers = 0, set_snaplen = 0;
+	struct report_opts ro;
+	int report = 0;
 	int ch, status;
 
 	memset(&o, 0, sizeof(o));
+	memset(&ro, 0, sizeof(ro));
 	o.cfgpath = CONFORMD_SYSCONFDIR "/conformd.conf";
 	o.workers = 1;
 	o.snaplen = CAPTURE_SNAPLEN_DEFAULT;
@@ -290,6 +302,15 @@ main(int argc, char **argv)
 		case OPT_PIPELINE:
 			pipeline = 1;
 			break;
+		case OPT_REPORT:
+			report = 1;
+			break;
+		case OPT_JSON:
+			ro.json = 1;
+			break;
+		case OPT_ALL_RUNS:
+			ro.all_runs = 1;
+			break;
 		case 'u':
 			o.user = optarg;
 			break;
@@ -320,6 +341,23 @@ main(int argc, char **argv)
 			usage(stderr);
 			return EXIT_ERROR;
 		}
+	}
+	/* --report reads databases only: no configuration, rules or inventory. */
+	if (report) {
+		if (optind == argc) {
+			log_warnx("--report needs at least one database");
+			usage(stderr);
+			return EXIT_ERROR;
+		}
+		if (o.nfiles + o.nifaces + o.ngroups > 0 || check) {
+			log_warnx("--report cannot be combined with -r, -i, --nflog or -T");
+			return EXIT_ERROR;
+		}
+		return report_run(argv + optind, argc - optind, &ro, stdout);
+	}
+	if (ro.json || ro.all_runs) {
+		log_warnx("%s applies to --report only", ro.json ? "--json" : "--all-runs");
+		return EXIT_ERROR;
 	}
 	if (optind < argc) {
 		log_warnx("unexpected argument %s (captures are given with -r)", argv[optind]);
