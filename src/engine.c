@@ -888,6 +888,12 @@ engine_tick(struct engine *e, uint64_t now_usec)
 }
 
 void
+engine_prefault(struct engine *e)
+{
+	flow_table_prefault(e->ft);
+}
+
+void
 engine_set_flow_ids(struct engine *e, uint64_t first, uint64_t step)
 {
 	flow_table_set_ids(e->ft, first, step);

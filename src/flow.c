@@ -230,6 +230,22 @@ flow_table_new(const struct flow_config *cfg, flow_emit_fn emit, void *arg)
 }
 
 void
+flow_table_prefault(struct flow_table *ft)
+{
+	struct big *m[2] = { &ft->pool_map, &ft->index_map };
+
+	/* Write one byte per page of both mappings (zero, as they are):
+	 * the kernel allocates (and zeroes) every page now instead of on the
+	 * packet path.  The fragment table came from calloc and is small. */
+	for (int k = 0; k < 2; k++) {
+		volatile uint8_t *p = m[k]->base;
+
+		for (size_t off = 0; m[k]->base != NULL && off < m[k]->len; off += 4096)
+			p[off] = 0;
+	}
+}
+
+void
 flow_table_set_ids(struct flow_table *ft, uint64_t first, uint64_t step)
 {
 	ft->next_id = first != 0 ? first : 1;

@@ -631,6 +631,8 @@ pipeline_set_output(struct pipeline *pl, struct output *out, char *err, size_t e
 			goto oom;
 		/* flow ids unique across workers */
 		engine_set_flow_ids(w->eng, (uint64_t)i + 1, (uint64_t)pl->po.workers);
+		if (!pl->po.files)
+			engine_prefault(w->eng);
 	}
 	return 0;
 oom:

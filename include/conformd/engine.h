@@ -83,6 +83,10 @@ void engine_set_policy(struct engine *e, const struct policy *pol, uint32_t gen)
  */
 void engine_tick(struct engine *e, uint64_t now_usec);
 
+/* Allocate the whole flow table now (flow_table_prefault()): the live
+ * daemon calls it before capturing.  Owner thread. */
+void engine_prefault(struct engine *e);
+
 /* Number this engine's flows first, first + step, ... (one engine per
  * worker: first = worker + 1, step = workers).  Before the first packet. */
 void engine_set_flow_ids(struct engine *e, uint64_t first, uint64_t step);

@@ -189,6 +189,14 @@ struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn em
  * Call before the first packet. */
 void flow_table_set_ids(struct flow_table *ft, uint64_t first, uint64_t step);
 
+/*
+ * Touch every page of the pool and the index now, so that a first use
+ * never faults (the live daemon: a page fault, worse a huge page the
+ * kernel must first compact, stalls the worker while the ring fills).
+ * -r leaves them lazy: pages are touched only when flows need them.
+ */
+void flow_table_prefault(struct flow_table *ft);
+
 /* Flush nothing; free everything. */
 void flow_table_free(struct flow_table *ft);
 
