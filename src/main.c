@@ -120,11 +120,18 @@ static volatile sig_atomic_t quit_sig;
 static void
 on_quit_direct(int sig)
 {
+	if (quit_sig != 0) {
+		/* the second one: end now (committed batches stay in SQLite) */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
 	quit_sig = sig;
 	source_file_interrupt();
 }
 
-/* SIGINT and SIGTERM stop reading; the rest of the run completes. */
+/* SIGINT and SIGTERM stop reading; the rest of the run completes (a
+ * second signal ends the process at once). */
 static void
 signals_direct(void)
 {

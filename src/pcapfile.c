@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +83,8 @@ struct pcapfile {
 	size_t		 cap;		/* allocated */
 	size_t		 pos;		/* first unconsumed byte */
 	size_t		 end;		/* one past the last byte read */
-	int		 eof;		/* read() returned 0 */
+	int		 eof;		/* read() returned 0 (or an interrupt was asked) */
+	const volatile sig_atomic_t *intr;	/* pcapfile_set_interrupt(); NULL: none */
 	int		 state;		/* ST_* */
 	int		 format;	/* FMT_* */
 	int		 big;		/* file (pcap) or section (pcapng) is big-endian */
@@ -184,8 +186,15 @@ fill(struct pcapfile *pf, size_t need)
 	while (pf->end < need) {
 		r = read(pf->fd, pf->buf + pf->end, pf->cap - pf->end);
 		if (r < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				/* a pipe or a terminal may never send more:
+				 * an interrupt the caller asked for ends here */
+				if (pf->intr != NULL && *pf->intr) {
+					pf->eof = 1;
+					return 1;
+				}
 				continue;
+			}
 			return damage(pf, "error reading dump file: %s", strerror(errno));
 		}
 		if (r == 0) {
@@ -996,6 +1005,12 @@ const char *
 pcapfile_reason(const struct pcapfile *pf)
 {
 	return pf->state == ST_DAMAGED ? pf->why : "";
+}
+
+void
+pcapfile_set_interrupt(struct pcapfile *pf, const volatile sig_atomic_t *flag)
+{
+	pf->intr = flag;
 }
 
 int

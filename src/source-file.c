@@ -63,6 +63,7 @@ source_file_run(const char *path, struct engine *e, uint64_t *packets, char *err
 		pcapfile_close(pf);
 		return SOURCE_UNUSABLE;
 	}
+	pcapfile_set_interrupt(pf, &interrupted);
 	while (!interrupted && (n = pcapfile_next(pf, v, SOURCE_FILE_BATCH, err, errlen)) > 0)
 		engine_frames(e, v, (size_t)n);
 	if (interrupted) {

@@ -119,4 +119,20 @@ good=$(tcpdump -n -r "$tmp/cut.pcap" 2>/dev/null | wc -l)
 lib_check "truncated capture: exit 2 naming file and packet" expect 2 "cut.pcap: packet $((good + 1)): " -c "$conf" -r "$tmp/cut.pcap" --db "$tmp/cut.db"
 lib_check "truncated capture: packets before the damage recorded" test "$(q "$tmp/cut.db" "select value from counters where name='packets'")" -eq "$good"
 lib_check "truncated capture: flows before the damage recorded" test "$(q "$tmp/cut.db" "select count(*) from flows")" -gt 0
+# SIGINT stops a -r run that waits on a pipe for more: what came is
+# judged and written, the message says where it stopped.
+mkfifo "$tmp/pipe"
+exec 3<>"$tmp/pipe"
+head -c 20000 "$sample" >&3
+"$bin" -q -c "$conf" -r "$tmp/pipe" --db "$tmp/int.db" 2>"$tmp/int.err" &
+intpid=$!
+sleep 1
+kill -INT $intpid
+wait $intpid
+intst=$?
+exec 3>&-
+lib_check "SIGINT on a waiting pipe: stops, exit 0 or 1" test $intst -le 1
+lib_check "SIGINT: says where it stopped" grep -q "SIGINT: .*pipe: stopped after packet [1-9]" "$tmp/int.err"
+lib_check "SIGINT: the packets read are in the database" test "$(q "$tmp/int.db" "select value from counters where name='packets'")" -gt 0
+
 lib_summary

@@ -33,6 +33,7 @@
 #ifndef CONFORMD_PCAPFILE_H
 #define CONFORMD_PCAPFILE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "conformd/capture.h"
@@ -87,6 +88,14 @@ const char *pcapfile_reason(const struct pcapfile *pf);
 /* The file's DLT_ link type: classic pcap's header, or pcapng's first
  * interface. */
 int pcapfile_linktype(const struct pcapfile *pf);
+
+/*
+ * A read(2) interrupted by a signal is retried, unless *flag is non-zero
+ * by then: the file is then treated as ended where it is (a batch in
+ * progress may report a cut record; the caller, who set the flag, knows
+ * why).  For standard input and pipes, which may never send more.
+ */
+void pcapfile_set_interrupt(struct pcapfile *pf, const volatile sig_atomic_t *flag);
 
 /* Packets returned so far. */
 uint64_t pcapfile_packets(const struct pcapfile *pf);
