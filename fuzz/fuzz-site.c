@@ -66,6 +66,15 @@ fuzz_site_begin(void)
 	return e;
 }
 
+struct engine *
+fuzz_site_bare(void)
+{
+	struct engine *e = engine_new(&cfg, pol, NULL);
+
+	FUZZ_ASSERT(e != NULL);
+	return e;
+}
+
 void
 fuzz_site_end(struct engine *e)
 {

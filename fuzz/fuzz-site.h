@@ -23,6 +23,10 @@ void fuzz_site_init(const char *who);
 /* A new engine (and its collector) for one input. */
 struct engine *fuzz_site_begin(void);
 
+/* Another engine on the same policy with no outputs at all (a reference
+ * to compare counters with); free with engine_finish() + engine_free(). */
+struct engine *fuzz_site_bare(void);
+
 /* End the window, print the summaries to /dev/null, free both. */
 void fuzz_site_end(struct engine *e);
 

@@ -8,13 +8,15 @@
  * file may claim, or UINT32_MAX).  Besides the sanitizers, the decoder's
  * contract (decode.h, packet.h) is checked: the result and event are in
  * range, a failed decode names an event, the payload lies inside the
- * captured bytes, ports only come with an IP family.
+ * captured bytes, ports only come with an IP family.  decode_fast() must
+ * take only frames the full decoder decodes cleanly, to the same facts.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <pcap/dlt.h>
 
 #include "conformd/decode.h"
+#include "conformd/fastpath.h"
 #include "conformd/packet.h"
 #include "fuzz-util.h"
 
@@ -74,5 +76,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (p.inner.valid)
 		FUZZ_ASSERT(p.inner.family == 4 || p.inner.family == 6);
 	(void)decode_event_name(p.event);
+
+	/* The fast decoder takes only what the full one decodes cleanly,
+	 * and learns the same: family, protocol, both ends, flags, payload. */
+	{
+		struct fast_pkt fp;
+		int d;
+
+		if (decode_fast(buf, caplen, lt, 1, &fp)) {
+			FUZZ_ASSERT(fp.ok == 1);
+			FUZZ_ASSERT(rv == DECODE_OK && p.event == DEV_NONE);
+			FUZZ_ASSERT(p.has_ports && p.frag == PKT_FRAG_NONE);
+			FUZZ_ASSERT(fp.key.family == p.family && fp.key.proto == p.ip_proto);
+			d = fp.dir;
+			FUZZ_ASSERT(memcmp(fp.key.addr[d], p.src, 16) == 0);
+			FUZZ_ASSERT(memcmp(fp.key.addr[!d], p.dst, 16) == 0);
+			FUZZ_ASSERT(fp.key.port[d] == p.sport && fp.key.port[!d] == p.dport);
+			FUZZ_ASSERT(fp.key.vlan[0] == p.vlan[0] && fp.key.vlan[1] == p.vlan[1]);
+			FUZZ_ASSERT(fp.tcp_flags == (p.ip_proto == IPPROTO_NUM_TCP ? p.tcp_flags : 0));
+			FUZZ_ASSERT(fp.payload == p.payload && fp.paylen == p.payload_len);
+			FUZZ_ASSERT(fp.hash == flow_key_hash(&fp.key));
+		} else
+			FUZZ_ASSERT(fp.ok == 0);
+	}
 	return 0;
 }
