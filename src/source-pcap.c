@@ -26,7 +26,7 @@
 #include <pcap/pcap.h>
 
 #include "conformd/capture.h"
-#include "conformd/decode.h"
+#include "conformd/source.h"
 
 struct pcap_src {
 	pcap_t		*p;
@@ -67,22 +67,6 @@ pcap_src_new(char *err, size_t errlen)
 		return NULL;
 	}
 	return s;
-}
-
-/* The decoders must know the link type, or every packet would be counted
- * as unsupported: refuse at open instead. */
-static int
-check_linktype(int dlt, char *err, size_t errlen)
-{
-	const char *name;
-
-	if (decode_link_supported(dlt))
-		return 0;
-	name = pcap_datalink_val_to_name(dlt);
-	snprintf(err, errlen, "link type %d (%s) is not supported: conformd reads "
-	    "Ethernet, Linux cooked (SLL, SLL2), raw IP and loopback", dlt,
-	    name != NULL ? name : "unknown");
-	return -1;
 }
 
 /* 0 when `dev` exists and is up; -1 (err set) otherwise.  libpcap would
@@ -176,7 +160,9 @@ pcap_live_open(void **hp, const struct capture_opts *o, int *linktype, char *err
 	/* rv > 0 is a warning (PCAP_WARNING_PROMISC_NOTSUP on `any`): go on. */
 
 	s->linktype = pcap_datalink(s->p);
-	if (check_linktype(s->linktype, err, errlen) != 0) {
+	/* The decoders must know the link type, or every packet would be
+	 * counted as unsupported: refuse at open instead. */
+	if (source_link_check(s->linktype, err, errlen) != 0) {
 		pcap_src_free(s);
 		return -1;
 	}
