@@ -128,10 +128,12 @@ fast_transport(const struct cursor *t, size_t wire, uint8_t proto, uint16_t *sp,
 	    cursor_peek_be16(t, 0, sp) < 0 || cursor_peek_be16(t, 2, dp) < 0 ||
 	    cursor_peek_be16(t, 4, &ulen) < 0)
 		return 0;
+	if (ulen < 8 || ulen > wire)
+		return 0;
 	*flags = 0;
 	*payload = t->p + 8;
-	*paylen = (uint32_t)ulen - 8;	/* meaningful only when the test below passes */
-	return ulen >= 8 && ulen <= wire;
+	*paylen = (uint32_t)ulen - 8;
+	return 1;
 }
 
 static inline int

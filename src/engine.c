@@ -664,6 +664,37 @@ engine_free(struct engine *e)
 	free(e);
 }
 
+/* Count a frame of `wirelen` bytes captured at ts_usec with decode event ev. */
+static inline void
+engine_count(struct engine *e, uint32_t wirelen, uint64_t ts_usec, unsigned ev)
+{
+	e->c.packets++;
+	e->c.bytes += wirelen;
+	if (ts_usec > e->now)
+		e->now = ts_usec;
+	if (ev < DEV_MAX)
+		e->c.events[ev]++;
+}
+
+/*
+ * After flow f (just `created`, or known) counted a packet from key side
+ * dir carrying payload[0..len) (cut: the snaplen cut it): judge a new
+ * flow, check the first payload against the row's protocols, decide a
+ * failed attempt.  Rare cases: one flag test each on the fast path.
+ */
+static inline void
+engine_judge_packet(struct engine *e, struct flow *f, int created, int dir,
+    const uint8_t *payload, uint32_t len, int cut)
+{
+	if (created)
+		engine_classify(e, f);
+	if ((f->flags & FLOW_F_CHECK_APP) && len > 0)
+		engine_check_app(e, f, payload, len, cut, dir);
+	if (f->state == CONN_REJECTED || f->state == CONN_ATTEMPTED ||
+	    (f->state == CONN_NEW && f->rule != RULE_NONE))
+		engine_check_blocked(e, f, 0);
+}
+
 void
 engine_frame(struct engine *e, int linktype, const uint8_t *buf, uint32_t caplen,
     uint32_t wirelen, uint64_t ts_usec, uint64_t num)
@@ -675,12 +706,7 @@ engine_frame(struct engine *e, int linktype, const uint8_t *buf, uint32_t caplen
 	rv = decode_packet(p, linktype, buf, caplen, wirelen);
 	p->num = num;
 	p->ts_usec = ts_usec;
-	e->c.packets++;
-	e->c.bytes += wirelen;
-	if (ts_usec > e->now)
-		e->now = ts_usec;
-	if (p->event < DEV_MAX)
-		e->c.events[p->event]++;
+	engine_count(e, wirelen, ts_usec, p->event);
 	switch (rv) {
 	case DECODE_OK:
 		break;
@@ -722,14 +748,8 @@ engine_frame(struct engine *e, int linktype, const uint8_t *buf, uint32_t caplen
 	f = flow_packet(e->ft, p, &dir, &created);
 	if (f == NULL)
 		return;
-	if (created)
-		engine_classify(e, f);
-	/* Rare cases, one flag test each on the fast path. */
-	if ((f->flags & FLOW_F_CHECK_APP) && p->payload_len > 0 && p->frag != PKT_FRAG_LATER)
-		engine_check_app(e, f, p->payload, p->payload_len, p->event == DEV_SNAPLEN_TRUNC, dir);
-	if (f->state == CONN_REJECTED || f->state == CONN_ATTEMPTED ||
-	    (f->state == CONN_NEW && f->rule != RULE_NONE))
-		engine_check_blocked(e, f, 0);
+	engine_judge_packet(e, f, created, dir, p->frag == PKT_FRAG_LATER ? NULL : p->payload,
+	    p->frag == PKT_FRAG_LATER ? 0 : p->payload_len, p->event == DEV_SNAPLEN_TRUNC);
 }
 
 /*
@@ -748,11 +768,7 @@ engine_fast(struct engine *e, const struct fast_pkt *fp, const struct capture_pk
 	if (v->ts_usec >= e->next_expire)
 		return 0;
 	/* engine_frame()'s accounting of a clean TCP/UDP packet */
-	e->c.packets++;
-	e->c.bytes += v->wirelen;
-	if (v->ts_usec > e->now)
-		e->now = v->ts_usec;
-	e->c.events[DEV_NONE]++;
+	engine_count(e, v->wirelen, v->ts_usec, DEV_NONE);
 	if (fp->key.family == 4)
 		e->c.ipv4++;
 	else
@@ -763,15 +779,8 @@ engine_fast(struct engine *e, const struct fast_pkt *fp, const struct capture_pk
 		e->c.udp++;
 	f = flow_fast_packet(e->ft, &fp->key, fp->hash, fp->dir, fp->tcp_flags, v->wirelen,
 	    v->ts_usec, &created);
-	if (f == NULL)
-		return 1;
-	if (created)
-		engine_classify(e, f);
-	if ((f->flags & FLOW_F_CHECK_APP) && fp->paylen > 0)
-		engine_check_app(e, f, fp->payload, fp->paylen, 0, fp->dir);
-	if (f->state == CONN_REJECTED || f->state == CONN_ATTEMPTED ||
-	    (f->state == CONN_NEW && f->rule != RULE_NONE))
-		engine_check_blocked(e, f, 0);
+	if (f != NULL)
+		engine_judge_packet(e, f, created, fp->dir, fp->payload, fp->paylen, 0);
 	return 1;
 }
 

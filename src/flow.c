@@ -588,6 +588,49 @@ flow_account(struct flow_table *ft, uint32_t i, int dir, uint32_t wirelen, uint6
 	}
 }
 
+/* The pool entry of the flow of key k (hash h), created (*created = 1,
+ * initiator per protocol as flow_packet() documents) when there is none;
+ * NIL when no flow can be made. */
+static inline uint32_t
+flow_find_or_create(struct flow_table *ft, const struct flow_key *k, uint32_t h, int dir,
+    uint64_t ts_usec, int *created)
+{
+	uint32_t i = flow_find(ft, k, h);
+	struct flow *f;
+
+	*created = 0;
+	if (i != NIL)
+		return i;
+	i = flow_insert(ft, k, h);
+	if (i == NIL)
+		return NIL;
+	*created = 1;
+	f = &ft->pool[i];
+	f->first_usec = ts_usec;
+	if (k->proto != IPPROTO_NUM_TCP) {
+		f->ini = (uint8_t)dir;
+		f->state = CONN_NEW;
+	}
+	return i;
+}
+
+/* A packet from key side `dir` on pool entry i: the TCP state machine
+ * (`tcp`: a TCP header with these flags) or the UDP/other answer, then
+ * the counters and the idle list.  Returns the flow. */
+static inline struct flow *
+flow_update(struct flow_table *ft, uint32_t i, int dir, int tcp, uint8_t tcp_flags,
+    uint32_t wirelen, uint64_t ts_usec, int created)
+{
+	struct flow *f = &ft->pool[i];
+
+	if (tcp)
+		tcp_update(f, tcp_flags, dir, created);
+	else if (f->state == CONN_NEW && dir != f->ini)
+		f->state = CONN_ESTABLISHED;
+	flow_account(ft, i, dir, wirelen, ts_usec, created);
+	return f;
+}
+
 struct flow *
 flow_packet(struct flow_table *ft, const struct pkt *p, int *dir, int *created)
 {
@@ -610,33 +653,18 @@ flow_packet(struct flow_table *ft, const struct pkt *p, int *dir, int *created)
 		f->frags++;
 		f->flags |= FLOW_F_FRAGMENTED;
 		ft->stats.frags_tied++;
-		goto count;
+		flow_account(ft, i, *dir, p->wirelen, p->ts_usec, 0);
+		return f;
 	}
 	flow_make_key(ft, p, &k, dir);
 	h = flow_key_hash(&k);
-	i = flow_find(ft, &k, h);
-	if (i == NIL) {
-		i = flow_insert(ft, &k, h);
-		if (i == NIL)
-			return NULL;
-		*created = 1;
-		f = &ft->pool[i];
-		f->first_usec = p->ts_usec;
-		if (k.proto != IPPROTO_NUM_TCP) {
-			f->ini = (uint8_t)*dir;
-			f->state = CONN_NEW;
-		}
-	}
-	f = &ft->pool[i];
+	i = flow_find_or_create(ft, &k, h, *dir, p->ts_usec, created);
+	if (i == NIL)
+		return NULL;
 	if (p->frag == PKT_FRAG_FIRST)
 		frag_remember(ft, p, i, *dir);
-	if (k.proto == IPPROTO_NUM_TCP && p->has_ports)
-		tcp_update(f, p->tcp_flags, *dir, *created);
-	else if (f->state == CONN_NEW && *dir != f->ini)
-		f->state = CONN_ESTABLISHED;
-count:
-	flow_account(ft, i, *dir, p->wirelen, p->ts_usec, *created);
-	return f;
+	return flow_update(ft, i, *dir, k.proto == IPPROTO_NUM_TCP && p->has_ports,
+	    p->tcp_flags, p->wirelen, p->ts_usec, *created);
 }
 
 void
@@ -667,57 +695,30 @@ struct flow *
 flow_fast_update(struct flow_table *ft, const struct flow_key *k, uint32_t h,
     int dir, uint8_t tcp_flags, uint32_t wirelen, uint64_t ts_usec, uint8_t refuse)
 {
-	struct flow *f;
-	uint32_t i;
+	uint32_t i = flow_find(ft, k, h);
 
-	i = flow_find(ft, k, h);
-	if (i == NIL)
+	if (i == NIL || (ft->pool[i].flags & refuse))
 		return NULL;
-	f = &ft->pool[i];
-	if (f->flags & refuse)
-		return NULL;
-	/* flow_packet() for a known flow and a whole TCP/UDP packet */
 	if (ts_usec > ft->now)
 		ft->now = ts_usec;
-	if (k->proto == IPPROTO_NUM_TCP)
-		tcp_update(f, tcp_flags, dir, 0);
-	else if (f->state == CONN_NEW && dir != f->ini)
-		f->state = CONN_ESTABLISHED;
-	flow_account(ft, i, dir, wirelen, ts_usec, 0);
-	return f;
+	return flow_update(ft, i, dir, k->proto == IPPROTO_NUM_TCP, tcp_flags, wirelen,
+	    ts_usec, 0);
 }
 
 struct flow *
 flow_fast_packet(struct flow_table *ft, const struct flow_key *k, uint32_t h, int dir,
     uint8_t tcp_flags, uint32_t wirelen, uint64_t ts_usec, int *created)
 {
-	struct flow *f;
 	uint32_t i;
 
 	/* flow_packet() for a whole TCP/UDP packet, the key already built */
-	*created = 0;
 	if (ts_usec > ft->now)
 		ft->now = ts_usec;
-	i = flow_find(ft, k, h);
-	if (i == NIL) {
-		i = flow_insert(ft, k, h);
-		if (i == NIL)
-			return NULL;
-		*created = 1;
-		f = &ft->pool[i];
-		f->first_usec = ts_usec;
-		if (k->proto != IPPROTO_NUM_TCP) {
-			f->ini = (uint8_t)dir;
-			f->state = CONN_NEW;
-		}
-	} else
-		f = &ft->pool[i];
-	if (k->proto == IPPROTO_NUM_TCP)
-		tcp_update(f, tcp_flags, dir, *created);
-	else if (f->state == CONN_NEW && dir != f->ini)
-		f->state = CONN_ESTABLISHED;
-	flow_account(ft, i, dir, wirelen, ts_usec, *created);
-	return f;
+	i = flow_find_or_create(ft, k, h, dir, ts_usec, created);
+	if (i == NIL)
+		return NULL;
+	return flow_update(ft, i, dir, k->proto == IPPROTO_NUM_TCP, tcp_flags, wirelen,
+	    ts_usec, *created);
 }
 
 void
