@@ -204,49 +204,30 @@ struct pk {
 	size_t		 plen;
 };
 
-static void
-put16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-/* Address text to 16 bytes (v4-mapped); returns 4 or 6. */
-static int
-parse(const char *s, uint8_t a[16])
-{
-	int fam, plen;
-	char err[128];
-
-	if (addr_parse(s, a, &fam, &plen, err, sizeof(err)) == -1)
-		CU_FAIL_FATAL("bad test address");
-	return fam;
-}
-
 /* IP header + transport header + payload into out; returns its length. */
 static size_t
 ip_packet(uint8_t *out, size_t cap_len, const struct pk *k)
 {
 	uint8_t s[16], d[16], *l4;
-	int fam = parse(k->src, s);
+	int fam = unit_addr(k->src, s);
 	size_t iph = fam == 4 ? 20 : 40, l4h, total;
 
-	(void)parse(k->dst, d);
+	(void)unit_addr(k->dst, d);
 	l4h = k->proto == IPPROTO_NUM_TCP ? 20 : 8;
 	total = iph + l4h + k->plen;
 	CU_ASSERT_FATAL(total <= cap_len);
 	memset(out, 0, iph + l4h);
 	if (fam == 4) {
 		out[0] = 0x45;
-		put16(out + 2, (uint16_t)total);
-		put16(out + 4, 0x1234);
+		unit_put16(out + 2, (uint16_t)total);
+		unit_put16(out + 4, 0x1234);
 		out[8] = 64;
 		out[9] = k->proto;
 		memcpy(out + 12, s + 12, 4);
 		memcpy(out + 16, d + 12, 4);
 	} else {
 		out[0] = 0x60;
-		put16(out + 4, (uint16_t)(total - 40));
+		unit_put16(out + 4, (uint16_t)(total - 40));
 		out[6] = k->proto;
 		out[7] = 64;
 		memcpy(out + 8, s, 16);
@@ -255,17 +236,17 @@ ip_packet(uint8_t *out, size_t cap_len, const struct pk *k)
 	l4 = out + iph;
 	switch (k->proto) {
 	case IPPROTO_NUM_TCP:
-		put16(l4, k->sport);
-		put16(l4 + 2, k->dport);
+		unit_put16(l4, k->sport);
+		unit_put16(l4 + 2, k->dport);
 		l4[7] = 1;			/* seq */
 		l4[12] = 0x50;			/* data offset 5 */
 		l4[13] = k->flags;
-		put16(l4 + 14, 65535);
+		unit_put16(l4 + 14, 65535);
 		break;
 	case IPPROTO_NUM_UDP:
-		put16(l4, k->sport);
-		put16(l4 + 2, k->dport);
-		put16(l4 + 4, (uint16_t)(8 + k->plen));
+		unit_put16(l4, k->sport);
+		unit_put16(l4 + 2, k->dport);
+		unit_put16(l4 + 4, (uint16_t)(8 + k->plen));
 		break;
 	default:			/* ICMP, ICMPv6: type, code, checksum, unused */
 		l4[0] = k->flags;
@@ -295,7 +276,7 @@ send_pk_cut(uint64_t ts, const struct pk *k, size_t cut)
 	frame[0] = 0x02;
 	frame[6] = 0x02;
 	frame[11] = 1;
-	put16(frame + 12, parse(k->src, probe) == 4 ? 0x0800 : 0x86dd);
+	unit_put16(frame + 12, unit_addr(k->src, probe) == 4 ? 0x0800 : 0x86dd);
 	n = 14 + ip_packet(frame + 14, sizeof(frame) - 14, k);
 	CU_ASSERT_FATAL(cut < n);
 	last_ts = ts;
@@ -335,7 +316,7 @@ icmp_error(uint64_t ts, const char *rtr, const char *to, uint8_t type, uint8_t c
 	uint8_t quoted[128];
 	size_t n = ip_packet(quoted, sizeof(quoted), q);
 	uint8_t probe[16];
-	int v6 = parse(rtr, probe) == 6;
+	int v6 = unit_addr(rtr, probe) == 6;
 	size_t iph = v6 ? 40 : 20;
 	struct pk k = { rtr, to, 0, 0, v6 ? IPPROTO_NUM_ICMPV6 : IPPROTO_NUM_ICMP, type, code,
 		quoted, iph + 8 };
@@ -360,12 +341,12 @@ arp(uint64_t ts)
 	memset(frame, 0, sizeof(frame));
 	memset(frame, 0xff, 6);
 	frame[6] = 0x02;
-	put16(frame + 12, 0x0806);
-	put16(frame + 14, 1);		/* Ethernet */
-	put16(frame + 16, 0x0800);
+	unit_put16(frame + 12, 0x0806);
+	unit_put16(frame + 14, 1);		/* Ethernet */
+	unit_put16(frame + 16, 0x0800);
 	frame[18] = 6;
 	frame[19] = 4;
-	put16(frame + 20, 1);		/* request */
+	unit_put16(frame + 20, 1);		/* request */
 	last_ts = ts;
 	engine_frame(eng, LINK_ETHERNET, frame, sizeof(frame), sizeof(frame), ts, ++pktnum);
 }

@@ -85,23 +85,6 @@ chance(struct rng *r, uint32_t permille)
 
 /* --- frames --------------------------------------------------------------------- */
 
-static void
-put16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static void
-addr(const char *s, uint8_t a[16])
-{
-	int fam, plen;
-	char err[128];
-
-	if (addr_parse(s, a, &fam, &plen, err, sizeof(err)) == -1)
-		CU_FAIL_FATAL("bad test address");
-}
-
 /* One frame to build.  Zero is the plain default of every knob. */
 struct shape {
 	int		 linktype;	/* DLT_EN10MB (0 means it too) or a raw IP type */
@@ -146,7 +129,7 @@ build_ip(uint8_t *out, const struct shape *s)
 
 		iph = s->v4opt ? 24 : 20;
 		out[0] = (uint8_t)(0x40 | (iph / 4));
-		put16(out + 4, (uint16_t)s->frag_id);
+		unit_put16(out + 4, (uint16_t)s->frag_id);
 		if (s->v4df)
 			off |= 0x4000;
 		if (s->v4evil)
@@ -155,7 +138,7 @@ build_ip(uint8_t *out, const struct shape *s)
 			off |= 0x2000;
 		else if (s->frag == 2)
 			off |= (s->frag_off ? s->frag_off : 185) | (s->frag_mf ? 0x2000 : 0);
-		put16(out + 6, off);
+		unit_put16(out + 6, off);
 		out[8] = 64;
 		out[9] = s->proto;
 		memcpy(out + 12, s->src + 12, 4);
@@ -192,9 +175,9 @@ build_ip(uint8_t *out, const struct shape *s)
 			*nhp = 44;
 			nhp = &out[l4];
 			if (s->frag == 1)
-				put16(out + l4 + 2, 0x0001);
+				unit_put16(out + l4 + 2, 0x0001);
 			else if (s->frag == 2)
-				put16(out + l4 + 2, (uint16_t)((s->frag_off ? s->frag_off : 185) << 3 |
+				unit_put16(out + l4 + 2, (uint16_t)((s->frag_off ? s->frag_off : 185) << 3 |
 				    (s->frag_mf ? 1 : 0)));
 			out[l4 + 4] = (uint8_t)(s->frag_id >> 24);
 			out[l4 + 5] = (uint8_t)(s->frag_id >> 16);
@@ -214,12 +197,12 @@ build_ip(uint8_t *out, const struct shape *s)
 
 		n = (size_t)words * 4;
 		memset(t, 0, n);
-		put16(t, s->sport);
-		put16(t + 2, s->dport);
+		unit_put16(t, s->sport);
+		unit_put16(t + 2, s->dport);
 		t[7] = 1;
 		t[12] = (uint8_t)(field << 4);
 		t[13] = s->flags;
-		put16(t + 14, 65535);
+		unit_put16(t + 14, 65535);
 		if (words > 5) {
 			if (s->topt == 1) {
 				t[20] = 3;		/* window scale claiming 40 bytes */
@@ -241,16 +224,16 @@ build_ip(uint8_t *out, const struct shape *s)
 
 		n = 8;
 		memset(t, 0, n);
-		put16(t, s->sport);
-		put16(t + 2, s->dport);
-		put16(t + 4, (uint16_t)(ulen < 0 ? 0 : ulen));
+		unit_put16(t, s->sport);
+		unit_put16(t + 2, s->dport);
+		unit_put16(t + 4, (uint16_t)(ulen < 0 ? 0 : ulen));
 	} else if (s->proto == IPPROTO_NUM_ICMP || s->proto == IPPROTO_NUM_ICMPV6) {
 		n = 8;
 		memset(t, 0, n);
 		t[0] = s->flags;
 		t[1] = s->code;
 		if (s->flags == 8 || s->flags == 0 || s->flags == 128 || s->flags == 129)
-			put16(t + 4, s->sport);		/* echo identifier */
+			unit_put16(t + 4, s->sport);		/* echo identifier */
 	} else
 		n = 0;
 	CU_ASSERT_FATAL(l4 + n + s->plen <= FRAME_MAX - 64);
@@ -258,9 +241,9 @@ build_ip(uint8_t *out, const struct shape *s)
 		memcpy(t + n, s->pl, s->plen);
 	tl = l4 + n + s->plen;
 	if (s->family == 4)
-		put16(out + 2, (uint16_t)((long)tl + s->totlen_delta));
+		unit_put16(out + 2, (uint16_t)((long)tl + s->totlen_delta));
 	else
-		put16(out + 4, (uint16_t)((long)tl - 40 + s->totlen_delta));
+		unit_put16(out + 4, (uint16_t)((long)tl - 40 + s->totlen_delta));
 	if (s->bad_version)
 		out[0] = (uint8_t)((s->family == 4 ? 0x60 : 0x40) | (out[0] & 0x0f));
 	return tl;
@@ -289,11 +272,11 @@ build(uint8_t *out, const struct shape *s, size_t *ip_end)
 		out[11] = 0x02;
 		n = 12;
 		for (int i = 0; i < s->nvlan; i++) {
-			put16(out + n, s->tpid[i] ? s->tpid[i] : 0x8100);
-			put16(out + n + 2, s->vid[i]);
+			unit_put16(out + n, s->tpid[i] ? s->tpid[i] : 0x8100);
+			unit_put16(out + n + 2, s->vid[i]);
 			n += 4;
 		}
-		put16(out + n, s->ethertype ? s->ethertype :
+		unit_put16(out + n, s->ethertype ? s->ethertype :
 		    s->family == 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6);
 		n += 2;
 	}
@@ -314,12 +297,12 @@ build_arp(uint8_t *out, int lldp)
 	memset(out, 0, 60);
 	memset(out, 0xff, 6);
 	out[6] = 0x02;
-	put16(out + 12, lldp ? ETHERTYPE_LLDP : ETHERTYPE_ARP);
-	put16(out + 14, 1);
-	put16(out + 16, 0x0800);
+	unit_put16(out + 12, lldp ? ETHERTYPE_LLDP : ETHERTYPE_ARP);
+	unit_put16(out + 14, 1);
+	unit_put16(out + 16, 0x0800);
 	out[18] = 6;
 	out[19] = 4;
-	put16(out + 20, 1);
+	unit_put16(out + 20, 1);
 	return 60;
 }
 
@@ -464,8 +447,8 @@ sh_tcp4(void)
 	memset(&s, 0, sizeof(s));
 	s.linktype = DLT_EN10MB;
 	s.family = 4;
-	addr("198.18.10.5", s.src);
-	addr("198.18.1.11", s.dst);
+	unit_addr("198.18.10.5", s.src);
+	unit_addr("198.18.1.11", s.dst);
 	s.proto = IPPROTO_NUM_TCP;
 	s.sport = 50000;
 	s.dport = 5061;
@@ -483,8 +466,8 @@ sh_udp6(void)
 	memset(&s, 0, sizeof(s));
 	s.linktype = DLT_EN10MB;
 	s.family = 6;
-	addr("2001:db8:1::11", s.src);
-	addr("2001:db8:10::5", s.dst);
+	unit_addr("2001:db8:1::11", s.src);
+	unit_addr("2001:db8:10::5", s.dst);
 	s.proto = IPPROTO_NUM_UDP;
 	s.sport = 3478;
 	s.dport = 50010;
@@ -808,8 +791,8 @@ twin_pkt(int family, const char *s, uint16_t sp, const char *d, uint16_t dp, uin
 
 	memset(&p, 0, sizeof(p));
 	p.family = (uint8_t)family;
-	addr(s, p.src);
-	addr(d, p.dst);
+	unit_addr(s, p.src);
+	unit_addr(d, p.dst);
 	p.ip_proto = proto;
 	p.has_ports = 1;
 	p.sport = sp;
@@ -1413,7 +1396,7 @@ gen_addr(struct rng *r, int family, int client, uint8_t a[16])
 		else
 			snprintf(buf, sizeof(buf), "%s", v6_servers[below(r, 3)]);
 	}
-	addr(buf, a);
+	unit_addr(buf, a);
 }
 
 static void
@@ -1607,7 +1590,7 @@ gen_icmp_shape(struct gen *g, const struct gflow *f, struct shape *s, uint8_t *q
 	memcpy(s->tpid, q.tpid, sizeof(s->tpid));
 	memcpy(s->vid, q.vid, sizeof(s->vid));
 	s->family = f->family;
-	addr(f->family == 4 ? v4_routers[below(r, 3)] : v6_routers[below(r, 2)], s->src);
+	unit_addr(f->family == 4 ? v4_routers[below(r, 3)] : v6_routers[below(r, 2)], s->src);
 	memcpy(s->dst, c2s ? f->cli : f->srv, 16);
 	if (f->family == 4) {
 		s->proto = IPPROTO_NUM_ICMP;
@@ -1665,7 +1648,7 @@ gen_packet(struct gen *g, struct pktvec *pv)
 		for (size_t i = 0; i < n; i++)
 			frame[i] = (uint8_t)rnd(r);
 		if (n > 14 && chance(r, 500)) {
-			put16(frame + 12, chance(r, 500) ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6);
+			unit_put16(frame + 12, chance(r, 500) ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6);
 			if (n > 14)
 				frame[14] = chance(r, 500) ? 0x45 : 0x60;
 		}
@@ -1855,8 +1838,8 @@ test_engine_frames_timer_due(void)
 				s.dport = 3478;
 			}
 			if (i == 2) {
-				addr("2001:db8:99::7", s.src);
-				addr("2001:db8:99::8", s.dst);
+				unit_addr("2001:db8:99::7", s.src);
+				unit_addr("2001:db8:99::8", s.dst);
 			}
 			s.plen = 0;
 			n = build(frame, &s, NULL);

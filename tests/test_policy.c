@@ -79,16 +79,6 @@ policy_teardown(void)
 	return 0;
 }
 
-static void
-addr(const char *s, uint8_t a[16])
-{
-	int fam, plen;
-	char err[128];
-
-	if (addr_parse(s, a, &fam, &plen, err, sizeof(err)) == -1)
-		CU_FAIL_FATAL("bad test address");
-}
-
 /* Verdict of ini -> resp:port/proto; *rid gets the rule id or "-". */
 static int
 judge(const char *ini, const char *resp, uint8_t proto, uint16_t port, const char **rid)
@@ -97,8 +87,8 @@ judge(const char *ini, const char *resp, uint8_t proto, uint16_t port, const cha
 	struct flow_tuple t;
 	int rule, v;
 
-	addr(ini, a);
-	addr(resp, b);
+	unit_addr(ini, a);
+	unit_addr(resp, b);
 	t.family = strchr(ini, ':') ? 6 : 4;
 	t.proto = proto;
 	t.ini_addr = a;
@@ -202,7 +192,7 @@ test_roles_and_listens(void)
 	uint64_t r;
 	char buf[256];
 
-	addr("198.18.1.11", a);
+	unit_addr("198.18.1.11", a);
 	r = policy_roles(pol, a, &h);
 	CU_ASSERT_TRUE_FATAL(h >= 0);
 	CU_ASSERT_STRING_EQUAL(inv.hosts[h].name, "fe1");
@@ -210,18 +200,18 @@ test_roles_and_listens(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "front-end-cms"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "front-end-mediation"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "all-servers"));
-	addr("198.18.1.10", a);
+	unit_addr("198.18.1.10", a);
 	r = policy_roles(pol, a, &h);
 	CU_ASSERT_EQUAL(r & (1ULL << rules_find_role(&rs, "all-servers")), 0);	/* a VIP is not a server */
 	CU_ASSERT_NOT_EQUAL(r & (1ULL << rules_find_role(&rs, "fe-mediation-vip-hlb")), 0);
-	addr("198.18.10.200", a);
+	unit_addr("198.18.10.200", a);
 	r = policy_roles(pol, a, &h);
 	CU_ASSERT_STRING_EQUAL(inv.hosts[h].name, "clients");
-	addr("198.18.99.1", a);
+	unit_addr("198.18.99.1", a);
 	CU_ASSERT_EQUAL(policy_roles(pol, a, &h), 0);
 	CU_ASSERT_EQUAL(h, -1);
 
-	addr("198.18.1.11", a);
+	unit_addr("198.18.1.11", a);
 	CU_ASSERT_EQUAL(policy_listens(pol, a, TCP, 5061), 1);
 	CU_ASSERT_EQUAL(policy_listens(pol, a, TCP, 22), 0);
 	CU_ASSERT_EQUAL(policy_listens(pol, a, IPPROTO_NUM_ICMP, 0), 0);
@@ -262,23 +252,23 @@ test_prefix_families(void)
 	CU_ASSERT_EQUAL_FATAL(inventory_load(&inv2, path, &rs, &d), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pol2 = policy_compile(&rs, &inv2));
 
-	addr("198.18.3.11", a);		/* host, ::ffff:198.18.0.0/112 and ::/0 */
+	unit_addr("198.18.3.11", a);		/* host, ::ffff:198.18.0.0/112 and ::/0 */
 	r = policy_roles(pol2, a, &h);
 	CU_ASSERT_NOT_EQUAL(r & (1ULL << med), 0);
 	CU_ASSERT_NOT_EQUAL(r & (1ULL << device), 0);
 	CU_ASSERT_NOT_EQUAL(r & (1ULL << client), 0);
 	CU_ASSERT_EQUAL(r & (1ULL << rp), 0);
 	CU_ASSERT_STRING_EQUAL(inv2.hosts[h].name, "med1");
-	addr("10.1.2.3", a);		/* only ::/0 */
+	unit_addr("10.1.2.3", a);		/* only ::/0 */
 	r = policy_roles(pol2, a, &h);
 	CU_ASSERT_EQUAL(r & ((1ULL << med) | (1ULL << device) | (1ULL << rp)), 0);
 	CU_ASSERT_NOT_EQUAL(r & (1ULL << client), 0);
-	addr("2001:db8::1", a);		/* 2001:db8::/32 and ::/0 */
+	unit_addr("2001:db8::1", a);		/* 2001:db8::/32 and ::/0 */
 	r = policy_roles(pol2, a, &h);
 	CU_ASSERT_NOT_EQUAL(r & (1ULL << rp), 0);
 	CU_ASSERT_NOT_EQUAL(r & (1ULL << client), 0);
 	CU_ASSERT_EQUAL(r & ((1ULL << med) | (1ULL << device)), 0);
-	addr("::c612:30b", a);		/* 198.18.3.11's bits, not v4-mapped: only ::/0 */
+	unit_addr("::c612:30b", a);		/* 198.18.3.11's bits, not v4-mapped: only ::/0 */
 	r = policy_roles(pol2, a, &h);
 	CU_ASSERT_EQUAL(r & ((1ULL << med) | (1ULL << device) | (1ULL << rp)), 0);
 	CU_ASSERT_NOT_EQUAL(r & (1ULL << client), 0);
@@ -293,8 +283,8 @@ test_non_tcp_udp(void)
 	struct flow_tuple t;
 	int rule;
 
-	addr("198.18.10.5", a);
-	addr("198.18.1.11", b);
+	unit_addr("198.18.10.5", a);
+	unit_addr("198.18.1.11", b);
 	memset(&t, 0, sizeof(t));
 	t.family = 4;
 	t.proto = IPPROTO_NUM_ICMP;

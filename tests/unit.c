@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <CUnit/Basic.h>
 
+#include "conformd/inventory.h"
 #include "unit.h"
 
 const char *
@@ -134,6 +135,24 @@ unit_golden(const char *rel, const char *got)
 	if (strcmp(want, got) != 0)
 		fprintf(stderr, "\n--- expected %s\n%s--- got\n%s---\n", rel, want, got);
 	free(want);
+}
+
+void
+unit_put16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+int
+unit_addr(const char *s, uint8_t a[16])
+{
+	int fam, plen;
+	char err[128];
+
+	if (addr_parse(s, a, &fam, &plen, err, sizeof(err)) == -1)
+		CU_FAIL_FATAL("bad test address");
+	return fam;
 }
 
 void

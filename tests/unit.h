@@ -6,6 +6,7 @@
 #ifndef CONFORMD_TESTS_UNIT_H
 #define CONFORMD_TESTS_UNIT_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <CUnit/CUnit.h>
 
@@ -47,6 +48,11 @@ void unit_assert_text(const char *what, const char *got, const char *want);
 void unit_golden(const char *rel, const char *got);
 /* Replace every '_' in s with '-' (C names of the tests -> golden file names). */
 void unit_dashes(char *s);
+/* Store v big-endian at b[0], b[1] (building test frames). */
+void unit_put16(uint8_t *b, uint16_t v);
+/* Address text to 16 bytes (IPv4 v4-mapped); a text that does not parse
+ * fails the test at once.  Returns 4 or 6. */
+int unit_addr(const char *s, uint8_t a[16]);
 
 /*
  * UNIT_BAD_CASE(fn, check, n) defines `static void fn##n(void)` that calls
