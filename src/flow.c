@@ -616,8 +616,9 @@ flow_find_or_create(struct flow_table *ft, const struct flow_key *k, uint32_t h,
 
 /* A packet from key side `dir` on pool entry i: the TCP state machine
  * (`tcp`: a TCP header with these flags) or the UDP/other answer, then
- * the counters and the idle list.  Returns the flow. */
-static inline struct flow *
+ * the counters and the idle list.  Returns the flow.  Always inlined:
+ * it is the per-packet step of the fast path. */
+static inline __attribute__((always_inline)) struct flow *
 flow_update(struct flow_table *ft, uint32_t i, int dir, int tcp, uint8_t tcp_flags,
     uint32_t wirelen, uint64_t ts_usec, int created)
 {
