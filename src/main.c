@@ -23,6 +23,7 @@
 #include "conformd/log.h"
 #include "conformd/output.h"
 #include "conformd/report.h"
+#include "conformd/sinkasync.h"
 #include "conformd/source.h"
 
 #ifndef CONFORMD_SYSCONFDIR
@@ -145,9 +146,9 @@ signals_direct(void)
 }
 
 /*
- * -r with one worker (or --direct): read every file in this thread, no
- * rings, no threads.
- * The reference path for benchmarks and the simplest one to reason about.
+ * -r with one worker (or --direct): read and classify every file in this
+ * thread, no packet rings; the records go to the outputs' own thread
+ * (sinkasync.h), in order.
  */
 static int
 run_direct(const struct daemon_opts *o, struct loaded *l)
@@ -156,6 +157,7 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 	struct output *out = NULL;
 	struct collector *col = NULL;
 	struct engine *e = NULL;
+	struct sink_async *wr = NULL;
 	struct engine_sink sink;
 	char err[1024], sources[4096];
 	int status = EXIT_CLEAN;
@@ -174,6 +176,15 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 	}
 	output_set_offline(out, 1);
 	output_sink(out, &sink);
+	/* The outputs write in their own thread, this one reads and
+	 * classifies; without a thread they write here. */
+	if (sink.flow != NULL || sink.finding != NULL) {
+		wr = sink_async_start(&sink, SINK_ASYNC_SLOTS, err, sizeof(err));
+		if (wr != NULL)
+			sink_async_front(wr, &sink);
+		else
+			log_info("%s: writing in the reading thread", err);
+	}
 	col = collector_new(&l->cfg, pol, &sink);
 	if (col != NULL) {
 		collector_sink(col, &sink);
@@ -208,6 +219,9 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 	engine_finish(e);
 	collector_finish(col, engine_counters(e)->ipv4 + engine_counters(e)->ipv6 == 0,
 	    engine_now(e));
+	/* every record written: the output is this thread's again */
+	sink_async_stop(wr, NULL);
+	wr = NULL;
 	if (status == EXIT_CLEAN && collector_findings(col) > 0)
 		status = EXIT_FINDINGS;
 	if (output_errors(out) > 0)
@@ -228,6 +242,7 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 		collector_coverage_print(col, o->eve != NULL && strcmp(o->eve, "-") == 0 ?
 		    stderr : stdout);
 done:
+	sink_async_stop(wr, NULL);
 	engine_free(e);
 	collector_free(col);
 	output_close(out);

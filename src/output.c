@@ -20,6 +20,7 @@
 #include "conformd/feed.h"
 #include "conformd/log.h"
 #include "conformd/output.h"
+#include "conformd/sinkasync.h"
 #include "conformd/store.h"
 
 #ifndef PACKAGE_VERSION
@@ -50,6 +51,12 @@ struct output {
 	const struct ruleset *run_rs;
 	int		 run_begun;
 	int		 offline;	/* -r: bulk loads (store_set_bulk()) */
+	/* offline: EVE formatted and written by its own thread (eve_async),
+	 * in parallel with the database; the fields below are that thread's
+	 * until output_eve_sync() */
+	struct sink_async *eveq;
+	struct engine_sink eveq_front;
+	uint64_t	 eveq_errors;
 };
 
 #define DB_RETRY_USEC	(10ULL * 1000000)
@@ -133,12 +140,75 @@ output_open(const struct config *cfg, const char *db, const char *eve, char *err
 	return o;
 }
 
+/* The EVE thread's sink: it counts its own failures (output_eve_sync()
+ * adds them up). */
+static void
+eveq_flow(void *arg, const struct flow_record *r)
+{
+	struct output *o = arg;
+
+	if (eve_flow(o->ev, r) == -1)
+		o->eveq_errors++;
+}
+
+static void
+eveq_finding(void *arg, const struct finding *f)
+{
+	struct output *o = arg;
+
+	if (eve_alert(o->ev, f) == -1)
+		o->eveq_errors++;
+}
+
+/*
+ * Everything queued to the EVE thread written, and its failures counted
+ * here; the thread stops when `stop`.  Before anything else touches the
+ * EVE file (commit, stats, reopen) or reads the error count.
+ */
+static void
+output_eve_sync(struct output *o, int stop)
+{
+	uint64_t errs;
+
+	if (o->eveq == NULL)
+		return;
+	if (stop) {
+		sink_async_stop(o->eveq, NULL);
+		o->eveq = NULL;
+	} else
+		sink_async_drain(o->eveq);
+	errs = o->eveq_errors;
+	o->eveq_errors = 0;
+	if (errs > 0) {
+		o->errors += errs - 1;
+		output_failed(o, 0);	/* counts one and logs once */
+	}
+}
+
 void
 output_set_offline(struct output *o, int offline)
 {
+	char err[256];
+	struct engine_sink to;
+
 	o->offline = offline != 0;
 	if (o->st != NULL)
 		store_set_bulk(o->st, o->offline);
+	/* A file is read as fast as the outputs go: the EVE lines are
+	 * formatted and written by a thread of their own while the database
+	 * takes its rows.  Live traffic keeps one writer (the store thread). */
+	if (o->offline && o->ev != NULL && o->eveq == NULL) {
+		memset(&to, 0, sizeof(to));
+		to.arg = o;
+		to.flow = eveq_flow;
+		to.finding = eveq_finding;
+		o->eveq = sink_async_start(&to, SINK_ASYNC_SLOTS, err, sizeof(err));
+		if (o->eveq != NULL)
+			sink_async_front(o->eveq, &o->eveq_front);
+		else
+			log_info("%s: EVE is written by the database's thread", err);
+	} else if (!o->offline)
+		output_eve_sync(o, 1);
 }
 
 void
@@ -180,9 +250,11 @@ output_flow(void *arg, const struct flow_record *r)
 	struct output *o = arg;
 	struct store *st;
 
+	if (o->eveq != NULL)
+		o->eveq_front.flow(o->eveq_front.arg, r);	/* first: the threads overlap */
 	if ((st = output_db(o)) != NULL && store_flow(st, r) == -1)
 		output_failed(o, 1);
-	if (o->ev != NULL && eve_flow(o->ev, r) == -1)
+	if (o->eveq == NULL && o->ev != NULL && eve_flow(o->ev, r) == -1)
 		output_failed(o, 0);
 }
 
@@ -246,9 +318,11 @@ output_finding(void *arg, const struct finding *f)
 	struct output *o = arg;
 	struct store *st;
 
+	if (o->eveq != NULL)
+		o->eveq_front.finding(o->eveq_front.arg, f);
 	if ((st = output_db(o)) != NULL && store_finding(st, f) == -1)
 		output_failed(o, 1);
-	if (o->ev != NULL && eve_alert(o->ev, f) == -1)
+	if (o->eveq == NULL && o->ev != NULL && eve_alert(o->ev, f) == -1)
 		output_failed(o, 0);
 	if (o->nfeeds > 0)
 		output_alert(o, f);
@@ -352,6 +426,7 @@ output_alert_counters(struct output *o)
 int
 output_run_end(struct output *o, uint64_t end_usec, int status)
 {
+	output_eve_sync(o, 1);
 	if (o->nfeeds > 0) {
 		output_drain(o);
 		output_alert_counters(o);
@@ -369,6 +444,7 @@ output_stats(struct output *o, uint64_t now_usec, const char *const *names,
 {
 	struct store *st;
 
+	output_eve_sync(o, 0);
 	for (int i = 0; i < n; i++)
 		if ((st = output_db(o)) != NULL && store_counter(st, names[i], values[i]) == -1)
 			output_failed(o, 1);
@@ -381,6 +457,7 @@ output_stats(struct output *o, uint64_t now_usec, const char *const *names,
 void
 output_commit(struct output *o)
 {
+	output_eve_sync(o, 0);
 	if (o->st != NULL && store_commit(o->st) == -1)
 		output_failed(o, 1);
 	if (o->ev != NULL && eve_flush(o->ev) == -1)
@@ -388,8 +465,9 @@ output_commit(struct output *o)
 }
 
 uint64_t
-output_errors(const struct output *o)
+output_errors(struct output *o)
 {
+	output_eve_sync(o, 0);
 	return o->errors + (o->st != NULL ? store_rows_failed(o->st) : 0);
 }
 
@@ -425,6 +503,7 @@ output_summary(const struct output *o, FILE *out)
 int
 output_reopen(struct output *o)
 {
+	output_eve_sync(o, 0);
 	if (o->ev != NULL && eve_reopen(o->ev) == -1) {
 		log_warn("cannot reopen the EVE file");
 		return -1;
@@ -437,6 +516,7 @@ output_close(struct output *o)
 {
 	if (o == NULL)
 		return;
+	output_eve_sync(o, 1);
 	if (o->nfeeds > 0)
 		output_drain(o);	/* at once when nothing is left */
 	for (int i = 0; i < o->nfeeds; i++) {

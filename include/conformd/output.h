@@ -31,7 +31,11 @@ struct output *output_open(const struct config *cfg, const char *db, const char 
 
 /*
  * The run reads files (-r), not live sources: the database may load the
- * flows table in bulk (store_set_bulk()).  Before output_run_begin().
+ * flows table in bulk (store_set_bulk()), and EVE lines are formatted and
+ * written by a thread of their own (sinkasync.h) while the database takes
+ * its rows; output_errors(), output_commit(), output_stats(),
+ * output_reopen(), output_run_end() and output_close() wait for it.
+ * Before output_run_begin(), from the thread that will own the output.
  */
 void output_set_offline(struct output *o, int offline);
 
@@ -60,8 +64,9 @@ void output_stats(struct output *o, uint64_t now_usec, const char *const *names,
  * second). */
 void output_commit(struct output *o);
 
-/* Records an output failed to write so far. */
-uint64_t output_errors(const struct output *o);
+/* Records an output failed to write so far (waits for the EVE thread of
+ * an offline run to write what it was given). */
+uint64_t output_errors(struct output *o);
 
 /* Flush, commit and close everything.  NULL is a no-op.  Alert feeds get
  * at most 2 s (OUTPUT_DRAIN_USEC) to send what they still hold. */
