@@ -208,6 +208,7 @@ main(int argc, char **argv)
 	test_feed_register();
 	test_pcapfile_register();
 	test_fastpath_register();
+	test_sinkasync_register();
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (argc > 1) {
