@@ -169,8 +169,11 @@
 
 #define STORE_BUSY_MS	250	/* we are the only writer: never wait long */
 #define STORE_TIME_LEN	80	/* room for any year gmtime_r can return */
-#define STORE_CHECKPOINT	1000	/* WAL pages between checkpoints (SQLite's default) */
-#define STORE_BULK_CHECKPOINT	16384	/* the same for a bulk load: 64 MiB of 4 KiB pages */
+#define STORE_PAGE_SIZE_STR	"16384"	/* page size of a new database */
+/* WAL bytes between checkpoints: SQLite's default of 1000 pages, at the
+ * 4 KiB page size it used to have; and the same for a bulk load. */
+#define STORE_CHECKPOINT_BYTES	(1000 * 4096)
+#define STORE_BULK_CHECKPOINT_BYTES	(64 * 1024 * 1024)
 
 /*
  * The secondary indexes, last in the schema: a bulk run drops them and
@@ -294,15 +297,36 @@ static const char sql_counter[] =
 	"INSERT INTO counters (run_id, name, value) VALUES (?, ?, ?)"
 	" ON CONFLICT (run_id, name) DO UPDATE SET value = excluded.value";
 
+/*
+ * What a parameter of the flow statement holds (store_flow() only binds
+ * it).  SQLite keeps a binding across sqlite3_reset(), so a value equal
+ * to the one bound already is not bound again: binding costs more than
+ * the comparison (a tenth of a row), and most of a row's values repeat
+ * from one flow to the next (run, roles, state, rule, the record's own
+ * buffers).  A text is bound SQLITE_STATIC: SQLite reads its bytes when
+ * the statement steps, so the same pointer and length bound earlier
+ * reads the caller's current bytes, exactly as binding it again would.
+ */
+#define STORE_FLOW_NCOLS	29
+enum { BOUND_NONE, BOUND_NULL, BOUND_INT, BOUND_TEXT };
+struct store_bound {
+	int		 kind;		/* BOUND_* */
+	int		 len;		/* BOUND_TEXT */
+	const char	*text;		/* BOUND_TEXT */
+	sqlite3_int64	 v;		/* BOUND_INT */
+};
+
 struct store {
 	sqlite3		*db;
 	char		*path;
 	sqlite3_stmt	*begin, *commit, *rollback;
 	sqlite3_stmt	*run_insert, *run_end, *rules_delete, *rule;
 	sqlite3_stmt	*flow, *finding, *coverage, *counter;
+	struct store_bound flow_bound[STORE_FLOW_NCOLS + 1];	/* st->flow's, by index */
 	int		 in_tx;		/* an explicit transaction is open */
 	int		 bulk;		/* offline: store_set_bulk() */
 	int		 unindexed;	/* indexes dropped for this bulk run */
+	int		 page_size;	/* bytes */
 	uint64_t	 pending;	/* data rows in the open transaction */
 	sqlite3_int64	 run_id;	/* current run, 0 when none */
 	uint64_t	 written;	/* data rows committed */
@@ -519,6 +543,18 @@ store_schema_setup(struct store *st)
 		return -1;
 	}
 
+	/* A new file's page size can be chosen only now, before its first
+	 * table and before WAL mode.  16 KiB rather than SQLite's 4 KiB: a
+	 * flow row takes about 300 bytes, and larger pages mean a quarter of
+	 * the page writes, reads and checksums (and of the system calls) per
+	 * row.  The checkpoint thresholds are in bytes (store_checkpoint()),
+	 * so the WAL grows no larger than with 4 KiB pages.  A database that
+	 * has pages already keeps its size (SQLite ignores the pragma). */
+	if (ver == 0 && sqlite3_exec(st->db, "PRAGMA page_size=" STORE_PAGE_SIZE_STR,
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		store_seterr(st);
+		return -1;
+	}
 	/* journal_mode answers with the mode in force; an in-memory database
 	 * stays "memory", which is fine. */
 	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &s,
@@ -614,6 +650,27 @@ store_free(struct store *st)
 }
 
 /*
+ * The WAL size that triggers a checkpoint, in pages of this database.
+ * Bulk mode (store_set_bulk()) checkpoints less often: each checkpoint
+ * syncs the WAL and the database (synchronous=NORMAL), and a bulk load
+ * waited on those syncs more than on anything else.  Durability is the
+ * same: what is committed sits in the WAL until the checkpoint, either
+ * way.
+ */
+static void
+store_checkpoint(struct store *st)
+{
+	char sql[64];
+	int pages;
+
+	pages = (st->bulk ? STORE_BULK_CHECKPOINT_BYTES : STORE_CHECKPOINT_BYTES) /
+	    (st->page_size > 0 ? st->page_size : 4096);
+	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint=%d",
+	    pages > 0 ? pages : 1);
+	(void)sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+}
+
+/*
  * Never write through a symbolic link: a link planted where the database
  * is expected could point anywhere the writer may write.  A new database
  * is created here, empty (SQLite takes an empty file for a new database),
@@ -692,8 +749,10 @@ store_open(const char *path, char *err, size_t errlen)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
-	if (store_schema_setup(st) == -1)
+	if (store_schema_setup(st) == -1 ||
+	    store_query_int(st, "PRAGMA page_size", &st->page_size) == -1)
 		goto fail;
+	store_checkpoint(st);
 	if (store_prepare(st, "BEGIN", &st->begin) == -1 ||
 	    store_prepare(st, "COMMIT", &st->commit) == -1 ||
 	    store_prepare(st, "ROLLBACK", &st->rollback) == -1 ||
@@ -811,16 +870,8 @@ fail:
 void
 store_set_bulk(struct store *st, int bulk)
 {
-	char sql[64];
-
 	st->bulk = bulk != 0;
-	/* Fewer, larger checkpoints: each one syncs the WAL and the database
-	 * (synchronous=NORMAL), and a bulk load waited on those syncs more
-	 * than on anything else.  Durability is the same: what is committed
-	 * sits in the WAL until the checkpoint, either way. */
-	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint=%d",
-	    st->bulk ? STORE_BULK_CHECKPOINT : STORE_CHECKPOINT);
-	(void)sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	store_checkpoint(st);
 }
 
 /* Build the indexes a bulk run dropped.  0, or -1 (error kept). */
@@ -842,46 +893,89 @@ store_reindex(struct store *st)
 	return 0;
 }
 
+/* Bind parameter i of the flow statement unless it holds v already. */
+static void
+flow_bind_int(struct store *st, int i, sqlite3_int64 v)
+{
+	struct store_bound *b = &st->flow_bound[i];
+
+	if (b->kind == BOUND_INT && b->v == v)
+		return;
+	sqlite3_bind_int64(st->flow, i, v);
+	b->kind = BOUND_INT;
+	b->v = v;
+}
+
+/* A text of len bytes (SQLITE_STATIC), or NULL. */
+static void
+flow_bind_text(struct store *st, int i, const char *v, size_t len)
+{
+	struct store_bound *b = &st->flow_bound[i];
+
+	if (v == NULL) {
+		if (b->kind != BOUND_NULL) {
+			sqlite3_bind_null(st->flow, i);
+			b->kind = BOUND_NULL;
+		}
+		return;
+	}
+	if (b->kind == BOUND_TEXT && b->text == v && (size_t)b->len == len)
+		return;
+	sqlite3_bind_text(st->flow, i, v, (int)len, SQLITE_STATIC);
+	b->kind = BOUND_TEXT;
+	b->text = v;
+	b->len = (int)len;
+}
+
+static void
+flow_bind_str(struct store *st, int i, const char *v)
+{
+	flow_bind_text(st, i, v, v != NULL ? strlen(v) : 0);
+}
+
 /* Add one flow row (batched).  Returns 0 or -1 (row counted as failed). */
 int
 store_flow(struct store *st, const struct flow_record *r)
 {
 	char first[STORE_TIME_LEN], last[STORE_TIME_LEN], pbuf[8];
-	sqlite3_stmt *s = st->flow;
+	size_t nfirst, nlast;
 	int k = 1;
 
-	store_time(r->first_usec, first, sizeof(first));
-	store_time(r->last_usec, last, sizeof(last));
-	bind_run(s, k++, st->run_id);
-	bind_u64(s, k++, r->flow_id);
-	bind_text(s, k++, proto_name(r->proto, pbuf, sizeof(pbuf)));
-	bind_text(s, k++, r->src_ip);
-	sqlite3_bind_int(s, k++, r->src_port);
-	bind_text(s, k++, r->dest_ip);
-	sqlite3_bind_int(s, k++, r->dest_port);
-	sqlite3_bind_int(s, k++, r->vlan[0]);
-	sqlite3_bind_int(s, k++, r->vlan[1]);
-	bind_text(s, k++, first);
-	bind_text(s, k++, last);
-	bind_u64(s, k++, r->first_usec);
-	bind_u64(s, k++, r->last_usec);
-	bind_u64(s, k++, r->pkts_toserver);
-	bind_u64(s, k++, r->pkts_toclient);
-	bind_u64(s, k++, r->bytes_toserver);
-	bind_u64(s, k++, r->bytes_toclient);
-	bind_u64(s, k++, r->frags);
-	bind_text(s, k++, r->state);
-	bind_text(s, k++, r->conn_state);
-	sqlite3_bind_int(s, k++, r->midstream != 0);
-	bind_text(s, k++, r->end);
-	bind_text(s, k++, verdict_name(r->verdict));
-	bind_text(s, k++, r->rule_id);
-	bind_text(s, k++, r->src_role);
-	bind_text(s, k++, r->dest_role);
-	bind_text(s, k++, r->src_host);
-	bind_text(s, k++, r->dest_host);
-	bind_text(s, k++, r->failure[0] != '\0' ? r->failure : NULL);
-	return store_row(st, s);
+	nfirst = store_time(r->first_usec, first, sizeof(first));
+	nlast = store_time(r->last_usec, last, sizeof(last));
+	if (st->run_id == 0)
+		flow_bind_text(st, k++, NULL, 0);
+	else
+		flow_bind_int(st, k++, st->run_id);
+	sqlite3_bind_int64(st->flow, k++, (sqlite3_int64)r->flow_id);
+	flow_bind_str(st, k++, proto_name(r->proto, pbuf, sizeof(pbuf)));
+	flow_bind_str(st, k++, r->src_ip);
+	flow_bind_int(st, k++, r->src_port);
+	flow_bind_str(st, k++, r->dest_ip);
+	flow_bind_int(st, k++, r->dest_port);
+	flow_bind_int(st, k++, r->vlan[0]);
+	flow_bind_int(st, k++, r->vlan[1]);
+	flow_bind_text(st, k++, first, nfirst);
+	flow_bind_text(st, k++, last, nlast);
+	sqlite3_bind_int64(st->flow, k++, (sqlite3_int64)r->first_usec);
+	sqlite3_bind_int64(st->flow, k++, (sqlite3_int64)r->last_usec);
+	flow_bind_int(st, k++, (sqlite3_int64)r->pkts_toserver);
+	flow_bind_int(st, k++, (sqlite3_int64)r->pkts_toclient);
+	flow_bind_int(st, k++, (sqlite3_int64)r->bytes_toserver);
+	flow_bind_int(st, k++, (sqlite3_int64)r->bytes_toclient);
+	flow_bind_int(st, k++, r->frags);
+	flow_bind_str(st, k++, r->state);
+	flow_bind_str(st, k++, r->conn_state);
+	flow_bind_int(st, k++, r->midstream != 0);
+	flow_bind_str(st, k++, r->end);
+	flow_bind_str(st, k++, verdict_name(r->verdict));
+	flow_bind_str(st, k++, r->rule_id);
+	flow_bind_str(st, k++, r->src_role);
+	flow_bind_str(st, k++, r->dest_role);
+	flow_bind_str(st, k++, r->src_host);
+	flow_bind_str(st, k++, r->dest_host);
+	flow_bind_str(st, k++, r->failure[0] != '\0' ? r->failure : NULL);
+	return store_row(st, st->flow);
 }
 
 /*

@@ -155,6 +155,7 @@ test_open_create(void)
 	CU_ASSERT_STRING_EQUAL(store_error(st), "");
 	CU_ASSERT_EQUAL(q_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	CU_ASSERT_STRING_EQUAL(q_row(path, "PRAGMA journal_mode"), "wal");
+	CU_ASSERT_EQUAL(q_int(path, "PRAGMA page_size"), 16384);	/* a new file's */
 	CU_ASSERT_STRING_EQUAL(q_row(path,
 	    "SELECT value FROM meta WHERE key = 'schema_version'"), "1");
 	CU_ASSERT_EQUAL(q_int(path,
@@ -319,6 +320,77 @@ test_flows(void)
 	    3);
 	CU_ASSERT_EQUAL(q_int(path, "SELECT typeof(bytes_toserver) = 'integer'"
 	    " FROM flows WHERE flow_id = 1234567890123"), 1);
+}
+
+/*
+ * One record rewritten in place between rows, as the engine does: values
+ * bound already are not bound again (store.c, struct store_bound), yet
+ * every row holds what the record held when it was written: the same
+ * buffers with other bytes of the same length, other lengths, NULL and
+ * back, the run's NULL and back.
+ */
+static void
+test_flows_reused_record(void)
+{
+	const char *path = db_path("flows-reused");
+	char err[1024] = "", rule[] = "T2R7";
+	struct flow_record r;
+	struct store *st;
+
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	rec_fill(&r, 1);
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);		/* outside a run */
+	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, NULL), 0);
+	r.flow_id = 2;
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	r.flow_id = 3;
+	r.first_usec += 1000000;
+	r.last_usec += 2000001;
+	strcpy(r.src_ip, "198.18.1.51");		/* same length */
+	strcpy(r.dest_role, "front-end");		/* shorter */
+	r.rule_id = NULL;
+	r.dest_host = NULL;
+	strcpy(r.failure, "no answer to 3 SYNs");
+	r.vlan[0] = 0;
+	r.pkts_toserver = 11;
+	r.proto = 17;
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	r.flow_id = 4;
+	r.rule_id = rule;
+	r.dest_host = "fe2";
+	r.failure[0] = '\0';
+	strcpy(r.src_ip, "10.0.0.1");
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	r.flow_id = 5;
+	rule[3] = '8';					/* same pointer, other bytes */
+	r.vlan[0] = 100;
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 4000000000ULL, 0), 0);
+	r.flow_id = 6;					/* outside a run again */
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	store_close(st);
+
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT group_concat(quote(run_id), ',')"
+	    " FROM (SELECT run_id FROM flows ORDER BY id)"), "NULL,1,1,1,1,NULL");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT * FROM flows WHERE flow_id = 2"),
+	    "2|1|2|TCP|198.18.1.50|50123|198.18.1.11|5061|100|4094|"
+	    "2026-01-01T00:00:00.000001Z|2026-01-01T00:01:01.500000Z|"
+	    "1767225600000001|1767225661500000|10|8|5000000000|3200|3|closed|closed|"
+	    "1|timeout|expected|T1R3|client|front-end,director|pc1|fe1|<null>");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT * FROM flows WHERE flow_id = 3"),
+	    "3|1|3|UDP|198.18.1.51|50123|198.18.1.11|5061|0|4094|"
+	    "2026-01-01T00:00:01.000001Z|2026-01-01T00:01:03.500001Z|"
+	    "1767225601000001|1767225663500001|11|8|5000000000|3200|3|closed|closed|"
+	    "1|timeout|expected|<null>|client|front-end|pc1|<null>|no answer to 3 SYNs");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT src_ip, rule_id, dest_host,"
+	    " quote(failure), vlan0 FROM flows WHERE flow_id = 4"),
+	    "10.0.0.1|T2R7|fe2|NULL|0");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT src_ip, rule_id, dest_host,"
+	    " quote(failure), vlan0 FROM flows WHERE flow_id = 5"),
+	    "10.0.0.1|T2R8|fe2|NULL|100");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT src_ip, rule_id, dest_role"
+	    " FROM flows WHERE flow_id = 6"), "10.0.0.1|T2R8|front-end");
 }
 
 static void
@@ -914,6 +986,7 @@ test_store_register(void)
 	CU_add_test(s, "another schema version is refused", test_wrong_version);
 	CU_add_test(s, "a file that is not a database is refused", test_not_database);
 	CU_add_test(s, "flows round trip exactly", test_flows);
+	CU_add_test(s, "a record reused in place", test_flows_reused_record);
 	CU_add_test(s, "findings are deduplicated", test_findings);
 	CU_add_test(s, "missing findings per host", test_findings_missing);
 	CU_add_test(s, "blocked and mismatch evidence", test_findings_evidence);
