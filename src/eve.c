@@ -40,41 +40,58 @@ struct eve {
 /*
  * An output buffer that never overflows: `off` counts every byte the
  * complete text needs, bytes are stored only while they fit before the
- * final NUL.  Like snprintf, the caller learns the full length.
+ * final NUL (at p[lim], lim = len - 1).  Like snprintf, the caller learns
+ * the full length.  The writers are inline: most of what they write has
+ * a length known at compile time (keys, literals), which the compiler
+ * then copies without a call.
  */
 struct jbuf {
 	char	*p;
 	size_t	 len;
+	size_t	 lim;		/* bytes that can be stored: len - 1 (0 when len is 0) */
 	size_t	 off;
 };
+
+#if defined(__GNUC__)
+#define JB_INLINE	static inline __attribute__((always_inline))
+#else
+#define JB_INLINE	static inline
+#endif
 
 static void
 jb_init(struct jbuf *b, char *p, size_t len)
 {
 	b->p = p;
 	b->len = len;
+	b->lim = len > 0 ? len - 1 : 0;
 	b->off = 0;
 }
 
-static void
+JB_INLINE void
 jb_putc(struct jbuf *b, char c)
 {
-	if (b->len > 0 && b->off < b->len - 1)
+	if (b->off < b->lim)
 		b->p[b->off] = c;
 	b->off++;
 }
 
-/* n bytes: one memcpy while they fit, else byte by byte up to the end. */
+/* What does not fit whole: byte by byte up to the end. */
 static void
-jb_mem(struct jbuf *b, const char *s, size_t n)
+jb_mem_slow(struct jbuf *b, const char *s, size_t n)
 {
-	if (b->len > 0 && b->off < b->len && n <= b->len - 1 - b->off) {
-		memcpy(b->p + b->off, s, n);
-		b->off += n;
-		return;
-	}
 	while (n-- > 0)
 		jb_putc(b, *s++);
+}
+
+/* n bytes: one memcpy while they fit, else byte by byte up to the end. */
+JB_INLINE void
+jb_mem(struct jbuf *b, const char *s, size_t n)
+{
+	if (b->off <= b->lim && n <= b->lim - b->off) {
+		memcpy(b->p + b->off, s, n);
+		b->off += n;
+	} else
+		jb_mem_slow(b, s, n);
 }
 
 /* A string literal, its length known at compile time. */
@@ -85,7 +102,7 @@ static size_t
 jb_finish(struct jbuf *b)
 {
 	if (b->len > 0)
-		b->p[b->off < b->len - 1 ? b->off : b->len - 1] = '\0';
+		b->p[b->off < b->lim ? b->off : b->lim] = '\0';
 	return b->off;
 }
 
@@ -94,6 +111,10 @@ jb_u64(struct jbuf *b, uint64_t v)
 {
 	char tmp[24];
 
+	if (v < 10) {
+		jb_putc(b, (char)('0' + v));
+		return;
+	}
 	jb_mem(b, tmp, record_u64(v, tmp));
 }
 
@@ -107,20 +128,36 @@ jb_int(struct jbuf *b, int v)
 		jb_u64(b, (uint64_t)v);
 }
 
-/* A JSON string, quotes included.  NULL prints as the empty string. */
+/*
+ * 1 for the bytes a JSON string holds as they are: printable ASCII other
+ * than quote and backslash.  Everything else (NUL included) ends a run.
+ */
+#define JB_P16	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const unsigned char jb_plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,		/* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,		/* 0x10 */
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,		/* 0x20: '"' */
+	JB_P16,							/* 0x30 */
+	JB_P16,							/* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,		/* 0x50: '\\' */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,		/* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,		/* 0x70: DEL */
+	/* 0x80-0xff: 0 */
+};
+#undef JB_P16
+
+/* The body of a JSON string (no quotes).  NULL prints as the empty string. */
 static void
-jb_str(struct jbuf *b, const char *str)
+jb_strbody(struct jbuf *b, const char *str)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)(str != NULL ? str : "");
 	const unsigned char *run;
 	size_t n;
 
-	jb_putc(b, '"');
 	for (;;) {
-		/* printable ASCII other than quote and backslash: copied as is,
-		 * a run at a time */
-		for (run = s; *s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\'; s++)
+		/* copied as is, a run at a time */
+		for (run = s; jb_plain[*s]; s++)
 			;
 		if (s > run)
 			jb_mem(b, (const char *)run, (size_t)(s - run));
@@ -140,13 +177,23 @@ jb_str(struct jbuf *b, const char *str)
 			s++;
 		}
 	}
+}
+
+/* A JSON string, quotes included.  NULL prints as the empty string. */
+static void
+jb_str(struct jbuf *b, const char *str)
+{
+	jb_putc(b, '"');
+	jb_strbody(b, str);
 	jb_putc(b, '"');
 }
 
 /* ,"key": -- every member after the first of its object.  Keys are our
  * own literals: nothing to escape, lengths known at compile time. */
 #define jb_key(b, key)	jb_mem((b), ",\"" key "\":", sizeof(key) + 3)
-#define jb_kstr(b, key, val)	do { jb_key(b, key); jb_str(b, val); } while (0)
+/* ,"key":"  -- the same with the string's opening quote */
+#define jb_keyq(b, key)	jb_mem((b), ",\"" key "\":\"", sizeof(key) + 4)
+#define jb_kstr(b, key, val)	do { jb_keyq(b, key); jb_strbody(b, val); jb_putc(b, '"'); } while (0)
 #define jb_ku64(b, key, val)	do { jb_key(b, key); jb_u64(b, val); } while (0)
 
 /*
@@ -176,20 +223,33 @@ eve_format_time(uint64_t usec, char *buf, size_t len)
 	    tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(usec % 1000000));
 }
 
-/* A capture time as a JSON string; printf only after the year 9999. */
+/*
+ * A capture time as a JSON string, quotes included, into ts (48 bytes);
+ * returns its length.  printf only after the year 9999 (its digits and
+ * punctuation need no escaping either).
+ */
+static size_t
+jb_timefmt(uint64_t usec, char *ts)
+{
+	size_t n;
+
+	ts[0] = '"';
+	if (record_time(usec, ts + 1) == 0) {
+		eve_format_time(usec, ts + 1, 46);
+		n = 1 + strlen(ts + 1);
+		ts[n++] = '"';
+		return n;
+	}
+	memcpy(ts + 27, "+0000\"", 6);
+	return 33;
+}
+
 static void
 jb_time(struct jbuf *b, uint64_t usec)
 {
 	char ts[48];
 
-	if (record_time(usec, ts) == 0) {
-		eve_format_time(usec, ts, sizeof(ts));
-		jb_str(b, ts);
-		return;
-	}
-	jb_putc(b, '"');
-	jb_mem(b, ts, 26);
-	jb_lit(b, "+0000\"");
+	jb_mem(b, ts, jb_timefmt(usec, ts));
 }
 
 /* VLAN ids as a JSON array, when the flow has any. */
@@ -208,17 +268,22 @@ jb_vlan(struct jbuf *b, const struct flow_record *r)
 	jb_putc(b, ']');
 }
 
-/* The common head: timestamp, flow_id, event_type, addresses, proto, vlan. */
+/*
+ * The common head: timestamp (ts, formatted by jb_timefmt()), flow_id,
+ * event_type (type: the member, `,"event_type":"flow"`), addresses,
+ * proto, vlan.
+ */
 static void
-jb_head(struct jbuf *b, const struct flow_record *r, uint64_t ts,
-    const char *type)
+jb_head(struct jbuf *b, const struct flow_record *r, const char *ts,
+    size_t tslen, const char *type, size_t typelen)
 {
 	char pbuf[8];
+	const char *proto;
 
 	jb_lit(b, "{\"timestamp\":");
-	jb_time(b, ts);
+	jb_mem(b, ts, tslen);
 	jb_ku64(b, "flow_id", r->flow_id);
-	jb_kstr(b, "event_type", type);
+	jb_mem(b, type, typelen);
 	/* Suricata prints ports only for port-carrying protocols (ICMP gets
 	 * icmp_type/icmp_code instead, which the record does not keep). */
 	jb_kstr(b, "src_ip", r->src_ip);
@@ -227,7 +292,11 @@ jb_head(struct jbuf *b, const struct flow_record *r, uint64_t ts,
 	jb_kstr(b, "dest_ip", r->dest_ip);
 	if (r->proto == 6 || r->proto == 17)
 		jb_ku64(b, "dest_port", r->dest_port);
-	jb_kstr(b, "proto", proto_name(r->proto, pbuf, sizeof(pbuf)));
+	/* a name of ours or digits: nothing to escape */
+	proto = proto_name(r->proto, pbuf, sizeof(pbuf));
+	jb_keyq(b, "proto");
+	jb_mem(b, proto, strlen(proto));
+	jb_putc(b, '"');
 	jb_vlan(b, r);
 }
 
@@ -273,31 +342,35 @@ jb_rule(struct jbuf *b, const char *rule_id)
 size_t
 eve_format_flow(char *buf, size_t len, const struct flow_record *r)
 {
+	static const char type[] = ",\"event_type\":\"flow\"";
+	char first[48], last[48];
+	const char *verdict = verdict_name(r->verdict);
+	size_t nfirst;
 	struct jbuf b;
 
 	jb_init(&b, buf, len);
-	jb_head(&b, r, r->first_usec, "flow");
+	nfirst = jb_timefmt(r->first_usec, first);	/* timestamp and start */
+	jb_head(&b, r, first, nfirst, type, sizeof(type) - 1);
 
-	jb_key(&b, "flow");
-	jb_lit(&b, "{\"pkts_toserver\":");
+	jb_lit(&b, ",\"flow\":{\"pkts_toserver\":");
 	jb_u64(&b, r->pkts_toserver);
 	jb_ku64(&b, "pkts_toclient", r->pkts_toclient);
 	jb_ku64(&b, "bytes_toserver", r->bytes_toserver);
 	jb_ku64(&b, "bytes_toclient", r->bytes_toclient);
 	jb_key(&b, "start");
-	jb_time(&b, r->first_usec);
+	jb_mem(&b, first, nfirst);
 	jb_key(&b, "end");
-	jb_time(&b, r->last_usec);
+	jb_mem(&b, last, jb_timefmt(r->last_usec, last));
 	jb_kstr(&b, "state", r->state);
 	jb_kstr(&b, "reason", r->end);
 	jb_kstr(&b, "conn_state", r->conn_state);
 	if (r->midstream)
 		jb_lit(&b, ",\"midstream\":true");
-	jb_putc(&b, '}');
 
-	jb_key(&b, "conformance");
-	jb_lit(&b, "{\"verdict\":");
-	jb_str(&b, verdict_name(r->verdict));
+	/* the verdict's name is ours: nothing to escape */
+	jb_lit(&b, "},\"conformance\":{\"verdict\":\"");
+	jb_mem(&b, verdict, strlen(verdict));
+	jb_putc(&b, '"');
 	jb_rule(&b, r->rule_id);
 	if (r->rule_id != NULL) {
 		jb_key(&b, "table");
@@ -350,10 +423,13 @@ eve_format_alert_feed(char *buf, size_t len, const struct finding *f,
 	struct jbuf b;
 
 	jb_init(&b, buf, len);
-	if (r != NULL)
-		jb_head(&b, r, f->ts_usec != 0 ? f->ts_usec : r->first_usec,
-		    "alert");
-	else
+	if (r != NULL) {
+		static const char type[] = ",\"event_type\":\"alert\"";
+		char ts[48];
+
+		jb_head(&b, r, ts, jb_timefmt(f->ts_usec != 0 ? f->ts_usec :
+		    r->first_usec, ts), type, sizeof(type) - 1);
+	} else
 		jb_head_noflow(&b, f, x != NULL ? x->src_ip : NULL);
 
 	jb_key(&b, "alert");

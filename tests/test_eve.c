@@ -361,6 +361,62 @@ test_escaping(void)
 	keep_line(buf);
 }
 
+/*
+ * Every byte value alone, in every string member of a flow event: as is
+ * (printable ASCII), escaped with a backslash (quote, backslash) or as
+ * \u00XX (the rest: a lone byte >= 0x80 is never valid UTF-8).
+ */
+static void
+test_escaping_bytes(void)
+{
+	static const char hex[] = "0123456789abcdef";
+	char str[4], want[64], buf[8192];
+	const char *p;
+	struct flow_record r;
+	int c, i, n;
+
+	for (c = 1; c < 256; c++) {
+		str[0] = 'x';
+		str[1] = (char)c;
+		str[2] = 'y';
+		str[3] = '\0';
+		i = 0;
+		want[i++] = ':';
+		want[i++] = '"';
+		want[i++] = 'x';
+		if (c == '"' || c == '\\') {
+			want[i++] = '\\';
+			want[i++] = (char)c;
+		} else if (c >= 0x20 && c < 0x7f)
+			want[i++] = (char)c;
+		else {
+			memcpy(want + i, "\\u00", 4);
+			i += 4;
+			want[i++] = hex[c >> 4];
+			want[i++] = hex[c & 0x0f];
+		}
+		want[i++] = 'y';
+		want[i++] = '"';
+		want[i] = '\0';
+		rec_v4(&r);
+		r.src_host = r.dest_host = r.state = r.end = r.conn_state = str;
+		r.rule_id = r.rule_service = str;
+		snprintf(r.src_ip, sizeof(r.src_ip), "%s", str);
+		snprintf(r.dest_ip, sizeof(r.dest_ip), "%s", str);
+		snprintf(r.src_role, sizeof(r.src_role), "%s", str);
+		snprintf(r.dest_role, sizeof(r.dest_role), "%s", str);
+		snprintf(r.failure, sizeof(r.failure), "%s", str);
+		eve_format_flow(buf, sizeof(buf), &r);
+		/* src_ip, dest_ip, state, reason, conn_state, rule, service,
+		 * src_role, dest_role, src_host, dest_host, failure */
+		for (n = 0, p = buf; (p = strstr(p, want)) != NULL; p++)
+			n++;
+		CU_ASSERT_EQUAL(n, 12);
+		CU_ASSERT_PTR_NULL(strchr(buf, '\n'));
+		keep_line(buf);
+	}
+}
+
 static void
 test_time(void)
 {
@@ -560,6 +616,7 @@ test_eve_register(void)
 	CU_add_test(s, "golden flow events", test_golden_flow);
 	CU_add_test(s, "golden alert events", test_golden_alert);
 	CU_add_test(s, "escaping of hostile strings", test_escaping);
+	CU_add_test(s, "escaping of every byte value", test_escaping_bytes);
 	CU_add_test(s, "timestamps", test_time);
 	CU_add_test(s, "truncation never overflows", test_truncation);
 	CU_add_test(s, "file writer", test_writer);
