@@ -60,8 +60,13 @@ struct sink_async {
 	struct sink_async_stats	 st;	/* the producer's */
 };
 
-#define WRITER_IDLE_NS	50000L	/* 50 us when there is nothing to write */
-#define PRODUCER_WAIT_NS 20000L	/* 20 us when the ring is full */
+/* Neither side spins: an idle writer naps, 50 us doubling up to 1 ms
+ * while nothing comes (a run that ends few flows costs it a few hundred
+ * wake-ups a second); a producer facing a full ring (thousands of records
+ * ahead of the writer) naps 200 us. */
+#define WRITER_IDLE_NS	50000L
+#define WRITER_IDLE_MAX	1000000L
+#define PRODUCER_WAIT_NS 200000L
 
 static void
 nap(long ns)
@@ -294,6 +299,7 @@ static void *
 writer(void *arg)
 {
 	struct sink_async *a = arg;
+	long idle = WRITER_IDLE_NS;
 
 	for (;;) {
 		struct amsg *m = ring_peek(a->q);
@@ -301,6 +307,7 @@ writer(void *arg)
 		if (m != NULL) {
 			apply(&a->to, m);
 			ring_release(a->q);
+			idle = WRITER_IDLE_NS;
 			continue;
 		}
 		/* acquire: pairs with the producer's release store of stop,
@@ -309,7 +316,9 @@ writer(void *arg)
 		if (atomic_load_explicit(&a->stop, memory_order_acquire) &&
 		    ring_peek(a->q) == NULL)
 			break;
-		nap(WRITER_IDLE_NS);
+		nap(idle);
+		if (idle < WRITER_IDLE_MAX)
+			idle *= 2;
 	}
 	return NULL;
 }
