@@ -4,8 +4,9 @@
  * One connection, owned by one thread.  The database runs in WAL mode
  * (readers such as sqlite3(1) never block the writer), every statement is
  * prepared once at open, and rows are written in explicit transactions of
- * STORE_BATCH rows.  A failed row is counted and remembered as the last
- * error; it never stops the process.
+ * STORE_BATCH rows.  A new file gets 16 KiB pages (store_schema_setup()).
+ * A failed row is counted and remembered as the last error; it never
+ * stops the process.
  *
  * Schema (version STORE_SCHEMA_VERSION, kept in PRAGMA user_version and in
  * table meta).  Times are stored twice: as ISO-8601 UTC text
@@ -901,8 +902,10 @@ flow_bind_int(struct store *st, int i, sqlite3_int64 v)
 
 	if (b->kind == BOUND_INT && b->v == v)
 		return;
-	sqlite3_bind_int64(st->flow, i, v);
-	b->kind = BOUND_INT;
+	/* a binding that failed (none does, the statement being reset) is
+	 * not remembered: the next row binds again */
+	b->kind = sqlite3_bind_int64(st->flow, i, v) == SQLITE_OK ?
+	    BOUND_INT : BOUND_NONE;
 	b->v = v;
 }
 
@@ -913,16 +916,15 @@ flow_bind_text(struct store *st, int i, const char *v, size_t len)
 	struct store_bound *b = &st->flow_bound[i];
 
 	if (v == NULL) {
-		if (b->kind != BOUND_NULL) {
-			sqlite3_bind_null(st->flow, i);
-			b->kind = BOUND_NULL;
-		}
+		if (b->kind != BOUND_NULL)
+			b->kind = sqlite3_bind_null(st->flow, i) == SQLITE_OK ?
+			    BOUND_NULL : BOUND_NONE;
 		return;
 	}
 	if (b->kind == BOUND_TEXT && b->text == v && (size_t)b->len == len)
 		return;
-	sqlite3_bind_text(st->flow, i, v, (int)len, SQLITE_STATIC);
-	b->kind = BOUND_TEXT;
+	b->kind = sqlite3_bind_text(st->flow, i, v, (int)len, SQLITE_STATIC) ==
+	    SQLITE_OK ? BOUND_TEXT : BOUND_NONE;
 	b->text = v;
 	b->len = (int)len;
 }
