@@ -1,6 +1,6 @@
 /*
  * test_sinkasync.c - the writer-thread sink (src/sink-async.c): 200,000
- * records of every kind through an 8-slot and a 4096-slot ring, each field
+ * records of every kind through an 8-slot and a 512-slot ring, each field
  * derived from a sequence number so the wrapped sink (in the writer thread)
  * recomputes what it should receive; NULL callbacks staying NULL; strings
  * copied (stack buffers overwritten after the call), NULL kept NULL, and
@@ -1196,7 +1196,7 @@ test_sinkasync_register(void)
 
 	CU_add_test(s, "generator covers every kind and length", test_generator);
 	CU_add_test(s, "200k records, 8 slots: order and content", test_order_small_ring);
-	CU_add_test(s, "200k records, 4096 slots: order and content", test_order_big_ring);
+	CU_add_test(s, "200k records, SINK_ASYNC_SLOTS: order and content", test_order_big_ring);
 	CU_add_test(s, "3000 records, 1 slot: order and content", test_order_one_slot);
 	CU_add_test(s, "NULL callbacks stay NULL", test_null_callbacks);
 	CU_add_test(s, "strings copied from overwritten stack buffers", test_strings_stack_copy);

@@ -24,8 +24,10 @@
 
 struct sink_async;
 
-/* Ring slots when the caller has no better idea: about 14 MB. */
-#define SINK_ASYNC_SLOTS	4096
+/* Ring slots when the caller has no better idea: about 1.7 MB, touched
+ * when the ring is made (ring_new()), and room for a millisecond or two
+ * of records at the writer's pace. */
+#define SINK_ASYNC_SLOTS	512
 
 /*
  * Start the writer thread over `to` (copied; `to->arg` must stay valid
