@@ -51,9 +51,9 @@ else
 fi
 
 # 4. the threads under ThreadSanitizer: the ring's two-thread tests, the
-# writer-thread sink's (sinkasync) and the whole pipeline (captures,
-# workers, store thread) on the sample with several workers.  Any report
-# fails the run.
+# writer-thread sink's (sinkasync), the checkpointer's, -r with its output
+# threads, and the whole pipeline (captures, workers, store thread) on the
+# sample with several workers.  Any report fails the run.
 tsan_fail=0
 rm -rf build-tsan && mkdir build-tsan
 if [ $dist_fail -eq 0 ] && tar -xzf conformd-*.tar.gz -C build-tsan &&
@@ -62,14 +62,18 @@ if [ $dist_fail -eq 0 ] && tar -xzf conformd-*.tar.gz -C build-tsan &&
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./tests/unit ring >../ring.log 2>&1 &&
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./tests/unit capture >>../ring.log 2>&1 &&
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./tests/unit sinkasync >>../ring.log 2>&1 &&
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./tests/unit checkpoint >>../ring.log 2>&1 &&
+	{ TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./conformd -q -c samples/conformd.conf \
+	    -r samples/lync-site.pcap --db ../tsan-0.db --eve ../tsan-0.eve 2>../tsan-0.log; rc=$?
+	  [ $rc -le 1 ] || { echo "tsan: exit $rc with -r (output threads)"; cat ../tsan-0.log; exit 1; }; } &&
 	for w in 1 2 3; do
 		TSAN_OPTIONS="halt_on_error=1 exitcode=66" ./conformd -q -c samples/conformd.conf \
 		    -r samples/lync-site.pcap --pipeline --workers $w --db ../tsan-$w.db --eve ../tsan-$w.eve \
 		    2>../tsan-$w.log; rc=$?
 		[ $rc -le 1 ] || { echo "tsan: exit $rc with $w workers"; cat ../tsan-$w.log; exit 1; }
 	done ); then
-	grep -h "passed, " build-tsan/ring.log | tail -n 3
-	echo "tsan: ring, capture, sinkasync and the pipeline with 1-3 workers clean"
+	grep -h "passed, " build-tsan/ring.log | tail -n 4
+	echo "tsan: ring, capture, sinkasync, checkpoint, -r with its output threads and the pipeline with 1-3 workers clean"
 else
 	tsan_fail=1
 	tail -n 60 build-tsan/ring.log build-tsan/tsan-*.log 2>/dev/null

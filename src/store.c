@@ -159,6 +159,8 @@
 #include <sys/stat.h>
 #include <sqlite3.h>
 
+#include "conformd/checkpoint.h"
+#include "conformd/log.h"
 #include "conformd/policy.h"
 #include "conformd/record.h"
 #include "conformd/rules.h"
@@ -328,6 +330,7 @@ struct store {
 	int		 bulk;		/* offline: store_set_bulk() */
 	int		 unindexed;	/* indexes dropped for this bulk run */
 	int		 page_size;	/* bytes */
+	struct checkpointer *ckpt;	/* bulk: checkpoints in a thread of their own */
 	uint64_t	 pending;	/* data rows in the open transaction */
 	sqlite3_int64	 run_id;	/* current run, 0 when none */
 	uint64_t	 written;	/* data rows committed */
@@ -641,6 +644,9 @@ store_free(struct store *st)
 	    &st->flow, &st->finding, &st->coverage, &st->counter };
 	size_t i;
 
+	/* before the writer's close, which is then the last and ends the WAL */
+	checkpointer_stop(st->ckpt, NULL);
+	st->ckpt = NULL;
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		sqlite3_finalize(*all[i]);
 		*all[i] = NULL;
@@ -658,6 +664,27 @@ store_free(struct store *st)
  * same: what is committed sits in the WAL until the checkpoint, either
  * way.
  */
+/* Is the database a file in WAL mode (not in memory, not temporary)? */
+static int
+store_is_wal(struct store *st)
+{
+	const char *file = sqlite3_db_filename(st->db, "main");
+	sqlite3_stmt *s;
+	int wal = 0;
+
+	if (file == NULL || file[0] == '\0')
+		return 0;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		const unsigned char *m = sqlite3_column_text(s, 0);
+
+		wal = m != NULL && strcmp((const char *)m, "wal") == 0;
+	}
+	sqlite3_finalize(s);
+	return wal;
+}
+
 static void
 store_checkpoint(struct store *st)
 {
@@ -871,8 +898,22 @@ fail:
 void
 store_set_bulk(struct store *st, int bulk)
 {
+	char err[512];
+
 	st->bulk = bulk != 0;
 	store_checkpoint(st);
+	/* The WAL is copied into the database by a thread of its own while
+	 * the rows come (checkpoint.h); the writer's own checkpoints remain
+	 * behind it, at the bulk threshold and at close.  Only for a file in
+	 * WAL mode. */
+	if (st->bulk && st->ckpt == NULL && store_is_wal(st)) {
+		st->ckpt = checkpointer_start(st->path, err, sizeof(err));
+		if (st->ckpt == NULL)
+			log_info("%s: checkpoints stay with the writer", err);
+	} else if (!st->bulk) {
+		checkpointer_stop(st->ckpt, NULL);
+		st->ckpt = NULL;
+	}
 }
 
 /* Build the indexes a bulk run dropped.  0, or -1 (error kept). */
