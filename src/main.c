@@ -22,6 +22,8 @@
 #include "conformd/load.h"
 #include "conformd/log.h"
 #include "conformd/output.h"
+#include "conformd/pcapfile.h"
+#include "conformd/privdrop.h"
 #include "conformd/report.h"
 #include "conformd/sinkasync.h"
 #include "conformd/source.h"
@@ -145,6 +147,18 @@ signals_direct(void)
 	sigaction(SIGINT, &sa, NULL);
 }
 
+/* Close the files of pfs (NULL entries skipped) and free it. */
+static void
+files_close(struct pcapfile **pfs, int n)
+{
+	if (pfs == NULL)
+		return;
+	for (int i = 0; i < n; i++)
+		if (pfs[i] != NULL)
+			pcapfile_close(pfs[i]);
+	free(pfs);
+}
+
 /*
  * -r with one worker (or --direct): read and classify every file in this
  * thread, no packet rings; the records go to the outputs' own thread
@@ -158,13 +172,35 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 	struct collector *col = NULL;
 	struct engine *e = NULL;
 	struct sink_async *wr = NULL;
+	struct pcapfile **pfs = NULL;	/* -u: opened before the privileges go */
 	struct engine_sink sink;
 	char err[1024], sources[4096];
 	int status = EXIT_CLEAN;
 
+	/* -u: the captures are opened first, as the daemon opens its
+	 * sources, then privileges go before anything is written or any
+	 * thread started (capabilities are per thread). */
+	if (o->user != NULL && strcmp(o->user, "root") != 0) {
+		if ((pfs = calloc((size_t)o->nfiles, sizeof(*pfs))) == NULL) {
+			log_warnx("out of memory");
+			return EXIT_ERROR;
+		}
+		for (int i = 0; i < o->nfiles; i++)
+			if (source_file_open(o->files[i], &pfs[i], err, sizeof(err)) != SOURCE_OK) {
+				log_warnx("%s", err);
+				status = EXIT_ERROR;	/* the others are still read */
+			}
+		if (privdrop(o->user, 0, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			files_close(pfs, o->nfiles);
+			return EXIT_ERROR;
+		}
+		log_debug("running as %s", o->user);
+	}
 	pol = policy_compile(&l->rs, &l->inv);
 	if (pol == NULL) {
 		log_warnx("out of memory compiling the policy");
+		files_close(pfs, o->nfiles);
 		return EXIT_ERROR;
 	}
 	out = output_open(&l->cfg, o->db != NULL ? o->db : l->cfg.database,
@@ -172,6 +208,7 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 	if (out == NULL) {
 		log_warnx("%s", err);
 		policy_free(pol);
+		files_close(pfs, o->nfiles);
 		return EXIT_ERROR;
 	}
 	output_set_offline(out, 1);
@@ -204,7 +241,16 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 	signals_direct();
 	for (int i = 0; i < o->nfiles; i++) {
 		uint64_t n;
-		int rv = source_file_run(o->files[i], e, &n, err, sizeof(err));
+		int rv;
+
+		if (pfs == NULL)
+			rv = source_file_run(o->files[i], e, &n, err, sizeof(err));
+		else if (pfs[i] == NULL)
+			continue;	/* unusable: said above */
+		else {
+			rv = source_file_read(pfs[i], o->files[i], e, &n, err, sizeof(err));
+			pfs[i] = NULL;
+		}
 
 		if (rv == SOURCE_STOPPED) {
 			/* as the pipeline does: what was read is judged and written */
@@ -243,6 +289,7 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 		    stderr : stdout);
 done:
 	sink_async_stop(wr, NULL);
+	files_close(pfs, o->nfiles);
 	engine_free(e);
 	collector_free(col);
 	output_close(out);

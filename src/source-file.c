@@ -47,22 +47,28 @@ source_file_interrupt(void)
 }
 
 int
-source_file_run(const char *path, struct engine *e, uint64_t *packets, char *err,
-    size_t errlen)
+source_file_open(const char *path, struct pcapfile **pf, char *err, size_t errlen)
 {
-	struct capture_pkt v[SOURCE_FILE_BATCH];
-	struct pcapfile *pf;
 	char why[256];
-	int n = 0, result = SOURCE_OK;
 
-	*packets = 0;
-	if (pcapfile_open(&pf, path, err, errlen) != 0)
+	if (pcapfile_open(pf, path, err, errlen) != 0)
 		return SOURCE_UNUSABLE;
-	if (source_link_check(pcapfile_linktype(pf), why, sizeof(why)) != 0) {
+	if (source_link_check(pcapfile_linktype(*pf), why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s: %s", path, why);
-		pcapfile_close(pf);
+		pcapfile_close(*pf);
+		*pf = NULL;
 		return SOURCE_UNUSABLE;
 	}
+	return SOURCE_OK;
+}
+
+int
+source_file_read(struct pcapfile *pf, const char *path, struct engine *e,
+    uint64_t *packets, char *err, size_t errlen)
+{
+	struct capture_pkt v[SOURCE_FILE_BATCH];
+	int n = 0, result = SOURCE_OK;
+
 	pcapfile_set_interrupt(pf, &interrupted);
 	while (!interrupted && (n = pcapfile_next(pf, v, SOURCE_FILE_BATCH, err, errlen)) > 0)
 		engine_frames(e, v, (size_t)n);
@@ -75,4 +81,16 @@ source_file_run(const char *path, struct engine *e, uint64_t *packets, char *err
 	*packets = pcapfile_packets(pf);
 	pcapfile_close(pf);
 	return result;
+}
+
+int
+source_file_run(const char *path, struct engine *e, uint64_t *packets, char *err,
+    size_t errlen)
+{
+	struct pcapfile *pf;
+
+	*packets = 0;
+	if (source_file_open(path, &pf, err, errlen) != SOURCE_OK)
+		return SOURCE_UNUSABLE;
+	return source_file_read(pf, path, e, packets, err, errlen);
 }

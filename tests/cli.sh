@@ -2,7 +2,8 @@
 # cli.sh - the command line as users and scripts rely on it: help, misuse,
 # -T, exit statuses 0/1/2, unreadable, unsupported and truncated captures
 # (everything before the damage still recorded), standard input, several
-# -r files, EVE to standard output, the database's mode and schema.
+# -r files, EVE to standard output, the database's mode and schema, -r -u
+# (privileges dropped after the captures are open).
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib.sh"
@@ -134,5 +135,23 @@ exec 3>&-
 lib_check "SIGINT on a waiting pipe: stops, exit 0 or 1" test $intst -le 1
 lib_check "SIGINT: says where it stopped" grep -q "SIGINT: .*pipe: stopped after packet [1-9]" "$tmp/int.err"
 lib_check "SIGINT: the packets read are in the database" test "$(q "$tmp/int.db" "select value from counters where name='packets'")" -gt 0
+
+# -u with -r (one worker, the default path): the captures are opened as
+# root, then everything is written as the user.
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	chmod 711 "$tmp" && mkdir "$tmp/u" && chmod 777 "$tmp/u"
+	cp "$sample" "$tmp/u/root-only.pcap" && chmod 600 "$tmp/u/root-only.pcap"
+	lib_check "-r -u nobody: a root-only capture is read" expect 1 "" -q -c "$conf" -r "$tmp/u/root-only.pcap" -u nobody --db "$tmp/u/x.db" --eve "$tmp/u/x.eve"
+	lib_check "-r -u nobody: the database is written as nobody" test "$(stat -c %U "$tmp/u/x.db")" = nobody
+	lib_check "-r -u nobody: the EVE file is written as nobody" test "$(stat -c %U "$tmp/u/x.eve")" = nobody
+	"$bin" -q -c "$conf" -r "$sample" --db "$tmp/u/root.db" 2>/dev/null
+	lib_check "-r -u nobody: the same flows as a run as root" test "$(q "$tmp/u/x.db" "select count(*) from flows")" -eq "$(q "$tmp/u/root.db" "select count(*) from flows")"
+	lib_check "-r -u nobody: a missing capture is named, the other still read (exit 2)" expect 2 "$tmp/nope.pcap" -q -c "$conf" -r "$tmp/nope.pcap" -r "$tmp/u/root-only.pcap" -u nobody --db "$tmp/u/y.db"
+	lib_check "-r -u nobody: ... and its flows are there" test "$(q "$tmp/u/y.db" "select count(*) from flows")" -gt 0
+	lib_check "-r -u with an unknown user: exit 2, nothing written" expect 2 "no such user: conformd-nosuchuser" -q -c "$conf" -r "$tmp/u/root-only.pcap" -u conformd-nosuchuser --db "$tmp/u/z.db"
+	lib_check "-r -u with an unknown user: no database" test ! -e "$tmp/u/z.db"
+else
+	echo "  (skipped -r -u checks: need root and the user nobody)"
+fi
 
 lib_summary

@@ -28,6 +28,19 @@
 int source_file_run(const char *path, struct engine *e, uint64_t *packets,
     char *err, size_t errlen);
 
+struct pcapfile;
+
+/*
+ * source_file_run() in two steps, for a caller that opens its files
+ * before dropping privileges: open `path` and check its link type
+ * (SOURCE_OK, or SOURCE_UNUSABLE with the reason in err) ...
+ */
+int source_file_open(const char *path, struct pcapfile **pf, char *err, size_t errlen);
+
+/* ... then read it to the end as source_file_run() does, and close it. */
+int source_file_read(struct pcapfile *pf, const char *path, struct engine *e,
+    uint64_t *packets, char *err, size_t errlen);
+
 /*
  * Make every source_file_run() in progress, and every later one, stop
  * after its current batch of packets and return SOURCE_STOPPED.  Safe to
