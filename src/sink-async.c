@@ -42,7 +42,10 @@ struct amsg {
 	uint64_t		value, bytes, first, last;
 	uint16_t		str[S_NSTR];	/* offsets into pool, NO_STR for NULL */
 	uint16_t		used;
-	char			pool[SINK_ASYNC_STRBYTES];
+	/* the strings; pool[SINK_ASYNC_STRBYTES] stays NUL (the ring's
+	 * memory starts zeroed and put() never writes it): a string that
+	 * finds the pool full arrives there, as "" */
+	char			pool[SINK_ASYNC_STRBYTES + 1];
 };
 
 /* Coverage reuses the finding's string slots. */
@@ -141,7 +144,8 @@ commit(struct sink_async *a)
 }
 
 /* Copy s (may be NULL) into the slot's pool as string i; cut when the
- * pool is full (counted). */
+ * pool is full (counted): a cut string arrives shorter, or as "", never
+ * as NULL (which means absent). */
 static void
 put(struct sink_async *a, struct amsg *m, int i, const char *s)
 {
@@ -149,9 +153,10 @@ put(struct sink_async *a, struct amsg *m, int i, const char *s)
 
 	if (s == NULL)
 		return;
-	room = sizeof(m->pool) - m->used;
+	room = SINK_ASYNC_STRBYTES - m->used;
 	if (room == 0) {
 		a->st.truncated++;
+		m->str[i] = SINK_ASYNC_STRBYTES;	/* the NUL at the end */
 		return;
 	}
 	n = strlen(s);
