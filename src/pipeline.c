@@ -27,6 +27,7 @@
 #include "conformd/output.h"
 #include "conformd/pipeline.h"
 #include "conformd/ring.h"
+#include "conformd/sinkmsg.h"
 
 #define RECORD_SLOTS	16384		/* per worker */
 #define RECORD_WAITS	25		/* live: idle waits (5 ms) for room before a record is lost */
@@ -36,28 +37,13 @@
 #define IDLE_SLEEP_NS	200000L		/* 0.2 ms when there is nothing to do */
 #define TICK_USEC	1000000ULL	/* live timers run once a second */
 
-enum msg_type { MSG_FLOW = 1, MSG_FINDING, MSG_COUNTER, MSG_OBSERVE, MSG_COVER };
-
 /*
- * One record on its way from a worker to the store thread.  Strings the
- * engine built on its stack are copied in; the rest point into the
- * policy (rules, inventory) or static tables, which outlive the run
- * (every policy is kept until pipeline_free()).
+ * One record on its way from a worker to the store thread (sinkmsg.h),
+ * with the policy generation it was made under.
  */
 struct msg {
-	uint32_t		type;
 	uint32_t		gen;		/* policy generation of the worker */
-	int			has_flow;
-	int			has_evidence;
-	struct flow_record	r;
-	struct finding		f;
-	char			sig[256];
-	char			evidence[256];
-	char			host_ip[REC_ADDR_LEN];
-	char			name[64];
-	uint64_t		value;
-	int			host, rule, ok;
-	uint64_t		bytes, first, last;
+	struct sink_msg		body;
 };
 
 /* A policy and its generation, published together (immutable once published). */
@@ -84,6 +70,7 @@ struct worker {
 	int		 idx;
 	struct engine	*eng;
 	struct ring	*out;		/* records to the store thread */
+	struct sink_enc	 enc;		/* its engine's sink encodes into `out` */
 	uint32_t	 gen;
 	int		 started;
 	struct capture_pkt batch[WORKER_CHUNK];	/* this worker's: slots described for engine_frames() */
@@ -204,14 +191,16 @@ deliver(void *arg, const struct capture_pkt *p)
 /* --- worker side: the engine's sink ------------------------------------------------ */
 
 /* A free record slot, or NULL (counted) when the store thread is behind in
- * live mode; files wait instead: a file never loses anything. */
-static struct msg *
-msg_reserve(struct worker *w, uint32_t type)
+ * live mode; files wait instead: a file never loses anything.  The
+ * worker's encoder (sinkmsg.h) fills it. */
+static struct sink_msg *
+msg_reserve(void *arg, uint32_t type)
 {
+	struct worker *w = arg;
 	struct msg *m;
-
 	int waits = 0;
 
+	(void)type;
 	while ((m = ring_reserve(w->out)) == NULL) {
 		/* Files, and the final flush when stopping, wait for the store
 		 * thread (it is running and draining); live classification waits
@@ -224,77 +213,15 @@ msg_reserve(struct worker *w, uint32_t type)
 		}
 		idle();
 	}
-	m->type = type;
 	m->gen = w->gen;
-	return m;
+	return &m->body;
 }
 
 static void
-w_flow(void *arg, const struct flow_record *r)
+msg_commit(void *arg)
 {
 	struct worker *w = arg;
-	struct msg *m = msg_reserve(w, MSG_FLOW);
 
-	if (m == NULL)
-		return;
-	m->r = *r;
-	ring_commit(w->out);
-}
-
-static void
-copy_str(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src != NULL ? src : "");
-}
-
-static void
-w_finding(void *arg, const struct finding *f)
-{
-	struct worker *w = arg;
-	struct msg *m = msg_reserve(w, MSG_FINDING);
-
-	if (m == NULL)
-		return;
-	m->f = *f;
-	m->has_flow = f->flow != NULL;
-	if (m->has_flow)
-		m->r = *f->flow;
-	copy_str(m->sig, sizeof(m->sig), f->signature);
-	m->has_evidence = f->evidence != NULL;
-	copy_str(m->evidence, sizeof(m->evidence), f->evidence);
-	copy_str(m->host_ip, sizeof(m->host_ip), f->host_ip);
-	ring_commit(w->out);
-}
-
-static void
-w_observe(void *arg, int host)
-{
-	struct worker *w = arg;
-	struct msg *m = msg_reserve(w, MSG_OBSERVE);
-
-	if (m == NULL)
-		return;
-	m->host = host;
-	ring_commit(w->out);
-}
-
-static void
-w_cover(void *arg, int host, int rule, int ok, uint64_t bytes, uint64_t first_usec,
-    uint64_t last_usec, const char *evidence)
-{
-	struct worker *w = arg;
-	struct msg *m = msg_reserve(w, MSG_COVER);
-
-	if (m == NULL)
-		return;
-	m->host = host;
-	m->rule = rule;
-	m->ok = ok;
-	m->bytes = bytes;
-	m->first = first_usec;
-	m->last = last_usec;
-	m->has_evidence = evidence != NULL;
-	copy_str(m->evidence, sizeof(m->evidence), evidence);
 	ring_commit(w->out);
 }
 
@@ -425,34 +352,13 @@ pipeline_blind(struct pipeline *pl)
 static void
 store_apply(struct pipeline *pl, struct msg *m, const struct engine_sink *cs)
 {
-	switch (m->type) {
-	case MSG_FLOW:
-		if (cs->flow != NULL)
-			cs->flow(cs->arg, &m->r);
-		break;
-	case MSG_FINDING:
-		m->f.flow = m->has_flow ? &m->r : NULL;
-		m->f.signature = m->sig;
-		m->f.evidence = m->has_evidence ? m->evidence : NULL;
-		m->f.host_ip = m->host_ip;
-		cs->finding(cs->arg, &m->f);
-		break;
-	case MSG_OBSERVE:
-	case MSG_COVER:
-		/* host and rule indices belong to the policy of m->gen */
-		if (m->gen != pl->col_gen) {
-			pub(&pl->stale, get(&pl->stale) + 1);
-			break;
-		}
-		if (m->type == MSG_OBSERVE)
-			cs->observe(cs->arg, m->host);
-		else
-			cs->cover(cs->arg, m->host, m->rule, m->ok, m->bytes, m->first, m->last,
-			    m->has_evidence ? m->evidence : NULL);
-		break;
-	default:
-		break;
+	/* host and rule indices belong to the policy of m->gen */
+	if ((m->body.type == SINK_MSG_OBSERVE || m->body.type == SINK_MSG_COVER) &&
+	    m->gen != pl->col_gen) {
+		pub(&pl->stale, get(&pl->stale) + 1);
+		return;
 	}
+	sink_msg_apply(cs, &m->body);
 }
 
 /* Close the coverage window: judge it, then open a new one under `pg`. */
@@ -619,12 +525,17 @@ pipeline_set_output(struct pipeline *pl, struct output *out, char *err, size_t e
 		struct worker *w = &pl->w[i];
 		struct engine_sink ws;
 
-		memset(&ws, 0, sizeof(ws));
-		ws.arg = w;
-		ws.flow = pl->out_sink.flow != NULL ? w_flow : NULL;
-		ws.finding = w_finding;
-		ws.observe = w_observe;
-		ws.cover = w_cover;
+		/* what a worker's engine emits: flows (when an output takes
+		 * them), findings, observe and cover; coverage and counters
+		 * come from the store thread's collector */
+		w->enc.reserve = msg_reserve;
+		w->enc.commit = msg_commit;
+		w->enc.arg = w;
+		sink_enc_front(&w->enc, NULL, &ws);
+		if (pl->out_sink.flow == NULL)
+			ws.flow = NULL;
+		ws.coverage = NULL;
+		ws.counter = NULL;
 		w->eng = engine_new(pl->cfg, pg->pol, &ws);
 		w->out = ring_new(RECORD_SLOTS, sizeof(struct msg));
 		if (w->eng == NULL || w->out == NULL)

@@ -4,7 +4,7 @@
  * derived from a sequence number so the wrapped sink (in the writer thread)
  * recomputes what it should receive; NULL callbacks staying NULL; strings
  * copied (stack buffers overwritten after the call), NULL kept NULL, and
- * cut at SINK_ASYNC_STRBYTES; drain() as a happens-before edge (plain
+ * cut at SINK_MSG_STRBYTES; drain() as a happens-before edge (plain
  * counters read by the producer: run under ThreadSanitizer by
  * scripts/test.sh); stop() applying what is queued; start/stop cycles.
  *
@@ -23,6 +23,7 @@
 
 #include "conformd/record.h"
 #include "conformd/sink.h"
+#include "conformd/sinkmsg.h"
 #include "conformd/sinkasync.h"
 #include "unit.h"
 
@@ -906,32 +907,32 @@ one_long(size_t len, uint64_t *truncated, char **got, char *want)
 	cap_clear(&c);
 }
 
-/* Exactly SINK_ASYNC_STRBYTES with its NUL fits; one byte more is cut by one. */
+/* Exactly SINK_MSG_STRBYTES with its NUL fits; one byte more is cut by one. */
 static void
 test_strings_pool_boundary(void)
 {
-	char *want = malloc(SINK_ASYNC_STRBYTES * 2), *got;
+	char *want = malloc(SINK_MSG_STRBYTES * 2), *got;
 	uint64_t tr;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(want);
-	one_long(SINK_ASYNC_STRBYTES - 1, &tr, &got, want);
+	one_long(SINK_MSG_STRBYTES - 1, &tr, &got, want);
 	CU_ASSERT_EQUAL(tr, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
-	CU_ASSERT_EQUAL(strlen(got), SINK_ASYNC_STRBYTES - 1);
+	CU_ASSERT_EQUAL(strlen(got), SINK_MSG_STRBYTES - 1);
 	CU_ASSERT_STRING_EQUAL(got, want);
 	free(got);
 
-	one_long(SINK_ASYNC_STRBYTES, &tr, &got, want);
+	one_long(SINK_MSG_STRBYTES, &tr, &got, want);
 	CU_ASSERT_EQUAL(tr, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
-	CU_ASSERT_EQUAL(strlen(got), SINK_ASYNC_STRBYTES - 1);
+	CU_ASSERT_EQUAL(strlen(got), SINK_MSG_STRBYTES - 1);
 	CU_ASSERT(is_prefix(got, want));
 	free(got);
 
-	one_long(SINK_ASYNC_STRBYTES * 2 - 1, &tr, &got, want);
+	one_long(SINK_MSG_STRBYTES * 2 - 1, &tr, &got, want);
 	CU_ASSERT_EQUAL(tr, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
-	CU_ASSERT_EQUAL(strlen(got), SINK_ASYNC_STRBYTES - 1);
+	CU_ASSERT_EQUAL(strlen(got), SINK_MSG_STRBYTES - 1);
 	CU_ASSERT(is_prefix(got, want));
 	free(got);
 	free(want);
@@ -951,7 +952,10 @@ test_strings_truncated(void)
 	struct sink_async *a = cap_start(&c, &front);
 	struct sink_async_stats st;
 	struct finding f;
-	static char sig[1201], cat[601], rule[301], evid[501], host[101], ip[REC_ADDR_LEN];
+	/* sig and cat fit, rule crosses the end of the pool */
+	static char sig[SINK_MSG_STRBYTES / 2 + 1], cat[SINK_MSG_STRBYTES / 4 + 1],
+	    rule[SINK_MSG_STRBYTES / 4 + 1], evid[SINK_MSG_STRBYTES / 4 + 1], host[101],
+	    ip[REC_ADDR_LEN];
 	const char *sent[6] = { sig, cat, rule, evid, host, ip };
 	size_t total = 0;
 
@@ -978,7 +982,7 @@ test_strings_truncated(void)
 	f.host_ip = NULL;
 	sink_async_drain(a);
 	CU_ASSERT_EQUAL(c.calls, 1);
-	/* 1201 + 601 bytes fit, 300 for rule_id cross 2048 */
+	/* sig and cat fit whole, rule_id crosses the end of the pool */
 	CU_ASSERT(same(c.s[0], sig));
 	CU_ASSERT(same(c.s[1], cat));
 	CU_ASSERT_PTR_NOT_NULL(c.s[2]);
@@ -992,10 +996,10 @@ test_strings_truncated(void)
 		} else
 			total += strlen(c.s[i]) + 1;
 	}
-	CU_ASSERT(total == SINK_ASYNC_STRBYTES);
+	CU_ASSERT(total == SINK_MSG_STRBYTES);
 	if (c.s[2] != NULL) {
 		CU_ASSERT(strlen(c.s[2]) < strlen(rule));
-		CU_ASSERT_EQUAL(strlen(c.s[2]), SINK_ASYNC_STRBYTES - 1201 - 601 - 1);
+		CU_ASSERT_EQUAL(strlen(c.s[2]), SINK_MSG_STRBYTES - sizeof(sig) - sizeof(cat) - 1);
 	}
 	front.finding(front.arg, &f);
 	sink_async_stop(a, &st);
@@ -1016,7 +1020,8 @@ test_strings_truncated_coverage(void)
 	struct engine_sink front;
 	struct sink_async *a = cap_start(&c, &front);
 	struct sink_async_stats st;
-	static char host[1001], rule[1001], evid[3001];
+	static char host[SINK_MSG_STRBYTES / 2 - 23], rule[SINK_MSG_STRBYTES / 2 - 23],
+	    evid[SINK_MSG_STRBYTES * 3 / 2];
 
 	fill(host, sizeof(host) - 1, 31);
 	fill(rule, sizeof(rule) - 1, 32);
@@ -1027,9 +1032,9 @@ test_strings_truncated_coverage(void)
 	CU_ASSERT_EQUAL(c.calls, 2);
 	/* the cover's evidence, alone in its slot, cut to the pool */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c.s[0]);
-	CU_ASSERT_EQUAL(strlen(c.s[0]), SINK_ASYNC_STRBYTES - 1);
+	CU_ASSERT_EQUAL(strlen(c.s[0]), SINK_MSG_STRBYTES - 1);
 	CU_ASSERT(is_prefix(c.s[0], evid));
-	CU_ASSERT_EQUAL(st.truncated, 1);	/* 1001 + 1001 + 5 fit */
+	CU_ASSERT_EQUAL(st.truncated, 1);	/* host, rule and "open" fit */
 	cap_clear(&c);
 }
 

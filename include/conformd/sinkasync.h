@@ -4,7 +4,8 @@
  * For -r with one classifier thread: the outputs (a SQLite row and an EVE
  * line a flow, findings, coverage, counters) cost several microseconds a
  * record, more than classifying a flow's packets.  This sink copies each
- * record into a slot of a single-producer single-consumer ring (ring.h)
+ * record into a slot of a single-producer single-consumer ring (ring.h,
+ * sinkmsg.h)
  * and returns; one writer thread applies the records, in order, to the
  * sink it wraps.  Nothing is dropped: when the ring is full the producer
  * waits for the writer (a file is never worth losing a record for).
@@ -24,7 +25,7 @@
 
 struct sink_async;
 
-/* Ring slots when the caller has no better idea: about 1.7 MB, touched
+/* Ring slots when the caller has no better idea: about 1.4 MB, touched
  * when the ring is made (ring_new()), and room for a millisecond or two
  * of records at the writer's pace. */
 #define SINK_ASYNC_SLOTS	512
@@ -51,7 +52,7 @@ void sink_async_front(struct sink_async *a, struct engine_sink *front);
 void sink_async_drain(struct sink_async *a);
 
 /* What the hand-off did: records queued, times the producer found the
- * ring full and waited, strings cut to fit a slot (SINK_ASYNC_STRBYTES for
+ * ring full and waited, strings cut to fit a slot (SINK_MSG_STRBYTES for
  * all the strings of one record; 0 in practice). */
 struct sink_async_stats {
 	uint64_t	records;
@@ -63,7 +64,5 @@ struct sink_async_stats {
  * `st` (may be NULL) and free everything.  NULL is a no-op.  Producer
  * thread only. */
 void sink_async_stop(struct sink_async *a, struct sink_async_stats *st);
-
-#define SINK_ASYNC_STRBYTES	2048
 
 #endif /* CONFORMD_SINKASYNC_H */
