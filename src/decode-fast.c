@@ -89,7 +89,7 @@ fast_key_v4(struct fast_pkt *fp, const uint8_t *s4, const uint8_t *d4, uint16_t 
 	k->proto = proto;
 	k->family = 4;
 	k->pad[0] = k->pad[1] = 0;
-	fp->hash = flow_key_hash(k);
+	fp->hash = flow_key_hash_v4(k);
 }
 
 static inline int

@@ -14,9 +14,13 @@
  * (at most once per timeout period), so the lists stay ordered by queue
  * time and expiry and eviction only ever look at list heads.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 
 #include "conformd/fastpath.h"
 #include "conformd/flow.h"
@@ -24,6 +28,62 @@
 #include "conformd/rules.h"
 
 #define NIL		UINT32_MAX
+
+/* The fixed start key (any odd-looking constants; see flow.h). */
+uint32_t flow_hash_key[FLOW_HASH_WORDS] = {
+	0x9e3779b9, 0x7f4a7c15, 0xc2b2ae3d, 0x27d4eb4f, 0x165667b1, 0x9e3779f9,
+	0xd6e8feb8, 0x6659fd93, 0x85ebca77, 0xc2b2ae63, 0xbf58476d, 0x1ce4e5b9
+};
+
+int
+flow_hash_init(const void *seed, size_t len)
+{
+	uint8_t buf[sizeof(flow_hash_key)];
+	size_t got = 0;
+
+	memset(buf, 0, sizeof(buf));
+	if (seed != NULL) {
+		memcpy(buf, seed, len < sizeof(buf) ? len : sizeof(buf));
+		memcpy(flow_hash_key, buf, sizeof(buf));
+		return 0;
+	}
+	while (got < sizeof(buf)) {
+		ssize_t n = getrandom(buf + got, sizeof(buf) - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got < sizeof(buf)) {
+		/* No kernel randomness: mix what differs between runs into
+		 * the fixed key (splitmix64 steps). */
+		struct timespec ts;
+		uint64_t x;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		x ^= (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)&ts;
+		memcpy(buf, flow_hash_key, sizeof(buf));
+		for (size_t i = 0; i < sizeof(buf); i += 8) {
+			uint64_t z, w;
+
+			x += 0x9e3779b97f4a7c15ULL;
+			z = x;
+			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+			z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+			z ^= z >> 31;
+			memcpy(&w, buf + i, 8);
+			w ^= z;
+			memcpy(buf + i, &w, 8);
+		}
+		memcpy(flow_hash_key, buf, sizeof(buf));
+		return -1;
+	}
+	memcpy(flow_hash_key, buf, sizeof(buf));
+	return 0;
+}
 
 /* timeout classes */
 enum {
@@ -472,12 +532,16 @@ flow_lookup_inner(struct flow_table *ft, const struct pkt_inner *in,
 static uint32_t
 frag_hash(const struct pkt *p)
 {
-	uint32_t h = p->ip_id * 0x9e3779b1u;
+	/* NH over the id, the last address words and the protocol, keyed
+	 * like flows: the slots cannot be aimed at without the key */
+	const uint32_t *K = flow_hash_key;
+	uint64_t h;
 
-	h ^= flow_load32(p->src + 12) * 0x85ebca6bu;
-	h ^= flow_load32(p->dst + 12) * 0xc2b2ae35u;
-	h ^= p->ip_proto;
-	return h & (FRAG_SLOTS - 1);
+	h = (uint64_t)(uint32_t)(p->ip_id + K[0]) *
+	    (uint32_t)(flow_load32(p->src + 12) + K[1]);
+	h += (uint64_t)(uint32_t)(flow_load32(p->dst + 12) + K[2]) *
+	    (uint32_t)(p->ip_proto + K[3]);
+	return flow_hash_mix(h) & (FRAG_SLOTS - 1);
 }
 
 static int

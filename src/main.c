@@ -18,6 +18,7 @@
 #include "conformd/collector.h"
 #include "conformd/daemon.h"
 #include "conformd/engine.h"
+#include "conformd/flow.h"
 #include "conformd/lex.h"
 #include "conformd/load.h"
 #include "conformd/log.h"
@@ -434,6 +435,9 @@ main(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	log_init("conformd", verbose + 1);
+	/* before any flow table: the key hostile traffic must not know */
+	if (flow_hash_init(NULL, 0) == -1)
+		log_warn("getrandom: flow hash key derived from the clock instead");
 
 	diag_init(&d, stderr);
 	if (load_all(o.cfgpath, &l, &d) == -1) {

@@ -2,6 +2,7 @@
  * test_flow.c - the flow table: symmetric keys, initiator and TCP state,
  * per-class timeouts, the memory cap, fragments, index integrity.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <CUnit/CUnit.h>
@@ -418,6 +419,138 @@ test_icmp_echo_and_other(void)
 	flow_table_free(ft);
 }
 
+/* --- the keyed hash ------------------------------------------------------- */
+
+static struct flow_key
+hkey(int family, uint32_t n, uint16_t sp)
+{
+	struct flow_key k;
+
+	memset(&k, 0, sizeof(k));
+	if (family == 4) {
+		v4(k.addr[0], C + n);
+		v4(k.addr[1], S);
+	} else {
+		k.addr[0][0] = 0x20;
+		k.addr[0][1] = 0x01;
+		k.addr[0][13] = (uint8_t)(n >> 16);
+		k.addr[0][14] = (uint8_t)(n >> 8);
+		k.addr[0][15] = (uint8_t)n;
+		k.addr[1][0] = 0x20;
+		k.addr[1][15] = 1;
+	}
+	k.port[0] = sp;
+	k.port[1] = 5061;
+	k.proto = IPPROTO_NUM_TCP;
+	k.family = (uint8_t)family;
+	return k;
+}
+
+#define HKEYS	32
+#define HMASK	0xffffu		/* the buckets of a 64k-slot index */
+
+/* the most of ks[] in one bucket of HMASK under the current key */
+static int
+worst_bucket(const struct flow_key *ks, int n)
+{
+	int worst = 0;
+
+	for (int i = 0; i < n; i++) {
+		int same = 0;
+
+		for (int j = 0; j < n; j++)
+			same += (flow_key_hash(&ks[i]) & HMASK) == (flow_key_hash(&ks[j]) & HMASK);
+		if (same > worst)
+			worst = same;
+	}
+	return worst;
+}
+
+/*
+ * An attacker who knows the hash key can aim flows at one bucket: found
+ * here by brute force under the fixed start key, 32 keys in one bucket of
+ * 65,536.  Under another key (a fixed seed, then getrandom) they spread.
+ */
+static void
+test_hash_keyed(void)
+{
+	uint32_t start[FLOW_HASH_WORDS], k1[FLOW_HASH_WORDS], k2[FLOW_HASH_WORDS];
+	static const uint8_t seed[] = "conformd test seed: not the start key....";
+	static struct flow_key ks[HKEYS];
+
+	memcpy(start, flow_hash_key, sizeof(start));
+	for (int family = 4; family <= 6; family += 2) {
+		uint32_t target;
+		int n = 0;
+
+		ks[n++] = hkey(family, 0, 1);
+		target = flow_key_hash(&ks[0]) & HMASK;
+		for (uint32_t a = 0; a < 4096 && n < HKEYS; a++)
+			for (uint32_t sp = 2; sp < 65536 && n < HKEYS; sp++) {
+				struct flow_key k = hkey(family, a, (uint16_t)sp);
+
+				if ((flow_key_hash(&k) & HMASK) == target)
+					ks[n++] = k;
+			}
+		CU_ASSERT_EQUAL_FATAL(n, HKEYS);
+		CU_ASSERT_EQUAL(worst_bucket(ks, n), HKEYS);
+
+		CU_ASSERT_EQUAL(flow_hash_init(seed, sizeof(seed)), 0);
+		CU_ASSERT(memcmp(flow_hash_key, start, sizeof(start)) != 0);
+		CU_ASSERT(worst_bucket(ks, n) <= 3);
+		/* a seed is reproducible */
+		memcpy(k1, flow_hash_key, sizeof(k1));
+		{
+			uint32_t h = flow_key_hash(&ks[5]);
+
+			CU_ASSERT_EQUAL(flow_hash_init(seed, sizeof(seed)), 0);
+			CU_ASSERT_EQUAL(flow_key_hash(&ks[5]), h);
+		}
+
+		/* random keys: each differs from the others and spreads them */
+		CU_ASSERT_EQUAL(flow_hash_init(NULL, 0), 0);
+		memcpy(k2, flow_hash_key, sizeof(k2));
+		CU_ASSERT(memcmp(k2, start, sizeof(k2)) != 0);
+		CU_ASSERT(memcmp(k2, k1, sizeof(k2)) != 0);
+		CU_ASSERT(worst_bucket(ks, n) <= 6);
+		CU_ASSERT_EQUAL(flow_hash_init(NULL, 0), 0);
+		CU_ASSERT(memcmp(flow_hash_key, k2, sizeof(k2)) != 0);
+		CU_ASSERT(worst_bucket(ks, n) <= 6);
+
+		CU_ASSERT_EQUAL(flow_hash_init(start, sizeof(start)), 0);
+	}
+	CU_ASSERT(memcmp(flow_hash_key, start, sizeof(start)) == 0);
+}
+
+/* Every key byte that can differ between two flows changes the hash. */
+static void
+test_hash_every_byte(void)
+{
+	for (int family = 4; family <= 6; family += 2) {
+		struct flow_key k = hkey(family, 7, 40000);
+		uint32_t h = flow_key_hash(&k);
+		int changed = 0, tried = 0;
+
+		for (size_t i = 0; i < offsetof(struct flow_key, pad); i++) {
+			uint8_t *b = (uint8_t *)&k;
+
+			/* an IPv4 key's address prefixes are the fixed ::ffff:0:0/96 */
+			if (family == 4 && (i < 12 || (i >= 16 && i < 28)))
+				continue;
+			if (i == offsetof(struct flow_key, family))
+				continue;
+			for (int bit = 0; bit < 8; bit++) {
+				b[i] ^= (uint8_t)(1u << bit);
+				changed += flow_key_hash(&k) != h;
+				tried++;
+				b[i] ^= (uint8_t)(1u << bit);
+			}
+		}
+		CU_ASSERT_EQUAL(changed, tried);
+		CU_ASSERT_EQUAL(tried, (family == 4 ? 17 : 41) * 8);
+	}
+}
+
 void
 test_flow_register(void)
 {
@@ -432,4 +565,6 @@ test_flow_register(void)
 	CU_add_test(s, "index survives churn", test_index_churn);
 	CU_add_test(s, "ICMP echo pairs by id; non-IP ignored", test_icmp_echo_and_other);
 	CU_add_test(s, "flush empties the index, sparse or busy", test_flush_empties_index);
+	CU_add_test(s, "hash: keyed, aimed collisions spread under a new key", test_hash_keyed);
+	CU_add_test(s, "hash: every byte of the key counts", test_hash_every_byte);
 }

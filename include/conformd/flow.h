@@ -110,30 +110,80 @@ flow_load32(const void *p)
 }
 
 /*
+ * The flow hash key: 12 32-bit words, read-only once the first flow table
+ * exists.  It starts as a fixed constant (unit tests and fuzzers are
+ * reproducible); conformd's main() replaces it with random bytes before
+ * any table is made, so hostile traffic cannot aim flows at one probe
+ * chain of the index (or one fragment slot) without knowing it.
+ */
+#define FLOW_HASH_WORDS	12
+extern uint32_t flow_hash_key[FLOW_HASH_WORDS];
+
+/*
+ * flow_hash_init: set the hash key from seed (len bytes, at most
+ * FLOW_HASH_WORDS * 4; the rest stays zero), or, when seed is NULL, from
+ * getrandom(2).  Call before any flow table exists and before any thread
+ * starts.  Returns 0, or -1 when the kernel gave no random bytes (the key
+ * is then derived from the time, the pid and an address: weaker, but
+ * still not knowable in advance).
+ */
+int flow_hash_init(const void *seed, size_t len);
+
+/*
  * Hash of a canonical key (symmetric by construction: the key already
- * orders the endpoints).  Multiply-add over the 44 key bytes, then mixed;
- * the seed is fixed so runs are reproducible (the table is private to one
- * process and sized for half load, so collision attacks only cost probes).
- * Inline: the fast path computes it for a whole batch before any lookup.
+ * orders the endpoints).  NH, the compression function of UMAC (RFC 4418):
+ * the key as 32-bit words, each pair summed with its key words mod 2^32
+ * and multiplied to 64 bits, the products summed.  For a random key two
+ * different flow keys give the same 64-bit sum with probability at most
+ * 2^-32 (NH is 2^-32-almost-universal), so collisions cannot be chosen
+ * without the key; one avalanche step then spreads the sum over the low
+ * bits the index uses.  An IPv4 key (family 4) hashes only the 5 words
+ * that can differ (the two addresses, ports, VLANs, proto/family): three
+ * multiplies; any other key all 11 words: six.  Inline: the fast path
+ * computes it for a whole batch before any lookup.
  */
 static inline uint32_t
-flow_key_hash(const struct flow_key *k)
+flow_hash_mix(uint64_t h)
 {
-	const uint8_t *b = (const uint8_t *)k;
-	uint64_t h;
-
-	/* Each word times its own odd constant (independent multiplies, so
-	 * they run in parallel), summed, then one avalanche step. */
-	h = flow_load64(b) * 0x9e3779b97f4a7c15ULL +
-	    flow_load64(b + 8) * 0xc2b2ae3d27d4eb4fULL +
-	    flow_load64(b + 16) * 0x165667b19e3779f9ULL +
-	    flow_load64(b + 24) * 0xd6e8feb86659fd93ULL +
-	    flow_load64(b + 32) * 0x85ebca77c2b2ae63ULL +
-	    (uint64_t)flow_load32(b + 40) * 0x27d4eb2f165667c5ULL;
 	h ^= h >> 31;
 	h *= 0xbf58476d1ce4e5b9ULL;
 	h ^= h >> 32;
 	return (uint32_t)h;
+}
+
+/* flow_key_hash() of a key whose family is 4 (the IPv4 fast path knows). */
+static inline uint32_t
+flow_key_hash_v4(const struct flow_key *k)
+{
+	const uint8_t *b = (const uint8_t *)k;
+	const uint32_t *K = flow_hash_key;
+	uint64_t h;
+
+	h = (uint64_t)(uint32_t)(flow_load32(b + 12) + K[0]) *
+	    (uint32_t)(flow_load32(b + 28) + K[1]);
+	h += (uint64_t)(uint32_t)(flow_load32(b + 32) + K[2]) *
+	    (uint32_t)(flow_load32(b + 36) + K[3]);
+	h += (uint64_t)(uint32_t)(flow_load32(b + 40) + K[4]) * K[5];
+	return flow_hash_mix(h);
+}
+
+static inline uint32_t
+flow_key_hash(const struct flow_key *k)
+{
+	const uint8_t *b = (const uint8_t *)k;
+	const uint32_t *K = flow_hash_key;
+	uint64_t h = 0;
+
+	if (k->family == 4)
+		return flow_key_hash_v4(k);
+	for (int i = 0; i < 5; i++) {
+		uint64_t w = flow_load64(b + 8 * i);
+
+		h += (uint64_t)(uint32_t)((uint32_t)w + K[2 * i]) *
+		    (uint32_t)((uint32_t)(w >> 32) + K[2 * i + 1]);
+	}
+	h += (uint64_t)(uint32_t)(flow_load32(b + 40) + K[10]) * K[11];
+	return flow_hash_mix(h);
 }
 
 /* 1 when two canonical keys are the same flow (all 44 bytes equal). */
