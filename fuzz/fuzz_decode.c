@@ -8,7 +8,8 @@
  * file may claim, or UINT32_MAX).  Besides the sanitizers, the decoder's
  * contract (decode.h, packet.h) is checked: the result and event are in
  * range, a failed decode names an event, the payload lies inside the
- * captured bytes, ports only come with an IP family.  decode_fast() must
+ * captured bytes, ports only come with an IP family, at most two tunnel
+ * layers of known types were removed.  decode_fast() must
  * take only frames the full decoder decodes cleanly, to the same facts.
  */
 #include <stddef.h>
@@ -66,6 +67,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(p.family == 0 || p.family == 4 || p.family == 6);
 	FUZZ_ASSERT(!p.has_ports || p.family != 0);
 	FUZZ_ASSERT(p.frag <= PKT_FRAG_LATER);
+	FUZZ_ASSERT(p.tunnel_depth <= DECODE_MAX_TUNNEL);
+	for (int t = 0; t < p.tunnel_depth; t++)
+		FUZZ_ASSERT(p.tunnel[t] > PKT_TUN_NONE && p.tunnel[t] < PKT_TUN_MAX);
+	(void)decode_tunnel_name(p.tunnel_depth > 0 ? p.tunnel[0] : 0);
 	FUZZ_ASSERT(decode_link_supported(lt) || rv == DECODE_UNSUPPORTED);
 	if (p.payload != NULL && caplen > 0) {
 		FUZZ_ASSERT(p.payload >= buf && p.payload <= buf + caplen);
@@ -87,6 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(fp.ok == 1);
 			FUZZ_ASSERT(rv == DECODE_OK && p.event == DEV_NONE);
 			FUZZ_ASSERT(p.has_ports && p.frag == PKT_FRAG_NONE);
+			FUZZ_ASSERT(p.tunnel_depth == 0);
 			FUZZ_ASSERT(fp.key.family == p.family && fp.key.proto == p.ip_proto);
 			d = fp.dir;
 			FUZZ_ASSERT(memcmp(fp.key.addr[d], p.src, 16) == 0);

@@ -71,6 +71,32 @@ int decode_icmp(struct pkt *p, const uint8_t *buf, size_t len);
 int decode_icmpv6(struct pkt *p, const uint8_t *buf, size_t len);
 
 /*
+ * Tunnels (decode-gre.c, decode-erspan.c, decode-vxlan.c).  Each reads its
+ * own header, then enters the tunnel with decode_tunnel_enter() and hands
+ * the inner frame or packet to decode_ethernet(), decode_ipv4() or
+ * decode_ipv6().  GRE and VXLAN get the wire length of their payload as
+ * the transport decoders do (decode_wirelen()); a GRE packet that is not
+ * decapsulated (version 1, an unknown protocol type, the outer packet a
+ * fragment) and a VXLAN datagram without the I flag keep their payload as
+ * they would without a tunnel decoder.
+ */
+int decode_gre(struct pkt *p, const uint8_t *buf, size_t len);
+int decode_erspan2(struct pkt *p, const uint8_t *buf, size_t len);
+int decode_erspan3(struct pkt *p, const uint8_t *buf, size_t len);
+int decode_vxlan(struct pkt *p, const uint8_t *buf, size_t len);
+
+/*
+ * Enter a tunnel of type `tun` (enum pkt_tunnel): name it in p->tunnel and
+ * forget everything the outer layers learned (VLAN tags, addresses, ports,
+ * payload, a snaplen note), so that the inner decoders fill *p as for a
+ * frame of its own.  The capture facts (caplen, wirelen, linktype, num,
+ * ts_usec) stay.  Returns 0, or -1 with *p untouched when DECODE_MAX_TUNNEL
+ * layers were already removed: the caller fails with DEV_TUNNEL_TOO_DEEP.
+ * (decode.c)
+ */
+int decode_tunnel_enter(struct pkt *p, unsigned int tun);
+
+/*
  * Decode the IP packet quoted by an ICMP or ICMPv6 error (IPv4 or IPv6 by
  * its version nibble) into p->inner.  Always DECODE_OK: a cut quote only
  * sets DEV_ICMP_INNER_TRUNC and leaves inner.valid or inner.has_ports 0.

@@ -1,6 +1,8 @@
 /*
  * decode-udp.c - UDP (RFC 768): ports and the length field, which must fit
- * the IP payload; only the bytes it covers are payload.
+ * the IP payload; only the bytes it covers are payload.  A datagram to the
+ * VXLAN port goes on to decode-vxlan.c unless its IP packet is a fragment
+ * (the rest of the VXLAN frame is not in it).
  */
 #include "conformd/cursor.h"
 #include "conformd/decode.h"
@@ -35,6 +37,13 @@ decode_udp(struct pkt *p, const uint8_t *buf, size_t len)
 	}
 	if (ulen > wire)
 		return decode_fail(p, DEV_UDP_BAD_LEN, DECODE_INVALID);
+	if (dport == DECODE_VXLAN_PORT && p->frag == PKT_FRAG_NONE) {
+		/* The hand-over of decode-int.h: the wire length of the UDP
+		 * payload, which also bounds what VXLAN may read. */
+		cursor_limit(&c, (size_t)ulen - UDP_HLEN);
+		p->payload_len = (uint32_t)ulen - UDP_HLEN;
+		return decode_vxlan(p, c.p, cursor_left(&c));
+	}
 	decode_payload(p, &c, (size_t)ulen - UDP_HLEN);
 	return DECODE_OK;
 }

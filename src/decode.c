@@ -1,7 +1,8 @@
 /*
  * decode.c - the decoder's entry point: dispatch on the capture's link type
  * (tcpdump's LINKTYPE_/DLT_ list, <pcap/dlt.h>), hand IP payloads to the
- * transport decoders, and name the decode events.
+ * transport and GRE decoders, enter tunnels, and name the decode events
+ * and the tunnel types.
  */
 #include <string.h>
 #include <pcap/dlt.h>
@@ -45,8 +46,30 @@ static const struct {
 	{ DEV_ICMP_INNER_TRUNC,	"icmp_inner_trunc" },
 	{ DEV_FRAG_LATER,	"frag_later" },
 	{ DEV_SNAPLEN_TRUNC,	"snaplen_trunc" },
+	{ DEV_GRE_TRUNC,	"gre_trunc" },
+	{ DEV_GRE_BAD_FLAGS,	"gre_bad_flags" },
+	{ DEV_ERSPAN_TRUNC,	"erspan_trunc" },
+	{ DEV_ERSPAN_BAD_VERSION, "erspan_bad_version" },
+	{ DEV_VXLAN_TRUNC,	"vxlan_trunc" },
+	{ DEV_TUNNEL_TOO_DEEP,	"tunnel_too_deep" },
 	{ 0, NULL }
 };
+
+static const struct {
+	unsigned int	 tun;
+	const char	*name;
+} decode_tunnels[] = {
+	{ PKT_TUN_NONE,		"none" },
+	{ PKT_TUN_GRE,		"gre" },
+	{ PKT_TUN_GRETAP,	"gretap" },
+	{ PKT_TUN_ERSPAN1,	"erspan1" },
+	{ PKT_TUN_ERSPAN2,	"erspan2" },
+	{ PKT_TUN_ERSPAN3,	"erspan3" },
+	{ PKT_TUN_VXLAN,	"vxlan" },
+	{ 0, NULL }
+};
+
+_Static_assert(PKT_MAX_TUNNEL == DECODE_MAX_TUNNEL, "one tunnel limit");
 
 const char *
 decode_event_name(unsigned int ev)
@@ -57,6 +80,38 @@ decode_event_name(unsigned int ev)
 		if (decode_events[i].ev == ev)
 			return decode_events[i].name;
 	return "unknown";
+}
+
+const char *
+decode_tunnel_name(unsigned int tun)
+{
+	size_t i;
+
+	for (i = 0; decode_tunnels[i].name != NULL; i++)
+		if (decode_tunnels[i].tun == tun)
+			return decode_tunnels[i].name;
+	return "unknown";
+}
+
+int
+decode_tunnel_enter(struct pkt *p, unsigned int tun)
+{
+	struct pkt keep = *p;
+
+	if (p->tunnel_depth >= DECODE_MAX_TUNNEL)
+		return -1;
+	/* The outer VLAN tags, addresses and ports belong to the mirror
+	 * transport: the flow is the inner packet's alone. */
+	memset(p, 0, sizeof(*p));
+	p->num = keep.num;
+	p->ts_usec = keep.ts_usec;
+	p->caplen = keep.caplen;
+	p->wirelen = keep.wirelen;
+	p->linktype = keep.linktype;
+	memcpy(p->tunnel, keep.tunnel, sizeof(p->tunnel));
+	p->tunnel[keep.tunnel_depth] = (uint8_t)tun;
+	p->tunnel_depth = (uint8_t)(keep.tunnel_depth + 1);
+	return 0;
 }
 
 int
@@ -164,11 +219,14 @@ decode_ip_payload(struct pkt *p, const uint8_t *buf, size_t len, size_t wirelen)
 		if (p->family == 6)
 			layer = decode_icmpv6;
 		break;
+	case IPPROTO_NUM_GRE:
+		layer = decode_gre;
+		break;
 	}
 
 	p->payload = buf;
 	if (layer == NULL) {
-		/* No decoder (ESP, GRE, SCTP, ...): the captured IP payload. */
+		/* No decoder (ESP, SCTP, ...): the captured IP payload. */
 		p->payload_len = (uint32_t)len;
 		return DECODE_OK;
 	}

@@ -5,7 +5,9 @@
  * point that dispatches on the capture's link type.  Decoders read only
  * through struct cursor (cursor.h), narrow the window to the IP total length,
  * bound every loop driven by packet data, and record the first problem as
- * pkt.event instead of logging.  Safe to call from any thread; no
+ * pkt.event instead of logging.  Tunnels (GRE, ERSPAN, VXLAN) are removed,
+ * at most DECODE_MAX_TUNNEL of them: the struct pkt then describes the
+ * innermost packet and names the tunnels in pkt.tunnel.  Safe to call from any thread; no
  * allocation, no global state.
  */
 #ifndef CONFORMD_DECODE_H
@@ -16,6 +18,8 @@
 
 #define DECODE_MAX_VLAN		8	/* stacked tags walked before DEV_VLAN_TOO_DEEP */
 #define DECODE_MAX_IPV6_EXT	8	/* extension headers walked before DEV_IPV6_EXT_TOO_DEEP */
+#define DECODE_MAX_TUNNEL	2	/* tunnel layers removed before DEV_TUNNEL_TOO_DEEP (= PKT_MAX_TUNNEL) */
+#define DECODE_VXLAN_PORT	4789	/* UDP destination port of VXLAN (RFC 7348 5) */
 
 /* Results of decode_packet() and of every layer decoder. */
 enum decode_result {
@@ -41,5 +45,8 @@ int decode_link_supported(int linktype);
 
 /* Short stable name of a decode event ("ipv4_trunc"), "unknown" if out of range. */
 const char *decode_event_name(unsigned int ev);
+
+/* Short stable name of an enum pkt_tunnel ("vxlan"), "unknown" if out of range. */
+const char *decode_tunnel_name(unsigned int tun);
 
 #endif /* CONFORMD_DECODE_H */

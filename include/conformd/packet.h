@@ -41,8 +41,28 @@ enum decode_event {
 	DEV_ICMP_INNER_TRUNC,	/* error message whose quoted header is cut */
 	DEV_FRAG_LATER,		/* non-first fragment: no transport header */
 	DEV_SNAPLEN_TRUNC,	/* transport header present, payload cut by snaplen (informational) */
-	DEV_MAX
+	DEV_GRE_TRUNC,		/* GRE header or its optional words cut short */
+	DEV_GRE_BAD_FLAGS,	/* GRE version 0 with routing, strict route or recursion bits (RFC 2784 2.3) */
+	DEV_ERSPAN_TRUNC,	/* ERSPAN type II/III header or platform subheader cut short */
+	DEV_ERSPAN_BAD_VERSION,	/* ERSPAN Ver field not 1 (type II) or 2 (type III) */
+	DEV_VXLAN_TRUNC,	/* VXLAN header cut short */
+	DEV_TUNNEL_TOO_DEEP,	/* more tunnel layers than DECODE_MAX_TUNNEL */
+	DEV_MAX			/* at most 32: engine_counters.events */
 };
+
+/* Tunnels removed on the way to the innermost packet (pkt.tunnel). */
+enum pkt_tunnel {
+	PKT_TUN_NONE = 0,
+	PKT_TUN_GRE,		/* IPv4 or IPv6 in GRE (RFC 2784, 2890) */
+	PKT_TUN_GRETAP,		/* Ethernet in GRE: transparent Ethernet bridging, 0x6558 */
+	PKT_TUN_ERSPAN1,	/* ERSPAN type I: 0x88be, no sequence number, no ERSPAN header */
+	PKT_TUN_ERSPAN2,	/* ERSPAN type II: 0x88be with a sequence number, 8-byte header */
+	PKT_TUN_ERSPAN3,	/* ERSPAN type III: 0x22eb, 12-byte header (+ 8-byte subheader) */
+	PKT_TUN_VXLAN,		/* VXLAN (RFC 7348), UDP destination port 4789 */
+	PKT_TUN_MAX		/* at most 8: engine_counters.decap */
+};
+
+#define PKT_MAX_TUNNEL	2	/* tunnel layers kept, outermost first (DECODE_MAX_TUNNEL) */
 
 /* pkt.frag */
 #define PKT_FRAG_NONE	0	/* not a fragment */
@@ -77,6 +97,12 @@ struct pkt {
 	uint32_t	caplen;		/* bytes captured */
 	uint32_t	wirelen;	/* bytes on the wire (pcap len) */
 	int		linktype;	/* DLT_* of the source */
+
+	/* tunnels: when the frame carried one, every field below describes
+	 * the innermost packet (its VLAN tags, addresses, ports); the outer
+	 * layers are only named here */
+	uint8_t		tunnel_depth;	/* tunnel layers removed, 0..PKT_MAX_TUNNEL */
+	uint8_t		tunnel[PKT_MAX_TUNNEL];	/* enum pkt_tunnel, outermost first */
 
 	/* link layer */
 	uint8_t		vlan_depth;	/* tags seen (may exceed PKT_MAX_VLAN) */
@@ -113,6 +139,7 @@ struct pkt {
 #define IPPROTO_NUM_ICMP	1
 #define IPPROTO_NUM_TCP		6
 #define IPPROTO_NUM_UDP		17
+#define IPPROTO_NUM_GRE		47
 #define IPPROTO_NUM_ICMPV6	58
 
 #endif /* CONFORMD_PACKET_H */
