@@ -707,6 +707,8 @@ engine_frame(struct engine *e, int linktype, const uint8_t *buf, uint32_t caplen
 	p->num = num;
 	p->ts_usec = ts_usec;
 	engine_count(e, wirelen, ts_usec, p->event);
+	for (unsigned t = 0; t < p->tunnel_depth; t++)
+		e->c.decap[p->tunnel[t]]++;
 	switch (rv) {
 	case DECODE_OK:
 		break;
@@ -820,6 +822,7 @@ engine_finish(struct engine *e)
 
 _Static_assert(sizeof(struct engine_counters) % sizeof(uint64_t) == 0,
     "engine_counters holds only uint64_t");
+_Static_assert(DEV_MAX <= 32 && PKT_TUN_MAX <= 8, "engine_counters.events, .decap");
 
 void
 engine_counters_add(struct engine_counters *sum, const struct engine_counters *c)
@@ -862,6 +865,11 @@ engine_write_counters(const struct engine_counters *c, const struct flow_stats *
 		if (c->events[ev] != 0) {
 			snprintf(name, sizeof(name), "decode.%s", decode_event_name(ev));
 			sink->counter(sink->arg, name, c->events[ev]);
+		}
+	for (unsigned t = 1; t < PKT_TUN_MAX; t++)
+		if (c->decap[t] != 0) {
+			snprintf(name, sizeof(name), "decap.%s", decode_tunnel_name(t));
+			sink->counter(sink->arg, name, c->decap[t]);
 		}
 	sink->counter(sink->arg, "flows.created", fs->created);
 	sink->counter(sink->arg, "flows.expired", fs->expired);
@@ -935,12 +943,22 @@ engine_summary(const struct engine *e, FILE *out)
 {
 	const struct engine_counters *c = &e->c;
 	const struct flow_stats *fs = flow_table_stats(e->ft);
+	unsigned ntun;
 
 	fprintf(out, "packets: %llu (%llu bytes); ipv4 %llu, ipv6 %llu; tcp %llu, udp %llu, icmp %llu, other %llu\n",
 	    (unsigned long long)c->packets, (unsigned long long)c->bytes,
 	    (unsigned long long)c->ipv4, (unsigned long long)c->ipv6,
 	    (unsigned long long)c->tcp, (unsigned long long)c->udp,
 	    (unsigned long long)c->icmp, (unsigned long long)c->other_ip);
+	/* Tunnel layers removed (a packet of VXLAN in GRE counts in both),
+	 * a line only when there were any. */
+	ntun = 0;
+	for (unsigned t = 1; t < PKT_TUN_MAX; t++)
+		if (c->decap[t] != 0)
+			fprintf(out, "%s%s %llu", ntun++ == 0 ? "decapsulated: " : ", ",
+			    decode_tunnel_name(t), (unsigned long long)c->decap[t]);
+	if (ntun > 0)
+		fputc('\n', out);
 	fprintf(out, "not tracked: %llu not IP, %llu malformed, %llu unsupported link, %llu orphan fragments\n",
 	    (unsigned long long)c->non_ip, (unsigned long long)c->malformed,
 	    (unsigned long long)c->unsupported, (unsigned long long)fs->frags_orphan);
