@@ -20,6 +20,16 @@
  *   icmp-unreach.pcap  ICMP port unreachable, echo, ICMPv6 prohibited
  *   malformed.pcap     bad IHL, TCP offset, UDP length, IPv4/TCP option,
  *                      9 VLAN tags, 9 IPv6 extension headers, among good ones
+ *   tunnel.pcap        conversations mirrored through tunnels, outer VLAN
+ *                      300: IP in GRE (plain; checksum, key and sequence;
+ *                      over IPv6), gretap, ERSPAN I, II, III (with and
+ *                      without the platform subheader), VXLAN over IPv6,
+ *                      VXLAN in GRE
+ *   tunnel-bad.pcap    PPTP's GRE v1 and an unknown GRE protocol (kept as
+ *                      GRE flows), GRE routing bit, GRE cut, ERSPAN bad
+ *                      version and cut, VXLAN without the I flag (plain
+ *                      UDP) and cut by the snaplen, three tunnel layers,
+ *                      a fragmented GRE packet, ARP in VXLAN
  */
 #include <errno.h>
 #include <stdint.h>
@@ -50,6 +60,7 @@
 #define P_ICMP		1
 #define P_TCP		6
 #define P_UDP		17
+#define P_GRE		47
 #define P_ICMPV6	58
 #define NH_HOPOPTS	0
 #define NH_ROUTING	43
@@ -517,11 +528,121 @@ out_close(struct out *o)
 	pcap_close(o->pd);
 }
 
+/* ---- tunnels ---------------------------------------------------------- */
+
+enum tun_kind { TUN_GRE_IP, TUN_GRETAP, TUN_ERSPAN1, TUN_ERSPAN2, TUN_ERSPAN3, TUN_VXLAN };
+
+#define GRE_C		0x8000
+#define GRE_R		0x4000
+#define GRE_K		0x2000
+#define GRE_S		0x1000
+
+/* One tunnel layer: what it wraps the frame in, between which endpoints,
+ * and what carries it (a further tunnel, or the outer link). */
+struct tun {
+	enum tun_kind	 kind;
+	uint16_t	 gre_flags;	/* GRE_C, GRE_K, GRE_S, GRE_R, version */
+	uint16_t	 gre_proto;	/* 0: the kind's own */
+	int		 sub;		/* ERSPAN III: platform subheader (O bit) */
+	uint8_t		 ver;		/* ERSPAN Ver field; 0: the kind's own */
+	uint8_t		 vxflags;	/* VXLAN flags byte */
+	struct addr	 a, b;		/* endpoints: a sends what the client sends */
+	int		 oneway;	/* a mirror session: always a -> b */
+	struct link	 outer;
+	const struct tun *next;		/* the layer outside this one */
+};
+
+static void
+gre_put(struct pb *pb, const struct tun *t, uint16_t proto, uint32_t seq)
+{
+	size_t n = 4 + ((t->gre_flags & GRE_C) ? 4 : 0) + ((t->gre_flags & GRE_K) ? 4 : 0) +
+	    ((t->gre_flags & GRE_S) ? 4 : 0) + ((t->gre_flags & GRE_R) ? 4 : 0);
+	uint8_t *h = pb_prepend(pb, n);
+	size_t at = 4;
+
+	pcapw_be16(h, t->gre_flags);
+	pcapw_be16(h + 2, t->gre_proto != 0 ? t->gre_proto : proto);
+	if (t->gre_flags & (GRE_C | GRE_R))
+		at += 4;			/* checksum, offset: filled below */
+	if (t->gre_flags & GRE_K)
+		pcapw_be32(h + at, 0x00000a2a), at += 4;
+	if (t->gre_flags & GRE_S)
+		pcapw_be32(h + at, seq), at += 4;
+	if (t->gre_flags & GRE_C)
+		pcapw_be16(h + 4, pcapw_csum_fold(pcapw_csum_add(0, h, pb_len(pb))));
+}
+
+/* Wrap the frame in pb in tunnel t and what carries it. */
+static void
+tun_put(struct out *o, struct pb *pb, const struct tun *t, int from_cli)
+{
+	const struct addr *src = t->oneway || from_cli ? &t->a : &t->b;
+	const struct addr *dst = t->oneway || from_cli ? &t->b : &t->a;
+	uint32_t seq = (uint32_t)((o->ts - TS_BASE_USEC) / FRAME_GAP_USEC);
+	uint8_t *h;
+	uint16_t proto = 0;
+	int udp = 0;
+
+	switch (t->kind) {
+	case TUN_GRE_IP:
+		proto = (pb_data(pb)[0] >> 4) == 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
+		break;
+	case TUN_GRETAP:
+		proto = 0x6558;
+		break;
+	case TUN_ERSPAN1:
+		proto = 0x88be;
+		break;
+	case TUN_ERSPAN2:
+		/* Ver 1, VLAN 0, COS 0, En 3 (tag kept in the frame), session 42 */
+		h = pb_prepend(pb, 8);
+		pcapw_be16(h, (uint16_t)((t->ver != 0 ? t->ver : 1) << 12));
+		pcapw_be16(h + 2, 0x1800 | 42);
+		pcapw_be32(h + 4, 7);		/* index */
+		proto = 0x88be;
+		break;
+	case TUN_ERSPAN3:
+		if (t->sub) {
+			h = pb_prepend(pb, 8);	/* platform ID 3, port and timestamp */
+			pcapw_be32(h, 0x0c000005);
+			pcapw_be32(h + 4, (uint32_t)(o->ts / 1000000));
+		}
+		h = pb_prepend(pb, 12);
+		pcapw_be16(h, (uint16_t)((t->ver != 0 ? t->ver : 2) << 12));
+		pcapw_be16(h + 2, 43);
+		pcapw_be32(h + 4, (uint32_t)(o->ts % 1000000));
+		pcapw_be16(h + 8, 0);		/* SGT */
+		h[11] = (uint8_t)(0x06 | (t->sub ? 1 : 0));	/* Gra 3 (IEEE 1588), O */
+		proto = 0x22eb;
+		break;
+	case TUN_VXLAN:
+		h = pb_prepend(pb, 8);
+		h[0] = t->vxflags;
+		pcapw_be32(h + 4, 4242u << 8);	/* VNI */
+		udp_put(pb, src, dst, (uint16_t)(49152 + seq % 1000), 4789);
+		udp = 1;
+		break;
+	}
+	if (!udp)
+		gre_put(pb, t, proto, seq);
+	if (src->family == 4)
+		ip4_put(pb, src, dst, udp ? P_UDP : P_GRE, o->ipid++, 0x4000, NULL, 0);
+	else
+		ip6_put(pb, src, dst, udp ? P_UDP : P_GRE);
+	if (t->next != NULL)
+		tun_put(o, pb, t->next, from_cli);
+	else
+		link_put(pb, &t->outer, src->family, from_cli);
+}
+
 /* ---- conversations --------------------------------------------------- */
 
 #define MAX_EXT		12
 
+struct tun;
+
 struct conv {
+	const struct tun *tun;			/* mirrored through it, or NULL */
 	struct link	 link;
 	struct addr	 cli, srv;
 	uint16_t	 cport, sport;
@@ -562,6 +683,8 @@ conv_send(struct out *o, const struct conv *cv, int from_cli, uint8_t proto,
 		ip6_put(pb, src, dst, cv->next > 0 ? cv->ext[0] : proto);
 	}
 	link_put(pb, &cv->link, src->family, from_cli);
+	if (cv->tun != NULL)
+		tun_put(o, pb, cv->tun, from_cli);
 	out_frame(o, pb);
 }
 
@@ -981,6 +1104,219 @@ gen_malformed(void)
 	out_close(&o);
 }
 
+/* A tunnel of `kind` between the mirror source 198.18.200.1 (2001:db8:200::1
+ * for IPv6) and the sensor 198.18.200.2, carried in VLAN 300. */
+static struct tun
+tun_make(enum tun_kind kind, int v6)
+{
+	struct tun t;
+
+	memset(&t, 0, sizeof(t));
+	t.kind = kind;
+	t.vxflags = 0x08;
+	t.a = addr(v6 ? "2001:db8:200::1" : "198.18.200.1");
+	t.b = addr(v6 ? "2001:db8:200::2" : "198.18.200.2");
+	t.oneway = kind == TUN_ERSPAN1 || kind == TUN_ERSPAN2 || kind == TUN_ERSPAN3;
+	t.outer.kind = LINK_ETH;
+	t.outer.ntags = 1;
+	t.outer.tpid[0] = TPID_8021Q;
+	t.outer.vid[0] = 300;
+	return t;
+}
+
+static void
+gen_tunnel(void)
+{
+	static const struct link raw = { .kind = LINK_RAW };
+	struct link v100 = { .kind = LINK_ETH, .ntags = 1, .tpid = { TPID_8021Q }, .vid = { 100 } };
+	struct tun gre, grex, gre6, tap, e1, e2, e3, e3o, vx6, vxin, greout;
+	struct out o;
+	struct conv cv;
+
+	out_open(&o, "tunnel.pcap", DLT_EN10MB, SNAPLEN_FULL);
+
+	/* 1: IPv4 in GRE, no optional word */
+	gre = tun_make(TUN_GRE_IP, 0);
+	conv_init(&cv, &raw, "198.18.10.20", 50101, "198.18.1.11", 5061);
+	cv.tun = &gre;
+	tcp_conv(&o, &cv, 120, 300);
+
+	/* 2: IPv6 in GRE with checksum, key and sequence number */
+	grex = tun_make(TUN_GRE_IP, 0);
+	grex.gre_flags = GRE_C | GRE_K | GRE_S;
+	conv_init(&cv, &raw, "2001:db8:10::20", 50102, "2001:db8:1::11", 3478);
+	cv.tun = &grex;
+	udp_conv(&o, &cv, 60, 80);
+
+	/* 3: IPv4 in GRE over IPv6 */
+	gre6 = tun_make(TUN_GRE_IP, 1);
+	conv_init(&cv, &raw, "198.18.10.21", 50103, "198.18.1.12", 443);
+	cv.tun = &gre6;
+	tcp_conv(&o, &cv, 200, 1000);
+
+	/* 4: gretap with a key; the mirrored frame keeps its VLAN 100 */
+	tap = tun_make(TUN_GRETAP, 0);
+	tap.gre_flags = GRE_K;
+	conv_init(&cv, &v100, "198.18.10.20", 50104, "198.18.1.11", 443);
+	cv.tun = &tap;
+	tcp_conv(&o, &cv, 120, 300);
+
+	/* 5: ERSPAN type I */
+	e1 = tun_make(TUN_ERSPAN1, 0);
+	conv_init(&cv, &eth, "198.18.10.20", 50105, "198.18.1.11", 5061);
+	cv.tun = &e1;
+	tcp_conv(&o, &cv, 120, 300);
+
+	/* 6: ERSPAN type II (sequence number, as it must), frame in VLAN 100 */
+	e2 = tun_make(TUN_ERSPAN2, 0);
+	e2.gre_flags = GRE_S;
+	conv_init(&cv, &v100, "198.18.10.22", 50106, "198.18.1.11", 5061);
+	cv.tun = &e2;
+	tcp_conv(&o, &cv, 120, 300);
+
+	/* 7: ERSPAN type III without, then with the platform subheader */
+	e3 = tun_make(TUN_ERSPAN3, 0);
+	e3.gre_flags = GRE_S;
+	conv_init(&cv, &eth, "198.18.10.20", 50107, "198.18.1.11", 3478);
+	cv.tun = &e3;
+	udp_conv(&o, &cv, 60, 80);
+	e3o = e3;
+	e3o.sub = 1;
+	conv_init(&cv, &eth, "198.18.10.20", 50108, "198.18.1.11", 5061);
+	cv.tun = &e3o;
+	tcp_conv(&o, &cv, 120, 300);
+
+	/* 8: VXLAN over IPv6 */
+	vx6 = tun_make(TUN_VXLAN, 1);
+	conv_init(&cv, &eth, "198.18.10.20", 50109, "198.18.1.11", 443);
+	cv.tun = &vx6;
+	tcp_conv(&o, &cv, 200, 1000);
+
+	/* 9: VXLAN inside IPv4 GRE: two layers */
+	greout = tun_make(TUN_GRE_IP, 0);
+	vxin = tun_make(TUN_VXLAN, 0);
+	vxin.a = addr("198.18.201.1");
+	vxin.b = addr("198.18.201.2");
+	vxin.next = &greout;
+	conv_init(&cv, &eth, "198.18.10.23", 50110, "198.18.1.11", 5061);
+	cv.tun = &vxin;
+	tcp_conv(&o, &cv, 120, 300);
+	out_close(&o);
+}
+
+static void
+gen_tunnel_bad(void)
+{
+	static const struct link raw = { .kind = LINK_RAW };
+	struct tun t, mid, top;
+	struct out o;
+	struct conv cv;
+	struct pb pb, dgram;
+	size_t hl;
+
+	out_open(&o, "tunnel-bad.pcap", DLT_EN10MB, SNAPLEN_FULL);
+	conv_init(&cv, &raw, "198.18.10.40", 50121, "198.18.1.11", 3478);
+
+	/* 1: GRE version 1 (PPTP): a GRE flow */
+	t = tun_make(TUN_GRE_IP, 0);
+	t.gre_flags = GRE_K | 1;
+	cv.tun = &t;
+	udp_send(&o, &cv, 1, 20);
+
+	/* 2: GRE version 0, protocol 0x880b (PPP): a GRE flow */
+	t.gre_flags = 0;
+	t.gre_proto = 0x880b;
+	udp_send(&o, &cv, 1, 20);
+
+	/* 3: the routing bit of RFC 1701: gre_bad_flags */
+	t.gre_proto = 0;
+	t.gre_flags = GRE_R;
+	udp_send(&o, &cv, 1, 20);
+
+	/* 4: key bit set, the IP packet ends 2 bytes into the key: gre_trunc */
+	pb_reset(&pb);
+	pb_append(&pb, (const uint8_t[]){ 0x20, 0x00, 0x08, 0x00, 0x00, 0x00 }, 6);
+	ip4_put(&pb, &t.a, &t.b, P_GRE, o.ipid++, 0, NULL, 0);
+	link_put(&pb, &t.outer, 4, 1);
+	out_frame(&o, &pb);
+
+	/* 5: ERSPAN type II header saying Ver 2: erspan_bad_version */
+	conv_init(&cv, &eth, "198.18.10.40", 50122, "198.18.1.11", 3478);
+	t = tun_make(TUN_ERSPAN2, 0);
+	t.gre_flags = GRE_S;
+	t.ver = 2;
+	cv.tun = &t;
+	udp_send(&o, &cv, 1, 20);
+
+	/* 6: ERSPAN type III cut after 6 bytes of its header: erspan_trunc */
+	pb_reset(&pb);
+	pb_append(&pb, (const uint8_t[]){ 0x10, 0x00, 0x22, 0xeb, 0x00, 0x00, 0x00, 0x09 }, 8);
+	pb_append(&pb, (const uint8_t[]){ 0x20, 0x00, 0x00, 0x2b, 0x00, 0x01 }, 6);
+	ip4_put(&pb, &t.a, &t.b, P_GRE, o.ipid++, 0, NULL, 0);
+	link_put(&pb, &t.outer, 4, 1);
+	out_frame(&o, &pb);
+
+	/* 7: UDP to 4789 whose flags lack I: a plain UDP flow */
+	conv_init(&cv, &eth, "198.18.10.40", 50123, "198.18.1.11", 3478);
+	t = tun_make(TUN_VXLAN, 0);
+	t.vxflags = 0x00;
+	cv.tun = &t;
+	udp_send(&o, &cv, 1, 20);
+
+	/* 8: VXLAN cut by the snaplen 4 bytes into its header: vxlan_trunc */
+	t.vxflags = 0x08;
+	hl = 18 + 20 + 8 + 4;			/* outer Ethernet + VLAN, IPv4, UDP, 4 */
+	o.snaplen = (uint32_t)hl;
+	udp_send(&o, &cv, 1, 20);
+	o.snaplen = SNAPLEN_FULL;
+
+	/* 9: VXLAN in GRE in GRE: tunnel_too_deep */
+	top = tun_make(TUN_GRE_IP, 0);
+	mid = tun_make(TUN_GRE_IP, 0);
+	mid.a = addr("198.18.202.1");
+	mid.b = addr("198.18.202.2");
+	mid.next = &top;
+	t = tun_make(TUN_VXLAN, 0);
+	t.a = addr("198.18.201.1");
+	t.b = addr("198.18.201.2");
+	t.next = &mid;
+	udp_send(&o, &cv, 1, 20);
+
+	/* 10, 11: an IPv4-in-GRE packet in two outer fragments: a GRE flow
+	 * and a later fragment, never decapsulated */
+	t = tun_make(TUN_GRE_IP, 0);
+	pb_reset(&dgram);
+	pb_fill(&dgram, 100, 11);
+	udp_put(&dgram, &cv.cli, &cv.srv, cv.cport, cv.sport);
+	ip4_put(&dgram, &cv.cli, &cv.srv, P_UDP, o.ipid++, 0, NULL, 0);
+	gre_put(&dgram, &t, ETHERTYPE_IPV4, 0);
+	pb_reset(&pb);
+	pb_append(&pb, pb_data(&dgram), 64);
+	ip4_put(&pb, &t.a, &t.b, P_GRE, 0x7777, 0x2000, NULL, 0);
+	link_put(&pb, &t.outer, 4, 1);
+	out_frame(&o, &pb);
+	pb_reset(&pb);
+	pb_append(&pb, pb_data(&dgram) + 64, pb_len(&dgram) - 64);
+	ip4_put(&pb, &t.a, &t.b, P_GRE, 0x7777, 64 / 8, NULL, 0);
+	link_put(&pb, &t.outer, 4, 1);
+	out_frame(&o, &pb);
+
+	/* 12: an ARP request in VXLAN: not IP */
+	t = tun_make(TUN_VXLAN, 0);
+	pb_reset(&pb);
+	pb_append(&pb, (const uint8_t[]){ 0, 1, 8, 0, 6, 4, 0, 1 }, 8);
+	pb_fill(&pb, 20, 12);
+	pcapw_be16(pb_prepend(&pb, 2), 0x0806);
+	memset(pb_prepend(&pb, 12), 0xff, 6);
+	tun_put(&o, &pb, &t, 1);
+	out_frame(&o, &pb);
+
+	/* 13: good UDP after all of it */
+	conv_init(&cv, &eth, "198.18.10.40", 50124, "198.18.1.11", 3478);
+	udp_send(&o, &cv, 1, 20);
+	out_close(&o);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1009,5 +1345,7 @@ main(int argc, char **argv)
 	gen_both_families("raw.pcap", DLT_RAW, &raw);
 	gen_icmp();
 	gen_malformed();
+	gen_tunnel();
+	gen_tunnel_bad();
 	return 0;
 }

@@ -1412,11 +1412,11 @@ test_sweep_samples(void)
 
 /* ---- gen-edge ----------------------------------------------------------- */
 
-#define EDGE_FILES	12
+#define EDGE_FILES	14
 static const char *edge_files[EDGE_FILES] = {
 	"vlan.pcap", "qinq.pcap", "ipv6-ext.pcap", "frag.pcap", "snaplen.pcap",
 	"pcapng.pcapng", "sll.pcap", "sll2.pcap", "null.pcap", "raw.pcap",
-	"icmp-unreach.pcap", "malformed.pcap"
+	"icmp-unreach.pcap", "malformed.pcap", "tunnel.pcap", "tunnel-bad.pcap"
 };
 
 /* Run tests/gen-edge with `arg`, its output going to `log`; returns its
@@ -1485,7 +1485,7 @@ same_bytes(const char *a, const char *b)
 }
 
 /* Each packet of one gen-edge file, decoded at full length. */
-#define EDGE_MAX_PKTS	64
+#define EDGE_MAX_PKTS	96
 struct edge {
 	int		dlt;
 	size_t		n;
@@ -1721,6 +1721,77 @@ check_edge_files(const char *dir)
 		CU_ASSERT_EQUAL(e.p[8].sport, 50093);
 	} else
 		CU_FAIL("malformed.pcap");
+
+	/* tunnel.pcap: 8 TCP conversations and 2 UDP exchanges, each through
+	 * its tunnel; the outer VLAN 300 never shows. */
+	if (edge_load(dir, "tunnel.pcap", &e) == 0) {
+		static const uint8_t tun0[10] = {
+			PKT_TUN_GRE, PKT_TUN_GRE, PKT_TUN_GRE, PKT_TUN_GRETAP, PKT_TUN_ERSPAN1,
+			PKT_TUN_ERSPAN2, PKT_TUN_ERSPAN3, PKT_TUN_ERSPAN3, PKT_TUN_VXLAN, PKT_TUN_GRE
+		};
+		size_t first[10], k = 0;
+
+		edge_all_clean(&e, 9 * 8 + 2 * 2);
+		for (i = 0; i < e.n && k < 10; i++) {
+			if (i > 0 && e.p[i].sport == e.p[i - 1].sport &&
+			    e.p[i].dport == e.p[i - 1].dport)
+				continue;
+			if (i > 0 && e.p[i].sport == e.p[i - 1].dport &&
+			    e.p[i].dport == e.p[i - 1].sport)
+				continue;
+			first[k++] = i;
+		}
+		CU_ASSERT_EQUAL_FATAL(k, 10);
+		for (k = 0; k < 10; k++) {
+			const struct pkt *q = &e.p[first[k]];
+
+			CU_ASSERT_EQUAL(q->tunnel[0], tun0[k]);
+			CU_ASSERT_EQUAL(q->tunnel_depth, k == 9 ? 2 : 1);
+			CU_ASSERT_EQUAL(q->sport, 50101 + k);
+			CU_ASSERT_EQUAL(q->vlan_depth, k == 3 || k == 5 ? 1 : 0);
+			CU_ASSERT_EQUAL(q->vlan[0], k == 3 || k == 5 ? 100 : 0);
+		}
+		CU_ASSERT_EQUAL(e.p[first[9]].tunnel[1], PKT_TUN_VXLAN);
+		CU_ASSERT_EQUAL(e.p[first[1]].family, 6);
+		CU_ASSERT_EQUAL(e.p[first[2]].family, 4);
+		CU_ASSERT_EQUAL(e.p[first[0] + 3].payload_len, 120);
+	} else
+		CU_FAIL("tunnel.pcap");
+
+	if (edge_load(dir, "tunnel-bad.pcap", &e) == 0) {
+		static const struct {
+			int	rc;
+			int	ev;
+			uint8_t	depth;
+		} bad[] = {
+			{ DECODE_OK, DEV_NONE, 0 },		/* GRE v1 */
+			{ DECODE_OK, DEV_NONE, 0 },		/* GRE 0x880b */
+			{ DECODE_INVALID, DEV_GRE_BAD_FLAGS, 0 },
+			{ DECODE_TRUNCATED, DEV_GRE_TRUNC, 0 },
+			{ DECODE_INVALID, DEV_ERSPAN_BAD_VERSION, 0 },
+			{ DECODE_TRUNCATED, DEV_ERSPAN_TRUNC, 0 },
+			{ DECODE_OK, DEV_NONE, 0 },		/* VXLAN without I */
+			{ DECODE_TRUNCATED, DEV_VXLAN_TRUNC, 0 },
+			{ DECODE_INVALID, DEV_TUNNEL_TOO_DEEP, 2 },
+			{ DECODE_OK, DEV_NONE, 0 },		/* first fragment */
+			{ DECODE_OK, DEV_FRAG_LATER, 0 },
+			{ DECODE_UNSUPPORTED, DEV_NON_IP, 1 },	/* ARP in VXLAN */
+			{ DECODE_OK, DEV_NONE, 0 },
+		};
+
+		CU_ASSERT_EQUAL(e.n, sizeof(bad) / sizeof(bad[0]));
+		for (i = 0; i < e.n && i < sizeof(bad) / sizeof(bad[0]); i++) {
+			CU_ASSERT_EQUAL(e.rc[i], bad[i].rc);
+			CU_ASSERT_EQUAL(e.p[i].event, bad[i].ev);
+			CU_ASSERT_EQUAL(e.p[i].tunnel_depth, bad[i].depth);
+		}
+		CU_ASSERT_EQUAL(e.p[0].ip_proto, 47);
+		CU_ASSERT_EQUAL(e.p[1].ip_proto, 47);
+		CU_ASSERT_EQUAL(e.p[6].dport, 4789);
+		CU_ASSERT_EQUAL(e.p[9].frag, PKT_FRAG_FIRST);
+		CU_ASSERT_EQUAL(e.p[9].ip_proto, 47);
+	} else
+		CU_FAIL("tunnel-bad.pcap");
 }
 
 static void

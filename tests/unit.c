@@ -189,6 +189,7 @@ main(int argc, char **argv)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	test_decode_register();
+	test_decode_tunnel_register();
 	test_lex_register();
 	test_rules_register();
 	test_inventory_register();

@@ -11,6 +11,7 @@
 #include <CUnit/CUnit.h>
 
 void test_decode_register(void);
+void test_decode_tunnel_register(void);
 void test_lex_register(void);
 void test_rules_register(void);
 void test_inventory_register(void);
