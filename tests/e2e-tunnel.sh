@@ -1,0 +1,233 @@
+#!/bin/bash
+# tests/e2e-tunnel.sh - end to end: traffic seen through tunnels is judged
+# as the same traffic seen directly.
+#
+# 1. GRE and ERSPAN (the kernel here cannot make them): the captures
+#    tests/gen-edge writes (tunnel.pcap: IP in GRE, gretap, ERSPAN I, II,
+#    III, VXLAN over IPv6, VXLAN in GRE) go through `conformd -r --db`;
+#    tshark, which decodes every one of these tunnels, must see the same
+#    inner TCP conversations with the same frames each way, and the
+#    database must count the decapsulated packets per tunnel type.
+# 2. VXLAN made by the kernel: two network namespaces joined by a veth
+#    pair (the underlay, 198.18.250.0/24) and a vxlan device (VNI 42, UDP
+#    4789) over it carrying the overlay 198.18.0.0/16: a client
+#    198.18.10.20 reaches the Front End 198.18.1.11 with socat and curl on
+#    ports of rules/lync2013.rules (5061 and 443 allowed, 7000 and UDP
+#    3478 not).  tcpdump captures the underlay veth and the overlay vxlan
+#    device at the same time; `conformd -r` on each must give the same
+#    flows (tuple, packets each way, verdict, rule) and the same findings,
+#    the underlay with decap.vxlan counted; tshark's TCP conversations of
+#    the underlay capture (it decodes VXLAN on 4789) must match its flows.
+# Part 1 needs tshark and sqlite3; part 2 root and a kernel that can make
+# a vxlan device (each says why it skips).  Addresses only from
+# 198.18.0.0/15; no DNS.  Environment: top_srcdir, top_builddir (set by
+# make check); E2E_KEEP=1 keeps the work directory.
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir}
+. "$top_srcdir/tests/lib.sh"
+lib_name e2e-tunnel
+
+lib_need_tools tshark sqlite3 python3
+conformd=$top_builddir/conformd
+[ -x "$conformd" ] || lib_error "$conformd not built"
+[ -x "$top_builddir/tests/gen-edge" ] || lib_error "tests/gen-edge not built"
+config=$top_srcdir/tests/golden/conformd.conf
+
+NS_A=cfd-tun-a
+NS_B=cfd-tun-b
+W=$(mktemp -d /tmp/cfd-tunnel.XXXXXX) || lib_error "cannot make a work directory"
+# shellcheck disable=SC2317  # called by the trap
+cleanup() {
+	[ -n "${TCPDUMP_PIDS:-}" ] && kill $TCPDUMP_PIDS 2>/dev/null
+	[ -n "${SERVER_PIDS:-}" ] && kill $SERVER_PIDS 2>/dev/null
+	ip netns del $NS_A 2>/dev/null
+	ip netns del $NS_B 2>/dev/null
+	if [ -n "${E2E_KEEP:-}" ] || [ "$LIB_FAILED" -ne 0 ]; then
+		echo "e2e-tunnel: work directory kept: $W"
+	else
+		rm -rf "$W"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# check NAME EXPECTED ACTUAL
+check() {
+	if [ "$2" = "$3" ]; then
+		lib_pass "$1"
+	else
+		lib_failed "$1" "expected [$2], got [$3]"
+	fi
+}
+
+# TCP conversations of a capture as tshark sees them, one line each:
+# "lowaddr:port highaddr:port frames", sorted.
+tshark_tcp() {
+	tshark -n -r "$1" -q -z conv,tcp 2>/dev/null | python3 -c '
+import re, sys
+out = []
+for line in sys.stdin:
+    m = re.match(r"\s*(\S+)\s+<->\s+(\S+)\s+(\d+)\s+\d+\s*\S*\s+(\d+)\s+\d+\s*\S*\s+(\d+)\s", line)
+    if m:
+        a, b = sorted([m.group(1), m.group(2)])
+        out.append("%s %s %s" % (a, b, m.group(5)))
+print("\n".join(sorted(out)))'
+}
+
+# The same from conformd's TCP flows.
+db_tcp() {
+	sqlite3 -separator ' ' "$1" "select src_ip, src_port, dest_ip, dest_port,
+	    pkts_toserver + pkts_toclient from flows where proto = 'TCP'" | python3 -c '
+import sys
+out = []
+for line in sys.stdin:
+    s, sp, d, dp, n = line.split()
+    a, b = sorted(["%s:%s" % (s, sp), "%s:%s" % (d, dp)])
+    out.append("%s %s %s" % (a, b, n))
+print("\n".join(sorted(out)))'
+}
+
+counter() {
+	sqlite3 "$1" "select coalesce(sum(value), 0) from counters where name = '$2'"
+}
+
+# ---- 1. golden GRE / ERSPAN / VXLAN captures ---------------------------
+
+"$top_builddir/tests/gen-edge" "$W/edge" || lib_error "tests/gen-edge failed"
+cap=$W/edge/tunnel.pcap
+"$conformd" -q -c "$config" -r "$cap" --db "$W/gold.db"
+[ $? -le 1 ] || lib_error "conformd -r $cap failed"
+check "tunnel.pcap: inner TCP conversations as tshark decodes them" \
+	"$(tshark_tcp "$cap")" "$(db_tcp "$W/gold.db")"
+check "tunnel.pcap: 8 TCP conversations" 8 "$(db_tcp "$W/gold.db" | grep -c .)"
+check "tunnel.pcap: 2 inner UDP flows" 2 \
+	"$(sqlite3 "$W/gold.db" "select count(*) from flows where proto = 'UDP' and dest_port = 3478")"
+check "tunnel.pcap: no flow of the transport (VLAN 300, 198.18.200.0/24, GRE)" 0 \
+	"$(sqlite3 "$W/gold.db" "select count(*) from flows where vlan0 = 300 or src_ip like '198.18.20%' or proto not in ('TCP', 'UDP')")"
+for kv in gre=29 gretap=9 erspan1=9 erspan2=9 erspan3=11 vxlan=18; do
+	check "tunnel.pcap: counter decap.${kv%=*}" "${kv#*=}" "$(counter "$W/gold.db" "decap.${kv%=*}")"
+done
+# tshark names the same tunnels in the same frames
+check "tunnel.pcap: tshark sees 29 GRE-carried IP, 18 VXLAN, 29 ERSPAN frames" "29 18 29" \
+	"$(tshark -n -r "$cap" -Y 'gre.proto == 0x0800 || gre.proto == 0x86dd' 2>/dev/null | grep -c .) $(tshark -n -r "$cap" -Y vxlan 2>/dev/null | grep -c .) $(tshark -n -r "$cap" -Y 'gre.proto == 0x88be || gre.proto == 0x22eb' 2>/dev/null | grep -c .)"
+
+cap=$W/edge/tunnel-bad.pcap
+"$conformd" -q -c "$config" -r "$cap" --db "$W/bad.db"
+[ $? -le 1 ] || lib_error "conformd -r $cap failed"
+for ev in gre_trunc gre_bad_flags erspan_trunc erspan_bad_version vxlan_trunc tunnel_too_deep; do
+	check "tunnel-bad.pcap: counter decode.$ev" 1 "$(counter "$W/bad.db" "decode.$ev")"
+done
+check "tunnel-bad.pcap: 6 malformed" 6 "$(counter "$W/bad.db" malformed)"
+check "tunnel-bad.pcap: GRE v1, unknown GRE protocol, outer fragment: one GRE flow" 1 \
+	"$(sqlite3 "$W/bad.db" "select count(*) from flows where proto = '47' or proto = 'GRE'")"
+check "tunnel-bad.pcap: UDP to 4789 without the I flag is a UDP flow" 1 \
+	"$(sqlite3 "$W/bad.db" "select count(*) from flows where proto = 'UDP' and dest_port = 4789")"
+
+# ---- 2. VXLAN made by the kernel ----------------------------------------
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: e2e-tunnel part 2 (kernel VXLAN) needs root for network namespaces"
+	lib_summary
+fi
+for t in ip tcpdump socat curl timeout; do
+	command -v $t >/dev/null 2>&1 || { echo "SKIP: e2e-tunnel part 2 needs $t"; lib_summary; }
+done
+ip netns del $NS_A 2>/dev/null
+ip netns del $NS_B 2>/dev/null
+if ! ip netns add $NS_A 2>/dev/null || ! ip netns add $NS_B; then
+	echo "SKIP: e2e-tunnel part 2: cannot create network namespaces here"
+	lib_summary
+fi
+# No IPv6 autoconfiguration chatter: both captures see only our traffic.
+for n in $NS_A $NS_B; do
+	ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+ip link add va netns $NS_A type veth peer name vb netns $NS_B || lib_error "veth"
+ip -n $NS_A addr add 198.18.250.1/24 dev va
+ip -n $NS_B addr add 198.18.250.2/24 dev vb
+for n in $NS_A:va $NS_B:vb; do
+	ip -n "${n%:*}" link set lo up
+	ip -n "${n%:*}" link set "${n#*:}" up
+done
+if ! ip -n $NS_A link add vx0 type vxlan id 42 local 198.18.250.1 remote 198.18.250.2 \
+    dstport 4789 dev va 2>"$W/vxlan.err"; then
+	echo "SKIP: e2e-tunnel part 2: this kernel cannot make a vxlan device: $(cat "$W/vxlan.err")"
+	lib_summary
+fi
+ip -n $NS_B link add vx0 type vxlan id 42 local 198.18.250.2 remote 198.18.250.1 \
+    dstport 4789 dev vb || lib_error "vxlan in $NS_B"
+ip -n $NS_A addr add 198.18.10.20/16 dev vx0
+ip -n $NS_B addr add 198.18.1.11/16 dev vx0
+ip -n $NS_A link set vx0 up
+ip -n $NS_B link set vx0 up
+
+ip netns exec $NS_A tcpdump -n -i va --immediate-mode -U -s 0 -w "$W/underlay.pcap" 2>"$W/tcpdump-u.log" &
+TCPDUMP_PIDS=$!
+ip netns exec $NS_A tcpdump -n -i vx0 --immediate-mode -U -s 0 -w "$W/overlay.pcap" 2>"$W/tcpdump-o.log" &
+TCPDUMP_PIDS="$TCPDUMP_PIDS $!"
+for _ in $(seq 50); do
+	grep -q listening "$W/tcpdump-u.log" && grep -q listening "$W/tcpdump-o.log" && break
+	sleep 0.1
+done
+
+# The Front End: plain TCP on 5061 and 7000, an HTTP server on 443
+# (cleartext: the verdict is about the port), a UDP sink on 3478.
+mkdir -p "$W/www" && echo conformd >"$W/www/index.html"
+ip netns exec $NS_B socat TCP-LISTEN:5061,reuseaddr,fork SYSTEM:'echo SIP/2.0 200 OK' &
+SERVER_PIDS=$!
+ip netns exec $NS_B socat TCP-LISTEN:7000,reuseaddr,fork SYSTEM:'echo hello' &
+SERVER_PIDS="$SERVER_PIDS $!"
+ip netns exec $NS_B python3 -m http.server 443 --bind 198.18.1.11 --directory "$W/www" \
+	>/dev/null 2>&1 &
+SERVER_PIDS="$SERVER_PIDS $!"
+ip netns exec $NS_B socat -u UDP-RECV:3478 OPEN:/dev/null &
+SERVER_PIDS="$SERVER_PIDS $!"
+for _ in $(seq 50); do
+	ip netns exec $NS_B ss -ltn | grep -q ':443 ' && break
+	sleep 0.1
+done
+
+for port in 5061 7000; do
+	echo "REGISTER sip:198.18.1.11 SIP/2.0" |
+		ip netns exec $NS_A timeout 5 socat - TCP:198.18.1.11:$port >/dev/null 2>&1
+done
+ip netns exec $NS_A timeout 5 curl -s -o /dev/null --noproxy '*' http://198.18.1.11:443/
+echo "stun" | ip netns exec $NS_A timeout 5 socat -u - UDP:198.18.1.11:3478,sourceport=50478
+sleep 1
+kill $SERVER_PIDS 2>/dev/null
+kill -INT $TCPDUMP_PIDS 2>/dev/null
+wait $TCPDUMP_PIDS 2>/dev/null
+TCPDUMP_PIDS=
+
+for side in underlay overlay; do
+	"$conformd" -q -c "$config" -r "$W/$side.pcap" --db "$W/$side.db" --eve "$W/$side.eve"
+	[ $? -le 1 ] || lib_error "conformd -r $side.pcap failed"
+done
+flows="select proto, src_ip, src_port, dest_ip, dest_port, pkts_toserver, pkts_toclient,
+	verdict, coalesce(rule_id, '-') from flows where proto in ('TCP', 'UDP')
+	order by proto, src_ip, src_port, dest_ip, dest_port"
+findings="select kind, src_ip, dest_ip, dest_port, proto, rule_id, count from findings
+	order by kind, src_ip, dest_ip, dest_port, proto, rule_id"
+check "vxlan: same flows on the underlay as on the overlay" \
+	"$(sqlite3 "$W/overlay.db" "$flows")" "$(sqlite3 "$W/underlay.db" "$flows")"
+check "vxlan: same findings on the underlay as on the overlay" \
+	"$(sqlite3 "$W/overlay.db" "$findings")" "$(sqlite3 "$W/underlay.db" "$findings")"
+check "vxlan: verdicts (5061, 443 expected; 7000, UDP 3478 unexpected)" \
+	"TCP 443 expected T1R19
+TCP 5061 expected T1R3
+TCP 7000 unexpected -
+UDP 3478 unexpected -" \
+	"$(sqlite3 -separator ' ' "$W/underlay.db" "select proto, dest_port, verdict,
+	    coalesce(rule_id, '-') from flows where dest_ip = '198.18.1.11' order by proto, dest_port")"
+check "vxlan: no flow of the underlay addresses" 0 \
+	"$(sqlite3 "$W/underlay.db" "select count(*) from flows where src_ip like '198.18.250.%'")"
+vx=$(tshark -n -r "$W/underlay.pcap" -Y vxlan 2>/dev/null | grep -c .)
+check "vxlan: decap.vxlan counts every VXLAN frame tshark sees" "$vx" "$(counter "$W/underlay.db" decap.vxlan)"
+check "vxlan: as many packets as on the overlay" \
+	"$(counter "$W/overlay.db" packets)" "$(counter "$W/underlay.db" decap.vxlan)"
+check "vxlan: inner TCP conversations as tshark decodes them" \
+	"$(tshark_tcp "$W/underlay.pcap")" "$(db_tcp "$W/underlay.db")"
+check "vxlan: tshark sees 3 TCP conversations inside" 3 "$(tshark_tcp "$W/underlay.pcap" | grep -c .)"
+
+lib_summary
