@@ -51,7 +51,7 @@ struct output {
 	const struct ruleset *run_rs;
 	int		 run_begun;
 	int		 offline;	/* -r: bulk loads (store_set_bulk()) */
-	/* offline: EVE formatted and written by its own thread (eve_async),
+	/* EVE formatted and written by its own thread (sink_async),
 	 * in parallel with the database; the fields below are that thread's
 	 * until output_eve_sync() */
 	struct sink_async *eveq;
@@ -192,12 +192,15 @@ output_set_offline(struct output *o, int offline)
 	struct engine_sink to;
 
 	o->offline = offline != 0;
-	if (o->st != NULL)
+	if (o->st != NULL) {
 		store_set_bulk(o->st, o->offline);
-	/* A file is read as fast as the outputs go: the EVE lines are
-	 * formatted and written by a thread of their own while the database
-	 * takes its rows.  Live traffic keeps one writer (the store thread). */
-	if (o->offline && o->ev != NULL && o->eveq == NULL) {
+		store_checkpoint_thread(o->st);
+	}
+	/* A file is read as fast as the outputs go, and live traffic sends
+	 * records as fast as it comes: the EVE lines are formatted and
+	 * written by a thread of their own while the database takes its
+	 * rows. */
+	if (o->ev != NULL && o->eveq == NULL) {
 		memset(&to, 0, sizeof(to));
 		to.arg = o;
 		to.flow = eveq_flow;
@@ -207,8 +210,7 @@ output_set_offline(struct output *o, int offline)
 			sink_async_front(o->eveq, &o->eveq_front);
 		else
 			log_info("%s: EVE is written by the database's thread", err);
-	} else if (!o->offline)
-		output_eve_sync(o, 1);
+	}
 }
 
 void
@@ -238,6 +240,7 @@ output_db_retry(struct output *o, uint64_t now_usec)
 	if ((o->st = store_open(o->db_path, err, sizeof(err))) == NULL)
 		return;
 	store_set_bulk(o->st, o->offline);
+	store_checkpoint_thread(o->st);
 	log_warnx("database %s can be written again: writing resumes", o->db_path);
 	if (o->run_begun && store_run_begin(o->st, o->run_sources != NULL ? o->run_sources : "",
 	    o->run_version != NULL ? o->run_version : "", o->run_start, o->run_rs) == -1)

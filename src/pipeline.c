@@ -34,6 +34,7 @@
 #define WORKER_BATCH	256		/* packets per ring per turn */
 #define WORKER_CHUNK	32		/* slots handed to engine_frames() at once */
 #define STORE_BATCH_MSG	1024		/* records per ring per turn */
+#define OBSERVE_MARKS	4096		/* hosts whose observations a worker deduplicates */
 #define IDLE_SLEEP_NS	200000L		/* 0.2 ms when there is nothing to do */
 #define TICK_USEC	1000000ULL	/* live timers run once a second */
 
@@ -73,6 +74,12 @@ struct worker {
 	struct sink_enc	 enc;		/* its engine's sink encodes into `out` */
 	uint32_t	 gen;
 	int		 started;
+	int		 losing;	/* live: the last record found `out` full */
+	/* observations sent: a host seen once in a coverage window is seen
+	 * (coverage.c only asks whether it was); seen[h] is the window
+	 * number + 1 of the last one sent for host h */
+	void		(*observe)(void *, int);	/* the encoder's */
+	uint32_t	 seen[OBSERVE_MARKS];
 	struct capture_pkt batch[WORKER_CHUNK];	/* this worker's: slots described for engine_frames() */
 	/* published for other threads: one writer (this worker), relaxed */
 	_Atomic uint64_t classified, malformed, non_ip, ip, flows, flows_active;
@@ -92,6 +99,9 @@ struct pipeline {
 	 * workers and the store thread load it with acquire, so they see the
 	 * compiled policy it points to completely built. */
 	_Atomic(struct polgen *) cur;
+	/* the coverage window: the store thread counts them (release), a
+	 * worker reads the count (acquire) to deduplicate observations */
+	_Atomic uint32_t	 window_no;
 	/* the store thread's */
 	pthread_t		 store_thr;
 	int			 store_started;
@@ -203,18 +213,53 @@ msg_reserve(void *arg, uint32_t type)
 	(void)type;
 	while ((m = ring_reserve(w->out)) == NULL) {
 		/* Files, and the final flush when stopping, wait for the store
-		 * thread (it is running and draining); live classification waits
-		 * a little for a burst to drain, then counts the record as lost
-		 * rather than stall on a slow disk. */
-		if (!w->pl->po.files && waits++ >= RECORD_WAITS &&
-		    !atomic_load_explicit(&w->pl->workers_finish, memory_order_acquire)) {
+		 * thread (it is running and draining).  Live classification
+		 * waits a little for a burst to drain, then counts the record
+		 * as lost rather than stall on a slow disk; and while the ring
+		 * stays full it does not wait again: one wait per overload,
+		 * not one per record, or the packet rings would overflow. */
+		if (!w->pl->po.files &&
+		    !atomic_load_explicit(&w->pl->workers_finish, memory_order_acquire) &&
+		    (w->losing || waits++ >= RECORD_WAITS)) {
+			w->losing = 1;
 			pub(&w->store_drops, get(&w->store_drops) + 1);
 			return NULL;
 		}
 		idle();
 	}
+	w->losing = 0;
 	m->gen = w->gen;
 	return &m->body;
+}
+
+/*
+ * The engine's observe callback in a worker: a host already observed in
+ * the current coverage window is not sent again (most flows end with one
+ * or two), so the ring to the store thread holds more flows and the store
+ * thread handles fewer records.  A window closed by the store thread
+ * after this check sees the host again on its next flow; an observation
+ * still in the ring when a window closes counts in the next one, as any
+ * record does.
+ */
+static void
+worker_observe(void *arg, int host)
+{
+	struct sink_enc *enc = arg;
+	struct worker *w = enc->arg;
+	uint32_t mark;
+
+	if (host < 0 || host >= OBSERVE_MARKS) {
+		w->observe(arg, host);
+		return;
+	}
+	mark = atomic_load_explicit(&w->pl->window_no, memory_order_acquire) + 1;
+	if (w->seen[host] == mark)
+		return;
+	w->observe(arg, host);
+	/* marked only when it went into the ring: a lost one (live, the
+	 * store thread behind) is sent again with the host's next flow */
+	if (!w->losing)
+		w->seen[host] = mark;
 }
 
 static void
@@ -370,6 +415,7 @@ store_rotate(struct pipeline *pl, struct polgen *pg)
 	collector_free(pl->col);
 	pl->col = collector_new(pl->cfg, pg->pol, &pl->out_sink);
 	pl->col_gen = pg->gen;
+	atomic_fetch_add_explicit(&pl->window_no, 1, memory_order_release);
 	pl->window_start = wall_usec();
 }
 
@@ -532,6 +578,8 @@ pipeline_set_output(struct pipeline *pl, struct output *out, char *err, size_t e
 		w->enc.commit = msg_commit;
 		w->enc.arg = w;
 		sink_enc_front(&w->enc, NULL, &ws);
+		w->observe = ws.observe;
+		ws.observe = worker_observe;
 		if (pl->out_sink.flow == NULL)
 			ws.flow = NULL;
 		ws.coverage = NULL;

@@ -656,14 +656,6 @@ store_free(struct store *st)
 	free(st);
 }
 
-/*
- * The WAL size that triggers a checkpoint, in pages of this database.
- * Bulk mode (store_set_bulk()) checkpoints less often: each checkpoint
- * syncs the WAL and the database (synchronous=NORMAL), and a bulk load
- * waited on those syncs more than on anything else.  Durability is the
- * same: what is committed sits in the WAL until the checkpoint, either
- * way.
- */
 /* Is the database a file in WAL mode (not in memory, not temporary)? */
 static int
 store_is_wal(struct store *st)
@@ -685,13 +677,23 @@ store_is_wal(struct store *st)
 	return wal;
 }
 
+/*
+ * The WAL size that triggers a checkpoint, in pages of this database.
+ * In bulk mode (store_set_bulk()), or when a checkpoint thread copies the
+ * WAL (store_checkpoint_thread()), the writer checkpoints less often:
+ * each checkpoint syncs the WAL and the database (synchronous=NORMAL),
+ * and a bulk load, like a busy daemon, waited on those syncs more than on
+ * anything else.  Durability is the same: what is committed sits in the
+ * WAL until a checkpoint, either way.
+ */
 static void
 store_checkpoint(struct store *st)
 {
 	char sql[64];
 	int pages;
 
-	pages = (st->bulk ? STORE_BULK_CHECKPOINT_BYTES : STORE_CHECKPOINT_BYTES) /
+	pages = (st->bulk || st->ckpt != NULL ? STORE_BULK_CHECKPOINT_BYTES :
+	    STORE_CHECKPOINT_BYTES) /
 	    (st->page_size > 0 ? st->page_size : 4096);
 	snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint=%d",
 	    pages > 0 ? pages : 1);
@@ -898,22 +900,27 @@ fail:
 void
 store_set_bulk(struct store *st, int bulk)
 {
-	char err[512];
-
 	st->bulk = bulk != 0;
 	store_checkpoint(st);
-	/* The WAL is copied into the database by a thread of its own while
-	 * the rows come (checkpoint.h); the writer's own checkpoints remain
-	 * behind it, at the bulk threshold and at close.  Only for a file in
-	 * WAL mode. */
-	if (st->bulk && st->ckpt == NULL && store_is_wal(st)) {
-		st->ckpt = checkpointer_start(st->path, err, sizeof(err));
-		if (st->ckpt == NULL)
-			log_info("%s: checkpoints stay with the writer", err);
-	} else if (!st->bulk) {
-		checkpointer_stop(st->ckpt, NULL);
-		st->ckpt = NULL;
-	}
+}
+
+/*
+ * The WAL is copied into the database by a thread of its own while the
+ * rows come (checkpoint.h), for a bulk load and a live daemon alike: the
+ * copying and its fsyncs stay off the writer's path, whose own
+ * checkpoints remain behind it, at the bulk threshold and at close.
+ */
+void
+store_checkpoint_thread(struct store *st)
+{
+	char err[512];
+
+	if (st->ckpt != NULL || !store_is_wal(st))
+		return;
+	st->ckpt = checkpointer_start(st->path, err, sizeof(err));
+	if (st->ckpt == NULL)
+		log_info("%s: checkpoints stay with the writer", err);
+	store_checkpoint(st);
 }
 
 /* Build the indexes a bulk run dropped.  0, or -1 (error kept). */

@@ -27,11 +27,15 @@
 #               daemon says writing resumes, batch B (40004, 40014): every
 #               flow of batch B in SQLite, both batches in EVE, exit 2, the
 #               lost records counted, integrity_check ok.
+#   stalled     --eve into a FIFO whose reader (cat) is stopped for 4 s
+#   output      while 20,000 UDP flows come: no ring drops, every packet
+#               classified, records lost counted, EVE and SQLite go on
+#               once the reader resumes.
 #
 # The remounts are made inside the daemon's mount namespace (ip netns exec
 # gives it its own; mount flags do not propagate), with nsenter.
 # Needs root; skips (exit 77, with the reason) otherwise.  Bounded: about
-# 40 s, a watchdog ends it after 90 s.  FAULTS_LIVE_KEEP=1 keeps the work
+# 55 s, a watchdog ends it after 120 s.  FAULTS_LIVE_KEEP=1 keeps the work
 # directory.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -70,10 +74,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 (
-	sleep 90 &
+	sleep 120 &
 	sp=$!
 	trap 'kill $sp 2>/dev/null; exit 0' TERM
-	wait $sp && echo "faults-live: still running after 90 s: giving up" >&2 && kill -TERM $$
+	wait $sp && echo "faults-live: still running after 120 s: giving up" >&2 && kill -TERM $$
 ) &
 WATCHDOG=$!
 
@@ -341,6 +345,57 @@ if start ro --db "$W/ro/x.db" --eve "$W/ro.eve"; then
 	fi
 else
 	lib_failed "conformd did not start: $(head -3 "$W/ro.err")"
+fi
+
+# --- 3. a stalled output -----------------------------------------------------------
+# EVE goes to a named pipe whose reader stops for 4 s (a log shipper that
+# hangs): the EVE thread blocks, then the store thread behind it, then the
+# workers' record rings fill.  Classification must not stall with them: no
+# packet is dropped at a ring, every packet is classified, the records the
+# store could not take are counted as lost, and when the reader resumes
+# the daemon goes on.  (Before this check was added, a worker waited 5 ms
+# for each record once its ring was full, so its packet ring overflowed.)
+echo "== 3. stalled output: --eve into a pipe whose reader stops"
+mkfifo "$W/eve.fifo" || lib_error "cannot make a FIFO"
+cat "$W/eve.fifo" >"$W/stall.eve" &
+CAT=$!
+PIDS+=("$CAT")
+if start stall --db "$W/stall.db" --eve "$W/eve.fifo" --ring-slots 4096; then
+	D=$PID
+	send udp 1000 100 40005 || lib_failed "sending the first flows"
+	wait_for 5 eval '[ "$(eve_count "$W/stall.eve" 40005)" -ge 100 ]' &&
+		lib_pass "stall: EVE flows through the pipe before the stall" ||
+		lib_failed "stall: the first 100 flows not through the pipe"
+	kill -STOP "$CAT"
+	# 12,000 flows: their findings, then (1 s later) their flow records
+	# fill the ring to the store thread; then more traffic comes
+	ns=12000
+	send udp 10000 $ns 40006 || lib_failed "sending during the stall"
+	sleep 2.5
+	send udp 40000 8000 40008 || lib_failed "sending during the stall"
+	sleep 1
+	if alive "$D"; then lib_pass "stall: the daemon runs on with its output stalled"; else lib_failed "stall: the daemon died"; fi
+	kill -CONT "$CAT"
+	send udp 30000 100 40007 || lib_failed "sending after the stall"
+	wait_for 10 eval '[ "$(eve_count "$W/stall.eve" 40007)" -ge 100 ]' &&
+		lib_pass "stall: EVE flows again once the reader resumes" ||
+		lib_failed "stall: the flows after the stall not in EVE within 10 s"
+	stop "$D"
+	wait "$CAT" 2>/dev/null
+	echo "  exit: $(grep -E 'could not be written|capture:' "$W/stall.err" | sed 's/^conformd: //' | tr '\n' ' ')"
+	cnt() { q "$W/stall.db" "SELECT value FROM counters WHERE name = '$1' ORDER BY rowid DESC LIMIT 1"; }
+	check_eq "stall: no packet dropped at a ring" "$(cnt capture.ring_drops)" 0
+	check_eq "stall: every packet received was classified" "$(cnt packets)" "$(cnt capture.received)"
+	lost=$(cnt store.records_lost)
+	if [ -n "$lost" ] && [ "$lost" -gt 0 ]; then
+		lib_pass "stall: the records the store could not take are counted ($lost lost)"
+	else
+		lib_failed "stall: store.records_lost [$lost], want > 0 ($ns flows sent during the stall)"
+	fi
+	check_eq "stall: PRAGMA integrity_check" "$(q "$W/stall.db" 'PRAGMA integrity_check')" ok
+	check_eq "stall: the flows after the stall in SQLite" "$(db_count "$W/stall.db" 40007)" 100
+else
+	lib_failed "conformd did not start: $(head -3 "$W/stall.err")"
 fi
 
 echo "faults-live: $((SECONDS - T0)) s"

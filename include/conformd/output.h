@@ -30,12 +30,13 @@ struct output *output_open(const struct config *cfg, const char *db, const char 
     char *err, size_t errlen);
 
 /*
- * The run reads files (-r), not live sources: the database may load the
- * flows table in bulk (store_set_bulk()), and EVE lines are formatted and
- * written by a thread of their own (sinkasync.h) while the database takes
- * its rows; output_errors(), output_commit(), output_stats(),
- * output_reopen(), output_run_end() and output_close() wait for it.
- * Before output_run_begin(), from the thread that will own the output.
+ * Whether the run reads files (-r) or live sources; either way, EVE lines
+ * are from now on formatted and written by a thread of their own
+ * (sinkasync.h) while the database takes its rows, and output_errors(),
+ * output_commit(), output_stats(), output_reopen(), output_run_end() and
+ * output_close() wait for it.  Offline, the database also loads the flows
+ * table in bulk (store_set_bulk()).  Before output_run_begin(), from the
+ * thread that will own the output, after privileges are dropped.
  */
 void output_set_offline(struct output *o, int offline);
 

@@ -40,6 +40,16 @@ int store_run_begin(struct store *st, const char *sources, const char *version,
  */
 void store_set_bulk(struct store *st, int bulk);
 
+/*
+ * From now on, checkpoint the WAL from a thread with its own connection
+ * (checkpoint.h) rather than on the writer's path; the thread stops in
+ * store_free(), before the writer's connection closes.  A no-op for a
+ * database not in WAL mode (in memory) or when the thread already runs;
+ * when it cannot start, the writer checkpoints as before (logged).
+ * After privileges are dropped: the thread keeps the caller's.
+ */
+void store_checkpoint_thread(struct store *st);
+
 /* Add one flow row.  Returns 0 or -1. */
 int store_flow(struct store *st, const struct flow_record *r);
 
