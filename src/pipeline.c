@@ -152,17 +152,18 @@ get(const _Atomic uint64_t *a)
 
 /* --- capture side: dispatch ------------------------------------------------------ */
 
+/* An address hashed with the flow hash key (flow.h), so that traffic
+ * cannot be aimed at one worker without knowing it: NH over its four
+ * words. */
 static uint32_t
 addr_hash(const uint8_t a[16])
 {
-	uint64_t x, y;
+	const uint32_t *K = flow_hash_key;
+	uint64_t h;
 
-	memcpy(&x, a, 8);
-	memcpy(&y, a + 8, 8);
-	x ^= y * 0x9e3779b97f4a7c15ULL;
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	return (uint32_t)(x ^ (x >> 32));
+	h = (uint64_t)(uint32_t)(flow_load32(a) + K[4]) * (uint32_t)(flow_load32(a + 4) + K[5]);
+	h += (uint64_t)(uint32_t)(flow_load32(a + 8) + K[6]) * (uint32_t)(flow_load32(a + 12) + K[7]);
+	return flow_hash_mix(h);
 }
 
 /*
