@@ -31,6 +31,7 @@
 
 #define RECORD_SLOTS	16384		/* per worker */
 #define RECORD_WAITS	25		/* live: idle waits (5 ms) for room before a record is lost */
+#define RECORD_HEADROOM	(RECORD_SLOTS / 8)	/* live: the last slots, kept for coverage */
 #define WORKER_BATCH	256		/* packets per ring per turn */
 #define WORKER_CHUNK	32		/* slots handed to engine_frames() at once */
 #define STORE_BATCH_MSG	1024		/* records per ring per turn */
@@ -74,7 +75,8 @@ struct worker {
 	struct sink_enc	 enc;		/* its engine's sink encodes into `out` */
 	uint32_t	 gen;
 	int		 started;
-	int		 losing;	/* live: the last record found `out` full */
+	int		 losing[2];	/* live: the last record (0) or coverage
+					 * message (1) found no room in `out` */
 	/* observations sent: a host seen once in a coverage window is seen
 	 * (coverage.c only asks whether it was); seen[h] is the window
 	 * number + 1 of the last one sent for host h */
@@ -203,32 +205,42 @@ deliver(void *arg, const struct capture_pkt *p)
 
 /* A free record slot, or NULL (counted) when the store thread is behind in
  * live mode; files wait instead: a file never loses anything.  The
- * worker's encoder (sinkmsg.h) fills it. */
+ * worker's encoder (sinkmsg.h) fills it.
+ *
+ * Live, flow records and findings leave the last RECORD_HEADROOM slots to
+ * coverage messages (observe, cover): when the store thread falls behind
+ * it is they that are lost first, so the coverage of a window, which
+ * decides what is reported missing, stays whole longer.  Either kind
+ * waits a little for a burst to drain, then counts what finds no room as
+ * lost rather than stall classification on a slow disk; and while there
+ * is still no room it does not wait again: one wait per overload, not
+ * one per record, or the packet rings would overflow. */
 static struct sink_msg *
 msg_reserve(void *arg, uint32_t type)
 {
 	struct worker *w = arg;
-	struct msg *m;
+	struct msg *m = NULL;
 	int waits = 0;
+	int cov = type == SINK_MSG_OBSERVE || type == SINK_MSG_COVER;
+	uint32_t room = cov ? RECORD_SLOTS : RECORD_SLOTS - RECORD_HEADROOM;
 
-	(void)type;
-	while ((m = ring_reserve(w->out)) == NULL) {
-		/* Files, and the final flush when stopping, wait for the store
-		 * thread (it is running and draining).  Live classification
-		 * waits a little for a burst to drain, then counts the record
-		 * as lost rather than stall on a slow disk; and while the ring
-		 * stays full it does not wait again: one wait per overload,
-		 * not one per record, or the packet rings would overflow. */
+	for (;;) {
+		if (w->pl->po.files || ring_count(w->out) < room)
+			m = ring_reserve(w->out);
+		if (m != NULL)
+			break;
+		/* Files, and the final flush when stopping, wait for the
+		 * store thread (it is running and draining). */
 		if (!w->pl->po.files &&
 		    !atomic_load_explicit(&w->pl->workers_finish, memory_order_acquire) &&
-		    (w->losing || waits++ >= RECORD_WAITS)) {
-			w->losing = 1;
+		    (w->losing[cov] || waits++ >= RECORD_WAITS)) {
+			w->losing[cov] = 1;
 			pub(&w->store_drops, get(&w->store_drops) + 1);
 			return NULL;
 		}
 		idle();
 	}
-	w->losing = 0;
+	w->losing[cov] = 0;
 	m->gen = w->gen;
 	return &m->body;
 }
@@ -259,7 +271,7 @@ worker_observe(void *arg, int host)
 	w->observe(arg, host);
 	/* marked only when it went into the ring: a lost one (live, the
 	 * store thread behind) is sent again with the host's next flow */
-	if (!w->losing)
+	if (!w->losing[1])
 		w->seen[host] = mark;
 }
 

@@ -29,8 +29,9 @@
 #               lost records counted, integrity_check ok.
 #   stalled     --eve into a FIFO whose reader (cat) is stopped for 4 s
 #   output      while 20,000 UDP flows come: no ring drops, every packet
-#               classified, records lost counted, EVE and SQLite go on
-#               once the reader resumes.
+#               classified, records lost counted, coverage kept (5
+#               connections to an allowed port made during the stall are
+#               seen), EVE and SQLite go on once the reader resumes.
 #
 # The remounts are made inside the daemon's mount namespace (ip netns exec
 # gives it its own; mount flags do not propagate), with nsenter.
@@ -372,8 +373,11 @@ if start stall --db "$W/stall.db" --eve "$W/eve.fifo" --ring-slots 4096; then
 	ns=12000
 	send udp 10000 $ns 40006 || lib_failed "sending during the stall"
 	sleep 2.5
-	send udp 40000 8000 40008 || lib_failed "sending during the stall"
-	sleep 1
+	# the ring is full of records by now: what comes next is lost, but
+	# coverage (5 connections to 5080, T1R35, allowed and seen only
+	# here) still finds room
+	send tcp 50000 5 5080 && send udp 40000 8000 40008 || lib_failed "sending during the stall"
+	sleep 1.5
 	if alive "$D"; then lib_pass "stall: the daemon runs on with its output stalled"; else lib_failed "stall: the daemon died"; fi
 	kill -CONT "$CAT"
 	send udp 30000 100 40007 || lib_failed "sending after the stall"
@@ -394,6 +398,9 @@ if start stall --db "$W/stall.db" --eve "$W/eve.fifo" --ring-slots 4096; then
 	fi
 	check_eq "stall: PRAGMA integrity_check" "$(q "$W/stall.db" 'PRAGMA integrity_check')" ok
 	check_eq "stall: the flows after the stall in SQLite" "$(db_count "$W/stall.db" 40007)" 100
+	check_eq "stall: coverage kept: T1R35 (5080) seen on fe1 by the 5 connections made during the stall" \
+	    "$(q "$W/stall.db" "SELECT state, flows FROM coverage WHERE host = 'fe1' AND rule_id = 'T1R35'
+	    AND run_id = (SELECT max(id) FROM runs)")" "seen|5"
 else
 	lib_failed "conformd did not start: $(head -3 "$W/stall.err")"
 fi
