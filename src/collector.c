@@ -21,6 +21,7 @@ struct collector {
 	int			 finished;
 	int			 sensor_blind;
 	uint64_t		 end_usec;
+	uint64_t		 lost;		/* coverage messages lost (collector_set_lost()) */
 	uint64_t		 findings[5];	/* per enum finding_kind */
 };
 
@@ -118,7 +119,7 @@ collector_missing(void *arg, int h, int rule)
 {
 	struct collector *c = arg;
 	const struct inv_host *host = &c->inv->hosts[h];
-	char sig[256], ip[REC_ADDR_LEN] = "", pbuf[16], ports[64];
+	char sig[256], ip[REC_ADDR_LEN] = "", pbuf[16], ports[64], ev[160];
 	struct finding fd;
 	int entries = 0;
 
@@ -154,8 +155,19 @@ collector_missing(void *arg, int h, int rule)
 		    r->dir == RULE_OUT ? "from" : "on", host->name, r->id);
 		fd.evidence = "no successful flow seen";
 	}
+	if (c->lost > 0) {
+		snprintf(ev, sizeof(ev), "%s (%llu coverage records lost in this window: "
+		    "it may have been seen)", fd.evidence, (unsigned long long)c->lost);
+		fd.evidence = ev;
+	}
 	fd.severity = config_severity(c->cfg, FINDING_MISSING, fd.rule_id);
 	collector_finding(c, &fd);
+}
+
+void
+collector_set_lost(struct collector *c, uint64_t lost)
+{
+	c->lost = lost;
 }
 
 void

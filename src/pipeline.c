@@ -86,6 +86,7 @@ struct worker {
 	/* published for other threads: one writer (this worker), relaxed */
 	_Atomic uint64_t classified, malformed, non_ip, ip, flows, flows_active;
 	_Atomic uint64_t store_drops, now;
+	_Atomic uint64_t cov_drops;	/* of store_drops, coverage messages */
 	atomic_int	 done;		/* release: everything it produced is in `out` */
 };
 
@@ -114,6 +115,7 @@ struct pipeline {
 	_Atomic uint64_t	 stale;
 	_Atomic uint64_t	 reloads;
 	uint64_t		 window_start;
+	uint64_t		 window_cov_drops;	/* cov_drops of all workers when it began */
 	/* stop sequence: each flag is set (release) by the owner after the
 	 * previous stage has been joined, and read (acquire) by the next */
 	atomic_int		 workers_finish;
@@ -236,6 +238,8 @@ msg_reserve(void *arg, uint32_t type)
 		    (w->losing[cov] || waits++ >= RECORD_WAITS)) {
 			w->losing[cov] = 1;
 			pub(&w->store_drops, get(&w->store_drops) + 1);
+			if (cov)
+				pub(&w->cov_drops, get(&w->cov_drops) + 1);
 			return NULL;
 		}
 		idle();
@@ -419,17 +423,38 @@ store_apply(struct pipeline *pl, struct msg *m, const struct engine_sink *cs)
 	sink_msg_apply(cs, &m->body);
 }
 
+/* Coverage messages the workers have lost so far, all together. */
+static uint64_t
+pipeline_cov_drops(struct pipeline *pl)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < pl->po.workers; i++)
+		n += get(&pl->w[i].cov_drops);
+	return n;
+}
+
+/* Judge the coverage window: its missing findings say whether coverage
+ * messages were lost during it. */
+static void
+store_finish_window(struct pipeline *pl)
+{
+	collector_set_lost(pl->col, pipeline_cov_drops(pl) - pl->window_cov_drops);
+	collector_finish(pl->col, pipeline_blind(pl), pipeline_window_end(pl));
+}
+
 /* Close the coverage window: judge it, then open a new one under `pg`. */
 static void
 store_rotate(struct pipeline *pl, struct polgen *pg)
 {
-	collector_finish(pl->col, pipeline_blind(pl), pipeline_window_end(pl));
+	store_finish_window(pl);
 	pl->findings_done += collector_findings(pl->col);
 	collector_free(pl->col);
 	pl->col = collector_new(pl->cfg, pg->pol, &pl->out_sink);
 	pl->col_gen = pg->gen;
 	atomic_fetch_add_explicit(&pl->window_no, 1, memory_order_release);
 	pl->window_start = wall_usec();
+	pl->window_cov_drops = pipeline_cov_drops(pl);
 }
 
 /* Live: the counters so far, to SQLite and as an EVE stats event. */
@@ -790,7 +815,7 @@ pipeline_stop(struct pipeline *pl, char *err, size_t errlen)
 		if (pg->gen != pl->col_gen)
 			store_rotate(pl, pg);
 	}
-	collector_finish(pl->col, pipeline_blind(pl), pipeline_window_end(pl));
+	store_finish_window(pl);
 	pub(&pl->findings, pl->findings_done + collector_findings(pl->col));
 	pipeline_write_counters(pl);
 	return rv;

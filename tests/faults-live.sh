@@ -31,7 +31,9 @@
 #   output      while 20,000 UDP flows come: no ring drops, every packet
 #               classified, records lost counted, coverage kept (5
 #               connections to an allowed port made during the stall are
-#               seen), EVE and SQLite go on once the reader resumes.
+#               seen) until 3000 more fill even its room, then the missing
+#               findings say coverage was lost; EVE and SQLite go on once
+#               the reader resumes.
 #
 # The remounts are made inside the daemon's mount namespace (ip netns exec
 # gives it its own; mount flags do not propagate), with nsenter.
@@ -375,8 +377,12 @@ if start stall --db "$W/stall.db" --eve "$W/eve.fifo" --ring-slots 4096; then
 	sleep 2.5
 	# the ring is full of records by now: what comes next is lost, but
 	# coverage (5 connections to 5080, T1R35, allowed and seen only
-	# here) still finds room
+	# here) still finds room; then 3000 more connections there fill even
+	# the room kept for coverage, so the window's missing findings must
+	# say that coverage was lost
 	send tcp 50000 5 5080 && send udp 40000 8000 40008 || lib_failed "sending during the stall"
+	sleep 1.2
+	send tcp 51000 3000 5080 || lib_failed "sending during the stall"
 	sleep 1.5
 	if alive "$D"; then lib_pass "stall: the daemon runs on with its output stalled"; else lib_failed "stall: the daemon died"; fi
 	kill -CONT "$CAT"
@@ -398,9 +404,17 @@ if start stall --db "$W/stall.db" --eve "$W/eve.fifo" --ring-slots 4096; then
 	fi
 	check_eq "stall: PRAGMA integrity_check" "$(q "$W/stall.db" 'PRAGMA integrity_check')" ok
 	check_eq "stall: the flows after the stall in SQLite" "$(db_count "$W/stall.db" 40007)" 100
-	check_eq "stall: coverage kept: T1R35 (5080) seen on fe1 by the 5 connections made during the stall" \
-	    "$(q "$W/stall.db" "SELECT state, flows FROM coverage WHERE host = 'fe1' AND rule_id = 'T1R35'
-	    AND run_id = (SELECT max(id) FROM runs)")" "seen|5"
+	check_eq "stall: coverage kept: T1R35 (5080) seen on fe1 by the connections made during the stall" \
+	    "$(q "$W/stall.db" "SELECT state, flows >= 5 FROM coverage WHERE host = 'fe1' AND rule_id = 'T1R35'
+	    AND run_id = (SELECT max(id) FROM runs)")" "seen|1"
+	nmiss=$(q "$W/stall.db" "SELECT count(*) FROM findings WHERE kind = 'missing'")
+	nlost=$(q "$W/stall.db" "SELECT count(*) FROM findings WHERE kind = 'missing'
+	    AND evidence LIKE '% coverage records lost in this window: it may have been seen)'")
+	if [ "${nmiss:-0}" -gt 0 ] && [ "$nlost" = "$nmiss" ]; then
+		lib_pass "stall: coverage was lost, and every missing finding says so ($nmiss): $(q "$W/stall.db" "SELECT evidence FROM findings WHERE kind = 'missing' LIMIT 1")"
+	else
+		lib_failed "stall: $nmiss missing findings, $nlost of them say coverage was lost (want all, and some)"
+	fi
 else
 	lib_failed "conformd did not start: $(head -3 "$W/stall.err")"
 fi

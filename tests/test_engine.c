@@ -1142,6 +1142,34 @@ test_mismatch_snaplen(void)
 
 /* --- missing and unobserved -------------------------------------------------------- */
 
+/* Coverage records lost before the collector (live overload): every
+ * missing finding of the window says how many, the rest is unchanged. */
+static void
+test_missing_lost(void)
+{
+	const struct cap_finding *f;
+
+	run_begin();
+	handshake(MS(0), CLI, 50010, FE1, 5061);
+	tcp(MS(2), CLI, 50010, FE1, 5061, PSHACK, tls_hello, sizeof(tls_hello));
+	collector_set_lost(col, 7);
+	run_end();
+	expect_counts(0, 0, baseline(REQ_FE - 1), 0);
+	f = missing("fe1", "T1R1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_STRING_EQUAL(f->evidence, "no successful flow seen (7 coverage records lost "
+	    "in this window: it may have been seen)");
+	CU_ASSERT_STRING_EQUAL(f->signature, "conformd missing UDP/1434 on fe1 (T1R1)");
+	f = missing("fe2", "");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_STRING_EQUAL(f->evidence, "unobserved: no traffic to or from this host "
+	    "(7 coverage records lost in this window: it may have been seen)");
+	for (int i = 0; i < cap.nfind; i++)
+		if (cap.find[i].kind == FINDING_MISSING)
+			CU_ASSERT_PTR_NOT_NULL(strstr(cap.find[i].evidence, "(7 coverage records lost"));
+	run_free();
+}
+
 static void
 test_missing(void)
 {
@@ -1329,6 +1357,7 @@ test_engine_register(void)
 	CU_add_test(s, "mismatch midstream", test_mismatch_midstream);
 	CU_add_test(s, "mismatch snaplen", test_mismatch_snaplen);
 	CU_add_test(s, "missing", test_missing);
+	CU_add_test(s, "missing: lost coverage records are said", test_missing_lost);
 	CU_add_test(s, "sensor blind", test_sensor_blind);
 	CU_add_test(s, "severity", test_severity);
 	CU_add_test(s, "out rule coverage", test_out_rule_coverage);

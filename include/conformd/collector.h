@@ -41,6 +41,14 @@ void collector_sink(struct collector *c, struct engine_sink *sink);
  */
 void collector_finish(struct collector *c, int sensor_blind, uint64_t end_usec);
 
+/*
+ * Coverage messages (observations, covers) lost in this window before
+ * they reached the collector (live, the store thread behind): the
+ * `missing` findings then say so in their evidence, since a pair or host
+ * reported missing may have been seen.  Before collector_finish().
+ */
+void collector_set_lost(struct collector *c, uint64_t lost);
+
 /* Findings passed on so far, all kinds. */
 uint64_t collector_findings(const struct collector *c);
 
