@@ -27,7 +27,7 @@
 #               daemon says writing resumes, batch B (40004, 40014): every
 #               flow of batch B in SQLite, both batches in EVE, exit 2, the
 #               lost records counted, integrity_check ok.
-#   stalled     --eve into a FIFO whose reader (cat) is stopped for 4 s
+#   stalled     --eve into a FIFO whose reader (cat) is stopped for 8 s
 #   output      while 20,000 UDP flows come: no ring drops, every packet
 #               classified, records lost counted, coverage kept (5
 #               connections to an allowed port made during the stall are
@@ -38,7 +38,7 @@
 # The remounts are made inside the daemon's mount namespace (ip netns exec
 # gives it its own; mount flags do not propagate), with nsenter.
 # Needs root; skips (exit 77, with the reason) otherwise.  Bounded: about
-# 55 s, a watchdog ends it after 120 s.  FAULTS_LIVE_KEEP=1 keeps the work
+# 60 s, a watchdog ends it after 120 s.  FAULTS_LIVE_KEEP=1 keeps the work
 # directory.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -51,7 +51,7 @@ conformd=$top_builddir/conformd
 [ -x "$conformd" ] || lib_error "$conformd not built"
 "$conformd" --help 2>&1 | grep -q -- '-i IFACE' || lib_skip "$conformd has no live capture"
 
-NS=cfr-a
+NS=cfr-a$$
 T0=$SECONDS
 PIDS=()
 MOUNTS=()
@@ -351,7 +351,7 @@ else
 fi
 
 # --- 3. a stalled output -----------------------------------------------------------
-# EVE goes to a named pipe whose reader stops for 4 s (a log shipper that
+# EVE goes to a named pipe whose reader stops for 8 s (a log shipper that
 # hangs): the EVE thread blocks, then the store thread behind it, then the
 # workers' record rings fill.  Classification must not stall with them: no
 # packet is dropped at a ring, every packet is classified, the records the
@@ -383,7 +383,8 @@ if start stall --db "$W/stall.db" --eve "$W/eve.fifo" --ring-slots 4096; then
 	send tcp 50000 5 5080 && send udp 40000 8000 40008 || lib_failed "sending during the stall"
 	sleep 1.2
 	send tcp 51000 3000 5080 || lib_failed "sending during the stall"
-	sleep 1.5
+	# their flows end (closed, 1 s) and are judged while still stalled
+	sleep 3
 	if alive "$D"; then lib_pass "stall: the daemon runs on with its output stalled"; else lib_failed "stall: the daemon died"; fi
 	kill -CONT "$CAT"
 	send udp 30000 100 40007 || lib_failed "sending after the stall"
