@@ -10,7 +10,6 @@
  * wal_autocheckpoint and at close, so the pages get there either way.
  */
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "conformd/checkpoint.h"
+#include "conformd/thread.h"
 
 #define NAP_MS	5	/* stop is noticed within this */
 
@@ -64,7 +64,6 @@ struct checkpointer *
 checkpointer_start(const char *path, char *err, size_t errlen)
 {
 	struct checkpointer *c = calloc(1, sizeof(*c));
-	sigset_t all, old;
 	int rv;
 
 	if (c == NULL) {
@@ -84,10 +83,7 @@ checkpointer_start(const char *path, char *err, size_t errlen)
 		free(c);
 		return NULL;
 	}
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rv = pthread_create(&c->thr, NULL, checkpointer_main, c);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rv = thread_start_blocked(&c->thr, checkpointer_main, c);
 	if (rv != 0) {
 		snprintf(err, errlen, "%s: cannot start the checkpointer: %s", path,
 		    strerror(rv));

@@ -271,7 +271,7 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 		status = EXIT_ERROR;
 		goto out;
 	}
-	output_set_offline(out, !live);
+	output_start(out, !live);
 	srcs[0] = '\0';
 	for (int i = 0; i < o->nfiles + o->nifaces + o->ngroups; i++) {
 		size_t n = strlen(srcs);

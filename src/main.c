@@ -212,7 +212,7 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 		files_close(pfs, o->nfiles);
 		return EXIT_ERROR;
 	}
-	output_set_offline(out, 1);
+	output_start(out, 1);
 	output_sink(out, &sink);
 	/* The outputs write in their own thread, this one reads and
 	 * classifies; without a thread they write here. */

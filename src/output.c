@@ -186,7 +186,7 @@ output_eve_sync(struct output *o, int stop)
 }
 
 void
-output_set_offline(struct output *o, int offline)
+output_start(struct output *o, int offline)
 {
 	char err[256];
 	struct engine_sink to;

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "conformd/ring.h"
 #include "conformd/sinkasync.h"
 #include "conformd/sinkmsg.h"
+#include "conformd/thread.h"
 
 struct sink_async {
 	struct sink_enc		 enc;	/* the front's (its arg: first, so == a); the producer's */
@@ -103,7 +103,6 @@ struct sink_async *
 sink_async_start(const struct engine_sink *to, uint32_t slots, char *err, size_t errlen)
 {
 	struct sink_async *a = calloc(1, sizeof(*a));
-	sigset_t all, old;
 	int rv;
 
 	if (a == NULL || (a->q = ring_new(slots, sizeof(struct sink_msg))) == NULL) {
@@ -116,10 +115,7 @@ sink_async_start(const struct engine_sink *to, uint32_t slots, char *err, size_t
 	a->enc.commit = async_commit;
 	a->enc.arg = a;
 	atomic_init(&a->stop, 0);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rv = pthread_create(&a->thr, NULL, writer, a);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rv = thread_start_blocked(&a->thr, writer, a);
 	if (rv != 0) {
 		snprintf(err, errlen, "cannot start the output thread: %s", strerror(rv));
 		ring_free(a->q);

@@ -30,15 +30,17 @@ struct output *output_open(const struct config *cfg, const char *db, const char 
     char *err, size_t errlen);
 
 /*
- * Whether the run reads files (-r) or live sources; either way, EVE lines
- * are from now on formatted and written by a thread of their own
- * (sinkasync.h) while the database takes its rows, and output_errors(),
- * output_commit(), output_stats(), output_reopen(), output_run_end() and
- * output_close() wait for it.  Offline, the database also loads the flows
- * table in bulk (store_set_bulk()).  Before output_run_begin(), from the
- * thread that will own the output, after privileges are dropped.
+ * Start the output threads, for a run that reads files (-r, `offline`) or
+ * live sources.  EVE lines are from now on formatted and written by a
+ * thread of their own (sinkasync.h) while the database takes its rows,
+ * and output_errors(), output_commit(), output_stats(), output_reopen(),
+ * output_run_end() and output_close() wait for it; the database's WAL is
+ * checkpointed by another (store_checkpoint_thread()).  Offline, the
+ * database also loads the flows table in bulk (store_set_bulk()).  Before
+ * output_run_begin(), from the thread that will own the output, after
+ * privileges are dropped.
  */
-void output_set_offline(struct output *o, int offline);
+void output_start(struct output *o, int offline);
 
 /* Start a run (records the sources and the ruleset in SQLite). */
 void output_run_begin(struct output *o, const char *sources, const char *version,
