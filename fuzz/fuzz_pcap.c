@@ -38,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	e = fuzz_site_begin();
 	err[0] = '\0';
-	rv = source_file_run(fuzz_file(0, data, size), e, &n, err, sizeof(err));
+	rv = source_file_run(fuzz_file(0, data, size), e, NULL, NULL, &n, err, sizeof(err));
 	FUZZ_ASSERT(rv == SOURCE_OK || rv == SOURCE_UNUSABLE || rv == SOURCE_DAMAGED);
 	FUZZ_ASSERT(rv == SOURCE_OK || err[0] != '\0');
 	FUZZ_ASSERT(engine_counters(e)->packets == n);

@@ -26,6 +26,7 @@
 #include <sys/eventfd.h>
 
 #include "conformd/capture.h"
+#include "conformd/filter.h"
 #include "conformd/log.h"
 #include "conformd/ring.h"
 
@@ -39,6 +40,8 @@ struct capture {
 	alignas(64) _Atomic uint64_t packets;
 	_Atomic uint64_t bytes;
 	_Atomic uint64_t ring_drops;
+	_Atomic uint64_t filtered;
+	_Atomic uint64_t unfilterable;
 
 	/* Slow counters, same rule (one writer, relaxed). */
 	alignas(64) _Atomic uint64_t kernel_recv;
@@ -316,6 +319,11 @@ try_open(struct capture *c, char *err, size_t errlen)
 
 	if (c->ops->open(&h, &c->opts, &lt, err, errlen) != 0)
 		return -1;
+	/* a filter that cannot apply to this link type: refuse, as tcpdump does */
+	if (c->opts.pfilter != NULL && pkt_filter_link(c->opts.pfilter, lt, err, errlen) != 0) {
+		c->ops->close(h);
+		return -1;
+	}
 	pthread_mutex_lock(&c->mu);
 	c->h = h;
 	pthread_mutex_unlock(&c->mu);
@@ -428,6 +436,16 @@ capture_take(void *arg, const struct capture_pkt *p)
 	q.source = c->source;
 	ctr_add(&c->packets, 1);
 	ctr_add(&c->bytes, q.wirelen);
+	if (c->opts.pfilter != NULL) {
+		int m = pkt_filter_match(c->opts.pfilter, &q);
+
+		if (m != 1) {
+			/* not for us: taken, its number used (packet numbers stay
+			 * the file's), counted */
+			ctr_add(m == 0 ? &c->filtered : &c->unfilterable, 1);
+			return 0;
+		}
+	}
 	while (c->deliver(c->arg, &q) != 0) {
 		if (!c->ops->file || stop_requested(c)) {
 			/* live: the ring is full and the kernel will not wait for
@@ -562,6 +580,8 @@ capture_stats_read(const struct capture *c, struct capture_stats *st)
 	st->packets = ctr_get(&c->packets);
 	st->bytes = ctr_get(&c->bytes);
 	st->ring_drops = ctr_get(&c->ring_drops);
+	st->filtered = ctr_get(&c->filtered);
+	st->unfilterable = ctr_get(&c->unfilterable);
 	st->kernel_recv = ctr_get(&c->kernel_recv);
 	st->kernel_drops = ctr_get(&c->kernel_drops);
 	st->if_drops = ctr_get(&c->if_drops);

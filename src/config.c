@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "conformd/config.h"
+#include "conformd/filter.h"
 #include "conformd/lex.h"
 
 #ifndef CONFORMD_RULESDIR
@@ -765,9 +766,22 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 	case CK_FILTER:
 	case CK_USER: {
 		char **dst = k == CK_FILTER ? &c->filter : &c->user;
-		if (v->text[0] == '\0')
+		struct pkt_filter *f;
+		char why[512];
+
+		if (v->text[0] == '\0') {
 			diag_error(p->d, p->file, v->line, "empty value for %s", key->text);
-		else if ((*dst = strdup(v->text)) == NULL)
+			break;
+		}
+		/* compiled here so that a bad expression names this line */
+		if (k == CK_FILTER) {
+			if ((f = pkt_filter_new(v->text, why, sizeof(why))) == NULL) {
+				diag_error(p->d, p->file, v->line, "%s", why);
+				break;
+			}
+			pkt_filter_free(f);
+		}
+		if ((*dst = strdup(v->text)) == NULL)
 			p->oom = 1;
 		break;
 	}

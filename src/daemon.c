@@ -18,10 +18,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <pcap/dlt.h>
 
 #include "config.h"
 #include "conformd/capture.h"
 #include "conformd/daemon.h"
+#include "conformd/filter.h"
 #include "conformd/log.h"
 #include "conformd/notify.h"
 #include "conformd/output.h"
@@ -154,8 +156,13 @@ reload(const struct daemon_opts *o, struct pipeline *pl, struct kept *kept, int 
 	notify_send("READY=1");
 }
 
+/*
+ * `pf`: the filter the capture threads apply to files and NFLOG groups
+ * (NULL: none); interfaces get o->filter in the kernel instead.
+ */
 static int
-add_sources(const struct daemon_opts *o, struct pipeline *pl, int *bad)
+add_sources(const struct daemon_opts *o, const struct pkt_filter *pf, struct pipeline *pl,
+    int *bad)
 {
 	struct capture_opts co;
 	char err[1024], name[64];
@@ -178,6 +185,7 @@ add_sources(const struct daemon_opts *o, struct pipeline *pl, int *bad)
 		co.group = o->groups[i];
 		co.snaplen = o->snaplen;
 		co.bufsize = o->bufsize;
+		co.pfilter = pf;
 		snprintf(name, sizeof(name), "nflog:%d", o->groups[i]);
 		if (pipeline_add_source(pl, &capture_nflog_ops, &co, name, err, sizeof(err)) == -1) {
 			log_warnx("%s", err);
@@ -189,6 +197,7 @@ add_sources(const struct daemon_opts *o, struct pipeline *pl, int *bad)
 		capture_opts_init(&co);
 		co.device = o->files[i];
 		co.snaplen = FILE_SNAPLEN;
+		co.pfilter = pf;
 		if (pipeline_add_source(pl, &capture_pcapfile_ops, &co, o->files[i], err,
 		    sizeof(err)) == -1) {
 			/* an unusable file is an error, but the others still run */
@@ -209,6 +218,7 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 	struct output *out = NULL;
 	struct policy *pol;
 	struct kept *kept;
+	struct pkt_filter *pf = NULL;
 	int nkept = 0, status = EXIT_CLEAN, bad = 0, live, sources;
 	int hup_seen = 0, usr1_seen = 0;
 	const char *user = o->user;
@@ -236,14 +246,29 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 	po.files = !live;
 	po.window_sec = l->cfg.coverage_window;
 	po.stats_sec = l->cfg.stats_interval;
+	po.filter = o->nfiles + o->ngroups > 0 ? o->filter : NULL;
 	pl = pipeline_new(&l->cfg, pol, &po, err, sizeof(err));
 	if (pl == NULL) {
 		log_warnx("%s", err);
 		status = EXIT_ERROR;
 		goto out;
 	}
+	/* Files and NFLOG groups have no kernel filter: the capture threads
+	 * apply the expression (filter.h). */
+	if (o->filter != NULL && o->nfiles + o->ngroups > 0) {
+		if ((pf = pkt_filter_new(o->filter, err, sizeof(err))) == NULL) {
+			log_warnx("%s", err);
+			status = EXIT_ERROR;
+			goto out;
+		}
+		if (o->ngroups > 0 && pkt_filter_link(pf, DLT_RAW, err, sizeof(err)) != 0) {
+			log_warnx("--nflog (raw IP packets): %s", err);
+			status = EXIT_ERROR;
+			goto out;
+		}
+	}
 	signals_install();
-	sources = add_sources(o, pl, &bad);
+	sources = add_sources(o, pf, pl, &bad);
 	if (sources < 0 || (sources == 0 && bad == 0)) {
 		status = EXIT_ERROR;
 		goto out;
@@ -337,6 +362,14 @@ stop:
 	}
 	if (status == EXIT_CLEAN && pipeline_findings(pl) > 0)
 		status = EXIT_FINDINGS;
+	if (pf != NULL) {
+		struct pipeline_stats st;
+
+		pipeline_stats(pl, &st);
+		if (st.unfilterable > 0)
+			log_warnx("%llu packets skipped: their link type is one the filter \"%s\" "
+			    "does not apply to", (unsigned long long)st.unfilterable, o->filter);
+	}
 	if (out != NULL) {
 		struct timespec ts;
 		/* records already lost make the run an error: say so in its row */
@@ -364,6 +397,7 @@ stop:
 		    stderr : stdout);
 out:
 	pipeline_free(pl);
+	pkt_filter_free(pf);	/* after the captures that used it */
 	output_close(out);
 	for (int i = nkept - 1; i >= 0; i--) {
 		policy_free(kept[i].pol);

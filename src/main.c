@@ -81,7 +81,7 @@ usage(FILE *out)
 	    "  --workers N      classifier threads (default 1)\n"
 	    "  --snaplen N      live: bytes kept per packet (default %d)\n"
 	    "  --buffer-size N  live: kernel capture buffer in KiB\n"
-	    "  --filter EXPR    -i: a BPF filter\n"
+	    "  --filter EXPR    a BPF filter (tcpdump's syntax) for -i, -r and --nflog\n"
 	    "  --ring-slots N   live: packet ring slots per source and worker (power of two, default 16384)\n"
 	    "  -u USER          drop privileges to USER once sources are open (live default:\n"
 	    "                   conformd; \"-u root\" keeps root)\n"
@@ -174,26 +174,35 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 	struct engine *e = NULL;
 	struct sink_async *wr = NULL;
 	struct pcapfile **pfs = NULL;	/* -u: opened before the privileges go */
+	struct pkt_filter *pf = NULL;
+	struct pkt_filter_stats fst = { 0, 0, 0 };
+	uint64_t nread = 0;
 	struct engine_sink sink;
 	char err[1024], sources[4096];
 	int status = EXIT_CLEAN;
 
+	if (o->filter != NULL && (pf = pkt_filter_new(o->filter, err, sizeof(err))) == NULL) {
+		log_warnx("--filter: %s", err);
+		return EXIT_ERROR;
+	}
 	/* -u: the captures are opened first, as the daemon opens its
 	 * sources, then privileges go before anything is written or any
 	 * thread started (capabilities are per thread). */
 	if (o->user != NULL && strcmp(o->user, "root") != 0) {
 		if ((pfs = calloc((size_t)o->nfiles, sizeof(*pfs))) == NULL) {
 			log_warnx("out of memory");
+			pkt_filter_free(pf);
 			return EXIT_ERROR;
 		}
 		for (int i = 0; i < o->nfiles; i++)
-			if (source_file_open(o->files[i], &pfs[i], err, sizeof(err)) != SOURCE_OK) {
+			if (source_file_open(o->files[i], pf, &pfs[i], err, sizeof(err)) != SOURCE_OK) {
 				log_warnx("%s", err);
 				status = EXIT_ERROR;	/* the others are still read */
 			}
 		if (privdrop(o->user, 0, err, sizeof(err)) == -1) {
 			log_warnx("%s", err);
 			files_close(pfs, o->nfiles);
+			pkt_filter_free(pf);
 			return EXIT_ERROR;
 		}
 		log_debug("running as %s", o->user);
@@ -202,6 +211,7 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 	if (pol == NULL) {
 		log_warnx("out of memory compiling the policy");
 		files_close(pfs, o->nfiles);
+		pkt_filter_free(pf);
 		return EXIT_ERROR;
 	}
 	out = output_open(&l->cfg, o->db != NULL ? o->db : l->cfg.database,
@@ -210,6 +220,7 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 		log_warnx("%s", err);
 		policy_free(pol);
 		files_close(pfs, o->nfiles);
+		pkt_filter_free(pf);
 		return EXIT_ERROR;
 	}
 	output_start(out, 1);
@@ -245,13 +256,14 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 		int rv;
 
 		if (pfs == NULL)
-			rv = source_file_run(o->files[i], e, &n, err, sizeof(err));
+			rv = source_file_run(o->files[i], e, pf, &fst, &n, err, sizeof(err));
 		else if (pfs[i] == NULL)
 			continue;	/* unusable: said above */
 		else {
-			rv = source_file_read(pfs[i], o->files[i], e, &n, err, sizeof(err));
+			rv = source_file_read(pfs[i], o->files[i], e, pf, &fst, &n, err, sizeof(err));
 			pfs[i] = NULL;
 		}
+		nread += n;
 
 		if (rv == SOURCE_STOPPED) {
 			/* as the pipeline does: what was read is judged and written */
@@ -264,6 +276,14 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 		}
 	}
 	engine_finish(e);
+	if (fst.unfilterable > 0)
+		log_warnx("%llu packets skipped: their link type is one the filter \"%s\" does "
+		    "not apply to", (unsigned long long)fst.unfilterable, o->filter);
+	if (pf != NULL && sink.counter != NULL) {
+		/* the names the pipeline gives them (pipeline.c) */
+		sink.counter(sink.arg, "capture.filtered", fst.rejected);
+		sink.counter(sink.arg, "capture.unfilterable", fst.unfilterable);
+	}
 	collector_finish(col, engine_counters(e)->ipv4 + engine_counters(e)->ipv6 == 0,
 	    engine_now(e));
 	/* every record written: the output is this thread's again */
@@ -281,6 +301,8 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 	 * nothing to summarise: the error says it all. */
 	if (!o->quiet && (status != EXIT_ERROR || engine_counters(e)->packets > 0)) {
 		engine_summary(e, stderr);
+		if (pf != NULL)
+			pkt_filter_summary(stderr, o->filter, nread, fst.rejected, fst.unfilterable);
 		collector_summary(col, stderr);
 		engine_summary_top(e, stderr);
 		output_summary(out, stderr);
@@ -291,6 +313,7 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 done:
 	sink_async_stop(wr, NULL);
 	files_close(pfs, o->nfiles);
+	pkt_filter_free(pf);
 	engine_free(e);
 	collector_free(col);
 	output_close(out);
@@ -472,7 +495,10 @@ main(int argc, char **argv)
 		o.snaplen = l.cfg.snaplen;
 	if (o.bufsize == 0 && l.cfg.buffer_kib != 0)
 		o.bufsize = l.cfg.buffer_kib * 1024u;
-	if (o.filter == NULL)
+	/* The configuration's filter is the sensor's, for its live sources (as
+	 * Suricata's per-interface bpf-filter); a capture file is filtered
+	 * only when asked on the command line, as tcpdump -r is. */
+	if (o.filter == NULL && o.nfiles == 0)
 		o.filter = l.cfg.filter;
 	if (o.user == NULL)
 		o.user = l.cfg.user;

@@ -23,6 +23,7 @@
 #include "conformd/decode.h"
 #include "conformd/engine.h"
 #include "conformd/fastpath.h"
+#include "conformd/filter.h"
 #include "conformd/log.h"
 #include "conformd/output.h"
 #include "conformd/pipeline.h"
@@ -777,6 +778,10 @@ pipeline_write_counters(struct pipeline *pl)
 	o->counter(o->arg, "capture.if_drops", st.if_drops);
 	o->counter(o->arg, "capture.overruns", st.overruns);
 	o->counter(o->arg, "capture.ring_drops", st.ring_drops);
+	if (pl->po.filter != NULL) {
+		o->counter(o->arg, "capture.filtered", st.filtered);
+		o->counter(o->arg, "capture.unfilterable", st.unfilterable);
+	}
 	o->counter(o->arg, "capture.outages", st.outages);
 	o->counter(o->arg, "capture.outage_ms", st.outage_ms);
 	o->counter(o->arg, "store.records_lost", st.store_drops);
@@ -830,6 +835,8 @@ pipeline_stats(struct pipeline *pl, struct pipeline_stats *st)
 
 		capture_stats_read(pl->src[s]->cap, &cs);
 		st->received += cs.packets;
+		st->filtered += cs.filtered;
+		st->unfilterable += cs.unfilterable;
 		st->kernel_recv += cs.kernel_recv;
 		st->kernel_drops += cs.kernel_drops;
 		st->if_drops += cs.if_drops;
@@ -871,6 +878,8 @@ pipeline_summary(struct pipeline *pl, FILE *out)
 		    (unsigned long long)st.received, (unsigned long long)st.kernel_drops,
 		    (unsigned long long)st.if_drops, (unsigned long long)st.ring_drops,
 		    (unsigned long long)st.classified, (unsigned long long)st.store_drops);
+	if (pl->po.filter != NULL)
+		pkt_filter_summary(out, pl->po.filter, st.received, st.filtered, st.unfilterable);
 	collector_summary(pl->col, out);
 	for (int i = 0; i < pl->po.workers; i++)
 		engine_summary_top(pl->w[i].eng, out);

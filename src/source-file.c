@@ -10,7 +10,9 @@
  * not know it).  A damaged record in the middle of a file (a truncated
  * record, a corrupt block) stops that file: everything before it has been
  * processed, and the message names the file and the number of the packet
- * that could not be read.
+ * that could not be read.  A filter (filter.h), when given, drops frames
+ * between the reader and the engine; the reader still numbers every frame,
+ * so packet numbers stay the file's.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -47,13 +49,15 @@ source_file_interrupt(void)
 }
 
 int
-source_file_open(const char *path, struct pcapfile **pf, char *err, size_t errlen)
+source_file_open(const char *path, const struct pkt_filter *f, struct pcapfile **pf,
+    char *err, size_t errlen)
 {
-	char why[256];
+	char why[512];
 
 	if (pcapfile_open(pf, path, err, errlen) != 0)
 		return SOURCE_UNUSABLE;
-	if (source_link_check(pcapfile_linktype(*pf), why, sizeof(why)) != 0) {
+	if (source_link_check(pcapfile_linktype(*pf), why, sizeof(why)) != 0 ||
+	    (f != NULL && pkt_filter_link(f, pcapfile_linktype(*pf), why, sizeof(why)) != 0)) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		pcapfile_close(*pf);
 		*pf = NULL;
@@ -64,14 +68,15 @@ source_file_open(const char *path, struct pcapfile **pf, char *err, size_t errle
 
 int
 source_file_read(struct pcapfile *pf, const char *path, struct engine *e,
-    uint64_t *packets, char *err, size_t errlen)
+    const struct pkt_filter *f, struct pkt_filter_stats *st, uint64_t *packets,
+    char *err, size_t errlen)
 {
 	struct capture_pkt v[SOURCE_FILE_BATCH];
 	int n = 0, result = SOURCE_OK;
 
 	pcapfile_set_interrupt(pf, &interrupted);
 	while (!interrupted && (n = pcapfile_next(pf, v, SOURCE_FILE_BATCH, err, errlen)) > 0)
-		engine_frames(e, v, (size_t)n);
+		engine_frames(e, v, f == NULL ? (size_t)n : pkt_filter_batch(f, v, (size_t)n, st));
 	if (interrupted) {
 		snprintf(err, errlen, "%s: stopped after packet %llu", path,
 		    (unsigned long long)pcapfile_packets(pf));
@@ -84,13 +89,13 @@ source_file_read(struct pcapfile *pf, const char *path, struct engine *e,
 }
 
 int
-source_file_run(const char *path, struct engine *e, uint64_t *packets, char *err,
-    size_t errlen)
+source_file_run(const char *path, struct engine *e, const struct pkt_filter *f,
+    struct pkt_filter_stats *st, uint64_t *packets, char *err, size_t errlen)
 {
 	struct pcapfile *pf;
 
 	*packets = 0;
-	if (source_file_open(path, &pf, err, errlen) != SOURCE_OK)
+	if (source_file_open(path, f, &pf, err, errlen) != SOURCE_OK)
 		return SOURCE_UNUSABLE;
-	return source_file_read(pf, path, e, packets, err, errlen);
+	return source_file_read(pf, path, e, f, st, packets, err, errlen);
 }

@@ -3,7 +3,7 @@
 # -T, exit statuses 0/1/2, unreadable, unsupported and truncated captures
 # (everything before the damage still recorded), standard input, several
 # -r files, EVE to standard output, the database's mode and schema, -r -u
-# (privileges dropped after the captures are open).
+# (privileges dropped after the captures are open), --filter on files.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib.sh"
@@ -93,6 +93,51 @@ lib_check "several -r files feed one run" test "$(q "$tmp/two.db" "select count(
 "$bin" -c "$conf" -r "$tmp/tls.pcap" --eve - >"$tmp/stdout.eve" 2>"$tmp/stderr"
 lib_check "--eve - writes JSON lines to stdout" python3 -c "import json,sys; l=[json.loads(x) for x in open(sys.argv[1])]; assert sum(e['event_type']=='flow' for e in l) == 1" "$tmp/stdout.eve"
 lib_check "summary goes to stderr" grep -q '^packets: ' "$tmp/stderr"
+
+# --filter on -r, as tcpdump -r FILE EXPR: the same packets kept as
+# tcpdump keeps, on both paths; the records are those of the file tcpdump
+# wrote with that filter; the numbers of what it dropped are counted.
+fexpr='udp or dst port 5061'
+fkept=$(tcpdump -n -r "$sample" "$fexpr" 2>/dev/null | wc -l)
+fall=$(tcpdump -n -r "$sample" 2>/dev/null | wc -l)
+tcpdump -n -r "$sample" -w "$tmp/tdf.pcap" "$fexpr" 2>/dev/null
+"$bin" -q -c "$conf" -r "$tmp/tdf.pcap" --eve "$tmp/tdf.eve" 2>/dev/null
+sed 's/"flow_id":[0-9]*,//' "$tmp/tdf.eve" | sort >"$tmp/tdf.sorted"
+for mode in "--direct" "--workers 2"; do
+	rm -f "$tmp/f.db" "$tmp/f.db-wal" "$tmp/f.db-shm" "$tmp/f.eve"
+	"$bin" -c "$conf" -r "$sample" --filter "$fexpr" $mode --db "$tmp/f.db" --eve "$tmp/f.eve" 2>"$tmp/f.err"
+	lib_check "--filter $mode: packets classified = tcpdump's ($fkept of $fall)" test "$(q "$tmp/f.db" "select value from counters where name='packets'")" -eq "$fkept"
+	lib_check "--filter $mode: capture.filtered counts the rest" test "$(q "$tmp/f.db" "select value from counters where name='capture.filtered'")" -eq $((fall - fkept))
+	lib_check "--filter $mode: the summary says so" grep -q "^filter \"$fexpr\": $fkept of $fall packets matched\$" "$tmp/f.err"
+	sed 's/"flow_id":[0-9]*,//' "$tmp/f.eve" | sort >"$tmp/f.sorted"
+	lib_check "--filter $mode: the records of tcpdump's filtered file" cmp -s "$tmp/tdf.sorted" "$tmp/f.sorted"
+done
+lib_check "--filter with a bad expression: exit 2, names it" expect 2 "--filter: filter \"udp or\": .*syntax error" -c "$conf" -r "$sample" --filter 'udp or'
+lib_check "--filter with a bad expression, --workers 2: exit 2" expect 2 "filter \"udp or\": .*syntax error" -c "$conf" -r "$sample" --filter 'udp or' --workers 2
+printf 'rules %s\ninventory %s\nfilter "udp or"\n' "$top_srcdir/rules/lync2013.rules" "$top_srcdir/samples/inventory.conf" >"$tmp/badf.conf"
+lib_check "-T: a bad filter in the configuration names file and line" expect 2 "$tmp/badf.conf:3: filter \"udp or\": .*syntax error" -T -c "$tmp/badf.conf"
+# The configuration's filter is the sensor's, for live sources; a file
+# is filtered only from the command line (as tcpdump -r, or Suricata's
+# per-interface bpf-filter).
+printf 'rules %s\ninventory %s\nfilter "udp"\n' "$top_srcdir/rules/lync2013.rules" "$top_srcdir/samples/inventory.conf" >"$tmp/udpf.conf"
+"$bin" -q -c "$tmp/udpf.conf" -r "$sample" --db "$tmp/udpf.db" 2>/dev/null
+lib_check "the configuration's filter does not apply to -r" test "$(q "$tmp/udpf.db" "select value from counters where name='packets'")" -eq "$fall"
+"$top_builddir/tests/gen-edge" "$tmp/edge" >/dev/null || lib_error "tests/gen-edge failed"
+lib_check "--filter that cannot apply to a file's link type: exit 2, names file and link" expect 2 "raw.pcap: filter \"ether host 00:11:22:33:44:55\" does not apply to link type 12 (RAW)" -c "$conf" -r "$tmp/edge/raw.pcap" --filter 'ether host 00:11:22:33:44:55'
+lib_check "... and with --workers 2" expect 2 "raw.pcap: filter \"ether host 00:11:22:33:44:55\" does not apply to link type 12 (RAW)" -c "$conf" -r "$tmp/edge/raw.pcap" --filter 'ether host 00:11:22:33:44:55' --workers 2
+# A pcapng file whose second interface is raw IP: the filter cannot apply
+# to its packets; they are skipped, counted, and a warning says so.
+if command -v mergecap >/dev/null 2>&1; then
+	mergecap -F pcapng -w "$tmp/mix.pcapng" "$tmp/edge/vlan.pcap" "$tmp/edge/raw.pcap"
+	nraw=$(tcpdump -n -r "$tmp/edge/raw.pcap" 2>/dev/null | wc -l)
+	for mode in "--direct" "--workers 2"; do
+		rm -f "$tmp/mix.db" "$tmp/mix.db-wal" "$tmp/mix.db-shm"
+		lib_check "--filter on a pcapng with a raw-IP interface $mode: $nraw packets skipped, said (exit 1: findings)" expect 1 "$nraw packets skipped: their link type is one the filter" -q -c "$top_srcdir/tests/golden/conformd.conf" -r "$tmp/mix.pcapng" --filter 'not ether host 00:11:22:33:44:55' $mode --db "$tmp/mix.db"
+		lib_check "... counted as capture.unfilterable $mode" test "$(q "$tmp/mix.db" "select value from counters where name='capture.unfilterable'")" -eq "$nraw"
+	done
+else
+	echo "  (skipped the mixed-link pcapng checks: mergecap, from wireshark-common, is not installed)"
+fi
 
 # The pipeline with one or several workers judges exactly like the
 # single-thread path (the default for -r with one worker): same EVE

@@ -249,18 +249,22 @@ check_eq() {
 
 # counters_add_up NAME DB: the exact identities, printed with the numbers.
 counters_add_up() {
-	local name=$1 db=$2 recv pk rd kd kr ifd
+	local name=$1 db=$2 recv pk rd kd kr ifd fl fu
 	recv=$(counter "$db" capture.received)
 	pk=$(counter "$db" packets)
 	rd=$(counter "$db" capture.ring_drops)
 	kd=$(counter "$db" capture.kernel_drops)
 	kr=$(counter "$db" capture.kernel_recv)
 	ifd=$(counter "$db" capture.if_drops)
-	echo "  $name: kernel_recv $kr, received $recv, classified $pk, ring drops $rd, kernel drops $kd, interface drops $ifd"
-	if [ -n "$recv" ] && [ -n "$pk" ] && [ -n "$rd" ] && [ "$recv" -eq $((pk + rd)) ]; then
-		lib_pass "$name: received $recv = classified $pk + ring drops $rd"
+	# a filtered capture (--filter on NFLOG) also counts what it did not keep
+	fl=$(counter "$db" capture.filtered)
+	fu=$(counter "$db" capture.unfilterable)
+	fl=$((${fl:-0} + ${fu:-0}))
+	echo "  $name: kernel_recv $kr, received $recv, classified $pk, ring drops $rd, filtered $fl, kernel drops $kd, interface drops $ifd"
+	if [ -n "$recv" ] && [ -n "$pk" ] && [ -n "$rd" ] && [ "$recv" -eq $((pk + rd + fl)) ]; then
+		lib_pass "$name: received $recv = classified $pk + ring drops $rd + filtered $fl"
 	else
-		lib_failed "$name: received [$recv] != classified [$pk] + ring drops [$rd]"
+		lib_failed "$name: received [$recv] != classified [$pk] + ring drops [$rd] + filtered [$fl]"
 	fi
 	if [ -n "$kr" ] && [ -n "$kd" ] && [ "$kr" -ge $((recv + kd)) ]; then
 		lib_pass "$name: kernel_recv $kr >= received $recv + kernel drops $kd$([ "$kr" -eq $((recv + kd)) ] && echo ' (equal)')"
@@ -497,8 +501,10 @@ echo "== 4. NFLOG: nftables log group 7 in fe1's namespace"
 FE1=${SITE_NS_PREFIX}fe1
 if ! ip netns exec "$FE1" nft -f - <<'EOF'
 table inet cfl_live {
-	chain input { type filter hook input priority 0; policy accept; iifname "eth0" log group 7; }
-	chain output { type filter hook output priority 0; policy accept; oifname "eth0" log group 7; }
+	chain input { type filter hook input priority 0; policy accept; iifname "eth0" log group 7;
+	    iifname "eth0" log group 8; }
+	chain output { type filter hook output priority 0; policy accept; oifname "eth0" log group 7;
+	    oifname "eth0" log group 8; }
 }
 EOF
 then
@@ -513,6 +519,15 @@ elif ! live_start nflog "$FE1" --nflog 7 --db "$W/nflog.db" \
 else
 	B=$LIVE_PID
 	lib_pass "conformd --nflog 7 started in $FE1"
+	# The same packets to group 8, for a daemon that keeps only TCP
+	# (no kernel filter on NFLOG: conformd's capture thread applies it).
+	NF8=
+	if live_start nflog8 "$FE1" --nflog 8 --filter 'tcp' --db "$W/nflog8.db" \
+	    $([ "$LIVE_USER" != conformd ] && echo "-u $LIVE_USER"); then
+		NF8=$LIVE_PID
+	else
+		lib_failed "conformd --nflog 8 --filter tcp started: $(head -3 "$W/nflog8.err")"
+	fi
 	ip netns exec "$FE1" tcpdump -i eth0 -n -U --immediate-mode -Z root -w "$W/fe1.pcap" \
 	    2>"$W/fe1-tcpdump.log" &
 	TD=$!
@@ -524,6 +539,11 @@ else
 	wait_for 12 flows_present "$W/fe1.flows" "$W/nflog.db"
 	kill -INT "$TD"
 	wait "$TD"
+	if [ -n "$NF8" ]; then
+		awk '$1 == "TCP"' "$W/fe1.flows" >"$W/fe1-tcp.flows"
+		wait_for 12 flows_present "$W/fe1-tcp.flows" "$W/nflog8.db"
+		live_stop "$NF8"
+	fi
 	live_stop "$B"
 	check_eq "conformd --nflog exit status (findings)" "$LIVE_RC" 1
 	extra=$(db_flows "$W/nflog.db" | sort | diff - <(sort "$W/fe1.flows") | grep '^[<>]' | tr '\n' ';')
@@ -544,6 +564,26 @@ else
 	fi
 	counters_add_up "nflog" "$W/nflog.db"
 	check_eq "nflog: kernel drops" "$(counter "$W/nflog.db" capture.kernel_drops)" 0
+	if [ -n "$NF8" ]; then
+		extra=$(db_flows "$W/nflog8.db" | sort | diff - <(sort "$W/fe1-tcp.flows") |
+		    grep '^[<>]' | tr '\n' ';')
+		if [ -z "$extra" ]; then
+			lib_pass "NFLOG --filter tcp: exactly the $(wc -l <"$W/fe1-tcp.flows") TCP flows of fe1, no other"
+		else
+			lib_failed "NFLOG --filter tcp: flows differ from fe1's TCP flows (< nflog8, > made): $extra"
+		fi
+		check_eq "NFLOG --filter tcp: no flow but TCP" \
+		    "$(q "$W/nflog8.db" "SELECT count(*) FROM flows WHERE proto <> 'TCP'")" 0
+		fl8=$(counter "$W/nflog8.db" capture.filtered)
+		udp7=$(q "$W/nflog.db" "SELECT coalesce(sum(pkts_toserver + pkts_toclient), 0)
+		    FROM flows WHERE proto <> 'TCP'")
+		if [ -n "$fl8" ] && [ "$fl8" -ge "$udp7" ] && [ "$udp7" -gt 0 ]; then
+			lib_pass "NFLOG --filter tcp: $fl8 packets filtered out, at least the $udp7 non-TCP packets group 7 saw"
+		else
+			lib_failed "NFLOG --filter tcp: capture.filtered [$fl8], non-TCP packets of group 7 [$udp7]"
+		fi
+		counters_add_up "nflog --filter tcp" "$W/nflog8.db"
+	fi
 fi
 ip netns exec "$FE1" nft delete table inet cfl_live 2>/dev/null
 

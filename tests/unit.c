@@ -211,6 +211,7 @@ main(int argc, char **argv)
 	test_fastpath_register();
 	test_sinkasync_register();
 	test_checkpoint_register();
+	test_filter_register();
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (argc > 1) {

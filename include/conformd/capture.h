@@ -50,6 +50,8 @@ struct capture_pkt {
 /* 0: taken; -1: no room (ring full). */
 typedef int (*capture_deliver_fn)(void *arg, const struct capture_pkt *p);
 
+struct pkt_filter;
+
 /* What to open.  capture_opts_init() sets the defaults. */
 struct capture_opts {
 	const char	*device;	/* pcap: interface name ("any": all, Linux cooked); file back end: the path */
@@ -58,6 +60,8 @@ struct capture_opts {
 	uint32_t	 bufsize;	/* pcap: kernel buffer (pcap_set_buffer_size); nflog: socket
 					 * receive buffer; 0: the library's default */
 	const char	*filter;	/* pcap: BPF expression; NULL: every packet */
+	const struct pkt_filter *pfilter; /* applied by the capture thread (files, nflog: no
+					 * kernel filter); must outlive the capture; NULL: none */
 	int		 promisc;	/* pcap: 1 promiscuous (default) */
 	int		 immediate;	/* pcap: 1 deliver each packet at once instead of by blocks */
 	int		 timeout_ms;	/* pcap: block timeout; every back end: longest wait in loop() */
@@ -176,6 +180,8 @@ uint64_t capture_backoff_ok(struct capture_backoff *b, uint64_t now_ms);
 struct capture_stats {
 	uint64_t	packets;	/* handed over by the back end and numbered */
 	uint64_t	bytes;		/* their wire bytes */
+	uint64_t	filtered;	/* of those, rejected by opts.pfilter (not delivered) */
+	uint64_t	unfilterable;	/* of those, of a link type pfilter does not apply to (not delivered) */
 	uint64_t	ring_drops;	/* deliver() had no room (live mode) */
 	uint64_t	kernel_recv;	/* capture_kstats, summed over every open of this capture */
 	uint64_t	kernel_drops;

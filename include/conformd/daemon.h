@@ -21,7 +21,7 @@ struct daemon_opts {
 	int		 ngroups;
 	const char	*db, *eve;		/* override the configuration's */
 	const char	*user;			/* drop to this user; NULL: live "conformd", files: stay */
-	const char	*filter;		/* BPF for -i */
+	const char	*filter;		/* BPF: -i in the kernel; -r, --nflog in the capture threads */
 	int		 workers;
 	uint32_t	 snaplen;
 	uint32_t	 bufsize;		/* kernel buffer, bytes; 0: default */

@@ -33,12 +33,16 @@ struct pipeline_opts {
 	int		 files;		/* sources are files: wait instead of dropping */
 	uint32_t	 window_sec;	/* live: coverage window, closed and judged this often (0: never) */
 	uint32_t	 stats_sec;	/* live: counters to SQLite/EVE this often (0: never) */
+	const char	*filter;	/* the expression the file and NFLOG captures apply
+					 * (filter.h), for counters and the summary; NULL: none */
 };
 
 /* Aggregated counters, from any thread (each field exact, the set not an
  * atomic snapshot). */
 struct pipeline_stats {
 	uint64_t	received;	/* handed over by the captures */
+	uint64_t	filtered;	/* of those, rejected by the filter (files, nflog) */
+	uint64_t	unfilterable;	/* of those, of a link type the filter does not apply to */
 	uint64_t	kernel_recv;
 	uint64_t	kernel_drops;	/* kernel buffer full (pcap ps_drop, nflog lost) */
 	uint64_t	if_drops;	/* interface/driver (pcap ps_ifdrop) */

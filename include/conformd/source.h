@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "conformd/engine.h"
+#include "conformd/filter.h"
 
 /* source_file_run() results */
 #define SOURCE_OK		0	/* read to the end */
@@ -20,13 +21,16 @@
 #define SOURCE_STOPPED		-3	/* source_file_interrupt() was called: what came before was processed */
 
 /*
- * Read `path` to the end, feeding `e`.  On SOURCE_UNUSABLE or
- * SOURCE_DAMAGED a message naming the file (and, when damaged, the number
- * of the packet that could not be read) is written into err.  *packets is
- * set to the frames read.
+ * Read `path` to the end, feeding `e` the frames that pass `f` (NULL: every
+ * frame; then `st` may be NULL too, else what the filter did is added to
+ * *st).  A file whose link type the filter does not apply to is unusable,
+ * as tcpdump refuses it.  On SOURCE_UNUSABLE or SOURCE_DAMAGED a message
+ * naming the file (and, when damaged, the number of the packet that could
+ * not be read) is written into err.  *packets is set to the frames read,
+ * filtered out or not: the file's own packet numbers.
  */
-int source_file_run(const char *path, struct engine *e, uint64_t *packets,
-    char *err, size_t errlen);
+int source_file_run(const char *path, struct engine *e, const struct pkt_filter *f,
+    struct pkt_filter_stats *st, uint64_t *packets, char *err, size_t errlen);
 
 struct pcapfile;
 
@@ -35,11 +39,13 @@ struct pcapfile;
  * before dropping privileges: open `path` and check its link type
  * (SOURCE_OK, or SOURCE_UNUSABLE with the reason in err) ...
  */
-int source_file_open(const char *path, struct pcapfile **pf, char *err, size_t errlen);
+int source_file_open(const char *path, const struct pkt_filter *f, struct pcapfile **pf,
+    char *err, size_t errlen);
 
 /* ... then read it to the end as source_file_run() does, and close it. */
 int source_file_read(struct pcapfile *pf, const char *path, struct engine *e,
-    uint64_t *packets, char *err, size_t errlen);
+    const struct pkt_filter *f, struct pkt_filter_stats *st, uint64_t *packets,
+    char *err, size_t errlen);
 
 /*
  * Make every source_file_run() in progress, and every later one, stop
