@@ -328,6 +328,7 @@ main(int argc, char **argv)
 	struct loaded l;
 	struct diag d;
 	int check = 0, verbose = 0, direct = 0, pipeline = 0, set_workers = 0, set_snaplen = 0;
+	const char *live_opt = NULL;	/* a live-only option given, for the -r check */
 	struct report_opts ro;
 	int report = 0;
 	int ch, status;
@@ -375,9 +376,11 @@ main(int argc, char **argv)
 		case OPT_SNAPLEN:
 			o.snaplen = (uint32_t)number_opt("--snaplen", optarg, 64, CAPTURE_SNAPLEN_MAX);
 			set_snaplen = 1;
+			live_opt = "--snaplen";
 			break;
 		case OPT_BUFSIZE:
 			o.bufsize = (uint32_t)number_opt("--buffer-size", optarg, 1, 4194304) * 1024u;
+			live_opt = "--buffer-size";
 			break;
 		case OPT_FILTER:
 			o.filter = optarg;
@@ -388,6 +391,7 @@ main(int argc, char **argv)
 				log_warnx("--ring-slots must be a power of two, not %s", optarg);
 				return EXIT_ERROR;
 			}
+			live_opt = "--ring-slots";
 			break;
 		case OPT_DIRECT:
 			direct = 1;
@@ -510,6 +514,13 @@ main(int argc, char **argv)
 	}
 	if (o.nfiles > 0 && o.nifaces + o.ngroups > 0) {
 		log_warnx("-r cannot be mixed with -i or --nflog: run one conformd per mode");
+		load_free(&l);
+		return EXIT_ERROR;
+	}
+	/* A capture file has its own snapshot length and waits for a full
+	 * ring instead of dropping: these would be silently ignored. */
+	if (live_opt != NULL && o.nfiles > 0) {
+		log_warnx("%s applies to live capture (-i, --nflog) only, not to -r", live_opt);
 		load_free(&l);
 		return EXIT_ERROR;
 	}

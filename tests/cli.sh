@@ -157,6 +157,9 @@ lib_check "--pipeline without -r refused" expect 2 "--pipeline applies to -r onl
 lib_check "--workers 3: flow ids unique" test "$("$bin" -q -c "$conf" -r "$sample" --workers 3 --eve - 2>/dev/null | grep '"event_type":"flow"' | grep -o '"flow_id":[0-9]*' | sort | uniq -d | wc -l)" -eq 0
 lib_check "--workers 0 refused" expect 2 "--workers must be a number from 1 to 64" -c "$conf" -r "$sample" --workers 0
 lib_check "-r with -i refused" expect 2 "cannot be mixed" -c "$conf" -r "$sample" -i lo
+for opt in "--snaplen 100" "--buffer-size 1024" "--ring-slots 1024"; do
+	lib_check "-r with $opt (live only) refused, not ignored" expect 2 "${opt% *} applies to live capture (-i, --nflog) only, not to -r" -c "$conf" -r "$sample" $opt
+done
 
 # A capture cut in the middle of a record: what came before is recorded, exit 2.
 size=$(wc -c <"$sample")
