@@ -32,7 +32,10 @@
 #      drops, and with no drop the flows are those of conformd -r;
 #   8. interface loss: the capture veth is deleted and recreated ~2.5 s
 #      later: the daemon runs on, reopens, captures the later traffic, and
-#      records capture.outages >= 1.
+#      records capture.outages >= 1;
+#   9. coverage windows: with coverage-window 5, fe1 reached (on a closed,
+#      unexpected port) in two windows is observed in both: its required
+#      rules are reported missing once per window.
 #
 # What the capture counters guarantee (pcap on Linux, TPACKET_V3; NFLOG
 # alike), checked in 3, 4, 5 and 6 once the daemon has stopped:
@@ -736,6 +739,45 @@ if live_start loss "$RP" -i rp1 --db "$W/loss.db" $([ "$LIVE_USER" != conformd ]
 	    "41001:5 41002:5 "
 else
 	lib_failed "conformd -i rp1 started: $(head -3 "$W/loss.err")"
+fi
+
+# --- 9. coverage windows ------------------------------------------------------------------
+# coverage-window 5: a connection to fe1's closed port 7000 (unexpected:
+# it proves no rule) in the first window, and again once that window has
+# been judged.  Each flow observes fe1 in its window, so each window finds
+# fe1's required rules missing: the missing finding of fe1/T1R3 counts 2.
+# A worker that did not observe fe1 again in the second window (it sends a
+# host's observation once per window) would leave fe1 unobserved there,
+# and the count at 1.
+echo "== 9. coverage windows: fe1 observed in two windows"
+{ cat "$W/live.conf"; echo "coverage-window 5"; } >"$W/win.conf"
+miss_fe1() {
+	q "$W/win.db" "SELECT coalesce(sum(count), 0) FROM findings WHERE kind = 'missing'
+	    AND host = 'fe1' AND rule_id = 'T1R3'"
+}
+if live_start win "${SITE_NS_PREFIX}sw" -c "$W/win.conf" -i br0 --db "$W/win.db" \
+    $([ "$LIVE_USER" != conformd ] && echo "-u $LIVE_USER"); then
+	F=$LIVE_PID
+	refused() {	# a TCP connection from client1 to fe1:7000, refused (RST)
+		site_ns client1 timeout 3 bash -c "exec 3<>/dev/tcp/198.18.1.11/7000" 2>/dev/null
+		return 0
+	}
+	refused
+	if wait_for 15 eval '[ "$(miss_fe1)" = 1 ]'; then
+		lib_pass "window 1 judged: fe1/T1R3 missing once"
+	else
+		lib_failed "window 1: fe1/T1R3 missing [$(miss_fe1)], want 1 within 15 s"
+	fi
+	refused
+	wait_for 10 eval '[ "$(q "$W/win.db" "SELECT count(*) FROM flows WHERE dest_ip = '"'198.18.1.11'"'
+	    AND dest_port = 7000")" = 2 ]' || lib_failed "the second connection's flow was not written"
+	live_stop "$F"
+	check_eq "window 2 (closed at stop): fe1 observed again, fe1/T1R3 missing twice" "$(miss_fe1)" 2
+	check_eq "two refused flows to fe1:7000, unexpected" \
+	    "$(q "$W/win.db" "SELECT count(*) || ' ' || group_concat(DISTINCT verdict) FROM flows
+	    WHERE dest_ip = '198.18.1.11' AND dest_port = 7000")" "2 unexpected"
+else
+	lib_failed "conformd with coverage-window 5 started: $(head -3 "$W/win.err")"
 fi
 
 echo "e2e-live: $((SECONDS - T0)) s"
