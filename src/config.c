@@ -39,7 +39,7 @@ enum {
 	CK_TIMEOUT, CK_SUMMARY_TOP, CK_ANSWER_TIMEOUT, CK_COVERAGE, CK_SEVERITY,
 	CK_RULE_SEVERITY, CK_OUTPUT, CK_SUPPRESS, CK_RATE_LIMIT, CK_SCAN_THRESHOLD,
 	CK_COVERAGE_WINDOW, CK_STATS_INTERVAL, CK_INTERFACE, CK_NFLOG, CK_SNAPLEN,
-	CK_BUFFER_SIZE, CK_FILTER, CK_WORKERS, CK_USER, CK_COUNT
+	CK_BUFFER_SIZE, CK_FILTER, CK_WORKERS, CK_USER, CK_VXLAN_PORT, CK_COUNT
 };
 
 static const struct {
@@ -67,6 +67,7 @@ static const struct {
 	[CK_FILTER] = { "filter", 1 },
 	[CK_WORKERS] = { "workers", 1 },
 	[CK_USER] = { "user", 1 },
+	[CK_VXLAN_PORT] = { "vxlan-port", 1 },
 	[CK_OUTPUT] = { "output", -1 },		/* a name and key/value pairs */
 	[CK_SUPPRESS] = { "suppress", 2 },
 	[CK_RATE_LIMIT] = { "rate-limit", 3 },
@@ -301,6 +302,7 @@ struct config_parse {
 	int		 tmo_seen[TMO_COUNT];
 	int		 suppress_seen[CONFIG_KINDS];
 	int		 rate_seen[2];			/* global, source */
+	int		 vxlan_none;			/* `vxlan-port none` seen */
 	int		 oom;
 };
 
@@ -689,7 +691,7 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 	v = &s->tok[1];
 	if (k != CK_RULES && k != CK_TIMEOUT && k != CK_SEVERITY && k != CK_RULE_SEVERITY &&
 	    k != CK_SUPPRESS && k != CK_RATE_LIMIT && k != CK_INTERFACE && k != CK_NFLOG &&
-	    config_once(p, key, NULL, &p->seen[k]) == -1)
+	    k != CK_VXLAN_PORT && config_once(p, key, NULL, &p->seen[k]) == -1)
 		return;
 
 	switch (k) {
@@ -750,6 +752,38 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 			p->oom = 1;
 		else
 			c->ninterfaces++;
+		break;
+	case CK_VXLAN_PORT:
+		/* "none" alone, or up to CONFIG_MAX_VXLAN ports, each once */
+		if (strcmp(v->text, "none") == 0) {
+			if (c->vxlan_set)
+				diag_error(p->d, p->file, v->line,
+				    "vxlan-port none cannot be combined with other vxlan-port lines");
+			c->vxlan_set = 1;
+			c->nvxlan = 0;
+			p->vxlan_none = 1;
+			break;
+		}
+		if (p->vxlan_none) {
+			if (p->vxlan_none++ == 1)	/* said once */
+				diag_error(p->d, p->file, v->line,
+				    "vxlan-port none cannot be combined with other vxlan-port lines");
+			break;
+		}
+		if (config_number(p, key, v, 1, 65535, &n) != 0)
+			break;
+		for (int i = 0; i < c->nvxlan; i++)
+			if (c->vxlan_ports[i] == n) {
+				diag_error(p->d, p->file, v->line, "vxlan-port %lu given twice", n);
+				return;
+			}
+		if (c->nvxlan == CONFIG_MAX_VXLAN) {
+			diag_error(p->d, p->file, v->line, "too many vxlan-port lines (at most %d)",
+			    CONFIG_MAX_VXLAN);
+			break;
+		}
+		c->vxlan_ports[c->nvxlan++] = (uint16_t)n;
+		c->vxlan_set = 1;
 		break;
 	case CK_SNAPLEN:
 		if (config_number(p, key, v, 64, 262144, &n) == 0)
@@ -997,6 +1031,10 @@ config_print(const struct config *c, FILE *out)
 	if (c->buffer_kib != 0)
 		fprintf(out, "buffer-size %u\n", c->buffer_kib);
 	config_print_word("filter", c->filter, out);
+	if (c->vxlan_set && c->nvxlan == 0)
+		fprintf(out, "vxlan-port none\n");
+	for (int i = 0; i < c->nvxlan; i++)
+		fprintf(out, "vxlan-port %u\n", c->vxlan_ports[i]);
 	if (c->workers != 0)
 		fprintf(out, "workers %d\n", c->workers);
 	config_print_word("user", c->user, out);

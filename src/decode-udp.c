@@ -37,7 +37,7 @@ decode_udp(struct pkt *p, const uint8_t *buf, size_t len)
 	}
 	if (ulen > wire)
 		return decode_fail(p, DEV_UDP_BAD_LEN, DECODE_INVALID);
-	if (dport == DECODE_VXLAN_PORT && p->frag == PKT_FRAG_NONE) {
+	if (decode_vxlan_port(dport) && p->frag == PKT_FRAG_NONE) {
 		/* The hand-over of decode-int.h: the wire length of the UDP
 		 * payload, which also bounds what VXLAN may read. */
 		cursor_limit(&c, (size_t)ulen - UDP_HLEN);

@@ -93,6 +93,18 @@ decode_tunnel_name(unsigned int tun)
 	return "unknown";
 }
 
+uint64_t decode_vxlan_portmap[65536 / 64] = {
+	[DECODE_VXLAN_PORT / 64] = 1ULL << (DECODE_VXLAN_PORT % 64)
+};
+
+void
+decode_set_vxlan_ports(const uint16_t *ports, int n)
+{
+	memset(decode_vxlan_portmap, 0, sizeof(decode_vxlan_portmap));
+	for (int i = 0; i < n && i < DECODE_MAX_VXLAN_PORTS; i++)
+		decode_vxlan_portmap[ports[i] / 64] |= 1ULL << (ports[i] % 64);
+}
+
 int
 decode_tunnel_enter(struct pkt *p, unsigned int tun)
 {

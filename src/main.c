@@ -17,6 +17,7 @@
 #include "conformd/capture.h"
 #include "conformd/collector.h"
 #include "conformd/daemon.h"
+#include "conformd/decode.h"
 #include "conformd/engine.h"
 #include "conformd/flow.h"
 #include "conformd/lex.h"
@@ -485,6 +486,9 @@ main(int argc, char **argv)
 		load_free(&l);
 		return EXIT_CLEAN;
 	}
+	/* Before any packet is decoded, in any thread: process-wide. */
+	if (l.cfg.vxlan_set)
+		decode_set_vxlan_ports(l.cfg.vxlan_ports, l.cfg.nvxlan);
 	/* Live sources and settings from the configuration, where the command
 	 * line gave none (the systemd unit runs `conformd -c FILE`). */
 	if (o.nfiles + o.nifaces + o.ngroups == 0) {
@@ -550,3 +554,5 @@ main(int argc, char **argv)
 	}
 	return daemon_run(&o, &l);	/* takes over l */
 }
+
+_Static_assert(CONFIG_MAX_VXLAN == DECODE_MAX_VXLAN_PORTS, "vxlan-port lines fit the decoder's");

@@ -18,6 +18,11 @@
 #    flows (tuple, packets each way, verdict, rule) and the same findings,
 #    the underlay with decap.vxlan counted; tshark's TCP conversations of
 #    the underlay capture (it decodes VXLAN on 4789) must match its flows.
+# 3. The same devices remade on UDP 8472 (Linux's own default port): read
+#    with the default configuration the underlay is plain UDP/8472 flows,
+#    nothing decapsulated; with `vxlan-port 8472` it gives the overlay's
+#    flows and findings again, and tshark told `-d udp.port==8472,vxlan`
+#    sees the same inner conversations.
 # Part 1 needs tshark and sqlite3; part 2 root and a kernel that can make
 # a vxlan device (each says why it skips).  Addresses only from
 # 198.18.0.0/15; no DNS.  Environment: top_srcdir, top_builddir (set by
@@ -62,9 +67,10 @@ check() {
 }
 
 # TCP conversations of a capture as tshark sees them, one line each:
-# "lowaddr:port highaddr:port frames", sorted.
+# "lowaddr:port highaddr:port frames", sorted.  More tshark options after
+# the file.
 tshark_tcp() {
-	tshark -n -r "$1" -q -z conv,tcp 2>/dev/null | python3 -c '
+	tshark -n -r "$1" "${@:2}" -q -z conv,tcp 2>/dev/null | python3 -c '
 import re, sys
 out = []
 for line in sys.stdin:
@@ -229,5 +235,73 @@ check "vxlan: as many packets as on the overlay" \
 check "vxlan: inner TCP conversations as tshark decodes them" \
 	"$(tshark_tcp "$W/underlay.pcap")" "$(db_tcp "$W/underlay.db")"
 check "vxlan: tshark sees 3 TCP conversations inside" 3 "$(tshark_tcp "$W/underlay.pcap" | grep -c .)"
+
+# ---- 3. VXLAN on another port: vxlan-port ------------------------------
+
+for n in $NS_A $NS_B; do ip -n $n link del vx0; done
+ip -n $NS_A link add vx0 type vxlan id 42 local 198.18.250.1 remote 198.18.250.2 \
+    dstport 8472 dev va || lib_error "vxlan on 8472 in $NS_A"
+ip -n $NS_B link add vx0 type vxlan id 42 local 198.18.250.2 remote 198.18.250.1 \
+    dstport 8472 dev vb || lib_error "vxlan on 8472 in $NS_B"
+ip -n $NS_A addr add 198.18.10.20/16 dev vx0
+ip -n $NS_B addr add 198.18.1.11/16 dev vx0
+ip -n $NS_A link set vx0 up
+ip -n $NS_B link set vx0 up
+rm -f "$W/tcpdump-u.log" "$W/tcpdump-o.log"
+ip netns exec $NS_A tcpdump -n -i va --immediate-mode -U -s 0 -w "$W/underlay8472.pcap" 2>"$W/tcpdump-u.log" &
+TCPDUMP_PIDS=$!
+ip netns exec $NS_A tcpdump -n -i vx0 --immediate-mode -U -s 0 -w "$W/overlay8472.pcap" 2>"$W/tcpdump-o.log" &
+TCPDUMP_PIDS="$TCPDUMP_PIDS $!"
+for _ in $(seq 50); do
+	grep -q listening "$W/tcpdump-u.log" && grep -q listening "$W/tcpdump-o.log" && break
+	sleep 0.1
+done
+ip netns exec $NS_B socat TCP-LISTEN:5061,reuseaddr,fork SYSTEM:'echo SIP/2.0 200 OK' &
+SERVER_PIDS=$!
+ip netns exec $NS_B socat TCP-LISTEN:7000,reuseaddr,fork SYSTEM:'echo hello' &
+SERVER_PIDS="$SERVER_PIDS $!"
+for _ in $(seq 50); do
+	ip netns exec $NS_B ss -ltn | grep -q ':7000 ' && break
+	sleep 0.1
+done
+for port in 5061 7000; do
+	echo "REGISTER sip:198.18.1.11 SIP/2.0" |
+		ip netns exec $NS_A timeout 5 socat - TCP:198.18.1.11:$port >/dev/null 2>&1
+done
+sleep 1
+kill $SERVER_PIDS 2>/dev/null
+SERVER_PIDS=
+kill -INT $TCPDUMP_PIDS 2>/dev/null
+wait $TCPDUMP_PIDS 2>/dev/null
+TCPDUMP_PIDS=
+
+printf 'rules %s\ninventory %s\nvxlan-port 8472\n' "$top_srcdir/rules/lync2013.rules" \
+    "$top_srcdir/tests/golden/inventory.conf" >"$W/vx8472.conf"
+"$conformd" -q -c "$config" -r "$W/underlay8472.pcap" --db "$W/u8472-default.db"
+[ $? -le 1 ] || lib_error "conformd -r underlay8472.pcap failed"
+"$conformd" -q -c "$W/vx8472.conf" -r "$W/underlay8472.pcap" --db "$W/u8472.db"
+[ $? -le 1 ] || lib_error "conformd -c vx8472.conf -r underlay8472.pcap failed"
+"$conformd" -q -c "$config" -r "$W/overlay8472.pcap" --db "$W/o8472.db"
+[ $? -le 1 ] || lib_error "conformd -r overlay8472.pcap failed"
+check "vxlan 8472, default ports: plain UDP flows between the underlay addresses" "UDP 8472" \
+	"$(sqlite3 -separator ' ' "$W/u8472-default.db" "select distinct proto, dest_port from flows
+	    where src_ip like '198.18.250.%'")"
+check "vxlan 8472, default ports: nothing decapsulated" 0 "$(counter "$W/u8472-default.db" decap.vxlan)"
+check "vxlan-port 8472: same flows on the underlay as on the overlay" \
+	"$(sqlite3 "$W/o8472.db" "$flows")" "$(sqlite3 "$W/u8472.db" "$flows")"
+check "vxlan-port 8472: same findings on the underlay as on the overlay" \
+	"$(sqlite3 "$W/o8472.db" "$findings")" "$(sqlite3 "$W/u8472.db" "$findings")"
+check "vxlan-port 8472: verdicts (5061 expected, 7000 unexpected)" \
+	"TCP 5061 expected T1R3
+TCP 7000 unexpected -" \
+	"$(sqlite3 -separator ' ' "$W/u8472.db" "select proto, dest_port, verdict,
+	    coalesce(rule_id, '-') from flows where dest_ip = '198.18.1.11' order by proto, dest_port")"
+vx=$(tshark -n -r "$W/underlay8472.pcap" -d udp.port==8472,vxlan -Y vxlan 2>/dev/null | grep -c .)
+check "vxlan-port 8472: decap.vxlan counts every VXLAN frame tshark sees" "$vx" \
+	"$(counter "$W/u8472.db" decap.vxlan)"
+check "vxlan-port 8472: inner TCP conversations as tshark decodes them" \
+	"$(tshark_tcp "$W/underlay8472.pcap" -d udp.port==8472,vxlan)" "$(db_tcp "$W/u8472.db")"
+check "vxlan-port 8472: tshark sees 2 TCP conversations inside" 2 \
+	"$(tshark_tcp "$W/underlay8472.pcap" -d udp.port==8472,vxlan | grep -c .)"
 
 lib_summary

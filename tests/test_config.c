@@ -183,6 +183,10 @@ test_config_full(void)
 	CU_ASSERT_EQUAL(c.outputs[0].queue, 500);
 	CU_ASSERT_EQUAL(c.outputs[0].min_severity, 2);
 	CU_ASSERT_EQUAL(c.outputs[0].line, 29);
+	CU_ASSERT_EQUAL(c.vxlan_set, 1);
+	CU_ASSERT_EQUAL_FATAL(c.nvxlan, 2);
+	CU_ASSERT_EQUAL(c.vxlan_ports[0], 8472);
+	CU_ASSERT_EQUAL(c.vxlan_ports[1], 4789);
 	/* defaults by type: syslog 2048, UDP 2048, TCP and eve-socket 8192 */
 	CU_ASSERT_EQUAL(c.outputs[1].type, OUTPUT_SYSLOG);
 	CU_ASSERT_EQUAL(c.outputs[1].facility, 3);
@@ -223,6 +227,20 @@ test_config_full(void)
 	free(out);
 	config_free(&c);
 	config_free(&c2);
+
+	/* vxlan-port none: set, no port; printed back as such */
+	snprintf(tmp, sizeof(tmp), "%s/vxlan-none.conf", unit_tmpdir());
+	CU_ASSERT_FATAL(unit_spit(tmp, "inventory /i\nvxlan-port none\n") == 0);
+	msgs = cfg_load(tmp, &c, &rc);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_STRING_EQUAL(msgs, "");
+	CU_ASSERT_EQUAL(c.vxlan_set, 1);
+	CU_ASSERT_EQUAL(c.nvxlan, 0);
+	out = cfg_print(&c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nvxlan-port none\n"));
+	free(out);
+	free(msgs);
+	config_free(&c);
 
 	/* limits accepted */
 	snprintf(tmp, sizeof(tmp), "%s/limits.conf", unit_tmpdir());
@@ -351,7 +369,7 @@ cfg_check_bad(const char *name)
 	list(output_name) list(output_dup) list(output_type) list(output_key) \
 	list(output_values) list(output_type_keys) list(output_idents) \
 	list(output_many) list(suppress) list(rate_limit) list(rate_burst) \
-	list(scan_threshold) list(scan_window)
+	list(scan_threshold) list(scan_window) list(vxlan_port) list(vxlan_none) list(filter)
 
 #define CFG_BAD_FN(n) UNIT_BAD_CASE(test_cfg_bad_, cfg_check_bad, n)
 CFG_BAD(CFG_BAD_FN)

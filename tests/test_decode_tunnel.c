@@ -761,6 +761,49 @@ test_fastpath(void)
 	CU_ASSERT_EQUAL(fp.key.proto, 17);
 }
 
+/* The configuration's vxlan-port: other ports in place of 4789, or none;
+ * the fast path gives up on exactly the configured ones. */
+static void
+test_vxlan_ports(void)
+{
+	static const uint16_t linux_default[] = { 8472 }, both[] = { 4789, 8472 }, iana[] = { 4789 };
+	struct fast_pkt fp;
+	struct fb f, g;
+	struct pkt p;
+
+	f = mk_vxlan(0x08, 61000, 8472);
+	g = mk_vxlan(0x08, 61000, 4789);
+	CU_ASSERT(decode_vxlan_port(4789));
+	CU_ASSERT(!decode_vxlan_port(8472));
+	CU_ASSERT_EQUAL(dec(&p, &f), DECODE_OK);	/* by default, plain UDP to 8472 */
+	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
+	CU_ASSERT_EQUAL(p.dport, 8472);
+	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 1);
+
+	decode_set_vxlan_ports(linux_default, 1);
+	check_inner(&p, dec(&p, &f), 1, PKT_TUN_VXLAN, PKT_TUN_NONE);
+	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 0);
+	CU_ASSERT_EQUAL(dec(&p, &g), DECODE_OK);	/* 4789 replaced, not added */
+	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
+	CU_ASSERT_EQUAL(decode_fast(g.b, (uint32_t)g.n, DLT_EN10MB, 1, &fp), 1);
+
+	decode_set_vxlan_ports(both, 2);
+	check_inner(&p, dec(&p, &f), 1, PKT_TUN_VXLAN, PKT_TUN_NONE);
+	check_inner(&p, dec(&p, &g), 1, PKT_TUN_VXLAN, PKT_TUN_NONE);
+
+	decode_set_vxlan_ports(NULL, 0);		/* vxlan-port none */
+	CU_ASSERT_EQUAL(dec(&p, &g), DECODE_OK);
+	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
+	CU_ASSERT_EQUAL(decode_fast(g.b, (uint32_t)g.n, DLT_EN10MB, 1, &fp), 1);
+	/* port 0 and 65535 are bits like any other */
+	CU_ASSERT(!decode_vxlan_port(0));
+	CU_ASSERT(!decode_vxlan_port(65535));
+
+	decode_set_vxlan_ports(iana, 1);		/* back to the default */
+	check_inner(&p, dec(&p, &g), 1, PKT_TUN_VXLAN, PKT_TUN_NONE);
+	CU_ASSERT(!decode_vxlan_port(8472));
+}
+
 void
 test_decode_tunnel_register(void)
 {
@@ -778,4 +821,5 @@ test_decode_tunnel_register(void)
 	CU_add_test(s, "cut at every byte of every tunnel header", test_truncation);
 	CU_add_test(s, "length fields too short for the header", test_short_lengths);
 	CU_add_test(s, "fast path leaves tunnels to the full path", test_fastpath);
+	CU_add_test(s, "vxlan-port: other ports, none", test_vxlan_ports);
 }

@@ -17,6 +17,7 @@
 #define CONFIG_KINDS		5	/* indexed by enum finding_kind (record.h), 0 unused */
 #define CONFIG_MAX_OUTPUTS	16	/* alert feeds (`output NAME { ... }`) */
 #define CONFIG_MAX_SOURCES	32	/* interface and nflog lines */
+#define CONFIG_MAX_VXLAN	8	/* vxlan-port lines (= DECODE_MAX_VXLAN_PORTS) */
 #define CONFIG_OUTPUT_NAME_MAX	32	/* letters, digits, '-', '_', '.' */
 
 /* Alert feeds (conformd.conf(5), OUTPUTS). */
@@ -80,7 +81,12 @@ struct config {
 	int		 nnflog;
 	uint32_t	 snaplen;		/* 0: the default */
 	uint32_t	 buffer_kib;		/* kernel buffer, 0: the default */
-	char		*filter;		/* BPF for interfaces, NULL: none */
+	char		*filter;		/* BPF for live sources, NULL: none */
+	/* UDP ports opened as VXLAN: `vxlan-port N` lines replace the default
+	 * 4789; `vxlan-port none`: none.  vxlan_set 0: no such line. */
+	uint16_t	 vxlan_ports[CONFIG_MAX_VXLAN];
+	int		 nvxlan;
+	int		 vxlan_set;
 	int		 workers;		/* 0: the default (1) */
 	char		*user;			/* drop privileges to; NULL: conformd */
 	int		 severity[CONFIG_KINDS];	/* per finding kind, 1 (high) .. 3 (low) */

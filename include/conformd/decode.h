@@ -8,7 +8,8 @@
  * pkt.event instead of logging.  Tunnels (GRE, ERSPAN, VXLAN) are removed,
  * at most DECODE_MAX_TUNNEL of them: the struct pkt then describes the
  * innermost packet and names the tunnels in pkt.tunnel.  Safe to call from any thread; no
- * allocation, no global state.
+ * allocation.  The one setting, which UDP ports carry VXLAN, is process-wide:
+ * made once at start (decode_set_vxlan_ports()), then only read.
  */
 #ifndef CONFORMD_DECODE_H
 #define CONFORMD_DECODE_H
@@ -19,7 +20,8 @@
 #define DECODE_MAX_VLAN		8	/* stacked tags walked before DEV_VLAN_TOO_DEEP */
 #define DECODE_MAX_IPV6_EXT	8	/* extension headers walked before DEV_IPV6_EXT_TOO_DEEP */
 #define DECODE_MAX_TUNNEL	2	/* tunnel layers removed before DEV_TUNNEL_TOO_DEEP (= PKT_MAX_TUNNEL) */
-#define DECODE_VXLAN_PORT	4789	/* UDP destination port of VXLAN (RFC 7348 5) */
+#define DECODE_VXLAN_PORT	4789	/* UDP destination port of VXLAN (RFC 7348 5), the default */
+#define DECODE_MAX_VXLAN_PORTS	8	/* ports decode_set_vxlan_ports() takes */
 
 /* Results of decode_packet() and of every layer decoder. */
 enum decode_result {
@@ -48,5 +50,24 @@ const char *decode_event_name(unsigned int ev);
 
 /* Short stable name of an enum pkt_tunnel ("vxlan"), "unknown" if out of range. */
 const char *decode_tunnel_name(unsigned int tun);
+
+/* The UDP destination ports decoded as VXLAN, a bit each (read-only once
+ * packets flow: see decode_set_vxlan_ports()). */
+extern uint64_t decode_vxlan_portmap[65536 / 64];
+
+/*
+ * Make ports[0..n) (n <= DECODE_MAX_VXLAN_PORTS, each 1..65535) the UDP
+ * destination ports whose datagrams are opened as VXLAN, in place of the
+ * default 4789; n = 0: none.  Call before any thread decodes packets (the
+ * configuration's vxlan-port); the decoders only read the setting.
+ */
+void decode_set_vxlan_ports(const uint16_t *ports, int n);
+
+/* 1 when UDP destination port `port` carries VXLAN. */
+static inline int
+decode_vxlan_port(uint16_t port)
+{
+	return (int)((decode_vxlan_portmap[port >> 6] >> (port & 63)) & 1);
+}
 
 #endif /* CONFORMD_DECODE_H */
