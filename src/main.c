@@ -322,6 +322,18 @@ done:
 	return status;
 }
 
+/* The name of long option `ch` (no dashes) when it applies to analysis runs
+ * only (not to --report), else `prev`. */
+static const char *
+run_option(int ch, const char *prev)
+{
+	for (const struct option *lo = longopts; lo->name != NULL; lo++)
+		if (lo->val == ch && ch != OPT_REPORT && ch != OPT_JSON && ch != OPT_ALL_RUNS &&
+		    ch != OPT_NFLOG)
+			return lo->name;
+	return prev;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -330,6 +342,7 @@ main(int argc, char **argv)
 	struct diag d;
 	int check = 0, verbose = 0, direct = 0, pipeline = 0, set_workers = 0, set_snaplen = 0;
 	const char *live_opt = NULL;	/* a live-only option given, for the -r check */
+	const char *run_opt = NULL;	/* an option of analysis runs, for the --report check */
 	struct report_opts ro;
 	int report = 0;
 	int ch, status;
@@ -439,6 +452,8 @@ main(int argc, char **argv)
 			usage(stderr);
 			return EXIT_ERROR;
 		}
+		/* -c is allowed and ignored: a wrapper may always pass it */
+		run_opt = ch == 'u' ? "u" : run_option(ch, run_opt);
 	}
 	/* --report reads databases only: no configuration, rules or inventory. */
 	if (report) {
@@ -449,6 +464,11 @@ main(int argc, char **argv)
 		}
 		if (o.nfiles + o.nifaces + o.ngroups > 0 || check) {
 			log_warnx("--report cannot be combined with -r, -i, --nflog or -T");
+			return EXIT_ERROR;
+		}
+		if (run_opt != NULL) {
+			log_warnx("--report reads databases only: %s%s does not apply to it",
+			    strlen(run_opt) == 1 ? "-" : "--", run_opt);
 			return EXIT_ERROR;
 		}
 		return report_run(argv + optind, argc - optind, &ro, stdout);

@@ -189,5 +189,13 @@ lib_check "no database: says so, with the usage" sh -c \
 expect "--json without --report: exit 2" "$? $(cat json.err)" "2 conformd: --json applies to --report only"
 "$bin" --report -r edge/frag.pcap a.db >/dev/null 2>mix.err
 expect "--report with -r: exit 2" $? 2
+# Options of analysis runs would be ignored: refused, named (-c is not:
+# "no configuration read", above).
+for opt in "--db x.db" "--eve x.eve" "--coverage" "--workers 2" "--filter tcp" "-u nobody" "--pipeline"; do
+	"$bin" --report a.db $opt >/dev/null 2>opt.err
+	expect "--report with $opt: exit 2, says it does not apply" "$? $(cat opt.err)" \
+	    "2 conformd: --report reads databases only: ${opt%% *} does not apply to it"
+done
+lib_check "--report with --db: nothing written" test ! -e x.db
 
 lib_summary
