@@ -35,7 +35,8 @@
 #define CONFIG_IDENT_MAX	48		/* RFC 5424 APP-NAME */
 
 enum {
-	CK_RULES, CK_INVENTORY, CK_DATABASE, CK_EVE, CK_FLOW_VLAN, CK_MAX_FLOWS,
+	CK_RULES, CK_INVENTORY, CK_DATABASE, CK_EVE, CK_FLOW_VLAN, CK_COMMUNITY_ID,
+	CK_COMMUNITY_ID_SEED, CK_MAX_FLOWS,
 	CK_TIMEOUT, CK_SUMMARY_TOP, CK_ANSWER_TIMEOUT, CK_COVERAGE, CK_SEVERITY,
 	CK_RULE_SEVERITY, CK_OUTPUT, CK_SUPPRESS, CK_RATE_LIMIT, CK_SCAN_THRESHOLD,
 	CK_COVERAGE_WINDOW, CK_STATS_INTERVAL, CK_INTERFACE, CK_NFLOG, CK_SNAPLEN,
@@ -51,6 +52,8 @@ static const struct {
 	[CK_DATABASE] = { "database", 1 },
 	[CK_EVE] = { "eve", 1 },
 	[CK_FLOW_VLAN] = { "flow-vlan", 1 },
+	[CK_COMMUNITY_ID] = { "community-id", 1 },
+	[CK_COMMUNITY_ID_SEED] = { "community-id-seed", 1 },
 	[CK_MAX_FLOWS] = { "max-flows", 1 },
 	[CK_TIMEOUT] = { "timeout", 2 },
 	[CK_SUMMARY_TOP] = { "summary-top", 1 },
@@ -728,6 +731,13 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 	case CK_FLOW_VLAN:
 		config_yesno(p, key, v, &c->flow_vlan);
 		break;
+	case CK_COMMUNITY_ID:
+		config_yesno(p, key, v, &c->community_id);
+		break;
+	case CK_COMMUNITY_ID_SEED:
+		if (config_number(p, key, v, 0, 65535, &n) == 0)
+			c->community_id_seed = (uint32_t)n;
+		break;
 	case CK_MAX_FLOWS:
 		if (config_number(p, key, v, 1, UINT32_MAX, &n) == 0)
 			c->max_flows = (uint32_t)n;
@@ -1014,6 +1024,9 @@ config_print(const struct config *c, FILE *out)
 	config_print_word("database", c->database, out);
 	config_print_word("eve", c->eve, out);
 	fprintf(out, "flow-vlan %s\n", c->flow_vlan ? "yes" : "no");
+	fprintf(out, "community-id %s\n", c->community_id ? "yes" : "no");
+	if (c->community_id_seed != 0)
+		fprintf(out, "community-id-seed %u\n", c->community_id_seed);
 	fprintf(out, "max-flows %u\n", c->max_flows);
 	for (int t = 0; t < TMO_COUNT; t++)
 		fprintf(out, "timeout %s %u\n", config_timeouts[t],

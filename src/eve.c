@@ -297,6 +297,8 @@ jb_head(struct jbuf *b, const struct flow_record *r, const char *ts,
 	jb_keyq(b, "proto");
 	jb_mem(b, proto, strlen(proto));
 	jb_putc(b, '"');
+	if (r->community_id[0] != '\0')	/* where Suricata puts it */
+		jb_kstr(b, "community_id", r->community_id);
 	jb_vlan(b, r);
 }
 

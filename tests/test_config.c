@@ -67,6 +67,9 @@ test_config_defaults(void)
 	CU_ASSERT_PTR_NULL(c.database);
 	CU_ASSERT_PTR_NULL(c.eve);
 	CU_ASSERT_EQUAL(c.flow_vlan, 1);
+	CU_ASSERT_EQUAL(c.community_id, 0);
+	CU_ASSERT_EQUAL(c.community_id_seed, 0);
+	CU_ASSERT_EQUAL(c.vxlan_set, 0);
 	CU_ASSERT_EQUAL(c.max_flows, 1000000);
 	CU_ASSERT_EQUAL(c.tmo_tcp_syn, 30);
 	CU_ASSERT_EQUAL(c.tmo_tcp_est, 3600);
@@ -77,6 +80,7 @@ test_config_defaults(void)
 	out = cfg_print(&c);
 	CU_ASSERT_STRING_EQUAL(out,
 	    "flow-vlan yes\n"
+	    "community-id no\n"
 	    "max-flows 1000000\n"
 	    "timeout tcp-syn 30\n"
 	    "timeout tcp-established 3600\n"
@@ -187,6 +191,8 @@ test_config_full(void)
 	CU_ASSERT_EQUAL_FATAL(c.nvxlan, 2);
 	CU_ASSERT_EQUAL(c.vxlan_ports[0], 8472);
 	CU_ASSERT_EQUAL(c.vxlan_ports[1], 4789);
+	CU_ASSERT_EQUAL(c.community_id, 1);
+	CU_ASSERT_EQUAL(c.community_id_seed, 7);
 	/* defaults by type: syslog 2048, UDP 2048, TCP and eve-socket 8192 */
 	CU_ASSERT_EQUAL(c.outputs[1].type, OUTPUT_SYSLOG);
 	CU_ASSERT_EQUAL(c.outputs[1].facility, 3);
@@ -369,7 +375,7 @@ cfg_check_bad(const char *name)
 	list(output_name) list(output_dup) list(output_type) list(output_key) \
 	list(output_values) list(output_type_keys) list(output_idents) \
 	list(output_many) list(suppress) list(rate_limit) list(rate_burst) \
-	list(scan_threshold) list(scan_window) list(vxlan_port) list(vxlan_none) list(filter)
+	list(scan_threshold) list(scan_window) list(vxlan_port) list(vxlan_none) list(filter) list(community_id)
 
 #define CFG_BAD_FN(n) UNIT_BAD_CASE(test_cfg_bad_, cfg_check_bad, n)
 CFG_BAD(CFG_BAD_FN)

@@ -61,6 +61,8 @@ struct config {
 	char		*database;		/* NULL: no SQLite output */
 	char		*eve;			/* NULL: no EVE output; "-" stdout */
 	int		 flow_vlan;		/* 1: VLAN ids are part of the flow key (default 1) */
+	int		 community_id;		/* 1: flow records carry a Community ID (default 0) */
+	uint32_t	 community_id_seed;	/* its seed, 0..65535 (default 0) */
 	uint32_t	 max_flows;		/* memory cap, flows (default 1000000) */
 	/* timeouts, seconds */
 	uint32_t	 tmo_tcp_syn;		/* SYN seen, no answer (default 30) */

@@ -1,0 +1,106 @@
+#!/bin/sh
+# community-id.sh - the Community ID of every TCP and UDP flow in EVE
+# (`community-id yes`) against Wireshark's own Community ID dissector
+# (tshark --enable-protocol communityid), on the shipped sample and every
+# capture tests/gen-edge writes, with seed 0 and seed 7; alerts carry their
+# flow's; ICMP flows carry none; without the setting no event has one.
+# tshark's packets that quote another (ICMP errors) are left out: it gives
+# them the ICMP packet's Community ID.  A flow tshark gives none (it has no
+# Community ID for some tunnelled packets) is reported, not failed, in the
+# tunnel captures only.
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib.sh"
+lib_name community-id
+lib_need_tools tshark python3
+
+bin=$top_builddir/conformd
+[ -x "$bin" ] || lib_error "no binary at $bin"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/conformd-cid.XXXXXX") || lib_error "mktemp"
+trap 'rm -rf "$tmp"' EXIT INT TERM
+"$top_builddir/tests/gen-edge" "$tmp/edge" >/dev/null || lib_error "tests/gen-edge failed"
+
+cat >"$tmp/cmp.py" <<'EOF'
+# cmp.py CAPTURE EVE SEED TUNNELS: conformd's flow events against tshark.
+import json, subprocess, sys
+cap, eve, seed, tunnels = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
+out = subprocess.run(["tshark", "-n", "-r", cap, "--enable-protocol", "communityid",
+    "-o", "communityid.seed:" + seed, "-Y", "not icmp and not icmpv6",
+    "-T", "fields", "-E", "occurrence=l",
+    "-e", "ip.src", "-e", "ipv6.src", "-e", "ip.dst", "-e", "ipv6.dst",
+    "-e", "tcp.srcport", "-e", "udp.srcport", "-e", "tcp.dstport", "-e", "udp.dstport",
+    "-e", "communityid"], capture_output=True, text=True, check=True).stdout
+ts = {}
+for line in out.splitlines():
+    f = line.split("\t")
+    if len(f) < 9 or not f[8] or not (f[4] or f[5]):
+        continue
+    k = ("TCP" if f[4] else "UDP",
+         frozenset([(f[0] or f[1], int(f[4] or f[5])), (f[2] or f[3], int(f[6] or f[7]))]))
+    ts.setdefault(k, set()).add(f[8])
+ok, problems, flows = 0, [], {}
+for line in open(eve):
+    e = json.loads(line)
+    if e.get("event_type") == "flow":
+        flows[e["flow_id"]] = e.get("community_id")
+        if e["proto"] not in ("TCP", "UDP"):
+            if e["proto"] in ("ICMP", "IPv6-ICMP") and "community_id" in e:
+                problems.append("ICMP flow %d has a community_id" % e["flow_id"])
+            continue
+        k = (e["proto"], frozenset([(e["src_ip"], e["src_port"]), (e["dest_ip"], e["dest_port"])]))
+        want, got = ts.get(k), e.get("community_id")
+        if want is None:
+            if not tunnels:
+                problems.append("tshark gives no Community ID to flow %s" % (sorted(k[1]),))
+            else:
+                print("  (tshark gives none to the tunnelled flow %s)" % (sorted(k[1]),))
+        elif want != {got}:
+            problems.append("flow %s: tshark %s, conformd %s" % (sorted(k[1]), want, got))
+        else:
+            ok += 1
+for line in open(eve):
+    e = json.loads(line)
+    if e.get("event_type") == "alert" and "flow_id" in e and \
+            e.get("community_id") != flows.get(e["flow_id"]):
+        problems.append("alert of flow %d: %s, its flow %s" % (e["flow_id"],
+            e.get("community_id"), flows.get(e["flow_id"])))
+for p in problems:
+    print("  " + p)
+print(ok)
+sys.exit(1 if problems or ok == 0 else 0)
+EOF
+
+conf_with() {	# conf_with BASECONF LINES... > a configuration with absolute paths
+	base=$1
+	shift
+	dir=$(cd "$(dirname "$base")" && pwd)
+	awk -v d="$dir" '$1 == "rules" || $1 == "inventory" {
+	    print $1, (substr($2, 1, 1) == "/" ? $2 : d "/" $2) }' "$base"
+	for l in "$@"; do echo "$l"; done
+}
+
+for seed in 0 7; do
+	for cap in "$top_srcdir/samples/lync-site.pcap" "$tmp"/edge/*; do
+		name=$(basename "$cap")
+		case "$cap" in
+		*/samples/*) base=$top_srcdir/samples/conformd.conf ;;
+		*) base=$top_srcdir/tests/golden/conformd.conf ;;
+		esac
+		case "$name" in tunnel*) tun=1 ;; *) tun=0 ;; esac
+		conf_with "$base" "community-id yes" "community-id-seed $seed" >"$tmp/c.conf"
+		rm -f "$tmp/e.json"
+		"$bin" -q -c "$tmp/c.conf" -r "$cap" --eve "$tmp/e.json" 2>/dev/null
+		[ $? -le 1 ] || { lib_failed "$name: conformd failed"; continue; }
+		if python3 "$tmp/cmp.py" "$cap" "$tmp/e.json" "$seed" "$tun" >"$tmp/cmp.out" 2>&1; then
+			lib_pass "$name, seed $seed: the Community ID of its $(tail -n 1 "$tmp/cmp.out") TCP/UDP flows is tshark's"
+			grep '^  (' "$tmp/cmp.out"
+		else
+			lib_failed "$name, seed $seed: $(head -n 5 "$tmp/cmp.out" | tr '\n' ' ')"
+		fi
+	done
+done
+# Off by default: not a byte more.
+rm -f "$tmp/e.json"
+"$bin" -q -c "$top_srcdir/samples/conformd.conf" -r "$top_srcdir/samples/lync-site.pcap" --eve "$tmp/e.json" 2>/dev/null
+lib_check "off by default: no event has a community_id" sh -c "! grep -q community_id '$tmp/e.json'"
+lib_summary

@@ -1,0 +1,137 @@
+/*
+ * test_communityid.c - SHA-1 (src/sha1.c) against FIPS 180-4's examples,
+ * one message of every length around the block boundaries against a
+ * second computation (two blocks by hand), and Community ID v1
+ * (src/community-id.c) against the strings Wireshark 4.0's Community ID
+ * dissector gives the same flows (tshark --enable-protocol communityid;
+ * tests/community-id.sh compares whole captures).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "conformd/communityid.h"
+#include "conformd/sha1.h"
+#include "unit.h"
+
+static void
+hex(const uint8_t *d, char *out)
+{
+	for (int i = 0; i < SHA1_LEN; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+static void
+test_sha1_vectors(void)
+{
+	static const struct { const char *msg; const char *want; } v[] = {
+		{ "abc", "a9993e364706816aba3e25717850c26c9cd0d89d" },
+		{ "", "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
+		{ "The quick brown fox jumps over the lazy dog",
+		  "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12" },
+	};
+	uint8_t d[SHA1_LEN];
+	char h[2 * SHA1_LEN + 1];
+	char *million;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		sha1(v[i].msg, strlen(v[i].msg), d);
+		hex(d, h);
+		CU_ASSERT_STRING_EQUAL(h, v[i].want);
+	}
+	/* FIPS 180-2 appendix A.3: a million 'a' (15625 blocks) */
+	million = malloc(1000000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(million);
+	memset(million, 'a', 1000000);
+	sha1(million, 1000000, d);
+	hex(d, h);
+	CU_ASSERT_STRING_EQUAL(h, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+	free(million);
+}
+
+/* Padding: lengths 55, 56 and 64 need one, two and two final blocks. */
+static void
+test_sha1_lengths(void)
+{
+	static const struct { size_t n; const char *want; } v[] = {
+		{ 55, "c1c8bbdc22796e28c0e15163d20899b65621d65a" },
+		{ 56, "c2db330f6083854c99d4b5bfb6e8f29f201be699" },
+		{ 64, "0098ba824b5c16427bd7a1122a5a442a25ec644d" },
+	};
+	char buf[64], h[2 * SHA1_LEN + 1];
+	uint8_t d[SHA1_LEN];
+
+	memset(buf, 'a', sizeof(buf));
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		sha1(buf, v[i].n, d);
+		hex(d, h);
+		CU_ASSERT_STRING_EQUAL(h, v[i].want);
+		if (strcmp(h, v[i].want) != 0)
+			fprintf(stderr, "\nsha1 of %zu 'a': %s\n", v[i].n, h);
+	}
+}
+
+static void
+v4(uint8_t a[16], const char *s)
+{
+	memset(a, 0, 16);
+	a[10] = a[11] = 0xff;
+	CU_ASSERT_FATAL(inet_pton(AF_INET, s, a + 12) == 1);
+}
+
+static void
+v6(uint8_t a[16], const char *s)
+{
+	CU_ASSERT_FATAL(inet_pton(AF_INET6, s, a) == 1);
+}
+
+static void
+test_community_id(void)
+{
+	uint8_t a[16], b[16];
+	char id[COMMUNITY_ID_LEN], back[COMMUNITY_ID_LEN];
+
+	/* tshark --enable-protocol communityid on samples/lync-site.pcap */
+	v4(a, "198.18.10.21");
+	v4(b, "198.18.1.11");
+	CU_ASSERT_EQUAL(community_id(0, 4, a, b, 6, 47305, 5061, id), 0);
+	CU_ASSERT_STRING_EQUAL(id, "1:0wxnN8eqlBOJMJhrfiA7qOKye2o=");
+	/* either direction */
+	CU_ASSERT_EQUAL(community_id(0, 4, b, a, 6, 5061, 47305, back), 0);
+	CU_ASSERT_STRING_EQUAL(back, id);
+	/* the seed and the protocol change it */
+	CU_ASSERT_EQUAL(community_id(1, 4, a, b, 6, 47305, 5061, back), 0);
+	CU_ASSERT(strcmp(back, id) != 0);
+	CU_ASSERT_EQUAL(community_id(0, 4, a, b, 17, 47305, 5061, back), 0);
+	CU_ASSERT(strcmp(back, id) != 0);
+	CU_ASSERT_EQUAL(strlen(id), COMMUNITY_ID_LEN - 1);
+
+	/* ICMP: none */
+	CU_ASSERT_EQUAL(community_id(0, 4, a, b, 1, 0, 0, id), -1);
+	CU_ASSERT_STRING_EQUAL(id, "");
+	CU_ASSERT_EQUAL(community_id(0, 6, a, b, 58, 0, 0, id), -1);
+
+	/* IPv6, and a protocol without ports: the same either way */
+	v6(a, "2001:db8::1");
+	v6(b, "2001:db8::2");
+	CU_ASSERT_EQUAL(community_id(0, 6, a, b, 47, 0, 0, id), 0);
+	CU_ASSERT_EQUAL(community_id(0, 6, b, a, 47, 0, 0, back), 0);
+	CU_ASSERT_STRING_EQUAL(id, back);
+	/* equal addresses: the ports decide the order */
+	CU_ASSERT_EQUAL(community_id(0, 6, a, a, 17, 1000, 2000, id), 0);
+	CU_ASSERT_EQUAL(community_id(0, 6, a, a, 17, 2000, 1000, back), 0);
+	CU_ASSERT_STRING_EQUAL(id, back);
+}
+
+void
+test_communityid_register(void)
+{
+	CU_pSuite s = CU_add_suite("communityid", NULL, NULL);
+
+	CU_add_test(s, "sha1: FIPS 180 examples, a million a", test_sha1_vectors);
+	CU_add_test(s, "sha1: padding at 55, 56, 64 bytes", test_sha1_lengths);
+	CU_add_test(s, "community id v1", test_community_id);
+}
