@@ -228,17 +228,22 @@ flows="select proto, src_ip, src_port, dest_ip, dest_port, pkts_toserver, pkts_t
 	order by proto, src_ip, src_port, dest_ip, dest_port"
 findings="select kind, src_ip, dest_ip, dest_port, proto, rule_id, count from findings
 	order by kind, src_ip, dest_ip, dest_port, proto, rule_id"
-check "vxlan: same flows on the underlay as on the overlay" \
-	"$(sqlite3 "$W/overlay.db" "$flows")" "$(sqlite3 "$W/underlay.db" "$flows")"
-check "vxlan: same findings on the underlay as on the overlay" \
-	"$(sqlite3 "$W/overlay.db" "$findings")" "$(sqlite3 "$W/underlay.db" "$findings")"
-check "vxlan: verdicts (5061, 443 expected; 7000, UDP 3478 unexpected)" \
-	"TCP 443 expected T1R19
+# same_as_overlay WHAT UNDERLAY.db OVERLAY.db: the underlay read gives the
+# overlay's flows and findings, with the verdicts of site_talk's traffic.
+same_as_overlay() {
+	check "$1: same flows on the underlay as on the overlay" \
+		"$(sqlite3 "$3" "$flows")" "$(sqlite3 "$2" "$flows")"
+	check "$1: same findings on the underlay as on the overlay" \
+		"$(sqlite3 "$3" "$findings")" "$(sqlite3 "$2" "$findings")"
+	check "$1: verdicts (5061, 443 expected; 7000, UDP 3478 unexpected)" \
+		"TCP 443 expected T1R19
 TCP 5061 expected T1R3
 TCP 7000 unexpected -
 UDP 3478 unexpected -" \
-	"$(sqlite3 -separator ' ' "$W/underlay.db" "select proto, dest_port, verdict,
-	    coalesce(rule_id, '-') from flows where dest_ip = '198.18.1.11' order by proto, dest_port")"
+		"$(sqlite3 -separator ' ' "$2" "select proto, dest_port, verdict, coalesce(rule_id, '-')
+		    from flows where dest_ip = '198.18.1.11' order by proto, dest_port")"
+}
+same_as_overlay vxlan "$W/underlay.db" "$W/overlay.db"
 check "vxlan: no flow of the underlay addresses" 0 \
 	"$(sqlite3 "$W/underlay.db" "select count(*) from flows where src_ip like '198.18.250.%'")"
 vx=$(tshark -n -r "$W/underlay.pcap" -Y vxlan 2>/dev/null | grep -c .)
@@ -266,17 +271,7 @@ check "vxlan 8472, default ports: plain UDP flows between the underlay addresses
 	"$(sqlite3 -separator ' ' "$W/u8472-default.db" "select distinct proto, dest_port from flows
 	    where src_ip like '198.18.250.%'")"
 check "vxlan 8472, default ports: nothing decapsulated" 0 "$(counter "$W/u8472-default.db" decap.vxlan)"
-check "vxlan-port 8472: same flows on the underlay as on the overlay" \
-	"$(sqlite3 "$W/o8472.db" "$flows")" "$(sqlite3 "$W/u8472.db" "$flows")"
-check "vxlan-port 8472: same findings on the underlay as on the overlay" \
-	"$(sqlite3 "$W/o8472.db" "$findings")" "$(sqlite3 "$W/u8472.db" "$findings")"
-check "vxlan-port 8472: verdicts (5061, 443 expected; 7000, UDP 3478 unexpected)" \
-	"TCP 443 expected T1R19
-TCP 5061 expected T1R3
-TCP 7000 unexpected -
-UDP 3478 unexpected -" \
-	"$(sqlite3 -separator ' ' "$W/u8472.db" "select proto, dest_port, verdict,
-	    coalesce(rule_id, '-') from flows where dest_ip = '198.18.1.11' order by proto, dest_port")"
+same_as_overlay "vxlan-port 8472" "$W/u8472.db" "$W/o8472.db"
 vx=$(tshark -n -r "$W/underlay8472.pcap" -d udp.port==8472,vxlan -Y vxlan 2>/dev/null | grep -c .)
 check "vxlan-port 8472: decap.vxlan counts every VXLAN frame tshark sees" "$vx" \
 	"$(counter "$W/u8472.db" decap.vxlan)"
