@@ -168,10 +168,14 @@ engine_record(struct engine *e, const struct flow *f, int end, struct flow_recor
 	r->src_port = f->key.port[ini];
 	r->dest_port = f->key.port[resp];
 	r->proto = f->key.proto;
-	if (e->cfg->community_id)
+	if (e->cfg->community_id) {
+		int icmp = f->key.proto == IPPROTO_NUM_ICMP || f->key.proto == IPPROTO_NUM_ICMPV6;
+
 		(void)community_id((uint16_t)e->cfg->community_id_seed, f->key.family,
-		    f->key.addr[ini], f->key.addr[resp], f->key.proto, r->src_port, r->dest_port,
+		    f->key.addr[ini], f->key.addr[resp], f->key.proto,
+		    icmp ? f->icmp_first[0] : r->src_port, icmp ? f->icmp_first[1] : r->dest_port,
 		    r->community_id);
+	}
 	r->vlan[0] = f->key.vlan[0];
 	r->vlan[1] = f->key.vlan[1];
 	r->pkts_toserver = f->pkts[ini];

@@ -726,6 +726,10 @@ flow_packet(struct flow_table *ft, const struct pkt *p, int *dir, int *created)
 	i = flow_find_or_create(ft, &k, h, *dir, p->ts_usec, created);
 	if (i == NIL)
 		return NULL;
+	if (*created && (k.proto == IPPROTO_NUM_ICMP || k.proto == IPPROTO_NUM_ICMPV6)) {
+		ft->pool[i].icmp_first[0] = p->icmp_type;
+		ft->pool[i].icmp_first[1] = p->icmp_code;
+	}
 	if (p->frag == PKT_FRAG_FIRST)
 		frag_remember(ft, p, i, *dir);
 	return flow_update(ft, i, *dir, k.proto == IPPROTO_NUM_TCP && p->has_ports,

@@ -109,10 +109,32 @@ test_community_id(void)
 	CU_ASSERT(strcmp(back, id) != 0);
 	CU_ASSERT_EQUAL(strlen(id), COMMUNITY_ID_LEN - 1);
 
-	/* ICMP: none */
-	CU_ASSERT_EQUAL(community_id(0, 4, a, b, 1, 0, 0, id), -1);
-	CU_ASSERT_STRING_EQUAL(id, "");
-	CU_ASSERT_EQUAL(community_id(0, 6, a, b, 58, 0, 0, id), -1);
+	/* ICMP (tshark on tests/gen-edge's icmp-unreach.pcap): an echo
+	 * request and its reply get one ID; port unreachable is one-way */
+	v4(a, "198.18.10.20");
+	v4(b, "198.18.1.11");
+	CU_ASSERT_EQUAL(community_id(0, 4, a, b, 1, 8, 0, id), 0);
+	CU_ASSERT_STRING_EQUAL(id, "1:HSZzBw3S4/OxXAeCFf4UwbmzxUg=");
+	CU_ASSERT_EQUAL(community_id(0, 4, b, a, 1, 0, 0, back), 0);
+	CU_ASSERT_STRING_EQUAL(back, id);
+	CU_ASSERT_EQUAL(community_id(0, 4, b, a, 1, 3, 3, id), 0);
+	CU_ASSERT_STRING_EQUAL(id, "1:xdMMzmtr+1JMNtorl5sNdeAlhDs=");
+	CU_ASSERT_EQUAL(community_id(0, 4, a, b, 1, 3, 3, back), 0);
+	CU_ASSERT(strcmp(back, id) != 0);	/* one-way: the direction counts */
+	/* ICMPv6 (tshark on samples/lync-site.pcap): neighbour solicitation
+	 * and advertisement, a multicast listener report (one-way) */
+	v6(a, "2001:db8:10::22");
+	v6(b, "ff02::1:ff00:12");
+	CU_ASSERT_EQUAL(community_id(0, 6, a, b, 58, 135, 0, id), 0);
+	CU_ASSERT_STRING_EQUAL(id, "1:YNTepBHEuo2BT3i9AdR3P/sPctk=");
+	v6(a, "2001:db8:1::12");
+	v6(b, "2001:db8:10::22");
+	CU_ASSERT_EQUAL(community_id(0, 6, a, b, 58, 136, 0, id), 0);
+	CU_ASSERT_STRING_EQUAL(id, "1:8P1of6k5A7UumnFheL7gwFaY8Hc=");
+	v6(a, "fe80::1cb0:4fff:fe56:53e6");
+	v6(b, "ff02::16");
+	CU_ASSERT_EQUAL(community_id(0, 6, a, b, 58, 143, 0, id), 0);
+	CU_ASSERT_STRING_EQUAL(id, "1:htax0V0jl37A8WzULHsXAf+a/Qg=");
 
 	/* IPv6, and a protocol without ports: the same either way */
 	v6(a, "2001:db8::1");

@@ -16,10 +16,11 @@
  * way round gives the same), IP protocol `proto`, family 4 (the addresses'
  * last 4 of 16 bytes, as flow keys hold them) or 6, with `seed` (0 unless
  * every sensor of the site agrees on another).  TCP, UDP and SCTP hash their
- * ports; other protocols their addresses only.  ICMP and ICMPv6, whose
- * hash needs the message type and code that a flow does not keep, get
- * none: -1 and out[0] = '\0'.  Otherwise 0 and the NUL-terminated string
- * in out.
+ * ports; ICMP and ICMPv6 take the type and code of the initiator's message
+ * as sport and dport: a request/reply pair (echo, router, neighbour, ...)
+ * hashes like ports, both directions alike, any other message one-way, by
+ * type and code; other protocols hash their addresses only.  Returns 0
+ * with the NUL-terminated string in out.
  */
 int community_id(uint16_t seed, int family, const uint8_t saddr[16], const uint8_t daddr[16],
     uint8_t proto, uint16_t sport, uint16_t dport, char out[COMMUNITY_ID_LEN]);

@@ -80,7 +80,8 @@ struct flow {
 	uint32_t	frags;		/* non-first fragments tied to this flow */
 	uint8_t		icmp_type;	/* FLOW_F_ICMP_ERR: type and code of the unreachable */
 	uint8_t		icmp_code;
-	uint8_t		pad[2];
+	uint8_t		icmp_first[2];	/* ICMP and ICMPv6 flows: type and code of the
+					   initiator's first message (its Community ID) */
 	uint8_t		icmp_from[16];	/* FLOW_F_ICMP_ERR: who sent it (v4-mapped) */
 	uint64_t	roles[2];	/* per key side, policy_roles() under policy_gen (owner's cache) */
 	int32_t		host[2];	/* per key side, the inventory host (-1: none), likewise */
