@@ -168,8 +168,13 @@ engine_record(struct engine *e, const struct flow *f, int end, struct flow_recor
 	r->src_port = f->key.port[ini];
 	r->dest_port = f->key.port[resp];
 	r->proto = f->key.proto;
+	if (f->key.proto == IPPROTO_NUM_ICMP || f->key.proto == IPPROTO_NUM_ICMPV6) {
+		r->has_icmp = 1;
+		r->icmp_type = f->icmp_first[0];
+		r->icmp_code = f->icmp_first[1];
+	}
 	if (e->cfg->community_id) {
-		int icmp = f->key.proto == IPPROTO_NUM_ICMP || f->key.proto == IPPROTO_NUM_ICMPV6;
+		int icmp = r->has_icmp;
 
 		(void)community_id((uint16_t)e->cfg->community_id_seed, f->key.family,
 		    f->key.addr[ini], f->key.addr[resp], f->key.proto,

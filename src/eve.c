@@ -284,8 +284,8 @@ jb_head(struct jbuf *b, const struct flow_record *r, const char *ts,
 	jb_mem(b, ts, tslen);
 	jb_ku64(b, "flow_id", r->flow_id);
 	jb_mem(b, type, typelen);
-	/* Suricata prints ports only for port-carrying protocols (ICMP gets
-	 * icmp_type/icmp_code instead, which the record does not keep). */
+	/* Suricata prints ports only for port-carrying protocols; ICMP gets
+	 * icmp_type/icmp_code after proto instead. */
 	jb_kstr(b, "src_ip", r->src_ip);
 	if (r->proto == 6 || r->proto == 17)
 		jb_ku64(b, "src_port", r->src_port);
@@ -297,6 +297,10 @@ jb_head(struct jbuf *b, const struct flow_record *r, const char *ts,
 	jb_keyq(b, "proto");
 	jb_mem(b, proto, strlen(proto));
 	jb_putc(b, '"');
+	if (r->has_icmp) {
+		jb_ku64(b, "icmp_type", r->icmp_type);
+		jb_ku64(b, "icmp_code", r->icmp_code);
+	}
 	if (r->community_id[0] != '\0')	/* where Suricata puts it */
 		jb_kstr(b, "community_id", r->community_id);
 	jb_vlan(b, r);

@@ -7,7 +7,7 @@
 # one tshark gives its packets (left out: ICMP errors, which tshark hashes
 # as ICMP though they quote the flow); an ICMP flow's, one tshark gives an
 # ICMP message from its source to its destination (the flow's first
-# message decides).  A flow tshark gives none (it has no
+# message decides), and so must its icmp_type and icmp_code.  A flow tshark gives none (it has no
 # Community ID for some tunnelled packets) is reported, not failed, in the
 # tunnel captures only.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -35,13 +35,16 @@ out = subprocess.run(["tshark", "-n", "-r", cap, "--enable-protocol", "community
 icmp = subprocess.run(["tshark", "-n", "-r", cap, "--enable-protocol", "communityid",
     "-o", "communityid.seed:" + seed, "-Y", "icmp or icmpv6",
     "-T", "fields", "-E", "occurrence=f",
-    "-e", "ip.src", "-e", "ipv6.src", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "communityid"],
+    "-e", "ip.src", "-e", "ipv6.src", "-e", "ip.dst", "-e", "ipv6.dst", "-e", "communityid",
+    "-e", "icmp.type", "-e", "icmpv6.type", "-e", "icmp.code", "-e", "icmpv6.code"],
     capture_output=True, text=True, check=True).stdout
-ticmp = {}
+ticmp, ttype = {}, {}
 for line in icmp.splitlines():
     f = line.split("\t")
-    if len(f) >= 5 and f[4]:
-        ticmp.setdefault((f[0] or f[1], f[2] or f[3]), set()).add(f[4])
+    if len(f) >= 9 and f[4]:
+        ends = (f[0] or f[1], f[2] or f[3])
+        ticmp.setdefault(ends, set()).add(f[4])
+        ttype.setdefault(ends, set()).add((int(f[5] or f[6]), int(f[7] or f[8])))
 ts = {}
 for line in out.splitlines():
     f = line.split("\t")
@@ -57,8 +60,12 @@ for line in open(eve):
         flows[e["flow_id"]] = e.get("community_id")
         if e["proto"] in ("ICMP", "IPv6-ICMP"):
             want = ticmp.get((e["src_ip"], e["dest_ip"]), set())
-            if e.get("community_id") in want:
+            tc = (e.get("icmp_type"), e.get("icmp_code"))
+            if e.get("community_id") in want and tc in ttype.get((e["src_ip"], e["dest_ip"]), set()):
                 nicmp += 1
+            elif e.get("community_id") in want:
+                problems.append("ICMP flow %s -> %s: icmp_type/code %s, tshark's messages %s" % (
+                    e["src_ip"], e["dest_ip"], tc, ttype.get((e["src_ip"], e["dest_ip"]))))
             else:
                 problems.append("ICMP flow %s -> %s: conformd %s, tshark %s" % (e["src_ip"],
                     e["dest_ip"], e.get("community_id"), want))
@@ -110,7 +117,7 @@ for seed in 0 7; do
 		"$bin" -q -c "$tmp/c.conf" -r "$cap" --eve "$tmp/e.json" 2>/dev/null
 		[ $? -le 1 ] || { lib_failed "$name: conformd failed"; continue; }
 		if python3 "$tmp/cmp.py" "$cap" "$tmp/e.json" "$seed" "$tun" >"$tmp/cmp.out" 2>&1; then
-			lib_pass "$name, seed $seed: the Community ID of its $(tail -n 1 "$tmp/cmp.out") flows is tshark's"
+			lib_pass "$name, seed $seed: the Community ID of its $(tail -n 1 "$tmp/cmp.out") flows (and their ICMP type and code) is tshark's"
 			grep '^  (' "$tmp/cmp.out"
 		else
 			lib_failed "$name, seed $seed: $(head -n 5 "$tmp/cmp.out" | tr '\n' ' ')"

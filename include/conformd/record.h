@@ -35,6 +35,8 @@ struct flow_record {
 	uint16_t	 src_port;
 	uint16_t	 dest_port;
 	uint8_t		 proto;			/* IP protocol number */
+	uint8_t		 has_icmp;		/* ICMP and ICMPv6 flows: 1, and then ... */
+	uint8_t		 icmp_type, icmp_code;	/* ... the initiator's first message */
 	uint16_t	 vlan[2];		/* 0 when absent */
 	uint64_t	 pkts_toserver, pkts_toclient;
 	uint64_t	 bytes_toserver, bytes_toclient;
