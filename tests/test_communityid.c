@@ -74,77 +74,74 @@ test_sha1_lengths(void)
 	}
 }
 
-static void
-v4(uint8_t a[16], const char *s)
+/* An address as a flow key holds it: IPv4 v4-mapped. */
+static int
+addr(uint8_t a[16], const char *s)
 {
 	memset(a, 0, 16);
+	if (strchr(s, ':') != NULL)
+		return inet_pton(AF_INET6, s, a) == 1 ? 6 : -1;
 	a[10] = a[11] = 0xff;
-	CU_ASSERT_FATAL(inet_pton(AF_INET, s, a + 12) == 1);
+	return inet_pton(AF_INET, s, a + 12) == 1 ? 4 : -1;
 }
 
+/* ID of (src, dst, proto, sport/type, dport/code) with seed, into id. */
 static void
-v6(uint8_t a[16], const char *s)
+cid(uint16_t seed, const char *src, const char *dst, uint8_t proto, uint16_t sp, uint16_t dp,
+    char id[COMMUNITY_ID_LEN])
 {
-	CU_ASSERT_FATAL(inet_pton(AF_INET6, s, a) == 1);
+	uint8_t a[16], b[16];
+	int fam = addr(a, src);
+
+	CU_ASSERT_FATAL(fam > 0 && addr(b, dst) == fam);
+	CU_ASSERT_EQUAL(community_id(seed, fam, a, b, proto, sp, dp, id), 0);
 }
 
 static void
 test_community_id(void)
 {
-	uint8_t a[16], b[16];
+	/* Wireshark 4.0's values (tshark --enable-protocol communityid) on
+	 * samples/lync-site.pcap and tests/gen-edge's icmp-unreach.pcap */
+	static const struct {
+		const char *src, *dst;
+		uint8_t proto;
+		uint16_t sp, dp;	/* ICMP: type and code */
+		const char *want;
+	} v[] = {
+		{ "198.18.10.21", "198.18.1.11", 6, 47305, 5061, "1:0wxnN8eqlBOJMJhrfiA7qOKye2o=" },
+		{ "198.18.1.11", "198.18.10.21", 6, 5061, 47305, "1:0wxnN8eqlBOJMJhrfiA7qOKye2o=" },
+		/* an echo request and its reply share one ID */
+		{ "198.18.10.20", "198.18.1.11", 1, 8, 0, "1:HSZzBw3S4/OxXAeCFf4UwbmzxUg=" },
+		{ "198.18.1.11", "198.18.10.20", 1, 0, 0, "1:HSZzBw3S4/OxXAeCFf4UwbmzxUg=" },
+		/* port unreachable: one-way */
+		{ "198.18.1.11", "198.18.10.20", 1, 3, 3, "1:xdMMzmtr+1JMNtorl5sNdeAlhDs=" },
+		/* neighbour solicitation, advertisement; a listener report (one-way) */
+		{ "2001:db8:10::22", "ff02::1:ff00:12", 58, 135, 0, "1:YNTepBHEuo2BT3i9AdR3P/sPctk=" },
+		{ "2001:db8:1::12", "2001:db8:10::22", 58, 136, 0, "1:8P1of6k5A7UumnFheL7gwFaY8Hc=" },
+		{ "fe80::1cb0:4fff:fe56:53e6", "ff02::16", 58, 143, 0, "1:htax0V0jl37A8WzULHsXAf+a/Qg=" },
+	};
 	char id[COMMUNITY_ID_LEN], back[COMMUNITY_ID_LEN];
 
-	/* tshark --enable-protocol communityid on samples/lync-site.pcap */
-	v4(a, "198.18.10.21");
-	v4(b, "198.18.1.11");
-	CU_ASSERT_EQUAL(community_id(0, 4, a, b, 6, 47305, 5061, id), 0);
-	CU_ASSERT_STRING_EQUAL(id, "1:0wxnN8eqlBOJMJhrfiA7qOKye2o=");
-	/* either direction */
-	CU_ASSERT_EQUAL(community_id(0, 4, b, a, 6, 5061, 47305, back), 0);
-	CU_ASSERT_STRING_EQUAL(back, id);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		cid(0, v[i].src, v[i].dst, v[i].proto, v[i].sp, v[i].dp, id);
+		CU_ASSERT_STRING_EQUAL(id, v[i].want);
+		CU_ASSERT_EQUAL(strlen(id), COMMUNITY_ID_LEN - 1);
+	}
+	/* one-way: the other direction is another ID */
+	cid(0, "198.18.10.20", "198.18.1.11", 1, 3, 3, back);
+	CU_ASSERT(strcmp(back, "1:xdMMzmtr+1JMNtorl5sNdeAlhDs=") != 0);
 	/* the seed and the protocol change it */
-	CU_ASSERT_EQUAL(community_id(1, 4, a, b, 6, 47305, 5061, back), 0);
-	CU_ASSERT(strcmp(back, id) != 0);
-	CU_ASSERT_EQUAL(community_id(0, 4, a, b, 17, 47305, 5061, back), 0);
-	CU_ASSERT(strcmp(back, id) != 0);
-	CU_ASSERT_EQUAL(strlen(id), COMMUNITY_ID_LEN - 1);
-
-	/* ICMP (tshark on tests/gen-edge's icmp-unreach.pcap): an echo
-	 * request and its reply get one ID; port unreachable is one-way */
-	v4(a, "198.18.10.20");
-	v4(b, "198.18.1.11");
-	CU_ASSERT_EQUAL(community_id(0, 4, a, b, 1, 8, 0, id), 0);
-	CU_ASSERT_STRING_EQUAL(id, "1:HSZzBw3S4/OxXAeCFf4UwbmzxUg=");
-	CU_ASSERT_EQUAL(community_id(0, 4, b, a, 1, 0, 0, back), 0);
-	CU_ASSERT_STRING_EQUAL(back, id);
-	CU_ASSERT_EQUAL(community_id(0, 4, b, a, 1, 3, 3, id), 0);
-	CU_ASSERT_STRING_EQUAL(id, "1:xdMMzmtr+1JMNtorl5sNdeAlhDs=");
-	CU_ASSERT_EQUAL(community_id(0, 4, a, b, 1, 3, 3, back), 0);
-	CU_ASSERT(strcmp(back, id) != 0);	/* one-way: the direction counts */
-	/* ICMPv6 (tshark on samples/lync-site.pcap): neighbour solicitation
-	 * and advertisement, a multicast listener report (one-way) */
-	v6(a, "2001:db8:10::22");
-	v6(b, "ff02::1:ff00:12");
-	CU_ASSERT_EQUAL(community_id(0, 6, a, b, 58, 135, 0, id), 0);
-	CU_ASSERT_STRING_EQUAL(id, "1:YNTepBHEuo2BT3i9AdR3P/sPctk=");
-	v6(a, "2001:db8:1::12");
-	v6(b, "2001:db8:10::22");
-	CU_ASSERT_EQUAL(community_id(0, 6, a, b, 58, 136, 0, id), 0);
-	CU_ASSERT_STRING_EQUAL(id, "1:8P1of6k5A7UumnFheL7gwFaY8Hc=");
-	v6(a, "fe80::1cb0:4fff:fe56:53e6");
-	v6(b, "ff02::16");
-	CU_ASSERT_EQUAL(community_id(0, 6, a, b, 58, 143, 0, id), 0);
-	CU_ASSERT_STRING_EQUAL(id, "1:htax0V0jl37A8WzULHsXAf+a/Qg=");
-
-	/* IPv6, and a protocol without ports: the same either way */
-	v6(a, "2001:db8::1");
-	v6(b, "2001:db8::2");
-	CU_ASSERT_EQUAL(community_id(0, 6, a, b, 47, 0, 0, id), 0);
-	CU_ASSERT_EQUAL(community_id(0, 6, b, a, 47, 0, 0, back), 0);
+	cid(1, "198.18.10.21", "198.18.1.11", 6, 47305, 5061, back);
+	CU_ASSERT(strcmp(back, v[0].want) != 0);
+	cid(0, "198.18.10.21", "198.18.1.11", 17, 47305, 5061, back);
+	CU_ASSERT(strcmp(back, v[0].want) != 0);
+	/* a protocol without ports, and equal addresses (the ports decide):
+	 * either way, one ID */
+	cid(0, "2001:db8::1", "2001:db8::2", 47, 0, 0, id);
+	cid(0, "2001:db8::2", "2001:db8::1", 47, 0, 0, back);
 	CU_ASSERT_STRING_EQUAL(id, back);
-	/* equal addresses: the ports decide the order */
-	CU_ASSERT_EQUAL(community_id(0, 6, a, a, 17, 1000, 2000, id), 0);
-	CU_ASSERT_EQUAL(community_id(0, 6, a, a, 17, 2000, 1000, back), 0);
+	cid(0, "2001:db8::1", "2001:db8::1", 17, 1000, 2000, id);
+	cid(0, "2001:db8::1", "2001:db8::1", 17, 2000, 1000, back);
 	CU_ASSERT_STRING_EQUAL(id, back);
 }
 
