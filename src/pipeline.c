@@ -466,7 +466,8 @@ store_stats(struct pipeline *pl, uint64_t now)
 	static const char *const names[] = {
 		"capture.received", "capture.kernel_recv", "capture.kernel_drops",
 		"capture.if_drops", "capture.overruns", "capture.ring_drops",
-		"capture.outages", "capture.outage_ms", "classifier.packets",
+		"capture.outages", "capture.outage_ms", "capture.filtered",
+		"capture.unfilterable", "classifier.packets",
 		"classifier.malformed", "classifier.non_ip", "store.records_lost",
 		"store.stale_coverage", "findings.total", "reloads"
 	};
@@ -481,13 +482,16 @@ store_stats(struct pipeline *pl, uint64_t now)
 	v[5] = st.ring_drops;
 	v[6] = st.outages;
 	v[7] = st.outage_ms;
-	v[8] = st.classified;
-	v[9] = st.malformed;
-	v[10] = st.non_ip;
-	v[11] = st.store_drops;
-	v[12] = st.stale;
-	v[13] = st.findings;
-	v[14] = st.reloads;
+	/* --filter on NFLOG: received = classified + drops + these two */
+	v[8] = st.filtered;
+	v[9] = st.unfilterable;
+	v[10] = st.classified;
+	v[11] = st.malformed;
+	v[12] = st.non_ip;
+	v[13] = st.store_drops;
+	v[14] = st.stale;
+	v[15] = st.findings;
+	v[16] = st.reloads;
 	output_stats(pl->out, now, names, v, (int)(sizeof(v) / sizeof(v[0])));
 }
 

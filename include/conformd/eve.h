@@ -27,7 +27,9 @@ int eve_alert(struct eve *e, const struct finding *f);
 /*
  * A `stats` event: counters `names[i]` = `values[i]`; a name "group.key"
  * becomes {"group":{"key":N}} (consecutive names of one group share the
- * object).  eve_stats() writes it and flushes.  Returns as eve_flow().
+ * object, so the names of a group must be consecutive: a group that comes
+ * back would be a second member of the same name).  eve_stats() writes it
+ * and flushes.  Returns as eve_flow().
  */
 size_t eve_format_stats(char *buf, size_t len, uint64_t ts_usec, const char *const *names,
     const uint64_t *values, int n);
