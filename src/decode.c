@@ -16,10 +16,13 @@
  * source that passes file link types through unmapped still gets decoded. */
 #define LINKTYPE_RAW	101
 
-static const struct {
-	unsigned int	 ev;
+/* A code and its short stable name; a table ends with a NULL name. */
+struct code_name {
+	unsigned int	 code;
 	const char	*name;
-} decode_events[] = {
+};
+
+static const struct code_name decode_events[] = {
 	{ DEV_NONE,		"none" },
 	{ DEV_LINK_UNSUPPORTED,	"link_unsupported" },
 	{ DEV_ETH_TRUNC,	"eth_trunc" },
@@ -55,10 +58,7 @@ static const struct {
 	{ 0, NULL }
 };
 
-static const struct {
-	unsigned int	 tun;
-	const char	*name;
-} decode_tunnels[] = {
+static const struct code_name decode_tunnels[] = {
 	{ PKT_TUN_NONE,		"none" },
 	{ PKT_TUN_GRE,		"gre" },
 	{ PKT_TUN_GRETAP,	"gretap" },
@@ -71,26 +71,25 @@ static const struct {
 
 _Static_assert(PKT_MAX_TUNNEL == DECODE_MAX_TUNNEL, "one tunnel limit");
 
+static const char *
+code_name(const struct code_name *t, unsigned int code)
+{
+	for (; t->name != NULL; t++)
+		if (t->code == code)
+			return t->name;
+	return "unknown";
+}
+
 const char *
 decode_event_name(unsigned int ev)
 {
-	size_t i;
-
-	for (i = 0; decode_events[i].name != NULL; i++)
-		if (decode_events[i].ev == ev)
-			return decode_events[i].name;
-	return "unknown";
+	return code_name(decode_events, ev);
 }
 
 const char *
 decode_tunnel_name(unsigned int tun)
 {
-	size_t i;
-
-	for (i = 0; decode_tunnels[i].name != NULL; i++)
-		if (decode_tunnels[i].tun == tun)
-			return decode_tunnels[i].name;
-	return "unknown";
+	return code_name(decode_tunnels, tun);
 }
 
 uint64_t decode_vxlan_portmap[65536 / 64] = {
@@ -108,21 +107,26 @@ decode_set_vxlan_ports(const uint16_t *ports, int n)
 int
 decode_tunnel_enter(struct pkt *p, unsigned int tun)
 {
-	struct pkt keep = *p;
+	uint64_t num = p->num, ts_usec = p->ts_usec;
+	uint32_t caplen = p->caplen, wirelen = p->wirelen;
+	int linktype = p->linktype;
+	uint8_t tunnel[PKT_MAX_TUNNEL], depth = p->tunnel_depth;
 
-	if (p->tunnel_depth >= DECODE_MAX_TUNNEL)
+	if (depth >= DECODE_MAX_TUNNEL)
 		return -1;
 	/* The outer VLAN tags, addresses and ports belong to the mirror
-	 * transport: the flow is the inner packet's alone. */
+	 * transport: the flow is the inner packet's alone.  Only the capture
+	 * facts and the tunnels so far are kept, not a copy of the packet. */
+	memcpy(tunnel, p->tunnel, sizeof(tunnel));
 	memset(p, 0, sizeof(*p));
-	p->num = keep.num;
-	p->ts_usec = keep.ts_usec;
-	p->caplen = keep.caplen;
-	p->wirelen = keep.wirelen;
-	p->linktype = keep.linktype;
-	memcpy(p->tunnel, keep.tunnel, sizeof(p->tunnel));
-	p->tunnel[keep.tunnel_depth] = (uint8_t)tun;
-	p->tunnel_depth = (uint8_t)(keep.tunnel_depth + 1);
+	p->num = num;
+	p->ts_usec = ts_usec;
+	p->caplen = caplen;
+	p->wirelen = wirelen;
+	p->linktype = linktype;
+	memcpy(p->tunnel, tunnel, sizeof(tunnel));
+	p->tunnel[depth] = (uint8_t)tun;
+	p->tunnel_depth = (uint8_t)(depth + 1);
 	return 0;
 }
 

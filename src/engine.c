@@ -173,14 +173,11 @@ engine_record(struct engine *e, const struct flow *f, int end, struct flow_recor
 		r->icmp_type = f->icmp_first[0];
 		r->icmp_code = f->icmp_first[1];
 	}
-	if (e->cfg->community_id) {
-		int icmp = r->has_icmp;
-
+	if (e->cfg->community_id)	/* ICMP: type and code stand for the ports */
 		(void)community_id((uint16_t)e->cfg->community_id_seed, f->key.family,
 		    f->key.addr[ini], f->key.addr[resp], f->key.proto,
-		    icmp ? f->icmp_first[0] : r->src_port, icmp ? f->icmp_first[1] : r->dest_port,
-		    r->community_id);
-	}
+		    r->has_icmp ? r->icmp_type : r->src_port,
+		    r->has_icmp ? r->icmp_code : r->dest_port, r->community_id);
 	r->vlan[0] = f->key.vlan[0];
 	r->vlan[1] = f->key.vlan[1];
 	r->pkts_toserver = f->pkts[ini];
