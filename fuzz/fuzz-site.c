@@ -7,6 +7,7 @@
 
 #include "conformd/collector.h"
 #include "conformd/config.h"
+#include "conformd/decode.h"
 #include "conformd/diag.h"
 #include "conformd/engine.h"
 #include "conformd/inventory.h"
@@ -25,6 +26,9 @@ static struct output *out;
 static struct collector *col;
 static FILE *devnull;
 
+/* VXLAN on IANA's port and on Linux's historical one (`vxlan-port`) */
+static const uint16_t fuzz_vxlan_ports[] = { 4789, 8472 };
+
 void
 fuzz_site_init(const char *who)
 {
@@ -35,6 +39,12 @@ fuzz_site_init(const char *who)
 	config_init(&cfg);
 	cfg.max_flows = FUZZ_SITE_FLOWS;
 	cfg.summary_top = 5;
+	/* the options off by default too: every flow record computes its
+	 * Community ID (ICMP type mapping included), and VXLAN is opened on
+	 * Linux's historical port as well as IANA's */
+	cfg.community_id = 1;
+	cfg.community_id_seed = 7;
+	decode_set_vxlan_ports(fuzz_vxlan_ports, 2);
 	rules_init(&rs);
 	inventory_init(&inv);
 	if (rules_load(&rs, fuzz_srcpath("rules/lync2013.rules"), &d) == -1 ||

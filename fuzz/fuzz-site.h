@@ -7,7 +7,9 @@
  * built and formatted).  Per input: a fresh collector and engine wired as
  * main.c wires them, then the end of the window (blocked, missing,
  * summaries to /dev/null) and everything freed.  The flow table is small
- * (FUZZ_SITE_FLOWS) so eviction is exercised too.
+ * (FUZZ_SITE_FLOWS) so eviction is exercised too; the options that are
+ * off by default are on (community-id with seed 7, vxlan-port 4789 and
+ * 8472), so their code is fed as well.
  */
 #ifndef CONFORMD_FUZZ_SITE_H
 #define CONFORMD_FUZZ_SITE_H

@@ -11,6 +11,8 @@
  * captured bytes, ports only come with an IP family, at most two tunnel
  * layers of known types were removed.  decode_fast() must
  * take only frames the full decoder decodes cleanly, to the same facts.
+ * VXLAN is opened on UDP 4789 and 8472 (`vxlan-port`), so the port
+ * bitmap's lookups are fed both ways.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +23,7 @@
 #include "conformd/packet.h"
 #include "fuzz-util.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const int fuzz_links[16] = {
@@ -29,6 +32,17 @@ static const int fuzz_links[16] = {
 	DLT_LOOP, DLT_EN10MB, DLT_EN10MB, DLT_LINUX_SLL,
 	DLT_RAW, DLT_IPV4, DLT_IPV6, DLT_IEEE802_11 /* unsupported */
 };
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static const uint16_t vx[] = { 4789, 8472 };
+
+	(void)argc;
+	(void)argv;
+	decode_set_vxlan_ports(vx, 2);
+	return 0;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

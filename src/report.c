@@ -210,9 +210,11 @@ check_schema(sqlite3 *db, char *why, size_t len)
 		snprintf(why, len, "not a conformd database (no schema version)");
 		goto out;
 	}
-	if (ver != STORE_SCHEMA_VERSION) {
-		snprintf(why, len, "schema version %d, this conformd reads version %d",
-		    ver, STORE_SCHEMA_VERSION);
+	/* an older sensor's file reads the same: upgrades only add flows
+	 * columns, which the report does not read */
+	if (ver < 1 || ver > STORE_SCHEMA_VERSION) {
+		snprintf(why, len, "schema version %d, this conformd reads versions"
+		    " 1 to %d", ver, STORE_SCHEMA_VERSION);
 		goto out;
 	}
 	sqlite3_finalize(s);

@@ -82,6 +82,12 @@
  *   failure       why the attempt failed ("no answer to 3 SYNs", "SYN
  *                 answered by RST", "ICMP 3/3 (port unreachable) from
  *                 198.18.0.1"), whatever the verdict; NULL when it did not
+ *   icmp_type, icmp_code   ICMP and ICMPv6 flows: the type and code of the
+ *                 initiator's first message (EVE's icmp_type, icmp_code);
+ *                 NULL for other protocols (version 2)
+ *   community_id  the flow's Community ID v1 ("1:..." as Zeek, Suricata
+ *                 and Wireshark print it) when the configuration says
+ *                 community-id yes, else NULL (version 2)
  *
  * findings      one row per distinct finding, across runs
  *   id            row number (INTEGER PRIMARY KEY)
@@ -216,7 +222,8 @@ static const char store_schema[] =
 	"  bytes_toserver INTEGER, bytes_toclient INTEGER, frags INTEGER,"
 	"  state TEXT, conn_state TEXT, midstream INTEGER, end_reason TEXT,"
 	"  verdict TEXT, rule_id TEXT, src_role TEXT, dest_role TEXT,"
-	"  src_host TEXT, dest_host TEXT, failure TEXT);"
+	"  src_host TEXT, dest_host TEXT, failure TEXT,"
+	"  icmp_type INTEGER, icmp_code INTEGER, community_id TEXT);"
 	"CREATE TABLE IF NOT EXISTS findings ("
 	"  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, src_ip TEXT NOT NULL,"
 	"  dest_ip TEXT NOT NULL, dest_port INTEGER NOT NULL,"
@@ -251,9 +258,10 @@ static const char sql_flow[] =
 	" dest_port, vlan0, vlan1, first_ts, last_ts, first_usec, last_usec,"
 	" pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient, frags,"
 	" state, conn_state, midstream, end_reason, verdict, rule_id,"
-	" src_role, dest_role, src_host, dest_host, failure)"
+	" src_role, dest_role, src_host, dest_host, failure, icmp_type,"
+	" icmp_code, community_id)"
 	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	" ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 /* In an UPDATE every right-hand side sees the row as it was before. */
 static const char sql_finding[] =
 	"INSERT INTO findings (kind, src_ip, dest_ip, dest_port, proto, host,"
@@ -310,7 +318,7 @@ static const char sql_counter[] =
  * the statement steps, so the same pointer and length bound earlier
  * reads the caller's current bytes, exactly as binding it again would.
  */
-#define STORE_FLOW_NCOLS	29
+#define STORE_FLOW_NCOLS	32
 enum { BOUND_NONE, BOUND_NULL, BOUND_INT, BOUND_TEXT };
 struct store_bound {
 	int		 kind;		/* BOUND_* */
@@ -513,8 +521,77 @@ store_query_int(struct store *st, const char *sql, int *out)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
-/* Create or check the schema.  Refuses databases that are not ours
- * without writing to them. */
+/* The error for a schema version this conformd does not write. */
+static void
+store_bad_version(struct store *st, int ver)
+{
+	snprintf(st->err, sizeof(st->err), "%s: schema version %d, this "
+	    "conformd writes version %d; refusing to use it", st->path, ver,
+	    STORE_SCHEMA_VERSION);
+}
+
+/*
+ * What takes a database of version N to N + 1, at index N - 1.  Columns
+ * are only ever added, at the end of their table and NULL in the rows
+ * already there, so a new file's schema (store_schema) and an upgraded
+ * one list the same columns in the same order.
+ */
+static const char *const store_upgrades[STORE_SCHEMA_VERSION - 1] = {
+	/* 1 -> 2: ICMP type and code, Community ID */
+	"ALTER TABLE flows ADD COLUMN icmp_type INTEGER;"
+	"ALTER TABLE flows ADD COLUMN icmp_code INTEGER;"
+	"ALTER TABLE flows ADD COLUMN community_id TEXT;",
+};
+
+/*
+ * Bring a database of an older schema version up to this one, in
+ * one transaction (ALTER TABLE ... ADD COLUMN rewrites no row, so this is
+ * quick at any size).  Another conformd opening the file at the same
+ * moment may have done it first: the version is read again inside the
+ * transaction.  0, or -1 (error kept; the file is left as it was).
+ */
+static int
+store_upgrade(struct store *st)
+{
+	char sql[128];
+	int ver, v;
+
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		store_seterr(st);
+		return -1;
+	}
+	if (store_query_int(st, "PRAGMA user_version", &ver) == -1)
+		goto fail_kept;
+	if (ver == STORE_SCHEMA_VERSION) {	/* the other one did it */
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return 0;
+	}
+	if (ver < 1 || ver > STORE_SCHEMA_VERSION) {
+		store_bad_version(st, ver);
+		goto fail_kept;
+	}
+	for (v = ver; v < STORE_SCHEMA_VERSION; v++)
+		if (sqlite3_exec(st->db, store_upgrades[v - 1], NULL, NULL,
+		    NULL) != SQLITE_OK)
+			goto fail;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d;"
+	    " UPDATE meta SET value = '%d' WHERE key = 'schema_version'",
+	    STORE_SCHEMA_VERSION, STORE_SCHEMA_VERSION);
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	log_info("%s: schema version %d upgraded to %d", st->path, ver,
+	    STORE_SCHEMA_VERSION);
+	return 0;
+fail:
+	store_seterr(st);
+fail_kept:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Create or check the schema, upgrading an older version of ours.
+ * Refuses databases that are not ours without writing to them. */
 static int
 store_schema_setup(struct store *st)
 {
@@ -535,10 +612,8 @@ store_schema_setup(struct store *st)
 			    st->path);
 			return -1;
 		}
-	} else if (ver != STORE_SCHEMA_VERSION) {
-		snprintf(st->err, sizeof(st->err), "%s: schema version %d, "
-		    "this conformd writes version %d; refusing to use it",
-		    st->path, ver, STORE_SCHEMA_VERSION);
+	} else if (ver < 1 || ver > STORE_SCHEMA_VERSION) {
+		store_bad_version(st, ver);
 		return -1;
 	}
 	if (sqlite3_db_readonly(st->db, "main") == 1) {
@@ -577,7 +652,10 @@ store_schema_setup(struct store *st)
 		store_seterr(st);
 		return -1;
 	}
-	if (ver == STORE_SCHEMA_VERSION) {
+	if (ver != 0 && ver < STORE_SCHEMA_VERSION &&
+	    store_upgrade(st) == -1)
+		return -1;
+	if (ver != 0) {
 		/* A bulk run that died before its end left the tables without
 		 * their indexes: build them now.  Only an optimization, so a
 		 * failure (another writer busy) is left to the next open. */
@@ -1025,6 +1103,14 @@ store_flow(struct store *st, const struct flow_record *r)
 	flow_bind_str(st, k++, r->src_host);
 	flow_bind_str(st, k++, r->dest_host);
 	flow_bind_str(st, k++, r->failure[0] != '\0' ? r->failure : NULL);
+	if (r->has_icmp) {
+		flow_bind_int(st, k++, r->icmp_type);
+		flow_bind_int(st, k++, r->icmp_code);
+	} else {
+		flow_bind_text(st, k++, NULL, 0);
+		flow_bind_text(st, k++, NULL, 0);
+	}
+	flow_bind_str(st, k++, r->community_id[0] != '\0' ? r->community_id : NULL);
 	return store_row(st, st->flow);
 }
 

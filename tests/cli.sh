@@ -66,7 +66,7 @@ lib_check "unsupported link type: exit 2, says so" expect 2 "link type 105 (IEEE
 lib_check "sample capture: findings, exit 1" expect 1 "findings: " -c "$conf" -r "$sample" --db "$tmp/s.db" --eve "$tmp/s.eve"
 flows=$(q "$tmp/s.db" "select count(*) from flows")
 lib_check "database holds the flows" test "${flows:-0}" -gt 5
-lib_check "database is WAL, schema 1, intact" test "$(q "$tmp/s.db" 'pragma journal_mode; pragma user_version; pragma integrity_check' | tr '\n' ' ')" = "wal 1 ok "
+lib_check "database is WAL, schema 2, intact" test "$(q "$tmp/s.db" 'pragma journal_mode; pragma user_version; pragma integrity_check' | tr '\n' ' ')" = "wal 2 ok "
 lib_check "one EVE flow event per flow" test "$(grep -c '"event_type":"flow"' "$tmp/s.eve")" -eq "$flows"
 lib_check "EVE unexpected alerts = unexpected flows" test "$(grep '"event_type":"alert"' "$tmp/s.eve" | grep -c '"verdict":"unexpected"')" -eq "$(q "$tmp/s.db" "select count(*) from flows where verdict='unexpected'")"
 lib_check "EVE alerts = findings in the database" test "$(grep -c '"event_type":"alert"' "$tmp/s.eve")" -eq "$(q "$tmp/s.db" "select sum(count) from findings")"

@@ -9,7 +9,8 @@
 # ICMP message from its source to its destination (the flow's first
 # message decides), and so must its icmp_type and icmp_code.  A flow tshark gives none (it has no
 # Community ID for some tunnelled packets) is reported, not failed, in the
-# tunnel captures only.
+# tunnel captures only.  The database (--db) holds, for every flow, the
+# Community ID, ICMP type and code of its EVE flow event.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib.sh"
@@ -23,9 +24,10 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 "$top_builddir/tests/gen-edge" "$tmp/edge" >/dev/null || lib_error "tests/gen-edge failed"
 
 cat >"$tmp/cmp.py" <<'EOF'
-# cmp.py CAPTURE EVE SEED TUNNELS: conformd's flow events against tshark.
-import json, subprocess, sys
-cap, eve, seed, tunnels = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
+# cmp.py CAPTURE EVE SEED TUNNELS DB: conformd's flow events against tshark,
+# and the database's flows against the flow events.
+import json, sqlite3, subprocess, sys
+cap, eve, seed, tunnels, db = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1", sys.argv[5]
 out = subprocess.run(["tshark", "-n", "-r", cap, "--enable-protocol", "communityid",
     "-o", "communityid.seed:" + seed, "-Y", "not icmp and not icmpv6",
     "-T", "fields", "-E", "occurrence=l",
@@ -53,11 +55,12 @@ for line in out.splitlines():
     k = ("TCP" if f[4] else "UDP",
          frozenset([(f[0] or f[1], int(f[4] or f[5])), (f[2] or f[3], int(f[6] or f[7]))]))
     ts.setdefault(k, set()).add(f[8])
-ok, nicmp, problems, flows = 0, 0, [], {}
+ok, nicmp, problems, flows, evefacts = 0, 0, [], {}, {}
 for line in open(eve):
     e = json.loads(line)
     if e.get("event_type") == "flow":
         flows[e["flow_id"]] = e.get("community_id")
+        evefacts[e["flow_id"]] = (e.get("community_id"), e.get("icmp_type"), e.get("icmp_code"))
         if e["proto"] in ("ICMP", "IPv6-ICMP"):
             want = ticmp.get((e["src_ip"], e["dest_ip"]), set())
             tc = (e.get("icmp_type"), e.get("icmp_code"))
@@ -89,6 +92,11 @@ for line in open(eve):
             e.get("community_id") != flows.get(e["flow_id"]):
         problems.append("alert of flow %d: %s, its flow %s" % (e["flow_id"],
             e.get("community_id"), flows.get(e["flow_id"])))
+rows = {r[0]: tuple(r[1:]) for r in sqlite3.connect(db).execute(
+    "SELECT flow_id, community_id, icmp_type, icmp_code FROM flows")}
+if rows != evefacts:
+    problems.append("database flows differ from EVE's: %s" % (
+        sorted(set(rows.items()) ^ set(evefacts.items()))[:3],))
 for p in problems:
     print("  " + p)
 print("%d TCP/UDP and %d ICMP" % (ok, nicmp))
@@ -113,11 +121,11 @@ for seed in 0 7; do
 		esac
 		case "$name" in tunnel*) tun=1 ;; *) tun=0 ;; esac
 		conf_with "$base" "community-id yes" "community-id-seed $seed" >"$tmp/c.conf"
-		rm -f "$tmp/e.json"
-		"$bin" -q -c "$tmp/c.conf" -r "$cap" --eve "$tmp/e.json" 2>/dev/null
+		rm -f "$tmp/e.json" "$tmp/f.db"
+		"$bin" -q -c "$tmp/c.conf" -r "$cap" --eve "$tmp/e.json" --db "$tmp/f.db" 2>/dev/null
 		[ $? -le 1 ] || { lib_failed "$name: conformd failed"; continue; }
-		if python3 "$tmp/cmp.py" "$cap" "$tmp/e.json" "$seed" "$tun" >"$tmp/cmp.out" 2>&1; then
-			lib_pass "$name, seed $seed: the Community ID of its $(tail -n 1 "$tmp/cmp.out") flows (and their ICMP type and code) is tshark's"
+		if python3 "$tmp/cmp.py" "$cap" "$tmp/e.json" "$seed" "$tun" "$tmp/f.db" >"$tmp/cmp.out" 2>&1; then
+			lib_pass "$name, seed $seed: the Community ID of its $(tail -n 1 "$tmp/cmp.out") flows (and their ICMP type and code) is tshark's, in EVE and the database"
 			grep '^  (' "$tmp/cmp.out"
 		else
 			lib_failed "$name, seed $seed: $(head -n 5 "$tmp/cmp.out" | tr '\n' ' ')"
@@ -125,7 +133,10 @@ for seed in 0 7; do
 	done
 done
 # Off by default: not a byte more.
-rm -f "$tmp/e.json"
-"$bin" -q -c "$top_srcdir/samples/conformd.conf" -r "$top_srcdir/samples/lync-site.pcap" --eve "$tmp/e.json" 2>/dev/null
+rm -f "$tmp/e.json" "$tmp/f.db"
+"$bin" -q -c "$top_srcdir/samples/conformd.conf" -r "$top_srcdir/samples/lync-site.pcap" --eve "$tmp/e.json" --db "$tmp/f.db" 2>/dev/null
 lib_check "off by default: no event has a community_id" sh -c "! grep -q community_id '$tmp/e.json'"
+lib_check "off by default: every flow row's community_id is NULL" test \
+    "$(sqlite3 "$tmp/f.db" 'select count(*) from flows where community_id is null') $(sqlite3 "$tmp/f.db" 'select count(*) from flows')" \
+    = "$(grep -c '"event_type":"flow"' "$tmp/e.json") $(grep -c '"event_type":"flow"' "$tmp/e.json")"
 lib_summary

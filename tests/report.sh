@@ -149,6 +149,19 @@ expect "no configuration read (-c to a missing file is ignored)" "$? $(cat lync.
 expect "the sample's findings" "$(py lync.json 'd["findings_total"]')" \
     "$(sql lync.db 'select sum(count) from findings')"
 
+# --- an older sensor's database (schema version 1: flows without icmp_type,
+# icmp_code, community_id) reads as it is, untouched ---------------------------
+cp a.db v1.db
+sql v1.db "alter table flows drop column community_id; alter table flows drop column icmp_code;
+    alter table flows drop column icmp_type; pragma user_version = 1;
+    update meta set value = '1' where key = 'schema_version'"
+"$bin" --report --json a.db >a.json
+"$bin" --report --json v1.db >v1.json
+expect "version 1: the same findings and coverage" \
+    "$(py v1.json 'json.dumps((d["findings"], d["coverage"])).replace("v1.db", "a.db")')" \
+    "$(py a.json 'json.dumps((d["findings"], d["coverage"]))')"
+expect "version 1: left as it was" "$(sql v1.db 'pragma user_version')" 1
+
 # --- databases that cannot be read --------------------------------------------
 echo "not a database" >text.db
 sql other.db 'create table t (x integer)'
@@ -164,7 +177,7 @@ cat >bad.want <<EOF
 conformd: missing.db: No such file or directory
 conformd: text.db: not an SQLite database
 conformd: other.db: not a conformd database (no schema version)
-conformd: version.db: schema version 9, this conformd reads version 1
+conformd: version.db: schema version 9, this conformd reads versions 1 to 2
 conformd: dir.db: not a regular file
 EOF
 lib_check "bad: each one named as FILE: reason" cmp -s bad.want bad.err || diff bad.want bad.err

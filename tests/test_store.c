@@ -158,7 +158,7 @@ test_open_create(void)
 	CU_ASSERT_STRING_EQUAL(q_row(path, "PRAGMA journal_mode"), "wal");
 	CU_ASSERT_EQUAL(q_int(path, "PRAGMA page_size"), 16384);	/* a new file's */
 	CU_ASSERT_STRING_EQUAL(q_row(path,
-	    "SELECT value FROM meta WHERE key = 'schema_version'"), "1");
+	    "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
 	CU_ASSERT_EQUAL(q_int(path,
 	    "SELECT count(*) FROM meta WHERE key = 'software' AND value LIKE 'conformd %'"), 1);
 	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM meta WHERE key = 'created'"
@@ -234,6 +234,100 @@ test_wrong_version(void)
 	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM sqlite_master"), 1);
 }
 
+/* The schema of version 1, as conformd 0.1 (before 2026-11-25) made it. */
+static const char schema_v1[] =
+	"PRAGMA journal_mode=WAL;"
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+	"CREATE TABLE runs (id INTEGER PRIMARY KEY, started TEXT, started_usec INTEGER,"
+	"  ended TEXT, ended_usec INTEGER, sources TEXT, version TEXT, status INTEGER);"
+	"CREATE TABLE counters (run_id INTEGER NOT NULL, name TEXT NOT NULL, value INTEGER,"
+	"  PRIMARY KEY (run_id, name));"
+	"CREATE TABLE rules (id TEXT PRIMARY KEY, table_no INTEGER, row_no INTEGER, role TEXT,"
+	"  dir TEXT, proto TEXT, ports TEXT, apps TEXT, peers TEXT,"
+	"  optional INTEGER, reqresp INTEGER, service TEXT, note TEXT);"
+	"CREATE TABLE flows (id INTEGER PRIMARY KEY, run_id INTEGER, flow_id INTEGER, proto TEXT,"
+	"  src_ip TEXT, src_port INTEGER, dest_ip TEXT, dest_port INTEGER,"
+	"  vlan0 INTEGER, vlan1 INTEGER, first_ts TEXT, last_ts TEXT,"
+	"  first_usec INTEGER, last_usec INTEGER, pkts_toserver INTEGER, pkts_toclient INTEGER,"
+	"  bytes_toserver INTEGER, bytes_toclient INTEGER, frags INTEGER,"
+	"  state TEXT, conn_state TEXT, midstream INTEGER, end_reason TEXT,"
+	"  verdict TEXT, rule_id TEXT, src_role TEXT, dest_role TEXT,"
+	"  src_host TEXT, dest_host TEXT, failure TEXT);"
+	"CREATE TABLE findings (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, src_ip TEXT NOT NULL,"
+	"  dest_ip TEXT NOT NULL, dest_port INTEGER NOT NULL, proto TEXT NOT NULL,"
+	"  host TEXT NOT NULL DEFAULT '', rule_id TEXT NOT NULL DEFAULT '',"
+	"  src_role TEXT, dest_role TEXT, severity INTEGER, signature TEXT,"
+	"  evidence TEXT, last_evidence TEXT, count INTEGER NOT NULL,"
+	"  first_seen TEXT, first_seen_usec INTEGER, last_seen TEXT, last_seen_usec INTEGER,"
+	"  first_run INTEGER, last_run INTEGER,"
+	"  UNIQUE (kind, src_ip, dest_ip, dest_port, proto, host, rule_id));"
+	"CREATE TABLE coverage (run_id INTEGER NOT NULL, host TEXT NOT NULL,"
+	"  rule_id TEXT NOT NULL, state TEXT NOT NULL, flows INTEGER NOT NULL,"
+	"  bytes INTEGER NOT NULL, first_seen TEXT, first_seen_usec INTEGER,"
+	"  last_seen TEXT, last_seen_usec INTEGER, evidence TEXT,"
+	"  PRIMARY KEY (run_id, host, rule_id));"
+	"CREATE INDEX flows_run ON flows(run_id);"
+	"CREATE INDEX flows_verdict ON flows(verdict);"
+	"CREATE INDEX findings_kind ON findings(kind);"
+	"PRAGMA user_version = 1;"
+	"INSERT INTO meta VALUES ('schema_version', '1'),"
+	"  ('created', '2026-11-01T00:00:00.000000Z'), ('software', 'conformd 0.1.0');"
+	"INSERT INTO runs VALUES (1, '2026-11-01T00:00:00.000000Z', 1761955200000000,"
+	"  '2026-11-01T00:00:01.000000Z', 1761955201000000, 'old.pcap', '0.1.0', 1);"
+	"INSERT INTO flows (run_id, flow_id, proto, src_ip, src_port, dest_ip, dest_port,"
+	"  verdict) VALUES (1, 77, 'TCP', '198.18.1.50', 50000, '198.18.1.11', 22,"
+	"  'unexpected');";
+
+/* A database of version 1 is upgraded in place: its rows kept, the new
+ * columns NULL in them, new rows written whole, the same column list as a
+ * new file's; reopening it again changes nothing. */
+static void
+test_upgrade_v1(void)
+{
+	char path[512], fresh[512], err[1024] = "", cols[2048];
+	struct flow_record r;
+	struct store *st;
+	int i;
+
+	snprintf(path, sizeof(path), "%s", db_path("v1"));	/* a static buffer */
+	snprintf(fresh, sizeof(fresh), "%s", db_path("v2"));
+	q_exec(path, schema_v1);
+	for (i = 0; i < 2; i++) {
+		st = store_open(path, err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+		CU_ASSERT_EQUAL(q_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+		CU_ASSERT_STRING_EQUAL(q_row(path,
+		    "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+		CU_ASSERT_EQUAL(store_run_begin(st, "new.pcap", "v", T2026, NULL), 0);
+		rec_fill(&r, 100 + (uint64_t)i);
+		strcpy(r.community_id, "1:5QTjlVXOsolW7VORAyA8MVX/DMk=");
+		CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+		CU_ASSERT_EQUAL(store_run_end(st, T2026 + 1000000, 0), 0);
+		store_close(st);
+	}
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT group_concat(flow_id || ' ' ||"
+	    " run_id || ' ' || quote(icmp_type) || ' ' || quote(community_id), ',')"
+	    " FROM (SELECT * FROM flows ORDER BY id)"),
+	    "77 1 NULL NULL,100 2 NULL '1:5QTjlVXOsolW7VORAyA8MVX/DMk=',"
+	    "101 3 NULL '1:5QTjlVXOsolW7VORAyA8MVX/DMk='");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT sources FROM runs WHERE id = 1"), "old.pcap");
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	    " AND name IN ('flows_run','flows_verdict','findings_kind')"), 3);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "PRAGMA integrity_check"), "ok");
+
+	/* the same columns, in the same order, as a new file's */
+	st = store_open(fresh, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	store_close(st);
+	snprintf(cols, sizeof(cols), "%s", q_row(fresh,
+	    "SELECT group_concat(name || ' ' || type, ',') FROM pragma_table_info('flows')"));
+	CU_ASSERT_STRING_EQUAL(q_row(path,
+	    "SELECT group_concat(name || ' ' || type, ',') FROM pragma_table_info('flows')"),
+	    cols);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cols, ",failure TEXT,icmp_type INTEGER,"
+	    "icmp_code INTEGER,community_id TEXT"));
+}
+
 static void
 test_not_database(void)
 {
@@ -274,9 +368,10 @@ test_flows(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, NULL), 0);
 	rec_fill(&r, 1234567890123ULL);
+	strcpy(r.community_id, "1:5QTjlVXOsolW7VORAyA8MVX/DMk=");
 	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
 
-	/* an ICMPv6 flow without rule, VLAN or known hosts */
+	/* an ICMPv6 flow (an echo request) without rule, VLAN or known hosts */
 	memset(&r, 0, sizeof(r));
 	r.flow_id = 9;
 	r.first_usec = T2026 + 3600000000ULL;
@@ -284,6 +379,8 @@ test_flows(void)
 	strcpy(r.src_ip, "2001:db8::1");
 	strcpy(r.dest_ip, "2001:db8::2");
 	r.proto = 58;
+	r.has_icmp = 1;
+	r.icmp_type = 128;
 	r.pkts_toserver = 1;
 	r.bytes_toserver = 104;
 	r.state = "new";
@@ -295,6 +392,7 @@ test_flows(void)
 	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
 	r.flow_id = 10;
 	r.proto = 132;		/* SCTP: shown as its number */
+	r.has_icmp = 0;
 	strcpy(r.failure, "no answer to 3 SYNs");
 	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
 	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 4000000000ULL, 0), 0);
@@ -306,14 +404,16 @@ test_flows(void)
 	    "1|1|1234567890123|TCP|198.18.1.50|50123|198.18.1.11|5061|100|4094|"
 	    "2026-01-01T00:00:00.000001Z|2026-01-01T00:01:01.500000Z|"
 	    "1767225600000001|1767225661500000|10|8|5000000000|3200|3|closed|closed|"
-	    "1|timeout|expected|T1R3|client|front-end,director|pc1|fe1|<null>");
+	    "1|timeout|expected|T1R3|client|front-end,director|pc1|fe1|<null>|"
+	    "<null>|<null>|1:5QTjlVXOsolW7VORAyA8MVX/DMk=");
 	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT * FROM flows WHERE flow_id = 9"),
 	    "2|1|9|IPv6-ICMP|2001:db8::1|0|2001:db8::2|0|0|0|"
 	    "2026-01-01T01:00:00.000000Z|2026-01-01T01:00:00.999999Z|"
 	    "1767229200000000|1767229200999999|1|0|104|0|0|new|new|"
-	    "0|flush|unmonitored|<null>|-|-|<null>|<null>|<null>");
-	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT proto, failure FROM flows WHERE flow_id = 10"),
-	    "132|no answer to 3 SYNs");
+	    "0|flush|unmonitored|<null>|-|-|<null>|<null>|<null>|128|0|<null>");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT proto, failure, quote(icmp_type),"
+	    " quote(icmp_code) FROM flows WHERE flow_id = 10"),
+	    "132|no answer to 3 SYNs|NULL|NULL");
 	/* SQLite's own date functions read the text times (to the millisecond) */
 	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM flows WHERE"
 	    " abs((julianday(first_ts) - 2440587.5) * 86400000.0 - first_usec / 1000.0) < 1"
@@ -362,13 +462,21 @@ test_flows_reused_record(void)
 	r.dest_host = "fe2";
 	r.failure[0] = '\0';
 	strcpy(r.src_ip, "10.0.0.1");
+	strcpy(r.community_id, "1:AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+	r.has_icmp = 1;
+	r.icmp_type = 8;
 	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
 	r.flow_id = 5;
 	rule[3] = '8';					/* same pointer, other bytes */
 	r.vlan[0] = 100;
+	r.community_id[2] = 'B';
+	r.icmp_type = 3;
+	r.icmp_code = 13;
 	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
 	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 4000000000ULL, 0), 0);
 	r.flow_id = 6;					/* outside a run again */
+	r.community_id[0] = '\0';
+	r.has_icmp = 0;
 	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
 	store_close(st);
 
@@ -378,12 +486,14 @@ test_flows_reused_record(void)
 	    "2|1|2|TCP|198.18.1.50|50123|198.18.1.11|5061|100|4094|"
 	    "2026-01-01T00:00:00.000001Z|2026-01-01T00:01:01.500000Z|"
 	    "1767225600000001|1767225661500000|10|8|5000000000|3200|3|closed|closed|"
-	    "1|timeout|expected|T1R3|client|front-end,director|pc1|fe1|<null>");
+	    "1|timeout|expected|T1R3|client|front-end,director|pc1|fe1|<null>|"
+	    "<null>|<null>|<null>");
 	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT * FROM flows WHERE flow_id = 3"),
 	    "3|1|3|UDP|198.18.1.51|50123|198.18.1.11|5061|0|4094|"
 	    "2026-01-01T00:00:01.000001Z|2026-01-01T00:01:03.500001Z|"
 	    "1767225601000001|1767225663500001|11|8|5000000000|3200|3|closed|closed|"
-	    "1|timeout|expected|<null>|client|front-end|pc1|<null>|no answer to 3 SYNs");
+	    "1|timeout|expected|<null>|client|front-end|pc1|<null>|no answer to 3 SYNs|"
+	    "<null>|<null>|<null>");
 	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT src_ip, rule_id, dest_host,"
 	    " quote(failure), vlan0 FROM flows WHERE flow_id = 4"),
 	    "10.0.0.1|T2R7|fe2|NULL|0");
@@ -392,6 +502,11 @@ test_flows_reused_record(void)
 	    "10.0.0.1|T2R8|fe2|NULL|100");
 	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT src_ip, rule_id, dest_role"
 	    " FROM flows WHERE flow_id = 6"), "10.0.0.1|T2R8|front-end");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT group_concat(flow_id || ' ' ||"
+	    " quote(icmp_type) || ' ' || quote(icmp_code) || ' ' || quote(community_id),"
+	    " ',') FROM (SELECT * FROM flows WHERE flow_id >= 4 ORDER BY id)"),
+	    "4 8 0 '1:AAAAAAAAAAAAAAAAAAAAAAAAAAA=',"
+	    "5 3 13 '1:BAAAAAAAAAAAAAAAAAAAAAAAAAA=',6 NULL NULL NULL");
 }
 
 static void
@@ -1034,6 +1149,7 @@ test_store_register(void)
 	CU_add_test(s, "open creates the schema in WAL mode", test_open_create);
 	CU_add_test(s, "reopen keeps the data", test_reopen);
 	CU_add_test(s, "another schema version is refused", test_wrong_version);
+	CU_add_test(s, "a version 1 database is upgraded in place", test_upgrade_v1);
 	CU_add_test(s, "a file that is not a database is refused", test_not_database);
 	CU_add_test(s, "flows round trip exactly", test_flows);
 	CU_add_test(s, "a record reused in place", test_flows_reused_record);

@@ -12,14 +12,15 @@
 #include "conformd/record.h"
 #include "conformd/rules.h"
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2	/* 1: without flows.icmp_type, icmp_code, community_id */
 #define STORE_BATCH		4096	/* rows per transaction */
 
 struct store;
 
 /*
  * Open (creating if needed) the database at `path`, set WAL mode and
- * create or check the schema.  On failure returns NULL and writes a
+ * create or check the schema; a file of an older schema version is
+ * upgraded in place (store.c, store_upgrades).  On failure returns NULL and writes a
  * one-line reason (naming the path) into err.
  */
 struct store *store_open(const char *path, char *err, size_t errlen);
