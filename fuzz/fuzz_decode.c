@@ -9,7 +9,8 @@
  * contract (decode.h, packet.h) is checked: the result and event are in
  * range, a failed decode names an event, the payload lies inside the
  * captured bytes, ports only come with an IP family, at most two tunnel
- * layers of known types were removed.  decode_fast() must
+ * layers of known types were removed, and the outermost one's addresses
+ * are an IP header's.  decode_fast() must
  * take only frames the full decoder decodes cleanly, to the same facts.
  * VXLAN is opened on UDP 4789 and 8472 (`vxlan-port`), so the port
  * bitmap's lookups are fed both ways.
@@ -84,6 +85,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(p.tunnel_depth <= DECODE_MAX_TUNNEL);
 	for (int t = 0; t < p.tunnel_depth; t++)
 		FUZZ_ASSERT(p.tunnel[t] > PKT_TUN_NONE && p.tunnel[t] < PKT_TUN_MAX);
+	/* the outermost tunnel's addresses: an IP header's, or none */
+	FUZZ_ASSERT(p.tunnel_depth > 0 ? (p.tunnel_family == 4 || p.tunnel_family == 6) :
+	    p.tunnel_family == 0);
 	(void)decode_tunnel_name(p.tunnel_depth > 0 ? p.tunnel[0] : 0);
 	FUZZ_ASSERT(decode_link_supported(lt) || rv == DECODE_UNSUPPORTED);
 	if (p.payload != NULL && caplen > 0) {

@@ -110,14 +110,20 @@ decode_tunnel_enter(struct pkt *p, unsigned int tun)
 	uint64_t num = p->num, ts_usec = p->ts_usec;
 	uint32_t caplen = p->caplen, wirelen = p->wirelen;
 	int linktype = p->linktype;
-	uint8_t tunnel[PKT_MAX_TUNNEL], depth = p->tunnel_depth;
+	uint8_t tunnel[PKT_MAX_TUNNEL], depth = p->tunnel_depth, family;
+	uint8_t src[16], dst[16];
 
 	if (depth >= DECODE_MAX_TUNNEL)
 		return -1;
 	/* The outer VLAN tags, addresses and ports belong to the mirror
 	 * transport: the flow is the inner packet's alone.  Only the capture
-	 * facts and the tunnels so far are kept, not a copy of the packet. */
+	 * facts, the tunnels so far and the outermost tunnel's addresses
+	 * (the IP header just decoded, when this is the first layer) are
+	 * kept, not a copy of the packet. */
 	memcpy(tunnel, p->tunnel, sizeof(tunnel));
+	family = depth == 0 ? p->family : p->tunnel_family;
+	memcpy(src, depth == 0 ? p->src : p->tunnel_src, sizeof(src));
+	memcpy(dst, depth == 0 ? p->dst : p->tunnel_dst, sizeof(dst));
 	memset(p, 0, sizeof(*p));
 	p->num = num;
 	p->ts_usec = ts_usec;
@@ -127,6 +133,9 @@ decode_tunnel_enter(struct pkt *p, unsigned int tun)
 	memcpy(p->tunnel, tunnel, sizeof(tunnel));
 	p->tunnel[depth] = (uint8_t)tun;
 	p->tunnel_depth = (uint8_t)(depth + 1);
+	p->tunnel_family = family;
+	memcpy(p->tunnel_src, src, sizeof(src));
+	memcpy(p->tunnel_dst, dst, sizeof(dst));
 	return 0;
 }
 

@@ -73,6 +73,8 @@ struct engine {
 	int			 use_vlan;	/* flow keys carry VLAN ids (cfg->flow_vlan) */
 	int			 finished;
 	struct pkt		 pkt;
+	const struct pkt	*tunnelled;	/* the packet being judged, when it came
+						   through a tunnel (its findings name it) */
 	uint64_t		 next_expire;
 	uint64_t		 now;		/* latest capture time seen */
 	uint64_t		 answer_usec;
@@ -261,6 +263,15 @@ engine_raise(struct engine *e, int kind, const struct flow *f, const char *evide
 	fd.ts_usec = e->now;
 	fd.rule_id = r.rule_id;
 	fd.evidence = evidence;
+	if (e->tunnelled != NULL) {
+		const struct pkt *p = e->tunnelled;
+
+		fd.tunnel.depth = p->tunnel_depth;
+		fd.tunnel.type = p->tunnel[0];
+		fd.tunnel.family = p->tunnel_family;
+		memcpy(fd.tunnel.src, p->tunnel_src, sizeof(fd.tunnel.src));
+		memcpy(fd.tunnel.dst, p->tunnel_dst, sizeof(fd.tunnel.dst));
+	}
 	engine_emit(e, &fd);
 }
 
@@ -747,8 +758,11 @@ engine_frame(struct engine *e, int linktype, const uint8_t *buf, uint32_t caplen
 	case IPPROTO_NUM_ICMP:
 	case IPPROTO_NUM_ICMPV6:
 		e->c.icmp++;
-		if (p->inner.valid)
+		if (p->inner.valid) {
+			e->tunnelled = p->tunnel_depth > 0 ? p : NULL;
 			engine_icmp_error(e, p);
+			e->tunnelled = NULL;
+		}
 		break;
 	default:
 		e->c.other_ip++;
@@ -761,8 +775,12 @@ engine_frame(struct engine *e, int linktype, const uint8_t *buf, uint32_t caplen
 	f = flow_packet(e->ft, p, &dir, &created);
 	if (f == NULL)
 		return;
+	/* only this packet's own findings name its tunnel: not those of the
+	 * flows the timers or an eviction above ended */
+	e->tunnelled = p->tunnel_depth > 0 ? p : NULL;
 	engine_judge_packet(e, f, created, dir, p->frag == PKT_FRAG_LATER ? NULL : p->payload,
 	    p->frag == PKT_FRAG_LATER ? 0 : p->payload_len, p->event == DEV_SNAPLEN_TRUNC);
+	e->tunnelled = NULL;
 }
 
 /*

@@ -124,6 +124,11 @@
  *                 the same
  *   first_run     runs.id of the first occurrence
  *   last_run      runs.id of the latest occurrence
+ *   tunnel_type, tunnel_src, tunnel_dst   when the first occurrence was
+ *                 raised on a packet that came through a tunnel (a remote
+ *                 mirror): its outermost layer ("gre", "gretap",
+ *                 "erspan1".."erspan3", "vxlan") and outer addresses (the
+ *                 mirroring device, the collector); else NULL (version 2)
  *
  * coverage      what each run saw of each (host, rule) pair
  *   run_id        runs.id
@@ -166,6 +171,8 @@
 #include <sqlite3.h>
 
 #include "conformd/checkpoint.h"
+#include "conformd/decode.h"
+#include "conformd/inventory.h"
 #include "conformd/log.h"
 #include "conformd/policy.h"
 #include "conformd/record.h"
@@ -234,6 +241,7 @@ static const char store_schema[] =
 	"  first_seen TEXT, first_seen_usec INTEGER,"
 	"  last_seen TEXT, last_seen_usec INTEGER,"
 	"  first_run INTEGER, last_run INTEGER,"
+	"  tunnel_type TEXT, tunnel_src TEXT, tunnel_dst TEXT,"
 	"  UNIQUE (kind, src_ip, dest_ip, dest_port, proto, host, rule_id));"
 	"CREATE TABLE IF NOT EXISTS coverage ("
 	"  run_id INTEGER NOT NULL, host TEXT NOT NULL, rule_id TEXT NOT NULL,"
@@ -267,8 +275,8 @@ static const char sql_finding[] =
 	"INSERT INTO findings (kind, src_ip, dest_ip, dest_port, proto, host,"
 	" rule_id, src_role, dest_role, severity, signature, evidence,"
 	" last_evidence, count, first_seen, first_seen_usec, last_seen,"
-	" last_seen_usec, first_run, last_run)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)"
+	" last_seen_usec, first_run, last_run, tunnel_type, tunnel_src, tunnel_dst)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	" ON CONFLICT (kind, src_ip, dest_ip, dest_port, proto, host, rule_id) DO UPDATE"
 	" SET count = count + 1,"
 	" last_evidence = excluded.last_evidence,"
@@ -537,10 +545,14 @@ store_bad_version(struct store *st, int ver)
  * one list the same columns in the same order.
  */
 static const char *const store_upgrades[STORE_SCHEMA_VERSION - 1] = {
-	/* 1 -> 2: ICMP type and code, Community ID */
+	/* 1 -> 2: flows' ICMP type and code and Community ID, findings'
+	 * tunnel */
 	"ALTER TABLE flows ADD COLUMN icmp_type INTEGER;"
 	"ALTER TABLE flows ADD COLUMN icmp_code INTEGER;"
-	"ALTER TABLE flows ADD COLUMN community_id TEXT;",
+	"ALTER TABLE flows ADD COLUMN community_id TEXT;"
+	"ALTER TABLE findings ADD COLUMN tunnel_type TEXT;"
+	"ALTER TABLE findings ADD COLUMN tunnel_src TEXT;"
+	"ALTER TABLE findings ADD COLUMN tunnel_dst TEXT;",
 };
 
 /*
@@ -1128,6 +1140,7 @@ store_finding(struct store *st, const struct finding *f)
 {
 	const struct flow_record *r = f->flow;
 	char first[STORE_TIME_LEN], last[STORE_TIME_LEN], pbuf[8];
+	char tsrc[REC_ADDR_LEN], tdst[REC_ADDR_LEN];
 	sqlite3_stmt *s = st->finding;
 	uint64_t fu = r != NULL ? r->first_usec : 0;
 	uint64_t lu = r != NULL ? r->last_usec : 0;
@@ -1168,6 +1181,17 @@ store_finding(struct store *st, const struct finding *f)
 	bind_u64(s, k++, lu);
 	bind_run(s, k++, st->run_id);
 	bind_run(s, k++, st->run_id);
+	if (f->tunnel.depth > 0) {
+		addr_format(f->tunnel.src, f->tunnel.family, tsrc, sizeof(tsrc));
+		addr_format(f->tunnel.dst, f->tunnel.family, tdst, sizeof(tdst));
+		bind_text(s, k++, decode_tunnel_name(f->tunnel.type));
+		bind_text(s, k++, tsrc);
+		bind_text(s, k++, tdst);
+	} else {
+		sqlite3_bind_null(s, k++);
+		sqlite3_bind_null(s, k++);
+		sqlite3_bind_null(s, k++);
+	}
 	return store_row(st, s);
 }
 

@@ -7,7 +7,9 @@
 #    III, VXLAN over IPv6, VXLAN in GRE) go through `conformd -r --db`;
 #    tshark, which decodes every one of these tunnels, must see the same
 #    inner TCP conversations with the same frames each way, and the
-#    database must count the decapsulated packets per tunnel type.
+#    database must count the decapsulated packets per tunnel type, and
+#    each alert name the outermost tunnel of the packet that raised it
+#    (addresses, GRE or UDP, depth) as tshark decodes that packet.
 # 2. VXLAN made by the kernel: two network namespaces joined by a veth
 #    pair (the underlay, 198.18.250.0/24) and a vxlan device (VNI 42, UDP
 #    4789) over it carrying the overlay 198.18.0.0/16: a client
@@ -17,7 +19,8 @@
 #    device at the same time; `conformd -r` on each must give the same
 #    flows (tuple, packets each way, verdict, rule) and the same findings,
 #    the underlay with decap.vxlan counted; tshark's TCP conversations of
-#    the underlay capture (it decodes VXLAN on 4789) must match its flows.
+#    the underlay capture (it decodes VXLAN on 4789) must match its flows,
+#    and its alerts name their packets' VXLAN tunnel (the overlay's none).
 # 3. The same devices remade on UDP 8472 (Linux's own default port): read
 #    with the default configuration the underlay is plain UDP/8472 flows,
 #    nothing decapsulated; with `vxlan-port 8472` it gives the overlay's
@@ -98,12 +101,66 @@ counter() {
 	sqlite3 "$1" "select coalesce(sum(value), 0) from counters where name = '$2'"
 }
 
+# alert_tunnels CAPTURE EVE [tshark options]: every alert about a flow
+# against the frames tshark dates to its timestamp (the packet that raised
+# it): a "tunnel" object must give one such frame's outermost IP source
+# and destination, its outer protocol (GRE or UDP, VXLAN's), and its
+# depth, the IP headers it holds less one; an alert without one must come
+# from a frame with a single IP header.  Prints "N alerts, T with a
+# tunnel" or the first mismatches.
+alert_tunnels() {
+	tshark -n -r "$1" "${@:3}" -T fields -E separator='|' -e frame.time_epoch \
+	    -e frame.protocols -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst 2>/dev/null |
+	python3 -c '
+import json, sys
+frames = {}
+for line in open(sys.argv[1]):
+    t, protos, s4, d4, s6, d6 = line.rstrip("\n").split("|")
+    sec, _, frac = t.partition(".")
+    us = int(sec) * 1000000 + int((frac + "000000")[:6])
+    layers = protos.split(":")
+    ips = [l for l in layers if l in ("ip", "ipv6")]
+    first = layers.index(ips[0]) if ips else 0
+    outer = (s4 or s6).split(",")[0], (d4 or d6).split(",")[0]
+    # the ends of the outermost header: ip.src lists IPv4 headers first,
+    # so an IPv6 outer header takes ipv6.src
+    if ips and ips[0] == "ipv6":
+        outer = s6.split(",")[0], d6.split(",")[0]
+    # the outermost encapsulation: the first of gre and vxlan after it
+    encap = [l for l in layers[first:] if l in ("gre", "vxlan")]
+    proto = {"gre": "GRE", "vxlan": "UDP"}[encap[0]] if encap else None
+    frames.setdefault(us, []).append((outer, proto, len(ips) - 1))
+import datetime
+bad, n, nt = [], 0, 0
+for line in open(sys.argv[2]):
+    e = json.loads(line)
+    if e.get("event_type") != "alert" or "flow_id" not in e:
+        continue
+    n += 1
+    ts = datetime.datetime.strptime(e["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z")
+    us = int(ts.timestamp()) * 1000000 + ts.microsecond
+    cands = frames.get(us, [])
+    t = e.get("tunnel")
+    if t is None:
+        if not any(depth == 0 for _, _, depth in cands):
+            bad.append("flow %s: no tunnel, frames %s" % (e["flow_id"], cands))
+        continue
+    nt += 1
+    want = ((t["src_ip"], t["dest_ip"]), t["proto"], t["depth"])
+    if want not in cands:
+        bad.append("flow %s: tunnel %s, frames %s" % (e["flow_id"], want, cands))
+print("\n".join(bad[:3]) if bad else "%d alerts, %d with a tunnel" % (n, nt))
+' /dev/stdin "$2"
+}
+
 # ---- 1. golden GRE / ERSPAN / VXLAN captures ---------------------------
 
 "$top_builddir/tests/gen-edge" "$W/edge" || lib_error "tests/gen-edge failed"
 cap=$W/edge/tunnel.pcap
-"$conformd" -q -c "$config" -r "$cap" --db "$W/gold.db"
+"$conformd" -q -c "$config" -r "$cap" --db "$W/gold.db" --eve "$W/gold.eve"
 [ $? -le 1 ] || lib_error "conformd -r $cap failed"
+check "tunnel.pcap: each alert names the tunnel of its packet as tshark decodes it" \
+	"10 alerts, 10 with a tunnel" "$(alert_tunnels "$cap" "$W/gold.eve")"
 check "tunnel.pcap: inner TCP conversations as tshark decodes them" \
 	"$(tshark_tcp "$cap")" "$(db_tcp "$W/gold.db")"
 check "tunnel.pcap: 8 TCP conversations" 8 "$(db_tcp "$W/gold.db" | grep -c .)"
@@ -244,6 +301,13 @@ UDP 3478 unexpected -" \
 		    from flows where dest_ip = '198.18.1.11' order by proto, dest_port")"
 }
 same_as_overlay vxlan "$W/underlay.db" "$W/overlay.db"
+n=$(grep -c '"flow_id":[0-9]*,"event_type":"alert"' "$W/overlay.eve")
+check "vxlan: alerts about flows (unexpected 7000 and 3478, cleartext on 5061 and 443)" \
+	"4 4" "$n $(grep -c '"flow_id":[0-9]*,"event_type":"alert"' "$W/underlay.eve")"
+check "vxlan: each alert names the underlay's VXLAN tunnel of its packet (tshark)" \
+	"$n alerts, $n with a tunnel" "$(alert_tunnels "$W/underlay.pcap" "$W/underlay.eve")"
+check "vxlan: no overlay alert names a tunnel" "$n alerts, 0 with a tunnel" \
+	"$(alert_tunnels "$W/overlay.pcap" "$W/overlay.eve")"
 check "vxlan: no flow of the underlay addresses" 0 \
 	"$(sqlite3 "$W/underlay.db" "select count(*) from flows where src_ip like '198.18.250.%'")"
 vx=$(tshark -n -r "$W/underlay.pcap" -Y vxlan 2>/dev/null | grep -c .)
@@ -263,7 +327,7 @@ printf 'rules %s\ninventory %s\nvxlan-port 8472\n' "$top_srcdir/rules/lync2013.r
     "$top_srcdir/tests/golden/inventory.conf" >"$W/vx8472.conf"
 "$conformd" -q -c "$config" -r "$W/underlay8472.pcap" --db "$W/u8472-default.db"
 [ $? -le 1 ] || lib_error "conformd -r underlay8472.pcap failed"
-"$conformd" -q -c "$W/vx8472.conf" -r "$W/underlay8472.pcap" --db "$W/u8472.db"
+"$conformd" -q -c "$W/vx8472.conf" -r "$W/underlay8472.pcap" --db "$W/u8472.db" --eve "$W/u8472.eve"
 [ $? -le 1 ] || lib_error "conformd -c vx8472.conf -r underlay8472.pcap failed"
 "$conformd" -q -c "$config" -r "$W/overlay8472.pcap" --db "$W/o8472.db"
 [ $? -le 1 ] || lib_error "conformd -r overlay8472.pcap failed"
@@ -279,5 +343,7 @@ check "vxlan-port 8472: inner TCP conversations as tshark decodes them" \
 	"$(tshark_tcp "$W/underlay8472.pcap" -d udp.port==8472,vxlan)" "$(db_tcp "$W/u8472.db")"
 check "vxlan-port 8472: tshark sees 3 TCP conversations inside" 3 \
 	"$(tshark_tcp "$W/underlay8472.pcap" -d udp.port==8472,vxlan | grep -c .)"
+check "vxlan-port 8472: each alert names the tunnel of its packet (tshark)" \
+	"4 alerts, 4 with a tunnel" "$(alert_tunnels "$W/underlay8472.pcap" "$W/u8472.eve" -d udp.port==8472,vxlan)"
 
 lib_summary

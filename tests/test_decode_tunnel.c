@@ -204,6 +204,7 @@ fb_inner4(struct fb *f)
 static const uint8_t CLI4M[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 10, 20 };
 static const uint8_t SRV4M[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 1, 11 };
 static const uint8_t OUT1M[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 200, 1 };
+static const uint8_t OUT2M[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 200, 2 };
 
 static int
 dec_n(struct pkt *p, const struct fb *f, size_t caplen)
@@ -227,7 +228,8 @@ dec(struct pkt *p, const struct fb *f)
 	return dec_n(p, f, f->n);
 }
 
-/* The inner SYN, decoded cleanly, behind `depth` tunnels. */
+/* The inner SYN, decoded cleanly, behind `depth` tunnels, the outermost
+ * from 198.18.200.1 to 198.18.200.2 (fb_outer()). */
 static void
 check_inner(const struct pkt *p, int rc, unsigned depth, unsigned t0, unsigned t1)
 {
@@ -236,6 +238,9 @@ check_inner(const struct pkt *p, int rc, unsigned depth, unsigned t0, unsigned t
 	CU_ASSERT_EQUAL(p->tunnel_depth, depth);
 	CU_ASSERT_EQUAL(p->tunnel[0], t0);
 	CU_ASSERT_EQUAL(p->tunnel[1], t1);
+	CU_ASSERT_EQUAL(p->tunnel_family, 4);
+	CU_ASSERT_EQUAL(memcmp(p->tunnel_src, OUT1M, 16), 0);
+	CU_ASSERT_EQUAL(memcmp(p->tunnel_dst, OUT2M, 16), 0);
 	CU_ASSERT_EQUAL(p->family, 4);
 	CU_ASSERT_EQUAL(p->ip_proto, 6);
 	CU_ASSERT_EQUAL(memcmp(p->src, CLI4M, 16), 0);
@@ -315,7 +320,9 @@ mk_vxlan(uint8_t flags, uint16_t sport, uint16_t dport)
 	return f;
 }
 
-/* VXLAN in GRE, and with `three` one GRE more around it. */
+/* VXLAN in GRE, and with `three` one GRE more around it; the inner
+ * tunnels run between other addresses (198.18.201.20, 198.18.202.11)
+ * than the outermost. */
 static struct fb
 mk_nested(int three)
 {
@@ -325,10 +332,10 @@ mk_nested(int three)
 	fb_outer(&f, 47);
 	fb_gre(&f, 0, 0x0800);
 	if (three) {
-		fb_ip4(&f, 200, 200, 47, 0);
+		fb_ip4(&f, 201, 202, 47, 0);
 		fb_gre(&f, GRE_K, 0x0800);
 	}
-	fb_ip4(&f, 200, 200, 17, 0);
+	fb_ip4(&f, 201, 202, 17, 0);
 	fb_udp(&f, 54321, 4789);
 	fb_vxlan(&f, 0x08);
 	fb_eth(&f, 0, 0x0800);

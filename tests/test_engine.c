@@ -85,6 +85,7 @@ struct cap_finding {
 	int		has_flow;
 	char		signature[256];
 	uint64_t	ts;
+	struct rec_tunnel tunnel;
 };
 
 struct cap_flow {
@@ -142,6 +143,7 @@ cap_finding(void *arg, const struct finding *f)
 	g->has_flow = f->flow != NULL;
 	cpy(g->signature, sizeof(g->signature), f->signature);
 	g->ts = f->ts_usec;
+	g->tunnel = f->tunnel;
 }
 
 static void
@@ -262,22 +264,40 @@ static struct collector *col;
 static struct engine *eng;
 static uint64_t pktnum;
 static uint64_t last_ts;		/* capture time of the latest frame */
+static int via_gre;			/* 1: frames come through a GRE mirror */
 
-/* Ethernet frame around k, handed to the engine at time ts with its
- * last `cut` bytes not captured (snaplen). */
+/* The GRE mirror of via_gre: 198.18.200.1 -> 198.18.200.2, v4-mapped. */
+static const uint8_t GRE_SRC[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 200, 1 };
+static const uint8_t GRE_DST[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 200, 2 };
+
+/* Ethernet frame around k (inside IPv4 and GRE when via_gre), handed to
+ * the engine at time ts with its last `cut` bytes not captured (snaplen). */
 static void
 send_pk_cut(uint64_t ts, const struct pk *k, size_t cut)
 {
 	uint8_t frame[1600];
 	uint8_t probe[16];
-	size_t n;
+	size_t n, off = 14;
+	uint16_t etype = unit_addr(k->src, probe) == 4 ? 0x0800 : 0x86dd;
 
 	memset(frame, 0, 14);
 	frame[0] = 0x02;
 	frame[6] = 0x02;
 	frame[11] = 1;
-	unit_put16(frame + 12, unit_addr(k->src, probe) == 4 ? 0x0800 : 0x86dd);
-	n = 14 + ip_packet(frame + 14, sizeof(frame) - 14, k);
+	unit_put16(frame + 12, via_gre ? 0x0800 : etype);
+	if (via_gre) {			/* IPv4 (proto 47) and a bare GRE header */
+		memset(frame + 14, 0, 24);
+		frame[14] = 0x45;
+		frame[22] = 64;
+		frame[23] = 47;
+		memcpy(frame + 26, GRE_SRC + 12, 4);
+		memcpy(frame + 30, GRE_DST + 12, 4);
+		unit_put16(frame + 36, etype);
+		off = 14 + 24;
+	}
+	n = off + ip_packet(frame + off, sizeof(frame) - off, k);
+	if (via_gre)
+		unit_put16(frame + 16, (uint16_t)(n - 14));	/* outer total length */
 	CU_ASSERT_FATAL(cut < n);
 	last_ts = ts;
 	engine_frame(eng, LINK_ETHERNET, frame, (uint32_t)(n - cut), (uint32_t)n, ts, ++pktnum);
@@ -686,6 +706,44 @@ test_s0_expired(void)
 	CU_ASSERT_STRING_EQUAL(only(FINDING_BLOCKED)->evidence, "no answer to 2 SYNs");
 	EXPECT_FLOW(IPPROTO_NUM_TCP, 5061, "attempted", "no answer to 2 SYNs");
 	EXPECT_COV("fe1", "T1R3", "blocked", 0, "no answer to 2 SYNs");
+	run_free();
+}
+
+/*
+ * Findings raised on a packet that came through a tunnel name it (the
+ * outermost layer's type and addresses); a finding the timers raise while
+ * such a packet is taken (here: a blocked attempt decided when a later
+ * tunnelled packet runs the expiry) does not, nor one on a direct packet.
+ */
+static void
+test_tunnel_findings(void)
+{
+	const struct cap_finding *g;
+
+	run_begin();
+	via_gre = 1;
+	tcp(MS(0), CLI, 50000, FE1, 22, SYN, NULL, 0);		/* unexpected */
+	tcp(MS(10), CLI, 50001, FE1, 5061, SYN, NULL, 0);	/* never answered */
+	tick(MS(40000));					/* expires it */
+	via_gre = 0;
+	tcp(MS(40010), CLI, 50002, FE2, 22, SYN, NULL, 0);	/* unexpected, direct */
+	CU_ASSERT_EQUAL(count(FINDING_UNEXPECTED), 2);
+	CU_ASSERT_EQUAL(count(FINDING_BLOCKED), 1);
+	for (int i = 0; i < cap.nfind; i++) {
+		g = &cap.find[i];
+		if (g->kind == FINDING_UNEXPECTED && g->ts == MS(0)) {
+			CU_ASSERT_EQUAL(g->tunnel.depth, 1);
+			CU_ASSERT_EQUAL(g->tunnel.type, PKT_TUN_GRE);
+			CU_ASSERT_EQUAL(g->tunnel.family, 4);
+			CU_ASSERT_EQUAL(memcmp(g->tunnel.src, GRE_SRC, 16), 0);
+			CU_ASSERT_EQUAL(memcmp(g->tunnel.dst, GRE_DST, 16), 0);
+		} else if (g->kind == FINDING_UNEXPECTED || g->kind == FINDING_BLOCKED) {
+			CU_ASSERT_EQUAL(g->tunnel.depth, 0);
+			CU_ASSERT_EQUAL(g->tunnel.family, 0);
+		}
+	}
+	CU_ASSERT_STRING_EQUAL(only(FINDING_BLOCKED)->evidence, "no answer to 1 SYN");
+	run_end();
 	run_free();
 }
 
@@ -1334,6 +1392,7 @@ test_engine_register(void)
 	CU_add_test(s, "site", test_site);
 	CU_add_test(s, "S0", test_s0);
 	CU_add_test(s, "S0 expired", test_s0_expired);
+	CU_add_test(s, "findings name the tunnel of their packet", test_tunnel_findings);
 	CU_add_test(s, "S0 undecided", test_s0_undecided);
 	CU_add_test(s, "REJ", test_rej);
 	CU_add_test(s, "SYN then own RST", test_syn_then_own_rst);

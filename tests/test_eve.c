@@ -14,6 +14,7 @@
 #include "conformd/eve.h"
 #include "conformd/flow.h"
 #include "conformd/policy.h"
+#include "conformd/packet.h"
 #include "conformd/record.h"
 #include "unit.h"
 
@@ -155,6 +156,20 @@ static const char gold_alert_v6[] =
 	"\"conformance\":{\"verdict\":\"unexpected\",\"rule\":null,"
 	"\"src_role\":\"-\",\"dest_role\":\"front-end,director\"}}";
 
+/* The same raised on a packet that came through VXLAN over IPv6 (and one
+ * more layer inside): Suricata 7's "tunnel", after the packet's head. */
+static const char gold_alert_v6_tunnel[] =
+	"{\"timestamp\":\"2026-01-01T01:00:00.000000+0000\",\"flow_id\":7,"
+	"\"event_type\":\"alert\",\"src_ip\":\"2001:db8::1\",\"src_port\":443,"
+	"\"dest_ip\":\"2001:db8::a:2\",\"dest_port\":65535,\"proto\":\"TCP\","
+	"\"vlan\":[10,20],\"tunnel\":{\"src_ip\":\"2001:db8:200::1\","
+	"\"dest_ip\":\"2001:db8:200::2\",\"proto\":\"UDP\",\"depth\":2,"
+	"\"type\":\"vxlan\"},\"alert\":{\"action\":\"allowed\",\"signature_id\":9000001,"
+	"\"rev\":1,\"signature\":\"unexpected TCP 65535\","
+	"\"category\":\"Policy Violation\",\"severity\":2},"
+	"\"conformance\":{\"verdict\":\"unexpected\",\"rule\":null,"
+	"\"src_role\":\"-\",\"dest_role\":\"front-end,director\"}}";
+
 /* A missing finding with nothing but its kind: no address, no rule. */
 static const char gold_alert_missing[] =
 	"{\"timestamp\":\"1970-01-01T00:00:00.000000+0000\",\"event_type\":\"alert\","
@@ -274,6 +289,13 @@ test_golden_alert(void)
 	f.severity = 2;
 	f.signature = "unexpected TCP 65535";
 	check_alert(&f, gold_alert_v6);
+	f.tunnel.depth = 2;
+	f.tunnel.type = PKT_TUN_VXLAN;
+	f.tunnel.family = 6;
+	memcpy(f.tunnel.src, "\x20\x01\x0d\xb8\x02\0\0\0\0\0\0\0\0\0\0\x01", 16);
+	memcpy(f.tunnel.dst, "\x20\x01\x0d\xb8\x02\0\0\0\0\0\0\0\0\0\0\x02", 16);
+	check_alert(&f, gold_alert_v6_tunnel);
+	memset(&f.tunnel, 0, sizeof(f.tunnel));
 
 	f.kind = FINDING_MISSING;
 	f.severity = 3;

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sqlite3.h>
 
+#include "conformd/packet.h"
 #include "conformd/policy.h"
 #include "conformd/record.h"
 #include "conformd/rules.h"
@@ -326,6 +327,13 @@ test_upgrade_v1(void)
 	    cols);
 	CU_ASSERT_PTR_NOT_NULL(strstr(cols, ",failure TEXT,icmp_type INTEGER,"
 	    "icmp_code INTEGER,community_id TEXT"));
+	snprintf(cols, sizeof(cols), "%s", q_row(fresh,
+	    "SELECT group_concat(name || ' ' || type, ',') FROM pragma_table_info('findings')"));
+	CU_ASSERT_STRING_EQUAL(q_row(path,
+	    "SELECT group_concat(name || ' ' || type, ',') FROM pragma_table_info('findings')"),
+	    cols);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cols, ",last_run INTEGER,tunnel_type TEXT,"
+	    "tunnel_src TEXT,tunnel_dst TEXT"));
 }
 
 static void
@@ -537,11 +545,22 @@ test_findings(void)
 	f.signature = "unexpected TCP 5061";
 	f.category = "Policy Violation";
 	f.flow = &r;
-	/* three occurrences, out of time order */
+	/* three occurrences, out of time order; the first through an
+	 * ERSPAN II mirror (the row keeps its tunnel), the second through
+	 * VXLAN over IPv6 */
 	finding_flow(&r, T2026 + 2000000, T2026 + 2500000);
+	f.tunnel.depth = 1;
+	f.tunnel.type = PKT_TUN_ERSPAN2;
+	f.tunnel.family = 4;
+	memcpy(f.tunnel.src, "\0\0\0\0\0\0\0\0\0\0\xff\xff\xc6\x12\xc8\x01", 16);
+	memcpy(f.tunnel.dst, "\0\0\0\0\0\0\0\0\0\0\xff\xff\xc6\x12\xc8\x02", 16);
 	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
 	finding_flow(&r, T2026 + 1000000, T2026 + 1500000);
+	f.tunnel.type = PKT_TUN_VXLAN;
+	f.tunnel.family = 6;
+	memcpy(f.tunnel.src, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
 	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	memset(&f.tunnel, 0, sizeof(f.tunnel));
 	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 9000000, 0), 0);
 	CU_ASSERT_EQUAL(store_run_begin(st, "y", "v", T2026 + 10000000, NULL), 0);
 	finding_flow(&r, T2026 + 3000000, T2026 + 3500000);
@@ -572,6 +591,11 @@ test_findings(void)
 	    "front-end,director|2|unexpected TCP 5061|3|"
 	    "2026-01-01T00:00:01.000000Z|1767225601000000|"
 	    "2026-01-01T00:00:03.500000Z|1767225603500000|1|2");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT tunnel_type, tunnel_src, tunnel_dst"
+	    " FROM findings WHERE kind = 'unexpected' AND dest_port = 5061"),
+	    "erspan2|198.18.200.1|198.18.200.2");
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM findings WHERE tunnel_type IS NULL"
+	    " AND tunnel_src IS NULL AND tunnel_dst IS NULL"), 3);
 	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT count, first_run, last_run FROM findings"
 	    " WHERE kind = 'blocked'"), "1|2|2");
 	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT count FROM findings"

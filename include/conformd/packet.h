@@ -100,9 +100,12 @@ struct pkt {
 
 	/* tunnels: when the frame carried one, every field below describes
 	 * the innermost packet (its VLAN tags, addresses, ports); the outer
-	 * layers are only named here */
+	 * layers are only named here, with the addresses of the outermost */
 	uint8_t		tunnel_depth;	/* tunnel layers removed, 0..PKT_MAX_TUNNEL */
 	uint8_t		tunnel[PKT_MAX_TUNNEL];	/* enum pkt_tunnel, outermost first */
+	uint8_t		tunnel_family;	/* the outermost tunnel's IP header: 4 or 6 (0: none) */
+	uint8_t		tunnel_src[16];	/* ... its source (the mirroring device), v4-mapped */
+	uint8_t		tunnel_dst[16];	/* ... its destination (the collector) */
 
 	/* link layer */
 	uint8_t		vlan_depth;	/* tags seen (may exceed PKT_MAX_VLAN) */

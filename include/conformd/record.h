@@ -57,6 +57,17 @@ struct flow_record {
 						   "ICMP 3/3 (port unreachable) from ..."), "" when it did not */
 };
 
+/* The tunnel a finding's packet came through (Suricata's alert "tunnel"):
+ * the outermost layer's type and IP addresses, as the mirroring device
+ * sent it.  depth 0: not raised on a tunnelled packet. */
+struct rec_tunnel {
+	uint8_t		 depth;			/* layers removed, 0..PKT_MAX_TUNNEL */
+	uint8_t		 type;			/* enum pkt_tunnel of the outermost layer */
+	uint8_t		 family;		/* 4 or 6 */
+	uint8_t		 src[16];		/* v4-mapped for IPv4 */
+	uint8_t		 dst[16];
+};
+
 struct finding {
 	int		 kind;			/* enum finding_kind */
 	int		 severity;		/* 1 (high) .. 3 (low), Suricata's scale */
@@ -71,6 +82,7 @@ struct finding {
 	const char	*host_ip;		/* its address when it is one address, else "" */
 	uint16_t	 port;			/* the rule's first port */
 	uint8_t		 proto;			/* IP protocol number */
+	struct rec_tunnel tunnel;		/* raised on a tunnelled packet: its tunnel */
 };
 
 /* "timeout", "evicted", "flush" for enum flow_end values. */
