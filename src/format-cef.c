@@ -19,8 +19,9 @@
  * (capture time, milliseconds since the epoch), cnt (baseEventCount: the
  * occurrences this alert stands for, 1 + repeats not sent, written when
  * more than 1), cs1 rule, cs2 evidence, cs3/cs4 the roles, cs5 the
- * inventory host of a missing finding, cn1..cn3 a scan's findings, hosts
- * and ports.  Severity on CEF's 0..10 scale (alert_ten_severity()).
+ * inventory host of a missing finding, cs6 the tunnel of the finding's
+ * packet ("erspan2 198.18.200.1 -> 198.18.200.2"), cn1..cn3 a scan's
+ * findings, hosts and ports.  Severity on CEF's 0..10 scale (alert_ten_severity()).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -127,6 +128,13 @@ alert_format_cef(char *buf, size_t max, const struct alert_env *env,
 	}
 	cef_custom(&b, "cs3", "srcRole", a->src_role, 0, &first);
 	cef_custom(&b, "cs4", "destRole", a->dest_role, 0, &first);
+	if (a->tunnel_type != NULL) {
+		char tun[REC_ADDR_LEN * 2 + 24];
+
+		snprintf(tun, sizeof(tun), "%s %s -> %s", a->tunnel_type,
+		    a->tunnel_src, a->tunnel_dst);
+		cef_custom(&b, "cs6", "tunnel", tun, 0, &first);
+	}
 	cef_custom(&b, "cs2", "evidence", a->evidence, 1, &first);
 	*truncated = b.cut;
 	return b.len;

@@ -17,7 +17,8 @@
  * guide's "expressions in LEEF format" example uses that pattern, e.g.
  * 2017-10-18T11:26:03.060+0200); our own: count (repeats not sent since
  * the last alert), msg (the signature), srcRole, dstRole, host,
- * scanFindings, scanHosts, scanPorts, evidence.  EventID is the signature
+ * scanFindings, scanHosts, scanPorts, tunnelType, tunnelSrc, tunnelDst
+ * (the tunnel of the finding's packet), evidence.  EventID is the signature
  * id, as EVE's signature_id.
  */
 #include <inttypes.h>
@@ -107,6 +108,11 @@ alert_format_leef(char *buf, size_t max, const struct alert_env *env,
 	leef_pair(&b, "msg", a->signature, 0, &first);
 	leef_pair(&b, "srcRole", a->src_role, 0, &first);
 	leef_pair(&b, "dstRole", a->dest_role, 0, &first);
+	if (a->tunnel_type != NULL) {
+		leef_pair(&b, "tunnelType", a->tunnel_type, 0, &first);
+		leef_pair(&b, "tunnelSrc", a->tunnel_src, 0, &first);
+		leef_pair(&b, "tunnelDst", a->tunnel_dst, 0, &first);
+	}
 	leef_pair(&b, "evidence", a->evidence, 1, &first);
 	*truncated = b.cut;
 	return b.len;

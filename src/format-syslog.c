@@ -35,7 +35,8 @@
 enum {
 	SDP_VERDICT, SDP_RULE, SDP_SRC_ROLE, SDP_DEST_ROLE, SDP_SRC, SDP_SPT,
 	SDP_DST, SDP_DPT, SDP_PROTO, SDP_HOST, SDP_COUNT, SDP_FINDINGS,
-	SDP_HOSTS, SDP_PORTS, SDP_WINDOW, SDP_EVIDENCE, SDP_N
+	SDP_HOSTS, SDP_PORTS, SDP_WINDOW, SDP_TUN_TYPE, SDP_TUN_SRC, SDP_TUN_DST,
+	SDP_EVIDENCE, SDP_N
 };
 
 static const struct {
@@ -57,7 +58,10 @@ static const struct {
 	[SDP_HOSTS] = { "hosts", 11 },
 	[SDP_PORTS] = { "ports", 12 },
 	[SDP_WINDOW] = { "window", 12 },
-	[SDP_EVIDENCE] = { "evidence", 15 },
+	[SDP_TUN_TYPE] = { "tunnel_type", 15 },
+	[SDP_TUN_SRC] = { "tunnel_src", 15 },
+	[SDP_TUN_DST] = { "tunnel_dst", 15 },
+	[SDP_EVIDENCE] = { "evidence", 16 },
 };
 
 /* The value of each SD-PARAM of a, NULL when the alert has none. */
@@ -101,6 +105,11 @@ sd_values(const struct alert *a, const char *val[SDP_N], char num[SDP_N][24])
 		val[SDP_HOSTS] = num[SDP_HOSTS];
 		val[SDP_PORTS] = num[SDP_PORTS];
 		val[SDP_WINDOW] = num[SDP_WINDOW];
+	}
+	if (a->tunnel_type != NULL) {
+		val[SDP_TUN_TYPE] = a->tunnel_type;
+		val[SDP_TUN_SRC] = a->tunnel_src;
+		val[SDP_TUN_DST] = a->tunnel_dst;
 	}
 	val[SDP_EVIDENCE] = a->evidence;
 }

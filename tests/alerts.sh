@@ -328,26 +328,82 @@ def check_flood(db, log, rate, burst, seconds, scans):
             cn["alerts.scan_folded"] + cn["alerts.below_severity"]:
         fail("volume counters do not add up")
 
+def check_tunnels(eve, udp, cef, leef, evefeed):
+    """Every feed names the same tunnel on the same alert as the EVE file:
+    (kind, src, dst, dpt, proto, tunnel type, outer src, outer dst)."""
+    def key(kind, src, dst, dpt, proto, tt, ts, td):
+        return (kind, src, dst, int(dpt or 0), proto, tt or "", ts or "", td or "")
+    want, nt = collections.Counter(), 0
+    for l in lines(eve):
+        e = json.loads(l)
+        if e.get("event_type") != "alert" or "src_ip" not in e:
+            continue
+        t = e.get("tunnel", {})
+        nt += bool(t)
+        want[key(e["conformance"]["verdict"], e["src_ip"], e["dest_ip"], e.get("dest_port"),
+                 e["proto"], t.get("type"), t.get("src_ip"), t.get("dest_ip"))] += 1
+    if nt == 0:
+        fail("%s: no alert names a tunnel" % eve)
+    feeds = {udp: collections.Counter(), cef: collections.Counter(),
+             leef: collections.Counter(), evefeed: collections.Counter()}
+    for l in lines(udp):
+        msgid, sd, msg = parse_5424(l)
+        if "src" in sd:
+            feeds[udp][key(msgid, sd["src"], sd["dst"], sd.get("dpt"), sd["proto"],
+                           sd.get("tunnel_type"), sd.get("tunnel_src"), sd.get("tunnel_dst"))] += 1
+    for l in lines(cef):
+        msgid, sd, msg = parse_5424(l)
+        hdr, ext = parse_cef(msg)
+        tt = ts = td = None
+        if "cs6" in ext:
+            if ext.get("cs6Label") != "tunnel":
+                fail("%s: cs6 is not labelled tunnel: %s" % (cef, l[:160]))
+            tt, ts, arrow, td = ext["cs6"].split(" ")
+        if "src" in ext:
+            feeds[cef][key(ext["cat"], ext["src"], ext["dst"], ext.get("dpt"), ext["proto"],
+                           tt, ts, td)] += 1
+    for l in lines(leef):
+        msgid, sd, msg = parse_5424(l)
+        parts, at = parse_leef(msg)
+        if "src" in at:
+            feeds[leef][key(at["cat"], at["src"], at["dst"], at.get("dstPort"), at["proto"],
+                            at.get("tunnelType"), at.get("tunnelSrc"), at.get("tunnelDst"))] += 1
+    for l in lines(evefeed):
+        msgid, sd, msg = parse_5424(l)
+        e = json.loads(msg)
+        if "src_ip" in e:
+            t = e.get("tunnel", {})
+            feeds[evefeed][key(e["conformance"]["verdict"], e["src_ip"], e["dest_ip"],
+                               e.get("dest_port"), e["proto"], t.get("type"), t.get("src_ip"),
+                               t.get("dest_ip"))] += 1
+    for path, got in feeds.items():
+        if got != want:
+            fail("%s: %s differ from the EVE file: %s" % (path, sum(got.values()),
+                 list((got - want).items())[:2] + list((want - got).items())[:2]))
+
 cmd, a = sys.argv[1], sys.argv[2:]
 {"5424": lambda: check_5424(*a), "eve-syslog": lambda: check_eve(a[0], a[1], True),
  "eve-lines": lambda: check_eve(a[0], a[1], False), "cef": lambda: check_cef(*a),
  "leef": lambda: check_leef(*a), "local": lambda: check_local(*a),
  "counters": lambda: check_counters_exact(*a), "restart": lambda: check_restart(*a),
- "flood": lambda: check_flood(a[0], a[1], *(int(x) for x in a[2:6]))}[cmd]()
+ "flood": lambda: check_flood(a[0], a[1], *(int(x) for x in a[2:6])),
+ "tunnels": lambda: check_tunnels(*a)}[cmd]()
 PY
 chk() { python3 "$tmp/check.py" "$@"; }
 
 rs_start
 
 # --- 1. every finding once on every feed --------------------------------------
-cat >"$tmp/all.conf" <<EOF
-rules $rules
-inventory $inv
-suppress unexpected 0
+# every finding to every feed: no suppression, no scan summaries
+unlimited="suppress unexpected 0
 suppress blocked 0
 suppress missing 0
 suppress protocol-mismatch 0
-scan-threshold 0 60
+scan-threshold 0 60"
+cat >"$tmp/all.conf" <<EOF
+rules $rules
+inventory $inv
+$unlimited
 output udp { type remote host 127.0.0.1 port $p_udp transport udp }
 output tcp { type remote host 127.0.0.1 port $p_tcp transport tcp }
 output eve { type remote host 127.0.0.1 port $p_eve transport tcp format eve }
@@ -419,6 +475,26 @@ PY
 else
 	echo "skip: local syslog(3) needs root and a mount namespace for a private /dev/log"
 fi
+
+# --- 1b. remote mirror tunnels: every feed names the tunnel of each alert's packet
+"$top_builddir/tests/gen-edge" "$tmp/edge" >/dev/null || lib_error "tests/gen-edge failed"
+cat >"$tmp/tun.conf" <<EOF
+rules $rules
+inventory $top_srcdir/tests/golden/inventory.conf
+$unlimited
+output udp { type remote host 127.0.0.1 port $p_udp transport udp }
+output eve { type remote host 127.0.0.1 port $p_eve transport tcp format eve }
+output cef { type remote host 127.0.0.1 port $p_cef transport udp format cef }
+output leef { type remote host 127.0.0.1 port $p_leef transport tcp format leef }
+EOF
+for f in udp eve cef leef; do : >"$tmp/$f.log"; done
+"$bin" -q -c "$tmp/tun.conf" -r "$tmp/edge/tunnel.pcap" --eve "$tmp/tun.eve" >/dev/null 2>&1
+n=$(grep -c '"event_type":"alert"' "$tmp/tun.eve")
+for f in udp eve cef leef; do
+	wait_lines "$tmp/$f.log" "$n"
+done
+lib_check "tunnel.pcap: RFC 5424, CEF, LEEF and EVE feeds name each alert's tunnel as the EVE file does" \
+    chk tunnels "$tmp/tun.eve" "$tmp/udp.log" "$tmp/cef.log" "$tmp/leef.log" "$tmp/eve.log"
 
 # --- 2. the collector goes away and comes back --------------------------------
 python3 "$gen" steady "$tmp/steady.pcap" "$rules" 300 || lib_error "gen-alerts steady"

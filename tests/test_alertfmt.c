@@ -17,6 +17,7 @@
 #include "conformd/alert.h"
 #include "conformd/config.h"
 #include "conformd/policy.h"
+#include "conformd/packet.h"
 #include "conformd/record.h"
 #include "unit.h"
 
@@ -74,6 +75,23 @@ f_missing(void)
 	fnd.host_ip = "198.18.1.11";
 	fnd.port = 5061;
 	fnd.proto = 6;
+	return &fnd;
+}
+
+/* f_unexpected() seen through an ERSPAN II mirror session, from the
+ * switch 198.18.200.1 to the collector 198.18.200.2. */
+static const struct finding *
+f_tunnel(void)
+{
+	static const uint8_t sw[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 200, 1 };
+	static const uint8_t col[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 200, 2 };
+
+	f_unexpected();
+	fnd.tunnel.depth = 1;
+	fnd.tunnel.type = PKT_TUN_ERSPAN2;
+	fnd.tunnel.family = 4;
+	memcpy(fnd.tunnel.src, sw, 16);
+	memcpy(fnd.tunnel.dst, col, 16);
 	return &fnd;
 }
 
@@ -159,6 +177,49 @@ test_golden_unexpected(void)
 	    "src=198.18.10.21 spt=46989 dst=198.18.1.11 dpt=22 proto=TCP act=allowed "
 	    "cat=unexpected rt=1767225600768 cs3Label=srcRole cs3=client "
 	    "cs4Label=destRole cs4=front-end", 1);
+}
+
+/* The same seen through an ERSPAN II mirror session from 198.18.200.1:
+ * every format names the tunnel (EVE as Suricata's alerts do). */
+static void
+test_golden_tunnel(void)
+{
+	struct alert a;
+
+	alert_from_finding(&a, f_tunnel(), 0);
+	check_fmt("rfc5424 tunnel", OUTPUT_FMT_RFC5424, &a,
+	    "<132>1 2026-01-01T00:00:00.768942Z sensor1.example.net conformd 4242 unexpected "
+	    "[conformd@32473 verdict=\"unexpected\" src_role=\"client\" dest_role=\"front-end\" "
+	    "src=\"198.18.10.21\" spt=\"46989\" dst=\"198.18.1.11\" dpt=\"22\" proto=\"TCP\" "
+	    "count=\"0\" tunnel_type=\"erspan2\" tunnel_src=\"198.18.200.1\" "
+	    "tunnel_dst=\"198.18.200.2\"] conformd unexpected TCP/22 client -> front-end", 0);
+	check_fmt("cef tunnel", OUTPUT_FMT_CEF, &a,
+	    "<132>1 2026-01-01T00:00:00.768942Z sensor1.example.net conformd 4242 unexpected - "
+	    "CEF:0|conformd|conformd|0.1.0|9000001|conformd unexpected TCP/22 client -> front-end|5|"
+	    "src=198.18.10.21 spt=46989 dst=198.18.1.11 dpt=22 proto=TCP act=allowed "
+	    "cat=unexpected rt=1767225600768 cs3Label=srcRole cs3=client "
+	    "cs4Label=destRole cs4=front-end "
+	    "cs6Label=tunnel cs6=erspan2 198.18.200.1 -> 198.18.200.2", 0);
+	check_fmt("leef tunnel", OUTPUT_FMT_LEEF, &a,
+	    "<132>1 2026-01-01T00:00:00.768942Z sensor1.example.net conformd 4242 unexpected - "
+	    "LEEF:2.0|conformd|conformd|0.1.0|9000001|^|cat=unexpected^sev=5^src=198.18.10.21^"
+	    "srcPort=46989^dst=198.18.1.11^dstPort=22^proto=TCP^"
+	    "devTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ^devTime=2026-01-01T00:00:00.768+0000^"
+	    "count=0^msg=conformd unexpected TCP/22 client -> front-end^srcRole=client^"
+	    "dstRole=front-end^tunnelType=erspan2^tunnelSrc=198.18.200.1^"
+	    "tunnelDst=198.18.200.2", 0);
+	check_fmt("eve tunnel", OUTPUT_FMT_EVE, &a,
+	    "<132>1 2026-01-01T00:00:00.768942Z sensor1.example.net conformd 4242 unexpected - "
+	    "{\"timestamp\":\"2026-01-01T00:00:00.768942+0000\",\"flow_id\":13,"
+	    "\"event_type\":\"alert\",\"src_ip\":\"198.18.10.21\",\"src_port\":46989,"
+	    "\"dest_ip\":\"198.18.1.11\",\"dest_port\":22,\"proto\":\"TCP\","
+	    "\"tunnel\":{\"src_ip\":\"198.18.200.1\",\"dest_ip\":\"198.18.200.2\","
+	    "\"proto\":\"GRE\",\"depth\":1,\"type\":\"erspan2\"},"
+	    "\"alert\":{\"action\":\"allowed\",\"signature_id\":9000001,\"rev\":1,"
+	    "\"signature\":\"conformd unexpected TCP/22 client -> front-end\","
+	    "\"category\":\"Policy Violation\",\"severity\":2},"
+	    "\"conformance\":{\"verdict\":\"unexpected\",\"rule\":null,"
+	    "\"src_role\":\"client\",\"dest_role\":\"front-end\"}}", 0);
 }
 
 /* The repeats not sent since the last alert: count=, cnt= (CEF's
@@ -742,28 +803,28 @@ test_hostile(void)
 /* Every size from 0 to past the whole message: never more than max, a
  * NUL after it, always well-formed, each format losing what it says
  * first.  Buffers are exactly max + 1 bytes, so ASan sees any overrun. */
+/* Every format of a at every buffer size: within the size, parseable,
+ * cut flagged exactly when something was left out, JSON whole or nothing. */
 static void
-test_truncation(void)
+truncation_sweep(const struct alert *a)
 {
 	static const int fmts[] = { OUTPUT_FMT_RFC5424, OUTPUT_FMT_CEF, OUTPUT_FMT_LEEF,
 	    OUTPUT_FMT_EVE };
-	struct alert a;
 	char full[BIG + 1], hdr[8][512];
 	struct kv kv;
 	const char *msg;
 	size_t whole, n, max;
 	int cut;
 
-	alert_from_finding(&a, f_hostile(), 3);
 	for (size_t fi = 0; fi < sizeof(fmts) / sizeof(fmts[0]); fi++) {
-		whole = alert_format_syslog(full, BIG, &env, &a, fmts[fi], &cut);
+		whole = alert_format_syslog(full, BIG, &env, a, fmts[fi], &cut);
 		CU_ASSERT_FATAL(whole > 0);
 		CU_ASSERT_EQUAL(cut, 0);
 		for (max = 0; max <= whole + 4; max++) {
 			char *b = malloc(max + 1);
 
 			CU_ASSERT_FATAL(b != NULL);
-			n = alert_format_syslog(b, max, &env, &a, fmts[fi], &cut);
+			n = alert_format_syslog(b, max, &env, a, fmts[fi], &cut);
 			CU_ASSERT(n <= max);
 			CU_ASSERT_EQUAL(strlen(b), n);
 			CU_ASSERT(n == 0 || clean_text(b, n));
@@ -791,6 +852,20 @@ test_truncation(void)
 			free(b);
 		}
 	}
+}
+
+static void
+test_truncation(void)
+{
+	struct alert a;
+	char full[BIG + 1], hdr[8][512];
+	struct kv kv;
+	const char *msg;
+	size_t whole, n, max;
+	int cut;
+
+	alert_from_finding(&a, f_hostile(), 3);
+	truncation_sweep(&a);
 
 	/* RFC 5424: MSG goes first, then SD params, least useful first */
 	whole = alert_format_syslog(full, BIG, &env, &a, OUTPUT_FMT_RFC5424, &cut);
@@ -845,6 +920,33 @@ test_truncation(void)
 	}
 }
 
+/* The tunnel's params through every size; RFC 5424 short of room drops
+ * the three together. */
+static void
+test_tunnel_truncation(void)
+{
+	char full[BIG + 1], b[BIG + 1];
+	const char *msg, *m0;
+	struct alert a;
+	struct kv kv;
+	size_t whole, msglen;
+	int cut;
+
+	alert_from_finding(&a, f_tunnel(), 0);
+	truncation_sweep(&a);
+	/* RFC 5424 short of room: the three tunnel params go together */
+	whole = alert_format_syslog(full, BIG, &env, &a, OUTPUT_FMT_RFC5424, &cut);
+	m0 = strstr(full, "\"] ") + 3;
+	msglen = strlen(m0);
+	(void)alert_format_syslog(b, whole - msglen - 2, &env, &a, OUTPUT_FMT_RFC5424, &cut);
+	CU_ASSERT_EQUAL(cut, 1);
+	CU_ASSERT_EQUAL_FATAL(parse_5424(b, &kv, &msg), 0);
+	CU_ASSERT_PTR_NULL(kv_get(&kv, "tunnel_type"));
+	CU_ASSERT_PTR_NULL(kv_get(&kv, "tunnel_src"));
+	CU_ASSERT_PTR_NULL(kv_get(&kv, "tunnel_dst"));
+	CU_ASSERT_PTR_NOT_NULL(kv_get(&kv, "count"));
+}
+
 static void
 test_framing(void)
 {
@@ -866,6 +968,7 @@ test_alertfmt_register(void)
 	if (s == NULL)
 		return;
 	CU_add_test(s, "golden unexpected in every format", test_golden_unexpected);
+	CU_add_test(s, "golden unexpected through a tunnel", test_golden_tunnel);
 	CU_add_test(s, "repeats carried as counts", test_golden_count);
 	CU_add_test(s, "golden missing", test_golden_missing);
 	CU_add_test(s, "golden scan summary", test_golden_scan);
@@ -873,5 +976,6 @@ test_alertfmt_register(void)
 	CU_add_test(s, "published examples", test_published_examples);
 	CU_add_test(s, "hostile strings parse back intact", test_hostile);
 	CU_add_test(s, "truncation is clean at every size", test_truncation);
+	CU_add_test(s, "a tunnel's params truncated whole", test_tunnel_truncation);
 	CU_add_test(s, "RFC 6587 octet counting", test_framing);
 }

@@ -39,6 +39,9 @@ struct alert {
 	const char	*src_role, *dest_role;	/* NULL: absent */
 	const char	*evidence;	/* NULL: none */
 	const char	*host;		/* inventory host (missing), NULL: none */
+	const char	*tunnel_type;	/* the finding's packet's tunnel ("erspan2"), NULL: none */
+	char		 tunnel_src[REC_ADDR_LEN];	/* ... its outer addresses */
+	char		 tunnel_dst[REC_ADDR_LEN];
 	uint64_t	 count;		/* repeats of this alert not sent since the last one */
 	const struct finding *finding;	/* for the EVE JSON (a scan has its own) */
 	/* a scan summary's figures (kind ALERT_KIND_SCAN) */
