@@ -74,6 +74,27 @@ lib_check "every EVE line is JSON" python3 -c "import json,sys; [json.loads(l) f
 lib_check "findings are deduplicated with counts" test "$(q "$tmp/s.db" "select sum(count) from findings where kind='unexpected'")" -eq "$(q "$tmp/s.db" "select count(*) from flows where verdict='unexpected'")"
 lib_check "counters recorded for the run" test "$(q "$tmp/s.db" "select value from counters where name='packets'")" -eq "$(tcpdump -n -r "$sample" 2>/dev/null | wc -l)"
 
+# A database of schema version 1 (an older conformd's: flows without
+# icmp_type, icmp_code, community_id; findings without tunnel_*), opened
+# by two runs at once: upgraded once, both runs recorded, rows kept.
+cp "$tmp/s.db" "$tmp/v1.db"
+q "$tmp/v1.db" "alter table flows drop column community_id; alter table flows drop column icmp_code;
+    alter table flows drop column icmp_type; alter table findings drop column tunnel_dst;
+    alter table findings drop column tunnel_src; alter table findings drop column tunnel_type;
+    pragma user_version = 1; update meta set value = '1' where key = 'schema_version'"
+"$bin" -q -c "$conf" -r "$sample" --db "$tmp/v1.db" >/dev/null 2>"$tmp/v1a.err" &
+v1a=$!
+"$bin" -q -c "$conf" -r "$sample" --db "$tmp/v1.db" >/dev/null 2>"$tmp/v1b.err"
+v1b=$?
+wait $v1a
+v1a=$?
+lib_check "schema 1 opened by two runs at once: both ran (exit 1), one says it upgraded" \
+    test "$v1a $v1b $(cat "$tmp/v1a.err" "$tmp/v1b.err" | grep -c 'v1.db: schema version 1 upgraded to 2')" = "1 1 1"
+lib_check "schema 1 upgraded: version 2, three runs, every flow kept, intact" \
+    test "$(q "$tmp/v1.db" 'pragma user_version; select count(*) from runs; select count(*) from flows; pragma integrity_check' | tr '\n' ' ')" = "2 3 $((flows * 3)) ok "
+lib_check "schema 1 upgraded: the first run's flows have NULL in the new columns" \
+    test "$(q "$tmp/v1.db" "select count(*) from flows where run_id = 1 and icmp_type is null and community_id is null")" -eq "$flows"
+
 # Standard input gives the same result as the file.
 cat "$sample" | "$bin" -q -c "$conf" -r - --db "$tmp/stdin.db" >/dev/null 2>&1
 lib_check "-r - reads standard input" test "$(q "$tmp/stdin.db" "select count(*) from flows")" -eq "$flows"
