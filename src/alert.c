@@ -9,9 +9,7 @@
 #include <unistd.h>
 
 #include "conformd/alert.h"
-#include "conformd/decode.h"
 #include "conformd/eve.h"
-#include "conformd/inventory.h"
 #include "alert-text.h"
 
 void
@@ -30,13 +28,8 @@ alert_from_finding(struct alert *a, const struct finding *f, uint64_t count)
 	a->host = f->host;
 	a->count = count;
 	a->finding = f;
-	if (f->tunnel.depth > 0) {
-		a->tunnel_type = decode_tunnel_name(f->tunnel.type);
-		addr_format(f->tunnel.src, f->tunnel.family, a->tunnel_src,
-		    sizeof(a->tunnel_src));
-		addr_format(f->tunnel.dst, f->tunnel.family, a->tunnel_dst,
-		    sizeof(a->tunnel_dst));
-	}
+	a->tunnel_type = rec_tunnel_format(&f->tunnel, a->tunnel_src, a->tunnel_dst,
+	    sizeof(a->tunnel_src));
 	if (r != NULL) {
 		if (a->ts_usec == 0)
 			a->ts_usec = r->first_usec;

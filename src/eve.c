@@ -18,9 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "conformd/decode.h"
 #include "conformd/eve.h"
-#include "conformd/inventory.h"
+#include "conformd/packet.h"
 #include "conformd/utf8.h"
 #include "conformd/policy.h"
 #include "conformd/record.h"
@@ -336,22 +335,24 @@ jb_head_noflow(struct jbuf *b, const struct finding *f, const char *src_ip)
  * "tunnel":{"src_ip","dest_ip","proto","depth","type"}: the outermost
  * tunnel the alert's packet came through, as Suricata 7 names it (its
  * outer addresses: the mirroring device and the collector; "proto" the
- * outer IP protocol), plus conformd's name of the encapsulation.
+ * outer IP protocol), plus conformd's name of the encapsulation; nothing
+ * when the alert's packet came through none.
  */
 static void
 jb_tunnel(struct jbuf *b, const struct rec_tunnel *t)
 {
-	char a[REC_ADDR_LEN];
+	char src[REC_ADDR_LEN], dst[REC_ADDR_LEN];
+	const char *type = rec_tunnel_format(t, src, dst, sizeof(src));
 
+	if (type == NULL)
+		return;
 	jb_key(b, "tunnel");
-	addr_format(t->src, t->family, a, sizeof(a));
 	jb_lit(b, "{\"src_ip\":");
-	jb_str(b, a);
-	addr_format(t->dst, t->family, a, sizeof(a));
-	jb_kstr(b, "dest_ip", a);
+	jb_str(b, src);
+	jb_kstr(b, "dest_ip", dst);
 	jb_kstr(b, "proto", t->type == PKT_TUN_VXLAN ? "UDP" : "GRE");
 	jb_ku64(b, "depth", t->depth);
-	jb_kstr(b, "type", decode_tunnel_name(t->type));
+	jb_kstr(b, "type", type);
 	jb_putc(b, '}');
 }
 
@@ -462,8 +463,7 @@ eve_format_alert_feed(char *buf, size_t len, const struct finding *f,
 		    r->first_usec, ts), type, sizeof(type) - 1);
 	} else
 		jb_head_noflow(&b, f, x != NULL ? x->src_ip : NULL);
-	if (f->tunnel.depth > 0)
-		jb_tunnel(&b, &f->tunnel);
+	jb_tunnel(&b, &f->tunnel);
 
 	jb_key(&b, "alert");
 	jb_lit(&b, "{\"action\":\"allowed\"");

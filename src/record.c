@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conformd/decode.h"
 #include "conformd/flow.h"
+#include "conformd/inventory.h"
 #include "conformd/record.h"
 
 struct name {
@@ -69,6 +71,18 @@ finding_kind_name(int kind)
 	const char *s = name_lookup(finding_kind_names, kind);
 
 	return s != NULL ? s : "unknown";
+}
+
+const char *
+rec_tunnel_format(const struct rec_tunnel *t, char *src, char *dst, size_t len)
+{
+	if (t->depth == 0) {
+		src[0] = dst[0] = '\0';
+		return NULL;
+	}
+	addr_format(t->src, t->family, src, len);
+	addr_format(t->dst, t->family, dst, len);
+	return decode_tunnel_name(t->type);
 }
 
 /*

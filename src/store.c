@@ -171,8 +171,6 @@
 #include <sqlite3.h>
 
 #include "conformd/checkpoint.h"
-#include "conformd/decode.h"
-#include "conformd/inventory.h"
 #include "conformd/log.h"
 #include "conformd/policy.h"
 #include "conformd/record.h"
@@ -1141,6 +1139,7 @@ store_finding(struct store *st, const struct finding *f)
 	const struct flow_record *r = f->flow;
 	char first[STORE_TIME_LEN], last[STORE_TIME_LEN], pbuf[8];
 	char tsrc[REC_ADDR_LEN], tdst[REC_ADDR_LEN];
+	const char *ttype;
 	sqlite3_stmt *s = st->finding;
 	uint64_t fu = r != NULL ? r->first_usec : 0;
 	uint64_t lu = r != NULL ? r->last_usec : 0;
@@ -1181,17 +1180,10 @@ store_finding(struct store *st, const struct finding *f)
 	bind_u64(s, k++, lu);
 	bind_run(s, k++, st->run_id);
 	bind_run(s, k++, st->run_id);
-	if (f->tunnel.depth > 0) {
-		addr_format(f->tunnel.src, f->tunnel.family, tsrc, sizeof(tsrc));
-		addr_format(f->tunnel.dst, f->tunnel.family, tdst, sizeof(tdst));
-		bind_text(s, k++, decode_tunnel_name(f->tunnel.type));
-		bind_text(s, k++, tsrc);
-		bind_text(s, k++, tdst);
-	} else {
-		sqlite3_bind_null(s, k++);
-		sqlite3_bind_null(s, k++);
-		sqlite3_bind_null(s, k++);
-	}
+	ttype = rec_tunnel_format(&f->tunnel, tsrc, tdst, sizeof(tsrc));
+	bind_text(s, k++, ttype);			/* all three NULL without */
+	bind_text(s, k++, ttype != NULL ? tsrc : NULL);
+	bind_text(s, k++, ttype != NULL ? tdst : NULL);
 	return store_row(st, s);
 }
 

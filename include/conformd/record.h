@@ -91,6 +91,14 @@ const char *flow_end_name(int end);
 /* "unexpected", "blocked", "missing", "protocol_mismatch" */
 const char *finding_kind_name(int kind);
 
+/*
+ * The text of a finding's tunnel: its outer addresses into src and dst
+ * (len bytes each, REC_ADDR_LEN holds any), and the name of its type
+ * ("erspan2") returned; NULL, with src and dst "", when the finding was
+ * not raised on a tunnelled packet.  Any thread.
+ */
+const char *rec_tunnel_format(const struct rec_tunnel *t, char *src, char *dst, size_t len);
+
 /* "TCP", "UDP", "ICMP", "IPv6-ICMP", or the number as text in buf. */
 const char *proto_name(uint8_t proto, char *buf, size_t len);
 
