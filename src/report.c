@@ -210,8 +210,8 @@ check_schema(sqlite3 *db, char *why, size_t len)
 		snprintf(why, len, "not a conformd database (no schema version)");
 		goto out;
 	}
-	/* an older sensor's file reads the same: upgrades only add flows
-	 * columns, which the report does not read */
+	/* an older sensor's file reads the same: upgrades only add columns,
+	 * and the report reads none of them */
 	if (ver < 1 || ver > STORE_SCHEMA_VERSION) {
 		snprintf(why, len, "schema version %d, this conformd reads versions"
 		    " 1 to %d", ver, STORE_SCHEMA_VERSION);
