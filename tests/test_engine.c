@@ -747,6 +747,37 @@ test_tunnel_findings(void)
 	run_free();
 }
 
+/* Blocked attempts decided on a tunnelled packet, an RST and an ICMP port
+ * unreachable, name the tunnel too. */
+static void
+test_tunnel_blocked(void)
+{
+	static const uint8_t ping[] = { 0x03 };
+	struct pk q = { FE2, FE1, 50001, 1434, IPPROTO_NUM_UDP, 0, 0, ping, sizeof(ping) };
+	const struct cap_finding *g;
+
+	run_begin();
+	via_gre = 1;
+	tcp(MS(0), CLI, 50000, FE1, 5061, SYN, NULL, 0);
+	tcp(MS(1), FE1, 5061, CLI, 50000, RSTACK, NULL, 0);
+	udp(MS(2), FE2, 50001, FE1, 1434, ping, sizeof(ping));
+	icmp_error(MS(3), RTR, FE2, 3, 3, &q);
+	via_gre = 0;
+	CU_ASSERT_EQUAL(count(FINDING_BLOCKED), 2);
+	for (int i = 0; i < cap.nfind; i++) {
+		g = &cap.find[i];
+		if (g->kind != FINDING_BLOCKED)
+			continue;
+		CU_ASSERT(g->ts == MS(1) || g->ts == MS(3));
+		CU_ASSERT_EQUAL(g->tunnel.depth, 1);
+		CU_ASSERT_EQUAL(g->tunnel.type, PKT_TUN_GRE);
+		CU_ASSERT_EQUAL(memcmp(g->tunnel.src, GRE_SRC, 16), 0);
+		CU_ASSERT_EQUAL(memcmp(g->tunnel.dst, GRE_DST, 16), 0);
+	}
+	run_end();
+	run_free();
+}
+
 /* One SYN 1 s before the end of the capture: not decided, proves nothing. */
 static void
 test_s0_undecided(void)
@@ -1393,6 +1424,7 @@ test_engine_register(void)
 	CU_add_test(s, "S0", test_s0);
 	CU_add_test(s, "S0 expired", test_s0_expired);
 	CU_add_test(s, "findings name the tunnel of their packet", test_tunnel_findings);
+	CU_add_test(s, "RST and ICMP through a tunnel name it", test_tunnel_blocked);
 	CU_add_test(s, "S0 undecided", test_s0_undecided);
 	CU_add_test(s, "REJ", test_rej);
 	CU_add_test(s, "SYN then own RST", test_syn_then_own_rst);
