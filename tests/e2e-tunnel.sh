@@ -112,7 +112,7 @@ alert_tunnels() {
 	tshark -n -r "$1" "${@:3}" -T fields -E separator='|' -e frame.time_epoch \
 	    -e frame.protocols -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst 2>/dev/null |
 	python3 -c '
-import json, sys
+import datetime, json, sys
 frames = {}
 for line in open(sys.argv[1]):
     t, protos, s4, d4, s6, d6 = line.rstrip("\n").split("|")
@@ -130,7 +130,6 @@ for line in open(sys.argv[1]):
     encap = [l for l in layers[first:] if l in ("gre", "vxlan")]
     proto = {"gre": "GRE", "vxlan": "UDP"}[encap[0]] if encap else None
     frames.setdefault(us, []).append((outer, proto, len(ips) - 1))
-import datetime
 bad, n, nt = [], 0, 0
 for line in open(sys.argv[2]):
     e = json.loads(line)
