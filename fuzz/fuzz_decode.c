@@ -12,8 +12,9 @@
  * layers of known types were removed, and the outermost one's addresses
  * are an IP header's.  decode_fast() must
  * take only frames the full decoder decodes cleanly, to the same facts.
- * VXLAN is opened on UDP 4789 and 8472 (`vxlan-port`), so the port
- * bitmap's lookups are fed both ways.
+ * VXLAN is opened on UDP 4789 and 8472 (`vxlan-port`), Geneve on 6081
+ * and 6082 (`geneve-port`), so the port bitmaps' lookups are fed both
+ * ways.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -37,11 +38,12 @@ static const int fuzz_links[16] = {
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const uint16_t vx[] = { 4789, 8472 };
+	static const uint16_t vx[] = { 4789, 8472 }, gnv[] = { 6081, 6082 };
 
 	(void)argc;
 	(void)argv;
 	decode_set_vxlan_ports(vx, 2);
+	decode_set_geneve_ports(gnv, 2);
 	return 0;
 }
 

@@ -40,7 +40,7 @@ enum {
 	CK_TIMEOUT, CK_SUMMARY_TOP, CK_ANSWER_TIMEOUT, CK_COVERAGE, CK_SEVERITY,
 	CK_RULE_SEVERITY, CK_OUTPUT, CK_SUPPRESS, CK_RATE_LIMIT, CK_SCAN_THRESHOLD,
 	CK_COVERAGE_WINDOW, CK_STATS_INTERVAL, CK_INTERFACE, CK_NFLOG, CK_SNAPLEN,
-	CK_BUFFER_SIZE, CK_FILTER, CK_WORKERS, CK_USER, CK_VXLAN_PORT, CK_COUNT
+	CK_BUFFER_SIZE, CK_FILTER, CK_WORKERS, CK_USER, CK_VXLAN_PORT, CK_GENEVE_PORT, CK_COUNT
 };
 
 static const struct {
@@ -71,6 +71,7 @@ static const struct {
 	[CK_WORKERS] = { "workers", 1 },
 	[CK_USER] = { "user", 1 },
 	[CK_VXLAN_PORT] = { "vxlan-port", 1 },
+	[CK_GENEVE_PORT] = { "geneve-port", 1 },
 	[CK_OUTPUT] = { "output", -1 },		/* a name and key/value pairs */
 	[CK_SUPPRESS] = { "suppress", 2 },
 	[CK_RATE_LIMIT] = { "rate-limit", 3 },
@@ -306,6 +307,7 @@ struct config_parse {
 	int		 suppress_seen[CONFIG_KINDS];
 	int		 rate_seen[2];			/* global, source */
 	int		 vxlan_none;			/* `vxlan-port none` seen */
+	int		 geneve_none;			/* `geneve-port none` seen */
 	int		 oom;
 };
 
@@ -661,6 +663,82 @@ config_output(struct config_parse *p, const struct stmt *s)
 			}
 }
 
+/* One `vxlan-port` or `geneve-port` line: "none" alone, or up to max
+ * ports, each once.  *none counts the "none" lines' conflicts. */
+static void
+config_tunnel_port(struct config_parse *p, const struct token *key, const struct token *v,
+    struct config_ports *cp, int max, int *none)
+{
+	unsigned long n;
+
+	if (strcmp(v->text, "none") == 0) {
+		if (cp->set)
+			diag_error(p->d, p->file, v->line,
+			    "%s none cannot be combined with other %s lines", key->text, key->text);
+		cp->set = 1;
+		cp->n = 0;
+		*none = 1;
+		return;
+	}
+	if (*none) {
+		if ((*none)++ == 1)	/* said once */
+			diag_error(p->d, p->file, v->line,
+			    "%s none cannot be combined with other %s lines", key->text, key->text);
+		return;
+	}
+	if (config_number(p, key, v, 1, 65535, &n) != 0)
+		return;
+	for (int i = 0; i < cp->n; i++)
+		if (cp->ports[i] == n) {
+			diag_error(p->d, p->file, v->line, "%s %lu given twice", key->text, n);
+			return;
+		}
+	if (cp->n == max) {
+		diag_error(p->d, p->file, v->line, "too many %s lines (at most %d)",
+		    key->text, max);
+		return;
+	}
+	cp->line[cp->n] = v->line;
+	cp->ports[cp->n++] = (uint16_t)n;
+	cp->set = 1;
+}
+
+/* The line that gave UDP port `port` in cp, or 0. */
+static int
+config_ports_line(const struct config_ports *cp, uint16_t port)
+{
+	for (int i = 0; i < cp->n; i++)
+		if (cp->ports[i] == port)
+			return cp->line[i];
+	return 0;
+}
+
+/* A UDP port is opened as one tunnel type only: a geneve-port line may
+ * not name a VXLAN port, given or default, nor a vxlan-port line Geneve's
+ * default. */
+static void
+config_tunnel_ports_check(struct config_parse *p)
+{
+	const struct config *c = p->c;
+	int line;
+
+	for (int i = 0; i < c->geneve.n; i++) {
+		uint16_t port = c->geneve.ports[i];
+
+		if (!c->vxlan.set && port == CONFIG_VXLAN_PORT)
+			diag_error(p->d, p->file, c->geneve.line[i],
+			    "geneve-port %u is VXLAN's default port: give vxlan-port lines, "
+			    "or vxlan-port none", port);
+		else if ((line = config_ports_line(&c->vxlan, port)) != 0)
+			diag_error(p->d, p->file, c->geneve.line[i],
+			    "geneve-port %u is also a vxlan-port (line %d)", port, line);
+	}
+	if (!c->geneve.set && (line = config_ports_line(&c->vxlan, CONFIG_GENEVE_PORT)) != 0)
+		diag_error(p->d, p->file, line,
+		    "vxlan-port %d is Geneve's default port: give geneve-port lines, "
+		    "or geneve-port none", CONFIG_GENEVE_PORT);
+}
+
 static void
 config_stmt(struct config_parse *p, const struct stmt *s)
 {
@@ -694,7 +772,7 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 	v = &s->tok[1];
 	if (k != CK_RULES && k != CK_TIMEOUT && k != CK_SEVERITY && k != CK_RULE_SEVERITY &&
 	    k != CK_SUPPRESS && k != CK_RATE_LIMIT && k != CK_INTERFACE && k != CK_NFLOG &&
-	    k != CK_VXLAN_PORT && config_once(p, key, NULL, &p->seen[k]) == -1)
+	    k != CK_VXLAN_PORT && k != CK_GENEVE_PORT && config_once(p, key, NULL, &p->seen[k]) == -1)
 		return;
 
 	switch (k) {
@@ -764,36 +842,10 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 			c->ninterfaces++;
 		break;
 	case CK_VXLAN_PORT:
-		/* "none" alone, or up to CONFIG_MAX_VXLAN ports, each once */
-		if (strcmp(v->text, "none") == 0) {
-			if (c->vxlan_set)
-				diag_error(p->d, p->file, v->line,
-				    "vxlan-port none cannot be combined with other vxlan-port lines");
-			c->vxlan_set = 1;
-			c->nvxlan = 0;
-			p->vxlan_none = 1;
-			break;
-		}
-		if (p->vxlan_none) {
-			if (p->vxlan_none++ == 1)	/* said once */
-				diag_error(p->d, p->file, v->line,
-				    "vxlan-port none cannot be combined with other vxlan-port lines");
-			break;
-		}
-		if (config_number(p, key, v, 1, 65535, &n) != 0)
-			break;
-		for (int i = 0; i < c->nvxlan; i++)
-			if (c->vxlan_ports[i] == n) {
-				diag_error(p->d, p->file, v->line, "vxlan-port %lu given twice", n);
-				return;
-			}
-		if (c->nvxlan == CONFIG_MAX_VXLAN) {
-			diag_error(p->d, p->file, v->line, "too many vxlan-port lines (at most %d)",
-			    CONFIG_MAX_VXLAN);
-			break;
-		}
-		c->vxlan_ports[c->nvxlan++] = (uint16_t)n;
-		c->vxlan_set = 1;
+		config_tunnel_port(p, key, v, &c->vxlan, CONFIG_MAX_VXLAN, &p->vxlan_none);
+		break;
+	case CK_GENEVE_PORT:
+		config_tunnel_port(p, key, v, &c->geneve, CONFIG_MAX_GENEVE, &p->geneve_none);
 		break;
 	case CK_SNAPLEN:
 		if (config_number(p, key, v, 64, 262144, &n) == 0)
@@ -986,6 +1038,7 @@ config_load(struct config *c, const char *path, struct diag *d)
 		p.oom = 1;
 	for (int i = 0; i < lf.nstmt && !p.oom; i++)
 		config_stmt(&p, &lf.stmt[i]);
+	config_tunnel_ports_check(&p);
 	lex_free(&lf);
 	free(p.dir);
 	if (!p.oom && c->nrules == 0) {
@@ -1002,6 +1055,16 @@ config_load(struct config *c, const char *path, struct diag *d)
 	if (c->inventory == NULL)
 		diag_error(d, c->path, 0, "no inventory configured");
 	return d->nerrors == errors0 ? 0 : -1;
+}
+
+/* `key port` lines, or `key none`; nothing when no line set them. */
+static void
+config_print_ports(const char *key, const struct config_ports *cp, FILE *out)
+{
+	if (cp->set && cp->n == 0)
+		fprintf(out, "%s none\n", key);
+	for (int i = 0; i < cp->n; i++)
+		fprintf(out, "%s %u\n", key, cp->ports[i]);
 }
 
 /* `key word` a line, the word quoted as lex.h reads it back; nothing if NULL. */
@@ -1044,10 +1107,8 @@ config_print(const struct config *c, FILE *out)
 	if (c->buffer_kib != 0)
 		fprintf(out, "buffer-size %u\n", c->buffer_kib);
 	config_print_word("filter", c->filter, out);
-	if (c->vxlan_set && c->nvxlan == 0)
-		fprintf(out, "vxlan-port none\n");
-	for (int i = 0; i < c->nvxlan; i++)
-		fprintf(out, "vxlan-port %u\n", c->vxlan_ports[i]);
+	config_print_ports("vxlan-port", &c->vxlan, out);
+	config_print_ports("geneve-port", &c->geneve, out);
 	if (c->workers != 0)
 		fprintf(out, "workers %d\n", c->workers);
 	config_print_word("user", c->user, out);

@@ -4,7 +4,7 @@
  * 20-byte header, not a fragment, or IPv6 whose next header is TCP or
  * UDP; TCP (options checked as decode-tcp.c checks them) or UDP; the
  * whole IP packet captured.  Tunnels are never taken: GRE (IP protocol 47)
- * is not TCP or UDP, and UDP to or from a VXLAN port gives up, so the
+ * is not TCP or UDP, and UDP to or from a VXLAN or Geneve port gives up, so the
  * full decoders find the innermost packet.  Every test below mirrors a check of the
  * full decoders (decode-ethernet.c, decode-ipv4.c, decode-ipv6.c,
  * decode-tcp.c, decode-udp.c) and gives up where one of them would note
@@ -132,10 +132,11 @@ fast_transport(const struct cursor *t, size_t wire, uint8_t proto, uint16_t *sp,
 		return 0;
 	if (ulen < 8 || ulen > wire)
 		return 0;
-	/* Maybe VXLAN (decode-vxlan.c): its flow is the inner packet's.
-	 * Either port, though only the destination one opens the tunnel:
-	 * cheaper than a second look, and the full path is the reference. */
-	if (decode_vxlan_port(*sp) || decode_vxlan_port(*dp))
+	/* Maybe VXLAN or Geneve (decode-vxlan.c, decode-geneve.c): its flow
+	 * is the inner packet's.  Either port, though only the destination
+	 * one opens the tunnel: cheaper than a second look, and the full
+	 * path is the reference. */
+	if (decode_udp_tunnel_port(*sp) || decode_udp_tunnel_port(*dp))
 		return 0;
 	*flags = 0;
 	*payload = t->p + 8;

@@ -71,19 +71,22 @@ int decode_icmp(struct pkt *p, const uint8_t *buf, size_t len);
 int decode_icmpv6(struct pkt *p, const uint8_t *buf, size_t len);
 
 /*
- * Tunnels (decode-gre.c, decode-erspan.c, decode-vxlan.c).  Each reads its
+ * Tunnels (decode-gre.c, decode-erspan.c, decode-vxlan.c, decode-geneve.c).
+ * Each reads its
  * own header, then enters the tunnel with decode_tunnel_enter() and hands
  * the inner frame or packet to decode_ethernet(), decode_ipv4() or
- * decode_ipv6().  GRE and VXLAN get the wire length of their payload as
- * the transport decoders do (decode_wirelen()); a GRE packet that is not
- * decapsulated (version 1, an unknown protocol type, the outer packet a
- * fragment) and a VXLAN datagram without the I flag keep their payload as
- * they would without a tunnel decoder.
+ * decode_ipv6().  GRE, VXLAN and Geneve get the wire length of their
+ * payload as the transport decoders do (decode_wirelen()); a GRE packet
+ * that is not decapsulated (version 1, an unknown protocol type, the outer
+ * packet a fragment), a VXLAN datagram without the I flag and a datagram
+ * that is not a Geneve packet we open (decode-geneve.c) keep their payload
+ * as they would without a tunnel decoder.
  */
 int decode_gre(struct pkt *p, const uint8_t *buf, size_t len);
 int decode_erspan2(struct pkt *p, const uint8_t *buf, size_t len);
 int decode_erspan3(struct pkt *p, const uint8_t *buf, size_t len);
 int decode_vxlan(struct pkt *p, const uint8_t *buf, size_t len);
+int decode_geneve(struct pkt *p, const uint8_t *buf, size_t len);
 
 /*
  * Enter a tunnel of type `tun` (enum pkt_tunnel): name it in p->tunnel and

@@ -1,8 +1,9 @@
 /*
  * decode-udp.c - UDP (RFC 768): ports and the length field, which must fit
- * the IP payload; only the bytes it covers are payload.  A datagram to the
- * VXLAN port goes on to decode-vxlan.c unless its IP packet is a fragment
- * (the rest of the VXLAN frame is not in it).
+ * the IP payload; only the bytes it covers are payload.  A datagram to a
+ * VXLAN or Geneve port goes on to decode-vxlan.c or decode-geneve.c unless
+ * its IP packet is a fragment (the rest of the tunnelled frame is not in
+ * it).
  */
 #include "conformd/cursor.h"
 #include "conformd/decode.h"
@@ -37,12 +38,14 @@ decode_udp(struct pkt *p, const uint8_t *buf, size_t len)
 	}
 	if (ulen > wire)
 		return decode_fail(p, DEV_UDP_BAD_LEN, DECODE_INVALID);
-	if (decode_vxlan_port(dport) && p->frag == PKT_FRAG_NONE) {
+	if (decode_udp_tunnel_port(dport) && p->frag == PKT_FRAG_NONE) {
 		/* The hand-over of decode-int.h: the wire length of the UDP
-		 * payload, which also bounds what VXLAN may read. */
+		 * payload, which also bounds what the tunnel may read. */
 		cursor_limit(&c, (size_t)ulen - UDP_HLEN);
 		p->payload_len = (uint32_t)ulen - UDP_HLEN;
-		return decode_vxlan(p, c.p, cursor_left(&c));
+		if (decode_vxlan_port(dport))
+			return decode_vxlan(p, c.p, cursor_left(&c));
+		return decode_geneve(p, c.p, cursor_left(&c));
 	}
 	decode_payload(p, &c, (size_t)ulen - UDP_HLEN);
 	return DECODE_OK;

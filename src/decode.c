@@ -54,6 +54,7 @@ static const struct code_name decode_events[] = {
 	{ DEV_ERSPAN_TRUNC,	"erspan_trunc" },
 	{ DEV_ERSPAN_BAD_VERSION, "erspan_bad_version" },
 	{ DEV_VXLAN_TRUNC,	"vxlan_trunc" },
+	{ DEV_GENEVE_TRUNC,	"geneve_trunc" },
 	{ DEV_TUNNEL_TOO_DEEP,	"tunnel_too_deep" },
 	{ 0, NULL }
 };
@@ -66,6 +67,7 @@ static const struct code_name decode_tunnels[] = {
 	{ PKT_TUN_ERSPAN2,	"erspan2" },
 	{ PKT_TUN_ERSPAN3,	"erspan3" },
 	{ PKT_TUN_VXLAN,	"vxlan" },
+	{ PKT_TUN_GENEVE,	"geneve" },
 	{ 0, NULL }
 };
 
@@ -95,13 +97,36 @@ decode_tunnel_name(unsigned int tun)
 uint64_t decode_vxlan_portmap[65536 / 64] = {
 	[DECODE_VXLAN_PORT / 64] = 1ULL << (DECODE_VXLAN_PORT % 64)
 };
+uint64_t decode_geneve_portmap[65536 / 64] = {
+	[DECODE_GENEVE_PORT / 64] = 1ULL << (DECODE_GENEVE_PORT % 64)
+};
+uint64_t decode_udp_tunnel_portmap[65536 / 64] = {
+	[DECODE_VXLAN_PORT / 64] = 1ULL << (DECODE_VXLAN_PORT % 64),
+	[DECODE_GENEVE_PORT / 64] = 1ULL << (DECODE_GENEVE_PORT % 64)
+};
+
+/* Replace one tunnel's ports (at most max of them), then the union. */
+static void
+decode_set_ports(uint64_t *map, const uint16_t *ports, int n, int max)
+{
+	memset(map, 0, sizeof(decode_vxlan_portmap));
+	for (int i = 0; i < n && i < max; i++)
+		map[ports[i] / 64] |= 1ULL << (ports[i] % 64);
+	for (size_t i = 0; i < 65536 / 64; i++)
+		decode_udp_tunnel_portmap[i] = decode_vxlan_portmap[i] |
+		    decode_geneve_portmap[i];
+}
 
 void
 decode_set_vxlan_ports(const uint16_t *ports, int n)
 {
-	memset(decode_vxlan_portmap, 0, sizeof(decode_vxlan_portmap));
-	for (int i = 0; i < n && i < DECODE_MAX_VXLAN_PORTS; i++)
-		decode_vxlan_portmap[ports[i] / 64] |= 1ULL << (ports[i] % 64);
+	decode_set_ports(decode_vxlan_portmap, ports, n, DECODE_MAX_VXLAN_PORTS);
+}
+
+void
+decode_set_geneve_ports(const uint16_t *ports, int n)
+{
+	decode_set_ports(decode_geneve_portmap, ports, n, DECODE_MAX_GENEVE_PORTS);
 }
 
 int

@@ -851,7 +851,7 @@ engine_finish(struct engine *e)
 
 _Static_assert(sizeof(struct engine_counters) % sizeof(uint64_t) == 0,
     "engine_counters holds only uint64_t");
-_Static_assert(DEV_MAX <= 32 && PKT_TUN_MAX <= 8, "engine_counters.events, .decap");
+_Static_assert(DEV_MAX <= 40 && PKT_TUN_MAX <= 8, "engine_counters.events, .decap");
 
 void
 engine_counters_add(struct engine_counters *sum, const struct engine_counters *c)

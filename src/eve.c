@@ -350,7 +350,8 @@ jb_tunnel(struct jbuf *b, const struct rec_tunnel *t)
 	jb_lit(b, "{\"src_ip\":");
 	jb_str(b, src);
 	jb_kstr(b, "dest_ip", dst);
-	jb_kstr(b, "proto", t->type == PKT_TUN_VXLAN ? "UDP" : "GRE");
+	jb_kstr(b, "proto", t->type == PKT_TUN_VXLAN || t->type == PKT_TUN_GENEVE ?
+	    "UDP" : "GRE");
 	jb_ku64(b, "depth", t->depth);
 	jb_kstr(b, "type", type);
 	jb_putc(b, '}');

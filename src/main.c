@@ -507,8 +507,10 @@ main(int argc, char **argv)
 		return EXIT_CLEAN;
 	}
 	/* Before any packet is decoded, in any thread: process-wide. */
-	if (l.cfg.vxlan_set)
-		decode_set_vxlan_ports(l.cfg.vxlan_ports, l.cfg.nvxlan);
+	if (l.cfg.vxlan.set)
+		decode_set_vxlan_ports(l.cfg.vxlan.ports, l.cfg.vxlan.n);
+	if (l.cfg.geneve.set)
+		decode_set_geneve_ports(l.cfg.geneve.ports, l.cfg.geneve.n);
 	/* Live sources and settings from the configuration, where the command
 	 * line gave none (the systemd unit runs `conformd -c FILE`). */
 	if (o.nfiles + o.nifaces + o.ngroups == 0) {
@@ -576,3 +578,8 @@ main(int argc, char **argv)
 }
 
 _Static_assert(CONFIG_MAX_VXLAN == DECODE_MAX_VXLAN_PORTS, "vxlan-port lines fit the decoder's");
+_Static_assert(CONFIG_MAX_GENEVE == DECODE_MAX_GENEVE_PORTS, "geneve-port lines fit the decoder's");
+_Static_assert(CONFIG_MAX_VXLAN <= CONFIG_MAX_TUNNEL_PORTS &&
+    CONFIG_MAX_GENEVE <= CONFIG_MAX_TUNNEL_PORTS, "struct config_ports holds them");
+_Static_assert(CONFIG_VXLAN_PORT == DECODE_VXLAN_PORT &&
+    CONFIG_GENEVE_PORT == DECODE_GENEVE_PORT, "one default each");

@@ -127,7 +127,7 @@
  *   tunnel_type, tunnel_src, tunnel_dst   when the first occurrence was
  *                 raised on a packet that came through a tunnel (a remote
  *                 mirror): its outermost layer ("gre", "gretap",
- *                 "erspan1".."erspan3", "vxlan") and outer addresses (the
+ *                 "erspan1".."erspan3", "vxlan", "geneve") and outer addresses (the
  *                 mirroring device, the collector); else NULL (version 2)
  *
  * coverage      what each run saw of each (host, rule) pair

@@ -24,12 +24,15 @@
  *                      300: IP in GRE (plain; checksum, key and sequence;
  *                      over IPv6), gretap, ERSPAN I, II, III (with and
  *                      without the platform subheader), VXLAN over IPv6,
- *                      VXLAN in GRE
+ *                      VXLAN in GRE, Geneve carrying Ethernet with
+ *                      options, Geneve carrying IPv4
  *   tunnel-bad.pcap    PPTP's GRE v1 and an unknown GRE protocol (kept as
  *                      GRE flows), GRE routing bit, GRE cut, ERSPAN bad
  *                      version and cut, VXLAN without the I flag (plain
  *                      UDP) and cut by the snaplen, three tunnel layers,
- *                      a fragmented GRE packet, ARP in VXLAN
+ *                      a fragmented GRE packet, ARP in VXLAN, a Geneve
+ *                      control message and version 1 (plain UDP), Geneve
+ *                      cut in its options
  */
 #include <errno.h>
 #include <stdint.h>
@@ -530,7 +533,8 @@ out_close(struct out *o)
 
 /* ---- tunnels ---------------------------------------------------------- */
 
-enum tun_kind { TUN_GRE_IP, TUN_GRETAP, TUN_ERSPAN1, TUN_ERSPAN2, TUN_ERSPAN3, TUN_VXLAN };
+enum tun_kind { TUN_GRE_IP, TUN_GRETAP, TUN_ERSPAN1, TUN_ERSPAN2, TUN_ERSPAN3, TUN_VXLAN,
+    TUN_GENEVE };
 
 #define GRE_C		0x8000
 #define GRE_R		0x4000
@@ -546,6 +550,9 @@ struct tun {
 	int		 sub;		/* ERSPAN III: platform subheader (O bit) */
 	uint8_t		 ver;		/* ERSPAN Ver field; 0: the kind's own */
 	uint8_t		 vxflags;	/* VXLAN flags byte */
+	uint8_t		 gnv_b0;	/* Geneve version and option words */
+	uint8_t		 gnv_b1;	/* Geneve O and C flags */
+	uint16_t	 gnv_proto;	/* Geneve protocol type; 0: Ethernet (0x6558) */
 	struct addr	 a, b;		/* endpoints: a sends what the client sends */
 	int		 oneway;	/* a mirror session: always a -> b */
 	struct link	 outer;
@@ -622,6 +629,24 @@ tun_put(struct out *o, struct pb *pb, const struct tun *t, int from_cli)
 		udp_put(pb, src, dst, (uint16_t)(49152 + seq % 1000), 4789);
 		udp = 1;
 		break;
+	case TUN_GENEVE: {
+		size_t nopt = (size_t)(t->gnv_b0 & 0x3f) * 4;
+
+		/* options: TLVs of class 0x0103 type 0x80, one word each */
+		h = pb_prepend(pb, 8 + nopt);
+		memset(h, 0, 8 + nopt);
+		h[0] = t->gnv_b0;
+		h[1] = t->gnv_b1;
+		pcapw_be16(h + 2, t->gnv_proto != 0 ? t->gnv_proto : 0x6558);
+		pcapw_be32(h + 4, 4343u << 8);	/* VNI */
+		for (size_t i = 8; i + 4 <= 8 + nopt; i += 4) {
+			pcapw_be16(h + i, 0x0103);
+			h[i + 2] = 0x80;
+		}
+		udp_put(pb, src, dst, (uint16_t)(49152 + seq % 1000), 6081);
+		udp = 1;
+		break;
+	}
 	}
 	if (!udp)
 		gre_put(pb, t, proto, seq);
@@ -1129,7 +1154,7 @@ gen_tunnel(void)
 {
 	static const struct link raw = { .kind = LINK_RAW };
 	struct link v100 = { .kind = LINK_ETH, .ntags = 1, .tpid = { TPID_8021Q }, .vid = { 100 } };
-	struct tun gre, grex, gre6, tap, e1, e2, e3, e3o, vx6, vxin, greout;
+	struct tun gre, grex, gre6, tap, e1, e2, e3, e3o, vx6, vxin, greout, gn, gnip;
 	struct out o;
 	struct conv cv;
 
@@ -1201,6 +1226,23 @@ gen_tunnel(void)
 	conv_init(&cv, &eth, "198.18.10.23", 50110, "198.18.1.11", 5061);
 	cv.tun = &vxin;
 	tcp_conv(&o, &cv, 120, 300);
+
+	/* 10: Geneve carrying Ethernet, two option words, the C flag (Linux,
+	 * Open vSwitch) */
+	gn = tun_make(TUN_GENEVE, 0);
+	gn.gnv_b0 = 2;
+	gn.gnv_b1 = 0x40;
+	conv_init(&cv, &eth, "198.18.10.24", 50111, "198.18.1.11", 5061);
+	cv.tun = &gn;
+	tcp_conv(&o, &cv, 120, 300);
+
+	/* 11: Geneve carrying IPv4 itself (AWS Gateway Load Balancer) */
+	gnip = tun_make(TUN_GENEVE, 0);
+	gnip.gnv_b0 = 1;
+	gnip.gnv_proto = ETHERTYPE_IPV4;
+	conv_init(&cv, &raw, "198.18.10.25", 50112, "198.18.1.11", 3478);
+	cv.tun = &gnip;
+	udp_conv(&o, &cv, 60, 80);
 	out_close(&o);
 }
 
@@ -1311,7 +1353,26 @@ gen_tunnel_bad(void)
 	tun_put(&o, &pb, &t, 1);
 	out_frame(&o, &pb);
 
-	/* 13: good UDP after all of it */
+	/* 13: a Geneve control message (O): a plain UDP flow to 6081 */
+	conv_init(&cv, &eth, "198.18.10.40", 50125, "198.18.1.11", 3478);
+	t = tun_make(TUN_GENEVE, 0);
+	t.gnv_b1 = 0x80;
+	cv.tun = &t;
+	udp_send(&o, &cv, 1, 20);
+
+	/* 14: Geneve version 1: a plain UDP flow to 6081 */
+	t.gnv_b1 = 0;
+	t.gnv_b0 = 0x40;
+	udp_send(&o, &cv, 1, 20);
+
+	/* 15: Geneve with 3 option words cut by the snaplen in the second:
+	 * geneve_trunc */
+	t.gnv_b0 = 3;
+	o.snaplen = (uint32_t)(18 + 20 + 8 + 8 + 6);
+	udp_send(&o, &cv, 1, 20);
+	o.snaplen = SNAPLEN_FULL;
+
+	/* 16: good UDP after all of it */
 	conv_init(&cv, &eth, "198.18.10.40", 50124, "198.18.1.11", 3478);
 	udp_send(&o, &cv, 1, 20);
 	out_close(&o);

@@ -69,7 +69,8 @@ test_config_defaults(void)
 	CU_ASSERT_EQUAL(c.flow_vlan, 1);
 	CU_ASSERT_EQUAL(c.community_id, 0);
 	CU_ASSERT_EQUAL(c.community_id_seed, 0);
-	CU_ASSERT_EQUAL(c.vxlan_set, 0);
+	CU_ASSERT_EQUAL(c.vxlan.set, 0);
+	CU_ASSERT_EQUAL(c.geneve.set, 0);
 	CU_ASSERT_EQUAL(c.max_flows, 1000000);
 	CU_ASSERT_EQUAL(c.tmo_tcp_syn, 30);
 	CU_ASSERT_EQUAL(c.tmo_tcp_est, 3600);
@@ -187,10 +188,14 @@ test_config_full(void)
 	CU_ASSERT_EQUAL(c.outputs[0].queue, 500);
 	CU_ASSERT_EQUAL(c.outputs[0].min_severity, 2);
 	CU_ASSERT_EQUAL(c.outputs[0].line, 29);
-	CU_ASSERT_EQUAL(c.vxlan_set, 1);
-	CU_ASSERT_EQUAL_FATAL(c.nvxlan, 2);
-	CU_ASSERT_EQUAL(c.vxlan_ports[0], 8472);
-	CU_ASSERT_EQUAL(c.vxlan_ports[1], 4789);
+	CU_ASSERT_EQUAL(c.vxlan.set, 1);
+	CU_ASSERT_EQUAL_FATAL(c.vxlan.n, 2);
+	CU_ASSERT_EQUAL(c.vxlan.ports[0], 8472);
+	CU_ASSERT_EQUAL(c.vxlan.ports[1], 4789);
+	CU_ASSERT_EQUAL(c.geneve.set, 1);
+	CU_ASSERT_EQUAL_FATAL(c.geneve.n, 2);
+	CU_ASSERT_EQUAL(c.geneve.ports[0], 6081);
+	CU_ASSERT_EQUAL(c.geneve.ports[1], 6082);
 	CU_ASSERT_EQUAL(c.community_id, 1);
 	CU_ASSERT_EQUAL(c.community_id_seed, 7);
 	/* defaults by type: syslog 2048, UDP 2048, TCP and eve-socket 8192 */
@@ -234,16 +239,19 @@ test_config_full(void)
 	config_free(&c);
 	config_free(&c2);
 
-	/* vxlan-port none: set, no port; printed back as such */
+	/* vxlan-port none: set, no port; printed back as such.  Its default
+	 * 4789 is then free for Geneve. */
 	snprintf(tmp, sizeof(tmp), "%s/vxlan-none.conf", unit_tmpdir());
-	CU_ASSERT_FATAL(unit_spit(tmp, "inventory /i\nvxlan-port none\n") == 0);
+	CU_ASSERT_FATAL(unit_spit(tmp, "inventory /i\nvxlan-port none\ngeneve-port 4789\n") == 0);
 	msgs = cfg_load(tmp, &c, &rc);
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_STRING_EQUAL(msgs, "");
-	CU_ASSERT_EQUAL(c.vxlan_set, 1);
-	CU_ASSERT_EQUAL(c.nvxlan, 0);
+	CU_ASSERT_EQUAL(c.vxlan.set, 1);
+	CU_ASSERT_EQUAL(c.vxlan.n, 0);
+	CU_ASSERT_EQUAL(c.geneve.n, 1);
+	CU_ASSERT_EQUAL(c.geneve.ports[0], 4789);
 	out = cfg_print(&c);
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nvxlan-port none\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nvxlan-port none\ngeneve-port 4789\n"));
 	free(out);
 	free(msgs);
 	config_free(&c);
@@ -375,7 +383,8 @@ cfg_check_bad(const char *name)
 	list(output_name) list(output_dup) list(output_type) list(output_key) \
 	list(output_values) list(output_type_keys) list(output_idents) \
 	list(output_many) list(suppress) list(rate_limit) list(rate_burst) \
-	list(scan_threshold) list(scan_window) list(vxlan_port) list(vxlan_none) list(filter) list(community_id)
+	list(scan_threshold) list(scan_window) list(vxlan_port) list(vxlan_none) list(geneve_port) list(geneve_none) \
+	list(tunnel_ports) list(tunnel_ports2) list(tunnel_ports3) list(filter) list(community_id)
 
 #define CFG_BAD_FN(n) UNIT_BAD_CASE(test_cfg_bad_, cfg_check_bad, n)
 CFG_BAD(CFG_BAD_FN)

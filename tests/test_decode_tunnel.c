@@ -1,7 +1,7 @@
 /*
  * test_decode_tunnel.c - suite "decode_tunnel": GRE (RFC 2784, 2890),
- * ERSPAN types I, II and III (draft-foschiano-erspan-03) and VXLAN (RFC
- * 7348) on crafted frames: the innermost packet's facts, every GRE flag
+ * ERSPAN types I, II and III (draft-foschiano-erspan-03), VXLAN (RFC 7348)
+ * and Geneve (RFC 8926) on crafted frames: the innermost packet's facts, every GRE flag
  * combination, what is kept as a plain GRE or UDP flow, nesting and its
  * limit, outer fragments, and a cut at every byte of every tunnel header
  * naming the right event.  The fast path must leave every tunnel to the
@@ -185,6 +185,25 @@ fb_vxlan(struct fb *f, uint8_t flags)
 	fb_add(f, h, sizeof(h));
 }
 
+/* A Geneve header: version and option length (in 4-byte words) in b0,
+ * the O and C flags in b1, protocol type `proto`, then the options. */
+static void
+fb_geneve(struct fb *f, uint8_t b0, uint8_t b1, uint16_t proto)
+{
+	uint8_t h[8 + 252] = { b0, b1, 0, 0, 0, 0x10, 0x92, 0 };
+	size_t n = 8 + (size_t)(b0 & 0x3f) * 4;
+
+	put16(h + 2, proto);
+	/* the options: TLVs of class 0x0103, type 0x80, 4 bytes each
+	 * (their contents are not read) */
+	for (size_t i = 8; i + 4 <= n; i += 4) {
+		h[i] = 0x01;
+		h[i + 1] = 0x03;
+		h[i + 2] = 0x80;
+	}
+	fb_add(f, h, n);
+}
+
 /* Outer Ethernet in VLAN 300, IPv4 198.18.200.1 -> .2, protocol `proto`. */
 static void
 fb_outer(struct fb *f, uint8_t proto)
@@ -320,6 +339,31 @@ mk_vxlan(uint8_t flags, uint16_t sport, uint16_t dport)
 	return f;
 }
 
+/* Geneve (b0: version, option words; b1: flags) carrying `proto`: an
+ * Ethernet frame (0x6558), an IPv4 packet (0x0800), an IPv6 one (0x86dd,
+ * the inner SYN between CLI6 and SRV6) or, for any other, the Ethernet
+ * frame. */
+static struct fb
+mk_geneve(uint8_t b0, uint8_t b1, uint16_t proto, uint16_t sport, uint16_t dport)
+{
+	struct fb f;
+
+	memset(&f, 0, sizeof(f));
+	fb_outer(&f, 17);
+	fb_udp(&f, sport, dport);
+	fb_geneve(&f, b0, b1, proto);
+	if (proto == 0x86dd) {
+		fb_ip6(&f, 6);
+		fb_syn(&f);
+	} else {
+		if (proto != 0x0800)
+			fb_eth(&f, 0, 0x0800);
+		fb_inner4(&f);
+	}
+	fb_done(&f);
+	return f;
+}
+
 /* VXLAN in GRE, and with `three` one GRE more around it; the inner
  * tunnels run between other addresses (198.18.201.20, 198.18.202.11)
  * than the outermost. */
@@ -354,8 +398,10 @@ test_names(void)
 	CU_ASSERT_STRING_EQUAL(decode_event_name(DEV_ERSPAN_TRUNC), "erspan_trunc");
 	CU_ASSERT_STRING_EQUAL(decode_event_name(DEV_ERSPAN_BAD_VERSION), "erspan_bad_version");
 	CU_ASSERT_STRING_EQUAL(decode_event_name(DEV_VXLAN_TRUNC), "vxlan_trunc");
+	CU_ASSERT_STRING_EQUAL(decode_event_name(DEV_GENEVE_TRUNC), "geneve_trunc");
+	CU_ASSERT_STRING_EQUAL(decode_tunnel_name(PKT_TUN_GENEVE), "geneve");
 	CU_ASSERT_STRING_EQUAL(decode_event_name(DEV_TUNNEL_TOO_DEEP), "tunnel_too_deep");
-	CU_ASSERT(DEV_MAX <= 32);
+	CU_ASSERT(DEV_MAX <= 40);
 	CU_ASSERT_STRING_EQUAL(decode_tunnel_name(PKT_TUN_GRE), "gre");
 	CU_ASSERT_STRING_EQUAL(decode_tunnel_name(PKT_TUN_GRETAP), "gretap");
 	CU_ASSERT_STRING_EQUAL(decode_tunnel_name(PKT_TUN_ERSPAN1), "erspan1");
@@ -575,6 +621,127 @@ test_vxlan(void)
 	CU_ASSERT_EQUAL(p.family, 0);
 }
 
+/* A datagram to 6081 kept as plain UDP: what it is without a decoder. */
+static void
+check_plain_geneve(const struct fb *f, const char *what)
+{
+	struct pkt p;
+
+	if (dec(&p, f) != DECODE_OK || p.event != DEV_NONE || p.tunnel_depth != 0 ||
+	    p.ip_proto != 17 || p.dport != 6081 || p.payload_len != f->n - 18 - 20 - 8 ||
+	    memcmp(p.src, OUT1M, 16) != 0) {
+		fprintf(stderr, "\ngeneve %s: depth %u event %s dport %u\n", what,
+		    p.tunnel_depth, decode_event_name(p.event), p.dport);
+		CU_FAIL("not kept as plain UDP");
+	}
+}
+
+static void
+test_geneve(void)
+{
+	struct pkt p;
+	struct fb f;
+
+	/* Ethernet inside (Linux, Open vSwitch), without and with options;
+	 * the C flag (critical options) changes nothing for a sensor. */
+	f = mk_geneve(0x00, 0x00, 0x6558, 61000, 6081);
+	check_inner(&p, dec(&p, &f), 1, PKT_TUN_GENEVE, PKT_TUN_NONE);
+	f = mk_geneve(0x03, 0x40, 0x6558, 61000, 6081);
+	check_inner(&p, dec(&p, &f), 1, PKT_TUN_GENEVE, PKT_TUN_NONE);
+	CU_ASSERT_EQUAL(p.vlan_depth, 0);
+	f = mk_geneve(0x3f, 0x00, 0x6558, 61000, 6081);	/* 252 bytes of options */
+	check_inner(&p, dec(&p, &f), 1, PKT_TUN_GENEVE, PKT_TUN_NONE);
+	/* IPv4 and IPv6 inside (AWS Gateway Load Balancer) */
+	f = mk_geneve(0x02, 0x00, 0x0800, 61000, 6081);
+	check_inner(&p, dec(&p, &f), 1, PKT_TUN_GENEVE, PKT_TUN_NONE);
+	f = mk_geneve(0x01, 0x00, 0x86dd, 61000, 6081);
+	CU_ASSERT_EQUAL(dec(&p, &f), DECODE_OK);
+	CU_ASSERT_EQUAL(p.event, DEV_NONE);
+	CU_ASSERT_EQUAL(p.tunnel_depth, 1);
+	CU_ASSERT_EQUAL(p.tunnel[0], PKT_TUN_GENEVE);
+	CU_ASSERT_EQUAL(p.tunnel_family, 4);
+	CU_ASSERT_EQUAL(memcmp(p.tunnel_src, OUT1M, 16), 0);
+	CU_ASSERT_EQUAL(p.family, 6);
+	CU_ASSERT_EQUAL(memcmp(p.src, CLI6, 16), 0);
+	CU_ASSERT_EQUAL(memcmp(p.dst, SRV6, 16), 0);
+	CU_ASSERT_EQUAL(p.dport, 5061);
+	CU_ASSERT_EQUAL(p.tcp_flags, TCP_SYN);
+	/* A protocol type that says IPv4 over an IPv6 packet: the inner
+	 * decoder's own event */
+	memset(&f, 0, sizeof(f));
+	fb_outer(&f, 17);
+	fb_udp(&f, 61000, 6081);
+	fb_geneve(&f, 0, 0, 0x0800);
+	fb_ip6(&f, 6);
+	fb_syn(&f);
+	fb_done(&f);
+	CU_ASSERT_EQUAL(dec(&p, &f), DECODE_INVALID);
+	CU_ASSERT_EQUAL(p.event, DEV_IPV4_BAD_VERSION);
+	CU_ASSERT_EQUAL(p.tunnel_depth, 1);
+
+	/* Not a Geneve packet we open: plain UDP to 6081. */
+	f = mk_geneve(0x40, 0x00, 0x6558, 61000, 6081);	/* version 1 */
+	check_plain_geneve(&f, "version 1");
+	f = mk_geneve(0xc0, 0x00, 0x6558, 61000, 6081);	/* version 3 */
+	check_plain_geneve(&f, "version 3");
+	f = mk_geneve(0x00, 0x80, 0x6558, 61000, 6081);	/* O: a control message */
+	check_plain_geneve(&f, "oam");
+	f = mk_geneve(0x00, 0x00, 0x8847, 61000, 6081);	/* MPLS: not opened */
+	check_plain_geneve(&f, "mpls");
+	/* options longer than the datagram on the wire */
+	memset(&f, 0, sizeof(f));
+	fb_outer(&f, 17);
+	fb_udp(&f, 61000, 6081);
+	fb_add(&f, "\x05\x00\x65\x58\x00\x10\x92\x00", 8);
+	fb_add(&f, "\x01\x03\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00", 12);	/* 3 of 5 words */
+	fb_done(&f);
+	check_plain_geneve(&f, "options past the datagram");
+	/* shorter than the fixed header */
+	memset(&f, 0, sizeof(f));
+	fb_outer(&f, 17);
+	fb_udp(&f, 61000, 6081);
+	fb_add(&f, "\x00\x00\x65\x58\x00\x10\x92", 7);
+	fb_done(&f);
+	check_plain_geneve(&f, "7 bytes");
+
+	/* From port 6081: not Geneve (the destination port says) */
+	f = mk_geneve(0x00, 0x00, 0x6558, 6081, 61000);
+	CU_ASSERT_EQUAL(dec(&p, &f), DECODE_OK);
+	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
+	CU_ASSERT_EQUAL(p.dport, 61000);
+
+	/* ARP inside: not IP, but decapsulated */
+	memset(&f, 0, sizeof(f));
+	fb_outer(&f, 17);
+	fb_udp(&f, 61000, 6081);
+	fb_geneve(&f, 0, 0, 0x6558);
+	fb_eth(&f, 0, 0x0806);
+	fb_add(&f, "\x00\x01\x08\x00\x06\x04\x00\x01", 8);
+	fb_done(&f);
+	CU_ASSERT_EQUAL(dec(&p, &f), DECODE_UNSUPPORTED);
+	CU_ASSERT_EQUAL(p.event, DEV_NON_IP);
+	CU_ASSERT_EQUAL(p.tunnel_depth, 1);
+
+	/* Geneve in GRE: two layers, the outermost addresses kept */
+	memset(&f, 0, sizeof(f));
+	fb_outer(&f, 47);
+	fb_gre(&f, 0, 0x0800);
+	fb_ip4(&f, 201, 202, 17, 0);
+	fb_udp(&f, 54321, 6081);
+	fb_geneve(&f, 0x01, 0, 0x6558);
+	fb_eth(&f, 0, 0x0800);
+	fb_inner4(&f);
+	fb_done(&f);
+	check_inner(&p, dec(&p, &f), 2, PKT_TUN_GRE, PKT_TUN_GENEVE);
+
+	/* An outer first fragment to 6081: plain UDP. */
+	f = mk_geneve(0x00, 0x00, 0x6558, 61000, 6081);
+	f.b[18 + 6] = 0x20;
+	CU_ASSERT_EQUAL(dec(&p, &f), DECODE_OK);
+	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
+	CU_ASSERT_EQUAL(p.frag, PKT_FRAG_FIRST);
+}
+
 static void
 test_nesting(void)
 {
@@ -705,6 +872,16 @@ test_truncation(void)
 	cut_sweep("vxlan udp", &f, OUTER, OUTER + 8, DEV_UDP_TRUNC);
 	cut_sweep("vxlan", &f, OUTER + 8, OUTER + 16, DEV_VXLAN_TRUNC);
 	cut_sweep("vxlan inner", &f, OUTER + 16, OUTER + 16 + 14, DEV_ETH_TRUNC);
+	f = mk_geneve(0x00, 0x00, 0x6558, 61000, 6081);
+	cut_sweep("geneve udp", &f, OUTER, OUTER + 8, DEV_UDP_TRUNC);
+	cut_sweep("geneve", &f, OUTER + 8, OUTER + 16, DEV_GENEVE_TRUNC);
+	cut_sweep("geneve inner", &f, OUTER + 16, OUTER + 16 + 14, DEV_ETH_TRUNC);
+	f = mk_geneve(0x05, 0x40, 0x6558, 61000, 6081);
+	cut_sweep("geneve options", &f, OUTER + 8, OUTER + 16 + 20, DEV_GENEVE_TRUNC);
+	f = mk_geneve(0x01, 0x00, 0x0800, 61000, 6081);
+	cut_sweep("geneve ipv4 inner", &f, OUTER + 20, OUTER + 20 + 20, DEV_IPV4_TRUNC);
+	f = mk_geneve(0x00, 0x00, 0x86dd, 61000, 6081);
+	cut_sweep("geneve ipv6 inner", &f, OUTER + 16, OUTER + 16 + 40, DEV_IPV6_TRUNC);
 	f = mk_nested(0);
 	cut_sweep("nested gre", &f, OUTER, OUTER + 4, DEV_GRE_TRUNC);
 	cut_sweep("nested vxlan", &f, OUTER + 4 + 28, OUTER + 4 + 36, DEV_VXLAN_TRUNC);
@@ -760,6 +937,14 @@ test_fastpath(void)
 	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 0);
 	f = mk_vxlan(0x08, 4789, 61000);
 	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 0);
+	f = mk_geneve(0x00, 0x00, 0x6558, 61000, 6081);
+	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 0);
+	f = mk_geneve(0x00, 0x80, 0x6558, 61000, 6081);	/* plain UDP, but to the port */
+	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 0);
+	f = mk_geneve(0x00, 0x00, 0x6558, 6081, 61000);
+	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 0);
+	f = mk_geneve(0x00, 0x00, 0x6558, 61000, 6080);
+	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 1);
 	/* ... while the same UDP on another port is taken, and agrees. */
 	f = mk_vxlan(0x08, 61000, 4788);
 	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 1);
@@ -811,6 +996,61 @@ test_vxlan_ports(void)
 	CU_ASSERT(!decode_vxlan_port(8472));
 }
 
+/* The configuration's geneve-port, beside vxlan-port: each replaces its own
+ * default, the fast path gives up on either's ports, and a port given to
+ * both is opened as VXLAN. */
+static void
+test_geneve_ports(void)
+{
+	static const uint16_t g1[] = { 6082 }, iana_g[] = { 6081 }, iana_v[] = { 4789 },
+	    v2[] = { 4789, 6082 };
+	struct fast_pkt fp;
+	struct fb f, g, v;
+	struct pkt p;
+
+	f = mk_geneve(0x00, 0x00, 0x6558, 61000, 6082);
+	g = mk_geneve(0x00, 0x00, 0x6558, 61000, 6081);
+	v = mk_vxlan(0x08, 61000, 4789);
+	CU_ASSERT(decode_geneve_port(6081));
+	CU_ASSERT(!decode_geneve_port(4789));
+	CU_ASSERT(decode_udp_tunnel_port(6081) && decode_udp_tunnel_port(4789));
+	CU_ASSERT_EQUAL(dec(&p, &f), DECODE_OK);	/* by default, plain UDP to 6082 */
+	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
+	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 1);
+
+	decode_set_geneve_ports(g1, 1);
+	check_inner(&p, dec(&p, &f), 1, PKT_TUN_GENEVE, PKT_TUN_NONE);
+	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 0);
+	CU_ASSERT_EQUAL(dec(&p, &g), DECODE_OK);	/* 6081 replaced, not added */
+	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
+	CU_ASSERT_EQUAL(decode_fast(g.b, (uint32_t)g.n, DLT_EN10MB, 1, &fp), 1);
+	check_inner(&p, dec(&p, &v), 1, PKT_TUN_VXLAN, PKT_TUN_NONE);	/* VXLAN untouched */
+	CU_ASSERT_EQUAL(decode_fast(v.b, (uint32_t)v.n, DLT_EN10MB, 1, &fp), 0);
+
+	decode_set_geneve_ports(NULL, 0);		/* geneve-port none */
+	CU_ASSERT_EQUAL(dec(&p, &f), DECODE_OK);
+	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
+	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 1);
+	CU_ASSERT(decode_udp_tunnel_port(4789));
+	CU_ASSERT(!decode_udp_tunnel_port(6081));
+
+	/* 6082 given to both: VXLAN's (a Geneve header read as VXLAN has
+	 * no I flag here, so it stays plain UDP) */
+	decode_set_geneve_ports(g1, 1);
+	decode_set_vxlan_ports(v2, 2);
+	CU_ASSERT_EQUAL(dec(&p, &f), DECODE_OK);
+	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
+	decode_set_vxlan_ports(NULL, 0);		/* vxlan-port none */
+	check_inner(&p, dec(&p, &f), 1, PKT_TUN_GENEVE, PKT_TUN_NONE);
+	CU_ASSERT(!decode_udp_tunnel_port(4789));
+
+	decode_set_vxlan_ports(iana_v, 1);		/* back to the defaults */
+	decode_set_geneve_ports(iana_g, 1);
+	check_inner(&p, dec(&p, &g), 1, PKT_TUN_GENEVE, PKT_TUN_NONE);
+	check_inner(&p, dec(&p, &v), 1, PKT_TUN_VXLAN, PKT_TUN_NONE);
+	CU_ASSERT(!decode_udp_tunnel_port(6082));
+}
+
 void
 test_decode_tunnel_register(void)
 {
@@ -823,10 +1063,12 @@ test_decode_tunnel_register(void)
 	CU_add_test(s, "gretap, inner vlan kept, outer dropped", test_gretap);
 	CU_add_test(s, "erspan I, II, III, erspan_bad_version", test_erspan);
 	CU_add_test(s, "vxlan, without I flag, short, non-IP inside", test_vxlan);
+	CU_add_test(s, "geneve: ethernet, ipv4, ipv6, options; kept as udp", test_geneve);
 	CU_add_test(s, "nesting, tunnel_too_deep", test_nesting);
 	CU_add_test(s, "outer and inner fragments", test_fragments);
 	CU_add_test(s, "cut at every byte of every tunnel header", test_truncation);
 	CU_add_test(s, "length fields too short for the header", test_short_lengths);
 	CU_add_test(s, "fast path leaves tunnels to the full path", test_fastpath);
 	CU_add_test(s, "vxlan-port: other ports, none", test_vxlan_ports);
+	CU_add_test(s, "geneve-port: other ports, none, beside vxlan-port", test_geneve_ports);
 }

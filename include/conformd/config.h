@@ -18,6 +18,10 @@
 #define CONFIG_MAX_OUTPUTS	16	/* alert feeds (`output NAME { ... }`) */
 #define CONFIG_MAX_SOURCES	32	/* interface and nflog lines */
 #define CONFIG_MAX_VXLAN	8	/* vxlan-port lines (= DECODE_MAX_VXLAN_PORTS) */
+#define CONFIG_MAX_GENEVE	8	/* geneve-port lines (= DECODE_MAX_GENEVE_PORTS) */
+#define CONFIG_MAX_TUNNEL_PORTS	8	/* the larger of the two */
+#define CONFIG_VXLAN_PORT	4789	/* the defaults (= DECODE_VXLAN_PORT, */
+#define CONFIG_GENEVE_PORT	6081	/*  DECODE_GENEVE_PORT) */
 #define CONFIG_OUTPUT_NAME_MAX	32	/* letters, digits, '-', '_', '.' */
 
 /* Alert feeds (conformd.conf(5), OUTPUTS). */
@@ -53,6 +57,16 @@ struct config_output {
 	int		 line;			/* where it was defined */
 };
 
+/* UDP ports opened as one tunnel type: `vxlan-port N` or `geneve-port N`
+ * lines replace the default (4789, 6081); `vxlan-port none`: none.  set 0:
+ * no such line. */
+struct config_ports {
+	uint16_t	 ports[CONFIG_MAX_TUNNEL_PORTS];
+	int		 line[CONFIG_MAX_TUNNEL_PORTS];	/* where each was given */
+	int		 n;
+	int		 set;
+};
+
 struct config {
 	char		*path;			/* the file read, owned */
 	char		*rules[CONFIG_MAX_RULES];	/* rules files, resolved paths */
@@ -84,11 +98,8 @@ struct config {
 	uint32_t	 snaplen;		/* 0: the default */
 	uint32_t	 buffer_kib;		/* kernel buffer, 0: the default */
 	char		*filter;		/* BPF for live sources, NULL: none */
-	/* UDP ports opened as VXLAN: `vxlan-port N` lines replace the default
-	 * 4789; `vxlan-port none`: none.  vxlan_set 0: no such line. */
-	uint16_t	 vxlan_ports[CONFIG_MAX_VXLAN];
-	int		 nvxlan;
-	int		 vxlan_set;
+	struct config_ports vxlan;		/* UDP ports opened as VXLAN */
+	struct config_ports geneve;		/* ... as Geneve; none in both */
 	int		 workers;		/* 0: the default (1) */
 	char		*user;			/* drop privileges to; NULL: conformd */
 	int		 severity[CONFIG_KINDS];	/* per finding kind, 1 (high) .. 3 (low) */

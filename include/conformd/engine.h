@@ -28,7 +28,7 @@ struct engine_counters {
 	uint64_t	non_ip;		/* not IP: counted, not tracked */
 	uint64_t	malformed;	/* DECODE_TRUNCATED or DECODE_INVALID */
 	uint64_t	unsupported;	/* link type not decoded */
-	uint64_t	events[32];	/* per enum decode_event (DEV_MAX <= 32) */
+	uint64_t	events[40];	/* per enum decode_event (DEV_MAX <= 40) */
 	uint64_t	decap[8];	/* tunnel layers removed, per enum pkt_tunnel (PKT_TUN_MAX <= 8) */
 	uint64_t	flows_by_verdict[4];	/* per enum verdict, at flow end */
 	uint64_t	findings[5];	/* per enum finding_kind */

@@ -4,7 +4,7 @@
  * Nearly every packet on a span port is Ethernet (up to two VLAN tags) or
  * raw IP, then IPv4 without options or IPv6 without extension headers,
  * then TCP or UDP, captured whole, and no tunnel (no GRE, no UDP to or
- * from a VXLAN port, decode_vxlan_port()).  decode_fast() recognises exactly those
+ * from a VXLAN or Geneve port, decode_udp_tunnel_port()).  decode_fast() recognises exactly those
  * and builds the canonical flow key (flow.h) without filling a struct pkt;
  * the engine (engine_frames()) hashes the keys of a batch, prefetches their
  * flows and updates established flows in place.  Anything else, and any

@@ -46,8 +46,9 @@ enum decode_event {
 	DEV_ERSPAN_TRUNC,	/* ERSPAN type II/III header or platform subheader cut short */
 	DEV_ERSPAN_BAD_VERSION,	/* ERSPAN Ver field not 1 (type II) or 2 (type III) */
 	DEV_VXLAN_TRUNC,	/* VXLAN header cut short */
+	DEV_GENEVE_TRUNC,	/* Geneve header or its options cut short */
 	DEV_TUNNEL_TOO_DEEP,	/* more tunnel layers than DECODE_MAX_TUNNEL */
-	DEV_MAX			/* at most 32: engine_counters.events */
+	DEV_MAX			/* at most 40: engine_counters.events */
 };
 
 /* Tunnels removed on the way to the innermost packet (pkt.tunnel). */
@@ -59,6 +60,7 @@ enum pkt_tunnel {
 	PKT_TUN_ERSPAN2,	/* ERSPAN type II: 0x88be with a sequence number, 8-byte header */
 	PKT_TUN_ERSPAN3,	/* ERSPAN type III: 0x22eb, 12-byte header (+ 8-byte subheader) */
 	PKT_TUN_VXLAN,		/* VXLAN (RFC 7348), UDP destination port 4789 */
+	PKT_TUN_GENEVE,		/* Geneve (RFC 8926), UDP destination port 6081 */
 	PKT_TUN_MAX		/* at most 8: engine_counters.decap */
 };
 
