@@ -953,46 +953,59 @@ test_fastpath(void)
 	CU_ASSERT_EQUAL(fp.key.proto, 17);
 }
 
+/* f decodes as plain UDP (no tunnel) and the fast path takes it. */
+static void
+check_plain_fast(const struct fb *f)
+{
+	struct fast_pkt fp;
+	struct pkt p;
+
+	CU_ASSERT_EQUAL(dec(&p, f), DECODE_OK);
+	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
+	CU_ASSERT_EQUAL(decode_fast(f->b, (uint32_t)f->n, DLT_EN10MB, 1, &fp), 1);
+}
+
+/* f decodes through one tunnel of type `tun`, and the fast path leaves it. */
+static void
+check_tunnel_fast(const struct fb *f, unsigned tun)
+{
+	struct fast_pkt fp;
+	struct pkt p;
+
+	check_inner(&p, dec(&p, f), 1, tun, PKT_TUN_NONE);
+	CU_ASSERT_EQUAL(decode_fast(f->b, (uint32_t)f->n, DLT_EN10MB, 1, &fp), 0);
+}
+
 /* The configuration's vxlan-port: other ports in place of 4789, or none;
  * the fast path gives up on exactly the configured ones. */
 static void
 test_vxlan_ports(void)
 {
 	static const uint16_t linux_default[] = { 8472 }, both[] = { 4789, 8472 }, iana[] = { 4789 };
-	struct fast_pkt fp;
 	struct fb f, g;
-	struct pkt p;
 
 	f = mk_vxlan(0x08, 61000, 8472);
 	g = mk_vxlan(0x08, 61000, 4789);
 	CU_ASSERT(decode_vxlan_port(4789));
 	CU_ASSERT(!decode_vxlan_port(8472));
-	CU_ASSERT_EQUAL(dec(&p, &f), DECODE_OK);	/* by default, plain UDP to 8472 */
-	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
-	CU_ASSERT_EQUAL(p.dport, 8472);
-	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 1);
+	check_plain_fast(&f);			/* by default, plain UDP to 8472 */
 
 	decode_set_vxlan_ports(linux_default, 1);
-	check_inner(&p, dec(&p, &f), 1, PKT_TUN_VXLAN, PKT_TUN_NONE);
-	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 0);
-	CU_ASSERT_EQUAL(dec(&p, &g), DECODE_OK);	/* 4789 replaced, not added */
-	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
-	CU_ASSERT_EQUAL(decode_fast(g.b, (uint32_t)g.n, DLT_EN10MB, 1, &fp), 1);
+	check_tunnel_fast(&f, PKT_TUN_VXLAN);
+	check_plain_fast(&g);			/* 4789 replaced, not added */
 
 	decode_set_vxlan_ports(both, 2);
-	check_inner(&p, dec(&p, &f), 1, PKT_TUN_VXLAN, PKT_TUN_NONE);
-	check_inner(&p, dec(&p, &g), 1, PKT_TUN_VXLAN, PKT_TUN_NONE);
+	check_tunnel_fast(&f, PKT_TUN_VXLAN);
+	check_tunnel_fast(&g, PKT_TUN_VXLAN);
 
-	decode_set_vxlan_ports(NULL, 0);		/* vxlan-port none */
-	CU_ASSERT_EQUAL(dec(&p, &g), DECODE_OK);
-	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
-	CU_ASSERT_EQUAL(decode_fast(g.b, (uint32_t)g.n, DLT_EN10MB, 1, &fp), 1);
+	decode_set_vxlan_ports(NULL, 0);	/* vxlan-port none */
+	check_plain_fast(&g);
 	/* port 0 and 65535 are bits like any other */
 	CU_ASSERT(!decode_vxlan_port(0));
 	CU_ASSERT(!decode_vxlan_port(65535));
 
-	decode_set_vxlan_ports(iana, 1);		/* back to the default */
-	check_inner(&p, dec(&p, &g), 1, PKT_TUN_VXLAN, PKT_TUN_NONE);
+	decode_set_vxlan_ports(iana, 1);	/* back to the default */
+	check_tunnel_fast(&g, PKT_TUN_VXLAN);
 	CU_ASSERT(!decode_vxlan_port(8472));
 }
 
@@ -1004,7 +1017,6 @@ test_geneve_ports(void)
 {
 	static const uint16_t g1[] = { 6082 }, iana_g[] = { 6081 }, iana_v[] = { 4789 },
 	    v2[] = { 4789, 6082 };
-	struct fast_pkt fp;
 	struct fb f, g, v;
 	struct pkt p;
 
@@ -1014,40 +1026,33 @@ test_geneve_ports(void)
 	CU_ASSERT(decode_geneve_port(6081));
 	CU_ASSERT(!decode_geneve_port(4789));
 	CU_ASSERT(decode_udp_tunnel_port(6081) && decode_udp_tunnel_port(4789));
-	CU_ASSERT_EQUAL(dec(&p, &f), DECODE_OK);	/* by default, plain UDP to 6082 */
-	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
-	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 1);
+	check_plain_fast(&f);			/* by default, plain UDP to 6082 */
 
 	decode_set_geneve_ports(g1, 1);
-	check_inner(&p, dec(&p, &f), 1, PKT_TUN_GENEVE, PKT_TUN_NONE);
-	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 0);
-	CU_ASSERT_EQUAL(dec(&p, &g), DECODE_OK);	/* 6081 replaced, not added */
-	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
-	CU_ASSERT_EQUAL(decode_fast(g.b, (uint32_t)g.n, DLT_EN10MB, 1, &fp), 1);
-	check_inner(&p, dec(&p, &v), 1, PKT_TUN_VXLAN, PKT_TUN_NONE);	/* VXLAN untouched */
-	CU_ASSERT_EQUAL(decode_fast(v.b, (uint32_t)v.n, DLT_EN10MB, 1, &fp), 0);
+	check_tunnel_fast(&f, PKT_TUN_GENEVE);
+	check_plain_fast(&g);			/* 6081 replaced, not added */
+	check_tunnel_fast(&v, PKT_TUN_VXLAN);	/* VXLAN untouched */
 
-	decode_set_geneve_ports(NULL, 0);		/* geneve-port none */
-	CU_ASSERT_EQUAL(dec(&p, &f), DECODE_OK);
-	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
-	CU_ASSERT_EQUAL(decode_fast(f.b, (uint32_t)f.n, DLT_EN10MB, 1, &fp), 1);
+	decode_set_geneve_ports(NULL, 0);	/* geneve-port none */
+	check_plain_fast(&f);
 	CU_ASSERT(decode_udp_tunnel_port(4789));
 	CU_ASSERT(!decode_udp_tunnel_port(6081));
 
 	/* 6082 given to both: VXLAN's (a Geneve header read as VXLAN has
-	 * no I flag here, so it stays plain UDP) */
+	 * no I flag here, so it stays plain UDP, and the fast path leaves
+	 * it: its port is a tunnel's) */
 	decode_set_geneve_ports(g1, 1);
 	decode_set_vxlan_ports(v2, 2);
 	CU_ASSERT_EQUAL(dec(&p, &f), DECODE_OK);
 	CU_ASSERT_EQUAL(p.tunnel_depth, 0);
-	decode_set_vxlan_ports(NULL, 0);		/* vxlan-port none */
-	check_inner(&p, dec(&p, &f), 1, PKT_TUN_GENEVE, PKT_TUN_NONE);
+	decode_set_vxlan_ports(NULL, 0);	/* vxlan-port none */
+	check_tunnel_fast(&f, PKT_TUN_GENEVE);
 	CU_ASSERT(!decode_udp_tunnel_port(4789));
 
-	decode_set_vxlan_ports(iana_v, 1);		/* back to the defaults */
+	decode_set_vxlan_ports(iana_v, 1);	/* back to the defaults */
 	decode_set_geneve_ports(iana_g, 1);
-	check_inner(&p, dec(&p, &g), 1, PKT_TUN_GENEVE, PKT_TUN_NONE);
-	check_inner(&p, dec(&p, &v), 1, PKT_TUN_VXLAN, PKT_TUN_NONE);
+	check_tunnel_fast(&g, PKT_TUN_GENEVE);
+	check_tunnel_fast(&v, PKT_TUN_VXLAN);
 	CU_ASSERT(!decode_udp_tunnel_port(6082));
 }
 
