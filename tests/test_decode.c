@@ -1722,17 +1722,18 @@ check_edge_files(const char *dir)
 	} else
 		CU_FAIL("malformed.pcap");
 
-	/* tunnel.pcap: 8 TCP conversations and 2 UDP exchanges, each through
+	/* tunnel.pcap: 9 TCP conversations and 3 UDP exchanges, each through
 	 * its tunnel; the outer VLAN 300 never shows. */
 	if (edge_load(dir, "tunnel.pcap", &e) == 0) {
-		static const uint8_t tun0[10] = {
+		static const uint8_t tun0[12] = {
 			PKT_TUN_GRE, PKT_TUN_GRE, PKT_TUN_GRE, PKT_TUN_GRETAP, PKT_TUN_ERSPAN1,
-			PKT_TUN_ERSPAN2, PKT_TUN_ERSPAN3, PKT_TUN_ERSPAN3, PKT_TUN_VXLAN, PKT_TUN_GRE
+			PKT_TUN_ERSPAN2, PKT_TUN_ERSPAN3, PKT_TUN_ERSPAN3, PKT_TUN_VXLAN, PKT_TUN_GRE,
+			PKT_TUN_GENEVE, PKT_TUN_GENEVE
 		};
-		size_t first[10], k = 0;
+		size_t first[12], k = 0;
 
-		edge_all_clean(&e, 9 * 8 + 2 * 2);
-		for (i = 0; i < e.n && k < 10; i++) {
+		edge_all_clean(&e, 9 * 9 + 3 * 2);
+		for (i = 0; i < e.n && k < 12; i++) {
 			if (i > 0 && e.p[i].sport == e.p[i - 1].sport &&
 			    e.p[i].dport == e.p[i - 1].dport)
 				continue;
@@ -1741,8 +1742,8 @@ check_edge_files(const char *dir)
 				continue;
 			first[k++] = i;
 		}
-		CU_ASSERT_EQUAL_FATAL(k, 10);
-		for (k = 0; k < 10; k++) {
+		CU_ASSERT_EQUAL_FATAL(k, 12);
+		for (k = 0; k < 12; k++) {
 			const struct pkt *q = &e.p[first[k]];
 
 			CU_ASSERT_EQUAL(q->tunnel[0], tun0[k]);
@@ -1776,6 +1777,9 @@ check_edge_files(const char *dir)
 			{ DECODE_OK, DEV_NONE, 0 },		/* first fragment */
 			{ DECODE_OK, DEV_FRAG_LATER, 0 },
 			{ DECODE_UNSUPPORTED, DEV_NON_IP, 1 },	/* ARP in VXLAN */
+			{ DECODE_OK, DEV_NONE, 0 },		/* Geneve control message */
+			{ DECODE_OK, DEV_NONE, 0 },		/* Geneve version 1 */
+			{ DECODE_TRUNCATED, DEV_GENEVE_TRUNC, 0 },
 			{ DECODE_OK, DEV_NONE, 0 },
 		};
 

@@ -340,7 +340,8 @@ ref_key(const struct pkt *p, int use_vlan, struct flow_key *k, int *dir)
 /*
  * What the fast path must do with buf, decided from the reference
  * decoder: 1 when decode_packet() finds a clean (no event) unfragmented
- * TCP or UDP packet through no tunnel and not to or from the VXLAN port,
+ * TCP or UDP packet through no tunnel and not to or from the VXLAN or
+ * Geneve port,
  * on Ethernet with at most two tags or raw IP, whose
  * IPv4 header has no options and whose IPv6 header is followed directly
  * by the transport header, and whose IP packet was wholly captured.
@@ -354,9 +355,10 @@ ref_fast(const uint8_t *buf, uint32_t caplen, int linktype, struct pkt *p)
 	if (rv != DECODE_OK || p->event != DEV_NONE || p->frag != PKT_FRAG_NONE ||
 	    (p->ip_proto != IPPROTO_NUM_TCP && p->ip_proto != IPPROTO_NUM_UDP))
 		return 0;
-	/* no tunnel, and no UDP that could be VXLAN either way round */
+	/* no tunnel, and no UDP that could be VXLAN or Geneve either way round */
 	if (p->tunnel_depth != 0 || (p->ip_proto == IPPROTO_NUM_UDP &&
-	    (p->sport == DECODE_VXLAN_PORT || p->dport == DECODE_VXLAN_PORT)))
+	    (p->sport == DECODE_VXLAN_PORT || p->dport == DECODE_VXLAN_PORT ||
+	    p->sport == DECODE_GENEVE_PORT || p->dport == DECODE_GENEVE_PORT)))
 		return 0;
 	if (linktype == DLT_EN10MB) {
 		if (p->vlan_depth > 2)
