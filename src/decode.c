@@ -109,7 +109,7 @@ uint64_t decode_udp_tunnel_portmap[65536 / 64] = {
 static void
 decode_set_ports(uint64_t *map, const uint16_t *ports, int n, int max)
 {
-	memset(map, 0, sizeof(decode_vxlan_portmap));
+	memset(map, 0, 65536 / 64 * sizeof(*map));
 	for (int i = 0; i < n && i < max; i++)
 		map[ports[i] / 64] |= 1ULL << (ports[i] % 64);
 	for (size_t i = 0; i < 65536 / 64; i++)
