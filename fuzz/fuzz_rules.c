@@ -33,7 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rules_init(&rs);
 	if (rules_load(&rs, fuzz_file(0, data, size), &d) == 0 && d.nerrors == 0 &&
 	    rules_validate(&rs, &d) == 0 && d.nerrors == 0) {
-		rules_print(&rs, fuzz_print_begin(&p1));
+		rules_print(&rs, fuzz_print_begin(&p1), RULES_PRINT_ALL);
 		fuzz_print_end(&p1);
 		diag_init(&d, NULL);
 		rules_init(&rs2);
@@ -42,7 +42,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(rules_validate(&rs2, &d) == 0);
 		FUZZ_ASSERT(rs2.nrules == rs.nrules && rs2.nroles == rs.nroles &&
 		    rs2.npooltypes == rs.npooltypes);
-		rules_print(&rs2, fuzz_print_begin(&p2));
+		rules_print(&rs2, fuzz_print_begin(&p2), RULES_PRINT_ALL);
 		fuzz_print_end(&p2);
 		FUZZ_ASSERT(p1.len == p2.len && memcmp(p1.buf, p2.buf, p1.len) == 0);
 		free(p1.buf);

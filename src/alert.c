@@ -45,9 +45,14 @@ alert_from_finding(struct alert *a, const struct finding *f, uint64_t count)
 		a->src_role = r->src_role;
 		a->dest_role = r->dest_role;
 	} else {
-		/* missing: what was expected and never seen */
-		if (f->host_ip != NULL && f->host_ip[0] != '\0')
-			a->dst = f->host_ip;
+		/* missing: what was expected and never seen; the host is
+		 * the source of an `out` rule's connections */
+		if (f->host_ip != NULL && f->host_ip[0] != '\0') {
+			if (f->host_is_src)
+				a->src = f->host_ip;
+			else
+				a->dst = f->host_ip;
+		}
 		a->dpt = f->port;
 		a->proto = f->proto;
 	}

@@ -23,6 +23,7 @@ struct collector {
 	uint64_t		 end_usec;
 	uint64_t		 lost;		/* coverage messages lost (collector_set_lost()) */
 	uint64_t		 findings[5];	/* per enum finding_kind */
+	uint64_t		 failing;	/* findings at or above `fail-on` */
 };
 
 struct collector *
@@ -71,6 +72,8 @@ collector_finding(void *arg, const struct finding *f)
 
 	if (f->kind > 0 && f->kind < 5)
 		c->findings[f->kind]++;
+	if (f->severity >= 1 && f->severity <= c->cfg->fail_on)
+		c->failing++;
 	if (c->out.finding != NULL)
 		c->out.finding(c->out.arg, f);
 }
@@ -113,26 +116,28 @@ collector_sink(struct collector *c, struct engine_sink *sink)
 	sink->cover = collector_cover;
 }
 
-/* coverage_finish() callback: a required pair never seen, or an unobserved host. */
+/*
+ * coverage_finish() callback: a required pair never seen, or an unobserved
+ * host.  The host's address is its first one (a network has none); it is
+ * the source of what was never seen for an `out` rule, the destination
+ * for an `in` rule.
+ */
 static void
-collector_missing(void *arg, int h, int rule)
+collector_missing(void *arg, int h, int rule, const char *also)
 {
 	struct collector *c = arg;
 	const struct inv_host *host = &c->inv->hosts[h];
-	char sig[256], ip[REC_ADDR_LEN] = "", pbuf[16], ports[64], ev[160];
+	char sig[512], ip[REC_ADDR_LEN] = "", pbuf[16], ports[64], ids[320], ev[160];
 	struct finding fd;
-	int entries = 0;
 
-	/* the host's address, when it is exactly one */
 	for (int i = 0; i < c->inv->nentries; i++) {
 		const struct inv_entry *en = &c->inv->entries[i];
-		if (en->host != h)
-			continue;
-		if (++entries == 1 && en->plen == (en->family == 4 ? 32 : 128))
+
+		if (en->host == h && en->plen == (en->family == 4 ? 32 : 128)) {
 			addr_format(en->addr, en->family, ip, sizeof(ip));
+			break;
+		}
 	}
-	if (entries != 1)
-		ip[0] = '\0';
 	memset(&fd, 0, sizeof(fd));
 	fd.kind = FINDING_MISSING;
 	fd.category = "Policy Violation";
@@ -148,11 +153,15 @@ collector_missing(void *arg, int h, int rule)
 
 		rules_format_ports(r, ports, sizeof(ports));
 		fd.rule_id = r->id;
+		fd.rule_cite = r->cite;
+		fd.host_is_src = r->dir == RULE_OUT;
 		fd.proto = (r->protos & RULE_TCP) ? IPPROTO_NUM_TCP : IPPROTO_NUM_UDP;
 		fd.port = r->client_media ? c->inv->media.lo : r->ports[0].lo;
+		snprintf(ids, sizeof(ids), "%s%s%s", r->id, also != NULL ? ", " : "",
+		    also != NULL ? also : "");
 		snprintf(sig, sizeof(sig), "conformd missing %s/%s %s %s (%s)",
 		    proto_name(fd.proto, pbuf, sizeof(pbuf)), ports,
-		    r->dir == RULE_OUT ? "from" : "on", host->name, r->id);
+		    r->dir == RULE_OUT ? "from" : "on", host->name, ids);
 		fd.evidence = "no successful flow seen";
 	}
 	if (c->lost > 0) {
@@ -187,7 +196,7 @@ collector_finish(struct collector *c, int sensor_blind, uint64_t end_usec)
 		snprintf(name, sizeof(name), "findings.%s", finding_kind_name(k));
 		c->out.counter(c->out.arg, name, c->findings[k]);
 	}
-	for (int s = COV_SEEN; s <= COV_UNOBSERVED; s++) {
+	for (int s = COV_SEEN; s < COV_NSTATES; s++) {
 		snprintf(name, sizeof(name), "coverage.%s", cov_state_name(s));
 		c->out.counter(c->out.arg, name, c->totals.state[s]);
 	}
@@ -204,6 +213,12 @@ collector_findings(const struct collector *c)
 	return n;
 }
 
+uint64_t
+collector_failing(const struct collector *c)
+{
+	return c->failing;
+}
+
 void
 collector_summary(const struct collector *c, FILE *out)
 {
@@ -218,13 +233,14 @@ collector_summary(const struct collector *c, FILE *out)
 	if (c->sensor_blind)
 		fprintf(out, "coverage: no IP traffic seen: the sensor is unobserved, nothing reported missing\n");
 	else
-		fprintf(out, "coverage: %llu (host, rule) pairs: %llu seen, %llu blocked, %llu missing, %llu optional unseen, %llu unobserved (%llu hosts without traffic)\n",
+		fprintf(out, "coverage: %llu (host, rule) pairs: %llu seen, %llu blocked, %llu missing, %llu optional unseen, %llu unobserved, %llu not applicable (%llu hosts without traffic)\n",
 		    (unsigned long long)t->pairs,
 		    (unsigned long long)t->state[COV_SEEN],
 		    (unsigned long long)t->state[COV_BLOCKED],
 		    (unsigned long long)t->state[COV_MISSING],
 		    (unsigned long long)t->state[COV_OPTIONAL],
 		    (unsigned long long)t->state[COV_UNOBSERVED],
+		    (unsigned long long)t->state[COV_NA],
 		    (unsigned long long)t->hosts_unobserved);
 }
 

@@ -22,7 +22,7 @@
 #ifndef CONFORMD_RULESDIR
 #define CONFORMD_RULESDIR	"/usr/local/share/conformd/rules"
 #endif
-#define CONFIG_DEFAULT_RULES	CONFORMD_RULESDIR "/lync2013.rules"
+#define CONFIG_DEFAULT_PRODUCT	"lync2013"
 
 #define CONFIG_MAX_TIMEOUT	2592000UL	/* 30 days */
 #define CONFIG_MAX_TOP		10000UL
@@ -40,8 +40,15 @@ enum {
 	CK_TIMEOUT, CK_SUMMARY_TOP, CK_ANSWER_TIMEOUT, CK_COVERAGE, CK_SEVERITY,
 	CK_RULE_SEVERITY, CK_OUTPUT, CK_SUPPRESS, CK_RATE_LIMIT, CK_SCAN_THRESHOLD,
 	CK_COVERAGE_WINDOW, CK_STATS_INTERVAL, CK_INTERFACE, CK_NFLOG, CK_SNAPLEN,
-	CK_BUFFER_SIZE, CK_FILTER, CK_WORKERS, CK_USER, CK_VXLAN_PORT, CK_GENEVE_PORT, CK_COUNT
+	CK_BUFFER_SIZE, CK_FILTER, CK_WORKERS, CK_USER, CK_VXLAN_PORT, CK_GENEVE_PORT,
+	CK_PRODUCT, CK_PACK, CK_RULES_DIR, CK_SITE_RULES, CK_FAIL_ON, CK_COUNT
 };
+
+/* Products whose pack ships with conformd (conformd.conf(5), `product`). */
+static const char *const config_products[] = { "lync2013", "sfb2015", "sfb2019", NULL };
+
+/* `fail-on` levels, indexed by severity (0: never). */
+static const char *const config_levels[] = { "none", "high", "medium", "low", NULL };
 
 static const struct {
 	const char	*name;
@@ -72,6 +79,11 @@ static const struct {
 	[CK_USER] = { "user", 1 },
 	[CK_VXLAN_PORT] = { "vxlan-port", 1 },
 	[CK_GENEVE_PORT] = { "geneve-port", 1 },
+	[CK_PRODUCT] = { "product", 1 },
+	[CK_PACK] = { "pack", 1 },
+	[CK_RULES_DIR] = { "rules-dir", 1 },
+	[CK_SITE_RULES] = { "site-rules", 1 },
+	[CK_FAIL_ON] = { "fail-on", 1 },
 	[CK_OUTPUT] = { "output", -1 },		/* a name and key/value pairs */
 	[CK_SUPPRESS] = { "suppress", 2 },
 	[CK_RATE_LIMIT] = { "rate-limit", 3 },
@@ -210,6 +222,7 @@ config_init(struct config *c)
 		c->suppress[k] = 3600;
 	c->scan_threshold = 20;
 	c->scan_window = 60;
+	c->fail_on = 3;
 }
 
 void
@@ -217,6 +230,11 @@ config_free(struct config *c)
 {
 	for (int i = 0; i < c->nrules; i++)
 		free(c->rules[i]);
+	for (int i = 0; i < c->npacks; i++)
+		free(c->packs[i]);
+	free(c->product);
+	free(c->rules_dir);
+	free(c->site_rules);
 	free(c->path);
 	free(c->inventory);
 	free(c->database);
@@ -306,6 +324,7 @@ struct config_parse {
 	int		 tmo_seen[TMO_COUNT];
 	int		 suppress_seen[CONFIG_KINDS];
 	int		 rate_seen[2];			/* global, source */
+	int		 pack_line[CONFIG_MAX_PACKS];	/* where each pack was named */
 	int		 vxlan_none;			/* `vxlan-port none` seen */
 	int		 geneve_none;			/* `geneve-port none` seen */
 	int		 oom;
@@ -739,6 +758,19 @@ config_tunnel_ports_check(struct config_parse *p)
 		    "or geneve-port none", CONFIG_GENEVE_PORT);
 }
 
+/* A pack name: letters, digits, '-', '_', '.', not starting with '.'. */
+static int
+config_pack_name_ok(const char *s)
+{
+	if (*s == '\0' || *s == '.')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
+			return 0;
+	return 1;
+}
+
 static void
 config_stmt(struct config_parse *p, const struct stmt *s)
 {
@@ -770,7 +802,7 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 		return;
 	}
 	v = &s->tok[1];
-	if (k != CK_RULES && k != CK_TIMEOUT && k != CK_SEVERITY && k != CK_RULE_SEVERITY &&
+	if (k != CK_RULES && k != CK_PACK && k != CK_TIMEOUT && k != CK_SEVERITY && k != CK_RULE_SEVERITY &&
 	    k != CK_SUPPRESS && k != CK_RATE_LIMIT && k != CK_INTERFACE && k != CK_NFLOG &&
 	    k != CK_VXLAN_PORT && k != CK_GENEVE_PORT && config_once(p, key, NULL, &p->seen[k]) == -1)
 		return;
@@ -791,6 +823,56 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 			p->oom = 1;
 		else
 			c->nrules++;
+		break;
+	case CK_PRODUCT:
+		for (k = 0; config_products[k] != NULL; k++)
+			if (strcmp(config_products[k], v->text) == 0)
+				break;
+		if (config_products[k] == NULL) {
+			diag_error(p->d, p->file, v->line,
+			    "unknown product %s (lync2013, sfb2015 or sfb2019)", v->text);
+			return;
+		}
+		if ((c->product = strdup(v->text)) == NULL)
+			p->oom = 1;
+		break;
+	case CK_PACK:
+		if (c->npacks >= CONFIG_MAX_PACKS) {
+			diag_error(p->d, p->file, key->line,
+			    "too many pack lines (at most %d)", CONFIG_MAX_PACKS);
+			return;
+		}
+		if (!config_pack_name_ok(v->text)) {
+			diag_error(p->d, p->file, v->line, "bad pack name \"%s\" (the name "
+			    "of a file NAME.rules in the rules directory)", v->text);
+			return;
+		}
+		for (int i = 0; i < c->npacks; i++)
+			if (strcmp(c->packs[i], v->text) == 0) {
+				diag_error(p->d, p->file, v->line, "duplicate pack %s", v->text);
+				return;
+			}
+		if ((c->packs[c->npacks] = strdup(v->text)) == NULL)
+			p->oom = 1;
+		else
+			p->pack_line[c->npacks++] = key->line;
+		break;
+	case CK_RULES_DIR:
+		config_path(p, key, v, &c->rules_dir);
+		break;
+	case CK_SITE_RULES:
+		config_path(p, key, v, &c->site_rules);
+		break;
+	case CK_FAIL_ON:
+		for (k = 0; config_levels[k] != NULL; k++)
+			if (strcmp(config_levels[k], v->text) == 0)
+				break;
+		if (config_levels[k] == NULL) {
+			diag_error(p->d, p->file, v->line,
+			    "fail-on must be high, medium, low or none, not %s", v->text);
+			return;
+		}
+		c->fail_on = k;
 		break;
 	case CK_INVENTORY:
 		config_path(p, key, v, &c->inventory);
@@ -1041,13 +1123,8 @@ config_load(struct config *c, const char *path, struct diag *d)
 	config_tunnel_ports_check(&p);
 	lex_free(&lf);
 	free(p.dir);
-	if (!p.oom && c->nrules == 0) {
-		c->rules[0] = strdup(CONFIG_DEFAULT_RULES);
-		if (c->rules[0] == NULL)
-			p.oom = 1;
-		else
-			c->nrules = 1;
-	}
+	memcpy(c->pack_line, p.pack_line, sizeof(c->pack_line));
+	c->product_line = p.seen[CK_PRODUCT];
 	if (p.oom) {
 		diag_error(d, c->path, 0, "out of memory");
 		return -1;
@@ -1081,8 +1158,14 @@ config_print_word(const char *key, const char *val, FILE *out)
 void
 config_print(const struct config *c, FILE *out)
 {
+	config_print_word("product", c->product, out);
+	config_print_word("rules-dir", c->rules_dir, out);
+	for (int i = 0; i < c->npacks; i++)
+		config_print_word("pack", c->packs[i], out);
 	for (int i = 0; i < c->nrules; i++)
 		config_print_word("rules", c->rules[i], out);
+	config_print_word("site-rules", c->site_rules, out);
+	fprintf(out, "fail-on %s\n", config_levels[c->fail_on]);
 	config_print_word("inventory", c->inventory, out);
 	config_print_word("database", c->database, out);
 	config_print_word("eve", c->eve, out);
@@ -1150,6 +1233,63 @@ config_print(const struct config *c, FILE *out)
 		fprintf(out, "\tmin-severity %d\n", o->min_severity);
 		fputs("}\n", out);
 	}
+}
+
+const char *
+config_rules_dir(const struct config *c)
+{
+	return c->rules_dir != NULL ? c->rules_dir : CONFORMD_RULESDIR;
+}
+
+const char *
+config_severity_name(int severity)
+{
+	return severity >= 0 && severity <= 3 ? config_levels[severity] : "?";
+}
+
+/* RULESDIR/NAME.rules into a new string, NULL when out of memory. */
+static char *
+config_pack_path(const struct config *c, const char *name)
+{
+	const char *dir = config_rules_dir(c);
+	size_t len = strlen(dir) + strlen(name) + sizeof("/.rules");
+	char *s = malloc(len);
+
+	if (s != NULL)
+		snprintf(s, len, "%s/%s.rules", dir, name);
+	return s;
+}
+
+int
+config_each_rules_file(const struct config *c,
+    int (*fn)(void *arg, const char *path, int line), void *arg)
+{
+	const char *product = c->product;
+	char *path;
+	int rv;
+
+	if (product == NULL && c->npacks == 0 && c->nrules == 0)
+		product = CONFIG_DEFAULT_PRODUCT;
+	if (product != NULL) {
+		if ((path = config_pack_path(c, product)) == NULL)
+			return -1;
+		rv = fn(arg, path, c->product_line);
+		free(path);
+		if (rv != 0)
+			return rv;
+	}
+	for (int i = 0; i < c->npacks; i++) {
+		if ((path = config_pack_path(c, c->packs[i])) == NULL)
+			return -1;
+		rv = fn(arg, path, c->pack_line[i]);
+		free(path);
+		if (rv != 0)
+			return rv;
+	}
+	for (int i = 0; i < c->nrules; i++)
+		if ((rv = fn(arg, c->rules[i], 0)) != 0)
+			return rv;
+	return 0;
 }
 
 int

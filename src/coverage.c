@@ -99,9 +99,72 @@ applies(const struct coverage *cov, int h, int r)
 	return (policy_host_roles(cov->pol, h) >> cov->rs->rules[r].role) & 1;
 }
 
+/* Rule r's cell for host h. */
+static struct cell *
+cell_at(const struct coverage *cov, int h, int r)
+{
+	return &cov->cells[(size_t)h * (size_t)cov->nrules + (size_t)r];
+}
+
+/* The state of a cell once the window is over. */
+static int
+cell_decide(const struct coverage *cov, const struct cell *c, int r, int unobserved,
+    int sensor_blind)
+{
+	if (c->flows > 0)
+		return COV_SEEN;
+	if (c->failed > 0)
+		return COV_BLOCKED;
+	if (!policy_rule_required(cov->pol, r))
+		return COV_NA;
+	if (unobserved || sensor_blind)
+		return COV_UNOBSERVED;
+	if (cov->rs->rules[r].optional)
+		return COV_OPTIONAL;
+	return COV_MISSING;
+}
+
+/*
+ * Report host h's missing rule r, unless an earlier rule with the same
+ * requirement is missing too (it was reported, naming r); the later ones
+ * are named in `also`.
+ */
+static void
+report_missing(const struct coverage *cov, int h, int r,
+    void (*missing)(void *, int, int, const char *), void *arg)
+{
+	int same = policy_rule_same(cov->pol, r), n = 0;
+	char also[256];
+	size_t off = 0;
+
+	for (int r2 = 0; r2 < r; r2++)
+		if (policy_rule_same(cov->pol, r2) == same &&
+		    cell_at(cov, h, r2)->state == COV_MISSING)
+			return;
+	also[0] = '\0';
+	for (int r2 = r + 1; r2 < cov->nrules; r2++) {
+		int w;
+
+		if (policy_rule_same(cov->pol, r2) != same ||
+		    cell_at(cov, h, r2)->state != COV_MISSING)
+			continue;
+		if (off >= sizeof(also))
+			break;
+		w = snprintf(also + off, sizeof(also) - off, "%s%s", n++ ? "," : "",
+		    cov->rs->rules[r2].id);
+		if (w < 0 || (size_t)w >= sizeof(also) - off) {
+			also[off] = '\0';	/* whole ids only */
+			break;
+		}
+		off += (size_t)w;
+	}
+	missing(arg, h, r, n > 0 ? also : NULL);
+}
+
 void
 coverage_finish(struct coverage *cov, const struct engine_sink *sink, int sensor_blind,
-    void (*missing)(void *arg, int h, int rule), void *arg, struct coverage_totals *t)
+    void (*missing)(void *arg, int h, int rule, const char *also), void *arg,
+    struct coverage_totals *t)
 {
 	memset(t, 0, sizeof(*t));
 	for (int h = 0; h < cov->nhosts; h++) {
@@ -109,26 +172,14 @@ coverage_finish(struct coverage *cov, const struct engine_sink *sink, int sensor
 		int any = 0;
 
 		for (int r = 0; r < cov->nrules; r++) {
-			struct cell *c = &cov->cells[(size_t)h * (size_t)cov->nrules + (size_t)r];
+			struct cell *c = cell_at(cov, h, r);
 
 			/* A cell with traffic counts even when the rule came
 			 * through a covering network entry rather than h's own. */
 			if (!applies(cov, h, r) && c->flows + c->failed == 0)
 				continue;
 			any = 1;
-			if (c->flows > 0)
-				c->state = COV_SEEN;
-			else if (c->failed > 0)
-				c->state = COV_BLOCKED;
-			else if (unobserved || sensor_blind)
-				c->state = COV_UNOBSERVED;
-			else if (cov->rs->rules[r].optional)
-				c->state = COV_OPTIONAL;
-			else {
-				c->state = COV_MISSING;
-				if (missing != NULL)
-					missing(arg, h, r);
-			}
+			c->state = (uint8_t)cell_decide(cov, c, r, unobserved, sensor_blind);
 			t->pairs++;
 			t->state[c->state]++;
 			if (sink->coverage != NULL)
@@ -137,10 +188,14 @@ coverage_finish(struct coverage *cov, const struct engine_sink *sink, int sensor
 				    c->flows, c->bytes, c->first_usec, c->last_usec,
 				    c->state == COV_BLOCKED ? c->evidence : NULL);
 		}
+		if (missing != NULL)
+			for (int r = 0; r < cov->nrules; r++)
+				if (cell_at(cov, h, r)->state == COV_MISSING)
+					report_missing(cov, h, r, missing, arg);
 		if (any && unobserved) {
 			t->hosts_unobserved++;
 			if (!sensor_blind && missing != NULL)
-				missing(arg, h, -1);
+				missing(arg, h, -1, NULL);
 		}
 	}
 }
@@ -148,7 +203,7 @@ coverage_finish(struct coverage *cov, const struct engine_sink *sink, int sensor
 void
 coverage_print(const struct coverage *cov, FILE *out)
 {
-	static const char mark[] = { ' ', '+', 'B', '-', 'o', '?' };
+	static const char mark[] = { ' ', '+', 'B', '-', 'o', '?', '.' };
 	int *cols, ncols = 0, width = 4;
 
 	cols = calloc((size_t)cov->nrules + 1, sizeof(*cols));
@@ -166,7 +221,7 @@ coverage_print(const struct coverage *cov, FILE *out)
 		if (w > width)
 			width = w;
 	}
-	fprintf(out, "coverage (+ seen, B blocked, - missing, o optional unseen, ? unobserved; rule ids read downwards):\n");
+	fprintf(out, "coverage (+ seen, B blocked, - missing, o optional unseen, ? unobserved, . not applicable; rule ids read downwards):\n");
 	/* rule ids written vertically: T1R10 takes five header lines */
 	for (int line = 0; line < 6; line++) {
 		int any = 0;
@@ -211,6 +266,8 @@ cov_state_name(int s)
 		return "optional-unseen";
 	case COV_UNOBSERVED:
 		return "unobserved";
+	case COV_NA:
+		return "not-applicable";
 	default:
 		return "none";
 	}

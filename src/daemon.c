@@ -360,7 +360,7 @@ stop:
 		log_warnx("%s", err);
 		status = EXIT_ERROR;
 	}
-	if (status == EXIT_CLEAN && pipeline_findings(pl) > 0)
+	if (status == EXIT_CLEAN && pipeline_failing(pl) > 0)
 		status = EXIT_FINDINGS;
 	if (pf != NULL) {
 		struct pipeline_stats st;

@@ -197,6 +197,7 @@ engine_record(struct engine *e, const struct flow *f, int end, struct flow_recor
 		r->rule_table = ru->table;
 		r->rule_row = ru->row;
 		r->rule_service = ru->service;
+		r->rule_cite = ru->cite;
 	}
 	roles = engine_side_roles(e, f, ini, &h);
 	rules_format_roles(e->rs, roles, r->src_role, sizeof(r->src_role));
@@ -262,6 +263,7 @@ engine_raise(struct engine *e, int kind, const struct flow *f, const char *evide
 	fd.flow = &r;
 	fd.ts_usec = e->now;
 	fd.rule_id = r.rule_id;
+	fd.rule_cite = r.rule_cite;
 	fd.evidence = evidence;
 	if (e->tunnelled != NULL) {
 		const struct pkt *p = e->tunnelled;

@@ -308,10 +308,11 @@ jb_head(struct jbuf *b, const struct flow_record *r, const char *ts,
 }
 
 /*
- * The head of an alert without a flow (missing): no flow_id and no
- * source, only what was expected and never seen -- the host's address
- * when it has one, the rule's first port and its protocol.  A feed's
- * scan summary adds its source (src_ip, NULL otherwise).
+ * The head of an alert without a flow (missing): no flow_id, only what
+ * was expected and never seen -- the host's address when it has one (the
+ * source for an `out` rule, f->host_is_src; the destination otherwise),
+ * the rule's first port and its protocol.  A feed's scan summary adds its
+ * source (src_ip, NULL otherwise).
  */
 static void
 jb_head_noflow(struct jbuf *b, const struct finding *f, const char *src_ip)
@@ -321,9 +322,11 @@ jb_head_noflow(struct jbuf *b, const struct finding *f, const char *src_ip)
 	jb_lit(b, "{\"timestamp\":");
 	jb_time(b, f->ts_usec);
 	jb_kstr(b, "event_type", "alert");
+	if (src_ip == NULL && f->host_is_src && f->host_ip != NULL && f->host_ip[0] != '\0')
+		src_ip = f->host_ip;
 	if (src_ip != NULL)
 		jb_kstr(b, "src_ip", src_ip);
-	if (f->host_ip != NULL && f->host_ip[0] != '\0')
+	if (!f->host_is_src && f->host_ip != NULL && f->host_ip[0] != '\0')
 		jb_kstr(b, "dest_ip", f->host_ip);
 	if (f->port != 0)
 		jb_ku64(b, "dest_port", f->port);
@@ -482,6 +485,10 @@ eve_format_alert_feed(char *buf, size_t len, const struct finding *f,
 	jb_lit(&b, "{\"verdict\":");
 	jb_str(&b, x != NULL && x->verdict != NULL ? x->verdict : finding_kind_name(f->kind));
 	jb_rule(&b, rule);
+	if (f->rule_cite != NULL)
+		jb_kstr(&b, "source", f->rule_cite);
+	else if (f->rule_id == NULL && r != NULL && r->rule_cite != NULL)
+		jb_kstr(&b, "source", r->rule_cite);
 	if (f->evidence != NULL)
 		jb_kstr(&b, "evidence", f->evidence);
 	if (f->host != NULL)

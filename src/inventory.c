@@ -526,6 +526,66 @@ inv_stmt_pool(struct invparse *p, const struct stmt *s)
 	inv_pool_expand(p, s, &ps, e0);
 }
 
+/* deploy FEATURE[,FEATURE...] */
+static void
+inv_stmt_deploy(struct invparse *p, const struct stmt *s)
+{
+	char elem[INV_MAX_ELEM];
+	const struct token *v;
+	size_t pos = 0;
+	int guard = 0;
+
+	if (s->ntok < 2) {
+		diag_error(p->d, p->file, s->line, "missing value for deploy");
+		return;
+	}
+	for (int i = 2; i < s->ntok; i++)
+		diag_error(p->d, p->file, s->tok[i].line,
+		    "extra value %s after deploy (features are a comma list)", s->tok[i].text);
+	v = &s->tok[1];
+	if (v->text[0] == '\0') {
+		diag_error(p->d, p->file, v->line, "empty feature list");
+		return;
+	}
+	while (inv_list_next(v->text, &pos, elem, sizeof(elem)) && guard++ < 100000) {
+		int f;
+
+		if (elem[0] == '\0') {
+			diag_error(p->d, p->file, v->line, "empty element in list %s", v->text);
+			continue;
+		}
+		f = rules_find_feature(p->rs, elem);
+		if (f < 0) {
+			diag_error(p->d, p->file, v->line, "unknown feature %s%s", elem,
+			    p->rs->nfeatures == 0 ? " (the loaded packs declare none)" : "");
+			continue;
+		}
+		if (p->inv->deploy_line[f] != 0) {
+			diag_error(p->d, p->file, v->line, "duplicate feature %s (first at %s:%d)",
+			    elem, p->file, p->inv->deploy_line[f]);
+			continue;
+		}
+		p->inv->deploy_line[f] = v->line;
+		p->inv->declared |= (uint32_t)1 << f;
+	}
+}
+
+/* The features the site deploys: declared, or held through a role. */
+static void
+inv_derive_features(struct inventory *inv, const struct ruleset *rs)
+{
+	inv->deployed = inv->declared;
+	for (int f = 0; f < rs->nfeatures && f < RULES_MAX_FEATURES; f++) {
+		inv->deploy_host[f] = -1;
+		for (int h = 0; h < inv->nhosts; h++)
+			if (inv->hosts[h].roles & rs->features[f].roles) {
+				inv->deploy_host[f] = h;
+				inv->deployed |= (uint32_t)1 << f;
+				break;
+			}
+	}
+}
+
 /* client-media-ports N-M */
 static void
 inv_stmt_media(struct invparse *p, const struct stmt *s)
@@ -585,6 +645,8 @@ inventory_init(struct inventory *inv)
 	memset(inv, 0, sizeof(*inv));
 	inv->media.lo = 1024;
 	inv->media.hi = 65535;
+	for (int f = 0; f < RULES_MAX_FEATURES; f++)
+		inv->deploy_host[f] = -1;
 }
 
 int
@@ -623,6 +685,8 @@ inventory_load(struct inventory *inv, const char *path, const struct ruleset *rs
 			inv_stmt_pool(&p, s);
 		else if (strcmp(kw, "client-media-ports") == 0)
 			inv_stmt_media(&p, s);
+		else if (strcmp(kw, "deploy") == 0)
+			inv_stmt_deploy(&p, s);
 		else
 			diag_error(d, p.file, s->line, "unknown statement %s", kw);
 	}
@@ -633,6 +697,7 @@ inventory_load(struct inventory *inv, const char *path, const struct ruleset *rs
 	}
 	if (inv->nhosts == 0 && d->nerrors == errors0)
 		diag_error(d, p.file, 0, "no hosts defined");
+	inv_derive_features(inv, rs);
 	return d->nerrors == errors0 ? 0 : -1;
 }
 
@@ -738,6 +803,10 @@ inventory_print(const struct inventory *inv, const struct ruleset *rs, FILE *out
 			start[inv->entries[i].host] = i;
 
 	fprintf(out, "client-media-ports %u-%u\n", inv->media.lo, inv->media.hi);
+	if (inv->declared != 0) {
+		rules_format_features(rs, inv->declared, roles, sizeof(roles));
+		fprintf(out, "deploy %s\n", roles);
+	}
 	for (int h = 0; h < inv->nhosts; h++) {
 		const struct inv_host *host = &inv->hosts[h];
 

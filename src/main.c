@@ -290,7 +290,7 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 	/* every record written: the output is this thread's again */
 	sink_async_stop(wr, NULL);
 	wr = NULL;
-	if (status == EXIT_CLEAN && collector_findings(col) > 0)
+	if (status == EXIT_CLEAN && collector_failing(col) > 0)
 		status = EXIT_FINDINGS;
 	if (output_errors(out) > 0)
 		status = EXIT_ERROR;	/* records already lost: the run's row says so too */
@@ -497,9 +497,16 @@ main(int argc, char **argv)
 		if (verbose) {
 			config_print(&l.cfg, stdout);
 			printf("\n");
-			rules_print(&l.rs, stdout);
+			rules_print(&l.rs, stdout, RULES_PRINT_PACKS);
 			printf("\n");
+			if (l.cfg.site_rules != NULL) {
+				printf("# site-rules %s\n", l.cfg.site_rules);
+				rules_print(&l.rs, stdout, RULES_PRINT_SITE);
+				printf("\n");
+			}
 			inventory_print(&l.inv, &l.rs, stdout);
+			printf("\n");
+			load_print_summary(&l, stdout);
 		}
 		fprintf(stderr, "configuration OK: %s (%d rules, %d roles, %d inventory hosts)\n",
 		    o.cfgpath, l.rs.nrules, l.rs.nroles, l.inv.nhosts);

@@ -113,6 +113,8 @@ struct pipeline {
 	uint32_t		 col_gen;
 	uint64_t		 findings_done;	/* findings of closed windows */
 	_Atomic uint64_t	 findings;	/* published: all findings so far */
+	uint64_t		 failing_done;	/* findings at or above fail-on, closed windows */
+	_Atomic uint64_t	 failing;	/* published: all of those so far */
 	_Atomic uint64_t	 stale;
 	_Atomic uint64_t	 reloads;
 	uint64_t		 window_start;
@@ -450,6 +452,7 @@ store_rotate(struct pipeline *pl, struct polgen *pg)
 {
 	store_finish_window(pl);
 	pl->findings_done += collector_findings(pl->col);
+	pl->failing_done += collector_failing(pl->col);
 	collector_free(pl->col);
 	pl->col = collector_new(pl->cfg, pg->pol, &pl->out_sink);
 	pl->col_gen = pg->gen;
@@ -518,6 +521,7 @@ store_thread(void *arg)
 			n += k;
 		}
 		pub(&pl->findings, pl->findings_done + collector_findings(pl->col));
+		pub(&pl->failing, pl->failing_done + collector_failing(pl->col));
 		if (n == 0) {
 			int all_done = 1;
 
@@ -826,6 +830,7 @@ pipeline_stop(struct pipeline *pl, char *err, size_t errlen)
 	}
 	store_finish_window(pl);
 	pub(&pl->findings, pl->findings_done + collector_findings(pl->col));
+	pub(&pl->failing, pl->failing_done + collector_failing(pl->col));
 	pipeline_write_counters(pl);
 	return rv;
 }
@@ -864,6 +869,12 @@ uint64_t
 pipeline_findings(const struct pipeline *pl)
 {
 	return get(&pl->findings);
+}
+
+uint64_t
+pipeline_failing(const struct pipeline *pl)
+{
+	return get(&pl->failing);
 }
 
 void

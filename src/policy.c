@@ -42,12 +42,27 @@ struct policy {
 	 * can cover a v4-mapped address ([0]) or any other address ([1]) */
 	uint8_t			 plens[2][129];
 	int			 nplens[2];
-	uint64_t		 implied;	/* roles every server holds */
+	uint64_t		 implied;	/* implied roles (all-servers, ...) */
+	uint64_t		 role_implied[RULES_MAX_ROLES];	/* implied roles a host gets
+						   through each server role (no-implied removed) */
 	uint64_t		 server_roles;	/* roles of kind server */
 	uint64_t		 lync_roles;	/* server, vip and client roles */
 	struct role_dir		 in[RULES_MAX_ROLES];
 	struct role_dir		 out[RULES_MAX_ROLES];
+	int			*same;		/* per rule: the first rule with the same
+						   requirement (itself when none is earlier) */
 };
+
+/* The implied roles a host holding `roles` gets. */
+static inline uint64_t
+implied_of(const struct policy *pol, uint64_t roles)
+{
+	uint64_t m = roles & pol->server_roles, imp = 0;
+
+	for (; m != 0; m &= m - 1)
+		imp |= pol->role_implied[__builtin_ctzll(m)];
+	return roles | imp;
+}
 
 static inline int
 bit_test(const uint64_t *b, uint16_t port)
@@ -168,6 +183,20 @@ role_dir_add(const struct policy *pol, struct role_dir *rd, const struct rule *r
 	return 0;
 }
 
+/* Do rules a and b ask the same of a host (direction, protocols, ports,
+ * peers)?  T1R1 and T1R38 do: one flow proves both, one missing finding. */
+static int
+rule_same_requirement(const struct rule *a, const struct rule *b)
+{
+	if (a->dir != b->dir || a->protos != b->protos || a->peers != b->peers ||
+	    a->client_media != b->client_media || a->nports != b->nports)
+		return 0;
+	for (int k = 0; k < a->nports; k++)
+		if (a->ports[k].lo != b->ports[k].lo || a->ports[k].hi != b->ports[k].hi)
+			return 0;
+	return 1;
+}
+
 struct policy *
 policy_compile(const struct ruleset *rs, const struct inventory *inv)
 {
@@ -188,6 +217,9 @@ policy_compile(const struct ruleset *rs, const struct inventory *inv)
 		if (rs->roles[r].implied)
 			pol->implied |= bit;
 	}
+	for (int r = 0; r < rs->nroles; r++)
+		if (rs->roles[r].kind == ROLE_SERVER)
+			pol->role_implied[r] = pol->implied & ~rs->roles[r].no_implied;
 
 	while (slots < 2u * (uint32_t)inv->nentries + 2)
 		slots <<= 1;
@@ -234,8 +266,20 @@ policy_compile(const struct ruleset *rs, const struct inventory *inv)
 	for (int i = 0; i < rs->nrules; i++) {
 		const struct rule *r = &rs->rules[i];
 		struct role_dir *rd = r->dir == RULE_OUT ? &pol->out[r->role] : &pol->in[r->role];
+		if (r->disabled)
+			continue;	/* the site removed it */
 		if (role_dir_add(pol, rd, r, i) == -1)
 			goto fail;
+	}
+	if ((pol->same = calloc((size_t)rs->nrules + 1, sizeof(*pol->same))) == NULL)
+		goto fail;
+	for (int i = 0; i < rs->nrules; i++) {
+		pol->same[i] = i;
+		for (int j = 0; j < i; j++)
+			if (rule_same_requirement(&rs->rules[i], &rs->rules[j])) {
+				pol->same[i] = pol->same[j];
+				break;
+			}
 	}
 	return pol;
 fail:
@@ -256,6 +300,7 @@ policy_free(struct policy *pol)
 		free(pol->in[r].rules);
 		free(pol->out[r].rules);
 	}
+	free(pol->same);
 	free(pol->pfx);
 	free(pol);
 }
@@ -278,9 +323,7 @@ policy_roles(const struct policy *pol, const uint8_t addr[16], int *host)
 			*host = e->host;
 		roles |= e->roles;
 	}
-	if (roles & pol->server_roles)
-		roles |= pol->implied;
-	return roles;
+	return implied_of(pol, roles);
 }
 
 /*
@@ -453,8 +496,11 @@ policy_allowed_rules_roles(const struct policy *pol, uint64_t ri, uint64_t ii, u
 	for (m = ri; m != 0; m &= m - 1)
 		n = role_dir_all(pol, &pol->in[__builtin_ctzll(m)], proto, resp_port, ii, 1,
 		    out, n, max);
+	/* anyone_lync 1 here: an expected flow (the caller's to know) also
+	 * proves an `out` rule naming no peer when it reaches a Lync role, so
+	 * a client's 5061 to a Front End proves T4R6 as well as T1R3. */
 	for (m = ii; m != 0; m &= m - 1)
-		n = role_dir_all(pol, &pol->out[__builtin_ctzll(m)], proto, resp_port, ri, 0,
+		n = role_dir_all(pol, &pol->out[__builtin_ctzll(m)], proto, resp_port, ri, 1,
 		    out, n, max);
 	return n;
 }
@@ -477,9 +523,7 @@ policy_host_roles(const struct policy *pol, int h)
 	if (h < 0 || h >= pol->inv->nhosts)
 		return 0;
 	roles = pol->inv->hosts[h].roles;
-	if (roles & pol->server_roles)
-		roles |= pol->implied;
-	return roles;
+	return implied_of(pol, roles);
 }
 
 int
@@ -496,6 +540,27 @@ policy_listens(const struct policy *pol, const uint8_t addr[16], uint8_t proto, 
 			return 1;
 	}
 	return 0;
+}
+
+int
+policy_rule_required(const struct policy *pol, int r)
+{
+	const struct rule *ru;
+
+	if (r < 0 || r >= pol->rs->nrules)
+		return 0;
+	ru = &pol->rs->rules[r];
+	if (ru->disabled)
+		return 0;
+	return ru->features == 0 || (ru->features & pol->inv->deployed) != 0;
+}
+
+int
+policy_rule_same(const struct policy *pol, int r)
+{
+	if (r < 0 || r >= pol->rs->nrules)
+		return r;
+	return pol->same[r];
 }
 
 const struct ruleset *

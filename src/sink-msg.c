@@ -8,7 +8,7 @@
 
 /* Which strings a message carries: indices into str[].  Coverage and
  * counters reuse the finding's. */
-enum { S_SIG, S_CAT, S_RULE, S_EVID, S_HOST, S_HOSTIP };
+enum { S_SIG, S_CAT, S_RULE, S_EVID, S_HOST, S_HOSTIP, S_CITE };
 #define C_HOST	S_HOST
 #define C_RULE	S_RULE
 #define C_STATE	S_SIG
@@ -17,7 +17,7 @@ enum { S_SIG, S_CAT, S_RULE, S_EVID, S_HOST, S_HOSTIP };
 
 #define NO_STR	UINT16_MAX
 
-_Static_assert(S_HOSTIP + 1 == SINK_MSG_NSTR, "one str[] entry a string");
+_Static_assert(S_CITE + 1 == SINK_MSG_NSTR, "one str[] entry a string");
 _Static_assert(sizeof(struct flow_record) - offsetof(struct flow_record, failure) -
     sizeof(((struct flow_record *)0)->failure) < 8,
     "record_copy() copies up to failure[], the last field of struct flow_record");
@@ -144,6 +144,7 @@ q_finding(void *arg, const struct finding *f)
 	put(e, m, S_EVID, f->evidence);
 	put(e, m, S_HOST, f->host);
 	put(e, m, S_HOSTIP, f->host_ip);
+	put(e, m, S_CITE, f->rule_cite);
 	commit(e);
 }
 
@@ -246,6 +247,7 @@ sink_msg_apply(const struct engine_sink *to, struct sink_msg *m)
 		m->f.evidence = get(m, S_EVID);
 		m->f.host = get(m, S_HOST);
 		m->f.host_ip = get(m, S_HOSTIP);
+		m->f.rule_cite = get(m, S_CITE);
 		to->finding(to->arg, &m->f);
 		break;
 	case SINK_MSG_COVERAGE:

@@ -1128,7 +1128,8 @@ store_flow(struct store *st, const struct flow_record *r)
  * Record one finding occurrence (batched), deduplicated on (kind, src_ip,
  * dest_ip, dest_port, proto, host).  A finding with a flow takes the
  * flow's addresses, port and protocol, and host ''; one without a flow
- * (missing) has src_ip '', dest_ip f->host_ip, dest_port f->port, proto
+ * (missing) has f->host_ip as dest_ip (src_ip when f->host_is_src, dest_ip
+ * then ''), dest_port f->port, proto
  * f->proto ('' when 0) and host f->host.  The rule is f->rule_id, or else
  * the flow's; the time is f->ts_usec, or else the flow's start and end.
  * Returns 0 or -1 (row counted as failed).
@@ -1160,8 +1161,10 @@ store_finding(struct store *st, const struct finding *f)
 		bind_text(s, k++, proto_name(r->proto, pbuf, sizeof(pbuf)));
 		bind_text(s, k++, "");
 	} else {
-		bind_text(s, k++, "");
-		bind_text(s, k++, f->host_ip != NULL ? f->host_ip : "");
+		const char *ip = f->host_ip != NULL ? f->host_ip : "";
+
+		bind_text(s, k++, f->host_is_src ? ip : "");
+		bind_text(s, k++, f->host_is_src ? "" : ip);
 		sqlite3_bind_int(s, k++, f->port);
 		bind_text(s, k++, f->proto != 0 ?
 		    proto_name(f->proto, pbuf, sizeof(pbuf)) : "");

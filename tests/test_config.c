@@ -80,6 +80,7 @@ test_config_defaults(void)
 	CU_ASSERT_EQUAL(c.summary_top, 10);
 	out = cfg_print(&c);
 	CU_ASSERT_STRING_EQUAL(out,
+	    "fail-on low\n"
 	    "flow-vlan yes\n"
 	    "community-id no\n"
 	    "max-flows 1000000\n"
@@ -109,12 +110,23 @@ test_config_defaults(void)
 	config_free(&c);
 }
 
-/* Only `inventory`: the default rules file and every default value. */
+/* config_each_rules_file() callback: the paths, one a line, into a buffer. */
+static int
+cfg_each_collect(void *arg, const char *path, int line)
+{
+	char *buf = arg;
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, 4096 - n, "%s:%d\n", path, line);
+	return 0;
+}
+
+/* Only `inventory`: the default product's pack and every default value. */
 static void
 test_config_minimal(void)
 {
 	struct config c;
-	char dir[2048], *msgs;
+	char dir[2048], *msgs, files[4096] = "";
 	int rc;
 
 	snprintf(dir, sizeof(dir), "%s", unit_srcpath("tests/config/"));
@@ -122,8 +134,11 @@ test_config_minimal(void)
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_STRING_EQUAL(msgs, "");
 	CU_ASSERT_STRING_EQUAL(c.path, unit_srcpath("tests/config/minimal.conf"));
-	CU_ASSERT_EQUAL_FATAL(c.nrules, 1);
-	CU_ASSERT_STRING_EQUAL(c.rules[0], CONFORMD_RULESDIR "/lync2013.rules");
+	CU_ASSERT_EQUAL(c.nrules, 0);
+	CU_ASSERT_PTR_NULL(c.product);
+	CU_ASSERT_EQUAL(c.fail_on, 3);
+	CU_ASSERT_EQUAL(config_each_rules_file(&c, cfg_each_collect, files), 0);
+	CU_ASSERT_STRING_EQUAL(files, CONFORMD_RULESDIR "/lync2013.rules:0\n");
 	cfg_assert_path(c.inventory, dir, "inventory.conf");
 	CU_ASSERT_PTR_NULL(c.database);
 	CU_ASSERT_PTR_NULL(c.eve);
@@ -198,6 +213,26 @@ test_config_full(void)
 	CU_ASSERT_EQUAL(c.geneve.ports[1], 6082);
 	CU_ASSERT_EQUAL(c.community_id, 1);
 	CU_ASSERT_EQUAL(c.community_id_seed, 7);
+	/* packs, the site's rules, fail-on */
+	CU_ASSERT_STRING_EQUAL(c.product, "sfb2015");
+	cfg_assert_path(c.rules_dir, dir, "packs dir");
+	CU_ASSERT_EQUAL_FATAL(c.npacks, 2);
+	CU_ASSERT_STRING_EQUAL(c.packs[0], "edge-internal");
+	CU_ASSERT_STRING_EQUAL(c.packs[1], "dependencies");
+	cfg_assert_path(c.site_rules, dir, "site.rules");
+	CU_ASSERT_EQUAL(c.fail_on, 2);
+	{
+		char files[4096] = "", want[16384];
+
+		CU_ASSERT_EQUAL(config_each_rules_file(&c, cfg_each_collect, files), 0);
+		snprintf(want, sizeof(want), "%spacks dir/sfb2015.rules:%d\n"
+		    "%spacks dir/edge-internal.rules:%d\n%spacks dir/dependencies.rules:%d\n"
+		    "%s:0\n%s:0\n%s:0\n", dir, c.product_line, dir, c.pack_line[0],
+		    dir, c.pack_line[1], c.rules[0], c.rules[1], c.rules[2]);
+		CU_ASSERT_STRING_EQUAL(files, want);
+		CU_ASSERT(c.product_line > 0 && c.pack_line[0] == c.product_line + 2 &&
+		    c.pack_line[1] == c.pack_line[0] + 1);
+	}
 	/* defaults by type: syslog 2048, UDP 2048, TCP and eve-socket 8192 */
 	CU_ASSERT_EQUAL(c.outputs[1].type, OUTPUT_SYSLOG);
 	CU_ASSERT_EQUAL(c.outputs[1].facility, 3);
@@ -384,7 +419,8 @@ cfg_check_bad(const char *name)
 	list(output_values) list(output_type_keys) list(output_idents) \
 	list(output_many) list(suppress) list(rate_limit) list(rate_burst) \
 	list(scan_threshold) list(scan_window) list(vxlan_port) list(vxlan_none) list(geneve_port) list(geneve_none) \
-	list(tunnel_ports) list(tunnel_ports2) list(tunnel_ports3) list(filter) list(community_id)
+	list(tunnel_ports) list(tunnel_ports2) list(tunnel_ports3) list(filter) list(community_id) \
+	list(product)
 
 #define CFG_BAD_FN(n) UNIT_BAD_CASE(test_cfg_bad_, cfg_check_bad, n)
 CFG_BAD(CFG_BAD_FN)

@@ -24,7 +24,7 @@
 
 #define SHIPPED		"rules/lync2013.rules"
 #define RULES_DIR	"tests/rules"
-#define NBAD_FILES	32	/* tests/rules/bad-*.rules: a deleted file must fail */
+#define NBAD_FILES	36	/* tests/rules/bad-*.rules: a deleted file must fail */
 
 /* An assertion whose failure message names the case (a file, a rule). */
 #define CHECK_MSG(cond, what) \
@@ -33,13 +33,15 @@
 
 /* ---- helpers ---- */
 
+static int count_lines(const char *s);
+
 /* The canonical print of rs as a malloc'd string. */
 static char *
 print_str(const struct ruleset *rs)
 {
 	struct unit_mem m;
 
-	rules_print(rs, unit_mem_open(&m));
+	rules_print(rs, unit_mem_open(&m), RULES_PRINT_ALL);
 	return unit_mem_close(&m);
 }
 
@@ -394,6 +396,16 @@ roundtrip(const char *rel)
 	CU_ASSERT_EQUAL(a.nrules, b.nrules);
 	CU_ASSERT_EQUAL(a.nroles, b.nroles);
 	CU_ASSERT_EQUAL(a.npooltypes, b.npooltypes);
+	CU_ASSERT_EQUAL(a.nsources, b.nsources);
+	CU_ASSERT_EQUAL(a.nfeatures, b.nfeatures);
+	CU_ASSERT_EQUAL(a.npacks, b.npacks);
+	for (int i = 0; i < a.nroles && i < b.nroles; i++)
+		CHECK_MSG(a.roles[i].kind == b.roles[i].kind &&
+		    a.roles[i].implied == b.roles[i].implied &&
+		    a.roles[i].no_implied == b.roles[i].no_implied, a.roles[i].name);
+	for (int i = 0; i < a.nfeatures && i < b.nfeatures; i++)
+		CHECK_MSG(a.features[i].roles == b.features[i].roles &&
+		    strcmp(a.features[i].desc, b.features[i].desc) == 0, a.features[i].name);
 	/* and equal sets, field by field */
 	for (int i = 0; i < a.nrules && i < b.nrules; i++) {
 		const struct rule *x = &a.rules[i], *y = &b.rules[i];
@@ -403,7 +415,10 @@ roundtrip(const char *rel)
 		    memcmp(x->ports, y->ports, sizeof(x->ports)) == 0 &&
 		    x->client_media == y->client_media && x->apps == y->apps &&
 		    x->peers == y->peers && x->optional == y->optional &&
-		    x->reqresp == y->reqresp &&
+		    x->reqresp == y->reqresp && x->src == y->src &&
+		    x->features == y->features && x->site == y->site &&
+		    x->disabled == y->disabled &&
+		    strcmp(x->cite, y->cite) == 0 &&
 		    (x->service == NULL) == (y->service == NULL) &&
 		    (x->service == NULL || strcmp(x->service, y->service) == 0) &&
 		    (x->note == NULL) == (y->note == NULL) &&
@@ -421,6 +436,233 @@ test_roundtrip(void)
 {
 	roundtrip(SHIPPED);
 	roundtrip(RULES_DIR "/any-order.rules");
+	roundtrip(RULES_DIR "/pack.rules");
+}
+
+/* ---- packs: sources, features, monitored roles, no-implied ---- */
+
+static void
+test_pack(void)
+{
+	struct ruleset rs;
+	const struct rule *r;
+	char *errs, *out;
+	int n, f;
+
+	CU_ASSERT_EQUAL(load_capture(&rs, unit_srcpath(RULES_DIR "/pack.rules"),
+	    &errs, &n, 1), 0);
+	CU_ASSERT_STRING_EQUAL(errs, "");
+	free(errs);
+	out = print_str(&rs);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	unit_golden(RULES_DIR "/pack.canon", out);
+	free(out);
+	CU_ASSERT_EQUAL_FATAL(rs.npacks, 1);
+	CU_ASSERT_STRING_EQUAL(rs.packs[0].name, "mini");
+	CU_ASSERT_EQUAL_FATAL(rs.nsources, 2);
+	CU_ASSERT_STRING_EQUAL(rs.sources[0].url, "https://example.org/a");
+	CU_ASSERT_PTR_NULL(rs.sources[1].url);
+	CU_ASSERT_EQUAL(rs.roles[rules_find_role(&rs, "sql-backend")].kind, ROLE_MONITORED);
+	CU_ASSERT_EQUAL(rs.roles[rules_find_role(&rs, "edge-internal")].no_implied,
+	    1ULL << rules_find_role(&rs, "all-internal-servers"));
+	/* a feature declared, then given a role; one declared with its role */
+	f = rules_find_feature(&rs, "pstn");
+	CU_ASSERT_EQUAL_FATAL(f, 0);
+	CU_ASSERT_EQUAL(rs.features[f].roles, 1ULL << rules_find_role(&rs, "pstn-gateway"));
+	CU_ASSERT_EQUAL(rules_find_feature(&rs, "external-access"), 1);
+	CU_ASSERT_EQUAL(rules_find_feature(&rs, "nosuch"), -1);
+	r = rules_find(&rs, "T1R3");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->src, 0);
+	CU_ASSERT_EQUAL(r->features, 1u);
+	CU_ASSERT_STRING_EQUAL(r->cite, "Publisher A, Port table A (repository a/b path/a.md "
+	    "@ 0123abc), table 1, row 3");
+	r = rules_find(&rs, "T2R2");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->features, 3u);
+	CU_ASSERT_STRING_EQUAL(r->cite, "Publisher B, Port table B, table 2, row 2");
+	/* a pack's rule without a source still cites its table and row */
+	r = rules_find(&rs, "T2R3");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->src, -1);
+	CU_ASSERT_STRING_EQUAL(r->cite, "table 2, row 3");
+	CU_ASSERT_EQUAL(r->site, 0);
+	CU_ASSERT_EQUAL(r->override, -1);
+	{
+		char buf[64];
+
+		rules_format_features(&rs, 3, buf, sizeof(buf));
+		CU_ASSERT_STRING_EQUAL(buf, "pstn,external-access");
+		rules_format_features(&rs, 0, buf, sizeof(buf));
+		CU_ASSERT_STRING_EQUAL(buf, "-");
+	}
+	rules_free(&rs);
+}
+
+/* ---- the site's own file ---- */
+
+#define SITE_DIR	RULES_DIR "/site"
+
+/* base.rules, then a site file; diagnostics of the site file into *errs. */
+static int
+load_site(struct ruleset *rs, const char *site_rel, char **errs, int *nerrors)
+{
+	struct unit_mem m;
+	struct diag d;
+	int rv;
+
+	diag_init(&d, unit_mem_open(&m));
+	rules_init(rs);
+	rv = rules_load(rs, unit_srcpath(SITE_DIR "/base.rules"), &d);
+	CU_ASSERT_EQUAL(rv, 0);
+	rv = rules_load_site(rs, unit_srcpath(site_rel), &d);
+	if (rv == 0 && rules_validate(rs, &d) != 0)
+		rv = -2;
+	*errs = unit_mem_close(&m);
+	*nerrors = d.nerrors;
+	return rv;
+}
+
+static char *
+print_what(const struct ruleset *rs, int what)
+{
+	struct unit_mem m;
+
+	rules_print(rs, unit_mem_open(&m), what);
+	return unit_mem_close(&m);
+}
+
+static void
+test_site(void)
+{
+	struct ruleset rs, base, again;
+	struct unit_mem m;
+	struct diag d;
+	const struct rule *r;
+	char *errs, *packs, *site, *basep, p1[4096], p2[4096], *packs2, *site2;
+	int n, fe, dir;
+
+	CU_ASSERT_EQUAL(load_site(&rs, SITE_DIR "/site.rules", &errs, &n), 0);
+	CU_ASSERT_STRING_EQUAL(errs, "");
+	free(errs);
+	fe = rules_find_role(&rs, "front-end");
+	dir = rules_find_role(&rs, "director");
+	/* the site's roles and rules */
+	CU_ASSERT(rs.roles[rules_find_role(&rs, "jump-host")].site);
+	CU_ASSERT_EQUAL(rs.roles[rules_find_role(&rs, "sql-backend")].kind, ROLE_MONITORED);
+	CU_ASSERT_FALSE(rs.roles[fe].site);
+	r = rules_find(&rs, "SITE-RDP");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT(r->site);
+	CU_ASSERT_EQUAL(r->src, -1);
+	CU_ASSERT_EQUAL(r->table, 0);
+	CU_ASSERT_STRING_EQUAL(r->site_source, "CHG-1042: RDP from the jump hosts");
+	CU_ASSERT_STRING_EQUAL(r->cite, "CHG-1042: RDP from the jump hosts");
+	/* disabled, narrowed, widened on purpose */
+	r = rules_find(&rs, "T1R32");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT(r->disabled);
+	CU_ASSERT_EQUAL(r->override, 0);
+	r = rules_find(&rs, "T1R37");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_FALSE(r->disabled);
+	CU_ASSERT_EQUAL(r->peers, (1ULL << fe) | (1ULL << dir));
+	r = rules_find(&rs, "T1R40");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->protos, RULE_UDP);
+	CU_ASSERT_EQUAL(r->nports, 1);
+	CU_ASSERT_EQUAL(r->ports[0].lo, 50000);
+	CU_ASSERT_EQUAL(r->ports[0].hi, 50999);
+	CU_ASSERT(r->optional);
+	r = rules_find(&rs, "T1R41");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->peers, 1ULL << rules_find_role(&rs, "jump-host"));
+	CU_ASSERT_EQUAL(rs.noverrides, 4);
+	CU_ASSERT(rs.overrides[3].widen);
+	CU_ASSERT_EQUAL(rs.overrides[2].was.nports, 2);
+	CU_ASSERT_EQUAL(rs.overrides[2].was.protos, RULE_TCP | RULE_UDP);
+
+	/* The packs print as shipped: the same as base.rules alone. */
+	packs = print_what(&rs, RULES_PRINT_PACKS);
+	CU_ASSERT_EQUAL(load_capture(&base, unit_srcpath(SITE_DIR "/base.rules"), &errs, &n, 1), 0);
+	free(errs);
+	basep = print_what(&base, RULES_PRINT_ALL);
+	CU_ASSERT_STRING_EQUAL(packs, basep);
+	rules_free(&base);
+	free(basep);
+	site = print_what(&rs, RULES_PRINT_SITE);
+	unit_golden(SITE_DIR "/site.canon", site);
+
+	/* Both prints load back (the packs' as a pack, the site's as the
+	 * site's file) to the same prints and the same effective rules. */
+	snprintf(p1, sizeof(p1), "%s/packs.rules", unit_tmpdir());
+	snprintf(p2, sizeof(p2), "%s/site.rules", unit_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(unit_spit(p1, packs), 0);
+	CU_ASSERT_EQUAL_FATAL(unit_spit(p2, site), 0);
+	diag_init(&d, unit_mem_open(&m));
+	rules_init(&again);
+	CU_ASSERT_EQUAL(rules_load(&again, p1, &d), 0);
+	CU_ASSERT_EQUAL(rules_load_site(&again, p2, &d), 0);
+	CU_ASSERT_EQUAL(rules_validate(&again, &d), 0);
+	errs = unit_mem_close(&m);
+	CU_ASSERT_STRING_EQUAL(errs, "");
+	free(errs);
+	packs2 = print_what(&again, RULES_PRINT_PACKS);
+	site2 = print_what(&again, RULES_PRINT_SITE);
+	CU_ASSERT_STRING_EQUAL(packs, packs2);
+	CU_ASSERT_STRING_EQUAL(site, site2);
+	CU_ASSERT_EQUAL_FATAL(again.nrules, rs.nrules);
+	for (int i = 0; i < rs.nrules; i++) {
+		const struct rule *x = &rs.rules[i], *y = &again.rules[i];
+
+		CHECK_MSG(strcmp(x->id, y->id) == 0 && x->protos == y->protos &&
+		    x->nports == y->nports && memcmp(x->ports, y->ports, sizeof(x->ports)) == 0 &&
+		    x->peers == y->peers && x->optional == y->optional &&
+		    x->disabled == y->disabled && x->site == y->site &&
+		    strcmp(x->cite, y->cite) == 0, x->id);
+	}
+	remove(p1);
+	remove(p2);
+	free(packs);
+	free(packs2);
+	free(site);
+	free(site2);
+	rules_free(&again);
+	rules_free(&rs);
+}
+
+/* Every error of a site's file, on top of base.rules, byte for byte. */
+static void
+test_site_bad(void)
+{
+	static const char *const names[] = {
+		"bad-table", "bad-source", "bad-override", "bad-widen", "bad-pack-stmt"
+	};
+	char prefix[4200];
+
+	snprintf(prefix, sizeof(prefix), "%s/", unit_srcpath(SITE_DIR));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct ruleset rs;
+		char rel[256], exp_rel[256], *errs;
+		int n, rv, before;
+
+		snprintf(rel, sizeof(rel), "%s/%s.rules", SITE_DIR, names[i]);
+		snprintf(exp_rel, sizeof(exp_rel), "%s/%s.expected", SITE_DIR, names[i]);
+		rv = load_site(&rs, rel, &errs, &n);
+		CHECK_MSG(rv != 0, names[i]);
+		CHECK_MSG(n == count_lines(errs), names[i]);
+		CHECK_MSG(n > 0, names[i]);
+		unit_strip(errs, prefix);
+		unit_golden(exp_rel, errs);
+		free(errs);
+		/* a statement with an error changes nothing shipped */
+		before = 0;
+		for (int k = 0; k < rs.nrules; k++)
+			if (!rs.rules[k].site && rs.rules[k].override >= 0)
+				before++;
+		CHECK_MSG(before == rs.noverrides, names[i]);
+		rules_free(&rs);
+	}
 }
 
 static void
@@ -678,6 +920,9 @@ test_rules_register(void)
 	CU_add_test(s, "shipped rules: exact fields", test_shipped_spot_checks);
 	CU_add_test(s, "golden canonical form", test_golden_canonical);
 	CU_add_test(s, "print, parse, print is stable", test_roundtrip);
+	CU_add_test(s, "packs: sources, features, monitored, no-implied", test_pack);
+	CU_add_test(s, "the site's file: rules, disable, override", test_site);
+	CU_add_test(s, "the site's file: every error", test_site_bad);
 	CU_add_test(s, "keys in any order, blocks, quoting", test_any_order);
 	CU_add_test(s, "every error message (bad-*.rules)", test_bad_files);
 	CU_add_test(s, "partial load, several files", test_partial_and_multi);

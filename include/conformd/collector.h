@@ -52,6 +52,10 @@ void collector_set_lost(struct collector *c, uint64_t lost);
 /* Findings passed on so far, all kinds. */
 uint64_t collector_findings(const struct collector *c);
 
+/* Of those, the findings whose severity is at or above the configuration's
+ * `fail-on` (severity 1 .. fail_on): what makes the exit status 1. */
+uint64_t collector_failing(const struct collector *c);
+
 /* Summary lines (findings by kind, coverage totals), after collector_finish(). */
 void collector_summary(const struct collector *c, FILE *out);
 

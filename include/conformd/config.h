@@ -13,6 +13,7 @@
 #include "conformd/diag.h"
 
 #define CONFIG_MAX_RULES	16
+#define CONFIG_MAX_PACKS	16	/* `pack NAME` lines */
 #define CONFIG_MAX_RULE_SEV	256
 #define CONFIG_KINDS		5	/* indexed by enum finding_kind (record.h), 0 unused */
 #define CONFIG_MAX_OUTPUTS	16	/* alert feeds (`output NAME { ... }`) */
@@ -69,8 +70,20 @@ struct config_ports {
 
 struct config {
 	char		*path;			/* the file read, owned */
+	char		*product;		/* `product`: lync2013, sfb2015, sfb2019;
+						   NULL: none given (lync2013 when no
+						   pack or rules line is given either) */
+	char		*packs[CONFIG_MAX_PACKS];	/* `pack NAME` lines, in order */
+	int		 pack_line[CONFIG_MAX_PACKS];	/* ... and where each was given */
+	int		 npacks;
+	int		 product_line;		/* where `product` was given, 0: not */
+	char		*rules_dir;		/* where product and packs are read; NULL:
+						   the installed rules directory */
 	char		*rules[CONFIG_MAX_RULES];	/* rules files, resolved paths */
 	int		 nrules;
+	char		*site_rules;		/* the site's own policy, resolved; NULL: none */
+	int		 fail_on;		/* exit 1 for findings of severity 1 .. this;
+						   0: never (default 3: any finding) */
 	char		*inventory;		/* resolved path */
 	char		*database;		/* NULL: no SQLite output */
 	char		*eve;			/* NULL: no EVE output; "-" stdout */
@@ -135,5 +148,21 @@ void config_print(const struct config *c, FILE *out);
 /* Severity of a finding of `kind` (enum finding_kind) about rule `rule_id`
  * (may be NULL): the rule's rule-severity, else the kind's severity. */
 int config_severity(const struct config *c, int kind, const char *rule_id);
+
+/*
+ * The packs the configuration loads, in order: the product's, the `pack`
+ * lines', then the `rules` files (paths as given).  Calls fn(arg, path,
+ * line) for each, `line` the configuration line that named it (0 for the
+ * default product).  Returns the first non-zero fn() result, or 0;
+ * -1 when out of memory.
+ */
+int config_each_rules_file(const struct config *c,
+    int (*fn)(void *arg, const char *path, int line), void *arg);
+
+/* The directory product and pack files are read from. */
+const char *config_rules_dir(const struct config *c);
+
+/* "high", "medium", "low" for severities 1-3, "none" for 0. */
+const char *config_severity_name(int severity);
 
 #endif /* CONFORMD_CONFIG_H */

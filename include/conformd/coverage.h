@@ -22,12 +22,15 @@ enum cov_state {
 	COV_BLOCKED,		/* only failed attempts */
 	COV_MISSING,		/* required, never seen */
 	COV_OPTIONAL,		/* optional, never seen */
-	COV_UNOBSERVED		/* no traffic at all to or from the host */
+	COV_UNOBSERVED,		/* no traffic at all to or from the host */
+	COV_NA			/* not required here: a feature the site does not
+				   deploy, or a rule the site disabled */
 };
+#define COV_NSTATES	(COV_NA + 1)
 
 struct coverage_totals {
 	uint64_t	pairs;			/* (host, rule) pairs judged */
-	uint64_t	state[COV_UNOBSERVED + 1];	/* pairs per enum cov_state */
+	uint64_t	state[COV_NSTATES];	/* pairs per enum cov_state */
 	uint64_t	hosts_unobserved;
 };
 
@@ -52,18 +55,21 @@ void coverage_flow(struct coverage *cov, int h, int rule, int ok, uint64_t bytes
 /*
  * Decide every pair, write one coverage row per applicable pair to the
  * sink, and call `missing` for each required pair never seen and once
- * (with rule -1) for each unobserved host.  With `sensor_blind` set (the
- * sensor saw no traffic at all) nothing is reported missing: every pair is
- * unobserved.  Call once.
+ * (with rule -1, `also` NULL) for each unobserved host.  Rules with the
+ * same requirement (policy_rule_same()) missing on one host make one call,
+ * for the first of them, with the ids of the others in `also` ("T1R38"),
+ * else NULL.  With `sensor_blind` set (the sensor saw no traffic at all)
+ * nothing is reported missing: every pair is unobserved.  Call once.
  */
 void coverage_finish(struct coverage *cov, const struct engine_sink *sink, int sensor_blind,
-    void (*missing)(void *arg, int h, int rule), void *arg, struct coverage_totals *t);
+    void (*missing)(void *arg, int h, int rule, const char *also), void *arg,
+    struct coverage_totals *t);
 
 /* The matrix, hosts down the side and rules across, with a legend.
  * Only after coverage_finish(). */
 void coverage_print(const struct coverage *cov, FILE *out);
 
-/* "seen", "blocked", "missing", "optional-unseen", "unobserved" */
+/* "seen", "blocked", "missing", "optional-unseen", "unobserved", "not-applicable" */
 const char *cov_state_name(int s);
 
 #endif /* CONFORMD_COVERAGE_H */

@@ -68,6 +68,10 @@ struct inventory {
 	struct inv_pool	 *pools;
 	int		  npools;
 	struct port_range media;	/* client media range, default 1024-65535 */
+	uint32_t	  declared;	/* features named by `deploy` lines */
+	uint32_t	  deployed;	/* declared, or held through a feature's role */
+	int		  deploy_line[RULES_MAX_FEATURES];	/* `deploy` line, 0: not declared */
+	int		  deploy_host[RULES_MAX_FEATURES];	/* a host whose role deploys it, -1 */
 	char		 *path;		/* file loaded, owned */
 };
 
@@ -75,9 +79,11 @@ struct inventory {
 void inventory_init(struct inventory *inv);
 
 /*
- * Parse `path`, resolving role and pool-type names against `rs`.  Every
- * error is reported through `d` as `path:line: message`.  Returns 0 when
- * clean, -1 otherwise (the inventory must then not be used).
+ * Parse `path`, resolving role, pool-type and feature names against `rs`.
+ * Every error is reported through `d` as `path:line: message`.  Returns 0
+ * when clean, -1 otherwise (the inventory must then not be used).  On
+ * success `deployed` holds the features the site deploys: those its
+ * `deploy` lines name and those a host holds a role of.
  */
 int inventory_load(struct inventory *inv, const char *path,
     const struct ruleset *rs, struct diag *d);

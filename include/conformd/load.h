@@ -27,6 +27,13 @@ struct loaded {
  */
 int load_all(const char *cfgpath, struct loaded *l, struct diag *d);
 
+/*
+ * What was loaded, as comment lines for `-T -v`: the product, each pack
+ * (its file, title and rule count), the site's rules, overrides and
+ * disables, and each feature with whether the site deploys it and why.
+ */
+void load_print_summary(const struct loaded *l, FILE *out);
+
 /* Release what load_all() filled. */
 void load_free(struct loaded *l);
 

@@ -119,6 +119,10 @@ void pipeline_stats(struct pipeline *pl, struct pipeline_stats *st);
 /* Findings raised in the run (after pipeline_stop()). */
 uint64_t pipeline_findings(const struct pipeline *pl);
 
+/* Of those, the findings at or above the configuration's `fail-on`: what
+ * makes the exit status 1.  Any thread. */
+uint64_t pipeline_failing(const struct pipeline *pl);
+
 /* The summary and coverage matrix of the last window (after pipeline_stop()). */
 void pipeline_summary(struct pipeline *pl, FILE *out);
 void pipeline_coverage_print(struct pipeline *pl, FILE *out);

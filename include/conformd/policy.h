@@ -85,7 +85,10 @@ enum verdict policy_judge_roles(const struct policy *pol, uint64_t ri, uint64_t 
 /*
  * Every rule that allows the flow (not only the first): up to `max` rule
  * indices into out[], ascending; returns how many there are (which may
- * exceed max).  For coverage, where each of them is proven by the flow.
+ * exceed max).  For coverage, where each of them is proven by the flow:
+ * call it only for a flow some rule allows, since it also counts `out`
+ * rules naming no peer whose responder is a Lync role (a client's 5061 to
+ * a Front End proves the client's own outbound row too).
  */
 int policy_allowed_rules(const struct policy *pol, const struct flow_tuple *t, int *out, int max);
 
@@ -102,6 +105,17 @@ uint64_t policy_host_roles(const struct policy *pol, int h);
  * the roles at `addr` listens on, else 0.
  */
 int policy_listens(const struct policy *pol, const uint8_t addr[16], uint8_t proto, uint16_t port);
+
+/*
+ * Must rule `r` be seen at this site?  Not when the site disabled it, nor
+ * when it belongs to features the site does not deploy (inventory.h,
+ * `deployed`).  Rules that are not required are never missing.
+ */
+int policy_rule_required(const struct policy *pol, int r);
+
+/* The first rule with the same requirement as rule `r` (direction,
+ * protocols, ports and peers): `r` itself when no earlier rule has it. */
+int policy_rule_same(const struct policy *pol, int r);
 
 /* The ruleset and inventory the policy was compiled from. */
 const struct ruleset *policy_ruleset(const struct policy *pol);

@@ -49,6 +49,7 @@ struct flow_record {
 	const char	*rule_id;		/* NULL when no rule matched */
 	int		 rule_table, rule_row;	/* 0 when no rule */
 	const char	*rule_service;		/* NULL when no rule */
+	const char	*rule_cite;		/* the rule's citation (struct rule.cite), NULL when no rule */
 	char		 src_role[REC_ROLES_LEN];	/* "-" when not in the inventory */
 	char		 dest_role[REC_ROLES_LEN];
 	const char	*src_host;		/* inventory host name, NULL when unknown */
@@ -79,7 +80,9 @@ struct finding {
 	const char	*evidence;		/* blocked: why ("3 SYNs, no answer"); mismatch: what was seen; NULL otherwise */
 	/* missing only (flow == NULL): what was never seen */
 	const char	*host;			/* inventory host name */
-	const char	*host_ip;		/* its address when it is one address, else "" */
+	const char	*host_ip;		/* its (first) address; "" for a network */
+	int		 host_is_src;		/* the host is the source: an `out` rule's connecting side */
+	const char	*rule_cite;		/* the citation of rule_id's rule; NULL: the flow's, if any */
 	uint16_t	 port;			/* the rule's first port */
 	uint8_t		 proto;			/* IP protocol number */
 	struct rec_tunnel tunnel;		/* raised on a tunnelled packet: its tunnel */

@@ -1,10 +1,17 @@
 /*
- * rules.h - the port matrix: roles, pool types and rules (rules/ *.rules).
+ * rules.h - the port matrix: packs, sources, features, roles, pool types
+ * and rules (rules/ *.rules), and the site's own policy on top of them.
  *
- * A rules file declares roles (`role`), how an inventory pool maps onto
- * roles (`pool-type`), and one `rule` per row of the specification.  The
- * format is documented in conformd.conf(5).  A struct ruleset is built by
- * rules_load() and is read-only afterwards.
+ * A pack (a rules file shipped with conformd, loaded by rules_load())
+ * names itself (`pack`), declares the published documents its rows come
+ * from (`source`), the features a site may deploy (`feature`), roles
+ * (`role`), how an inventory pool maps onto roles (`pool-type`), and one
+ * `rule` per row of a published table, citing its source, table and row.
+ * The site's own file (rules_load_site()) adds the site's roles and rules,
+ * each citing the site's own source (a change ticket, a policy), and
+ * narrows (`override`) or removes (`disable`) shipped rules.  The format
+ * is documented in conformd.conf(5).  A struct ruleset is built by the two
+ * loaders and rules_validate(), and is read-only afterwards.
  */
 #ifndef CONFORMD_RULES_H
 #define CONFORMD_RULES_H
@@ -16,6 +23,10 @@
 #define RULES_MAX_ROLES		64	/* roles are a uint64_t bitmask */
 #define RULES_MAX_RANGES	8	/* port ranges per rule */
 #define RULES_MAX_POOLTYPES	16
+#define RULES_MAX_SOURCES	32	/* `source` statements */
+#define RULES_MAX_FEATURES	32	/* features are a uint32_t bitmask */
+#define RULES_MAX_PACKS		16	/* `pack` statements */
+#define RULES_MAX_TABLE		99	/* table numbers of a published page */
 #define RULE_NONE		0xffff	/* "no rule" in 16-bit rule indices */
 
 /* role kinds */
@@ -23,7 +34,11 @@ enum role_kind {
 	ROLE_SERVER = 1,	/* a Lync server role (Front End, Director, ...) */
 	ROLE_VIP,		/* a hardware load balancer virtual address */
 	ROLE_CLIENT,		/* clients and devices */
-	ROLE_PEER		/* not a Lync role: PSTN gateway, reverse proxy, PBX, ... */
+	ROLE_PEER,		/* not a Lync role: PSTN gateway, reverse proxy, PBX, ... */
+	ROLE_MONITORED		/* not a Lync server, but watched: traffic to it that no
+				   rule allows is unexpected; holds no implied role and
+				   its own outbound traffic is not judged (SQL back end,
+				   domain controller, Office Web Apps Server) */
 };
 
 /* rule.protos bits */
@@ -58,7 +73,37 @@ struct role {
 	char		*desc;		/* "Front End Server" */
 	int		 kind;		/* enum role_kind */
 	int		 implied;	/* 1: every host that has a ROLE_SERVER role also has this one */
+	uint64_t	 no_implied;	/* implied roles a host does not get through this
+					   role (`no-implied`: the Edge is not an internal server) */
+	int		 site;		/* declared in the site's own file */
 	const char	*file;		/* where it was declared (points into ruleset.files) */
+	int		 line;
+};
+
+/* A pack: one shipped rules file (`pack NAME "title"`). */
+struct rules_pack {
+	char		*name;		/* "lync2013" */
+	char		*title;
+	const char	*file;
+	int		 line;
+};
+
+/* A published document rules cite (`source NAME "citation" [url "URL"]`). */
+struct rules_source {
+	char		*name;		/* "ms-lync2013-internal" */
+	char		*citation;	/* publisher, title, where it is kept */
+	char		*url;		/* may be NULL */
+	const char	*file;
+	int		 line;
+};
+
+/* Something a site may deploy (`feature NAME "desc" [role R,...]`): rules
+ * of a feature are required only at sites that deploy it. */
+struct feature {
+	char		*name;		/* "pstn" */
+	char		*desc;
+	uint64_t	 roles;		/* an inventory host with one of these roles deploys it */
+	const char	*file;
 	int		 line;
 };
 
@@ -76,10 +121,18 @@ struct pool_type {
 	int	 line;
 };
 
+/* override.set bits: what a site's `override` changes */
+#define OVR_PORT	0x01
+#define OVR_PROTO	0x02
+#define OVR_PEER	0x04
+#define OVR_APP		0x08
+#define OVR_OPTIONAL	0x10
+
 struct rule {
 	char		*id;		/* "T1R3": unique */
-	int		 table;		/* table of the seed, 1-4 */
-	int		 row;		/* row within that table, 1-based */
+	int		 src;		/* index into ruleset.sources; -1: none (site rules) */
+	int		 table;		/* table of the source, 1-RULES_MAX_TABLE; 0 for site rules */
+	int		 row;		/* row within that table, 1-based; 0 for site rules */
 	int		 role;		/* index into ruleset.roles */
 	int		 dir;		/* enum rule_dir */
 	unsigned	 protos;	/* RULE_TCP | RULE_UDP */
@@ -90,13 +143,48 @@ struct rule {
 	uint64_t	 peers;		/* roles the other end must have (any one); 0 = anyone */
 	int		 optional;	/* row marked optional (not required to be seen) */
 	int		 reqresp;	/* UDP request/response protocol (an answer is expected) */
+	uint32_t	 features;	/* required only where one of these is deployed; 0: always */
 	char		*service;	/* service name from the seed, English */
 	char		*note;		/* free text, may be NULL */
+	char		*site_source;	/* site rules: the site's own citation; NULL otherwise */
+	char		*cite;		/* what outputs cite: "<source citation>, table N, row M",
+					   or the site's source; built by the loaders */
+	int		 site;		/* defined in the site's own file */
+	int		 disabled;	/* removed by the site (`disable`) */
+	int		 override;	/* index into ruleset.overrides, -1: none */
+	const char	*file;
+	int		 line;
+};
+
+/* A site's `override` or `disable` of a shipped rule, kept to print it
+ * back: the rule itself holds the narrowed values, `was` the shipped ones. */
+struct rule_override {
+	char		*id;
+	int		 rule;		/* index into ruleset.rules */
+	int		 disable;	/* 1: `disable ID` */
+	int		 widen;		/* `widen`: allowed to open more than the shipped rule */
+	unsigned	 set;		/* OVR_* */
+	struct {
+		struct port_range ports[RULES_MAX_RANGES];
+		int		 nports;
+		int		 client_media;
+		unsigned	 protos;
+		uint64_t	 peers;
+		unsigned	 apps;
+		int		 optional;
+	}		 was;
+	char		*source;	/* the site's reason, may be NULL */
 	const char	*file;
 	int		 line;
 };
 
 struct ruleset {
+	struct rules_pack packs[RULES_MAX_PACKS];
+	int		 npacks;
+	struct rules_source sources[RULES_MAX_SOURCES];
+	int		 nsources;
+	struct feature	 features[RULES_MAX_FEATURES];
+	int		 nfeatures;
 	struct role	 roles[RULES_MAX_ROLES];
 	int		 nroles;
 	struct pool_type pooltypes[RULES_MAX_POOLTYPES];
@@ -104,6 +192,8 @@ struct ruleset {
 	struct rule	*rules;
 	int		 nrules;
 	int		 cap;
+	struct rule_override *overrides;
+	int		 noverrides;
 	char		**files;	/* paths loaded, owned; referenced by role/rule.file */
 	int		 nfiles;
 };
@@ -112,12 +202,22 @@ struct ruleset {
 void rules_init(struct ruleset *rs);
 
 /*
- * Parse `path` and add its roles, pool types and rules to *rs (several
- * files may be loaded into one set).  Every error is reported through `d`
- * as `path:line: message`.  Returns 0 when the file added no error, -1
+ * Parse the pack `path` and add its statements to *rs (several files may
+ * be loaded into one set; names must be declared before they are used, in
+ * any earlier file).  Every error is reported through `d` as
+ * `path:line: message`.  Returns 0 when the file added no error, -1
  * otherwise (what parsed cleanly is kept).
  */
 int rules_load(struct ruleset *rs, const char *path, struct diag *d);
+
+/*
+ * Parse the site's own policy `path` on top of the packs already in *rs:
+ * `role`, `rule` (with `source "the site's citation"`, never a table and
+ * row nor a declared published source), `disable ID` and `override ID`
+ * (narrowing a shipped rule; widening only with `widen`).  Errors as
+ * rules_load(); a statement with an error changes nothing.
+ */
+int rules_load_site(struct ruleset *rs, const char *path, struct diag *d);
 
 /* Checks that need the whole set (at least one rule; every pool type's
  * roles exist).  Reports through `d`; returns 0 or -1. */
@@ -135,12 +235,24 @@ const struct pool_type *rules_find_pooltype(const struct ruleset *rs, const char
 /* The rule whose id is `id`, or NULL. */
 const struct rule *rules_find(const struct ruleset *rs, const char *id);
 
+/* Index of the feature called `name`, or -1. */
+int rules_find_feature(const struct ruleset *rs, const char *name);
+
 /*
  * Print the set in canonical form: the same syntax, one statement a line,
- * keys in a fixed order, ports as written ranges.  Parsing the output
- * yields an equal set.
+ * keys in a fixed order, ports as written ranges.  `what` selects the
+ * packs' statements (RULES_PRINT_PACKS: shipped rules as shipped), the
+ * site's (RULES_PRINT_SITE: its roles, rules, overrides and disables), or
+ * both.  Loading the packs' print with rules_load() and the site's with
+ * rules_load_site() yields an equal set.
  */
-void rules_print(const struct ruleset *rs, FILE *out);
+#define RULES_PRINT_PACKS	1
+#define RULES_PRINT_SITE	2
+#define RULES_PRINT_ALL		3
+void rules_print(const struct ruleset *rs, FILE *out, int what);
+
+/* Format a feature mask as comma-separated names into buf; "-" when 0. */
+void rules_format_features(const struct ruleset *rs, uint32_t mask, char *buf, size_t len);
 
 /* Format a rule's ports ("5061", "49152-57500", "client-media") into buf. */
 void rules_format_ports(const struct rule *r, char *buf, size_t len);

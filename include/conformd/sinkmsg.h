@@ -29,7 +29,7 @@ enum sink_msg_type {
 /* All the strings of one record share this many bytes; what does not fit
  * is cut (counted), and a string that finds the pool full arrives as "". */
 #define SINK_MSG_STRBYTES	1280
-#define SINK_MSG_NSTR		6
+#define SINK_MSG_NSTR		7
 
 /* One record.  Laid out so that a flow record touches the first cache
  * lines only.  Filled and read through the functions below. */
