@@ -128,7 +128,7 @@ copy_text(char *dst, size_t len, const unsigned char *s)
 static int
 cov_rank(const char *state)
 {
-	for (int s = COV_SEEN; s <= COV_UNOBSERVED; s++)
+	for (int s = COV_SEEN; s < COV_NSTATES; s++)
 		if (state != NULL && strcmp(state, cov_state_name(s)) == 0)
 			return s;
 	return COV_NONE;
@@ -751,13 +751,13 @@ static void
 emit_coverage(struct emit *e)
 {
 	int json = e->r->o->json, all = e->r->o->all_runs, first = 1;
-	long long n[COV_UNOBSERVED + 1], pairs = 0;
+	long long n[COV_NSTATES], pairs = 0;
 
 	memset(n, 0, sizeof(n));
 	while (sqlite3_step(e->states) == SQLITE_ROW) {
 		int st = sqlite3_column_int(e->states, 0);
 
-		if (st >= COV_SEEN && st <= COV_UNOBSERVED) {
+		if (st >= COV_SEEN && st < COV_NSTATES) {
 			n[st] = sqlite3_column_int64(e->states, 1);
 			pairs += n[st];
 		}
@@ -766,7 +766,7 @@ emit_coverage(struct emit *e)
 	if (json) {
 		fprintf(e->out, "\"coverage\": {\"runs\": \"%s\", \"pairs\": %lld, \"states\": {",
 		    all ? "all" : "latest", pairs);
-		for (int st = COV_SEEN; st <= COV_UNOBSERVED; st++)
+		for (int st = COV_SEEN; st < COV_NSTATES; st++)
 			fprintf(e->out, "%s\"%s\": %lld", st == COV_SEEN ? "" : ", ",
 			    cov_state_name(st), n[st]);
 		fputs("},\n  \"rows\": [", e->out);
@@ -775,11 +775,11 @@ emit_coverage(struct emit *e)
 		    " blocked if one saw it fail and none succeed, missing if every sensor that"
 		    " observed the host missed it:\n"
 		    "  %lld pairs: %lld seen, %lld blocked, %lld missing, %lld optional unseen,"
-		    " %lld unobserved\n",
+		    " %lld unobserved, %lld not applicable\n",
 		    all ? "every run of each database (--all-runs)" :
 		    "the latest run of each database (--all-runs merges every run)",
 		    pairs, n[COV_SEEN], n[COV_BLOCKED], n[COV_MISSING], n[COV_OPTIONAL],
-		    n[COV_UNOBSERVED]);
+		    n[COV_UNOBSERVED], n[COV_NA]);
 	sqlite3_bind_int(e->covrows, 1, COV_BLOCKED);
 	sqlite3_bind_int(e->covrows, 2, COV_MISSING);
 	while (sqlite3_step(e->covrows) == SQLITE_ROW) {

@@ -540,10 +540,18 @@ rules_parse_source(struct rules_ctx *c, const struct stmt *st)
 		else
 			url = tok[++i].text;
 	}
-	if ((dup = rules_find_source(rs, tok[1].text)) >= 0)
-		rules_err(c, tok[1].line, "duplicate source %s (first defined at %s:%d)",
-		    tok[1].text, rs->sources[dup].file, rs->sources[dup].line);
-	else if (rs->nsources >= RULES_MAX_SOURCES)
+	if ((dup = rules_find_source(rs, tok[1].text)) >= 0) {
+		const struct rules_source *o = &rs->sources[dup];
+
+		/* Packs loaded together may cite the same page: the same
+		 * source declared again, word for word, is that source. */
+		if (!c->bad && strcmp(o->citation, tok[2].text) == 0 &&
+		    (o->url == NULL) == (url == NULL) &&
+		    (url == NULL || strcmp(o->url, url) == 0))
+			return;
+		rules_err(c, tok[1].line, "duplicate source %s (first defined at %s:%d%s)",
+		    tok[1].text, o->file, o->line, c->bad ? "" : ", differently");
+	} else if (rs->nsources >= RULES_MAX_SOURCES)
 		rules_err(c, tok[1].line, "too many sources (max %d)", RULES_MAX_SOURCES);
 	if (c->bad)
 		return;
@@ -601,15 +609,17 @@ rules_parse_feature(struct rules_ctx *c, const struct stmt *st)
 		    "(only a declared feature may be given roles alone)", tok[1].text);
 	else if (desc == NULL && !role_seen)
 		rules_err(c, st->line, "feature %s: nothing to add", tok[1].text);
-	else if (desc != NULL && f >= 0)
-		rules_err(c, tok[1].line, "duplicate feature %s (first defined at %s:%d)",
-		    tok[1].text, rs->features[f].file, rs->features[f].line);
-	else if (desc != NULL && rs->nfeatures >= RULES_MAX_FEATURES)
+	else if (desc != NULL && f >= 0 && strcmp(rs->features[f].desc, desc) != 0)
+		rules_err(c, tok[1].line, "duplicate feature %s (first defined at %s:%d, "
+		    "differently)", tok[1].text, rs->features[f].file, rs->features[f].line);
+	else if (desc != NULL && f < 0 && rs->nfeatures >= RULES_MAX_FEATURES)
 		rules_err(c, tok[1].line, "too many features (max %d)", RULES_MAX_FEATURES);
 	if (c->bad)
 		return;
-	if (desc == NULL) {
-		if (rs->features[f].roles & roles) {
+	if (f >= 0) {
+		/* roles added, or the same feature declared again by another
+		 * pack (word for word: that feature, with the roles it adds) */
+		if (desc == NULL && (rs->features[f].roles & roles)) {
 			rules_err(c, st->line, "feature %s already has one of these roles",
 			    tok[1].text);
 			return;

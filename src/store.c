@@ -50,6 +50,13 @@
  *   reqresp       1 for a UDP request/response protocol, else 0
  *   service       service name from the specification
  *   note          free text, NULL when none
+ *   source        what the rule cites: "<published source>, table N, row M"
+ *                 for a pack's rule, the site's own source for a site rule
+ *                 (version 3)
+ *   features      the features whose deployment makes it required,
+ *                 "pstn,e911"; "-" when always (version 3)
+ *   site          1 for a rule of the site's own file, else 0 (version 3)
+ *   disabled      1 when the site disabled it, else 0 (version 3)
  *
  * flows         one row per flow, written when the flow ends
  *   id            row number (INTEGER PRIMARY KEY)
@@ -217,7 +224,8 @@ static const char store_schema[] =
 	"CREATE TABLE IF NOT EXISTS rules ("
 	"  id TEXT PRIMARY KEY, table_no INTEGER, row_no INTEGER, role TEXT,"
 	"  dir TEXT, proto TEXT, ports TEXT, apps TEXT, peers TEXT,"
-	"  optional INTEGER, reqresp INTEGER, service TEXT, note TEXT);"
+	"  optional INTEGER, reqresp INTEGER, service TEXT, note TEXT,"
+	"  source TEXT, features TEXT, site INTEGER, disabled INTEGER);"
 	"CREATE TABLE IF NOT EXISTS flows ("
 	"  id INTEGER PRIMARY KEY, run_id INTEGER, flow_id INTEGER, proto TEXT,"
 	"  src_ip TEXT, src_port INTEGER, dest_ip TEXT, dest_port INTEGER,"
@@ -257,8 +265,9 @@ static const char sql_run_end[] =
 static const char sql_rules_delete[] = "DELETE FROM rules";
 static const char sql_rule[] =
 	"INSERT INTO rules (id, table_no, row_no, role, dir, proto, ports,"
-	" apps, peers, optional, reqresp, service, note)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	" apps, peers, optional, reqresp, service, note, source, features, site,"
+	" disabled)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char sql_flow[] =
 	"INSERT INTO flows (run_id, flow_id, proto, src_ip, src_port, dest_ip,"
 	" dest_port, vlan0, vlan1, first_ts, last_ts, first_usec, last_usec,"
@@ -551,6 +560,11 @@ static const char *const store_upgrades[STORE_SCHEMA_VERSION - 1] = {
 	"ALTER TABLE findings ADD COLUMN tunnel_type TEXT;"
 	"ALTER TABLE findings ADD COLUMN tunnel_src TEXT;"
 	"ALTER TABLE findings ADD COLUMN tunnel_dst TEXT;",
+	/* 2 -> 3: what each rule cites, its features, site rules */
+	"ALTER TABLE rules ADD COLUMN source TEXT;"
+	"ALTER TABLE rules ADD COLUMN features TEXT;"
+	"ALTER TABLE rules ADD COLUMN site INTEGER;"
+	"ALTER TABLE rules ADD COLUMN disabled INTEGER;",
 };
 
 /*
@@ -894,7 +908,7 @@ fail:
 static int
 store_rules(struct store *st, const struct ruleset *rs)
 {
-	char ports[256], apps[128], peers[1024];
+	char ports[256], apps[128], peers[1024], feats[1024];
 	const struct rule *r;
 	sqlite3_stmt *s = st->rule;
 	int i, k;
@@ -921,6 +935,11 @@ store_rules(struct store *st, const struct ruleset *rs)
 		sqlite3_bind_int(s, k++, r->reqresp != 0);
 		bind_text(s, k++, r->service);
 		bind_text(s, k++, r->note);
+		rules_format_features(rs, r->features, feats, sizeof(feats));
+		bind_text(s, k++, r->cite);
+		bind_text(s, k++, feats);
+		sqlite3_bind_int(s, k++, r->site != 0);
+		sqlite3_bind_int(s, k++, r->disabled != 0);
 		if (store_exec(st, s) == -1)
 			return -1;
 	}

@@ -294,6 +294,191 @@ test_non_tcp_udp(void)
 	CU_ASSERT_EQUAL(rule, RULE_NONE);
 }
 
+/* ---- packs: monitored roles, no-implied, disabled rules, features ---- */
+
+static struct ruleset prs;
+static struct inventory pinv, pinv2;
+static struct policy *ppol, *ppol2;
+
+/* pack.rules + policy-site.rules; a site with an Edge (external-access
+ * derived from its role), a SQL back end, a jump host, no PSTN gateway.
+ * pinv2: the same without the Edge but `deploy pstn`. */
+static int
+pack_setup(void)
+{
+	static const char site1[] =
+	    "host fe1 198.18.1.11 role front-end\n"
+	    "host edge1 198.18.9.11 role edge-internal\n"
+	    "host sql1 198.18.5.21 role sql-backend\n"
+	    "network clients 198.18.10.0/24 role client\n"
+	    "peer jump1 198.18.20.5 role jump-host\n";
+	static const char site2[] =
+	    "deploy pstn\n"
+	    "host fe1 198.18.1.11 role front-end\n";
+	struct diag d;
+	char path[512];
+
+	diag_init(&d, stderr);
+	rules_init(&prs);
+	inventory_init(&pinv);
+	inventory_init(&pinv2);
+	if (rules_load(&prs, unit_srcpath("tests/rules/pack.rules"), &d) == -1 ||
+	    rules_load_site(&prs, unit_srcpath("tests/rules/policy-site.rules"), &d) == -1 ||
+	    rules_validate(&prs, &d) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/policy-pack1.conf", unit_tmpdir());
+	if (unit_spit(path, site1) == -1 || inventory_load(&pinv, path, &prs, &d) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "%s/policy-pack2.conf", unit_tmpdir());
+	if (unit_spit(path, site2) == -1 || inventory_load(&pinv2, path, &prs, &d) == -1)
+		return -1;
+	ppol = policy_compile(&prs, &pinv);
+	ppol2 = policy_compile(&prs, &pinv2);
+	return ppol == NULL || ppol2 == NULL ? -1 : 0;
+}
+
+static int
+pack_teardown(void)
+{
+	policy_free(ppol);
+	policy_free(ppol2);
+	inventory_free(&pinv);
+	inventory_free(&pinv2);
+	rules_free(&prs);
+	return 0;
+}
+
+static int
+pjudge(const char *ini, const char *resp, uint8_t proto, uint16_t port, const char **rid)
+{
+	uint8_t a[16], b[16];
+	struct flow_tuple t;
+	int rule, v;
+
+	unit_addr(ini, a);
+	unit_addr(resp, b);
+	memset(&t, 0, sizeof(t));
+	t.family = 4;
+	t.proto = proto;
+	t.ini_addr = a;
+	t.resp_addr = b;
+	t.ini_port = 50123;
+	t.resp_port = port;
+	v = policy_classify(ppol, &t, &rule);
+	*rid = rule == RULE_NONE ? "-" : prs.rules[rule].id;
+	return v;
+}
+
+#define PEXPECT(ini, resp, proto, port, verdict, rule) do {		\
+	const char *rid_;						\
+	CU_ASSERT_EQUAL(pjudge(ini, resp, proto, port, &rid_), verdict);	\
+	CU_ASSERT_STRING_EQUAL(rid_, rule);				\
+} while (0)
+
+static uint64_t
+prole(const char *name)
+{
+	int r = rules_find_role(&prs, name);
+
+	CU_ASSERT_FATAL(r >= 0);
+	return 1ULL << r;
+}
+
+static void
+test_monitored(void)
+{
+	uint8_t a[16];
+	int h;
+	uint64_t roles;
+
+	/* inbound judged: only the Front End reaches 1433 */
+	PEXPECT("198.18.1.11", "198.18.5.21", TCP, 1433, VERDICT_EXPECTED, "T2R1");
+	PEXPECT("198.18.10.5", "198.18.5.21", TCP, 1433, VERDICT_UNEXPECTED, "-");
+	PEXPECT("198.18.10.5", "198.18.5.21", TCP, 25, VERDICT_UNEXPECTED, "-");
+	/* no implied roles: SQL Browser (all-servers) is not its row */
+	PEXPECT("198.18.1.11", "198.18.5.21", UDP, 1434, VERDICT_UNEXPECTED, "-");
+	PEXPECT("198.18.1.11", "198.18.1.11", UDP, 1434, VERDICT_EXPECTED, "T1R1");
+	/* nor a site rule written for all servers */
+	PEXPECT("198.18.20.5", "198.18.5.21", TCP, 3389, VERDICT_UNEXPECTED, "-");
+	PEXPECT("198.18.20.5", "198.18.1.11", TCP, 3389, VERDICT_EXPECTED, "SITE-RDP");
+	/* its own outbound traffic is not judged */
+	PEXPECT("198.18.5.21", "198.19.99.1", TCP, 25, VERDICT_UNMONITORED, "-");
+	PEXPECT("198.18.1.11", "198.19.99.1", TCP, 25, VERDICT_UNEXPECTED, "-");
+	unit_addr("198.18.5.21", a);
+	roles = policy_roles(ppol, a, &h);
+	CU_ASSERT_EQUAL(roles, prole("sql-backend"));
+}
+
+static void
+test_no_implied(void)
+{
+	uint8_t a[16];
+	int h;
+
+	unit_addr("198.18.9.11", a);
+	CU_ASSERT_EQUAL(policy_roles(ppol, a, &h), prole("edge-internal") | prole("all-servers"));
+	unit_addr("198.18.1.11", a);
+	CU_ASSERT_EQUAL(policy_roles(ppol, a, &h),
+	    prole("front-end") | prole("all-servers") | prole("all-internal-servers"));
+	PEXPECT("198.18.1.11", "198.18.9.11", UDP, 1434, VERDICT_EXPECTED, "T1R1");
+}
+
+static void
+test_disabled_and_features(void)
+{
+	const struct rule *r;
+
+	/* disabled by the site: 5061 on the Front End is no row any more */
+	PEXPECT("198.18.10.5", "198.18.1.11", TCP, 5061, VERDICT_UNEXPECTED, "-");
+	r = rules_find(&prs, "T1R2");
+	CU_ASSERT_FATAL(r != NULL);
+	CU_ASSERT_FALSE(policy_rule_required(ppol, (int)(r - prs.rules)));
+	/* features scope what is required, never what is allowed */
+	r = rules_find(&prs, "T1R3");	/* feature pstn: no gateway here */
+	CU_ASSERT_FATAL(r != NULL);
+	CU_ASSERT_FALSE(policy_rule_required(ppol, (int)(r - prs.rules)));
+	CU_ASSERT(policy_rule_required(ppol2, (int)(r - prs.rules)));	/* deploy pstn */
+	r = rules_find(&prs, "T2R2");	/* external-access (the Edge's role) or pstn */
+	CU_ASSERT_FATAL(r != NULL);
+	CU_ASSERT(policy_rule_required(ppol, (int)(r - prs.rules)));
+	CU_ASSERT(policy_rule_required(ppol2, (int)(r - prs.rules)));
+	r = rules_find(&prs, "T2R1");	/* no feature */
+	CU_ASSERT(policy_rule_required(ppol, (int)(r - prs.rules)));
+	CU_ASSERT_EQUAL(pinv.deployed, 2u);	/* external-access, through edge1 */
+	CU_ASSERT_EQUAL(pinv.deploy_host[1], 1);
+	CU_ASSERT_EQUAL(pinv.deploy_host[0], -1);
+	CU_ASSERT_EQUAL(pinv2.deployed, 1u);	/* pstn, declared */
+	CU_ASSERT_EQUAL(pinv2.deploy_line[0], 1);
+	CU_ASSERT_EQUAL(policy_rule_same(ppol, 0), 0);
+}
+
+/* Coverage: an out rule naming no peer is proven by a flow to a Lync role. */
+static void
+test_allowed_for_coverage(void)
+{
+	int out[8], n, v, rule;
+	unsigned apps;
+	uint64_t cli = prole("client"), edge = prole("edge-internal") | prole("all-servers");
+
+	/* client -> Edge internal 3478/udp: no `in` rule; T2R2 (client out,
+	 * no peer) does not make it expected, since the Edge is a Lync role */
+	v = policy_judge_roles(ppol, edge, cli, UDP, 3478, &rule, &apps);
+	CU_ASSERT_EQUAL(v, VERDICT_UNEXPECTED);
+	/* client -> Edge 5061: expected by T2R3; coverage also credits ... */
+	v = policy_judge_roles(ppol, edge, cli, TCP, 5061, &rule, &apps);
+	CU_ASSERT_EQUAL(v, VERDICT_EXPECTED);
+	n = policy_allowed_rules_roles(ppol, edge, cli, TCP, 5061, out, 8);
+	CU_ASSERT_EQUAL(n, 1);
+	/* ... and a client's 3478 to an outside host is T2R2's own */
+	n = policy_allowed_rules_roles(ppol, 0, cli, UDP, 3478, out, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_STRING_EQUAL(prs.rules[out[0]].id, "T2R2");
+	/* the client's out rule is credited by a flow to a Lync role too */
+	n = policy_allowed_rules_roles(ppol, edge, cli, UDP, 3478, out, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_STRING_EQUAL(prs.rules[out[0]].id, "T2R2");
+}
+
 void
 test_policy_register(void)
 {
@@ -306,4 +491,10 @@ test_policy_register(void)
 	CU_add_test(s, "roles of an address; listening ports", test_roles_and_listens);
 	CU_add_test(s, "ICMP is unmonitored", test_non_tcp_udp);
 	CU_add_test(s, "prefixes probed per address family", test_prefix_families);
+
+	s = CU_add_suite("policy-packs", pack_setup, pack_teardown);
+	CU_add_test(s, "monitored roles: inbound judged, no implied roles", test_monitored);
+	CU_add_test(s, "no-implied", test_no_implied);
+	CU_add_test(s, "disabled rules; features scope what is required", test_disabled_and_features);
+	CU_add_test(s, "coverage credits out rules reaching Lync roles", test_allowed_for_coverage);
 }

@@ -159,7 +159,7 @@ test_open_create(void)
 	CU_ASSERT_STRING_EQUAL(q_row(path, "PRAGMA journal_mode"), "wal");
 	CU_ASSERT_EQUAL(q_int(path, "PRAGMA page_size"), 16384);	/* a new file's */
 	CU_ASSERT_STRING_EQUAL(q_row(path,
-	    "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+	    "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
 	CU_ASSERT_EQUAL(q_int(path,
 	    "SELECT count(*) FROM meta WHERE key = 'software' AND value LIKE 'conformd %'"), 1);
 	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM meta WHERE key = 'created'"
@@ -298,7 +298,7 @@ test_upgrade_v1(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 		CU_ASSERT_EQUAL(q_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 		CU_ASSERT_STRING_EQUAL(q_row(path,
-		    "SELECT value FROM meta WHERE key = 'schema_version'"), "2");
+		    "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
 		CU_ASSERT_EQUAL(store_run_begin(st, "new.pcap", "v", T2026, NULL), 0);
 		rec_fill(&r, 100 + (uint64_t)i);
 		strcpy(r.community_id, "1:5QTjlVXOsolW7VORAyA8MVX/DMk=");
@@ -334,6 +334,13 @@ test_upgrade_v1(void)
 	    cols);
 	CU_ASSERT_PTR_NOT_NULL(strstr(cols, ",last_run INTEGER,tunnel_type TEXT,"
 	    "tunnel_src TEXT,tunnel_dst TEXT"));
+	snprintf(cols, sizeof(cols), "%s", q_row(fresh,
+	    "SELECT group_concat(name || ' ' || type, ',') FROM pragma_table_info('rules')"));
+	CU_ASSERT_STRING_EQUAL(q_row(path,
+	    "SELECT group_concat(name || ' ' || type, ',') FROM pragma_table_info('rules')"),
+	    cols);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cols, ",note TEXT,source TEXT,features TEXT,"
+	    "site INTEGER,disabled INTEGER"));
 }
 
 static void
@@ -899,6 +906,8 @@ static char d_fe[] = "Front End Server", d_dir[] = "Director", d_cl[] = "Client"
 static char id1[] = "T1R3", id2[] = "T2R7";
 static char sv1[] = "SIP/MTLS", sv2[] = "media";
 static char note2[] = "audio \"and\" video";
+static char cite1[] = "Publisher, Ports, table 1, row 3", cite2[] = "CHG-7";
+static char f_pstn[] = "pstn", f_e911[] = "e911";
 
 static void
 ruleset_fill(struct ruleset *rs, struct rule *rules)
@@ -915,6 +924,9 @@ ruleset_fill(struct ruleset *rs, struct rule *rules)
 	rs->roles[2].desc = d_cl;
 	rs->roles[2].kind = ROLE_CLIENT;
 	rs->nroles = 3;
+	rs->features[0].name = f_pstn;
+	rs->features[1].name = f_e911;
+	rs->nfeatures = 2;
 
 	rules[0].id = id1;
 	rules[0].table = 1;
@@ -927,6 +939,8 @@ ruleset_fill(struct ruleset *rs, struct rule *rules)
 	rules[0].apps = APP_TLS | APP_MTLS;
 	rules[0].peers = 1u << 0 | 1u << 1;
 	rules[0].service = sv1;
+	rules[0].cite = cite1;
+	rules[0].features = 3;
 
 	rules[1].id = id2;
 	rules[1].table = 2;
@@ -939,6 +953,9 @@ ruleset_fill(struct ruleset *rs, struct rule *rules)
 	rules[1].reqresp = 1;
 	rules[1].service = sv2;
 	rules[1].note = note2;
+	rules[1].cite = cite2;
+	rules[1].site = 1;
+	rules[1].disabled = 1;
 
 	rs->rules = rules;
 	rs->nrules = 2;
@@ -960,9 +977,11 @@ test_rules_table(void)
 	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, &rs), 0);
 	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM rules"), 2);
 	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT * FROM rules WHERE id = 'T1R3'"),
-	    "T1R3|1|3|front-end|in|tcp|5061|tls,mtls|front-end,director|0|0|SIP/MTLS|<null>");
+	    "T1R3|1|3|front-end|in|tcp|5061|tls,mtls|front-end,director|0|0|SIP/MTLS|<null>|"
+	    "Publisher, Ports, table 1, row 3|pstn,e911|0|0");
 	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT * FROM rules WHERE id = 'T2R7'"),
-	    "T2R7|2|7|client|out|tcp/udp|client-media|-|-|1|1|media|audio \"and\" video");
+	    "T2R7|2|7|client|out|tcp/udp|client-media|-|-|1|1|media|audio \"and\" video|"
+	    "CHG-7|-|1|1");
 	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 1, 0), 0);
 
 	/* the next run replaces the table */

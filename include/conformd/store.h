@@ -12,8 +12,10 @@
 #include "conformd/record.h"
 #include "conformd/rules.h"
 
-#define STORE_SCHEMA_VERSION	2	/* 1: without flows.icmp_type, icmp_code,
-					   community_id, findings.tunnel_* */
+#define STORE_SCHEMA_VERSION	3	/* 1: without flows.icmp_type, icmp_code,
+					   community_id, findings.tunnel_*;
+					   2: without rules.source, features,
+					   site, disabled */
 #define STORE_BATCH		4096	/* rows per transaction */
 
 struct store;
