@@ -22,6 +22,7 @@ For every pack:
     error, and so is a rule id given twice;
   - the rule's port, protocol, direction and optional flag agree with what
     the row's cells say, read as described below;
+  - a rule's keys are known and in the canonical print order (KEY_ORDER);
   - every role and feature a pack names is declared: a product pack
     (lync2013, sfb2015, sfb2019) must load alone, so by itself; the other
     packs load on top of any product pack, so by themselves or by every
@@ -361,6 +362,10 @@ class Pack:
 
 
 FLAGS = ("optional", "reqresp")
+# The canonical print order of a rule's keys (the design of issue 16):
+# packs are written in it, so that a pack reads like conformd's -T -v.
+KEY_ORDER = ("source", "table", "row", "role", "dir", "proto", "port", "app",
+             "peer", "optional", "reqresp", "feature", "service", "note")
 
 
 def read_pack(path, name):
@@ -407,6 +412,7 @@ def read_pack(path, name):
         elif kw == "rule" and len(words) >= 2:
             fields, i = {}, 2
             while i < len(words):
+                fields.setdefault("_order", []).append(words[i])
                 if words[i] in FLAGS:
                     fields[words[i]] = True
                     i += 1
@@ -510,6 +516,12 @@ def check_pack(name, rules_dir, ref_dirs, products):
             prob(rid, "both a rule and a norule")
             continue
         nrules += 1
+        keys = r.get("_order", [])
+        rank = [KEY_ORDER.index(k) if k in KEY_ORDER else -1 for k in keys]
+        if -1 in rank:
+            prob(rid, "unknown key %s" % keys[rank.index(-1)])
+        elif rank != sorted(rank):
+            prob(rid, "keys not in canonical order (%s)" % " ".join(KEY_ORDER))
         if row.error:
             prob(rid, "row cannot be read: %s" % row.error)
             continue

@@ -65,6 +65,7 @@ mutate dependencies "AD2R9: dir out, the row says in" '/^rule AD2R9 /s/dir in/di
 mutate dependencies "AD2R6: required, the row says optional" '/^rule AD2R6 /,/[^\\]$/s/ optional//'
 mutate dependencies "AD2R7: optional, the row says required" '/^rule AD2R7 /s/port 3268/port 3268 optional/'
 mutate dependencies "AD2R12: missing" '/^# norule AD2R12:/d'
+mutate dependencies "AD2R7: keys not in canonical order" '/^rule AD2R7 /s/proto tcp port 3268/port 3268 proto tcp/'
 
 if [ -f "$refdir/lync2013-internal.en.tsv" ]; then
 	mutate lync2013 "T1R3: port 5062, the row says 5061" '/^rule T1R3 /s/port 5061/port 5062/'
