@@ -7,7 +7,10 @@ SEED.md is the seed document (lync2013-internal-ports.ru.md): four HTML
 tables (server ports by role, hardware load balancer ports twice, client
 ports).  For every non-empty row of each table's <tbody>, numbered from 1
 in document order, a rule with id T<table>R<row> must exist in RULES, and
-its `port` and `proto` must agree with the row's port and protocol cells.
+its `port` and `proto` must agree with the row's port and protocol cells
+(a "67/68" DHCP cell reads as port 67: the client's request goes to 67,
+the answer to 68).  tests/pack-rows.py holds the packs against the English
+original; this test keeps the seed's rows covered.
 A rule T<t>R<r> without a seed row is an error too.  Prints one line per
 problem and a summary "seed-rows: N rows checked, N missing"; exits 1 on
 any problem, 0 otherwise.
@@ -65,8 +68,12 @@ def seed_ports(cell):
     if re.fullmatch(r"1024-65535\s*\*", cell):
         return "client-media"          # the configurable client media range
     m = re.fullmatch(r"(\d+)/(\d+)", cell)
-    if m:                               # 67/68: both DHCP ports
-        return "%s-%s" % (m.group(1), m.group(2))
+    if m:
+        # 67/68, the DHCP rows (T4R1, T4R12): the client sends to the
+        # server port 67 and the answer comes back to 68, so the rule names
+        # 67 and is reqresp (the English original's reading; see
+        # rules/lync2013.rules).
+        return m.group(1)
     if re.fullmatch(r"\d+(-\d+)?", cell):
         return cell
     return None
