@@ -121,9 +121,17 @@ test_front_end(void)
 	EXPECT("198.18.1.12", "198.18.1.11", UDP, 1434, VERDICT_EXPECTED, "T1R1");
 	EXPECT("198.18.1.12", "198.18.3.11", UDP, 1434, VERDICT_EXPECTED, "T1R1");
 	EXPECT("198.18.10.5", "198.18.3.11", UDP, 49152, VERDICT_EXPECTED, "T1R39");
-	/* CMS holder only */
-	EXPECT("198.18.1.12", "198.18.1.11", TCP, 445, VERDICT_EXPECTED, "T1R37");
-	EXPECT("198.18.1.11", "198.18.1.12", TCP, 445, VERDICT_UNEXPECTED, "-");
+	/* the CMS holder (fe1) pushes to 445 on every server (T1R37 is out:
+	 * the seed read it as the holder listening, the English says it pushes) */
+	EXPECT("198.18.1.11", "198.18.1.12", TCP, 445, VERDICT_EXPECTED, "T1R37");
+	EXPECT("198.18.1.11", "198.18.3.11", TCP, 445, VERDICT_EXPECTED, "T1R37");
+	EXPECT("198.18.1.12", "198.18.1.11", TCP, 445, VERDICT_UNEXPECTED, "-");
+	EXPECT("198.18.10.5", "198.18.1.11", TCP, 445, VERDICT_UNEXPECTED, "-");	/* a client's SMB */
+	/* ... but not to Office Web Apps Server, a separate product: no
+	 * implied rows there either */
+	EXPECT("198.18.1.11", "198.18.5.11", TCP, 445, VERDICT_UNEXPECTED, "-");
+	EXPECT("198.18.1.12", "198.18.5.11", UDP, 1434, VERDICT_UNEXPECTED, "-");
+	EXPECT("198.18.1.12", "198.18.5.11", UDP, 49152, VERDICT_UNEXPECTED, "-");
 	/* IPv6 front end */
 	EXPECT("2001:db8:10::5", "2001:db8:1::11", TCP, 5061, VERDICT_EXPECTED, "T1R3");
 	EXPECT("2001:db8:10::5", "2001:db8:1::11", TCP, 23, VERDICT_UNEXPECTED, "-");

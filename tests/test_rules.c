@@ -110,7 +110,7 @@ test_shipped_parses(void)
 	CU_ASSERT_STRING_EQUAL(errs, "");
 	free(errs);
 	CU_ASSERT_EQUAL(rs.nrules, 90);
-	CU_ASSERT_EQUAL(rs.nroles, 22);
+	CU_ASSERT_EQUAL(rs.nroles, 23);	/* file-share: the sfb packs' row needs it too */
 	CU_ASSERT_EQUAL(rs.npooltypes, 5);
 	CU_ASSERT_EQUAL(rs.nfiles, 1);
 	for (int i = 0; i < rs.nrules; i++) {
@@ -154,7 +154,8 @@ test_shipped_roles(void)
 		{ "director", ROLE_SERVER, 0 },
 		{ "mediation", ROLE_SERVER, 0 },
 		{ "persistent-chat", ROLE_SERVER, 0 },
-		{ "office-web-apps", ROLE_SERVER, 0 },
+		{ "office-web-apps", ROLE_MONITORED, 0 },	/* a separate product */
+		{ "file-share", ROLE_MONITORED, 0 },
 		{ "all-servers", ROLE_SERVER, 1 },
 		{ "all-internal-servers", ROLE_SERVER, 1 },
 		{ "fe-vip-hlb", ROLE_VIP, 0 },
@@ -230,13 +231,13 @@ static const struct spot spots[] = {
 	{ "T1R4", "front-end", "in", "tcp", "444", "https", "-", 0, 0, NULL },
 	{ "T1R5", "front-end", "in", "tcp", "135", "dcom", "-", 0, 0, NULL },
 	{ "T1R10", "front-end", "in", "tcp/udp", "57501-65535", "-", "-", 0, 0, NULL },
-	{ "T1R11", "front-end", "out", "tcp", "80", "http", "web-farm", 0, 0, NULL },
+	{ "T1R11", "front-end", "out", "tcp", "80", "http", "web-farm", 1, 0, NULL },	/* "when HTTPS is not used" */
 	{ "T1R14", "front-end", "in", "tcp", "4443", "https", "front-end,reverse-proxy", 0, 0, "Web Server component" },
 	{ "T1R22", "front-end-mediation", "in", "tcp", "5070", "sip", "front-end", 0, 0, "Lync Server Mediation service" },
 	{ "T1R26", "front-end-mediation", "out", "tcp", "5082", "tls", "pstn-gateway", 0, 0, NULL },
 	{ "T1R28", "front-end", "in", "tcp", "49152-65535", "-", "-", 0, 0, NULL },
 	{ "T1R32", "front-end", "out", "tcp", "5066", "sip", "e911-gateway", 0, 0, NULL },
-	{ "T1R37", "front-end-cms", "in", "tcp", "445", "-", "-", 0, 0, NULL },
+	{ "T1R37", "front-end-cms", "out", "tcp", "445", "-", "all-servers", 0, 0, NULL },	/* pushed to the servers */
 	{ "T1R38", "all-servers", "in", "udp", "1434", "sql", "-", 0, 1, NULL },
 	{ "T1R39", "all-internal-servers", "in", "tcp/udp", "49152-57500", "-", "-", 0, 0, "Various" },
 	{ "T1R40", "office-web-apps", "in", "tcp", "443", "https", "-", 0, 0, NULL },
@@ -253,14 +254,14 @@ static const struct spot spots[] = {
 	{ "T2R19", "director-vip-hlb", "in", "tcp", "5061", "tls,mtls", "-", 0, 0, NULL },
 	{ "T3R3", "fe-vip-dns", "in", "tcp", "8080", "http", "-", 0, 0, NULL },
 	{ "T3R7", "director-vip-dns", "in", "tcp", "4443", "https", "-", 0, 0, NULL },
-	{ "T4R1", "client", "out", "udp", "67-68", "dhcp", "-", 0, 0, NULL },
+	{ "T4R1", "client", "out", "udp", "67", "dhcp", "-", 1, 1, NULL },	/* only if DNS SRV fails */
 	{ "T4R3", "client", "out", "tcp", "443", "tls,psom", "-", 0, 0, NULL },
 	{ "T4R5", "client", "out", "udp", "3478", "stun", "-", 0, 1, NULL },
 	{ "T4R6", "client", "out", "tcp", "5061", "mtls", "-", 0, 0, NULL },
 	{ "T4R7", "client", "in", "tcp", "6891-6901", "-", "client", 0, 0, NULL },
 	{ "T4R8", "client", "in", "tcp/udp", "client-media", "-", "-", 0, 0, "Audio media" },
 	{ "T4R11", "client", "in", "tcp", "client-media", "-", "-", 0, 0, NULL },
-	{ "T4R12", "device", "out", "udp", "67-68", "dhcp", "-", 0, 0, NULL },
+	{ "T4R12", "device", "out", "udp", "67", "dhcp", "-", 0, 1, NULL },
 };
 
 static void
@@ -325,8 +326,9 @@ test_shipped_spot_checks(void)
 
 		r = rules_find(rs, "T4R12");
 		CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-		CU_ASSERT_EQUAL(r->ports[0].lo, 67);
-		CU_ASSERT_EQUAL(r->ports[0].hi, 68);
+		CU_ASSERT_EQUAL(r->ports[0].lo, 67);	/* clients send to 67, servers answer to 68 */
+		CU_ASSERT_EQUAL(r->ports[0].hi, 67);
+		CU_ASSERT_EQUAL(r->reqresp, 1);
 		CU_ASSERT_EQUAL(r->dir, RULE_OUT);
 		CU_ASSERT_EQUAL(r->protos, RULE_UDP);
 		CU_ASSERT_EQUAL(r->apps, APP_DHCP);
@@ -351,10 +353,40 @@ test_shipped_spot_checks(void)
 				strcat(rr, " ");
 			}
 		}
-		CU_ASSERT_STRING_EQUAL(out, "T1R11 T1R12 T1R25 T1R26 T1R32 T1R43 T1R44 "
+		CU_ASSERT_STRING_EQUAL(out, "T1R11 T1R12 T1R25 T1R26 T1R32 T1R37 T1R43 T1R44 "
 		    "T4R1 T4R2 T4R3 T4R4 T4R5 T4R6 T4R12 ");
-		CU_ASSERT_STRING_EQUAL(opt, "T1R2 T1R41 ");
-		CU_ASSERT_STRING_EQUAL(rr, "T1R1 T1R38 T4R5 ");
+		CU_ASSERT_STRING_EQUAL(opt, "T1R2 T1R11 T1R41 T4R1 ");
+		CU_ASSERT_STRING_EQUAL(rr, "T1R1 T1R38 T4R1 T4R5 T4R12 ");
+	}
+
+	/* every rule cites the English original, table and row; the rows of
+	 * features a site may not deploy say which */
+	{
+		char feat[1024] = "", buf[128];
+
+		for (int i = 0; i < rs->nrules; i++) {
+			const struct rule *r = &rs->rules[i];
+
+			CHECK_MSG(r->src >= 0 &&
+			    strcmp(rs->sources[r->src].name, "ms-lync2013-internal") == 0, r->id);
+			snprintf(buf, sizeof(buf), ", table %d, row %d", r->table, r->row);
+			CHECK_MSG(strlen(r->cite) > strlen(buf) &&
+			    strcmp(r->cite + strlen(r->cite) - strlen(buf), buf) == 0, r->id);
+			if (r->features) {
+				rules_format_features(rs, r->features, buf, sizeof(buf));
+				strcat(feat, r->id);
+				strcat(feat, ":");
+				strcat(feat, buf);
+				strcat(feat, " ");
+			}
+		}
+		CU_ASSERT_STRING_EQUAL(feat, "T1R11:web-farm T1R12:web-farm T1R23:pstn T1R24:pstn "
+		    "T1R25:pstn T1R26:pstn T1R32:e911 T1R43:web-farm T1R44:web-farm T1R47:pstn "
+		    "T1R48:pstn T1R50:persistent-chat T1R51:persistent-chat T1R52:persistent-chat "
+		    "T4R2:external-access T4R3:external-access T4R4:external-access "
+		    "T4R5:external-access ");
+		CU_ASSERT_EQUAL(rs->npacks, 1);
+		CU_ASSERT_STRING_EQUAL(rs->packs[0].name, "lync2013");
 	}
 }
 
