@@ -107,8 +107,9 @@ conf_with() {	# conf_with BASECONF LINES... > a configuration with absolute path
 	base=$1
 	shift
 	dir=$(cd "$(dirname "$base")" && pwd)
-	awk -v d="$dir" '$1 == "rules" || $1 == "inventory" {
-	    print $1, (substr($2, 1, 1) == "/" ? $2 : d "/" $2) }' "$base"
+	awk -v d="$dir" '$1 == "rules" || $1 == "inventory" || $1 == "rules-dir" || $1 == "site-rules" {
+	    print $1, (substr($2, 1, 1) == "/" ? $2 : d "/" $2) }
+	    $1 == "product" || $1 == "pack" { print $1, $2 }' "$base"
 	for l in "$@"; do echo "$l"; done
 }
 
