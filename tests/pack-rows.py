@@ -27,6 +27,11 @@ For every pack:
     (lync2013, sfb2015, sfb2019) must load alone, so by itself; the other
     packs load on top of any product pack, so by themselves or by every
     product pack.
+Run without PACK arguments, it also checks the packs that load together:
+the product packs declare the same roles (of the same kinds) and pool
+types, so an inventory carries over; a pack on top of them declares no
+role, feature, source or pool type that a product or another such pack
+declares.
 One line per problem, then a summary per pack; exit 1 on any problem, 0
 otherwise.
 
