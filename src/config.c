@@ -1268,7 +1268,7 @@ config_each_rules_file(const struct config *c,
 	char *path;
 	int rv;
 
-	if (product == NULL && c->npacks == 0 && c->nrules == 0)
+	if (product == NULL && c->nrules == 0)
 		product = CONFIG_DEFAULT_PRODUCT;
 	if (product != NULL) {
 		if ((path = config_pack_path(c, product)) == NULL)

@@ -64,7 +64,7 @@ load_print_summary(const struct loaded *l, FILE *out)
 
 	fprintf(out, "# loaded: product %s, rules from %s\n",
 	    l->cfg.product != NULL ? l->cfg.product :
-	    (l->cfg.npacks == 0 && l->cfg.nrules == 0 ? "lync2013 (default)" : "(none)"),
+	    (l->cfg.nrules == 0 ? "lync2013 (default)" : "(none: rules files given)"),
 	    config_rules_dir(&l->cfg));
 	for (int p = 0; p < rs->npacks; p++) {
 		int n = 0;

@@ -60,6 +60,11 @@ lib_check "-T -v says why a feature is deployed" sh -c \
     "'$bin' -T -v -c '$tmp/base.conf' 2>/dev/null | grep -q '^# feature pstn: deployed (host pstn1)'"
 lib_check "-T -v says which features are not" sh -c \
     "'$bin' -T -v -c '$tmp/base.conf' 2>/dev/null | grep -q '^# feature e911: not deployed'"
+conf packs "pack edge-internal" "pack dependencies"
+lib_check "pack lines without product: lync2013, then the packs" sh -c \
+    "'$bin' -T -v -c '$tmp/packs.conf' 2>/dev/null | grep '^# pack ' | cut -d: -f1 | tr '\n' ' ' | grep -qx '# pack lync2013 # pack edge-internal # pack dependencies '"
+conf sfb "product sfb2019" "pack edge-internal" "pack edge-external" "pack dependencies"
+lib_check "product sfb2019 with every pack loads" sh -c "'$bin' -T -c '$tmp/sfb.conf' 2>/dev/null"
 conf none "fail-on none"
 lib_check "fail-on none: exit 0 with findings" run none 0
 conf medium "fail-on medium"

@@ -71,8 +71,8 @@ struct config_ports {
 struct config {
 	char		*path;			/* the file read, owned */
 	char		*product;		/* `product`: lync2013, sfb2015, sfb2019;
-						   NULL: none given (lync2013 when no
-						   pack or rules line is given either) */
+						   NULL: none given (lync2013 unless
+						   `rules` lines name the files) */
 	char		*packs[CONFIG_MAX_PACKS];	/* `pack NAME` lines, in order */
 	int		 pack_line[CONFIG_MAX_PACKS];	/* ... and where each was given */
 	int		 npacks;
