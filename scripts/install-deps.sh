@@ -9,7 +9,7 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends \
     build-essential autoconf automake libtool pkg-config \
     libpcap-dev libsqlite3-dev libcunit1-dev libnetfilter-log-dev \
-    sqlite3 python3 python3-scapy \
+    sqlite3 python3 python3-scapy python3-jsonschema \
     tshark tcpdump tcpreplay iproute2 nftables systemd \
     sip-tester socat openssl curl netcat-openbsd ethtool time mandoc \
     clang libclang-rt-14-dev valgrind libndpi-bin \

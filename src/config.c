@@ -18,6 +18,7 @@
 #include "conformd/config.h"
 #include "conformd/filter.h"
 #include "conformd/lex.h"
+#include "conformd/sensor.h"
 
 #ifndef CONFORMD_RULESDIR
 #define CONFORMD_RULESDIR	"/usr/local/share/conformd/rules"
@@ -40,7 +41,8 @@ enum {
 	CK_TIMEOUT, CK_SUMMARY_TOP, CK_ANSWER_TIMEOUT, CK_COVERAGE, CK_SEVERITY,
 	CK_RULE_SEVERITY, CK_OUTPUT, CK_SUPPRESS, CK_RATE_LIMIT, CK_SCAN_THRESHOLD,
 	CK_COVERAGE_WINDOW, CK_STATS_INTERVAL, CK_INTERFACE, CK_NFLOG, CK_SNAPLEN,
-	CK_BUFFER_SIZE, CK_FILTER, CK_WORKERS, CK_USER, CK_VXLAN_PORT, CK_GENEVE_PORT, CK_COUNT
+	CK_BUFFER_SIZE, CK_FILTER, CK_WORKERS, CK_USER, CK_VXLAN_PORT, CK_GENEVE_PORT, CK_SENSOR_NAME,
+	CK_COUNT
 };
 
 static const struct {
@@ -72,6 +74,7 @@ static const struct {
 	[CK_USER] = { "user", 1 },
 	[CK_VXLAN_PORT] = { "vxlan-port", 1 },
 	[CK_GENEVE_PORT] = { "geneve-port", 1 },
+	[CK_SENSOR_NAME] = { "sensor-name", 1 },
 	[CK_OUTPUT] = { "output", -1 },		/* a name and key/value pairs */
 	[CK_SUPPRESS] = { "suppress", 2 },
 	[CK_RATE_LIMIT] = { "rate-limit", 3 },
@@ -227,6 +230,7 @@ config_free(struct config *c)
 		free(c->interfaces[i]);
 	free(c->filter);
 	free(c->user);
+	free(c->sensor_name);
 	for (int i = 0; i < c->noutputs; i++) {
 		free(c->outputs[i].name);
 		free(c->outputs[i].ident);
@@ -881,6 +885,15 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 			p->oom = 1;
 		break;
 	}
+	case CK_SENSOR_NAME:
+		/* RFC 5424 HOSTNAME and CEF dvchost take it as it is */
+		if (!sensor_name_ok(v->text))
+			diag_error(p->d, p->file, v->line,
+			    "sensor-name must be 1 to %d printable characters without blanks, "
+			    "not \"%s\"", SENSOR_NAME_MAX, v->text);
+		else
+			(void)config_strdup(p, &c->sensor_name, v->text);
+		break;
 	case CK_COVERAGE_WINDOW:
 		if (config_number(p, key, v, 0, CONFIG_MAX_TIMEOUT, &n) == 0)
 			c->coverage_window = (uint32_t)n;
@@ -1112,6 +1125,7 @@ config_print(const struct config *c, FILE *out)
 	if (c->workers != 0)
 		fprintf(out, "workers %d\n", c->workers);
 	config_print_word("user", c->user, out);
+	config_print_word("sensor-name", c->sensor_name, out);
 	fprintf(out, "coverage %s\n", c->coverage ? "yes" : "no");
 	for (int k = 1; k < CONFIG_KINDS; k++)
 		fprintf(out, "severity %s %d\n", config_kinds[k], c->severity[k]);

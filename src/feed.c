@@ -57,6 +57,7 @@ struct feed {
 	uint32_t	 max_size, qcap;
 	uint16_t	 port;
 	char		 hostname[256];
+	char		 in_iface[64];
 	char		 version[32];
 	struct alert_env env;
 
@@ -135,6 +136,13 @@ oom:
 	snprintf(err, errlen, "output %s: out of memory", co->name);
 	feed_close(fd);
 	return NULL;
+}
+
+void
+feed_set_in_iface(struct feed *fd, const char *iface)
+{
+	snprintf(fd->in_iface, sizeof(fd->in_iface), "%s", iface != NULL ? iface : "");
+	fd->env.in_iface = iface != NULL ? fd->in_iface : NULL;
 }
 
 const struct feed_stats *
@@ -432,7 +440,7 @@ feed_alert(struct feed *fd, const struct alert *a, uint64_t now)
 		break;
 	default:
 		/* one JSON line per datagram: the newline is part of max-size */
-		n = alert_format_eve(fd->msg, fd->max_size - 1, a);
+		n = alert_format_eve(fd->msg, fd->max_size - 1, &fd->env, a);
 		if (n > 0)
 			fd->msg[n++] = '\n';
 		break;

@@ -28,6 +28,7 @@
 #include "conformd/output.h"
 #include "conformd/pipeline.h"
 #include "conformd/ring.h"
+#include "conformd/sensor.h"
 #include "conformd/sinkmsg.h"
 
 #define RECORD_SLOTS	16384		/* per worker */
@@ -111,6 +112,7 @@ struct pipeline {
 	int			 store_started;
 	struct collector	*col;
 	uint32_t		 col_gen;
+	uint64_t		 start_usec;	/* wall clock at pipeline_start() */
 	uint64_t		 findings_done;	/* findings of closed windows */
 	_Atomic uint64_t	 findings;	/* published: all findings so far */
 	_Atomic uint64_t	 stale;
@@ -464,7 +466,7 @@ store_stats(struct pipeline *pl, uint64_t now)
 {
 	struct pipeline_stats st;
 	static const char *const names[] = {
-		"capture.received", "capture.kernel_recv", "capture.kernel_drops",
+		"uptime", "capture.received", "capture.kernel_recv", "capture.kernel_drops",
 		"capture.if_drops", "capture.overruns", "capture.ring_drops",
 		"capture.outages", "capture.outage_ms", "capture.filtered",
 		"capture.unfilterable", "classifier.packets",
@@ -474,24 +476,26 @@ store_stats(struct pipeline *pl, uint64_t now)
 	uint64_t v[sizeof(names) / sizeof(names[0])];
 
 	pipeline_stats(pl, &st);
-	v[0] = st.received;
-	v[1] = st.kernel_recv;
-	v[2] = st.kernel_drops;
-	v[3] = st.if_drops;
-	v[4] = st.overruns;
-	v[5] = st.ring_drops;
-	v[6] = st.outages;
-	v[7] = st.outage_ms;
+	/* seconds since the run started, as Suricata's stats "uptime" */
+	v[0] = now > pl->start_usec ? (now - pl->start_usec) / 1000000u : 0;
+	v[1] = st.received;
+	v[2] = st.kernel_recv;
+	v[3] = st.kernel_drops;
+	v[4] = st.if_drops;
+	v[5] = st.overruns;
+	v[6] = st.ring_drops;
+	v[7] = st.outages;
+	v[8] = st.outage_ms;
 	/* --filter on NFLOG: received = classified + drops + these two */
-	v[8] = st.filtered;
-	v[9] = st.unfilterable;
-	v[10] = st.classified;
-	v[11] = st.malformed;
-	v[12] = st.non_ip;
-	v[13] = st.store_drops;
-	v[14] = st.stale;
-	v[15] = st.findings;
-	v[16] = st.reloads;
+	v[9] = st.filtered;
+	v[10] = st.unfilterable;
+	v[11] = st.classified;
+	v[12] = st.malformed;
+	v[13] = st.non_ip;
+	v[14] = st.store_drops;
+	v[15] = st.stale;
+	v[16] = st.findings;
+	v[17] = st.reloads;
 	output_stats(pl->out, now, names, v, (int)(sizeof(v) / sizeof(v[0])));
 }
 
@@ -604,12 +608,14 @@ int
 pipeline_set_output(struct pipeline *pl, struct output *out, char *err, size_t errlen)
 {
 	struct polgen *pg = atomic_load_explicit(&pl->cur, memory_order_relaxed);
+	uint64_t id_start;
 
 	pl->out = out;
 	output_sink(out, &pl->out_sink);
 	pl->col = collector_new(pl->cfg, pg->pol, &pl->out_sink);
 	if (pl->col == NULL)
 		goto oom;
+	id_start = sensor_flow_id_start();
 	for (int i = 0; i < pl->po.workers; i++) {
 		struct worker *w = &pl->w[i];
 		struct engine_sink ws;
@@ -631,8 +637,8 @@ pipeline_set_output(struct pipeline *pl, struct output *out, char *err, size_t e
 		w->out = ring_new(RECORD_SLOTS, sizeof(struct msg));
 		if (w->eng == NULL || w->out == NULL)
 			goto oom;
-		/* flow ids unique across workers */
-		engine_set_flow_ids(w->eng, (uint64_t)i + 1, (uint64_t)pl->po.workers);
+		/* flow ids unique across workers, and across runs (sensor.h) */
+		engine_set_flow_ids(w->eng, id_start + (uint64_t)i, (uint64_t)pl->po.workers);
 		if (!pl->po.files)
 			engine_prefault(w->eng);
 	}
@@ -698,6 +704,7 @@ pipeline_start(struct pipeline *pl, char *err, size_t errlen)
 	int rv;
 
 	pl->window_start = wall_usec();
+	pl->start_usec = pl->window_start;
 	if ((rv = pthread_create(&pl->store_thr, NULL, store_thread, pl)) != 0) {
 		snprintf(err, errlen, "cannot start the store thread: %s", strerror(rv));
 		return -1;

@@ -341,7 +341,8 @@ def check_tunnels(eve, udp, cef, leef, evefeed):
         t = e.get("tunnel", {})
         nt += bool(t)
         want[key(e["conformance"]["verdict"], e["src_ip"], e["dest_ip"], e.get("dest_port"),
-                 e["proto"], t.get("type"), t.get("src_ip"), t.get("dest_ip"))] += 1
+                 e["proto"], e["conformance"].get("tunnel_type"), t.get("src_ip"),
+                 t.get("dest_ip"))] += 1
     if nt == 0:
         fail("%s: no alert names a tunnel" % eve)
     feeds = {udp: collections.Counter(), cef: collections.Counter(),
@@ -374,7 +375,8 @@ def check_tunnels(eve, udp, cef, leef, evefeed):
         if "src_ip" in e:
             t = e.get("tunnel", {})
             feeds[evefeed][key(e["conformance"]["verdict"], e["src_ip"], e["dest_ip"],
-                               e.get("dest_port"), e["proto"], t.get("type"), t.get("src_ip"),
+                               e.get("dest_port"), e["proto"],
+                               e["conformance"].get("tunnel_type"), t.get("src_ip"),
                                t.get("dest_ip"))] += 1
     for path, got in feeds.items():
         if got != want:

@@ -102,6 +102,7 @@ struct config {
 	struct config_ports geneve;		/* ... as Geneve; none in both */
 	int		 workers;		/* 0: the default (1) */
 	char		*user;			/* drop privileges to; NULL: conformd */
+	char		*sensor_name;		/* NULL: the host's FQDN (sensor.h) */
 	int		 severity[CONFIG_KINDS];	/* per finding kind, 1 (high) .. 3 (low) */
 	struct {
 		char	*rule;			/* rule id */
