@@ -194,6 +194,13 @@ collector_finish(struct collector *c, int sensor_blind, uint64_t end_usec)
 	c->out.counter(c->out.arg, "coverage.hosts_unobserved", c->totals.hosts_unobserved);
 }
 
+void
+collector_carry(struct collector *c, const struct collector *prev)
+{
+	for (int k = 0; k < 5; k++)
+		c->findings[k] = prev->findings[k];
+}
+
 uint64_t
 collector_findings(const struct collector *c)
 {

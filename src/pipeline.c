@@ -113,7 +113,6 @@ struct pipeline {
 	struct collector	*col;
 	uint32_t		 col_gen;
 	uint64_t		 start_usec;	/* wall clock at pipeline_start() */
-	uint64_t		 findings_done;	/* findings of closed windows */
 	_Atomic uint64_t	 findings;	/* published: all findings so far */
 	_Atomic uint64_t	 stale;
 	_Atomic uint64_t	 reloads;
@@ -450,10 +449,14 @@ store_finish_window(struct pipeline *pl)
 static void
 store_rotate(struct pipeline *pl, struct polgen *pg)
 {
+	struct collector *prev = pl->col;
+
 	store_finish_window(pl);
-	pl->findings_done += collector_findings(pl->col);
-	collector_free(pl->col);
+	/* the counts go on: the run's findings, not the window's */
 	pl->col = collector_new(pl->cfg, pg->pol, &pl->out_sink);
+	if (pl->col != NULL)
+		collector_carry(pl->col, prev);
+	collector_free(prev);
 	pl->col_gen = pg->gen;
 	atomic_fetch_add_explicit(&pl->window_no, 1, memory_order_release);
 	pl->window_start = wall_usec();
@@ -521,7 +524,7 @@ store_thread(void *arg)
 			}
 			n += k;
 		}
-		pub(&pl->findings, pl->findings_done + collector_findings(pl->col));
+		pub(&pl->findings, collector_findings(pl->col));
 		if (n == 0) {
 			int all_done = 1;
 
@@ -798,6 +801,7 @@ pipeline_write_counters(struct pipeline *pl)
 	o->counter(o->arg, "store.records_lost", st.store_drops);
 	o->counter(o->arg, "store.stale_coverage", st.stale);
 	o->counter(o->arg, "reloads", st.reloads);
+	o->counter(o->arg, "findings.total", st.findings);
 	o->counter(o->arg, "workers", (uint64_t)pl->po.workers);
 }
 
@@ -832,8 +836,12 @@ pipeline_stop(struct pipeline *pl, char *err, size_t errlen)
 			store_rotate(pl, pg);
 	}
 	store_finish_window(pl);
-	pub(&pl->findings, pl->findings_done + collector_findings(pl->col));
+	pub(&pl->findings, collector_findings(pl->col));
 	pipeline_write_counters(pl);
+	/* live: a last stats event, so that the EVE file ends with the
+	 * numbers the summary and the database give */
+	if (!pl->po.files && pl->po.stats_sec != 0 && pl->out != NULL)
+		store_stats(pl, wall_usec());
 	return rv;
 }
 
