@@ -69,7 +69,7 @@ lib_check "EVE stats events every stats-interval ($n in ~8 s)" test "$n" -ge 3
 lib_check "EVE stats events parse and carry capture counters" python3 -c '
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if "\"event_type\":\"stats\"" in l]
-# conformd's counters under their own names; Suricata's beside them
+# the counters of conformd under their own names, those of Suricata beside them
 last = ev[-1]["conformance"]["stats"]
 assert last["capture"]["received"] >= 20, last
 assert "kernel_drops" in last["capture"] and "ring_drops" in last["capture"], last
