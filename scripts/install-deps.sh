@@ -8,8 +8,8 @@ echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
     build-essential autoconf automake libtool pkg-config \
-    libpcap-dev libsqlite3-dev libcunit1-dev libnetfilter-log-dev \
-    sqlite3 python3 python3-scapy \
+    libpcap-dev libsqlite3-dev libcunit1-dev libnetfilter-log-dev libgnutls28-dev \
+    sqlite3 python3 python3-scapy python3-jsonschema \
     tshark tcpdump tcpreplay iproute2 nftables systemd \
     sip-tester socat openssl curl netcat-openbsd ethtool time mandoc \
     clang libclang-rt-14-dev valgrind libndpi-bin \
@@ -36,6 +36,10 @@ service_pkgs() {
 }
 if ! PATH="$PATH:/usr/sbin:/sbin" command -v rsyslogd >/dev/null 2>&1; then
 	service_pkgs rsyslog
+fi
+# rsyslog's GnuTLS driver: tests/alerts-tls.sh's collector takes RFC 5425
+if ! dpkg -s rsyslog-gnutls >/dev/null 2>&1; then
+	service_pkgs rsyslog-gnutls
 fi
 # the benchmark's peers: not needed by the tests, so a failure only warns
 service_pkgs argus-server nfdump softflowd ||

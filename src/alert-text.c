@@ -198,6 +198,17 @@ alert_time_rfc5424(uint64_t usec, char *buf, size_t len)
 }
 
 void
+alert_time_rfc5424_ms(uint64_t usec, char *buf, size_t len)
+{
+	struct tm tm;
+
+	(void)alert_gmtime(usec, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (unsigned)(usec % 1000000 / 1000));
+}
+
+void
 alert_time_leef(uint64_t usec, char *buf, size_t len)
 {
 	struct tm tm;

@@ -49,6 +49,9 @@ size_t esc_leef_value(const unsigned char *s, char *out, size_t *used);	/* ^ = \
 
 /* "2026-01-01T00:00:00.000001Z" (RFC 5424 6.2.3, UTC, microseconds). */
 void alert_time_rfc5424(uint64_t usec, char *buf, size_t len);
+/* "2026-01-01T00:00:00.000Z" (RFC 5424 6.2.3 with milliseconds, as IBM
+ * requires the header of a LEEF event to be). */
+void alert_time_rfc5424_ms(uint64_t usec, char *buf, size_t len);
 /* "2026-01-01T00:00:00.000+0000" (LEEF devTime, yyyy-MM-dd'T'HH:mm:ss.SSSZ). */
 void alert_time_leef(uint64_t usec, char *buf, size_t len);
 

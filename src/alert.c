@@ -116,33 +116,17 @@ alert_ten_severity(int severity)
 	}
 }
 
-void
-alert_hostname(char *buf, size_t len)
-{
-	char h[256];
-	size_t i;
-
-	if (len == 0)
-		return;
-	h[sizeof(h) - 1] = '\0';
-	if (gethostname(h, sizeof(h) - 1) == -1 || h[0] == '\0') {
-		snprintf(buf, len, "-");
-		return;
-	}
-	for (i = 0; h[i] != '\0'; i++)
-		if (h[i] < 33 || h[i] > 126) {		/* RFC 5424: PRINTUSASCII only */
-			snprintf(buf, len, "-");
-			return;
-		}
-	snprintf(buf, len, "%s", h);
-}
-
 size_t
-alert_format_eve(char *buf, size_t max, const struct alert *a)
+alert_format_eve(char *buf, size_t max, const struct alert_env *env, const struct alert *a)
 {
 	struct eve_alert_extra x;
+	struct eve_ident id = { NULL, NULL };
 	size_t n;
 
+	if (env != NULL) {
+		id.host = env->hostname;
+		id.in_iface = env->in_iface;
+	}
 	memset(&x, 0, sizeof(x));
 	x.suppressed = a->count;
 	if (a->kind == ALERT_KIND_SCAN) {
@@ -154,7 +138,7 @@ alert_format_eve(char *buf, size_t max, const struct alert *a)
 		x.scan_ports = a->scan_ports;
 		x.scan_window = a->scan_window;
 	}
-	n = eve_format_alert_feed(buf, max + 1, a->finding, &x);
+	n = eve_format_alert_feed(buf, max + 1, &id, a->finding, &x);
 	return n <= max ? n : 0;	/* a cut JSON is no JSON */
 }
 

@@ -203,6 +203,14 @@ collector_finish(struct collector *c, int sensor_blind, uint64_t end_usec)
 	c->out.counter(c->out.arg, "coverage.hosts_unobserved", c->totals.hosts_unobserved);
 }
 
+void
+collector_carry(struct collector *c, const struct collector *prev)
+{
+	for (int k = 0; k < 5; k++)
+		c->findings[k] = prev->findings[k];
+	c->failing = prev->failing;
+}
+
 uint64_t
 collector_findings(const struct collector *c)
 {

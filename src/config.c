@@ -9,6 +9,7 @@
  * caller swaps the new config in only when loading succeeded.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,8 @@
 #include "conformd/config.h"
 #include "conformd/filter.h"
 #include "conformd/lex.h"
+#include "conformd/sensor.h"
+#include "conformd/tls.h"
 
 #ifndef CONFORMD_RULESDIR
 #define CONFORMD_RULESDIR	"/usr/local/share/conformd/rules"
@@ -41,7 +44,7 @@ enum {
 	CK_RULE_SEVERITY, CK_OUTPUT, CK_SUPPRESS, CK_RATE_LIMIT, CK_SCAN_THRESHOLD,
 	CK_COVERAGE_WINDOW, CK_STATS_INTERVAL, CK_INTERFACE, CK_NFLOG, CK_SNAPLEN,
 	CK_BUFFER_SIZE, CK_FILTER, CK_WORKERS, CK_USER, CK_VXLAN_PORT, CK_GENEVE_PORT,
-	CK_PRODUCT, CK_PACK, CK_RULES_DIR, CK_SITE_RULES, CK_FAIL_ON, CK_COUNT
+	CK_PRODUCT, CK_PACK, CK_RULES_DIR, CK_SITE_RULES, CK_FAIL_ON, CK_SENSOR_NAME, CK_COUNT
 };
 
 /* Products whose pack ships with conformd (conformd.conf(5), `product`). */
@@ -84,6 +87,7 @@ static const struct {
 	[CK_RULES_DIR] = { "rules-dir", 1 },
 	[CK_SITE_RULES] = { "site-rules", 1 },
 	[CK_FAIL_ON] = { "fail-on", 1 },
+	[CK_SENSOR_NAME] = { "sensor-name", 1 },
 	[CK_OUTPUT] = { "output", -1 },		/* a name and key/value pairs */
 	[CK_SUPPRESS] = { "suppress", 2 },
 	[CK_RATE_LIMIT] = { "rate-limit", 3 },
@@ -110,7 +114,8 @@ static const char *const config_timeouts[TMO_COUNT + 1] = {
 /* The keys of an `output` block. */
 enum {
 	OK_TYPE, OK_FORMAT, OK_FACILITY, OK_IDENT, OK_HOST, OK_PORT, OK_TRANSPORT,
-	OK_MAX_SIZE, OK_QUEUE, OK_MIN_SEVERITY, OK_PATH, OK_COUNT
+	OK_MAX_SIZE, OK_QUEUE, OK_MIN_SEVERITY, OK_PATH, OK_CA_FILE, OK_CERT_FILE,
+	OK_KEY_FILE, OK_PEER_NAME, OK_COUNT
 };
 
 static const char *const output_keys[OK_COUNT + 1] = {
@@ -125,13 +130,17 @@ static const char *const output_keys[OK_COUNT + 1] = {
 	[OK_QUEUE] = "queue",
 	[OK_MIN_SEVERITY] = "min-severity",
 	[OK_PATH] = "path",
+	[OK_CA_FILE] = "ca-file",
+	[OK_CERT_FILE] = "cert-file",
+	[OK_KEY_FILE] = "key-file",
+	[OK_PEER_NAME] = "peer-name",
 	[OK_COUNT] = NULL
 };
 
 /* Indexed by enum config_output_type / _format / _transport. */
 static const char *const output_types[] = { "", "syslog", "remote", "eve-socket", NULL };
 static const char *const output_formats[] = { "", "rfc5424", "cef", "leef", "eve", NULL };
-static const char *const output_transports[] = { "", "udp", "tcp", NULL };
+static const char *const output_transports[] = { "", "udp", "tcp", "tls", NULL };
 
 /* Which keys each type takes, as bits of 1 << OK_*. */
 static const unsigned output_type_keys[] = {
@@ -140,7 +149,9 @@ static const unsigned output_type_keys[] = {
 	    (1u << OK_IDENT) | (1u << OK_MAX_SIZE) | (1u << OK_MIN_SEVERITY),
 	/* remote */ (1u << OK_TYPE) | (1u << OK_FORMAT) | (1u << OK_FACILITY) |
 	    (1u << OK_IDENT) | (1u << OK_HOST) | (1u << OK_PORT) | (1u << OK_TRANSPORT) |
-	    (1u << OK_MAX_SIZE) | (1u << OK_QUEUE) | (1u << OK_MIN_SEVERITY),
+	    (1u << OK_MAX_SIZE) | (1u << OK_QUEUE) | (1u << OK_MIN_SEVERITY) |
+	    (1u << OK_CA_FILE) | (1u << OK_CERT_FILE) | (1u << OK_KEY_FILE) |
+	    (1u << OK_PEER_NAME),
 	/* eve-socket */ (1u << OK_TYPE) | (1u << OK_FORMAT) | (1u << OK_PATH) |
 	    (1u << OK_MAX_SIZE) | (1u << OK_QUEUE) | (1u << OK_MIN_SEVERITY)
 };
@@ -245,11 +256,16 @@ config_free(struct config *c)
 		free(c->interfaces[i]);
 	free(c->filter);
 	free(c->user);
+	free(c->sensor_name);
 	for (int i = 0; i < c->noutputs; i++) {
 		free(c->outputs[i].name);
 		free(c->outputs[i].ident);
 		free(c->outputs[i].host);
 		free(c->outputs[i].path);
+		free(c->outputs[i].ca_file);
+		free(c->outputs[i].cert_file);
+		free(c->outputs[i].key_file);
+		free(c->outputs[i].peer_name);
 	}
 	config_init(c);
 }
@@ -528,10 +544,38 @@ config_output_key(struct config_parse *p, struct config_output *o, int key,
 	case OK_TRANSPORT:
 		if ((i = config_lookup(output_transports, v->text)) == 0) {
 			diag_error(p->d, p->file, v->line,
-			    "transport must be udp or tcp, not %s", v->text);
+			    "transport must be udp, tcp or tls, not %s", v->text);
+			return;
+		}
+		if (i == OUTPUT_TLS && !tls_available()) {
+			diag_error(p->d, p->file, v->line,
+			    "output %s: transport tls: this conformd was built without TLS "
+			    "(./configure found no libgnutls28-dev)", o->name);
 			return;
 		}
 		o->transport = i;
+		break;
+	case OK_CA_FILE:
+	case OK_CERT_FILE:
+	case OK_KEY_FILE: {
+		char **dst = key == OK_CA_FILE ? &o->ca_file : key == OK_CERT_FILE ?
+		    &o->cert_file : &o->key_file;
+
+		config_path(p, kt, v, dst);
+		/* read when the output opens, after privileges are dropped */
+		if (*dst != NULL && access(*dst, R_OK) == -1)
+			diag_error(p->d, p->file, v->line, "output %s: %s %s: %s", o->name,
+			    kt->text, v->text, strerror(errno));
+		break;
+	}
+	case OK_PEER_NAME:
+		if (!sensor_name_ok(v->text)) {
+			diag_error(p->d, p->file, v->line,
+			    "peer-name must be a DNS name or an address without blanks, not \"%s\"",
+			    v->text);
+			return;
+		}
+		(void)config_strdup(p, &o->peer_name, v->text);
 		break;
 	case OK_MAX_SIZE:
 		if (config_number(p, kt, v, CONFIG_MIN_MSG, CONFIG_MAX_MSG, &n) == 0)
@@ -664,9 +708,29 @@ config_output(struct config_parse *p, const struct stmt *s)
 		}
 		config_output_key(p, o, k, &s->tok[keytok[k]], &s->tok[keytok[k] + 1]);
 	}
+	/* TLS: RFC 5425's port unless one is given, a CA to verify the
+	 * collector with, our certificate with its key */
+	if (o->transport == OUTPUT_TLS) {
+		if (keyline[OK_PORT] == 0)
+			o->port = CONFIG_TLS_PORT;
+		if (o->ca_file == NULL && keyline[OK_CA_FILE] == 0)
+			diag_error(p->d, p->file, name->line,
+			    "output %s: transport tls needs a ca-file to verify the collector with",
+			    o->name);
+		if ((keyline[OK_CERT_FILE] == 0) != (keyline[OK_KEY_FILE] == 0))
+			diag_error(p->d, p->file, name->line,
+			    "output %s: cert-file and key-file go together", o->name);
+	} else if (keyline[OK_TRANSPORT] == 0 ||
+	    strcmp(s->tok[keytok[OK_TRANSPORT] + 1].text, "tls") != 0)
+		/* (a tls refused above has said why already) */
+		for (int k = OK_CA_FILE; k <= OK_PEER_NAME; k++)
+			if (keyline[k] != 0)
+				diag_error(p->d, p->file, keyline[k],
+				    "output %s: %s applies to transport tls only", o->name,
+				    output_keys[k]);
 	if (o->max_size == 0)
 		o->max_size = o->type == OUTPUT_EVE_SOCKET ||
-		    (o->type == OUTPUT_REMOTE && o->transport == OUTPUT_TCP) ? 8192 : 2048;
+		    (o->type == OUTPUT_REMOTE && o->transport != OUTPUT_UDP) ? 8192 : 2048;
 	if (o->type != OUTPUT_EVE_SOCKET && o->ident == NULL)
 		(void)config_strdup(p, &o->ident, "conformd");
 	/* syslog(3) keeps one identity per process */
@@ -963,6 +1027,15 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 			p->oom = 1;
 		break;
 	}
+	case CK_SENSOR_NAME:
+		/* RFC 5424 HOSTNAME and CEF dvchost take it as it is */
+		if (!sensor_name_ok(v->text))
+			diag_error(p->d, p->file, v->line,
+			    "sensor-name must be 1 to %d printable characters without blanks, "
+			    "not \"%s\"", SENSOR_NAME_MAX, v->text);
+		else
+			(void)config_strdup(p, &c->sensor_name, v->text);
+		break;
 	case CK_COVERAGE_WINDOW:
 		if (config_number(p, key, v, 0, CONFIG_MAX_TIMEOUT, &n) == 0)
 			c->coverage_window = (uint32_t)n;
@@ -1195,6 +1268,7 @@ config_print(const struct config *c, FILE *out)
 	if (c->workers != 0)
 		fprintf(out, "workers %d\n", c->workers);
 	config_print_word("user", c->user, out);
+	config_print_word("sensor-name", c->sensor_name, out);
 	fprintf(out, "coverage %s\n", c->coverage ? "yes" : "no");
 	for (int k = 1; k < CONFIG_KINDS; k++)
 		fprintf(out, "severity %s %d\n", config_kinds[k], c->severity[k]);
@@ -1224,6 +1298,10 @@ config_print(const struct config *c, FILE *out)
 			fprintf(out, "\thost %s\n", o->host);
 			fprintf(out, "\tport %u\n", o->port);
 			fprintf(out, "\ttransport %s\n", output_transports[o->transport]);
+			config_print_word("\tca-file", o->ca_file, out);
+			config_print_word("\tcert-file", o->cert_file, out);
+			config_print_word("\tkey-file", o->key_file, out);
+			config_print_word("\tpeer-name", o->peer_name, out);
 		}
 		if (o->type == OUTPUT_EVE_SOCKET)
 			config_print_word("\tpath", o->path, out);

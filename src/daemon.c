@@ -296,6 +296,10 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 		status = EXIT_ERROR;
 		goto out;
 	}
+	/* a sensor on one interface names it in every event (EVE in_iface) */
+	if (o->nifaces == 1 && o->ngroups == 0 && o->nfiles == 0 &&
+	    output_set_iface(out, o->ifaces[0]) == -1)
+		log_warnx("out of memory: events go without in_iface");
 	output_start(out, !live);
 	srcs[0] = '\0';
 	for (int i = 0; i < o->nfiles + o->nifaces + o->ngroups; i++) {

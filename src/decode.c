@@ -137,6 +137,7 @@ decode_tunnel_enter(struct pkt *p, unsigned int tun)
 	int linktype = p->linktype;
 	uint8_t tunnel[PKT_MAX_TUNNEL], depth = p->tunnel_depth, family;
 	uint8_t src[16], dst[16];
+	uint16_t sport, dport;
 
 	if (depth >= DECODE_MAX_TUNNEL)
 		return -1;
@@ -149,6 +150,9 @@ decode_tunnel_enter(struct pkt *p, unsigned int tun)
 	family = depth == 0 ? p->family : p->tunnel_family;
 	memcpy(src, depth == 0 ? p->src : p->tunnel_src, sizeof(src));
 	memcpy(dst, depth == 0 ? p->dst : p->tunnel_dst, sizeof(dst));
+	/* the outer UDP ports of VXLAN and Geneve; GRE has none */
+	sport = depth == 0 ? (p->has_ports ? p->sport : 0) : p->tunnel_sport;
+	dport = depth == 0 ? (p->has_ports ? p->dport : 0) : p->tunnel_dport;
 	memset(p, 0, sizeof(*p));
 	p->num = num;
 	p->ts_usec = ts_usec;
@@ -161,6 +165,8 @@ decode_tunnel_enter(struct pkt *p, unsigned int tun)
 	p->tunnel_family = family;
 	memcpy(p->tunnel_src, src, sizeof(src));
 	memcpy(p->tunnel_dst, dst, sizeof(dst));
+	p->tunnel_sport = sport;
+	p->tunnel_dport = dport;
 	return 0;
 }
 

@@ -273,6 +273,8 @@ engine_raise(struct engine *e, int kind, const struct flow *f, const char *evide
 		fd.tunnel.family = p->tunnel_family;
 		memcpy(fd.tunnel.src, p->tunnel_src, sizeof(fd.tunnel.src));
 		memcpy(fd.tunnel.dst, p->tunnel_dst, sizeof(fd.tunnel.dst));
+		fd.tunnel.sport = p->tunnel_sport;
+		fd.tunnel.dport = p->tunnel_dport;
 	}
 	engine_emit(e, &fd);
 }

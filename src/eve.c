@@ -33,6 +33,7 @@
 struct eve {
 	FILE	*fp;
 	int	 is_stdout;
+	struct eve_ident id;		/* members owned (eve_set_ident()) */
 	char	*path;			/* for eve_reopen() (files only) */
 	char	*iobuf;			/* stdio buffer for fp (files only) */
 	char	 line[EVE_LINE_MAX];
@@ -270,13 +271,25 @@ jb_vlan(struct jbuf *b, const struct flow_record *r)
 }
 
 /*
+ * ,"host":"NAME}" -- the sensor name, last of the event as Suricata writes
+ * its sensor-name -- and the event's closing brace.
+ */
+static void
+jb_end(struct jbuf *b, const struct eve_ident *id)
+{
+	if (id != NULL && id->host != NULL)
+		jb_kstr(b, "host", id->host);
+	jb_putc(b, '}');
+}
+
+/*
  * The common head: timestamp (ts, formatted by jb_timefmt()), flow_id,
- * event_type (type: the member, `,"event_type":"flow"`), addresses,
+ * in_iface (when the identity has one), event_type (type: the member, `,"event_type":"flow"`), addresses,
  * proto, vlan.
  */
 static void
-jb_head(struct jbuf *b, const struct flow_record *r, const char *ts,
-    size_t tslen, const char *type, size_t typelen)
+jb_head(struct jbuf *b, const struct eve_ident *id, const struct flow_record *r,
+    const char *ts, size_t tslen, const char *type, size_t typelen)
 {
 	char pbuf[8];
 	const char *proto;
@@ -284,6 +297,8 @@ jb_head(struct jbuf *b, const struct flow_record *r, const char *ts,
 	jb_lit(b, "{\"timestamp\":");
 	jb_mem(b, ts, tslen);
 	jb_ku64(b, "flow_id", r->flow_id);
+	if (id != NULL && id->in_iface != NULL)	/* where Suricata puts it */
+		jb_kstr(b, "in_iface", id->in_iface);
 	jb_mem(b, type, typelen);
 	/* Suricata prints ports only for port-carrying protocols; ICMP gets
 	 * icmp_type/icmp_code after proto instead. */
@@ -335,11 +350,14 @@ jb_head_noflow(struct jbuf *b, const struct finding *f, const char *src_ip)
 }
 
 /*
- * "tunnel":{"src_ip","dest_ip","proto","depth","type"}: the outermost
- * tunnel the alert's packet came through, as Suricata 7 names it (its
- * outer addresses: the mirroring device and the collector; "proto" the
- * outer IP protocol), plus conformd's name of the encapsulation; nothing
- * when the alert's packet came through none.
+ * "tunnel":{"src_ip","src_port","dest_ip","dest_port","proto","depth",
+ * "pkt_src"}: the outermost tunnel the alert's packet came through, as
+ * Suricata names it (its outer addresses: the mirroring device and the
+ * collector; the outer UDP ports of VXLAN and Geneve, 0 for GRE, which
+ * has none; "proto" the outer IP protocol; "pkt_src" where that outer
+ * packet came from, which for conformd is always the capture:
+ * "wire/pcap"); nothing when the alert's packet came through none.  The
+ * kind of tunnel is conformd's own fact: conformance.tunnel_type.
  */
 static void
 jb_tunnel(struct jbuf *b, const struct rec_tunnel *t)
@@ -352,11 +370,13 @@ jb_tunnel(struct jbuf *b, const struct rec_tunnel *t)
 	jb_key(b, "tunnel");
 	jb_lit(b, "{\"src_ip\":");
 	jb_str(b, src);
+	jb_ku64(b, "src_port", t->sport);
 	jb_kstr(b, "dest_ip", dst);
+	jb_ku64(b, "dest_port", t->dport);
 	jb_kstr(b, "proto", t->type == PKT_TUN_VXLAN || t->type == PKT_TUN_GENEVE ?
 	    "UDP" : "GRE");
 	jb_ku64(b, "depth", t->depth);
-	jb_kstr(b, "type", type);
+	jb_kstr(b, "pkt_src", "wire/pcap");
 	jb_putc(b, '}');
 }
 
@@ -376,7 +396,8 @@ jb_rule(struct jbuf *b, const char *rule_id)
  * line needs, and stores at most len - 1 bytes plus a NUL.  Any thread.
  */
 size_t
-eve_format_flow(char *buf, size_t len, const struct flow_record *r)
+eve_format_flow(char *buf, size_t len, const struct eve_ident *id,
+    const struct flow_record *r)
 {
 	static const char type[] = ",\"event_type\":\"flow\"";
 	char first[48], last[48];
@@ -386,7 +407,7 @@ eve_format_flow(char *buf, size_t len, const struct flow_record *r)
 
 	jb_init(&b, buf, len);
 	nfirst = jb_timefmt(r->first_usec, first);	/* timestamp and start */
-	jb_head(&b, r, first, nfirst, type, sizeof(type) - 1);
+	jb_head(&b, id, r, first, nfirst, type, sizeof(type) - 1);
 
 	jb_lit(&b, ",\"flow\":{\"pkts_toserver\":");
 	jb_u64(&b, r->pkts_toserver);
@@ -399,14 +420,15 @@ eve_format_flow(char *buf, size_t len, const struct flow_record *r)
 	jb_mem(&b, last, jb_timefmt(r->last_usec, last));
 	jb_kstr(&b, "state", r->state);
 	jb_kstr(&b, "reason", r->end);
-	jb_kstr(&b, "conn_state", r->conn_state);
-	if (r->midstream)
-		jb_lit(&b, ",\"midstream\":true");
 
-	/* the verdict's name is ours: nothing to escape */
+	/* the verdict's name is ours: nothing to escape.  Zeek's connection
+	 * state and the guessed initiator are ours too, not Suricata's. */
 	jb_lit(&b, "},\"conformance\":{\"verdict\":\"");
 	jb_mem(&b, verdict, strlen(verdict));
 	jb_putc(&b, '"');
+	jb_kstr(&b, "conn_state", r->conn_state);
+	if (r->midstream)
+		jb_lit(&b, ",\"midstream\":true");
 	jb_rule(&b, r->rule_id);
 	if (r->rule_id != NULL) {
 		jb_key(&b, "table");
@@ -424,7 +446,8 @@ eve_format_flow(char *buf, size_t len, const struct flow_record *r)
 		jb_kstr(&b, "dest_host", r->dest_host);
 	if (r->failure[0] != '\0')
 		jb_kstr(&b, "failure", r->failure);
-	jb_lit(&b, "}}");
+	jb_putc(&b, '}');
+	jb_end(&b, id);
 	return jb_finish(&b);
 }
 
@@ -438,9 +461,9 @@ eve_format_flow(char *buf, size_t len, const struct flow_record *r)
  * "host" when set.  Any thread.
  */
 size_t
-eve_format_alert(char *buf, size_t len, const struct finding *f)
+eve_format_alert(char *buf, size_t len, const struct eve_ident *id, const struct finding *f)
 {
-	return eve_format_alert_feed(buf, len, f, NULL);
+	return eve_format_alert_feed(buf, len, id, f, NULL);
 }
 
 /*
@@ -451,8 +474,8 @@ eve_format_alert(char *buf, size_t len, const struct finding *f)
  * x->scan adds "scan":{"findings","hosts","ports","window"}.  Any thread.
  */
 size_t
-eve_format_alert_feed(char *buf, size_t len, const struct finding *f,
-    const struct eve_alert_extra *x)
+eve_format_alert_feed(char *buf, size_t len, const struct eve_ident *id,
+    const struct finding *f, const struct eve_alert_extra *x)
 {
 	const struct flow_record *r = f->flow;
 	const char *rule = f->rule_id;
@@ -463,7 +486,7 @@ eve_format_alert_feed(char *buf, size_t len, const struct finding *f,
 		static const char type[] = ",\"event_type\":\"alert\"";
 		char ts[48];
 
-		jb_head(&b, r, ts, jb_timefmt(f->ts_usec != 0 ? f->ts_usec :
+		jb_head(&b, id, r, ts, jb_timefmt(f->ts_usec != 0 ? f->ts_usec :
 		    r->first_usec, ts), type, sizeof(type) - 1);
 	} else
 		jb_head_noflow(&b, f, x != NULL ? x->src_ip : NULL);
@@ -496,6 +519,16 @@ eve_format_alert_feed(char *buf, size_t len, const struct finding *f,
 	if (r != NULL) {
 		jb_kstr(&b, "src_role", r->src_role);
 		jb_kstr(&b, "dest_role", r->dest_role);
+		if (r->src_host != NULL)
+			jb_kstr(&b, "src_host", r->src_host);
+		if (r->dest_host != NULL)
+			jb_kstr(&b, "dest_host", r->dest_host);
+	}
+	if (f->tunnel.depth != 0) {
+		char src[REC_ADDR_LEN], dst[REC_ADDR_LEN];
+
+		jb_kstr(&b, "tunnel_type", rec_tunnel_format(&f->tunnel, src, dst,
+		    sizeof(src)));
 	}
 	if (x != NULL && x->suppressed > 0)
 		jb_ku64(&b, "suppressed", x->suppressed);
@@ -508,7 +541,8 @@ eve_format_alert_feed(char *buf, size_t len, const struct finding *f,
 		jb_ku64(&b, "window", x->scan_window);
 		jb_putc(&b, '}');
 	}
-	jb_lit(&b, "}}");
+	jb_putc(&b, '}');
+	jb_end(&b, id);
 	return jb_finish(&b);
 }
 
@@ -562,6 +596,23 @@ eve_open(const char *path, char *err, size_t errlen)
 	}
 	setvbuf(e->fp, e->iobuf, _IOFBF, EVE_FILE_BUF);
 	return e;
+}
+
+int
+eve_set_ident(struct eve *e, const struct eve_ident *id)
+{
+	char *host = NULL, *iface = NULL;
+
+	if ((id->host != NULL && (host = strdup(id->host)) == NULL) ||
+	    (id->in_iface != NULL && (iface = strdup(id->in_iface)) == NULL)) {
+		free(host);
+		return -1;
+	}
+	free((char *)e->id.host);
+	free((char *)e->id.in_iface);
+	e->id.host = host;
+	e->id.in_iface = iface;
+	return 0;
 }
 
 /*
@@ -620,27 +671,46 @@ eve_write(struct eve *e, size_t need)
 int
 eve_flow(struct eve *e, const struct flow_record *r)
 {
-	return eve_write(e, eve_format_flow(e->line, sizeof(e->line), r));
+	return eve_write(e, eve_format_flow(e->line, sizeof(e->line), &e->id, r));
 }
 
 /* Write one alert event; as eve_flow(). */
 int
 eve_alert(struct eve *e, const struct finding *f)
 {
-	return eve_write(e, eve_format_alert(e->line, sizeof(e->line), f));
+	return eve_write(e, eve_format_alert(e->line, sizeof(e->line), &e->id, f));
 }
 
-size_t
-eve_format_stats(char *buf, size_t len, uint64_t ts_usec, const char *const *names,
-    const uint64_t *values, int n)
+/*
+ * Counters as Suricata's stats event names them ("uptime",
+ * "capture.kernel_packets", ...), from conformd's counter names, in the
+ * order written (the members of a group consecutive).  Every counter is
+ * also written under conformd's own name in "conformance":{"stats":...}.
+ */
+static const struct {
+	const char	*name;		/* conformd's counter */
+	const char	*group;		/* Suricata's group, NULL: top level */
+	const char	*key;		/* Suricata's name */
+} eve_stats_map[] = {
+	{ "uptime", NULL, "uptime" },
+	{ "capture.kernel_recv", "capture", "kernel_packets" },
+	{ "capture.kernel_drops", "capture", "kernel_drops" },
+	{ "capture.if_drops", "capture", "kernel_ifdrops" },
+	{ "classifier.packets", "decoder", "pkts" },
+	{ "classifier.malformed", "decoder", "invalid" },
+	{ "findings.total", "detect", "alert" },
+	{ NULL, NULL, NULL }
+};
+
+/*
+ * Counters as nested objects, "a.b" -> "a":{"b":N}; the members of an
+ * object without braces around them.
+ */
+static void
+jb_counters(struct jbuf *b, const char *const *names, const uint64_t *values, int n)
 {
-	struct jbuf b;
 	char group[64] = "";
 
-	jb_init(&b, buf, len);
-	jb_lit(&b, "{\"timestamp\":");
-	jb_time(&b, ts_usec);
-	jb_lit(&b, ",\"event_type\":\"stats\",\"stats\":{");
 	for (int i = 0; i < n; i++) {
 		const char *dot = strchr(names[i], '.');
 		size_t gl = dot != NULL ? (size_t)(dot - names[i]) : 0;
@@ -648,25 +718,78 @@ eve_format_stats(char *buf, size_t len, uint64_t ts_usec, const char *const *nam
 		    strncmp(group, names[i], gl) == 0;
 
 		if (group[0] != '\0' && !same) {
-			jb_putc(&b, '}');
+			jb_putc(b, '}');
 			group[0] = '\0';
 		}
 		if (i > 0)
-			jb_putc(&b, ',');
+			jb_putc(b, ',');
 		if (dot != NULL && gl < sizeof(group) && !same) {
 			/* "capture.received" -> "capture":{"received":N */
 			memcpy(group, names[i], gl);
 			group[gl] = '\0';
-			jb_str(&b, group);
-			jb_lit(&b, ":{");
+			jb_str(b, group);
+			jb_lit(b, ":{");
 		}
-		jb_str(&b, dot != NULL && gl < sizeof(group) ? dot + 1 : names[i]);
-		jb_putc(&b, ':');
-		jb_u64(&b, values[i]);
+		jb_str(b, dot != NULL && gl < sizeof(group) ? dot + 1 : names[i]);
+		jb_putc(b, ':');
+		jb_u64(b, values[i]);
 	}
 	if (group[0] != '\0')
-		jb_putc(&b, '}');
+		jb_putc(b, '}');
+}
+
+/* Suricata's part of the stats: the counters of eve_stats_map that
+ * names[] has. */
+static void
+jb_stats_suricata(struct jbuf *b, const char *const *names, const uint64_t *values, int n)
+{
+	const char *open = NULL;	/* the group open now */
+	int first = 1;
+
+	for (int m = 0; eve_stats_map[m].name != NULL; m++) {
+		const char *g = eve_stats_map[m].group;
+		int i;
+
+		for (i = 0; i < n; i++)
+			if (strcmp(names[i], eve_stats_map[m].name) == 0)
+				break;
+		if (i == n)
+			continue;
+		if (open != NULL && (g == NULL || strcmp(open, g) != 0)) {
+			jb_putc(b, '}');
+			open = NULL;
+		}
+		if (!first)
+			jb_putc(b, ',');
+		first = 0;
+		if (g != NULL && open == NULL) {
+			jb_str(b, g);
+			jb_lit(b, ":{");
+			open = g;
+		}
+		jb_str(b, eve_stats_map[m].key);
+		jb_putc(b, ':');
+		jb_u64(b, values[i]);
+	}
+	if (open != NULL)
+		jb_putc(b, '}');
+}
+
+size_t
+eve_format_stats(char *buf, size_t len, const struct eve_ident *id, uint64_t ts_usec,
+    const char *const *names, const uint64_t *values, int n)
+{
+	struct jbuf b;
+
+	jb_init(&b, buf, len);
+	jb_lit(&b, "{\"timestamp\":");
+	jb_time(&b, ts_usec);
+	jb_lit(&b, ",\"event_type\":\"stats\",\"stats\":{");
+	jb_stats_suricata(&b, names, values, n);
+	jb_lit(&b, "},\"conformance\":{\"stats\":{");
+	jb_counters(&b, names, values, n);
 	jb_lit(&b, "}}");
+	jb_end(&b, id);
 	return jb_finish(&b);
 }
 
@@ -674,7 +797,8 @@ int
 eve_stats(struct eve *e, uint64_t ts_usec, const char *const *names, const uint64_t *values,
     int n)
 {
-	int rv = eve_write(e, eve_format_stats(e->line, sizeof(e->line), ts_usec, names, values, n));
+	int rv = eve_write(e, eve_format_stats(e->line, sizeof(e->line), &e->id, ts_usec, names,
+	    values, n));
 
 	if (fflush(e->fp) == EOF)
 		rv = -1;
@@ -700,5 +824,7 @@ eve_close(struct eve *e)
 		fclose(e->fp);
 	free(e->iobuf);
 	free(e->path);
+	free((char *)e->id.host);
+	free((char *)e->id.in_iface);
 	free(e);
 }

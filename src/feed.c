@@ -7,6 +7,10 @@
  *   remote udp  one RFC 5424 message per datagram (RFC 5426 3.1);
  *   remote tcp  RFC 5424 messages framed "MSG-LEN SP SYSLOG-MSG"
  *               (RFC 6587 3.4.1 octet counting);
+ *   remote tls  the same framing over TLS (RFC 5425 4.3): the collector's
+ *               certificate verified against ca-file and peer-name
+ *               before the first message, our certificate when it asks
+ *               (tls.h);
  *   eve-socket  one EVE alert JSON (newline-terminated) per datagram on
  *               an AF_UNIX SOCK_DGRAM socket: datagrams keep records
  *               whole without framing, and a reader that goes away does
@@ -41,10 +45,11 @@
 #include "conformd/alert.h"
 #include "conformd/feed.h"
 #include "conformd/log.h"
+#include "conformd/tls.h"
 
 #define FEED_FRAME_EXTRA	24	/* "MSG-LEN SP" and a NUL */
 
-enum { FS_DOWN, FS_CONNECTING, FS_UP };
+enum { FS_DOWN, FS_CONNECTING, FS_HANDSHAKE, FS_UP };
 
 struct qmsg {
 	char		*data;
@@ -57,8 +62,14 @@ struct feed {
 	uint32_t	 max_size, qcap;
 	uint16_t	 port;
 	char		 hostname[256];
+	char		 in_iface[64];
 	char		 version[32];
 	struct alert_env env;
+
+	/* TLS: the credentials, the session, whom the certificate must name */
+	struct tls_ctx	*tls;
+	struct tls_conn	*tconn;
+	char		*peer_name;
 
 	/* the socket */
 	int		 fd, state;
@@ -87,6 +98,14 @@ feed_now(void)
 }
 
 static const char *const fmt_names[] = { "", "rfc5424", "cef", "leef", "eve" };
+static const char *const transport_names[] = { "", "udp", "tcp", "tls" };
+
+/* A byte stream (TCP, TLS) rather than datagrams? */
+static int
+feed_stream(const struct feed *fd)
+{
+	return fd->type == OUTPUT_REMOTE && fd->transport != OUTPUT_UDP;
+}
 
 static char *
 feed_dup(const char *s)
@@ -121,8 +140,20 @@ feed_open(const struct config_output *co, const char *hostname, const char *vers
 	    (co->path != NULL && (fd->path = feed_dup(co->path)) == NULL) ||
 	    (fd->msg = malloc(fd->max_size + 1)) == NULL ||
 	    (fd->framed = malloc(fd->max_size + FEED_FRAME_EXTRA)) == NULL ||
-	    (fd->qcap > 0 && (fd->q = calloc(fd->qcap, sizeof(*fd->q))) == NULL))
+	    (fd->qcap > 0 && (fd->q = calloc(fd->qcap, sizeof(*fd->q))) == NULL) ||
+	    (co->transport == OUTPUT_TLS && (fd->peer_name = feed_dup(co->peer_name != NULL ?
+	    co->peer_name : co->host)) == NULL))
 		goto oom;
+	if (co->type == OUTPUT_REMOTE && co->transport == OUTPUT_TLS) {
+		char why[512];
+
+		if ((fd->tls = tls_ctx_new(co->ca_file, co->cert_file, co->key_file, why,
+		    sizeof(why))) == NULL) {
+			snprintf(err, errlen, "output %s: %s", co->name, why);
+			feed_close(fd);
+			return NULL;
+		}
+	}
 	fd->env.hostname = fd->hostname;
 	fd->env.app_name = fd->ident != NULL ? fd->ident : "conformd";
 	fd->env.procid = (unsigned)getpid();
@@ -132,9 +163,16 @@ feed_open(const struct config_output *co, const char *hostname, const char *vers
 		openlog(fd->env.app_name, LOG_PID | LOG_NDELAY, fd->facility << 3);
 	return fd;
 oom:
-	snprintf(err, errlen, "output %s: out of memory", co->name);
+	snprintf(err, errlen, "output %s: out of memory", co->name != NULL ? co->name : "?");
 	feed_close(fd);
 	return NULL;
+}
+
+void
+feed_set_in_iface(struct feed *fd, const char *iface)
+{
+	snprintf(fd->in_iface, sizeof(fd->in_iface), "%s", iface != NULL ? iface : "");
+	fd->env.in_iface = iface != NULL ? fd->in_iface : NULL;
 }
 
 const struct feed_stats *
@@ -159,7 +197,7 @@ feed_describe(const struct feed *fd, char *buf, size_t len)
 	case OUTPUT_REMOTE:
 		snprintf(buf, len, strchr(fd->host, ':') != NULL ?
 		    "remote %s [%s]:%u %s" : "remote %s %s:%u %s",
-		    fd->transport == OUTPUT_TCP ? "tcp" : "udp", fd->host, fd->port,
+		    transport_names[fd->transport], fd->host, fd->port,
 		    fmt_names[fd->format]);
 		break;
 	default:
@@ -173,6 +211,8 @@ feed_describe(const struct feed *fd, char *buf, size_t len)
 static void
 feed_disconnect(struct feed *fd)
 {
+	tls_conn_free(fd->tconn);
+	fd->tconn = NULL;
 	if (fd->fd != -1)
 		close(fd->fd);
 	fd->fd = -1;
@@ -180,9 +220,10 @@ feed_disconnect(struct feed *fd)
 	fd->qoff = 0;	/* a half-written message goes again whole */
 }
 
-/* A connect failed (or a connection broke): retry after the backoff. */
+/* A connect or handshake failed (or a connection broke), for reason
+ * `why`: retry after the backoff. */
 static void
-feed_failed(struct feed *fd, uint64_t now, int err)
+feed_failed_why(struct feed *fd, uint64_t now, const char *why)
 {
 	feed_disconnect(fd);
 	fd->st.connect_failures++;
@@ -196,8 +237,14 @@ feed_failed(struct feed *fd, uint64_t now, int err)
 		feed_describe(fd, what, sizeof(what));
 		/* once per outage, not per retry */
 		log_warnx("output %s (%s): cannot send: %s; queueing up to %u alerts, "
-		    "retrying", fd->name, what, strerror(err), fd->qcap);
+		    "retrying", fd->name, what, why, fd->qcap);
 	}
+}
+
+static void
+feed_failed(struct feed *fd, uint64_t now, int err)
+{
+	feed_failed_why(fd, now, strerror(err));
 }
 
 /* A connection broke after working: try again at once, then back off. */
@@ -222,6 +269,47 @@ feed_up(struct feed *fd)
 		log_info("output %s: connected again", fd->name);
 		fd->logged_down = 0;
 	}
+}
+
+/* A pending TLS handshake: done (the collector verified), failed, or
+ * still going. */
+static void
+feed_handshake(struct feed *fd, uint64_t now)
+{
+	char why[512];
+
+	switch (tls_conn_handshake(fd->tconn, why, sizeof(why))) {
+	case TLS_OK:
+		feed_up(fd);
+		break;
+	case TLS_AGAIN:
+		if (now - fd->connect_start >= FEED_CONNECT_USEC)
+			feed_failed_why(fd, now, "TLS handshake timed out");
+		break;
+	default:
+		feed_failed_why(fd, now, why);
+		break;
+	}
+}
+
+/* The socket is connected: up, or first the TLS handshake. */
+static void
+feed_connected(struct feed *fd, uint64_t now)
+{
+	char why[512];
+
+	if (fd->tls == NULL) {
+		feed_up(fd);
+		return;
+	}
+	if ((fd->tconn = tls_conn_new(fd->tls, fd->fd, fd->peer_name, why,
+	    sizeof(why))) == NULL) {
+		feed_failed_why(fd, now, why);
+		return;
+	}
+	fd->state = FS_HANDSHAKE;
+	fd->connect_start = now;
+	feed_handshake(fd, now);
 }
 
 static void
@@ -259,7 +347,7 @@ feed_connect(struct feed *fd, uint64_t now)
 			feed_failed(fd, now, EINVAL);
 			return;
 		}
-		type = fd->transport == OUTPUT_TCP ? SOCK_STREAM : SOCK_DGRAM;
+		type = feed_stream(fd) ? SOCK_STREAM : SOCK_DGRAM;
 	}
 	s = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s == -1) {
@@ -268,7 +356,7 @@ feed_connect(struct feed *fd, uint64_t now)
 	}
 	fd->fd = s;
 	if (connect(s, (struct sockaddr *)&ss, slen) == 0) {
-		feed_up(fd);
+		feed_connected(fd, now);
 		return;
 	}
 	if (errno == EINPROGRESS && type == SOCK_STREAM) {
@@ -297,7 +385,7 @@ feed_connecting(struct feed *fd, uint64_t now)
 	if (err != 0)
 		feed_failed(fd, now, err);
 	else
-		feed_up(fd);
+		feed_connected(fd, now);
 }
 
 /* --- the queue ------------------------------------------------------------ */
@@ -329,15 +417,42 @@ feed_flush(struct feed *fd, uint64_t now)
 {
 	int retried = 0;
 
-	if (fd->state == FS_UP && fd->qn > 0 && fd->transport == OUTPUT_TCP &&
-	    fd->type == OUTPUT_REMOTE && !feed_stream_alive(fd)) {
+	if (fd->state == FS_UP && fd->qn > 0 && fd->tconn != NULL) {
+		char why[512];
+
+		/* an alert from the collector (a client certificate it wants,
+		 * under TLS 1.3 sent after our side finished) ends the session */
+		if (tls_conn_check(fd->tconn, why, sizeof(why)) != TLS_OK) {
+			feed_failed_why(fd, now, why);
+			return;
+		}
+	}
+	if (fd->state == FS_UP && fd->qn > 0 && feed_stream(fd) && !feed_stream_alive(fd)) {
 		feed_broken(fd, now);
 		return;
 	}
 	while (fd->state == FS_UP && fd->qn > 0) {
 		struct qmsg *m = &fd->q[fd->qhead];
-		ssize_t n = send(fd->fd, m->data + fd->qoff, m->len - fd->qoff,
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n;
+
+		if (fd->tconn != NULL) {
+			char why[512];
+			size_t sent;
+			int rv = tls_conn_send(fd->tconn, m->data + fd->qoff, m->len - fd->qoff,
+			    &sent, why, sizeof(why));
+
+			if (rv == TLS_AGAIN)
+				return;		/* the same bytes again, later */
+			if (rv == TLS_ERROR) {
+				feed_broken(fd, now);
+				return;
+			}
+			fd->qoff += sent;
+			if (fd->qoff >= m->len)
+				feed_pop(fd);
+			continue;
+		}
+		n = send(fd->fd, m->data + fd->qoff, m->len - fd->qoff, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n >= 0) {
 			retried = 0;
@@ -350,7 +465,7 @@ feed_flush(struct feed *fd, uint64_t now)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
 			return;		/* the socket is full: later */
-		if (fd->type == OUTPUT_REMOTE && fd->transport == OUTPUT_TCP) {
+		if (feed_stream(fd)) {
 			feed_broken(fd, now);
 			return;
 		}
@@ -383,6 +498,8 @@ feed_tick(struct feed *fd, uint64_t now)
 		feed_connect(fd, now);
 	if (fd->state == FS_CONNECTING)
 		feed_connecting(fd, now);
+	if (fd->state == FS_HANDSHAKE)
+		feed_handshake(fd, now);
 	feed_flush(fd, now);
 	fd->st.queued = fd->qn;
 }
@@ -432,7 +549,7 @@ feed_alert(struct feed *fd, const struct alert *a, uint64_t now)
 		break;
 	default:
 		/* one JSON line per datagram: the newline is part of max-size */
-		n = alert_format_eve(fd->msg, fd->max_size - 1, a);
+		n = alert_format_eve(fd->msg, fd->max_size - 1, &fd->env, a);
 		if (n > 0)
 			fd->msg[n++] = '\n';
 		break;
@@ -449,7 +566,7 @@ feed_alert(struct feed *fd, const struct alert *a, uint64_t now)
 		fd->st.sent++;
 		return;
 	}
-	if (fd->type == OUTPUT_REMOTE && fd->transport == OUTPUT_TCP) {
+	if (feed_stream(fd)) {
 		n = alert_frame_octets(fd->framed, fd->max_size + FEED_FRAME_EXTRA, fd->msg, n);
 		feed_enqueue(fd, fd->framed, n);
 	} else
@@ -468,7 +585,9 @@ feed_drain(struct feed *fd, uint64_t deadline)
 		fd->next_attempt = now;		/* one more try, whatever the backoff */
 	feed_tick(fd, now);
 	while (fd->qn > 0 && fd->state != FS_DOWN && (now = feed_now()) < deadline) {
-		struct pollfd p = { .fd = fd->fd, .events = POLLOUT };
+		/* a handshake waits for the collector's answer */
+		struct pollfd p = { .fd = fd->fd, .events = fd->state == FS_HANDSHAKE ?
+		    POLLIN : POLLOUT };
 		int ms = (int)((deadline - now + 999) / 1000);
 
 		if (poll(&p, 1, ms) <= 0 && feed_now() >= deadline)
@@ -484,6 +603,9 @@ feed_close(struct feed *fd)
 {
 	if (fd == NULL)
 		return;
+	tls_conn_free(fd->tconn);
+	tls_ctx_free(fd->tls);
+	free(fd->peer_name);
 	if (fd->fd != -1)
 		close(fd->fd);
 	if (fd->type == OUTPUT_SYSLOG)

@@ -26,6 +26,7 @@
 #include "conformd/flow.h"
 #include "conformd/policy.h"
 #include "conformd/rules.h"
+#include "conformd/sensor.h"
 
 #define NIL		UINT32_MAX
 
@@ -489,7 +490,8 @@ flow_insert(struct flow_table *ft, const struct flow_key *k, uint32_t h)
 	ft->pool[i].rule = RULE_NONE;
 	ft->pool[i].prev = ft->pool[i].next = NIL;
 	ft->pool[i].id = ft->next_id;
-	ft->next_id += ft->id_step;
+	/* ids stay within the 51 bits of sensor.h, wrapping (after 2^51 flows) */
+	ft->next_id = (ft->next_id + ft->id_step) & SENSOR_FLOW_ID_MASK;
 	pos = h & ft->mask;
 	while (ft->index[pos].idx != 0)
 		pos = (pos + 1) & ft->mask;

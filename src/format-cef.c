@@ -21,7 +21,9 @@
  * more than 1), cs1 rule, cs2 evidence, cs3/cs4 the roles, cs5 the
  * inventory host of a missing finding, cs6 the tunnel of the finding's
  * packet ("erspan2 198.18.200.1 -> 198.18.200.2"), cn1..cn3 a scan's
- * findings, hosts and ports.  Severity on CEF's 0..10 scale (alert_ten_severity()).
+ * findings, hosts and ports, dvchost the sensor's name (sensor.h).  src
+ * and dst are IPv4 fields in the dictionary: IPv6 addresses go in c6a2
+ * (Source IPv6 Address) and c6a3 (Destination IPv6 Address) instead.  Severity on CEF's 0..10 scale (alert_ten_severity()).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -64,6 +66,13 @@ cef_custom(struct abuf *b, const char *n, const char *label, const char *val,
 	cef_pair(b, lab, val, cuttable, first);
 }
 
+/* An IPv6 address (the text of one, as the records hold them)? */
+static int
+cef_v6(const char *addr)
+{
+	return addr != NULL && strchr(addr, ':') != NULL;
+}
+
 static void
 cef_num(struct abuf *b, const char *key, uint64_t v, int *first)
 {
@@ -101,15 +110,17 @@ alert_format_cef(char *buf, size_t max, const struct alert_env *env,
 		goto fail;
 
 	/* the extension, most useful first */
-	cef_pair(&b, "src", a->src, 0, &first);
+	cef_pair(&b, cef_v6(a->src) ? "c6a2" : "src", a->src, 0, &first);
 	if (a->spt != 0)
 		cef_num(&b, "spt", a->spt, &first);
-	cef_pair(&b, "dst", a->dst, 0, &first);
+	cef_pair(&b, cef_v6(a->dst) ? "c6a3" : "dst", a->dst, 0, &first);
 	if (a->dpt != 0)
 		cef_num(&b, "dpt", a->dpt, &first);
 	if (a->proto != 0)
 		cef_pair(&b, "proto", proto_name(a->proto, pbuf, sizeof(pbuf)), 0, &first);
 	cef_pair(&b, "act", "allowed", 0, &first);
+	if (env->hostname != NULL && strcmp(env->hostname, "-") != 0)
+		cef_pair(&b, "dvchost", env->hostname, 0, &first);
 	cef_pair(&b, "cat", a->kind_name, 0, &first);
 	cef_num(&b, "rt", a->ts_usec / 1000, &first);
 	if (a->count > 0)

@@ -16,7 +16,8 @@
  * rule), devTime with devTimeFormat yyyy-MM-dd'T'HH:mm:ss.SSSZ (the
  * guide's "expressions in LEEF format" example uses that pattern, e.g.
  * 2017-10-18T11:26:03.060+0200); our own: count (repeats not sent since
- * the last alert), msg (the signature), srcRole, dstRole, host,
+ * the last alert), msg (the signature), dvchost (the sensor's name,
+ * sensor.h; the key other vendors' LEEF uses), srcRole, dstRole, host,
  * scanFindings, scanHosts, scanPorts, tunnelType, tunnelSrc, tunnelDst
  * (the tunnel of the finding's packet), evidence.  EventID is the signature
  * id, as EVE's signature_id.
@@ -98,6 +99,8 @@ alert_format_leef(char *buf, size_t max, const struct alert_env *env,
 	else
 		first = 0;
 	leef_pair(&b, "policy", a->rule, 0, &first);
+	if (env->hostname != NULL && strcmp(env->hostname, "-") != 0)
+		leef_pair(&b, "dvchost", env->hostname, 0, &first);
 	leef_num(&b, "count", a->count, &first);
 	leef_pair(&b, "host", a->host, 0, &first);
 	if (a->kind == ALERT_KIND_SCAN) {

@@ -8,7 +8,10 @@
  *
  * PRI is facility * 8 + severity (6.2.1) with our severities 1, 2, 3 as
  * err (3), warning (4), notice (5); TIMESTAMP is the finding's capture
- * time in UTC with microseconds (6.2.3, at most six fractional digits);
+ * time in UTC with microseconds (6.2.3, at most six fractional digits),
+ * but with milliseconds before a LEEF record: IBM's "LEEF event
+ * components" require yyyy-MM-ddTHH:mm:ss.SSSZ in an RFC 5424 header;
+ * HOSTNAME is the sensor's name (sensor.h);
  * MSGID the finding kind.  STRUCTURED-DATA is one element of our own
  * SD-ID conformd@32473 (7.2.2: name@<private enterprise number>; 32473
  * is RFC 5612's example number).  Its PARAM-VALUEs escape '"', '\' and
@@ -185,11 +188,14 @@ esc_token(const unsigned char *s, char *out, size_t *used)
 
 /* PRI VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID */
 static int
-header(struct abuf *b, const struct alert_env *env, const struct alert *a)
+header(struct abuf *b, const struct alert_env *env, const struct alert *a, int fmt)
 {
 	char ts[40], h[64];
 
-	alert_time_rfc5424(a->ts_usec, ts, sizeof(ts));
+	if (fmt == OUTPUT_FMT_LEEF)
+		alert_time_rfc5424_ms(a->ts_usec, ts, sizeof(ts));
+	else
+		alert_time_rfc5424(a->ts_usec, ts, sizeof(ts));
 	snprintf(h, sizeof(h), "<%d>1 %s ",
 	    env->facility * 8 + alert_syslog_severity(a->severity), ts);
 	if (abuf_str(b, h) == -1 ||
@@ -220,7 +226,7 @@ payload(struct abuf *b, const struct alert_env *env, const struct alert *a, int 
 		n = alert_format_leef(b->p + b->len, room, env, a, &cut);
 		break;
 	default:
-		n = alert_format_eve(b->p + b->len, room, a);
+		n = alert_format_eve(b->p + b->len, room, env, a);
 		break;
 	}
 	if (n == 0) {
@@ -242,7 +248,7 @@ alert_format_syslog(char *buf, size_t max, const struct alert_env *env,
 
 	abuf_init(&b, buf, max);
 	*truncated = 0;
-	if (header(&b, env, a) == -1 || abuf_str(&b, " ") == -1)
+	if (header(&b, env, a, fmt) == -1 || abuf_str(&b, " ") == -1)
 		goto fail;
 	if (fmt == OUTPUT_FMT_RFC5424) {
 		/* the structured data first: MSG is what gets cut */

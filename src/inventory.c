@@ -18,6 +18,7 @@
 
 #include "conformd/inventory.h"
 #include "conformd/lex.h"
+#include "conformd/utf8.h"
 
 #define INV_ERRLEN	256
 #define INV_MAX_ELEM	4097	/* one list element: at most a whole token */
@@ -58,6 +59,34 @@ inv_grow(void **arr, int n, size_t size)
 		return -1;
 	*arr = na;
 	return 0;
+}
+
+/*
+ * A name (host, member, pool) goes to SQLite, EVE and syslog as it is:
+ * valid UTF-8 without control characters, or an error naming the first
+ * bad byte.  0, or -1 after the error.
+ */
+static int
+inv_name_ok(struct invparse *p, const char *what, const char *name, int line)
+{
+	const unsigned char *u = (const unsigned char *)name, *c;
+	char shown[96];
+	size_t n = 1, k = 0;
+
+	for (c = u; *c != '\0'; c += n) {
+		n = 1;
+		if ((*c < 0x20 || *c == 0x7f) || (*c >= 0x80 && (n = utf8_len(c)) == 0))
+			break;
+	}
+	if (*c == '\0')
+		return 0;
+	/* the name as the message shows it: bytes outside printable ASCII as \xNN */
+	for (const unsigned char *q = u; *q != '\0' && k + 5 < sizeof(shown); q++)
+		k += (size_t)snprintf(shown + k, sizeof(shown) - k,
+		    *q >= 0x20 && *q < 0x7f ? "%c" : "\\x%02x", *q);
+	diag_error(p->d, p->file, line, "%s name \"%s\" is not valid UTF-8 text "
+	    "(byte 0x%02x at offset %zu)", what, shown, *c, (size_t)(c - u));
+	return -1;
 }
 
 static int
@@ -298,6 +327,8 @@ inv_stmt_host(struct invparse *p, const struct stmt *s, int kind)
 		diag_error(p->d, p->file, s->tok[1].line, "empty name for %s", what);
 		return;
 	}
+	if (inv_name_ok(p, what, s->tok[1].text, s->tok[1].line) == -1)
+		return;
 	h = inv_host_add(p, s->tok[1].text, kind, -1, s->tok[1].line);
 	if (h == -1)
 		return;
@@ -370,6 +401,8 @@ inv_pool_key(struct invparse *p, const struct stmt *s, int key, int at, void *ar
 			diag_error(p->d, p->file, v->line, "empty name for member");
 			return;
 		}
+		if (inv_name_ok(p, "member", v->text, v->line) == -1)
+			return;
 		h = inv_host_add(p, v->text, INV_MEMBER, ps->pool, v->line);
 		if (h == -1)
 			return;
@@ -490,6 +523,8 @@ inv_stmt_pool(struct invparse *p, const struct stmt *s)
 		diag_error(p->d, p->file, s->tok[1].line, "empty name for pool");
 		return;
 	}
+	if (inv_name_ok(p, "pool", name, s->tok[1].line) == -1)
+		return;
 	for (int i = 0; i < inv->npools; i++)
 		if (strcmp(inv->pools[i].name, name) == 0) {
 			diag_error(p->d, p->file, s->tok[1].line,

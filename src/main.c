@@ -27,6 +27,7 @@
 #include "conformd/pcapfile.h"
 #include "conformd/privdrop.h"
 #include "conformd/report.h"
+#include "conformd/sensor.h"
 #include "conformd/sinkasync.h"
 #include "conformd/source.h"
 
@@ -239,6 +240,8 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 	if (col != NULL) {
 		collector_sink(col, &sink);
 		e = engine_new(&l->cfg, pol, &sink);
+		if (e != NULL)	/* unique across runs and sensors (sensor.h) */
+			engine_set_flow_ids(e, sensor_flow_id_start(), 1);
 	}
 	if (e == NULL) {
 		log_warnx("out of memory: cannot allocate %u flows (max-flows)", l->cfg.max_flows);

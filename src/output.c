@@ -20,6 +20,7 @@
 #include "conformd/feed.h"
 #include "conformd/log.h"
 #include "conformd/output.h"
+#include "conformd/sensor.h"
 #include "conformd/sinkasync.h"
 #include "conformd/store.h"
 
@@ -32,6 +33,7 @@
 struct output {
 	struct store	*st;
 	struct eve	*ev;
+	char		 sensor[SENSOR_NAME_MAX + 1];	/* sensor.h */
 	uint64_t	 errors;
 	int		 store_logged;
 	int		 eve_logged;
@@ -95,16 +97,20 @@ struct output *
 output_open(const struct config *cfg, const char *db, const char *eve, char *err, size_t errlen)
 {
 	struct output *o = calloc(1, sizeof(*o));
-	char hostname[256];
+	struct eve_ident id = { NULL, NULL };
 
 	if (o == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	/* who writes: every output names the sensor */
+	if (cfg != NULL && cfg->sensor_name != NULL)
+		snprintf(o->sensor, sizeof(o->sensor), "%s", cfg->sensor_name);
+	else
+		sensor_default_name(o->sensor, sizeof(o->sensor));
 	if (cfg != NULL && cfg->noutputs > 0) {
-		alert_hostname(hostname, sizeof(hostname));
 		for (int i = 0; i < cfg->noutputs; i++) {
-			o->feeds[i] = feed_open(&cfg->outputs[i], hostname, PACKAGE_VERSION,
+			o->feeds[i] = feed_open(&cfg->outputs[i], o->sensor, PACKAGE_VERSION,
 			    err, errlen);
 			if (o->feeds[i] == NULL) {
 				output_close(o);
@@ -121,7 +127,13 @@ output_open(const struct config *cfg, const char *db, const char *eve, char *err
 			return NULL;
 		}
 	}
-	if (db != NULL && (o->st = store_open(db, err, errlen)) == NULL) {
+	if (db != NULL && (o->st = store_open(db, err, errlen)) != NULL &&
+	    store_set_sensor(o->st, o->sensor) == -1) {
+		snprintf(err, errlen, "out of memory");
+		output_close(o);
+		return NULL;
+	}
+	if (db != NULL && o->st == NULL) {
 		/* Logged once; classification and the other outputs go on, the
 		 * records it cannot take are counted, and it is retried. */
 		log_warnx("%s; classification goes on without the database, its records are "
@@ -137,7 +149,29 @@ output_open(const struct config *cfg, const char *db, const char *eve, char *err
 		output_close(o);
 		return NULL;
 	}
+	id.host = o->sensor;
+	if (o->ev != NULL && eve_set_ident(o->ev, &id) == -1) {
+		snprintf(err, errlen, "out of memory");
+		output_close(o);
+		return NULL;
+	}
 	return o;
+}
+
+int
+output_set_iface(struct output *o, const char *iface)
+{
+	struct eve_ident id = { o->sensor, iface };
+
+	for (int i = 0; i < o->nfeeds; i++)
+		feed_set_in_iface(o->feeds[i], iface);
+	return o->ev != NULL ? eve_set_ident(o->ev, &id) : 0;
+}
+
+const char *
+output_sensor(const struct output *o)
+{
+	return o->sensor;
 }
 
 /* The EVE thread's sink: it counts its own failures (output_eve_sync()
@@ -239,6 +273,7 @@ output_db_retry(struct output *o, uint64_t now_usec)
 	o->db_retry = now_usec + DB_RETRY_USEC;
 	if ((o->st = store_open(o->db_path, err, sizeof(err))) == NULL)
 		return;
+	(void)store_set_sensor(o->st, o->sensor);	/* out of memory: a run without it */
 	store_set_bulk(o->st, o->offline);
 	store_checkpoint_thread(o->st);
 	log_warnx("database %s can be written again: writing resumes", o->db_path);

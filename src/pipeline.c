@@ -28,6 +28,7 @@
 #include "conformd/output.h"
 #include "conformd/pipeline.h"
 #include "conformd/ring.h"
+#include "conformd/sensor.h"
 #include "conformd/sinkmsg.h"
 
 #define RECORD_SLOTS	16384		/* per worker */
@@ -111,9 +112,8 @@ struct pipeline {
 	int			 store_started;
 	struct collector	*col;
 	uint32_t		 col_gen;
-	uint64_t		 findings_done;	/* findings of closed windows */
+	uint64_t		 start_usec;	/* wall clock at pipeline_start() */
 	_Atomic uint64_t	 findings;	/* published: all findings so far */
-	uint64_t		 failing_done;	/* findings at or above fail-on, closed windows */
 	_Atomic uint64_t	 failing;	/* published: all of those so far */
 	_Atomic uint64_t	 stale;
 	_Atomic uint64_t	 reloads;
@@ -450,11 +450,14 @@ store_finish_window(struct pipeline *pl)
 static void
 store_rotate(struct pipeline *pl, struct polgen *pg)
 {
+	struct collector *prev = pl->col;
+
 	store_finish_window(pl);
-	pl->findings_done += collector_findings(pl->col);
-	pl->failing_done += collector_failing(pl->col);
-	collector_free(pl->col);
+	/* the counts go on: the run's findings, not the window's */
 	pl->col = collector_new(pl->cfg, pg->pol, &pl->out_sink);
+	if (pl->col != NULL)
+		collector_carry(pl->col, prev);
+	collector_free(prev);
 	pl->col_gen = pg->gen;
 	atomic_fetch_add_explicit(&pl->window_no, 1, memory_order_release);
 	pl->window_start = wall_usec();
@@ -467,7 +470,7 @@ store_stats(struct pipeline *pl, uint64_t now)
 {
 	struct pipeline_stats st;
 	static const char *const names[] = {
-		"capture.received", "capture.kernel_recv", "capture.kernel_drops",
+		"uptime", "capture.received", "capture.kernel_recv", "capture.kernel_drops",
 		"capture.if_drops", "capture.overruns", "capture.ring_drops",
 		"capture.outages", "capture.outage_ms", "capture.filtered",
 		"capture.unfilterable", "classifier.packets",
@@ -477,24 +480,26 @@ store_stats(struct pipeline *pl, uint64_t now)
 	uint64_t v[sizeof(names) / sizeof(names[0])];
 
 	pipeline_stats(pl, &st);
-	v[0] = st.received;
-	v[1] = st.kernel_recv;
-	v[2] = st.kernel_drops;
-	v[3] = st.if_drops;
-	v[4] = st.overruns;
-	v[5] = st.ring_drops;
-	v[6] = st.outages;
-	v[7] = st.outage_ms;
+	/* seconds since the run started, as Suricata's stats "uptime" */
+	v[0] = now > pl->start_usec ? (now - pl->start_usec) / 1000000u : 0;
+	v[1] = st.received;
+	v[2] = st.kernel_recv;
+	v[3] = st.kernel_drops;
+	v[4] = st.if_drops;
+	v[5] = st.overruns;
+	v[6] = st.ring_drops;
+	v[7] = st.outages;
+	v[8] = st.outage_ms;
 	/* --filter on NFLOG: received = classified + drops + these two */
-	v[8] = st.filtered;
-	v[9] = st.unfilterable;
-	v[10] = st.classified;
-	v[11] = st.malformed;
-	v[12] = st.non_ip;
-	v[13] = st.store_drops;
-	v[14] = st.stale;
-	v[15] = st.findings;
-	v[16] = st.reloads;
+	v[9] = st.filtered;
+	v[10] = st.unfilterable;
+	v[11] = st.classified;
+	v[12] = st.malformed;
+	v[13] = st.non_ip;
+	v[14] = st.store_drops;
+	v[15] = st.stale;
+	v[16] = st.findings;
+	v[17] = st.reloads;
 	output_stats(pl->out, now, names, v, (int)(sizeof(v) / sizeof(v[0])));
 }
 
@@ -520,8 +525,8 @@ store_thread(void *arg)
 			}
 			n += k;
 		}
-		pub(&pl->findings, pl->findings_done + collector_findings(pl->col));
-		pub(&pl->failing, pl->failing_done + collector_failing(pl->col));
+		pub(&pl->findings, collector_findings(pl->col));
+		pub(&pl->failing, collector_failing(pl->col));
 		if (n == 0) {
 			int all_done = 1;
 
@@ -608,12 +613,14 @@ int
 pipeline_set_output(struct pipeline *pl, struct output *out, char *err, size_t errlen)
 {
 	struct polgen *pg = atomic_load_explicit(&pl->cur, memory_order_relaxed);
+	uint64_t id_start;
 
 	pl->out = out;
 	output_sink(out, &pl->out_sink);
 	pl->col = collector_new(pl->cfg, pg->pol, &pl->out_sink);
 	if (pl->col == NULL)
 		goto oom;
+	id_start = sensor_flow_id_start();
 	for (int i = 0; i < pl->po.workers; i++) {
 		struct worker *w = &pl->w[i];
 		struct engine_sink ws;
@@ -635,8 +642,8 @@ pipeline_set_output(struct pipeline *pl, struct output *out, char *err, size_t e
 		w->out = ring_new(RECORD_SLOTS, sizeof(struct msg));
 		if (w->eng == NULL || w->out == NULL)
 			goto oom;
-		/* flow ids unique across workers */
-		engine_set_flow_ids(w->eng, (uint64_t)i + 1, (uint64_t)pl->po.workers);
+		/* flow ids unique across workers, and across runs (sensor.h) */
+		engine_set_flow_ids(w->eng, id_start + (uint64_t)i, (uint64_t)pl->po.workers);
 		if (!pl->po.files)
 			engine_prefault(w->eng);
 	}
@@ -702,6 +709,7 @@ pipeline_start(struct pipeline *pl, char *err, size_t errlen)
 	int rv;
 
 	pl->window_start = wall_usec();
+	pl->start_usec = pl->window_start;
 	if ((rv = pthread_create(&pl->store_thr, NULL, store_thread, pl)) != 0) {
 		snprintf(err, errlen, "cannot start the store thread: %s", strerror(rv));
 		return -1;
@@ -795,6 +803,7 @@ pipeline_write_counters(struct pipeline *pl)
 	o->counter(o->arg, "store.records_lost", st.store_drops);
 	o->counter(o->arg, "store.stale_coverage", st.stale);
 	o->counter(o->arg, "reloads", st.reloads);
+	o->counter(o->arg, "findings.total", st.findings);
 	o->counter(o->arg, "workers", (uint64_t)pl->po.workers);
 }
 
@@ -829,9 +838,13 @@ pipeline_stop(struct pipeline *pl, char *err, size_t errlen)
 			store_rotate(pl, pg);
 	}
 	store_finish_window(pl);
-	pub(&pl->findings, pl->findings_done + collector_findings(pl->col));
-	pub(&pl->failing, pl->failing_done + collector_failing(pl->col));
+	pub(&pl->findings, collector_findings(pl->col));
+	pub(&pl->failing, collector_failing(pl->col));
 	pipeline_write_counters(pl);
+	/* live: a last stats event, so that the EVE file ends with the
+	 * numbers the summary and the database give */
+	if (!pl->po.files && pl->po.stats_sec != 0 && pl->out != NULL)
+		store_stats(pl, wall_usec());
 	return rv;
 }
 

@@ -36,11 +36,32 @@ static const struct name finding_kind_names[] = {
 	{ 0, NULL }
 };
 
+/* IANA's protocol keywords, spelt as Suricata's EVE "proto" spells them
+ * (its IP-in-IP for IANA's IPv4), for the protocols a span port carries
+ * beside TCP and UDP; any other number is written as digits, as there. */
 static const struct name proto_names[] = {
+	{ 0,	"HOPOPT" },
 	{ 1,	"ICMP" },
+	{ 2,	"IGMP" },
+	{ 4,	"IP-in-IP" },
 	{ 6,	"TCP" },
 	{ 17,	"UDP" },
+	{ 33,	"DCCP" },
+	{ 41,	"IPv6" },
+	{ 46,	"RSVP" },
+	{ 47,	"GRE" },
+	{ 50,	"ESP" },
+	{ 51,	"AH" },
 	{ 58,	"IPv6-ICMP" },
+	{ 59,	"IPv6-NoNxt" },
+	{ 88,	"EIGRP" },
+	{ 89,	"OSPF" },
+	{ 103,	"PIM" },
+	{ 112,	"VRRP" },
+	{ 115,	"L2TP" },
+	{ 132,	"SCTP" },
+	{ 136,	"UDPLite" },
+	{ 137,	"MPLS-in-IP" },
 	{ 0, NULL }
 };
 
@@ -93,9 +114,11 @@ rec_tunnel_format(const struct rec_tunnel *t, char *src, char *dst, size_t len)
 const char *
 proto_name(uint8_t proto, char *buf, size_t len)
 {
-	const char *s = name_lookup(proto_names, proto);
+	const char *s;
 
-	if (s != NULL)
+	if (proto == 6)		/* most records: no table walk */
+		return "TCP";
+	if ((s = name_lookup(proto_names, proto)) != NULL)
 		return s;
 	if (buf == NULL || len == 0)
 		return "";

@@ -52,7 +52,7 @@ static const char mem_schema[] =
 	"CREATE TABLE sensor (id INTEGER PRIMARY KEY, path TEXT NOT NULL,"
 	"  why TEXT, runs INTEGER, first_start TEXT, last_end TEXT,"
 	"  last_run INTEGER, packets INTEGER, flows INTEGER, lost INTEGER,"
-	"  cov_run INTEGER);"
+	"  cov_run INTEGER, name TEXT);"
 	"CREATE TABLE source (sensor INTEGER NOT NULL, text TEXT);"
 	"CREATE TABLE finding (sensor INTEGER NOT NULL, kind TEXT, src_ip TEXT,"
 	"  dest_ip TEXT, dest_port INTEGER, proto TEXT, host TEXT, rule_id TEXT,"
@@ -76,6 +76,11 @@ static const char sql_has_table[] =
 static const char sql_runs[] =
 	"SELECT count(*), min(started), max(id),"
 	" (SELECT ended FROM runs ORDER BY id DESC LIMIT 1) FROM runs";
+/* The sensor name of the latest run that has one (schema version 3). */
+static const char sql_has_sensor[] =
+	"SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'sensor'";
+static const char sql_sensor_name[] =
+	"SELECT sensor FROM runs WHERE sensor IS NOT NULL ORDER BY id DESC LIMIT 1";
 static const char sql_sources[] =
 	"SELECT sources FROM runs WHERE sources IS NOT NULL"
 	" GROUP BY sources ORDER BY min(id)";
@@ -94,8 +99,8 @@ static const char sql_coverage[] =
 
 static const char sql_ins_sensor[] =
 	"INSERT INTO sensor (id, path, why, runs, first_start, last_end,"
-	" last_run, packets, flows, lost, cov_run)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	" last_run, packets, flows, lost, cov_run, name)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char sql_ins_source[] = "INSERT INTO source (sensor, text) VALUES (?, ?)";
 static const char sql_ins_finding[] =
 	"INSERT INTO finding (sensor, kind, src_ip, dest_ip, dest_port, proto,"
@@ -115,6 +120,7 @@ struct report {
 struct sensor_info {
 	sqlite3_int64	runs, last_run, packets, flows, lost, cov_run;
 	char		first_start[64], last_end[64];
+	char		name[256];	/* the sensor's (store_set_sensor()), "" */
 };
 
 static void
@@ -269,6 +275,17 @@ read_info(sqlite3 *db, struct sensor_info *si, char *why, size_t len)
 	    step_row(db, s, why, len) == -1)
 		goto fail;
 	si->cov_run = sqlite3_column_int64(s, 0);	/* 0: no coverage yet */
+	sqlite3_finalize(s);
+	if (sqlite3_prepare_v2(db, sql_has_sensor, -1, &s, NULL) != SQLITE_OK ||
+	    step_row(db, s, why, len) == -1)
+		goto fail;
+	if (sqlite3_column_int(s, 0) > 0) {	/* older files have no sensor */
+		sqlite3_finalize(s);
+		if (sqlite3_prepare_v2(db, sql_sensor_name, -1, &s, NULL) != SQLITE_OK)
+			goto fail;
+		if (sqlite3_step(s) == SQLITE_ROW)
+			copy_text(si->name, sizeof(si->name), sqlite3_column_text(s, 0));
+	}
 	rv = 0;
 	goto out;
 fail:
@@ -407,6 +424,7 @@ done:
 		sqlite3_bind_int64(s, 11, si.cov_run);
 	else
 		sqlite3_bind_null(s, 11);
+	bind_opt(s, 12, si.name);
 	if (sqlite3_step(s) != SQLITE_DONE && rv == 0) {
 		snprintf(why, len, "merge: %s", sqlite3_errmsg(r->mem));
 		rv = -1;
@@ -420,7 +438,7 @@ done:
 
 static const char sql_sensors[] =
 	"SELECT id, path, why, runs, first_start, last_end, last_run, packets,"
-	" flows, lost, cov_run FROM sensor ORDER BY id";
+	" flows, lost, cov_run, name FROM sensor ORDER BY id";
 static const char sql_sensor_sources[] =
 	"SELECT text FROM source WHERE sensor = ? ORDER BY rowid";
 static const char sql_merged_findings[] =
@@ -573,6 +591,11 @@ emit_sensors(struct emit *e)
 		if (json) {
 			fprintf(e->out, "%s\n  {\"database\": ", first ? "" : ",");
 			json_str(e->out, col_text(s, 1));
+			fputs(", \"sensor\": ", e->out);
+			if (sqlite3_column_type(s, 11) == SQLITE_NULL)
+				fputs("null", e->out);
+			else
+				json_str(e->out, col_text(s, 11));
 			fprintf(e->out, ", \"runs\": %lld, \"first_start\": ",
 			    (long long)sqlite3_column_int64(s, 3));
 			json_str(e->out, col_text(s, 4));
@@ -582,7 +605,10 @@ emit_sensors(struct emit *e)
 		} else {
 			long long runs = sqlite3_column_int64(s, 3);
 
-			fprintf(e->out, "  %s: %lld run%s", col_str(s, 1), runs, runs == 1 ? "" : "s");
+			fprintf(e->out, "  %s: ", col_str(s, 1));
+			if (sqlite3_column_type(s, 11) != SQLITE_NULL)
+				fprintf(e->out, "sensor %s, ", col_str(s, 11));
+			fprintf(e->out, "%lld run%s", runs, runs == 1 ? "" : "s");
 			if (runs > 0)
 				fprintf(e->out, " (first started %s, last %s)", col_str(s, 4),
 				    sqlite3_column_type(s, 5) == SQLITE_NULL ? "not ended" :

@@ -27,6 +27,8 @@
  *   sources       what was read (file names or interfaces), free text
  *   version       conformd version that wrote the run
  *   status        exit status of the run (0 = success), NULL until ended
+ *   sensor        the sensor's name (conformd.conf's sensor-name, by default
+ *                 the host's FQDN), as EVE's "host" carries it (version 3)
  *
  * counters      named counters of a run (packets, drops by reason, ...)
  *   run_id        runs.id
@@ -62,7 +64,8 @@
  *   id            row number (INTEGER PRIMARY KEY)
  *   run_id        runs.id (NULL when written outside a run)
  *   flow_id       flow id, the same as the EVE flow_id
- *   proto         "TCP", "UDP", "ICMP", "IPv6-ICMP" or the protocol number
+ *   proto         "TCP", "UDP", "ICMP", "IPv6-ICMP", "GRE", ... (EVE's proto,
+ *                 proto_name()) or the protocol number
  *   src_ip        initiator address (text)
  *   src_port      initiator port (0 for protocols without ports)
  *   dest_ip       responder address (text)
@@ -217,7 +220,7 @@ static const char store_schema[] =
 	"CREATE TABLE IF NOT EXISTS runs ("
 	"  id INTEGER PRIMARY KEY, started TEXT, started_usec INTEGER,"
 	"  ended TEXT, ended_usec INTEGER, sources TEXT, version TEXT,"
-	"  status INTEGER);"
+	"  status INTEGER, sensor TEXT);"
 	"CREATE TABLE IF NOT EXISTS counters ("
 	"  run_id INTEGER NOT NULL, name TEXT NOT NULL, value INTEGER,"
 	"  PRIMARY KEY (run_id, name));"
@@ -258,8 +261,8 @@ static const char store_schema[] =
 	STORE_INDEXES;
 
 static const char sql_run_insert[] =
-	"INSERT INTO runs (started, started_usec, sources, version)"
-	" VALUES (?, ?, ?, ?)";
+	"INSERT INTO runs (started, started_usec, sources, version, sensor)"
+	" VALUES (?, ?, ?, ?, ?)";
 static const char sql_run_end[] =
 	"UPDATE runs SET ended = ?, ended_usec = ?, status = ? WHERE id = ?";
 static const char sql_rules_delete[] = "DELETE FROM rules";
@@ -356,6 +359,7 @@ struct store {
 	struct checkpointer *ckpt;	/* bulk: checkpoints in a thread of their own */
 	uint64_t	 pending;	/* data rows in the open transaction */
 	sqlite3_int64	 run_id;	/* current run, 0 when none */
+	char		*sensor;	/* store_set_sensor(), NULL: none */
 	uint64_t	 written;	/* data rows committed */
 	uint64_t	 failed;	/* data rows lost */
 	char		 err[512];
@@ -560,11 +564,13 @@ static const char *const store_upgrades[STORE_SCHEMA_VERSION - 1] = {
 	"ALTER TABLE findings ADD COLUMN tunnel_type TEXT;"
 	"ALTER TABLE findings ADD COLUMN tunnel_src TEXT;"
 	"ALTER TABLE findings ADD COLUMN tunnel_dst TEXT;",
-	/* 2 -> 3: what each rule cites, its features, site rules */
+	/* 2 -> 3: what each rule cites, its features, site rules; the
+	 * sensor of a run */
 	"ALTER TABLE rules ADD COLUMN source TEXT;"
 	"ALTER TABLE rules ADD COLUMN features TEXT;"
 	"ALTER TABLE rules ADD COLUMN site INTEGER;"
-	"ALTER TABLE rules ADD COLUMN disabled INTEGER;",
+	"ALTER TABLE rules ADD COLUMN disabled INTEGER;"
+	"ALTER TABLE runs ADD COLUMN sensor TEXT;",
 };
 
 /*
@@ -755,6 +761,7 @@ store_free(struct store *st)
 	}
 	sqlite3_close(st->db);
 	free(st->path);
+	free(st->sensor);
 	free(st);
 }
 
@@ -953,6 +960,18 @@ store_rules(struct store *st, const struct ruleset *rs)
  * (nothing of the run is written; see store_error()).
  */
 int
+store_set_sensor(struct store *st, const char *sensor)
+{
+	char *c = NULL;
+
+	if (sensor != NULL && (c = strdup(sensor)) == NULL)
+		return -1;
+	free(st->sensor);
+	st->sensor = c;
+	return 0;
+}
+
+int
 store_run_begin(struct store *st, const char *sources, const char *version,
     uint64_t start_usec, const struct ruleset *rs)
 {
@@ -968,6 +987,7 @@ store_run_begin(struct store *st, const char *sources, const char *version,
 	bind_u64(s, 2, start_usec);
 	bind_text(s, 3, sources);
 	bind_text(s, 4, version);
+	bind_text(s, 5, st->sensor);
 	if (store_exec(st, s) == -1)
 		goto fail;
 	st->run_id = sqlite3_last_insert_rowid(st->db);

@@ -115,7 +115,7 @@ q() { sqlite3 -batch -noheader "$@"; }
 cat >"$tmp/check.py" <<'PY'
 import collections, json, re, sqlite3, sys
 
-HDR = re.compile(r'^<(\d{1,3})>1 (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z) (\S{1,255}) (\S{1,48}) (\d+) (\S{1,32}) (.*)$')
+HDR = re.compile(r'^<(\d{1,3})>1 (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.(?:\d{6}|\d{3})Z) (\S{1,255}) (\S{1,48}) (\d+) (\S{1,32}) (.*)$')
 KINDS = {"unexpected", "blocked", "missing", "protocol_mismatch", "scan"}
 
 def fail(msg):
@@ -160,9 +160,26 @@ def parse_5424(line):
     sd, rest = parse_sd(m.group(7))
     if rest and not rest.startswith(" "):
         raise ValueError("SP before MSG")
+    # microseconds, but milliseconds before a LEEF record (IBM's format)
+    if len(m.group(2)) != (24 if rest.startswith(" LEEF:") else 27):
+        raise ValueError("TIMESTAMP %s" % m.group(2))
+    # the sensor's name, where the configuration gives one
+    if m.group(3) != "alerts-sensor.example":
+        raise ValueError("HOSTNAME %s" % m.group(3))
     if any(ord(c) < 32 for c in line):
         raise ValueError("control character")
     return msgid, sd, rest[1:]
+
+# CEF's src and dst are IPv4 fields: IPv6 addresses come in c6a2 and c6a3
+# (read back here as src and dst)
+def cef_addrs(ext, path, n):
+    for v4, v6 in (("src", "c6a2"), ("dst", "c6a3")):
+        if ":" in ext.get(v4, ""):
+            fail("%s:%d: IPv6 in %s: %s" % (path, n, v4, ext[v4]))
+        if v6 in ext:
+            if ":" not in ext[v6] or v4 in ext:
+                fail("%s:%d: %s %s" % (path, n, v6, ext[v6]))
+            ext[v4] = ext.pop(v6)
 
 def parse_cef(s):
     if not s.startswith("CEF:0|"):
@@ -250,6 +267,9 @@ def check_cef(path, db):
             fail("%s:%d: %s: %s" % (path, n, e, l[:120]))
         if hdr[1:3] != ["conformd", "conformd"] or ext.get("act") != "allowed" or ext.get("cat") != msgid:
             fail("%s:%d: fields: %s" % (path, n, l[:160]))
+        cef_addrs(ext, path, n)
+        if ext.get("dvchost") != "alerts-sensor.example":
+            fail("%s:%d: dvchost: %s" % (path, n, l[:160]))
         got[(ext["cat"], ext.get("src", ""), ext.get("dst", ""), int(ext.get("dpt", 0)),
              ext.get("proto", ""), ext.get("cs5", ""), ext.get("cs1", ""))] += 1
     if got != want:
@@ -341,7 +361,8 @@ def check_tunnels(eve, udp, cef, leef, evefeed):
         t = e.get("tunnel", {})
         nt += bool(t)
         want[key(e["conformance"]["verdict"], e["src_ip"], e.get("dest_ip"), e.get("dest_port"),
-                 e["proto"], t.get("type"), t.get("src_ip"), t.get("dest_ip"))] += 1
+                 e["proto"], e["conformance"].get("tunnel_type"), t.get("src_ip"),
+                 t.get("dest_ip"))] += 1
     if nt == 0:
         fail("%s: no alert names a tunnel" % eve)
     feeds = {udp: collections.Counter(), cef: collections.Counter(),
@@ -359,6 +380,7 @@ def check_tunnels(eve, udp, cef, leef, evefeed):
             if ext.get("cs6Label") != "tunnel":
                 fail("%s: cs6 is not labelled tunnel: %s" % (cef, l[:160]))
             tt, ts, arrow, td = ext["cs6"].split(" ")
+        cef_addrs(ext, cef, 0)
         if "src" in ext:
             feeds[cef][key(ext["cat"], ext["src"], ext.get("dst"), ext.get("dpt"), ext["proto"],
                            tt, ts, td)] += 1
@@ -374,7 +396,8 @@ def check_tunnels(eve, udp, cef, leef, evefeed):
         if "src_ip" in e:
             t = e.get("tunnel", {})
             feeds[evefeed][key(e["conformance"]["verdict"], e["src_ip"], e.get("dest_ip"),
-                               e.get("dest_port"), e["proto"], t.get("type"), t.get("src_ip"),
+                               e.get("dest_port"), e["proto"],
+                               e["conformance"].get("tunnel_type"), t.get("src_ip"),
                                t.get("dest_ip"))] += 1
     for path, got in feeds.items():
         if got != want:
@@ -403,6 +426,7 @@ scan-threshold 0 60"
 cat >"$tmp/all.conf" <<EOF
 rules $rules
 inventory $inv
+sensor-name alerts-sensor.example
 $unlimited
 output udp { type remote host 127.0.0.1 port $p_udp transport udp }
 output tcp { type remote host 127.0.0.1 port $p_tcp transport tcp }
@@ -451,6 +475,7 @@ if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
 	cat >"$tmp/local.conf" <<EOF
 rules $rules
 inventory $inv
+sensor-name alerts-sensor.example
 suppress missing 0
 output local { type syslog facility local3 ident conformd-local }
 EOF
@@ -481,6 +506,7 @@ fi
 cat >"$tmp/tun.conf" <<EOF
 rules $rules
 inventory $top_srcdir/tests/golden/inventory.conf
+sensor-name alerts-sensor.example
 $unlimited
 output udp { type remote host 127.0.0.1 port $p_udp transport udp }
 output eve { type remote host 127.0.0.1 port $p_eve transport tcp format eve }
@@ -501,6 +527,7 @@ python3 "$gen" steady "$tmp/steady.pcap" "$rules" 300 || lib_error "gen-alerts s
 cat >"$tmp/restart.conf" <<EOF
 rules $rules
 inventory $inv
+sensor-name alerts-sensor.example
 suppress unexpected 0
 suppress missing 0
 scan-threshold 0 60
@@ -536,6 +563,7 @@ for mode in scan noscan; do
 	cat >"$tmp/flood-$mode.conf" <<EOF
 rules $rules
 inventory $inv
+sensor-name alerts-sensor.example
 rate-limit global 10 20
 $scan
 output t { type remote host 127.0.0.1 port $p_tcp transport tcp }

@@ -76,15 +76,15 @@ lib_check "counters recorded for the run" test "$(q "$tmp/s.db" "select value fr
 
 # A database of schema version 1 (an older conformd's: flows without
 # icmp_type, icmp_code, community_id; findings without tunnel_*; rules
-# without source, features, site, disabled), opened by two runs at once:
-# upgraded once, both runs recorded, rows kept.
+# without source, features, site, disabled; runs without sensor), opened by
+# two runs at once: upgraded once, both runs recorded, rows kept.
 cp "$tmp/s.db" "$tmp/v1.db"
 q "$tmp/v1.db" "alter table flows drop column community_id; alter table flows drop column icmp_code;
     alter table flows drop column icmp_type; alter table findings drop column tunnel_dst;
     alter table findings drop column tunnel_src; alter table findings drop column tunnel_type;
     alter table rules drop column disabled; alter table rules drop column site;
     alter table rules drop column features; alter table rules drop column source;
-    pragma user_version = 1; update meta set value = '1' where key = 'schema_version'"
+    alter table runs drop column sensor; pragma user_version = 1; update meta set value = '1' where key = 'schema_version'"
 "$bin" -q -c "$conf" -r "$sample" --db "$tmp/v1.db" >/dev/null 2>"$tmp/v1a.err" &
 v1a=$!
 "$bin" -q -c "$conf" -r "$sample" --db "$tmp/v1.db" >/dev/null 2>"$tmp/v1b.err"
@@ -95,6 +95,8 @@ lib_check "schema 1 opened by two runs at once: both ran (exit 1), one says it u
     test "$v1a $v1b $(cat "$tmp/v1a.err" "$tmp/v1b.err" | grep -c 'v1.db: schema version 1 upgraded to 3')" = "1 1 1"
 lib_check "schema 1 upgraded: version 3, three runs, every flow kept, intact" \
     test "$(q "$tmp/v1.db" 'pragma user_version; select count(*) from runs; select count(*) from flows; pragma integrity_check' | tr '\n' ' ')" = "3 3 $((flows * 3)) ok "
+lib_check "schema 1 upgraded: the first run has no sensor, the later ones theirs" \
+    test "$(q "$tmp/v1.db" "select count(*) from runs where (id = 1) = (sensor is null)")" -eq 3
 lib_check "schema 1 upgraded: the first run's flows have NULL in the new columns" \
     test "$(q "$tmp/v1.db" "select count(*) from flows where run_id = 1 and icmp_type is null and community_id is null")" -eq "$flows"
 

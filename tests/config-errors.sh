@@ -38,6 +38,9 @@ mkdir "$w/config-directory.conf" "$w/adir.rules" "$w/adir.inv"
 printf 'rules lync2013.rules\ninventory site.inv\n\000\001\002\003\377\n' >"$w/config-binary.conf"
 printf 'role front-end server "Front End Server"\n\000\177ELF\001\001\001\n' >"$w/binary.rules"
 printf 'host fe1 198.18.1.11 role front-end\n\000\000\000\000\n' >"$w/binary.inv"
+# names that are not UTF-8 text: Latin-1, a lone continuation byte, an
+# overlong '/', a control character; the valid UTF-8 name passes
+printf 'host caf\351 198.18.1.11 role front-end\nhost "med\0011" 198.18.3.11 role mediation\npool p\200ool {\n\ttype front-end\n\tvip 198.18.1.10\n\tmember fe\300\2572 198.18.1.12\n}\npool fepool {\n\ttype front-end\n\tvip 198.18.1.20\n\tload-balancing hardware\n\tmember fe\303\2513 198.18.1.13\n\tmember fe\3002 198.18.1.14\n}\n' >"$w/not-utf8.inv"
 
 cases="config-missing config-directory config-empty config-binary"
 for f in "$src"/*.conf; do

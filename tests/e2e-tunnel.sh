@@ -386,7 +386,7 @@ for mode in eth ip; do
 	check "geneve ($mode): each alert names the Geneve tunnel of its packet (tshark)" \
 		"4 alerts, 4 with a tunnel" "$(alert_tunnels "$g.pcap" "$g.eve")"
 	check "geneve ($mode): the tunnel type of every alert" "geneve geneve geneve geneve" \
-		"$(grep '"event_type":"alert"' "$g.eve" | grep -o '"type":"[a-z0-9]*"' |
+		"$(grep '"event_type":"alert"' "$g.eve" | grep -o '"tunnel_type":"[a-z0-9]*"' |
 		    sed 's/.*:"\(.*\)"/\1/' | tr '\n' ' ' | sed 's/ $//')"
 	check "geneve ($mode): decap.geneve counts every Geneve frame tshark sees" \
 		"$(tshark -n -r "$g.pcap" -Y geneve 2>/dev/null | grep -c .)" \

@@ -69,10 +69,15 @@ lib_check "EVE stats events every stats-interval ($n in ~8 s)" test "$n" -ge 3
 lib_check "EVE stats events parse and carry capture counters" python3 -c '
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if "\"event_type\":\"stats\"" in l]
-last = ev[-1]["stats"]
+# the counters of conformd under their own names, those of Suricata beside them
+last = ev[-1]["conformance"]["stats"]
 assert last["capture"]["received"] >= 20, last
 assert "kernel_drops" in last["capture"] and "ring_drops" in last["capture"], last
 assert last["classifier"]["packets"] >= 20, last
+sur = ev[-1]["stats"]
+assert sur["decoder"]["pkts"] == last["classifier"]["packets"], sur
+assert sur["capture"]["kernel_drops"] == last["capture"]["kernel_drops"], sur
+assert sur["uptime"] >= 1, sur
 ' "$tmp/s.eve"
 lib_check "counters in SQLite: received = classified + ring drops" test \
     "$(sqlite3 "$tmp/s.db" "select (select value from counters where name='capture.received') = (select value from counters where name='packets') + (select value from counters where name='capture.ring_drops')")" = 1

@@ -124,7 +124,7 @@ lib_check "text: the shared finding names both sensors" \
     grep -q '^  sev 2  unexpected  198\.18\.10\.20 -> 198\.18\.1\.11 port 3478/UDP  count 2  .*seen by a\.db (1), b\.db (1)$' ab.txt
 lib_check "text: blocked row with its sensor" grep -q '^  blocked  fe1 T1R19: b\.db (ICMPv6' ab.txt
 lib_check "text: missing row with both sensors" grep -q '^  missing  fe1 T1R3: a\.db, b\.db$' ab.txt
-lib_check "text: a sensor line per database" grep -q '^  a\.db: 1 run (first started .*); sources edge/frag\.pcap; [0-9]* packets, [0-9]* flows; coverage from run 1$' ab.txt
+lib_check "text: a sensor line per database" grep -q '^  a\.db: sensor [^ ,]*, 1 run (first started .*); sources edge/frag\.pcap; [0-9]* packets, [0-9]* flows; coverage from run 1$' ab.txt
 lib_check "text: says only the latest run counts" grep -q 'the latest run of each database (--all-runs merges every run)' ab.txt
 expect "text: rule ids in numeric order (T1R9 before T1R10)" \
     "$(grep -o '^  missing  fe1 T1R\(9\|10\):' ab.txt | tr '\n' '|')" "  missing  fe1 T1R9:|  missing  fe1 T1R10:|"
@@ -191,7 +191,7 @@ fi
 "$bin" --report a.db text.db >bad.txt 2>/dev/null
 expect "text: exit status 2" $? 2
 lib_check "text: the bad one listed" grep -q '^  text\.db: not read: not an SQLite database$' bad.txt
-lib_check "text: the good one reported" grep -q '^  a\.db: 1 run' bad.txt
+lib_check "text: the good one reported" grep -q '^  a\.db: sensor [^ ,]*, 1 run' bad.txt
 
 # --- usage --------------------------------------------------------------------
 "$bin" --report >/dev/null 2>usage.err

@@ -147,15 +147,15 @@ test_golden_unexpected(void)
 	check_fmt("cef unexpected", OUTPUT_FMT_CEF, &a,
 	    "<132>1 2026-01-01T00:00:00.768942Z sensor1.example.net conformd 4242 unexpected - "
 	    "CEF:0|conformd|conformd|0.1.0|9000001|conformd unexpected TCP/22 client -> front-end|5|"
-	    "src=198.18.10.21 spt=46989 dst=198.18.1.11 dpt=22 proto=TCP act=allowed "
+	    "src=198.18.10.21 spt=46989 dst=198.18.1.11 dpt=22 proto=TCP act=allowed dvchost=sensor1.example.net "
 	    "cat=unexpected rt=1767225600768 cs3Label=srcRole cs3=client "
 	    "cs4Label=destRole cs4=front-end", 0);
 	check_fmt("leef unexpected", OUTPUT_FMT_LEEF, &a,
-	    "<132>1 2026-01-01T00:00:00.768942Z sensor1.example.net conformd 4242 unexpected - "
+	    "<132>1 2026-01-01T00:00:00.768Z sensor1.example.net conformd 4242 unexpected - "
 	    "LEEF:2.0|conformd|conformd|0.1.0|9000001|^|cat=unexpected^sev=5^src=198.18.10.21^"
 	    "srcPort=46989^dst=198.18.1.11^dstPort=22^proto=TCP^"
 	    "devTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ^devTime=2026-01-01T00:00:00.768+0000^"
-	    "count=0^msg=conformd unexpected TCP/22 client -> front-end^srcRole=client^"
+	    "dvchost=sensor1.example.net^count=0^msg=conformd unexpected TCP/22 client -> front-end^srcRole=client^"
 	    "dstRole=front-end", 0);
 	check_fmt("eve unexpected", OUTPUT_FMT_EVE, &a,
 	    "<132>1 2026-01-01T00:00:00.768942Z sensor1.example.net conformd 4242 unexpected - "
@@ -166,7 +166,8 @@ test_golden_unexpected(void)
 	    "\"signature\":\"conformd unexpected TCP/22 client -> front-end\","
 	    "\"category\":\"Policy Violation\",\"severity\":2},"
 	    "\"conformance\":{\"verdict\":\"unexpected\",\"rule\":null,"
-	    "\"src_role\":\"client\",\"dest_role\":\"front-end\"}}", 0);
+	    "\"src_role\":\"client\",\"dest_role\":\"front-end\"},"
+	    "\"host\":\"sensor1.example.net\"}", 0);
 	/* local syslog(3): the text after the header the C library makes */
 	check_fmt("text unexpected", OUTPUT_FMT_RFC5424, &a,
 	    "[conformd@32473 verdict=\"unexpected\" src_role=\"client\" dest_role=\"front-end\" "
@@ -174,7 +175,7 @@ test_golden_unexpected(void)
 	    "count=\"0\"] conformd unexpected TCP/22 client -> front-end", 1);
 	check_fmt("text cef", OUTPUT_FMT_CEF, &a,
 	    "CEF:0|conformd|conformd|0.1.0|9000001|conformd unexpected TCP/22 client -> front-end|5|"
-	    "src=198.18.10.21 spt=46989 dst=198.18.1.11 dpt=22 proto=TCP act=allowed "
+	    "src=198.18.10.21 spt=46989 dst=198.18.1.11 dpt=22 proto=TCP act=allowed dvchost=sensor1.example.net "
 	    "cat=unexpected rt=1767225600768 cs3Label=srcRole cs3=client "
 	    "cs4Label=destRole cs4=front-end", 1);
 }
@@ -196,16 +197,16 @@ test_golden_tunnel(void)
 	check_fmt("cef tunnel", OUTPUT_FMT_CEF, &a,
 	    "<132>1 2026-01-01T00:00:00.768942Z sensor1.example.net conformd 4242 unexpected - "
 	    "CEF:0|conformd|conformd|0.1.0|9000001|conformd unexpected TCP/22 client -> front-end|5|"
-	    "src=198.18.10.21 spt=46989 dst=198.18.1.11 dpt=22 proto=TCP act=allowed "
+	    "src=198.18.10.21 spt=46989 dst=198.18.1.11 dpt=22 proto=TCP act=allowed dvchost=sensor1.example.net "
 	    "cat=unexpected rt=1767225600768 cs3Label=srcRole cs3=client "
 	    "cs4Label=destRole cs4=front-end "
 	    "cs6Label=tunnel cs6=erspan2 198.18.200.1 -> 198.18.200.2", 0);
 	check_fmt("leef tunnel", OUTPUT_FMT_LEEF, &a,
-	    "<132>1 2026-01-01T00:00:00.768942Z sensor1.example.net conformd 4242 unexpected - "
+	    "<132>1 2026-01-01T00:00:00.768Z sensor1.example.net conformd 4242 unexpected - "
 	    "LEEF:2.0|conformd|conformd|0.1.0|9000001|^|cat=unexpected^sev=5^src=198.18.10.21^"
 	    "srcPort=46989^dst=198.18.1.11^dstPort=22^proto=TCP^"
 	    "devTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ^devTime=2026-01-01T00:00:00.768+0000^"
-	    "count=0^msg=conformd unexpected TCP/22 client -> front-end^srcRole=client^"
+	    "dvchost=sensor1.example.net^count=0^msg=conformd unexpected TCP/22 client -> front-end^srcRole=client^"
 	    "dstRole=front-end^tunnelType=erspan2^tunnelSrc=198.18.200.1^"
 	    "tunnelDst=198.18.200.2", 0);
 	check_fmt("eve tunnel", OUTPUT_FMT_EVE, &a,
@@ -213,13 +214,41 @@ test_golden_tunnel(void)
 	    "{\"timestamp\":\"2026-01-01T00:00:00.768942+0000\",\"flow_id\":13,"
 	    "\"event_type\":\"alert\",\"src_ip\":\"198.18.10.21\",\"src_port\":46989,"
 	    "\"dest_ip\":\"198.18.1.11\",\"dest_port\":22,\"proto\":\"TCP\","
-	    "\"tunnel\":{\"src_ip\":\"198.18.200.1\",\"dest_ip\":\"198.18.200.2\","
-	    "\"proto\":\"GRE\",\"depth\":1,\"type\":\"erspan2\"},"
+	    "\"tunnel\":{\"src_ip\":\"198.18.200.1\",\"src_port\":0,"
+	    "\"dest_ip\":\"198.18.200.2\",\"dest_port\":0,\"proto\":\"GRE\",\"depth\":1,"
+	    "\"pkt_src\":\"wire/pcap\"},"
 	    "\"alert\":{\"action\":\"allowed\",\"signature_id\":9000001,\"rev\":1,"
 	    "\"signature\":\"conformd unexpected TCP/22 client -> front-end\","
 	    "\"category\":\"Policy Violation\",\"severity\":2},"
 	    "\"conformance\":{\"verdict\":\"unexpected\",\"rule\":null,"
-	    "\"src_role\":\"client\",\"dest_role\":\"front-end\"}}", 0);
+	    "\"src_role\":\"client\",\"dest_role\":\"front-end\","
+	    "\"tunnel_type\":\"erspan2\"},\"host\":\"sensor1.example.net\"}", 0);
+}
+
+/* IPv6: CEF's src and dst are IPv4 fields, the addresses go in c6a2
+ * (source) and c6a3 (destination); LEEF's src and dst take either. */
+static void
+test_golden_ipv6(void)
+{
+	struct alert a;
+
+	f_unexpected();
+	strcpy(rec.src_ip, "2001:db8:10::21");
+	strcpy(rec.dest_ip, "2001:db8:1::11");
+	alert_from_finding(&a, &fnd, 0);
+	check_fmt("cef ipv6", OUTPUT_FMT_CEF, &a,
+	    "<132>1 2026-01-01T00:00:00.768942Z sensor1.example.net conformd 4242 unexpected - "
+	    "CEF:0|conformd|conformd|0.1.0|9000001|conformd unexpected TCP/22 client -> front-end|5|"
+	    "c6a2=2001:db8:10::21 spt=46989 c6a3=2001:db8:1::11 dpt=22 proto=TCP act=allowed "
+	    "dvchost=sensor1.example.net cat=unexpected rt=1767225600768 cs3Label=srcRole cs3=client "
+	    "cs4Label=destRole cs4=front-end", 0);
+	check_fmt("leef ipv6", OUTPUT_FMT_LEEF, &a,
+	    "<132>1 2026-01-01T00:00:00.768Z sensor1.example.net conformd 4242 unexpected - "
+	    "LEEF:2.0|conformd|conformd|0.1.0|9000001|^|cat=unexpected^sev=5^src=2001:db8:10::21^"
+	    "srcPort=46989^dst=2001:db8:1::11^dstPort=22^proto=TCP^"
+	    "devTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ^devTime=2026-01-01T00:00:00.768+0000^"
+	    "dvchost=sensor1.example.net^count=0^msg=conformd unexpected TCP/22 client -> front-end^"
+	    "srcRole=client^dstRole=front-end", 0);
 }
 
 /* The repeats not sent since the last alert: count=, cnt= (CEF's
@@ -238,12 +267,12 @@ test_golden_count(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, " rt=1767225600768 cnt=42 cs3Label="));
 	alert_format_leef(buf, BIG, &env, &a, &cut);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "^count=41^msg="));
-	alert_format_eve(buf, BIG, &a);
+	alert_format_eve(buf, BIG, &env, &a);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf,
-	    "\"src_role\":\"client\",\"dest_role\":\"front-end\",\"suppressed\":41}}"));
+	    "\"src_role\":\"client\",\"dest_role\":\"front-end\",\"suppressed\":41},\"host\":\"sensor1.example.net\"}"));
 	/* no repeats: no "suppressed" (the EVE file's bytes exactly) */
 	alert_from_finding(&a, f_unexpected(), 0);
-	alert_format_eve(buf, BIG, &a);
+	alert_format_eve(buf, BIG, &env, &a);
 	CU_ASSERT_PTR_NULL(strstr(buf, "suppressed"));
 }
 
@@ -261,13 +290,13 @@ test_golden_missing(void)
 	check_fmt("cef missing", OUTPUT_FMT_CEF, &a,
 	    "<133>1 2026-01-01T00:10:00.000000Z sensor1.example.net conformd 4242 missing - "
 	    "CEF:0|conformd|conformd|0.1.0|9000003|conformd missing TCP/5061 on fe1 (T1R3)|3|"
-	    "dst=198.18.1.11 dpt=5061 proto=TCP act=allowed cat=missing rt=1767226200000 "
+	    "dst=198.18.1.11 dpt=5061 proto=TCP act=allowed dvchost=sensor1.example.net cat=missing rt=1767226200000 "
 	    "cs1Label=rule cs1=T1R3 cs5Label=host cs5=fe1", 0);
 	check_fmt("leef missing", OUTPUT_FMT_LEEF, &a,
-	    "<133>1 2026-01-01T00:10:00.000000Z sensor1.example.net conformd 4242 missing - "
+	    "<133>1 2026-01-01T00:10:00.000Z sensor1.example.net conformd 4242 missing - "
 	    "LEEF:2.0|conformd|conformd|0.1.0|9000003|^|cat=missing^sev=3^dst=198.18.1.11^"
 	    "dstPort=5061^proto=TCP^devTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ^"
-	    "devTime=2026-01-01T00:10:00.000+0000^policy=T1R3^count=0^host=fe1^"
+	    "devTime=2026-01-01T00:10:00.000+0000^policy=T1R3^dvchost=sensor1.example.net^count=0^host=fe1^"
 	    "msg=conformd missing TCP/5061 on fe1 (T1R3)", 0);
 }
 
@@ -289,9 +318,9 @@ test_golden_scan(void)
 	    "<132>1 2026-01-01T00:00:00.768942Z sensor1.example.net conformd 4242 scan - "
 	    "CEF:0|conformd|conformd|0.1.0|9000005|conformd scan from 198.18.10.21: 20 "
 	    "unexpected findings within 60 s (1 hosts, 20 ports)|5|src=198.18.10.21 "
-	    "act=allowed cat=scan rt=1767225600768 cn1Label=findings cn1=20 "
+	    "act=allowed dvchost=sensor1.example.net cat=scan rt=1767225600768 cn1Label=findings cn1=20 "
 	    "cn2Label=hosts cn2=1 cn3Label=ports cn3=20 cs3Label=srcRole cs3=client", 0);
-	CU_ASSERT(alert_format_eve(buf, BIG, &a) > 0);
+	CU_ASSERT(alert_format_eve(buf, BIG, &env, &a) > 0);
 	unit_assert_text("eve scan", buf,
 	    "{\"timestamp\":\"2026-01-01T00:00:00.768942+0000\",\"event_type\":\"alert\","
 	    "\"src_ip\":\"198.18.10.21\",\"alert\":{\"action\":\"allowed\","
@@ -299,7 +328,7 @@ test_golden_scan(void)
 	    "198.18.10.21: 20 unexpected findings within 60 s (1 hosts, 20 ports)\","
 	    "\"category\":\"Detection of a Network Scan\",\"severity\":2},"
 	    "\"conformance\":{\"verdict\":\"scan\",\"rule\":null,"
-	    "\"scan\":{\"findings\":20,\"hosts\":1,\"ports\":20,\"window\":60}}}");
+	    "\"scan\":{\"findings\":20,\"hosts\":1,\"ports\":20,\"window\":60}},\"host\":\"sensor1.example.net\"}");
 }
 
 /* PRI = facility * 8 + severity (RFC 5424 6.2.1); our 1, 2, 3 are err,
@@ -741,7 +770,7 @@ test_hostile(void)
 	CU_ASSERT_PTR_NULL(kv_get(&kv, "sev"));
 	unit_assert_text("cef golden", buf,
 	    "CEF:0|conformd|conformd|0.1.0|9000002|sig \\| with \\\\ pipe? and ] \"q\" =^|8|"
-	    "src=198.18.10.21 spt=46989 dst=198.18.1.11 dpt=22 proto=TCP act=allowed "
+	    "src=198.18.10.21 spt=46989 dst=198.18.1.11 dpt=22 proto=TCP act=allowed dvchost=sensor1.example.net "
 	    "cat=blocked rt=1767225600768 cnt=8 cs1Label=rule cs1=T1R5 cs3Label=srcRole "
 	    "cs3=cl\"i]e\\\\nt|\\=^\\n cs4Label=destRole cs4=front end cs2Label=evidence "
 	    "cs2=3 SYNs \"x\" ] [fake@1 a\\=\"b\"] | cs1\\=evil ^sev\\=10 \\\\ \\=\\n\\r??? "
@@ -762,7 +791,7 @@ test_hostile(void)
 	    "LEEF:2.0|conformd|conformd|0.1.0|9000002|^|cat=blocked^sev=8^src=198.18.10.21^"
 	    "srcPort=46989^dst=198.18.1.11^dstPort=22^proto=TCP^"
 	    "devTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ^devTime=2026-01-01T00:00:00.768+0000^"
-	    "policy=T1R5^count=7^msg=sig | with \\\\ pipe? and ] \"q\" \\=\\^^"
+	    "policy=T1R5^dvchost=sensor1.example.net^count=7^msg=sig | with \\\\ pipe? and ] \"q\" \\=\\^^"
 	    "srcRole=cl\"i]e\\\\nt|\\=\\^?^dstRole=front end^evidence=3 SYNs \"x\" ] "
 	    "[fake@1 a\\=\"b\"] | cs1\\=evil \\^sev\\=10 \\\\ \\=????? \xc3\xa9 ? end");
 
@@ -787,14 +816,14 @@ test_hostile(void)
 		CU_ASSERT(n > 0 && clean_text(buf, n));
 		CU_ASSERT_FATAL(parse_cef(buf, hdr, &kv) == 0);
 		unit_assert_text("cef host", kv_get(&kv, "cs5"), want);
-		CU_ASSERT_EQUAL(kv.n, 10);	/* dst dpt proto act cat rt cs1Label cs1 cs5Label cs5 */
+		CU_ASSERT_EQUAL(kv.n, 11);	/* dst dpt proto act dvchost cat rt cs1Label cs1 cs5Label cs5 */
 		alert_from_finding(&a, f_hostile(), 7);
 	}
 
 	/* EVE over syslog: one line of JSON, hostile bytes escaped by eve.c */
 	n = alert_format_syslog(buf, BIG, &env, &a, OUTPUT_FMT_EVE, &cut);
 	CU_ASSERT(n > 0 && clean_text(buf, n));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"suppressed\":7}}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"suppressed\":7},\"host\":\"sensor1.example.net\"}"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\\u000a\\u000d\\u0009\\u0001\\u007f \xc3\xa9 \\u00ff end"));
 }
 
@@ -969,6 +998,7 @@ test_alertfmt_register(void)
 		return;
 	CU_add_test(s, "golden unexpected in every format", test_golden_unexpected);
 	CU_add_test(s, "golden unexpected through a tunnel", test_golden_tunnel);
+	CU_add_test(s, "golden IPv6: CEF c6a2/c6a3", test_golden_ipv6);
 	CU_add_test(s, "repeats carried as counts", test_golden_count);
 	CU_add_test(s, "golden missing", test_golden_missing);
 	CU_add_test(s, "golden scan summary", test_golden_scan);

@@ -59,8 +59,9 @@ static const char gold_flow_v4[] =
 	"\"flow\":{\"pkts_toserver\":10,\"pkts_toclient\":8,\"bytes_toserver\":1500,"
 	"\"bytes_toclient\":3200,\"start\":\"2026-01-01T00:00:00.000001+0000\","
 	"\"end\":\"2026-01-01T00:01:01.500000+0000\",\"state\":\"established\","
-	"\"reason\":\"timeout\",\"conn_state\":\"established\"},"
-	"\"conformance\":{\"verdict\":\"expected\",\"rule\":\"T1R3\",\"table\":1,"
+	"\"reason\":\"timeout\"},"
+	"\"conformance\":{\"verdict\":\"expected\",\"conn_state\":\"established\","
+	"\"rule\":\"T1R3\",\"table\":1,"
 	"\"row\":3,\"service\":\"SIP/MTLS\",\"src_role\":\"client\","
 	"\"dest_role\":\"front-end\",\"src_host\":\"pc1\",\"dest_host\":\"fe1\"}}";
 
@@ -100,8 +101,9 @@ static const char gold_flow_v6[] =
 	"\"bytes_toserver\":60,\"bytes_toclient\":0,"
 	"\"start\":\"2026-01-01T01:00:00.000000+0000\","
 	"\"end\":\"2026-01-01T01:00:00.999999+0000\",\"state\":\"new\","
-	"\"reason\":\"flush\",\"conn_state\":\"midstream\",\"midstream\":true},"
-	"\"conformance\":{\"verdict\":\"unexpected\",\"rule\":null,"
+	"\"reason\":\"flush\"},"
+	"\"conformance\":{\"verdict\":\"unexpected\",\"conn_state\":\"midstream\","
+	"\"midstream\":true,\"rule\":null,"
 	"\"src_role\":\"-\",\"dest_role\":\"front-end,director\"}}";
 
 /* ICMP without VLAN: no ports. */
@@ -133,8 +135,9 @@ static const char gold_flow_icmp[] =
 	"\"bytes_toserver\":84,\"bytes_toclient\":0,"
 	"\"start\":\"2026-01-01T00:00:00.000000+0000\","
 	"\"end\":\"2026-01-01T00:00:00.000000+0000\",\"state\":\"new\","
-	"\"reason\":\"evicted\",\"conn_state\":\"new\"},"
-	"\"conformance\":{\"verdict\":\"unmonitored\",\"rule\":null,"
+	"\"reason\":\"evicted\"},"
+	"\"conformance\":{\"verdict\":\"unmonitored\",\"conn_state\":\"new\","
+	"\"rule\":null,"
 	"\"src_role\":\"-\",\"dest_role\":\"-\",\"dest_host\":\"gw\"}}";
 
 static const char gold_alert_v4[] =
@@ -144,7 +147,8 @@ static const char gold_alert_v4[] =
 	"\"alert\":{\"action\":\"allowed\",\"signature_id\":9000004,\"rev\":1,"
 	"\"signature\":\"T1R3 expects mtls\",\"category\":\"Policy Violation\","
 	"\"severity\":3},\"conformance\":{\"verdict\":\"protocol_mismatch\","
-	"\"rule\":\"T1R3\",\"src_role\":\"client\",\"dest_role\":\"front-end\"}}";
+	"\"rule\":\"T1R3\",\"src_role\":\"client\",\"dest_role\":\"front-end\","
+	"\"src_host\":\"pc1\",\"dest_host\":\"fe1\"}}";
 
 static const char gold_alert_v6[] =
 	"{\"timestamp\":\"2026-01-01T01:00:00.000000+0000\",\"flow_id\":7,"
@@ -162,13 +166,14 @@ static const char gold_alert_v6_tunnel[] =
 	"{\"timestamp\":\"2026-01-01T01:00:00.000000+0000\",\"flow_id\":7,"
 	"\"event_type\":\"alert\",\"src_ip\":\"2001:db8::1\",\"src_port\":443,"
 	"\"dest_ip\":\"2001:db8::a:2\",\"dest_port\":65535,\"proto\":\"TCP\","
-	"\"vlan\":[10,20],\"tunnel\":{\"src_ip\":\"2001:db8:200::1\","
-	"\"dest_ip\":\"2001:db8:200::2\",\"proto\":\"UDP\",\"depth\":2,"
-	"\"type\":\"vxlan\"},\"alert\":{\"action\":\"allowed\",\"signature_id\":9000001,"
+	"\"vlan\":[10,20],\"tunnel\":{\"src_ip\":\"2001:db8:200::1\",\"src_port\":53114,"
+	"\"dest_ip\":\"2001:db8:200::2\",\"dest_port\":4789,\"proto\":\"UDP\",\"depth\":2,"
+	"\"pkt_src\":\"wire/pcap\"},\"alert\":{\"action\":\"allowed\",\"signature_id\":9000001,"
 	"\"rev\":1,\"signature\":\"unexpected TCP 65535\","
 	"\"category\":\"Policy Violation\",\"severity\":2},"
 	"\"conformance\":{\"verdict\":\"unexpected\",\"rule\":null,"
-	"\"src_role\":\"-\",\"dest_role\":\"front-end,director\"}}";
+	"\"src_role\":\"-\",\"dest_role\":\"front-end,director\","
+	"\"tunnel_type\":\"vxlan\"}}";
 
 /* A missing finding with nothing but its kind: no address, no rule. */
 static const char gold_alert_missing[] =
@@ -208,7 +213,7 @@ static const char gold_alert_blocked[] =
 	"\"severity\":2},\"conformance\":{\"verdict\":\"blocked\","
 	"\"rule\":\"T1R5\",\"evidence\":\"3 SYNs, RST \\\"refused\\\"\\\\"
 	"\\u000a\\u0009\\u0001 \xc3\xa9\\u00ff\",\"src_role\":\"client\","
-	"\"dest_role\":\"front-end\"}}";
+	"\"dest_role\":\"front-end\",\"src_host\":\"pc1\",\"dest_host\":\"fe1\"}}";
 
 /* Every line produced by the tests, for the strict JSON check at the end. */
 static FILE *eve_lines;
@@ -242,7 +247,7 @@ static void
 check_flow(const struct flow_record *r, const char *gold)
 {
 	char buf[8192];
-	size_t n = eve_format_flow(buf, sizeof(buf), r);
+	size_t n = eve_format_flow(buf, sizeof(buf), NULL, r);
 
 	check_line(buf, n, gold);
 }
@@ -251,7 +256,7 @@ static void
 check_alert(const struct finding *f, const char *gold)
 {
 	char buf[8192];
-	size_t n = eve_format_alert(buf, sizeof(buf), f);
+	size_t n = eve_format_alert(buf, sizeof(buf), NULL, f);
 
 	check_line(buf, n, gold);
 }
@@ -294,6 +299,8 @@ test_golden_alert(void)
 	f.tunnel.family = 6;
 	memcpy(f.tunnel.src, "\x20\x01\x0d\xb8\x02\0\0\0\0\0\0\0\0\0\0\x01", 16);
 	memcpy(f.tunnel.dst, "\x20\x01\x0d\xb8\x02\0\0\0\0\0\0\0\0\0\0\x02", 16);
+	f.tunnel.sport = 53114;	/* VXLAN's outer UDP ports */
+	f.tunnel.dport = 4789;
 	check_alert(&f, gold_alert_v6_tunnel);
 	memset(&f.tunnel, 0, sizeof(f.tunnel));
 
@@ -359,7 +366,7 @@ test_escaping(void)
 	memset(&f, 0, sizeof(f));
 	r.src_host = hostile;
 	snprintf(want, sizeof(want), "\"src_host\":\"%s\"", escaped);
-	eve_format_flow(buf, sizeof(buf), &r);
+	eve_format_flow(buf, sizeof(buf), NULL, &r);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, want));
 	CU_ASSERT_PTR_NULL(strchr(buf, '\n'));
 	keep_line(buf);
@@ -369,7 +376,7 @@ test_escaping(void)
 	f.signature = hostile;
 	f.category = "\"}\n{";
 	f.flow = &r;
-	eve_format_alert(buf, sizeof(buf), &f);
+	eve_format_alert(buf, sizeof(buf), NULL, &f);
 	snprintf(want, sizeof(want), "\"signature\":\"%s\"", escaped);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, want));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"category\":\"\\\"}\\u000a{\""));
@@ -378,7 +385,7 @@ test_escaping(void)
 
 	/* a string ending inside a multi-byte sequence */
 	f.signature = "x\xe2\x82";
-	eve_format_alert(buf, sizeof(buf), &f);
+	eve_format_alert(buf, sizeof(buf), NULL, &f);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"signature\":\"x\\u00e2\\u0082\""));
 	keep_line(buf);
 }
@@ -428,7 +435,7 @@ test_escaping_bytes(void)
 		snprintf(r.src_role, sizeof(r.src_role), "%s", str);
 		snprintf(r.dest_role, sizeof(r.dest_role), "%s", str);
 		snprintf(r.failure, sizeof(r.failure), "%s", str);
-		eve_format_flow(buf, sizeof(buf), &r);
+		eve_format_flow(buf, sizeof(buf), NULL, &r);
 		/* src_ip, dest_ip, state, reason, conn_state, rule, service,
 		 * src_role, dest_role, src_host, dest_host, failure */
 		for (n = 0, p = buf; (p = strstr(p, want)) != NULL; p++)
@@ -480,16 +487,16 @@ test_truncation(void)
 	f.category = "Policy Violation";
 	f.flow = &r;
 	for (k = 0; k < 2; k++) {
-		need = k == 0 ? eve_format_flow(full, sizeof(full), &r) :
-		    eve_format_alert(full, sizeof(full), &f);
+		need = k == 0 ? eve_format_flow(full, sizeof(full), NULL, &r) :
+		    eve_format_alert(full, sizeof(full), NULL, &f);
 		CU_ASSERT_FATAL(need + 1 < sizeof(buf) - SLACK);
 		bad = 0;
 		for (len = 0; len <= need + 1; len++) {
 			size_t got;
 
 			memset(buf, CANARY, sizeof(buf));
-			got = k == 0 ? eve_format_flow(buf, len, &r) :
-			    eve_format_alert(buf, len, &f);
+			got = k == 0 ? eve_format_flow(buf, len, NULL, &r) :
+			    eve_format_alert(buf, len, NULL, &f);
 			if (got != need)
 				bad++;
 			for (i = len; i < len + SLACK; i++)
@@ -620,11 +627,12 @@ test_stats_event(void)
 	static const uint64_t values[] = { 10, 2, 8, 1 };
 	char buf[512];
 
-	eve_format_stats(buf, sizeof(buf), 1767225600000000ULL, names, values, 4);
+	eve_format_stats(buf, sizeof(buf), NULL, 1767225600000000ULL, names, values, 4);
 	CU_ASSERT_STRING_EQUAL(buf,
 	    "{\"timestamp\":\"2026-01-01T00:00:00.000000+0000\",\"event_type\":\"stats\","
-	    "\"stats\":{\"capture\":{\"received\":10,\"kernel_drops\":2},"
-	    "\"classifier\":{\"packets\":8},\"reloads\":1}}");
+	    "\"stats\":{\"capture\":{\"kernel_drops\":2},\"decoder\":{\"pkts\":8}},"
+	    "\"conformance\":{\"stats\":{\"capture\":{\"received\":10,\"kernel_drops\":2},"
+	    "\"classifier\":{\"packets\":8},\"reloads\":1}}}");
 }
 
 void

@@ -139,7 +139,7 @@ test_udp(void)
 	n = read_some(s, buf, sizeof(buf), 2000);
 	/* one datagram, exactly the RFC 5424 message, no framing, no newline */
 	{
-		struct alert_env e = { "sensor1", "conformd", (unsigned)getpid(), 16, "0.1.0" };
+		struct alert_env e = { "sensor1", NULL, "conformd", (unsigned)getpid(), 16, "0.1.0" };
 
 		alert_format_syslog(want, 2048, &e, &al, OUTPUT_FMT_RFC5424, &cut);
 	}

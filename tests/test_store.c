@@ -192,6 +192,7 @@ test_reopen(void)
 
 	st = store_open(path, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_set_sensor(st, "sensor-b.example.net"), 0);
 	CU_ASSERT_EQUAL(store_run_begin(st, "b.pcap", "0.1.0", T2026 + 10000000, NULL), 0);
 	rec_fill(&r, 2);
 	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
@@ -209,6 +210,9 @@ test_reopen(void)
 	    "1767225605000000|a.pcap|0.1.0|0");
 	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT sources, status FROM runs WHERE id = 2"),
 	    "b.pcap|3");
+	/* the sensor that wrote each run: none set for the first */
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT group_concat(quote(sensor), ',')"
+	    " FROM (SELECT sensor FROM runs ORDER BY id)"), "NULL,'sensor-b.example.net'");
 }
 
 static void
@@ -311,7 +315,8 @@ test_upgrade_v1(void)
 	    " FROM (SELECT * FROM flows ORDER BY id)"),
 	    "77 1 NULL NULL,100 2 NULL '1:5QTjlVXOsolW7VORAyA8MVX/DMk=',"
 	    "101 3 NULL '1:5QTjlVXOsolW7VORAyA8MVX/DMk='");
-	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT sources FROM runs WHERE id = 1"), "old.pcap");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT sources, quote(sensor) FROM runs WHERE id = 1"),
+	    "old.pcap|NULL");
 	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
 	    " AND name IN ('flows_run','flows_verdict','findings_kind')"), 3);
 	CU_ASSERT_STRING_EQUAL(q_row(path, "PRAGMA integrity_check"), "ok");
@@ -428,7 +433,7 @@ test_flows(void)
 	    "0|flush|unmonitored|<null>|-|-|<null>|<null>|<null>|128|0|<null>");
 	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT proto, failure, quote(icmp_type),"
 	    " quote(icmp_code) FROM flows WHERE flow_id = 10"),
-	    "132|no answer to 3 SYNs|NULL|NULL");
+	    "SCTP|no answer to 3 SYNs|NULL|NULL");
 	/* SQLite's own date functions read the text times (to the millisecond) */
 	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM flows WHERE"
 	    " abs((julianday(first_ts) - 2440587.5) * 86400000.0 - first_usec / 1000.0) < 1"

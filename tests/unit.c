@@ -213,6 +213,7 @@ main(int argc, char **argv)
 	test_checkpoint_register();
 	test_filter_register();
 	test_communityid_register();
+	test_sensor_register();
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (argc > 1) {

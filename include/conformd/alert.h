@@ -51,7 +51,9 @@ struct alert {
 
 /* Who sends: the same for every message of an output. */
 struct alert_env {
-	const char	*hostname;	/* RFC 5424 HOSTNAME, "-" when unknown */
+	const char	*hostname;	/* the sensor name (sensor.h): RFC 5424 HOSTNAME,
+					   CEF and LEEF dvchost, EVE host; "-" when unknown */
+	const char	*in_iface;	/* EVE in_iface, NULL: none */
 	const char	*app_name;	/* ident */
 	unsigned	 procid;	/* pid */
 	int		 facility;	/* 0..23 */
@@ -89,9 +91,6 @@ int alert_syslog_severity(int severity);
 /* CEF and LEEF severity (0..10 and 1..10): 1 -> 8, 2 -> 5, 3 -> 3. */
 int alert_ten_severity(int severity);
 
-/* A hostname usable as RFC 5424 HOSTNAME (1..255 PRINTUSASCII), else "-". */
-void alert_hostname(char *buf, size_t len);
-
 /*
  * The complete RFC 5424 message (no transport framing):
  *   <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [conformd@32473 ...] MSG
@@ -113,9 +112,11 @@ size_t alert_format_syslog(char *buf, size_t max, const struct alert_env *env,
 size_t alert_format_text(char *buf, size_t max, const struct alert_env *env,
     const struct alert *a, int fmt, int *truncated);
 
-/* The EVE alert JSON of an alert, with "suppressed" when a->count > 0.
- * Returns the length, or 0 when it does not fit in max. */
-size_t alert_format_eve(char *buf, size_t max, const struct alert *a);
+/* The EVE alert JSON of an alert, with "suppressed" when a->count > 0,
+ * "host" and "in_iface" from env.  Returns the length, or 0 when it does
+ * not fit in max. */
+size_t alert_format_eve(char *buf, size_t max, const struct alert_env *env,
+    const struct alert *a);
 
 /*
  * CEF:0|conformd|conformd|VERSION|SID|signature|SEVERITY|extension

@@ -49,12 +49,20 @@ void collector_finish(struct collector *c, int sensor_blind, uint64_t end_usec);
  */
 void collector_set_lost(struct collector *c, uint64_t lost);
 
-/* Findings passed on so far, all kinds. */
+/* Findings passed on so far, all kinds: occurrences (conformd(8), FINDINGS),
+ * those of the windows carried in by collector_carry() included. */
 uint64_t collector_findings(const struct collector *c);
 
 /* Of those, the findings whose severity is at or above the configuration's
  * `fail-on` (severity 1 .. fail_on): what makes the exit status 1. */
 uint64_t collector_failing(const struct collector *c);
+
+/*
+ * A new window's collector `c` goes on counting where `prev` (the window
+ * just closed) stopped, so that its counts, counters and summary are the
+ * run's, not the window's.  Before c's first finding.
+ */
+void collector_carry(struct collector *c, const struct collector *prev);
 
 /* Summary lines (findings by kind, coverage totals), after collector_finish(). */
 void collector_summary(const struct collector *c, FILE *out);

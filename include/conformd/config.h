@@ -39,8 +39,10 @@ enum config_output_format {
 };
 enum config_output_transport {
 	OUTPUT_UDP = 1,		/* RFC 5426 */
-	OUTPUT_TCP		/* RFC 6587 octet counting */
+	OUTPUT_TCP,		/* RFC 6587 octet counting */
+	OUTPUT_TLS		/* RFC 5425: octet counting over TLS (tls.h) */
 };
+#define CONFIG_TLS_PORT	6514	/* RFC 5425 8: syslog-tls */
 
 struct config_output {
 	char		*name;			/* unique, CONFIG_OUTPUT_NAME_MAX at most */
@@ -55,6 +57,11 @@ struct config_output {
 	uint32_t	 queue;			/* messages held while the peer is away */
 	int		 min_severity;		/* send severities 1 .. this (default 3: all) */
 	char		*path;			/* eve-socket: the socket, resolved path */
+	/* transport tls: the collector's certificate must chain to a CA of
+	 * ca_file and be issued to peer_name (NULL: host); our certificate
+	 * and key when the collector asks for one (both or neither) */
+	char		*ca_file, *cert_file, *key_file;	/* resolved paths */
+	char		*peer_name;
 	int		 line;			/* where it was defined */
 };
 
@@ -115,6 +122,7 @@ struct config {
 	struct config_ports geneve;		/* ... as Geneve; none in both */
 	int		 workers;		/* 0: the default (1) */
 	char		*user;			/* drop privileges to; NULL: conformd */
+	char		*sensor_name;		/* NULL: the host's FQDN (sensor.h) */
 	int		 severity[CONFIG_KINDS];	/* per finding kind, 1 (high) .. 3 (low) */
 	struct {
 		char	*rule;			/* rule id */

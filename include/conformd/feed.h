@@ -47,6 +47,10 @@ struct feed;
 struct feed *feed_open(const struct config_output *co, const char *hostname,
     const char *version, char *err, size_t errlen);
 
+/* The capture interface the EVE alerts of the feed carry as "in_iface"
+ * (copied, cut at 63 bytes; NULL: none). */
+void feed_set_in_iface(struct feed *fd, const char *iface);
+
 /* Format alert a and send or queue it; `now_usec` is wall-clock time. */
 void feed_alert(struct feed *fd, const struct alert *a, uint64_t now_usec);
 

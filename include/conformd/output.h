@@ -30,6 +30,17 @@ struct output *output_open(const struct config *cfg, const char *db, const char 
     char *err, size_t errlen);
 
 /*
+ * The capture interface every EVE event and alert carries as "in_iface"
+ * (copied; NULL: none): the run's one interface, when it has exactly one.
+ * Before output_start().  Returns 0, or -1 when out of memory.
+ */
+int output_set_iface(struct output *o, const char *iface);
+
+/* The sensor name every output carries (conformd.conf's sensor-name, else
+ * the host's FQDN: sensor.h). */
+const char *output_sensor(const struct output *o);
+
+/*
  * Start the output threads, for a run that reads files (-r, `offline`) or
  * live sources.  EVE lines are from now on formatted and written by a
  * thread of their own (sinkasync.h) while the database takes its rows,

@@ -108,6 +108,8 @@ struct pkt {
 	uint8_t		tunnel_family;	/* the outermost tunnel's IP header: 4 or 6 (0: none) */
 	uint8_t		tunnel_src[16];	/* ... its source (the mirroring device), v4-mapped */
 	uint8_t		tunnel_dst[16];	/* ... its destination (the collector) */
+	uint16_t	tunnel_sport;	/* ... its UDP ports (VXLAN, Geneve), else 0 */
+	uint16_t	tunnel_dport;
 
 	/* link layer */
 	uint8_t		vlan_depth;	/* tags seen (may exceed PKT_MAX_VLAN) */

@@ -67,6 +67,7 @@ struct rec_tunnel {
 	uint8_t		 family;		/* 4 or 6 */
 	uint8_t		 src[16];		/* v4-mapped for IPv4 */
 	uint8_t		 dst[16];
+	uint16_t	 sport, dport;		/* outer UDP ports (VXLAN, Geneve), else 0 */
 };
 
 struct finding {
@@ -102,7 +103,9 @@ const char *finding_kind_name(int kind);
  */
 const char *rec_tunnel_format(const struct rec_tunnel *t, char *src, char *dst, size_t len);
 
-/* "TCP", "UDP", "ICMP", "IPv6-ICMP", or the number as text in buf. */
+/* The protocol's name as Suricata's EVE writes it ("TCP", "UDP", "ICMP",
+ * "IPv6-ICMP", "GRE", "ESP", "SCTP", ...: IANA's keywords), or the number
+ * as text in buf (len >= 4). */
 const char *proto_name(uint8_t proto, char *buf, size_t len);
 
 /*

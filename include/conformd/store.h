@@ -15,7 +15,7 @@
 #define STORE_SCHEMA_VERSION	3	/* 1: without flows.icmp_type, icmp_code,
 					   community_id, findings.tunnel_*;
 					   2: without rules.source, features,
-					   site, disabled */
+					   site, disabled, runs.sensor */
 #define STORE_BATCH		4096	/* rows per transaction */
 
 struct store;
@@ -35,6 +35,12 @@ struct store *store_open(const char *path, char *err, size_t errlen);
  */
 int store_run_begin(struct store *st, const char *sources, const char *version,
     uint64_t start_usec, const struct ruleset *rs);
+
+/*
+ * The sensor name (sensor.h) the runs begun from now on record (copied;
+ * NULL: none).  Returns 0, or -1 when out of memory.
+ */
+int store_set_sensor(struct store *st, const char *sensor);
 
 /*
  * Offline runs (-r): a run that begins with the flows table empty builds
