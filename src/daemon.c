@@ -317,7 +317,7 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		output_run_begin(out, srcs, PACKAGE_VERSION,
-		    (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u, &l->rs);
+		    (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u, &l->rs, &l->inv);
 	}
 	if (pipeline_set_output(pl, out, err, sizeof(err)) == -1 ||
 	    pipeline_start(pl, err, sizeof(err)) == -1) {

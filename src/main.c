@@ -253,7 +253,7 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 		size_t n = strlen(sources);
 		snprintf(sources + n, sizeof(sources) - n, "%s%s", i ? " " : "", o->files[i]);
 	}
-	output_run_begin(out, sources, PACKAGE_VERSION, now_usec(), &l->rs);
+	output_run_begin(out, sources, PACKAGE_VERSION, now_usec(), &l->rs, &l->inv);
 	signals_direct();
 	for (int i = 0; i < o->nfiles; i++) {
 		uint64_t n;

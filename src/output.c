@@ -51,6 +51,7 @@ struct output {
 	char		*run_sources, *run_version;
 	uint64_t	 run_start;
 	const struct ruleset *run_rs;
+	const struct inventory *run_inv;
 	int		 run_begun;
 	int		 offline;	/* -r: bulk loads (store_set_bulk()) */
 	/* EVE formatted and written by its own thread (sink_async),
@@ -249,7 +250,7 @@ output_start(struct output *o, int offline)
 
 void
 output_run_begin(struct output *o, const char *sources, const char *version,
-    uint64_t start_usec, const struct ruleset *rs)
+    uint64_t start_usec, const struct ruleset *rs, const struct inventory *inv)
 {
 	free(o->run_sources);
 	free(o->run_version);
@@ -257,8 +258,10 @@ output_run_begin(struct output *o, const char *sources, const char *version,
 	o->run_version = strdup(version);
 	o->run_start = start_usec;
 	o->run_rs = rs;
+	o->run_inv = inv;
 	o->run_begun = 1;
-	if (o->st != NULL && store_run_begin(o->st, sources, version, start_usec, rs) == -1)
+	if (o->st != NULL && (store_run_begin(o->st, sources, version, start_usec, rs) == -1 ||
+	    (inv != NULL && rs != NULL && store_hosts(o->st, inv, rs) == -1)))
 		output_failed(o, 1);
 }
 
@@ -277,8 +280,10 @@ output_db_retry(struct output *o, uint64_t now_usec)
 	store_set_bulk(o->st, o->offline);
 	store_checkpoint_thread(o->st);
 	log_warnx("database %s can be written again: writing resumes", o->db_path);
-	if (o->run_begun && store_run_begin(o->st, o->run_sources != NULL ? o->run_sources : "",
-	    o->run_version != NULL ? o->run_version : "", o->run_start, o->run_rs) == -1)
+	if (o->run_begun && (store_run_begin(o->st, o->run_sources != NULL ? o->run_sources : "",
+	    o->run_version != NULL ? o->run_version : "", o->run_start, o->run_rs) == -1 ||
+	    (o->run_inv != NULL && o->run_rs != NULL &&
+	    store_hosts(o->st, o->run_inv, o->run_rs) == -1)))
 		output_failed(o, 1);
 }
 

@@ -60,6 +60,17 @@
  *   site          1 for a rule of the site's own file, else 0 (version 3)
  *   disabled      1 when the site disabled it, else 0 (version 3)
  *
+ * hosts         the inventory in force for the latest run (replaced when
+ *               a run begins; version 4): what --report groups by
+ *   name          inventory name, "fe1", "fepool/vip" (PRIMARY KEY)
+ *   kind          the statement that declared it: "host", "network",
+ *                 "peer", "member" (of a pool), "vip" (of a pool)
+ *   pool          the pool of a member or VIP, NULL otherwise
+ *   pool_type     that pool's type ("front-end"), NULL otherwise
+ *   roles         its roles, comma separated, in the rules' order
+ *   addresses     its addresses and networks, comma separated
+ *                 ("198.18.1.11,2001:db8:1::11", "198.18.10.0/24")
+ *
  * flows         one row per flow, written when the flow ends
  *   id            row number (INTEGER PRIMARY KEY)
  *   run_id        runs.id (NULL when written outside a run)
@@ -181,6 +192,7 @@
 #include <sqlite3.h>
 
 #include "conformd/checkpoint.h"
+#include "conformd/inventory.h"
 #include "conformd/log.h"
 #include "conformd/policy.h"
 #include "conformd/record.h"
@@ -229,6 +241,9 @@ static const char store_schema[] =
 	"  dir TEXT, proto TEXT, ports TEXT, apps TEXT, peers TEXT,"
 	"  optional INTEGER, reqresp INTEGER, service TEXT, note TEXT,"
 	"  source TEXT, features TEXT, site INTEGER, disabled INTEGER);"
+	"CREATE TABLE IF NOT EXISTS hosts ("
+	"  name TEXT PRIMARY KEY, kind TEXT, pool TEXT, pool_type TEXT,"
+	"  roles TEXT, addresses TEXT);"
 	"CREATE TABLE IF NOT EXISTS flows ("
 	"  id INTEGER PRIMARY KEY, run_id INTEGER, flow_id INTEGER, proto TEXT,"
 	"  src_ip TEXT, src_port INTEGER, dest_ip TEXT, dest_port INTEGER,"
@@ -571,6 +586,10 @@ static const char *const store_upgrades[STORE_SCHEMA_VERSION - 1] = {
 	"ALTER TABLE rules ADD COLUMN site INTEGER;"
 	"ALTER TABLE rules ADD COLUMN disabled INTEGER;"
 	"ALTER TABLE runs ADD COLUMN sensor TEXT;",
+	/* 3 -> 4: the inventory (hosts), for reports */
+	"CREATE TABLE IF NOT EXISTS hosts ("
+	"  name TEXT PRIMARY KEY, kind TEXT, pool TEXT, pool_type TEXT,"
+	"  roles TEXT, addresses TEXT);",
 };
 
 /*
@@ -1014,6 +1033,85 @@ store_run_begin(struct store *st, const char *sources, const char *version,
 	return 0;
 fail:
 	st->run_id = 0;
+	store_tx_rollback(st);
+	return -1;
+}
+
+static const char *
+store_host_kind(int kind)
+{
+	static const char *const names[] = {
+		NULL, "host", "network", "peer", "member", "vip"
+	};
+
+	return kind >= INV_HOST && kind <= INV_VIP ? names[kind] : NULL;
+}
+
+/* The addresses of inventory host h, comma separated (cut short, never
+ * overrun, when they do not fit). */
+static void
+store_host_addrs(const struct inventory *inv, int h, char *buf, size_t len)
+{
+	char a[64];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < inv->nentries && n < len; i++) {
+		const struct inv_entry *e = &inv->entries[i];
+		int full = e->family == 4 ? 32 : 128;
+		int w;
+
+		if (e->host != h)
+			continue;
+		addr_format(e->addr, e->family, a, sizeof(a));
+		if (e->plen != full)
+			w = snprintf(buf + n, len - n, "%s%s/%d", n ? "," : "", a, e->plen);
+		else
+			w = snprintf(buf + n, len - n, "%s%s", n ? "," : "", a);
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+}
+
+int
+store_hosts(struct store *st, const struct inventory *inv, const struct ruleset *rs)
+{
+	static const char sql_host[] =
+		"INSERT OR REPLACE INTO hosts (name, kind, pool, pool_type, roles,"
+		" addresses) VALUES (?, ?, ?, ?, ?, ?)";
+	char roles[1024], addrs[1024];
+	sqlite3_stmt *s = NULL;
+
+	(void)store_tx_commit(st);
+	if (store_tx_begin(st) == -1)
+		return -1;
+	if (sqlite3_exec(st->db, "DELETE FROM hosts", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, sql_host, -1, &s, NULL) != SQLITE_OK) {
+		store_seterr(st);
+		goto fail;
+	}
+	for (int h = 0; h < inv->nhosts; h++) {
+		const struct inv_host *ih = &inv->hosts[h];
+		const struct inv_pool *p = ih->pool >= 0 && ih->pool < inv->npools ?
+		    &inv->pools[ih->pool] : NULL;
+
+		rules_format_roles(rs, ih->roles, roles, sizeof(roles));
+		store_host_addrs(inv, h, addrs, sizeof(addrs));
+		bind_text(s, 1, ih->name);
+		bind_text(s, 2, store_host_kind(ih->kind));
+		bind_text(s, 3, p != NULL ? p->name : NULL);
+		bind_text(s, 4, p != NULL && p->type >= 0 && p->type < rs->npooltypes ?
+		    rs->pooltypes[p->type].name : NULL);
+		bind_text(s, 5, roles);
+		bind_text(s, 6, addrs);
+		if (store_exec(st, s) == -1)
+			goto fail;
+	}
+	sqlite3_finalize(s);
+	return store_tx_commit(st);
+fail:
+	sqlite3_finalize(s);
 	store_tx_rollback(st);
 	return -1;
 }

@@ -66,7 +66,7 @@ lib_check "unsupported link type: exit 2, says so" expect 2 "link type 105 (IEEE
 lib_check "sample capture: findings, exit 1" expect 1 "findings: " -c "$conf" -r "$sample" --db "$tmp/s.db" --eve "$tmp/s.eve"
 flows=$(q "$tmp/s.db" "select count(*) from flows")
 lib_check "database holds the flows" test "${flows:-0}" -gt 5
-lib_check "database is WAL, schema 3, intact" test "$(q "$tmp/s.db" 'pragma journal_mode; pragma user_version; pragma integrity_check' | tr '\n' ' ')" = "wal 3 ok "
+lib_check "database is WAL, schema 4, intact" test "$(q "$tmp/s.db" 'pragma journal_mode; pragma user_version; pragma integrity_check' | tr '\n' ' ')" = "wal 4 ok "
 lib_check "one EVE flow event per flow" test "$(grep -c '"event_type":"flow"' "$tmp/s.eve")" -eq "$flows"
 lib_check "EVE unexpected alerts = unexpected flows" test "$(grep '"event_type":"alert"' "$tmp/s.eve" | grep -c '"verdict":"unexpected"')" -eq "$(q "$tmp/s.db" "select count(*) from flows where verdict='unexpected'")"
 lib_check "EVE alerts = findings in the database" test "$(grep -c '"event_type":"alert"' "$tmp/s.eve")" -eq "$(q "$tmp/s.db" "select sum(count) from findings")"
@@ -92,9 +92,9 @@ v1b=$?
 wait $v1a
 v1a=$?
 lib_check "schema 1 opened by two runs at once: both ran (exit 1), one says it upgraded" \
-    test "$v1a $v1b $(cat "$tmp/v1a.err" "$tmp/v1b.err" | grep -c 'v1.db: schema version 1 upgraded to 3')" = "1 1 1"
-lib_check "schema 1 upgraded: version 3, three runs, every flow kept, intact" \
-    test "$(q "$tmp/v1.db" 'pragma user_version; select count(*) from runs; select count(*) from flows; pragma integrity_check' | tr '\n' ' ')" = "3 3 $((flows * 3)) ok "
+    test "$v1a $v1b $(cat "$tmp/v1a.err" "$tmp/v1b.err" | grep -c 'v1.db: schema version 1 upgraded to 4')" = "1 1 1"
+lib_check "schema 1 upgraded: version 4, three runs, every flow kept, intact" \
+    test "$(q "$tmp/v1.db" 'pragma user_version; select count(*) from runs; select count(*) from flows; pragma integrity_check' | tr '\n' ' ')" = "4 3 $((flows * 3)) ok "
 lib_check "schema 1 upgraded: the first run has no sensor, the later ones theirs" \
     test "$(q "$tmp/v1.db" "select count(*) from runs where (id = 1) = (sensor is null)")" -eq 3
 lib_check "schema 1 upgraded: the first run's flows have NULL in the new columns" \

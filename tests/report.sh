@@ -177,7 +177,7 @@ cat >bad.want <<EOF
 conformd: missing.db: No such file or directory
 conformd: text.db: not an SQLite database
 conformd: other.db: not a conformd database (no schema version)
-conformd: version.db: schema version 9, this conformd reads versions 1 to 3
+conformd: version.db: schema version 9, this conformd reads versions 1 to 4
 conformd: dir.db: not a regular file
 EOF
 lib_check "bad: each one named as FILE: reason" cmp -s bad.want bad.err || diff bad.want bad.err

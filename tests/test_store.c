@@ -159,7 +159,7 @@ test_open_create(void)
 	CU_ASSERT_STRING_EQUAL(q_row(path, "PRAGMA journal_mode"), "wal");
 	CU_ASSERT_EQUAL(q_int(path, "PRAGMA page_size"), 16384);	/* a new file's */
 	CU_ASSERT_STRING_EQUAL(q_row(path,
-	    "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+	    "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
 	CU_ASSERT_EQUAL(q_int(path,
 	    "SELECT count(*) FROM meta WHERE key = 'software' AND value LIKE 'conformd %'"), 1);
 	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM meta WHERE key = 'created'"
@@ -302,7 +302,7 @@ test_upgrade_v1(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 		CU_ASSERT_EQUAL(q_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 		CU_ASSERT_STRING_EQUAL(q_row(path,
-		    "SELECT value FROM meta WHERE key = 'schema_version'"), "3");
+		    "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
 		CU_ASSERT_EQUAL(store_run_begin(st, "new.pcap", "v", T2026, NULL), 0);
 		rec_fill(&r, 100 + (uint64_t)i);
 		strcpy(r.community_id, "1:5QTjlVXOsolW7VORAyA8MVX/DMk=");
@@ -325,6 +325,13 @@ test_upgrade_v1(void)
 	st = store_open(fresh, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	store_close(st);
+	snprintf(cols, sizeof(cols), "%s", q_row(fresh,
+	    "SELECT group_concat(name || ' ' || type, ',') FROM pragma_table_info('hosts')"));
+	CU_ASSERT_STRING_EQUAL(cols, "name TEXT,kind TEXT,pool TEXT,pool_type TEXT,"
+	    "roles TEXT,addresses TEXT");
+	CU_ASSERT_STRING_EQUAL(q_row(path,
+	    "SELECT group_concat(name || ' ' || type, ',') FROM pragma_table_info('hosts')"),
+	    cols);
 	snprintf(cols, sizeof(cols), "%s", q_row(fresh,
 	    "SELECT group_concat(name || ' ' || type, ',') FROM pragma_table_info('flows')"));
 	CU_ASSERT_STRING_EQUAL(q_row(path,
@@ -998,6 +1005,78 @@ test_rules_table(void)
 	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM runs"), 2);
 }
 
+/* Table hosts: the inventory of the latest run, one row per name, with
+ * its kind, pool, roles and addresses (networks with their prefix). */
+static void
+test_hosts_table(void)
+{
+	const char *path = db_path("hosts");
+	static struct ruleset rs;
+	static char pn[] = "fepool", hn[] = "fe1", vn[] = "fepool/vip", nn[] = "clients",
+	    tn[] = "front-end";
+	struct rule rules[2];
+	struct inventory inv;
+	struct inv_host hosts[3];
+	struct inv_pool pool;
+	struct inv_entry ents[4];
+	char err[1024] = "";
+	struct store *st;
+	int fam, plen;
+
+	ruleset_fill(&rs, rules);
+	rs.pooltypes[0].name = tn;
+	rs.npooltypes = 1;
+	memset(&inv, 0, sizeof(inv));
+	memset(hosts, 0, sizeof(hosts));
+	memset(&pool, 0, sizeof(pool));
+	memset(ents, 0, sizeof(ents));
+	pool.name = pn;
+	pool.type = 0;
+	hosts[0] = (struct inv_host){ .name = hn, .roles = 1u << 0 | 1u << 1, .kind = INV_MEMBER,
+	    .pool = 0 };
+	hosts[1] = (struct inv_host){ .name = vn, .roles = 1u << 1, .kind = INV_VIP, .pool = 0 };
+	hosts[2] = (struct inv_host){ .name = nn, .roles = 1u << 2, .kind = INV_NETWORK,
+	    .pool = -1 };
+	CU_ASSERT_EQUAL_FATAL(addr_parse("198.18.1.11", ents[0].addr, &fam, &plen, err,
+	    sizeof(err)), 0);
+	ents[0].family = fam, ents[0].plen = plen, ents[0].host = 0;
+	CU_ASSERT_EQUAL_FATAL(addr_parse("2001:db8:1::11", ents[1].addr, &fam, &plen, err,
+	    sizeof(err)), 0);
+	ents[1].family = fam, ents[1].plen = plen, ents[1].host = 0;
+	CU_ASSERT_EQUAL_FATAL(addr_parse("198.18.1.10", ents[2].addr, &fam, &plen, err,
+	    sizeof(err)), 0);
+	ents[2].family = fam, ents[2].plen = plen, ents[2].host = 1;
+	CU_ASSERT_EQUAL_FATAL(addr_parse("198.18.10.0/24", ents[3].addr, &fam, &plen, err,
+	    sizeof(err)), 0);
+	ents[3].family = fam, ents[3].plen = plen, ents[3].host = 2;
+	inv.hosts = hosts;
+	inv.nhosts = 3;
+	inv.pools = &pool;
+	inv.npools = 1;
+	inv.entries = ents;
+	inv.nentries = 4;
+
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, &rs), 0);
+	CU_ASSERT_EQUAL(store_hosts(st, &inv, &rs), 0);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT group_concat(name || '|' || kind || '|' ||"
+	    " quote(pool) || '|' || quote(pool_type) || '|' || roles || '|' || addresses, ';')"
+	    " FROM (SELECT * FROM hosts ORDER BY rowid)"),
+	    "fe1|member|'fepool'|'front-end'|front-end,director|198.18.1.11,2001:db8:1::11;"
+	    "fepool/vip|vip|'fepool'|'front-end'|director|198.18.1.10;"
+	    "clients|network|NULL|NULL|client|198.18.10.0/24");
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 1, 0), 0);
+
+	/* the next run replaces the table */
+	inv.nhosts = 1;
+	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026 + 2, &rs), 0);
+	CU_ASSERT_EQUAL(store_hosts(st, &inv, &rs), 0);
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 3, 0), 0);
+	store_close(st);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT group_concat(name) FROM hosts"), "fe1");
+}
+
 /* sqlite_master as text, in its own order: what `.schema` prints. */
 static const char *
 q_master(const char *path)
@@ -1208,6 +1287,7 @@ test_store_register(void)
 	CU_add_test(s, "writes are batched", test_batching);
 	CU_add_test(s, "counters, row counts and errors", test_counts_errors);
 	CU_add_test(s, "rules table replaced at each run", test_rules_table);
+	CU_add_test(s, "hosts table: the inventory of the latest run", test_hosts_table);
 	CU_add_test(s, "bulk runs build their indexes at the end", test_bulk);
 	CU_add_test(s, "live: the checkpoint thread copies the WAL meanwhile", test_live_checkpoint_thread);
 	CU_add_test(s, "capture times and numbers without printf", test_record_time);

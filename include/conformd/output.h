@@ -18,6 +18,8 @@
 #include "conformd/rules.h"
 #include "conformd/sink.h"
 
+struct inventory;
+
 
 struct output;
 
@@ -53,9 +55,10 @@ const char *output_sensor(const struct output *o);
  */
 void output_start(struct output *o, int offline);
 
-/* Start a run (records the sources and the ruleset in SQLite). */
+/* Start a run (records the sources, the ruleset and the inventory in
+ * SQLite; rs and inv may be NULL, and must outlive the output). */
 void output_run_begin(struct output *o, const char *sources, const char *version,
-    uint64_t start_usec, const struct ruleset *rs);
+    uint64_t start_usec, const struct ruleset *rs, const struct inventory *inv);
 
 /* Fill `sink` so that the engine writes through `o`. */
 void output_sink(struct output *o, struct engine_sink *sink);

@@ -9,13 +9,15 @@
 #define CONFORMD_STORE_H
 
 #include <stdint.h>
+#include "conformd/inventory.h"
 #include "conformd/record.h"
 #include "conformd/rules.h"
 
-#define STORE_SCHEMA_VERSION	3	/* 1: without flows.icmp_type, icmp_code,
+#define STORE_SCHEMA_VERSION	4	/* 1: without flows.icmp_type, icmp_code,
 					   community_id, findings.tunnel_*;
 					   2: without rules.source, features,
-					   site, disabled, runs.sensor */
+					   site, disabled, runs.sensor;
+					   3: without table hosts */
 #define STORE_BATCH		4096	/* rows per transaction */
 
 struct store;
@@ -41,6 +43,13 @@ int store_run_begin(struct store *st, const char *sources, const char *version,
  * NULL: none).  Returns 0, or -1 when out of memory.
  */
 int store_set_sensor(struct store *st, const char *sensor);
+
+/*
+ * Replace table `hosts` with the inventory in force (names, kinds, pools,
+ * roles named through rs, addresses), in one transaction of its own,
+ * after store_run_begin().  Returns 0 or -1 (see store_error()).
+ */
+int store_hosts(struct store *st, const struct inventory *inv, const struct ruleset *rs);
 
 /*
  * Offline runs (-r): a run that begins with the flows table empty builds
