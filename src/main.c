@@ -42,7 +42,7 @@
 enum {
 	OPT_DB = 256, OPT_EVE, OPT_COVERAGE, OPT_NFLOG, OPT_WORKERS, OPT_SNAPLEN,
 	OPT_BUFSIZE, OPT_FILTER, OPT_RING, OPT_DIRECT, OPT_PIPELINE, OPT_REPORT, OPT_JSON,
-	OPT_ALL_RUNS
+	OPT_ALL_RUNS, OPT_HTML
 };
 
 static const struct option longopts[] = {
@@ -60,6 +60,7 @@ static const struct option longopts[] = {
 	{ "report",	no_argument,		NULL, OPT_REPORT },
 	{ "json",	no_argument,		NULL, OPT_JSON },
 	{ "all-runs",	no_argument,		NULL, OPT_ALL_RUNS },
+	{ "html",	required_argument,	NULL, OPT_HTML },
 	{ "user",	required_argument,	NULL, 'u' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
@@ -72,7 +73,7 @@ usage(FILE *out)
 	fprintf(out,
 	    "usage: conformd [-Tqv] [-c config] [-r file ...] [--db file] [--eve file] [--coverage]\n"
 	    "       conformd [-qv] [-c config] -i iface ... | --nflog group ... [options]\n"
-	    "       conformd --report [--json] [--all-runs] DB ...\n"
+	    "       conformd --report [--json | --html FILE] [--all-runs] DB ...\n"
 	    "  -r FILE          judge a pcap or pcapng capture (\"-\": standard input); repeatable\n"
 	    "  -i IFACE         capture live on an interface (a span port; \"any\"); repeatable\n"
 	    "  --nflog GROUP    capture from a netfilter NFLOG group; repeatable\n"
@@ -90,7 +91,8 @@ usage(FILE *out)
 	    "  --direct         -r: classify in the reading thread (the default with one worker)\n"
 	    "  --pipeline       -r: run files through the live pipeline even with one worker\n"
 	    "  --report DB ...  one report across several sensors' databases (no configuration read);\n"
-	    "                   --json: as one JSON document; --all-runs: coverage of every run\n"
+	    "                   --json: as one JSON document; --html FILE: as one HTML page;\n"
+	    "                   --all-runs: coverage of every run\n"
 	    "  -T               check the configuration, inventory and rules, then exit\n"
 	    "  -v               more messages; with -T also print the canonical configuration\n"
 	    "  -q               no summary on standard error at the end\n"
@@ -332,7 +334,7 @@ run_option(int ch, const char *prev)
 {
 	for (const struct option *lo = longopts; lo->name != NULL; lo++)
 		if (lo->val == ch && ch != OPT_REPORT && ch != OPT_JSON && ch != OPT_ALL_RUNS &&
-		    ch != OPT_NFLOG)
+		    ch != OPT_HTML && ch != OPT_NFLOG)
 			return lo->name;
 	return prev;
 }
@@ -425,6 +427,9 @@ main(int argc, char **argv)
 		case OPT_ALL_RUNS:
 			ro.all_runs = 1;
 			break;
+		case OPT_HTML:
+			ro.html = optarg;
+			break;
 		case 'u':
 			o.user = optarg;
 			break;
@@ -474,10 +479,19 @@ main(int argc, char **argv)
 			    strlen(run_opt) == 1 ? "-" : "--", run_opt);
 			return EXIT_ERROR;
 		}
+		if (ro.json && ro.html != NULL) {
+			log_warnx("--json and --html: one or the other");
+			return EXIT_ERROR;
+		}
+		if (ro.html != NULL && ro.html[0] == '\0') {
+			log_warnx("--html needs a file name (\"-\": standard output)");
+			return EXIT_ERROR;
+		}
 		return report_run(argv + optind, argc - optind, &ro, stdout);
 	}
-	if (ro.json || ro.all_runs) {
-		log_warnx("%s applies to --report only", ro.json ? "--json" : "--all-runs");
+	if (ro.json || ro.all_runs || ro.html != NULL) {
+		log_warnx("%s applies to --report only", ro.json ? "--json" :
+		    ro.html != NULL ? "--html" : "--all-runs");
 		return EXIT_ERROR;
 	}
 	if (optind < argc) {

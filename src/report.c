@@ -42,6 +42,7 @@
 #include "conformd/report.h"
 #include "conformd/store.h"
 #include "conformd/utf8.h"
+#include "report-int.h"
 
 #define REPORT_BUSY_MS	5000	/* a live daemon commits about once a second */
 #define REPORT_WHY_LEN	512
@@ -57,12 +58,24 @@ static const char mem_schema[] =
 	"CREATE TABLE finding (sensor INTEGER NOT NULL, kind TEXT, src_ip TEXT,"
 	"  dest_ip TEXT, dest_port INTEGER, proto TEXT, host TEXT, rule_id TEXT,"
 	"  severity INTEGER, signature TEXT, count INTEGER, first_seen TEXT,"
-	"  last_seen TEXT);"
+	"  last_seen TEXT, evidence TEXT, last_evidence TEXT, src_role TEXT,"
+	"  dest_role TEXT, first_usec INTEGER, last_usec INTEGER);"
 	"CREATE INDEX finding_key ON finding (kind, src_ip, dest_ip, dest_port,"
 	"  proto, host, rule_id);"
 	"CREATE TABLE cov (sensor INTEGER NOT NULL, host TEXT, rule_id TEXT,"
-	"  rank INTEGER NOT NULL, evidence TEXT);"
-	"CREATE INDEX cov_key ON cov (host, rule_id);";
+	"  rank INTEGER NOT NULL, evidence TEXT, state TEXT, flows INTEGER,"
+	"  bytes INTEGER, first_seen TEXT, last_seen TEXT);"
+	"CREATE INDEX cov_key ON cov (host, rule_id);"
+	/* --html only: the rules and inventory (the first database that has
+	 * a row wins), and unexpected traffic per (source, service) */
+	"CREATE TABLE rule (id TEXT PRIMARY KEY, table_no INTEGER, row_no INTEGER,"
+	"  role TEXT, dir TEXT, proto TEXT, ports TEXT, apps TEXT, peers TEXT,"
+	"  optional INTEGER, service TEXT, note TEXT, source TEXT, feature TEXT);"
+	"CREATE TABLE host (name TEXT PRIMARY KEY, kind TEXT, pool TEXT,"
+	"  pool_type TEXT, roles TEXT, addresses TEXT);"
+	"CREATE TABLE talk (sensor INTEGER NOT NULL, src_ip TEXT, src_host TEXT,"
+	"  dest_ip TEXT, dest_host TEXT, dest_port INTEGER, proto TEXT,"
+	"  flows INTEGER, bytes INTEGER);";
 
 /* --- reading one sensor's database ---------------------------------------- */
 
@@ -91,11 +104,24 @@ static const char sql_counters[] =
 	" FROM counters";
 static const char sql_findings[] =
 	"SELECT kind, src_ip, dest_ip, dest_port, proto, host, rule_id,"
-	" severity, signature, count, first_seen, last_seen FROM findings";
+	" severity, signature, count, first_seen, last_seen, evidence,"
+	" last_evidence, src_role, dest_role, first_seen_usec, last_seen_usec"
+	" FROM findings";
+#define REPORT_FINDING_COLS	18
 static const char sql_cov_run[] = "SELECT max(run_id) FROM coverage";
 static const char sql_coverage[] =
-	"SELECT host, rule_id, state, evidence FROM coverage"
-	" WHERE ?1 OR run_id = ?2";
+	"SELECT host, rule_id, state, evidence, flows, bytes, first_seen, last_seen"
+	" FROM coverage WHERE ?1 OR run_id = ?2";
+/* --html: unexpected traffic, per source and service */
+static const char sql_talk[] =
+	"SELECT src_ip, max(src_host), dest_ip, max(dest_host), dest_port, proto,"
+	" count(*), sum(coalesce(bytes_toserver, 0) + coalesce(bytes_toclient, 0))"
+	" FROM flows WHERE verdict = 'unexpected'"
+	" GROUP BY src_ip, dest_ip, dest_port, proto";
+/* Tables read whole and copied by column name, so a column a later
+ * schema adds (rules.source) is taken when there and NULL when not. */
+static const char sql_all_rules[] = "SELECT * FROM rules";
+static const char sql_all_hosts[] = "SELECT * FROM hosts";
 
 static const char sql_ins_sensor[] =
 	"INSERT INTO sensor (id, path, why, runs, first_start, last_end,"
@@ -104,14 +130,34 @@ static const char sql_ins_sensor[] =
 static const char sql_ins_source[] = "INSERT INTO source (sensor, text) VALUES (?, ?)";
 static const char sql_ins_finding[] =
 	"INSERT INTO finding (sensor, kind, src_ip, dest_ip, dest_port, proto,"
-	" host, rule_id, severity, signature, count, first_seen, last_seen)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	" host, rule_id, severity, signature, count, first_seen, last_seen,"
+	" evidence, last_evidence, src_role, dest_role, first_usec, last_usec)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char sql_ins_cov[] =
-	"INSERT INTO cov (sensor, host, rule_id, rank, evidence) VALUES (?, ?, ?, ?, ?)";
+	"INSERT INTO cov (sensor, host, rule_id, rank, evidence, state, flows, bytes,"
+	" first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char sql_ins_rule[] =
+	"INSERT OR IGNORE INTO rule (id, table_no, row_no, role, dir, proto, ports,"
+	" apps, peers, optional, service, note, source, feature)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char *const rule_cols[] = {
+	"id", "table_no", "row_no", "role", "dir", "proto", "ports", "apps", "peers",
+	"optional", "service", "note", "source", "features", NULL
+};
+static const char sql_ins_host[] =
+	"INSERT OR IGNORE INTO host (name, kind, pool, pool_type, roles, addresses)"
+	" VALUES (?, ?, ?, ?, ?, ?)";
+static const char *const host_cols[] = {
+	"name", "kind", "pool", "pool_type", "roles", "addresses", NULL
+};
+static const char sql_ins_talk[] =
+	"INSERT INTO talk (sensor, src_ip, src_host, dest_ip, dest_host, dest_port,"
+	" proto, flows, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 struct report {
 	sqlite3		*mem;
 	sqlite3_stmt	*ins_sensor, *ins_source, *ins_finding, *ins_cov;
+	sqlite3_stmt	*ins_rule, *ins_host, *ins_talk;	/* --html */
 	const struct report_opts *o;
 	int		 nbad;
 };
@@ -129,15 +175,19 @@ copy_text(char *dst, size_t len, const unsigned char *s)
 	snprintf(dst, len, "%s", s != NULL ? (const char *)s : "");
 }
 
-/* The coverage state's rank (enum cov_state), or COV_NONE for a name
- * this version does not write. */
-static int
-cov_rank(const char *state)
+int
+report_state_rank(const char *state)
 {
-	for (int s = COV_SEEN; s < COV_NSTATES; s++)
-		if (state != NULL && strcmp(state, cov_state_name(s)) == 0)
-			return s;
-	return COV_NONE;
+	/* the order of the merge: the first five are enum cov_state's */
+	static const char *const order[] = {
+		"seen", "blocked", "missing", "optional-unseen", "unobserved",
+		"not-applicable", NULL
+	};
+
+	for (int i = 0; state != NULL && order[i] != NULL; i++)
+		if (strcmp(state, order[i]) == 0)
+			return i + 1;
+	return REPORT_RANK_UNKNOWN;
 }
 
 /* Reason for a failed statement on a sensor's database. */
@@ -296,6 +346,111 @@ out:
 	return rv;
 }
 
+/* Does the database have table `name`?  1, 0, or -1 (why set). */
+static int
+has_table(sqlite3 *db, const char *name, char *why, size_t len)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql_has_table, -1, &s, NULL) != SQLITE_OK) {
+		db_why(db, why, len);
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_why(db, why, len);
+		return -1;
+	}
+	return rc == SQLITE_ROW;
+}
+
+/* The index of column `name` in the result of s, or -1. */
+static int
+col_index(sqlite3_stmt *s, const char *name)
+{
+	for (int c = 0; c < sqlite3_column_count(s); c++)
+		if (strcmp(sqlite3_column_name(s, c), name) == 0)
+			return c;
+	return -1;
+}
+
+/*
+ * Copy every row of `select` (a SELECT * of the sensor's database) into
+ * the merge area through `ins`, whose parameters are the columns `cols`
+ * in order: each found by name, NULL where the database has no such
+ * column.
+ */
+static int
+copy_by_name(struct report *r, sqlite3 *db, const char *select, sqlite3_stmt *ins,
+    const char *const *cols, char *why, size_t len)
+{
+	sqlite3_stmt *s = NULL;
+	int map[16], n, rc, rv = -1;
+
+	if (sqlite3_prepare_v2(db, select, -1, &s, NULL) != SQLITE_OK) {
+		db_why(db, why, len);
+		return -1;
+	}
+	for (n = 0; cols[n] != NULL && n < (int)(sizeof(map) / sizeof(map[0])); n++)
+		map[n] = col_index(s, cols[n]);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int c = 0; c < n; c++)
+			if (map[c] >= 0)
+				sqlite3_bind_value(ins, c + 1, sqlite3_column_value(s, map[c]));
+			else
+				sqlite3_bind_null(ins, c + 1);
+		if (mem_exec(r, ins, why, len) == -1)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		db_why(db, why, len);
+		goto out;
+	}
+	rv = 0;
+out:
+	sqlite3_finalize(s);
+	return rv;
+}
+
+/*
+ * For the page (--html): the rules and inventory and the unexpected
+ * traffic per (source, destination, port, protocol).
+ */
+static int
+copy_html_rows(struct report *r, sqlite3 *db, int id, char *why, size_t len)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, c, rv = -1;
+
+	if (copy_by_name(r, db, sql_all_rules, r->ins_rule, rule_cols, why, len) == -1)
+		return -1;
+	if ((rc = has_table(db, "hosts", why, len)) == -1 ||
+	    (rc == 1 && copy_by_name(r, db, sql_all_hosts, r->ins_host, host_cols,
+	    why, len) == -1))
+		return -1;
+	if (sqlite3_prepare_v2(db, sql_talk, -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		sqlite3_bind_int(r->ins_talk, 1, id);
+		for (c = 0; c < 8; c++)
+			sqlite3_bind_value(r->ins_talk, c + 2, sqlite3_column_value(s, c));
+		if (mem_exec(r, r->ins_talk, why, len) == -1)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	rv = 0;
+	goto out;
+fail:
+	db_why(db, why, len);
+out:
+	sqlite3_finalize(s);
+	return rv;
+}
+
 /* Copy the runs' sources, the findings and the coverage rows into the
  * merge area under sensor id `id`. */
 static int
@@ -321,7 +476,7 @@ copy_rows(struct report *r, sqlite3 *db, int id, const struct sensor_info *si,
 		goto fail;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		sqlite3_bind_int(r->ins_finding, 1, id);
-		for (int c = 0; c < 12; c++)
+		for (int c = 0; c < REPORT_FINDING_COLS; c++)
 			sqlite3_bind_value(r->ins_finding, c + 2, sqlite3_column_value(s, c));
 		if (mem_exec(r, r->ins_finding, why, len) == -1)
 			goto out;
@@ -335,20 +490,28 @@ copy_rows(struct report *r, sqlite3 *db, int id, const struct sensor_info *si,
 	sqlite3_bind_int(s, 1, r->o->all_runs);
 	sqlite3_bind_int64(s, 2, si->cov_run);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		int rank = cov_rank((const char *)sqlite3_column_text(s, 2));
+		/* a state this version does not know ranks last and keeps
+		 * its name: the text and JSON reports leave it out, the
+		 * page shows it as it is */
+		int rank = report_state_rank((const char *)sqlite3_column_text(s, 2));
 
-		if (rank == COV_NONE)
-			continue;	/* a state this version does not know */
 		sqlite3_bind_int(r->ins_cov, 1, id);
 		sqlite3_bind_value(r->ins_cov, 2, sqlite3_column_value(s, 0));
 		sqlite3_bind_value(r->ins_cov, 3, sqlite3_column_value(s, 1));
 		sqlite3_bind_int(r->ins_cov, 4, rank);
 		sqlite3_bind_value(r->ins_cov, 5, sqlite3_column_value(s, 3));
+		sqlite3_bind_value(r->ins_cov, 6, sqlite3_column_value(s, 2));
+		for (int c = 4; c < 8; c++)
+			sqlite3_bind_value(r->ins_cov, c + 3, sqlite3_column_value(s, c));
 		if (mem_exec(r, r->ins_cov, why, len) == -1)
 			goto out;
 	}
 	if (rc != SQLITE_DONE)
 		goto fail;
+	sqlite3_finalize(s);
+	s = NULL;
+	if (r->o->html != NULL && copy_html_rows(r, db, id, why, len) == -1)
+		goto out;
 	rv = 0;
 	goto out;
 fail:
@@ -912,7 +1075,10 @@ report_run(char *const *dbs, int ndbs, const struct report_opts *o, FILE *out)
 	    sqlite3_prepare_v2(r.mem, sql_ins_sensor, -1, &r.ins_sensor, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(r.mem, sql_ins_source, -1, &r.ins_source, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(r.mem, sql_ins_finding, -1, &r.ins_finding, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(r.mem, sql_ins_cov, -1, &r.ins_cov, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(r.mem, sql_ins_cov, -1, &r.ins_cov, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(r.mem, sql_ins_rule, -1, &r.ins_rule, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(r.mem, sql_ins_host, -1, &r.ins_host, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(r.mem, sql_ins_talk, -1, &r.ins_talk, NULL) != SQLITE_OK) {
 		log_warnx("report: %s", r.mem != NULL ? sqlite3_errmsg(r.mem) : "out of memory");
 		goto out;
 	}
@@ -922,10 +1088,14 @@ report_run(char *const *dbs, int ndbs, const struct report_opts *o, FILE *out)
 			r.nbad++;
 		}
 	fflush(stderr);
-	nfind = report_emit(&r, out, ndbs);
-	if (fflush(out) == EOF || ferror(out)) {
-		log_warn("report: writing");
-		nfind = -1;
+	if (o->html != NULL)
+		nfind = report_html_write(r.mem, o->html, ndbs, r.nbad);
+	else {
+		nfind = report_emit(&r, out, ndbs);
+		if (fflush(out) == EOF || ferror(out)) {
+			log_warn("report: writing");
+			nfind = -1;
+		}
 	}
 	if (nfind >= 0 && r.nbad == 0)
 		status = nfind > 0 ? 1 : 0;
@@ -934,6 +1104,9 @@ out:
 	sqlite3_finalize(r.ins_source);
 	sqlite3_finalize(r.ins_finding);
 	sqlite3_finalize(r.ins_cov);
+	sqlite3_finalize(r.ins_rule);
+	sqlite3_finalize(r.ins_host);
+	sqlite3_finalize(r.ins_talk);
 	sqlite3_close(r.mem);
 	return status;
 }

@@ -11,12 +11,15 @@
 struct report_opts {
 	int	json;		/* one JSON document instead of text */
 	int	all_runs;	/* coverage from every run, not each database's latest */
+	const char *html;	/* write the report as one HTML page to this file
+				   ("-": standard output) instead; NULL: text or JSON */
 };
 
 /*
  * Read the conformd databases dbs[0..ndbs-1] (read-only; a database a
  * daemon is writing is read in one consistent snapshot) and write one
- * report to `out`.  A database that cannot be read (missing, unreadable,
+ * report to `out`, or with o->html as one self-contained HTML page to
+ * that file (report-html.c; `out` is then not used).  A database that cannot be read (missing, unreadable,
  * not SQLite, not a conformd database of this schema version) is named on
  * standard error as "FILE: reason" and in the report; the others are still
  * reported.  Does not read the configuration, rules or inventory.
