@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "conformd/collector.h"
+#include "conformd/covmatrix.h"
 #include "conformd/config.h"
 #include "conformd/decode.h"
 #include "conformd/diag.h"
@@ -96,7 +97,9 @@ fuzz_site_end(struct engine *e)
 	engine_summary(e, devnull);
 	collector_summary(col, devnull);
 	engine_summary_top(e, devnull);
-	collector_coverage_print(col, devnull);
+	collector_coverage_print(col, COVMATRIX_RULES, devnull);
+	collector_coverage_print(col, COVMATRIX_HOSTS, devnull);
+	collector_coverage_print(col, COVMATRIX_CSV, devnull);
 	engine_free(e);
 	collector_free(col);
 	col = NULL;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "conformd/collector.h"
+#include "conformd/covmatrix.h"
 #include "conformd/inventory.h"
 #include "conformd/packet.h"
 #include "conformd/rules.h"
@@ -253,7 +254,7 @@ collector_summary(const struct collector *c, FILE *out)
 }
 
 void
-collector_coverage_print(const struct collector *c, FILE *out)
+collector_coverage_print(const struct collector *c, int format, FILE *out)
 {
-	coverage_print(c->cov, out);
+	covmatrix_print(c->cov, c->pol, format, covmatrix_width(out), out);
 }

@@ -200,58 +200,6 @@ coverage_finish(struct coverage *cov, const struct engine_sink *sink, int sensor
 	}
 }
 
-void
-coverage_print(const struct coverage *cov, FILE *out)
-{
-	static const char mark[] = { ' ', '+', 'B', '-', 'o', '?', '.' };
-	int *cols, ncols = 0, width = 4;
-
-	cols = calloc((size_t)cov->nrules + 1, sizeof(*cols));
-	if (cols == NULL)
-		return;
-	/* columns: rules that apply to at least one host */
-	for (int r = 0; r < cov->nrules; r++)
-		for (int h = 0; h < cov->nhosts; h++)
-			if (cov->cells[(size_t)h * (size_t)cov->nrules + (size_t)r].state != COV_NONE) {
-				cols[ncols++] = r;
-				break;
-			}
-	for (int h = 0; h < cov->nhosts; h++) {
-		int w = (int)strlen(cov->inv->hosts[h].name);
-		if (w > width)
-			width = w;
-	}
-	fprintf(out, "coverage (+ seen, B blocked, - missing, o optional unseen, ? unobserved, . not applicable; rule ids read downwards):\n");
-	/* rule ids written vertically: T1R10 takes five header lines */
-	for (int line = 0; line < 6; line++) {
-		int any = 0;
-		for (int i = 0; i < ncols; i++)
-			if ((int)strlen(cov->rs->rules[cols[i]].id) > line)
-				any = 1;
-		if (!any)
-			break;
-		fprintf(out, "%*s ", width, "");
-		for (int i = 0; i < ncols; i++) {
-			const char *id = cov->rs->rules[cols[i]].id;
-			fputc((int)strlen(id) > line ? id[line] : ' ', out);
-		}
-		fputc('\n', out);
-	}
-	for (int h = 0; h < cov->nhosts; h++) {
-		int any = 0;
-		for (int i = 0; i < ncols; i++)
-			if (cov->cells[(size_t)h * (size_t)cov->nrules + (size_t)cols[i]].state != COV_NONE)
-				any = 1;
-		if (!any)
-			continue;
-		fprintf(out, "%-*s ", width, cov->inv->hosts[h].name);
-		for (int i = 0; i < ncols; i++)
-			fputc(mark[cov->cells[(size_t)h * (size_t)cov->nrules + (size_t)cols[i]].state], out);
-		fputc('\n', out);
-	}
-	free(cols);
-}
-
 const char *
 cov_state_name(int s)
 {
@@ -271,4 +219,22 @@ cov_state_name(int s)
 	default:
 		return "none";
 	}
+}
+
+int
+coverage_cell(const struct coverage *cov, int h, int r, struct coverage_cell *out)
+{
+	const struct cell *c;
+
+	if (h < 0 || h >= cov->nhosts || r < 0 || r >= cov->nrules)
+		return -1;
+	c = &cov->cells[(size_t)h * (size_t)cov->nrules + (size_t)r];
+	out->state = c->state;
+	out->flows = c->flows;
+	out->failed = c->failed;
+	out->bytes = c->bytes;
+	out->first_usec = c->first_usec;
+	out->last_usec = c->last_usec;
+	out->evidence = c->failed > 0 && c->evidence[0] != '\0' ? c->evidence : NULL;
+	return 0;
 }

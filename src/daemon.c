@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "conformd/capture.h"
+#include "conformd/covmatrix.h"
 #include "conformd/daemon.h"
 #include "conformd/filter.h"
 #include "conformd/log.h"
@@ -396,9 +397,9 @@ stop:
 				output_summary(out, stderr);
 		}
 	}
-	if (o->coverage || l->cfg.coverage)
-		pipeline_coverage_print(pl, o->eve != NULL && strcmp(o->eve, "-") == 0 ?
-		    stderr : stdout);
+	if (o->coverage != COVMATRIX_NONE || l->cfg.coverage)
+		pipeline_coverage_print(pl, o->coverage != COVMATRIX_NONE ? o->coverage :
+		    COVMATRIX_RULES, o->eve != NULL && strcmp(o->eve, "-") == 0 ? stderr : stdout);
 out:
 	pipeline_free(pl);
 	pkt_filter_free(pf);	/* after the captures that used it */

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "conformd/capture.h"
 #include "conformd/collector.h"
+#include "conformd/covmatrix.h"
 #include "conformd/daemon.h"
 #include "conformd/decode.h"
 #include "conformd/engine.h"
@@ -48,7 +49,7 @@ enum {
 static const struct option longopts[] = {
 	{ "db",		required_argument,	NULL, OPT_DB },
 	{ "eve",	required_argument,	NULL, OPT_EVE },
-	{ "coverage",	no_argument,		NULL, OPT_COVERAGE },
+	{ "coverage",	optional_argument,	NULL, OPT_COVERAGE },
 	{ "nflog",	required_argument,	NULL, OPT_NFLOG },
 	{ "workers",	required_argument,	NULL, OPT_WORKERS },
 	{ "snaplen",	required_argument,	NULL, OPT_SNAPLEN },
@@ -71,7 +72,8 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: conformd [-Tqv] [-c config] [-r file ...] [--db file] [--eve file] [--coverage]\n"
+	    "usage: conformd [-Tqv] [-c config] [-r file ...] [--db file] [--eve file]\n"
+	    "                [--coverage[=rules|hosts|csv]]\n"
 	    "       conformd [-qv] [-c config] -i iface ... | --nflog group ... [options]\n"
 	    "       conformd --report [--json | --html FILE] [--all-runs] DB ...\n"
 	    "  -r FILE          judge a pcap or pcapng capture (\"-\": standard input); repeatable\n"
@@ -80,7 +82,9 @@ usage(FILE *out)
 	    "  -c FILE          configuration (default %s/conformd.conf)\n"
 	    "  --db FILE        SQLite database for runs, flows, findings and coverage\n"
 	    "  --eve FILE       EVE JSON lines (\"-\": standard output)\n"
-	    "  --coverage       print the coverage matrix (hosts x rules) at the end\n"
+	    "  --coverage[=FORM] print the coverage matrix at the end: rules (a row per rule,\n"
+	    "                   hosts across; the default), hosts (a row per host, rule ids\n"
+	    "                   across), csv (a line per host and rule); wrapped to $COLUMNS\n"
 	    "  --workers N      classifier threads (default 1)\n"
 	    "  --snaplen N      live: bytes kept per packet (default %d)\n"
 	    "  --buffer-size N  live: kernel capture buffer in KiB\n"
@@ -313,9 +317,9 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 		engine_summary_top(e, stderr);
 		output_summary(out, stderr);
 	}
-	if (o->coverage || l->cfg.coverage)
-		collector_coverage_print(col, o->eve != NULL && strcmp(o->eve, "-") == 0 ?
-		    stderr : stdout);
+	if (o->coverage != COVMATRIX_NONE || l->cfg.coverage)
+		collector_coverage_print(col, o->coverage != COVMATRIX_NONE ? o->coverage :
+		    COVMATRIX_RULES, o->eve != NULL && strcmp(o->eve, "-") == 0 ? stderr : stdout);
 done:
 	sink_async_stop(wr, NULL);
 	files_close(pfs, o->nfiles);
@@ -386,7 +390,10 @@ main(int argc, char **argv)
 			o.eve = optarg;
 			break;
 		case OPT_COVERAGE:
-			o.coverage = 1;
+			if (covmatrix_format(optarg, &o.coverage) == -1) {
+				log_warnx("--coverage=%s: the matrix is rules, hosts or csv", optarg);
+				return EXIT_ERROR;
+			}
 			break;
 		case OPT_WORKERS:
 			o.workers = (int)number_opt("--workers", optarg, 1, 64);

@@ -914,9 +914,9 @@ pipeline_summary(struct pipeline *pl, FILE *out)
 }
 
 void
-pipeline_coverage_print(struct pipeline *pl, FILE *out)
+pipeline_coverage_print(struct pipeline *pl, int format, FILE *out)
 {
-	collector_coverage_print(pl->col, out);
+	collector_coverage_print(pl->col, format, out);
 }
 
 void

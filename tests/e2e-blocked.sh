@@ -75,7 +75,7 @@ fi
 site_down
 
 # 2. conformd on the capture
-timeout 60 "$conformd" -c "$config" -r "$cap" --db "$db" --eve "$eve" --coverage \
+timeout 60 "$conformd" -c "$config" -r "$cap" --db "$db" --eve "$eve" --coverage=hosts \
     >"$E2E_WORK/conformd.out" 2>"$E2E_WORK/conformd.err"
 rc=$?
 if [ $rc -eq 1 ]; then

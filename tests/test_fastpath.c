@@ -26,6 +26,7 @@
 
 #include "conformd/capture.h"
 #include "conformd/collector.h"
+#include "conformd/covmatrix.h"
 #include "conformd/config.h"
 #include "conformd/decode.h"
 #include "conformd/diag.h"
@@ -1143,7 +1144,7 @@ side_close(struct side *s)
 	engine_summary(s->eng, f);
 	engine_summary_top(s->eng, f);
 	collector_summary(s->col, f);
-	collector_coverage_print(s->col, f);
+	collector_coverage_print(s->col, COVMATRIX_RULES, f);
 	engine_free(s->eng);
 	collector_free(s->col);
 	return unit_mem_close(&s->m);

@@ -67,7 +67,8 @@ void collector_carry(struct collector *c, const struct collector *prev);
 /* Summary lines (findings by kind, coverage totals), after collector_finish(). */
 void collector_summary(const struct collector *c, FILE *out);
 
-/* The coverage matrix, after collector_finish(). */
-void collector_coverage_print(const struct collector *c, FILE *out);
+/* The coverage matrix in `format` (enum covmatrix_format), wrapped to
+ * out's width (covmatrix.h), after collector_finish(). */
+void collector_coverage_print(const struct collector *c, int format, FILE *out);
 
 #endif /* CONFORMD_COLLECTOR_H */

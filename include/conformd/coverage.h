@@ -65,9 +65,22 @@ void coverage_finish(struct coverage *cov, const struct engine_sink *sink, int s
     void (*missing)(void *arg, int h, int rule, const char *also), void *arg,
     struct coverage_totals *t);
 
-/* The matrix, hosts down the side and rules across, with a legend.
- * Only after coverage_finish(). */
-void coverage_print(const struct coverage *cov, FILE *out);
+/* What coverage knows of one (host, rule) pair. */
+struct coverage_cell {
+	int		 state;		/* enum cov_state; COV_NONE: the rule does not apply */
+	uint64_t	 flows, failed, bytes;
+	uint64_t	 first_usec, last_usec;	/* capture times; 0 when no flow */
+	const char	*evidence;	/* of the first failure, NULL when none; the
+					   coverage's own, valid while it lives */
+};
+
+/*
+ * The cell of inventory host h and rule r (indices of the policy's
+ * inventory and ruleset), decided by coverage_finish().  0, or -1 when h
+ * or r is out of range.  The printed matrix is coverage-matrix.c's
+ * (covmatrix.h).
+ */
+int coverage_cell(const struct coverage *cov, int h, int r, struct coverage_cell *out);
 
 /* "seen", "blocked", "missing", "optional-unseen", "unobserved", "not-applicable" */
 const char *cov_state_name(int s);

@@ -26,7 +26,8 @@ struct daemon_opts {
 	uint32_t	 snaplen;
 	uint32_t	 bufsize;		/* kernel buffer, bytes; 0: default */
 	uint32_t	 ring_slots;
-	int		 coverage;		/* print the coverage matrix at the end */
+	int		 coverage;		/* print the coverage matrix at the end: an
+						   enum covmatrix_format, 0 none */
 	int		 quiet;
 };
 

@@ -125,7 +125,7 @@ uint64_t pipeline_failing(const struct pipeline *pl);
 
 /* The summary and coverage matrix of the last window (after pipeline_stop()). */
 void pipeline_summary(struct pipeline *pl, FILE *out);
-void pipeline_coverage_print(struct pipeline *pl, FILE *out);
+void pipeline_coverage_print(struct pipeline *pl, int format, FILE *out);
 
 /* Free everything (after pipeline_stop(), or if never started). */
 void pipeline_free(struct pipeline *pl);
