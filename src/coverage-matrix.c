@@ -19,7 +19,7 @@
 #include "conformd/inventory.h"
 #include "conformd/rules.h"
 
-#define MATRIX_MIN_WIDTH	20
+#define MATRIX_MIN_WIDTH	40	/* narrower: 40 (a label needs room) */
 #define MATRIX_LABEL_MAX	24	/* a longer row label is cut (with '~') */
 #define MATRIX_DESC_MIN		12	/* room a row's description needs to be shown */
 
@@ -502,6 +502,36 @@ csv_print(const struct matrix *m, FILE *out)
 		}
 }
 
+/* "coverage: 7 hosts x 77 rules:" and the marks, wrapped to width, then
+ * a blank line. */
+static void
+legend_print(FILE *out, int width, int nh, int nr)
+{
+	char head[64];
+	int col;
+
+	col = snprintf(head, sizeof(head), "coverage: %d host%s x %d rule%s;", nh,
+	    nh == 1 ? "" : "s", nr, nr == 1 ? "" : "s");
+	fputs(head, out);
+	for (int i = 0; i <= (int)(sizeof(matrix_marks) / sizeof(matrix_marks[0])) - 1; i++) {
+		char item[64];
+		int n;
+
+		if (matrix_marks[i].name != NULL)
+			n = snprintf(item, sizeof(item), "%c %s,", matrix_marks[i].mark,
+			    matrix_marks[i].legend);
+		else
+			n = snprintf(item, sizeof(item), "blank: not its rule");
+		if (col + 1 + n > width) {
+			fputs("\n ", out);
+			col = 1;
+		}
+		fprintf(out, " %s", item);
+		col += 1 + n;
+	}
+	fputs("\n\n", out);
+}
+
 void
 covmatrix_print(const struct coverage *cov, const struct policy *pol, int format, int width,
     FILE *out)
@@ -533,9 +563,7 @@ covmatrix_print(const struct coverage *cov, const struct policy *pol, int format
 	rules.what = "rules";
 	rules.group = m.rgroup;
 	rules.m = &m;
-	fprintf(out, "coverage: %d host%s x %d rule%s (+ seen, B blocked, - missing,\n"
-	    "  o optional unseen, ? unobserved, . not applicable; blank: the rule does not apply)\n",
-	    m.nh, m.nh == 1 ? "" : "s", m.nr, m.nr == 1 ? "" : "s");
+	legend_print(out, width, m.nh, m.nr);
 	if (m.nh == 0 || m.nr == 0)
 		fputs("  no rule applies to any inventory host\n", out);
 	else if (format == COVMATRIX_HOSTS)

@@ -21,7 +21,7 @@ enum covmatrix_format {
 int covmatrix_format(const char *word, int *format);
 
 /*
- * The width to wrap the matrix to: $COLUMNS when it is a number from 20
+ * The width to wrap the matrix to: $COLUMNS when it is a number from 40
  * up, else the terminal's (TIOCGWINSZ) when `out` is one, else 80.
  */
 int covmatrix_width(FILE *out);
