@@ -13,6 +13,7 @@ apt-get install -y -q --no-install-recommends \
     tshark tcpdump tcpreplay iproute2 nftables systemd \
     sip-tester socat openssl curl netcat-openbsd ethtool time mandoc \
     clang libclang-rt-14-dev valgrind libndpi-bin \
+    chromium \
     ca-certificates
 # Packages whose install starts a system service: rsyslog (tests/alerts.sh
 # runs its own rsyslogd as a collector) and the flow meters bench/run.sh

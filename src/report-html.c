@@ -319,7 +319,7 @@ static const char html_css[] =
 	"height:4.2em;text-align:left}\n"
 	"table.heat tr.grp th{text-align:left;background:#f0f0f0;font-weight:bold;left:0;"
 	"position:sticky}\n"
-	"table.heat td.e{background:#fafafa}\n"
+	"table.heat td:empty{background:#fafafa}\n"
 	"table.heat thead tr:nth-child(2) th{top:1.45em}table.heat thead tr:nth-child(3) th{top:2.9em}\n"
 	"table.heat tbody tr:hover th{background:#ffeeb0}\n"
 	".k-unexpected{color:#b3261e;font-weight:bold}.k-blocked{color:#7b1fa2;font-weight:bold}"
@@ -333,7 +333,8 @@ static const char html_css[] =
 	".chart svg{border:1px solid #ddd;background:#fcfcfc}\n"
 	".bar{display:inline-block;height:.8em;background:#d7301f;vertical-align:middle;"
 	"margin-right:.4em}\n"
-	"section.host{border-top:1px solid #ddd;margin-top:.8em;break-inside:avoid}"
+	"section.host{border-top:1px solid #ddd;margin-top:.8em;break-inside:avoid;"
+	"content-visibility:auto;contain-intrinsic-size:auto 10em}"
 	"section.host h3{margin:.5em 0 .2em}\n"
 	"ul.tight{margin:.2em 0;padding-left:1.3em}\n"
 	"*{-webkit-print-color-adjust:exact;print-color-adjust:exact}\n"
@@ -379,6 +380,9 @@ page_head(struct page *p)
 	    "<meta name=\"generator\" content=\"conformd " PACKAGE_VERSION "\">\n"
 	    "<title>conformd report</title>\n<style>\n", p->out);
 	fputs(html_css, p->out);
+	/* a class per state for the heatmap's cells: s1 seen ... */
+	for (int i = 0; i < HTML_NSTATES; i++)
+		fprintf(p->out, "table.heat td.s%d{background:%s}\n", i + 1, html_states[i].colour);
 	fputs("</style>\n</head>\n<body>\n<h1>conformd report</h1>\n<p class=\"muted\">", p->out);
 	fprintf(p->out, "%d database%s, %d read; generated %s UTC by conformd %s.</p>\n",
 	    p->ndbs, p->ndbs == 1 ? "" : "s", p->ndbs - p->nbad, now, PACKAGE_VERSION);
@@ -941,11 +945,11 @@ sec_heatmap(struct page *p)
 			const struct html_state *st;
 
 			if (!more || coli(c, 0) != k) {
-				fputs("<td class=\"e\"></td>", p->out);
+				fputs("<td></td>", p->out);
 				continue;
 			}
 			st = html_state((int)coli(c, 1));
-			fprintf(p->out, "<td style=\"background:%s\" data-host=\"", st->colour);
+			fprintf(p->out, "<td class=\"s%d\" data-host=\"", (int)(st - html_states) + 1);
 			html_str(p->out, name);
 			fputs("\" data-rule=\"", p->out);
 			html_str(p->out, cols(c, 9));

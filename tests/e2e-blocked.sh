@@ -21,7 +21,9 @@
 #     5062), none for a port that was answered; a host with no traffic at
 #     all (dir1): one `missing` finding, evidence "unobserved", its coverage
 #     rows unobserved;
-#   tests/e2e/tshark-compare.py: flows against tshark's conversations.
+#   tests/e2e/tshark-compare.py: flows against tshark's conversations;
+#   the site's report as an HTML page, in headless Chromium
+#     (tests/report-browser.sh): its cells against the coverage rows.
 # Skips (exit 77, with the reason) when not root or a tool is missing.
 # Environment: top_srcdir, top_builddir (set by make check); E2E_KEEP=1
 # keeps the work directory.
@@ -279,5 +281,11 @@ LIB_FAILED=$((LIB_FAILED + $(grep -c '^FAIL:' "$E2E_WORK/compare.out")))
 if [ $rc -gt 1 ] || { [ $rc -eq 1 ] && ! grep -q '^FAIL:' "$E2E_WORK/compare.out"; }; then
 	lib_failed "tshark-compare: exit $rc"
 fi
+
+# 9. the site's report as one HTML page, checked as written and in headless
+# Chromium with the network off: each heatmap cell the database's coverage
+# row of its host and rule, one findings row per finding, a screenshot
+. "$top_srcdir/tests/report-browser.sh"
+report_browser_check report "$E2E_WORK" "" "$db"
 
 lib_summary
