@@ -93,7 +93,7 @@ printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377
 
 # --- months of traffic ---------------------------------------------------------
 t0=$(date +%s)
-sqlite3 site.db <<EOF
+sqlite3 site.db >/dev/null <<EOF
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
 CREATE TEMP TABLE addr AS SELECT rowid AS i, name,
