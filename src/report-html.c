@@ -23,9 +23,7 @@
  *   mf   per finding key: as the text report merges them, plus the
  *        inventory names of both addresses (from table hosts).
  */
-#ifdef HAVE_CONFIG_H
 #include "config.h"
-#endif
 
 #include <errno.h>
 #include <stdio.h>
@@ -39,6 +37,10 @@
 #include "conformd/log.h"
 #include "conformd/utf8.h"
 #include "report-int.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION	"unknown"
+#endif
 
 #define HTML_BUCKETS	60	/* bars of a findings-over-time chart */
 #define HTML_TALKERS	20	/* rows of each top-talkers table */
