@@ -223,6 +223,11 @@ exec(struct page *p, const char *sql)
 /* --- the merge for the page ------------------------------------------------ */
 
 static const char sql_merge[] =
+	/* a sensor is called by its name when no other has that name (runs of
+	 * one machine default to its host name), else by its database */
+	"CREATE TEMP TABLE slabel AS SELECT id, CASE WHEN name IS NOT NULL AND"
+	" (SELECT count(*) FROM sensor t WHERE t.name = sensor.name) = 1 THEN name"
+	" ELSE path END AS label FROM sensor;"
 	"CREATE TEMP TABLE mrank AS SELECT host, rule_id, min(rank) AS r FROM cov"
 	" GROUP BY host, rule_id;"
 	"CREATE INDEX temp.mrank_key ON mrank (host, rule_id);"
@@ -231,10 +236,10 @@ static const char sql_merge[] =
 	" sum(c.flows) AS flows, sum(c.bytes) AS bytes, min(c.first_seen) AS first_seen,"
 	" max(c.last_seen) AS last_seen,"
 	" max(CASE WHEN c.rank = m.r THEN c.evidence END) AS evidence,"
-	" group_concat(coalesce(s.name, s.path) || ': ' || coalesce(c.state, '?')"
+	" group_concat(s.label || ': ' || coalesce(c.state, '?')"
 	"   || coalesce(' (' || c.evidence || ')', ''), '; ') AS sensors"
 	" FROM cov c JOIN mrank m ON m.host = c.host AND m.rule_id = c.rule_id"
-	" JOIN sensor s ON s.id = c.sensor GROUP BY c.host, c.rule_id;"
+	" JOIN slabel s ON s.id = c.sensor GROUP BY c.host, c.rule_id;"
 	"CREATE INDEX temp.mc_host ON mc (host);"
 	"CREATE TEMP TABLE haddr (ip TEXT PRIMARY KEY, host TEXT);"
 	"CREATE TEMP TABLE colord (rule_id TEXT PRIMARY KEY, k INTEGER);";
@@ -245,10 +250,10 @@ static const char sql_merge_findings[] =
 	" max(last_seen) AS last_seen, min(first_usec) AS first_usec,"
 	" max(last_usec) AS last_usec, min(signature) AS signature,"
 	" min(evidence) AS evidence, max(last_evidence) AS last_evidence,"
-	" group_concat(coalesce(s.name, s.path) || ' (' || f.count || ')', ', ') AS sensors,"
+	" group_concat(s.label || ' (' || f.count || ')', ', ') AS sensors,"
 	" (SELECT a.host FROM haddr a WHERE a.ip = f.src_ip) AS src_name,"
 	" (SELECT a.host FROM haddr a WHERE a.ip = f.dest_ip) AS dest_name"
-	" FROM finding f JOIN sensor s ON s.id = f.sensor"
+	" FROM finding f JOIN slabel s ON s.id = f.sensor"
 	" GROUP BY kind, src_ip, dest_ip, dest_port, proto, host, rule_id;"
 	"CREATE INDEX temp.mf_host ON mf (host);"
 	"CREATE INDEX temp.mf_src ON mf (src_name);"
