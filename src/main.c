@@ -532,6 +532,7 @@ main(int argc, char **argv)
 			printf("\n");
 			load_print_summary(&l, stdout);
 		}
+		fflush(stdout);	/* the canonical print before the verdict, on one terminal */
 		fprintf(stderr, "configuration OK: %s (%d rules, %d roles, %d inventory hosts)\n",
 		    o.cfgpath, l.rs.nrules, l.rs.nroles, l.inv.nhosts);
 		load_free(&l);

@@ -649,13 +649,24 @@ sec_summary(struct page *p)
 
 /* --- the heatmap ----------------------------------------------------------- */
 
+/*
+ * Columns: rules grouped by the published table they come from, which the
+ * rule id names by the packs' convention (T1R3: table 1 of the product's
+ * page, SQL1R1: table 1 of SQL Server's, E2R1: table 2 of the Edge's), so
+ * that one page's table 1 is not mixed with another's; the site's own rules
+ * (table 0 or none) last, under "site".  Column 14: that group.
+ */
+#define SQL_GROUP \
+	"CASE WHEN coalesce(r.table_no, 0) = 0 THEN 'site'" \
+	" ELSE rtrim(rtrim(m.rule_id, '0123456789'), 'R') END"
 static const char sql_cols[] =
 	"SELECT m.rule_id, r.table_no, r.row_no, r.role, r.dir, r.proto, r.ports, r.apps,"
-	" r.peers, r.optional, r.service, r.note, r.source, r.feature"
+	" r.peers, r.optional, r.service, r.note, r.source, r.feature, " SQL_GROUP " AS grp"
 	" FROM (SELECT DISTINCT rule_id FROM mc) m LEFT JOIN rule r ON r.id = m.rule_id"
-	" ORDER BY r.table_no IS NULL, r.table_no,"
+	" ORDER BY coalesce(r.table_no, 0) = 0, grp COLLATE natsort,"
 	" (SELECT min(r2.row_no) FROM rule r2 WHERE r2.table_no IS r.table_no"
-	"  AND r2.service IS r.service), r.row_no, m.rule_id COLLATE natsort";
+	"  AND r2.service IS r.service AND rtrim(rtrim(r2.id, '0123456789'), 'R') IS grp),"
+	" r.row_no, m.rule_id COLLATE natsort";
 static const char sql_ins_colord[] = "INSERT INTO colord (rule_id, k) VALUES (?, ?)";
 /* hosts in display order: groups (pool, else first role) in the order of
  * their first member in the inventory, hosts in inventory order */
@@ -769,10 +780,10 @@ heat_columns(struct page *p, FILE *rules)
 	while (step(p, s)) {
 		char tlabel[64], slabel[1024];
 
-		if (sqlite3_column_type(s, 1) != SQLITE_NULL)
-			snprintf(tlabel, sizeof(tlabel), "table %lld", coli(s, 1));
+		if (coli(s, 1) > 0)
+			snprintf(tlabel, sizeof(tlabel), "%s (table %lld)", cols(s, 14), coli(s, 1));
 		else
-			snprintf(tlabel, sizeof(tlabel), "no table");
+			snprintf(tlabel, sizeof(tlabel), "site rules");
 		snprintf(slabel, sizeof(slabel), "%s\t%s", tlabel, cols(s, 10));
 		if (groups_add(&tg, &ntg, tlabel) == -1 || groups_add(&sg, &nsg, slabel) == -1) {
 			log_warnx("report: out of memory");

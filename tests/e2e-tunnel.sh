@@ -49,8 +49,8 @@ conformd=$top_builddir/conformd
 [ -x "$top_builddir/tests/gen-edge" ] || lib_error "tests/gen-edge not built"
 config=$top_srcdir/tests/golden/conformd.conf
 
-NS_A=cfd-tun-a
-NS_B=cfd-tun-b
+NS_A=cfv-tun-a
+NS_B=cfv-tun-b
 W=$(mktemp -d /tmp/cfd-tunnel.XXXXXX) || lib_error "cannot make a work directory"
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
