@@ -835,6 +835,8 @@ rs_traffic_conform() {
 	rs_c_smb client2 dc2 sysvol
 	rs_c_ntp client1 dc1
 	rs_c_ntp client2 dc2
+	rs_c_https client1 exch1 443 /owa/
+	rs_c_https client2 exch1 443 /EWS/Exchange.asmx
 	# -- Front Ends to their back end, Exchange and the file share --
 	for h in fe1 fe2; do
 		rs_c_udp "$h" sql1 1434 sqlb.bin
