@@ -55,11 +55,13 @@ sql1:198.18.20.21 exch1:198.18.20.31 fs1:198.18.20.41 mon1:198.18.30.11
 jump1:198.18.30.21 client1:198.18.10.21 client2:198.18.10.22 out:198.18.99.1"
 # the hosts that run snmpd and answer RDP
 RS_MANAGED="fe1 fe2 dir1 med1 edge1 dc1 dc2 sql1 exch1 fs1"
+# shellcheck disable=SC2034  # read by tests/e2e-realsite.sh
 RS_TOOLS="ip tcpdump mergecap socat openssl curl sipp dnsmasq dig krb5kdc kadmind
 kdb5_util kadmin.local kinit kvno kpasswd slapd slapadd ldapsearch smbd smbclient
 chronyd snmpd snmpget turnserver turnutils_stunclient swaks nmap python3 timeout ss"
 RS_PIDS=()
 RS_TCPDUMP_PID=
+RS_TCPDUMP_LOG=
 RS_WORK=
 RS_FAILED=0
 
@@ -141,9 +143,9 @@ rs_kill_ns_pids() {
 
 # Wait (at most ~10 s) until host $1 listens on every "proto/port" given.
 rs_wait_listen() {
-	local ns=$1 i want missing
+	local ns=$1 want missing
 	shift
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		missing=
 		for want in "$@"; do
 			local flag=-Hltn
@@ -618,12 +620,13 @@ rs_c_rpc() {
 
 # Start tcpdump on the span port writing $1; returns once it is attached.
 rs_capture_start() {
-	local out=$1 i log=$RS_WORK/log/tcpdump-${1##*/}.log
+	local out=$1 log=$RS_WORK/log/tcpdump-${1##*/}.log
+	RS_TCPDUMP_LOG=$log
 	: >"$log"
 	ip netns exec "${RS_PREFIX}sw" tcpdump -i "$RS_BR" -n -U --immediate-mode -B 32768 \
 	    -Z root -w "$out" 2>"$log" &
 	RS_TCPDUMP_PID=$!
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		grep -q 'listening on' "$log" && break
 		sleep 0.1
 	done
@@ -641,11 +644,10 @@ rs_capture_stop() {
 	wait "$RS_TCPDUMP_PID"
 	RS_TCPDUMP_PID=
 	# a packet the kernel dropped is a flow the checks would miss
-	local log dropped
-	log=$(ls -t "$RS_WORK"/log/tcpdump-*.log | head -1)
-	dropped=$(sed -n 's/^\([0-9]*\) packets dropped by kernel$/\1/p' "$log")
+	local dropped
+	dropped=$(sed -n 's/^\([0-9]*\) packets dropped by kernel$/\1/p' "$RS_TCPDUMP_LOG")
 	if [ "${dropped:-0}" -ne 0 ]; then
-		rs_log "FAILED: tcpdump dropped $dropped packets ($log)"
+		rs_log "FAILED: tcpdump dropped $dropped packets ($RS_TCPDUMP_LOG)"
 		RS_FAILED=$((RS_FAILED + 1))
 	fi
 	return 0
@@ -776,13 +778,13 @@ rs_servers_conform() {
 		rs_wait_listen "$h" udp/161 tcp/3389
 	done
 	for h in fe1 fe2; do
-		# shellcheck disable=SC2046
+		# shellcheck disable=SC2046,SC2086  # one word a port
 		rs_wait_listen "$h" tcp/5061 tcp/444 tcp/135 $(printf 'tcp/%s ' $sip_fe) tcp/8057 \
 		    tcp/8058 tcp/8060 tcp/8061 tcp/5086 tcp/5087 tcp/8404 tcp/443 tcp/4443 tcp/8080 \
 		    tcp/5080 tcp/448 udp/1434 udp/58000 udp/50500 tcp/49160
 	done
 	rs_wait_listen fe2 tcp/445
-	# shellcheck disable=SC2046
+	# shellcheck disable=SC2046,SC2086  # one word a port
 	rs_wait_listen hlb tcp/5061 tcp/444 tcp/135 tcp/80 tcp/8080 tcp/443 tcp/4443 \
 	    $(printf 'tcp/%s ' $sip_vip) tcp/5080 tcp/448
 	rs_wait_listen dir1 tcp/5061 tcp/444 udp/1434 udp/50100 tcp/445
