@@ -62,6 +62,7 @@ chronyd snmpd snmpget turnserver turnutils_stunclient swaks nmap python3 timeout
 RS_PIDS=()
 RS_TCPDUMP_PID=
 RS_TCPDUMP_LOG=
+RS_MED_SIPP=
 RS_WORK=
 RS_FAILED=0
 
@@ -739,6 +740,7 @@ rs_servers_conform() {
 	rs_smbd dir1 config
 	# Mediation
 	rs_sipp_uas med1 5070
+	RS_MED_SIPP=${RS_PIDS[-1]}
 	rs_udp med1 1434 "$w/sql-browser.sh"
 	rs_udp med1 49500 cat
 	rs_smbd med1 config
@@ -885,8 +887,15 @@ rs_traffic_conform() {
 	rs_c_https dir1 hlb 4443 /reach/
 	rs_c_udp fe1 dir1 1434 sqlb.bin
 	rs_c_udp fe1 dir1 50100 rtp.bin
+	# Front End to Mediation: the page lists 5070 twice, SIP over TCP
+	# (T1R46: a sipp call) and MTLS (T1R49: SIP in TLS); one listener
+	# after the other
 	rs_c_sip fe1 med1 5070
-	rs_c_sip fe2 med1 5070
+	kill "$RS_MED_SIPP" 2>/dev/null
+	wait "$RS_MED_SIPP" 2>/dev/null
+	rs_tls med1 5070 "$RS_WORK/sip-200.sh" mtls
+	rs_wait_listen med1 tcp/5070
+	rs_c_tls fe2 med1 5070 register.txt mtls
 	rs_c_udp fe2 med1 1434 sqlb.bin
 	rs_c_udp client1 med1 49500 rtp.bin 50044
 	# the VIP's SIP, HTTPS and other ports from the servers
