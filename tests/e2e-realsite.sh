@@ -79,12 +79,20 @@ run_checker() {
 	fi
 }
 
-# 0. the configuration
-if "$conformd" -T -c "$config" >"$E2E_WORK/config.out" 2>&1; then
-	lib_pass "conformd -T: $config loads"
+# 0. the configuration, and what -T -v says was loaded: the packs, the
+# site's rules with their tickets, which features the site deploys
+if "$conformd" -T -v -c "$config" >"$E2E_WORK/config.out" 2>&1; then
+	lib_pass "conformd -T -v: $config loads"
 else
-	lib_failed "conformd -T: $config: $(head -5 "$E2E_WORK/config.out")"
+	lib_failed "conformd -T -v: $config: $(head -5 "$E2E_WORK/config.out")"
 fi
+for want in '^pack lync2013 ' '^pack edge-internal ' '^pack dependencies ' \
+    '^rule SITE-RDP .*source "CHG-1001 ' '^rule SITE-SNMP .*source "CHG-1002 ' \
+    '^rule SITE-SCOM .*source "CHG-1003 ' '^# feature pstn: not deployed' \
+    '^# feature e911: not deployed' '^# feature web-farm: not deployed' \
+    '^# feature external-access: deployed (host edge1)' '^# feature xmpp: deployed'; do
+	lib_check "conformd -T -v prints /$want/" grep -q -- "$want" "$E2E_WORK/config.out"
+done
 
 # 1. the site, its traffic, the two captures
 t0=$(date +%s)
