@@ -757,7 +757,6 @@ rs_servers_conform() {
 	    --no-cli --no-tcp-relay --pidfile "$w/turn-3478.pid" -l stdout --simple-log
 	rs_bg edge1 turn-443 turnserver -n -S -L "$(rs_ip edge1)" -p 443 --no-udp --no-tls --no-dtls \
 	    --no-cli --no-tcp-relay --pidfile "$w/turn-443.pid" -l stdout --simple-log
-	rs_udp edge1 1434 "$w/sql-browser.sh"
 	# clients: media, application sharing, file transfer; the outside web
 	for h in client1 client2; do
 		rs_udp "$h" 50010 cat
@@ -792,7 +791,7 @@ rs_servers_conform() {
 	rs_wait_listen dir1 tcp/5061 tcp/444 udp/1434 udp/50100 tcp/445
 	rs_wait_listen med1 tcp/5070 udp/1434 udp/49500 tcp/445
 	rs_wait_listen edge1 tcp/5061 tcp/5062 tcp/8057 tcp/4443 tcp/23456 tcp/50001 tcp/50002 \
-	    tcp/50003 udp/3478 tcp/443 udp/1434
+	    tcp/50003 udp/3478 tcp/443
 	rs_wait_listen client1 udp/50010 tcp/50030
 	rs_wait_listen client2 udp/50010 tcp/50030 tcp/6891
 	rs_wait_listen out tcp/80 tcp/443
@@ -924,7 +923,6 @@ rs_traffic_conform() {
 	for p in 50001 50002 50003; do
 		rs_c_tls fe1 edge1 "$p" hello.txt mtls
 	done
-	rs_c_udp fe1 edge1 1434 sqlb.bin
 	rs_run_client client1 "STUN binding to edge1:3478/udp (turnutils_stunclient)" \
 	    turnutils_stunclient -p 3478 "$(rs_ip edge1)"
 	rs_c_tcp client2 edge1 443 stun-binding.bin
