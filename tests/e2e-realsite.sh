@@ -81,10 +81,12 @@ run_checker() {
 
 # 0. the configuration, and what -T -v says was loaded: the packs, the
 # site's rules with their tickets, which features the site deploys
-if "$conformd" -T -v -c "$config" >"$E2E_WORK/config.out" 2>&1; then
+# (stdout and stderr apart: the canonical print is block-buffered, the
+# "configuration OK" line on stderr may land inside one of its lines)
+if "$conformd" -T -v -c "$config" >"$E2E_WORK/config.out" 2>"$E2E_WORK/config.err"; then
 	lib_pass "conformd -T -v: $config loads"
 else
-	lib_failed "conformd -T -v: $config: $(head -5 "$E2E_WORK/config.out")"
+	lib_failed "conformd -T -v: $config: $(head -5 "$E2E_WORK/config.err")"
 fi
 for want in '^pack lync2013 ' '^pack edge-internal ' '^pack dependencies ' \
     '^rule SITE-RDP .*source "CHG-1001 ' '^rule SITE-SNMP .*source "CHG-1002 ' \
