@@ -23,7 +23,9 @@
 #     scan of a Front End), and nothing else is;
 #   - tests/e2e/tshark-compare.py on both: flows against tshark's
 #     conversations (frames and bytes each way), EVE flow events against
-#     the database.
+#     the database;
+#   - the whole capture's report as an HTML page, in headless Chromium
+#     (tests/report-browser.sh): its cells against the coverage rows.
 # Skips (exit 77, with the reason) when not root or a tool is missing.
 # Environment: top_srcdir, top_builddir (set by make check); E2E_KEEP=1
 # keeps the work directory.
@@ -145,6 +147,13 @@ if [ -s "$E2E_WORK/whole.db" ]; then
 	    "$whole" "$E2E_WORK/whole.db" --eve "$E2E_WORK/whole.eve"
 else
 	lib_failed "conformd wrote no database for the whole capture"
+fi
+# 4. the whole capture's report as one HTML page, checked as written and in
+# headless Chromium (tests/report-browser.sh): its not-applicable cells and
+# the planted violations' findings among them
+if [ -s "$E2E_WORK/whole.db" ]; then
+	. "$top_srcdir/tests/report-browser.sh"
+	report_browser_check report "$E2E_WORK" "" "$E2E_WORK/whole.db"
 fi
 t2=$(date +%s)
 echo "e2e-realsite: site and captures $((t1 - t0)) s, checks $((t2 - t1)) s"
