@@ -14,7 +14,8 @@ apt-get install -y -q --no-install-recommends \
     sip-tester socat openssl curl netcat-openbsd ethtool time mandoc \
     clang libclang-rt-14-dev valgrind libndpi-bin \
     chromium \
-    ca-certificates
+    ca-certificates \
+    dnsmasq-base krb5-user ldap-utils smbclient snmp nmap swaks bind9-dnsutils
 # Packages whose install starts a system service: rsyslog (tests/alerts.sh
 # runs its own rsyslogd as a collector) and the flow meters bench/run.sh
 # compares against (argus-server, nfdump, softflowd).  In a container
@@ -42,6 +43,25 @@ fi
 if ! dpkg -s rsyslog-gnutls >/dev/null 2>&1; then
 	service_pkgs rsyslog-gnutls
 fi
+# The real servers of tests/e2e-realsite.sh's site (Kerberos KDC and
+# kpasswd, OpenLDAP, Samba, net-snmp, chrony, coturn), each run by the test
+# in its own network namespace with its own files: the packages' services
+# are never started.  krb5-config, slapd and samba-common ask questions:
+# answer them first (a realm no configuration here uses, no slapd database
+# of the package's, samba's smb.conf left alone).
+debconf-set-selections <<'SEL'
+krb5-config krb5-config/default_realm string EXAMPLE.TEST
+krb5-config krb5-config/add_servers_realm string EXAMPLE.TEST
+krb5-config krb5-config/add_servers boolean false
+krb5-config krb5-config/read_conf boolean true
+krb5-config krb5-config/kerberos_servers string
+krb5-config krb5-config/admin_server string
+krb5-kdc krb5-kdc/debconf boolean false
+slapd slapd/no_configuration boolean true
+samba-common samba-common/dhcp boolean false
+samba-common samba-common/do_debconf boolean false
+SEL
+service_pkgs krb5-kdc krb5-admin-server slapd samba snmpd chrony coturn
 # the benchmark's peers: not needed by the tests, so a failure only warns
 service_pkgs argus-server nfdump softflowd ||
 	echo "install-deps: warning: argus-server, nfdump or softflowd did not install (bench/run.sh reports them missing)" >&2
