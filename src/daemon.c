@@ -96,6 +96,28 @@ mono_sec(void)
 	return (uint64_t)ts.tv_sec;
 }
 
+/*
+ * The exit status once a run has ended: `status` is EXIT_CLEAN or
+ * EXIT_ERROR so far.  Failing findings (at or above fail-on) make it
+ * EXIT_FINDINGS, unless SIGTERM or SIGINT (`sig`) stopped the run: a stop
+ * by signal is a success, as `systemctl stop` and `restart` expect (the
+ * findings are in the outputs, the log and the summary all the same).  An
+ * error stays an error.
+ */
+int
+daemon_exit_status(int status, uint64_t failing, uint64_t findings, int sig)
+{
+	if (status != EXIT_CLEAN || failing == 0)
+		return status;
+	if (sig != 0) {
+		log_info("stopped by %s with %llu finding%s raised: exit status 0 "
+		    "(a stop by signal is a success)", sig == SIGINT ? "SIGINT" : "SIGTERM",
+		    (unsigned long long)findings, findings == 1 ? "" : "s");
+		return EXIT_CLEAN;
+	}
+	return EXIT_FINDINGS;
+}
+
 static void
 stats_line(struct pipeline *pl, char *buf, size_t len)
 {
@@ -365,8 +387,7 @@ stop:
 		log_warnx("%s", err);
 		status = EXIT_ERROR;
 	}
-	if (status == EXIT_CLEAN && pipeline_failing(pl) > 0)
-		status = EXIT_FINDINGS;
+	status = daemon_exit_status(status, pipeline_failing(pl), pipeline_findings(pl), quit_sig);
 	if (pf != NULL) {
 		struct pipeline_stats st;
 

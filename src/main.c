@@ -299,8 +299,8 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 	/* every record written: the output is this thread's again */
 	sink_async_stop(wr, NULL);
 	wr = NULL;
-	if (status == EXIT_CLEAN && collector_failing(col) > 0)
-		status = EXIT_FINDINGS;
+	status = daemon_exit_status(status, collector_failing(col), collector_findings(col),
+	    quit_sig);
 	if (output_errors(out) > 0)
 		status = EXIT_ERROR;	/* records already lost: the run's row says so too */
 	if (output_run_end(out, now_usec(), status) == -1) {

@@ -32,9 +32,20 @@ struct daemon_opts {
 };
 
 /*
+ * The exit status of a run that ended with `status` so far (0, or 2 after
+ * an error), raised `findings` of which `failing` are at or above
+ * fail-on: 1 when some are failing, except that a run stopped by SIGTERM
+ * or SIGINT (`sig`, 0: none) exits 0, as systemd expects of a service it
+ * stops (logged with the count of findings when it applies).  An error
+ * (2) stays.  Any thread.
+ */
+int daemon_exit_status(int status, uint64_t failing, uint64_t findings, int sig);
+
+/*
  * Run until the files end or SIGTERM/SIGINT.  `l` is the configuration
  * already loaded and checked; the run takes it over (frees it).  Returns
- * the exit status: 0 no finding, 1 findings, 2 error.
+ * the exit status: 0 no finding (or stopped by a signal), 1 findings,
+ * 2 error.
  */
 int daemon_run(const struct daemon_opts *o, struct loaded *l);
 
