@@ -3,7 +3,11 @@
 # DESTDIR=...` from the build tree, then `systemd-analyze verify` on
 # conformd.service and on an instance of conformd@.service, and the
 # exposure score of `systemd-analyze security --offline=true` for both
-# (printed; a score above 5.0, "MEDIUM" or worse, fails).
+# (printed; a score above 5.0, "MEDIUM" or worse, fails); then, as root,
+# what `systemctl stop` makes of each unit: its ExecStart= run in a
+# network namespace of its own, a finding raised, SIGTERM, and the exit
+# judged against the unit's SuccessExitStatus= by systemd 252's rules
+# (PID 1 here is not systemd, so systemctl itself cannot run the unit).
 #
 # The units name the binary by its final path (@sbindir@/conformd), which
 # is not installed on this machine, so verify runs on copies whose
