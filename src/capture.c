@@ -399,12 +399,13 @@ wait_until(struct capture *c, uint64_t deadline_ms)
 int
 capture_open(struct capture *c, char *err, size_t errlen)
 {
-	char why[512];
+	char why[768];
 	uint64_t t;
 
 	if (try_open(c, why, sizeof(why)) == 0)
 		return 0;
-	snprintf(c->err, sizeof(c->err), "%s: %s", c->name, why);
+	snprintf(c->err, sizeof(c->err), "%s%s%s", c->ops->err_whole ? "" : c->name,
+	    c->ops->err_whole ? "" : ": ", why);
 	snprintf(err, errlen, "%s", c->err);
 	if (c->ops->file)
 		return -1;	/* a file is there or not: no outage, no retry */
@@ -471,7 +472,7 @@ capture_thread(void *arg)
 {
 	struct capture *c = arg;
 	uint64_t last_stats = now_ms();
-	char why[512];
+	char why[768];
 	int rv;
 
 	while (!stop_requested(c)) {
@@ -484,7 +485,9 @@ capture_thread(void *arg)
 			}
 			if (try_open(c, why, sizeof(why)) != 0) {
 				if (c->ops->file) {
-					snprintf(c->err, sizeof(c->err), "%s: %s", c->name, why);
+					snprintf(c->err, sizeof(c->err), "%s%s%s",
+					    c->ops->err_whole ? "" : c->name,
+					    c->ops->err_whole ? "" : ": ", why);
 					c->failed = 1;
 					break;
 				}
@@ -501,8 +504,11 @@ capture_thread(void *arg)
 			if (c->ops->file) {
 				/* what came before was delivered; name the record
 				 * that could not be read, as source-file.c does */
-				snprintf(c->err, sizeof(c->err), "%s: packet %llu: %s", c->name,
-				    (unsigned long long)c->num + 1, why);
+				if (c->ops->err_whole)
+					snprintf(c->err, sizeof(c->err), "%s", why);
+				else
+					snprintf(c->err, sizeof(c->err), "%s: packet %llu: %s",
+					    c->name, (unsigned long long)c->num + 1, why);
 				c->failed = 1;
 				break;
 			}

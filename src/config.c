@@ -77,7 +77,7 @@ static const struct {
 	[CK_NFLOG] = { "nflog", 1 },
 	[CK_SNAPLEN] = { "snaplen", 1 },
 	[CK_BUFFER_SIZE] = { "buffer-size", 1 },
-	[CK_FILTER] = { "filter", 1 },
+	[CK_FILTER] = { "filter", -1 },		/* the rest of the line */
 	[CK_WORKERS] = { "workers", 1 },
 	[CK_USER] = { "user", 1 },
 	[CK_VXLAN_PORT] = { "vxlan-port", 1 },
@@ -835,6 +835,52 @@ config_pack_name_ok(const char *s)
 	return 1;
 }
 
+/*
+ * filter EXPR...: the rest of the statement is the expression, as tcpdump
+ * takes it after its options (`filter host 198.18.1.11 and tcp`); quoted
+ * words are taken as they are, and the words are joined with one blank.
+ * Compiled here, so that a bad expression names its line.
+ */
+static void
+config_filter(struct config_parse *p, const struct stmt *s)
+{
+	const struct token *key = &s->tok[0];
+	struct pkt_filter *f;
+	size_t len = 0;
+	char why[512], *expr;
+
+	if (s->ntok < 2) {
+		diag_error(p->d, p->file, key->line, "missing value for filter");
+		return;
+	}
+	if (config_once(p, key, NULL, &p->seen[CK_FILTER]) == -1)
+		return;
+	for (int i = 1; i < s->ntok; i++)
+		len += strlen(s->tok[i].text) + 1;
+	if ((expr = malloc(len)) == NULL) {
+		p->oom = 1;
+		return;
+	}
+	expr[0] = '\0';
+	for (int i = 1; i < s->ntok; i++) {
+		if (i > 1)
+			strcat(expr, " ");
+		strcat(expr, s->tok[i].text);
+	}
+	if (strspn(expr, " \t") == strlen(expr)) {
+		diag_error(p->d, p->file, s->tok[1].line, "empty value for filter");
+		free(expr);
+		return;
+	}
+	if ((f = pkt_filter_new(expr, why, sizeof(why))) == NULL) {
+		diag_error(p->d, p->file, s->tok[1].line, "%s", why);
+		free(expr);
+		return;
+	}
+	pkt_filter_free(f);
+	p->c->filter = expr;
+}
+
 static void
 config_stmt(struct config_parse *p, const struct stmt *s)
 {
@@ -852,6 +898,10 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 	}
 	if (k == CK_OUTPUT) {
 		config_output(p, s);
+		return;
+	}
+	if (k == CK_FILTER) {
+		config_filter(p, s);
 		return;
 	}
 	if (s->ntok - 1 < config_keys[k].nval) {
@@ -1005,28 +1055,14 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 		if (config_number(p, key, v, 1, 64, &n) == 0)
 			c->workers = (int)n;
 		break;
-	case CK_FILTER:
-	case CK_USER: {
-		char **dst = k == CK_FILTER ? &c->filter : &c->user;
-		struct pkt_filter *f;
-		char why[512];
-
+	case CK_USER:
 		if (v->text[0] == '\0') {
 			diag_error(p->d, p->file, v->line, "empty value for %s", key->text);
 			break;
 		}
-		/* compiled here so that a bad expression names this line */
-		if (k == CK_FILTER) {
-			if ((f = pkt_filter_new(v->text, why, sizeof(why))) == NULL) {
-				diag_error(p->d, p->file, v->line, "%s", why);
-				break;
-			}
-			pkt_filter_free(f);
-		}
-		if ((*dst = strdup(v->text)) == NULL)
+		if ((c->user = strdup(v->text)) == NULL)
 			p->oom = 1;
 		break;
-	}
 	case CK_SENSOR_NAME:
 		/* RFC 5424 HOSTNAME and CEF dvchost take it as it is */
 		if (!sensor_name_ok(v->text))

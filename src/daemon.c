@@ -28,6 +28,7 @@
 #include "conformd/log.h"
 #include "conformd/notify.h"
 #include "conformd/output.h"
+#include "conformd/pcapdir.h"
 #include "conformd/pipeline.h"
 #include "conformd/policy.h"
 #include "conformd/privdrop.h"
@@ -221,8 +222,8 @@ add_sources(const struct daemon_opts *o, const struct pkt_filter *pf, struct pip
 		co.device = o->files[i];
 		co.snaplen = FILE_SNAPLEN;
 		co.pfilter = pf;
-		if (pipeline_add_source(pl, &capture_pcapfile_ops, &co, o->files[i], err,
-		    sizeof(err)) == -1) {
+		if (pipeline_add_source(pl, pcapdir_is_dir(o->files[i]) ? &capture_pcapdir_ops :
+		    &capture_pcapfile_ops, &co, o->files[i], err, sizeof(err)) == -1) {
 			/* an unusable file is an error, but the others still run */
 			log_warnx("%s", err);
 			(*bad)++;

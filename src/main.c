@@ -11,20 +11,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #include "config.h"
+#include "conformd/buildinfo.h"
 #include "conformd/capture.h"
 #include "conformd/collector.h"
 #include "conformd/covmatrix.h"
 #include "conformd/daemon.h"
 #include "conformd/decode.h"
 #include "conformd/engine.h"
+#include "conformd/filter.h"
 #include "conformd/flow.h"
 #include "conformd/lex.h"
 #include "conformd/load.h"
 #include "conformd/log.h"
 #include "conformd/output.h"
+#include "conformd/pcapdir.h"
 #include "conformd/pcapfile.h"
 #include "conformd/privdrop.h"
 #include "conformd/report.h"
@@ -43,7 +47,7 @@
 enum {
 	OPT_DB = 256, OPT_EVE, OPT_COVERAGE, OPT_NFLOG, OPT_WORKERS, OPT_SNAPLEN,
 	OPT_BUFSIZE, OPT_FILTER, OPT_RING, OPT_DIRECT, OPT_PIPELINE, OPT_REPORT, OPT_JSON,
-	OPT_ALL_RUNS, OPT_HTML
+	OPT_ALL_RUNS, OPT_HTML, OPT_BUILD_INFO
 };
 
 static const struct option longopts[] = {
@@ -62,6 +66,7 @@ static const struct option longopts[] = {
 	{ "json",	no_argument,		NULL, OPT_JSON },
 	{ "all-runs",	no_argument,		NULL, OPT_ALL_RUNS },
 	{ "html",	required_argument,	NULL, OPT_HTML },
+	{ "build-info",	no_argument,		NULL, OPT_BUILD_INFO },
 	{ "user",	required_argument,	NULL, 'u' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
@@ -72,11 +77,13 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: conformd [-Tqv] [-c config] [-r file ...] [--db file] [--eve file]\n"
-	    "                [--coverage[=rules|hosts|csv]]\n"
-	    "       conformd [-qv] [-c config] -i iface ... | --nflog group ... [options]\n"
+	    "usage: conformd [-Tqv] [-c config] [-r file|dir ...] [--db file] [--eve file]\n"
+	    "                [--coverage[=rules|hosts|csv]] [filter expression]\n"
+	    "       conformd [-qv] [-c config] -i iface ... | --nflog group ... [options] [expression]\n"
 	    "       conformd --report [--json | --html FILE] [--all-runs] DB ...\n"
+	    "       conformd --build-info\n"
 	    "  -r FILE          judge a pcap or pcapng capture (\"-\": standard input); repeatable\n"
+	    "  -r DIR           every capture in DIR, in the order of their first packets, as one run\n"
 	    "  -i IFACE         capture live on an interface (a span port; \"any\"); repeatable\n"
 	    "  --nflog GROUP    capture from a netfilter NFLOG group; repeatable\n"
 	    "  -c FILE          configuration (default %s/conformd.conf)\n"
@@ -88,7 +95,8 @@ usage(FILE *out)
 	    "  --workers N      classifier threads (default 1)\n"
 	    "  --snaplen N      live: bytes kept per packet (default %d)\n"
 	    "  --buffer-size N  live: kernel capture buffer in KiB\n"
-	    "  --filter EXPR    a BPF filter (tcpdump's syntax) for -i, -r and --nflog\n"
+	    "  --filter EXPR    a BPF filter (tcpdump's syntax) for -i, -r and --nflog; or give the\n"
+	    "                   expression after the options, as tcpdump takes it\n"
 	    "  --ring-slots N   live: packet ring slots per source and worker (power of two, default 16384)\n"
 	    "  -u USER          drop privileges to USER once sources are open (live default:\n"
 	    "                   conformd; \"-u root\" keeps root)\n"
@@ -101,6 +109,7 @@ usage(FILE *out)
 	    "  -v               more messages; with -T also print the canonical configuration\n"
 	    "  -q               no summary on standard error at the end\n"
 	    "  -h, --help       this text;  -V, --version  the version\n"
+	    "  --build-info     version, capture sources, TLS and libraries this binary was built with\n"
 	    "exit status: 0 no finding, 1 findings raised, 2 error\n",
 	    CONFORMD_SYSCONFDIR, CAPTURE_SNAPLEN_DEFAULT);
 }
@@ -169,12 +178,89 @@ files_close(struct pcapfile **pfs, int n)
 }
 
 /*
+ * -r DIR: the directories among o->files, opened (their files held open
+ * and ordered: pcapdir.h) before any privilege is dropped.  An array
+ * indexed like o->files, NULL when no -r names a directory: a file's
+ * entry has n == 0, an unusable directory's n == -1 (said here, *bad
+ * set).
+ */
+static struct pcapdir *
+dirs_open(const struct daemon_opts *o, int *bad)
+{
+	struct pcapdir *dirs = NULL;
+	char err[1024];
+
+	for (int i = 0; i < o->nfiles; i++) {
+		if (!pcapdir_is_dir(o->files[i]))
+			continue;
+		if (dirs == NULL && (dirs = calloc((size_t)o->nfiles, sizeof(*dirs))) == NULL) {
+			log_warnx("out of memory");
+			exit(EXIT_ERROR);
+		}
+		if (pcapdir_open(&dirs[i], o->files[i], err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			dirs[i].n = -1;
+			*bad = 1;
+		}
+	}
+	return dirs;
+}
+
+static void
+dirs_close(struct pcapdir *dirs, int n)
+{
+	if (dirs == NULL)
+		return;
+	for (int i = 0; i < n; i++)
+		if (dirs[i].n > 0)
+			pcapdir_close(&dirs[i]);
+	free(dirs);
+}
+
+/*
+ * Read every file of directory d into e, in its order, each as
+ * source_file_read() reads one; *nread gains their packets.  SOURCE_OK;
+ * SOURCE_STOPPED with err saying where; SOURCE_DAMAGED when a file was
+ * unusable or damaged (each said here, with its packet number: the
+ * others are still read).
+ */
+static int
+read_dir(struct pcapdir *d, struct engine *e, const struct pkt_filter *pf,
+    struct pkt_filter_stats *fst, uint64_t *nread, char *err, size_t errlen)
+{
+	int result = SOURCE_OK;
+
+	for (int j = 0; j < d->n; j++) {
+		struct pcapfile *f;
+		uint64_t n = 0;
+		int rv;
+
+		if (pcapdir_take(d, j, &f, err, errlen) != 0 ||
+		    source_file_usable(&f, d->f[j].path, pf, err, errlen) != SOURCE_OK) {
+			log_warnx("%s", err);
+			result = SOURCE_DAMAGED;
+			continue;
+		}
+		log_debug("%s: reading", d->f[j].path);
+		rv = source_file_read(f, d->f[j].path, e, pf, fst, &n, err, errlen);
+		*nread += n;
+		if (rv == SOURCE_STOPPED)
+			return rv;
+		if (rv != SOURCE_OK) {
+			log_warnx("%s", err);
+			result = SOURCE_DAMAGED;
+		}
+	}
+	return result;
+}
+
+/*
  * -r with one worker (or --direct): read and classify every file in this
  * thread, no packet rings; the records go to the outputs' own thread
  * (sinkasync.h), in order.
  */
 static int
-run_direct(const struct daemon_opts *o, struct loaded *l)
+run_direct(const struct daemon_opts *o, struct loaded *l, struct pcapdir *dirs, int status0)
 {
 	struct policy *pol;
 	struct output *out = NULL;
@@ -187,7 +273,7 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 	uint64_t nread = 0;
 	struct engine_sink sink;
 	char err[1024], sources[4096];
-	int status = EXIT_CLEAN;
+	int status = status0;
 
 	if (o->filter != NULL && (pf = pkt_filter_new(o->filter, err, sizeof(err))) == NULL) {
 		log_warnx("--filter: %s", err);
@@ -203,7 +289,8 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 			return EXIT_ERROR;
 		}
 		for (int i = 0; i < o->nfiles; i++)
-			if (source_file_open(o->files[i], pf, &pfs[i], err, sizeof(err)) != SOURCE_OK) {
+			if ((dirs == NULL || dirs[i].n == 0) &&
+			    source_file_open(o->files[i], pf, &pfs[i], err, sizeof(err)) != SOURCE_OK) {
 				log_warnx("%s", err);
 				status = EXIT_ERROR;	/* the others are still read */
 			}
@@ -262,10 +349,18 @@ run_direct(const struct daemon_opts *o, struct loaded *l)
 	output_run_begin(out, sources, PACKAGE_VERSION, now_usec(), &l->rs, &l->inv);
 	signals_direct();
 	for (int i = 0; i < o->nfiles; i++) {
-		uint64_t n;
+		uint64_t n = 0;
 		int rv;
 
-		if (pfs == NULL)
+		if (dirs != NULL && dirs[i].n < 0)
+			continue;	/* unusable: said */
+		if (dirs != NULL && dirs[i].n > 0) {
+			rv = read_dir(&dirs[i], e, pf, &fst, &n, err, sizeof(err));
+			if (rv == SOURCE_DAMAGED) {
+				status = EXIT_ERROR;	/* every file said */
+				rv = SOURCE_OK;
+			}
+		} else if (pfs == NULL)
 			rv = source_file_run(o->files[i], e, pf, &fst, &n, err, sizeof(err));
 		else if (pfs[i] == NULL)
 			continue;	/* unusable: said above */
@@ -329,6 +424,56 @@ done:
 	output_close(out);
 	policy_free(pol);
 	return status;
+}
+
+static char *args_expr;	/* the trailing filter expression (a root for leak checkers) */
+
+/*
+ * The arguments after the options are a filter expression, as tcpdump
+ * takes it: joined with blanks into o->filter.  Compiled here, so that a
+ * mistake is reported before anything is read (a word that names a file
+ * gets a hint: captures are given with -r).  0, or -1 after saying why.
+ */
+static int
+args_filter(struct daemon_opts *o, char **args, int n)
+{
+	struct pkt_filter *f;
+	struct stat st;
+	size_t len = 0;
+	char err[1024];
+
+	if (o->filter != NULL) {
+		log_warnx("a filter expression both with --filter and after the options (\"%s\"): "
+		    "give one", args[0]);
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		len += strlen(args[i]) + 1;
+	if ((args_expr = malloc(len)) == NULL) {
+		log_warnx("out of memory");
+		return -1;
+	}
+	args_expr[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(args_expr, " ");
+		strcat(args_expr, args[i]);
+	}
+	if ((f = pkt_filter_new(args_expr, err, sizeof(err))) == NULL) {
+		for (int i = 0; i < n; i++)
+			if (stat(args[i], &st) == 0) {
+				log_warnx("%s (the arguments after the options are a filter expression, "
+				    "as tcpdump takes them; captures are given with -r: -r %s)", err,
+				    args[i]);
+				return -1;
+			}
+		log_warnx("%s (the arguments after the options are a filter expression, as "
+		    "tcpdump takes them)", err);
+		return -1;
+	}
+	pkt_filter_free(f);
+	o->filter = args_expr;
+	return 0;
 }
 
 /* The name of long option `ch` (no dashes) when it applies to analysis runs
@@ -455,6 +600,9 @@ main(int argc, char **argv)
 		case 'V':
 			printf("conformd %s\n", PACKAGE_VERSION);
 			return EXIT_CLEAN;
+		case OPT_BUILD_INFO:
+			build_info_print(stdout);
+			return EXIT_CLEAN;
 		case ':':
 			log_warnx("option %s needs an argument", argv[optind - 1]);
 			usage(stderr);
@@ -501,11 +649,8 @@ main(int argc, char **argv)
 		    ro.html != NULL ? "--html" : "--all-runs");
 		return EXIT_ERROR;
 	}
-	if (optind < argc) {
-		log_warnx("unexpected argument %s (captures are given with -r)", argv[optind]);
-		usage(stderr);
+	if (optind < argc && args_filter(&o, argv + optind, argc - optind) == -1)
 		return EXIT_ERROR;
-	}
 	log_init("conformd", verbose + 1);
 	/* before any flow table: the key hostile traffic must not know */
 	if (flow_hash_init(NULL, 0) == -1)
@@ -602,7 +747,11 @@ main(int argc, char **argv)
 	if (o.nfiles > 0 && o.workers == 1 && !pipeline)
 		direct = 1;
 	if (direct) {
-		status = run_direct(&o, &l);
+		int bad = 0;
+		struct pcapdir *dirs = dirs_open(&o, &bad);
+
+		status = run_direct(&o, &l, dirs, bad ? EXIT_ERROR : EXIT_CLEAN);
+		dirs_close(dirs, o.nfiles);
 		load_free(&l);
 		return status;
 	}

@@ -49,13 +49,11 @@ source_file_interrupt(void)
 }
 
 int
-source_file_open(const char *path, const struct pkt_filter *f, struct pcapfile **pf,
+source_file_usable(struct pcapfile **pf, const char *path, const struct pkt_filter *f,
     char *err, size_t errlen)
 {
 	char why[512];
 
-	if (pcapfile_open(pf, path, err, errlen) != 0)
-		return SOURCE_UNUSABLE;
 	if (source_link_check(pcapfile_linktype(*pf), why, sizeof(why)) != 0 ||
 	    (f != NULL && pkt_filter_link(f, pcapfile_linktype(*pf), why, sizeof(why)) != 0)) {
 		snprintf(err, errlen, "%s: %s", path, why);
@@ -64,6 +62,15 @@ source_file_open(const char *path, const struct pkt_filter *f, struct pcapfile *
 		return SOURCE_UNUSABLE;
 	}
 	return SOURCE_OK;
+}
+
+int
+source_file_open(const char *path, const struct pkt_filter *f, struct pcapfile **pf,
+    char *err, size_t errlen)
+{
+	if (pcapfile_open(pf, path, err, errlen) != 0)
+		return SOURCE_UNUSABLE;
+	return source_file_usable(pf, path, f, err, errlen);
 }
 
 int

@@ -40,7 +40,10 @@ q() { sqlite3 -batch -noheader "$@"; }
 lib_check "-h prints usage, exit 0" sh -c "'$bin' -h | grep -q '^usage: conformd'"
 lib_check "unknown option: exit 2" expect 2 "unknown option --bogus" --bogus
 lib_check "missing argument: exit 2" expect 2 "option -r needs an argument" -r
-lib_check "stray argument: exit 2" expect 2 "unexpected argument foo" -c "$conf" foo
+# Arguments after the options are a filter expression, as tcpdump takes
+# them: a stray word is a bad one (a file named there gets a hint).
+lib_check "stray argument: a bad filter expression, exit 2" expect 2 'filter "foo": .*syntax error' -c "$conf" -r "$sample" foo
+lib_check "a capture given without -r: exit 2, says -r" expect 2 "captures are given with -r: -r $sample" -c "$conf" "$sample"
 lib_check "no -r: exit 2" expect 2 "nothing to do" -c "$conf"
 lib_check "-T on the sample configuration: exit 0" expect 0 "configuration OK" -T -c "$conf"
 lib_check "-T on a missing config: exit 2, names it" expect 2 "$tmp/none.conf: cannot open" -T -c "$tmp/none.conf"
@@ -50,7 +53,6 @@ lib_check "-T on a bad config: file:line: message, exit 2" expect 2 "$tmp/bad.co
 lib_check "-T -v prints the canonical rules" sh -c "'$bin' -T -v -c '$conf' 2>/dev/null | grep -q '^rule T1R3 '"
 
 lib_check "-r missing file: exit 2, names it" expect 2 "$tmp/nope.pcap" -c "$conf" -r "$tmp/nope.pcap"
-lib_check "-r a directory: exit 2" expect 2 "$tmp" -c "$conf" -r "$tmp"
 lib_check "-r /dev/zero: exit 2" expect 2 "/dev/zero" -c "$conf" -r /dev/zero
 
 # A capture of a link type that carries no IP we decode (IEEE 802.11, 105).
@@ -215,12 +217,108 @@ intf=$(q "$tmp/int.db" "select count(*) from findings")
 lib_check "SIGINT: findings were raised ($intf) and recorded" test "${intf:-0}" -gt 0
 lib_check "SIGINT: the log counts them and says why the exit status is 0" grep -q "stopped by SIGINT with [1-9][0-9]* findings raised: exit status 0" "$tmp/int.err"
 
+# A trailing filter expression, as `tcpdump -r f.pcap tcp port 5061`: the
+# same run as --filter with the same words, on both paths; both at once
+# are refused.
+for mode in "--direct" "--workers 2"; do
+	"$bin" -c "$conf" -r "$sample" --filter 'tcp port 5061' $mode --eve "$tmp/tf1.eve" 2>"$tmp/tf1.err"
+	"$bin" -c "$conf" -r "$sample" $mode --eve "$tmp/tf2.eve" tcp port 5061 2>"$tmp/tf2.err"
+	sed 's/"flow_id":[0-9]*,//' "$tmp/tf1.eve" | sort >"$tmp/tf1.sorted"
+	sed 's/"flow_id":[0-9]*,//' "$tmp/tf2.eve" | sort >"$tmp/tf2.sorted"
+	lib_check "-r FILE tcp port 5061 $mode: the records of --filter 'tcp port 5061'" cmp -s "$tmp/tf1.sorted" "$tmp/tf2.sorted"
+	lib_check "-r FILE tcp port 5061 $mode: the summary names the filter" grep -q "^filter \"tcp port 5061\": $(tcpdump -n -r "$sample" 'tcp port 5061' 2>/dev/null | wc -l) of $fall packets matched\$" "$tmp/tf2.err"
+	rm -f "$tmp/tf1.eve" "$tmp/tf2.eve"
+done
+lib_check "--filter and a trailing expression: exit 2, give one" expect 2 "a filter expression both with --filter and after the options" -c "$conf" -r "$sample" --filter udp tcp
+lib_check "a bad trailing expression: exit 2, names it" expect 2 'filter "tcp port": .*syntax error' -c "$conf" -r "$sample" tcp port
+
+# `filter` in the configuration takes the rest of its line, unquoted,
+# quoted words as they are; the canonical form quotes it and reads back.
+printf 'rules %s\ninventory %s\nfilter host 198.18.1.11 and "tcp port 5061"\n' "$top_srcdir/rules/lync2013.rules" "$top_srcdir/samples/inventory.conf" >"$tmp/uf.conf"
+lib_check "filter host ... unquoted in the configuration: -T accepts it" expect 0 "configuration OK" -T -c "$tmp/uf.conf"
+"$bin" -T -v -c "$tmp/uf.conf" 2>/dev/null >"$tmp/uf-canon.conf"
+lib_check "... the canonical form holds the whole expression" grep -qx 'filter "host 198.18.1.11 and tcp port 5061"' "$tmp/uf-canon.conf"
+sed -n '/^rules /,/^$/p' "$tmp/uf-canon.conf" | grep -v '^$' | grep -v '^rule \|^role ' >"$tmp/uf2.conf"
+lib_check "... which reads back to the same" sh -c "'$bin' -T -v -c '$tmp/uf2.conf' 2>/dev/null | grep -qx 'filter \"host 198.18.1.11 and tcp port 5061\"'"
+printf 'rules %s\ninventory %s\nfilter host 198.18.1.11 and\n' "$top_srcdir/rules/lync2013.rules" "$top_srcdir/samples/inventory.conf" >"$tmp/uf3.conf"
+lib_check "a bad unquoted filter: file:line, exit 2" expect 2 "$tmp/uf3.conf:3: filter \"host 198.18.1.11 and\": .*syntax error" -T -c "$tmp/uf3.conf"
+printf 'rules %s\ninventory %s\nfilter udp\nfilter tcp\n' "$top_srcdir/rules/lync2013.rules" "$top_srcdir/samples/inventory.conf" >"$tmp/uf4.conf"
+lib_check "filter given twice: file:line, exit 2" expect 2 "$tmp/uf4.conf:4: duplicate key filter (first at $tmp/uf4.conf:3)" -T -c "$tmp/uf4.conf"
+
+# --build-info: the version, NFLOG as configure found it, the TLS
+# library, the libraries in use (as tcpdump and sqlite3 report theirs).
+"$bin" --build-info >"$tmp/bi" 2>&1
+lib_check "--build-info: the version" grep -qx "conformd $("$bin" -V | sed 's/^conformd //')" "$tmp/bi"
+if grep -q '^#define HAVE_NFLOG 1' "$top_builddir/config.h"; then nf=yes; else nf=no; fi
+lib_check "--build-info: NFLOG $nf, as configured" grep -q "^NFLOG: $nf" "$tmp/bi"
+lib_check "--build-info: a TLS line" grep -q '^TLS: ' "$tmp/bi"
+lib_check "--build-info: libpcap's version, as tcpdump reports it" grep -qxF "libpcap: $(tcpdump --version 2>&1 | grep '^libpcap version')" "$tmp/bi"
+lib_check "--build-info: SQLite's version, as sqlite3 reports it" grep -q "^SQLite: $(sqlite3 --version | cut -d' ' -f1) " "$tmp/bi"
+
+# -r DIR: every capture of a directory, ordered by the first packet's
+# time (named here against that order), is one run: the records of the
+# capture they were cut from, on both paths.  Hidden files are skipped.
+python3 - "$sample" "$tmp/dir" <<'PY'
+import os, struct, sys
+src, out = sys.argv[1], sys.argv[2]
+os.makedirs(out)
+data = open(src, "rb").read()
+hdr, off, recs = data[:24], 24, []
+while off < len(data):
+    incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+    recs.append(data[off:off + 16 + incl])
+    off += 16 + incl
+n = 4
+size = (len(recs) + n - 1) // n
+for i in range(n):
+    # z-0 holds the first packets, w-3 the last: name order is reversed
+    with open(os.path.join(out, "%s-%d.pcap" % ("zyxw"[i], i)), "wb") as f:
+        f.write(hdr + b"".join(recs[i * size:(i + 1) * size]))
+open(os.path.join(out, ".partial.pcap"), "wb").write(b"not yet a capture")
+PY
+"$bin" -q -c "$conf" -r "$sample" --eve "$tmp/d1.eve" 2>/dev/null
+sed 's/"flow_id":[0-9]*,//' "$tmp/d1.eve" | sort >"$tmp/d1.sorted"
+"$bin" -q -c "$conf" -r "$tmp/dir/w-3.pcap" -r "$tmp/dir/x-2.pcap" -r "$tmp/dir/y-1.pcap" -r "$tmp/dir/z-0.pcap" --eve "$tmp/dn.eve" 2>/dev/null
+sed 's/"flow_id":[0-9]*,//' "$tmp/dn.eve" | sort >"$tmp/dn.sorted"
+lib_check "-r DIR: the parts in name order give other records (the test can tell)" sh -c "! cmp -s '$tmp/d1.sorted' '$tmp/dn.sorted'"
+for mode in "--direct" "--workers 2"; do
+	rm -f "$tmp/d.eve" "$tmp/d.db" "$tmp/d.db-wal" "$tmp/d.db-shm"
+	lib_check "-r DIR $mode: findings, exit 1, nothing said about the hidden file" expect 1 "" -c "$conf" -r "$tmp/dir" $mode --eve "$tmp/d.eve" --db "$tmp/d.db"
+	lib_check "... no message (the summary only)" sh -c "! grep -q '^conformd: ' '$tmp/err'"
+	sed 's/"flow_id":[0-9]*,//' "$tmp/d.eve" | sort >"$tmp/d.sorted"
+	lib_check "-r DIR $mode: the records of the capture the files were cut from" cmp -s "$tmp/d1.sorted" "$tmp/d.sorted"
+	lib_check "-r DIR $mode: one run, every packet" test "$(q "$tmp/d.db" "select count(*) from runs; select value from counters where name='packets'" | tr '\n' ' ')" = "1 $fall "
+done
+mkdir "$tmp/emptydir"
+: >"$tmp/emptydir/.hidden"
+lib_check "-r an empty directory: exit 2, says so" expect 2 "$tmp/emptydir: no capture file in the directory" -c "$conf" -r "$tmp/emptydir"
+lib_check "... also with --workers 2" expect 2 "$tmp/emptydir: no capture file in the directory" -c "$conf" -r "$tmp/emptydir" --workers 2
+# A damaged file in the directory: named with the packet number within
+# it; every packet before the damage and the other files recorded.
+cp -r "$tmp/dir" "$tmp/baddir"
+ysize=$(wc -c <"$tmp/dir/y-1.pcap")
+head -c $((ysize / 2)) "$tmp/dir/y-1.pcap" >"$tmp/baddir/y-1.pcap"
+echo "not a capture" >"$tmp/baddir/README"
+ygood=$(tcpdump -n -r "$tmp/baddir/y-1.pcap" 2>/dev/null | wc -l)
+bgood=0
+for f in "$tmp"/baddir/*.pcap; do bgood=$((bgood + $(tcpdump -n -r "$f" 2>/dev/null | wc -l))); done
+for mode in "--direct" "--workers 2"; do
+	rm -f "$tmp/b.db" "$tmp/b.db-wal" "$tmp/b.db-shm"
+	lib_check "-r DIR with a damaged file $mode: exit 2, names it and packet $((ygood + 1))" expect 2 "$tmp/baddir/y-1.pcap: packet $((ygood + 1)): " -c "$conf" -r "$tmp/baddir" $mode --db "$tmp/b.db"
+	lib_check "... and the file that is not a capture" grep -q "$tmp/baddir/README: unknown file format" "$tmp/err"
+	lib_check "... every packet before the damage and of the other files recorded ($bgood)" test "$(q "$tmp/b.db" "select value from counters where name='packets'")" -eq "$bgood"
+	lib_check "... the run's row says exit 2" test "$(q "$tmp/b.db" "select status from runs")" -eq 2
+done
+
 # -u with -r (one worker, the default path): the captures are opened as
 # root, then everything is written as the user.
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	chmod 711 "$tmp" && mkdir "$tmp/u" && chmod 777 "$tmp/u"
 	cp "$sample" "$tmp/u/root-only.pcap" && chmod 600 "$tmp/u/root-only.pcap"
 	lib_check "-r -u nobody: a root-only capture is read" expect 1 "" -q -c "$conf" -r "$tmp/u/root-only.pcap" -u nobody --db "$tmp/u/x.db" --eve "$tmp/u/x.eve"
+	mkdir "$tmp/u/rootdir" && cp "$tmp"/dir/*.pcap "$tmp/u/rootdir/" && chmod 600 "$tmp"/u/rootdir/*.pcap && chmod 700 "$tmp/u/rootdir"
+	lib_check "-r DIR -u nobody: a root-only directory is read, every packet" expect 1 "" -q -c "$conf" -r "$tmp/u/rootdir" -u nobody --db "$tmp/u/xd.db"
+	lib_check "... every packet" test "$(q "$tmp/u/xd.db" "select value from counters where name='packets'")" -eq "$fall"
 	lib_check "-r -u nobody: the database is written as nobody" test "$(stat -c %U "$tmp/u/x.db")" = nobody
 	lib_check "-r -u nobody: the EVE file is written as nobody" test "$(stat -c %U "$tmp/u/x.eve")" = nobody
 	"$bin" -q -c "$conf" -r "$sample" --db "$tmp/u/root.db" 2>/dev/null

@@ -180,6 +180,8 @@ test_config_full(void)
 	CU_ASSERT_EQUAL(c.tmo_udp, 300);
 	CU_ASSERT_EQUAL(c.tmo_other, 45);
 	CU_ASSERT_EQUAL(c.summary_top, 25);
+	/* the rest of the line, quoted words as they are */
+	CU_ASSERT_STRING_EQUAL(c.filter, "not port 22 and not host 198.18.99.1");
 	/* alert feeds */
 	CU_ASSERT_EQUAL(c.suppress[1], 600);
 	CU_ASSERT_EQUAL(c.suppress[2], 3600);

@@ -90,6 +90,10 @@ struct capture_kstats {
  * close: close and free the handle.
  * file:  1 for a finite source (a capture file): back-pressure instead of
  *        ring drops, no reopening, CAPTURE_EOF ends it.
+ * err_whole: 1 when the messages of a failed open() and of loop()'s
+ *        CAPTURE_ERROR name the file (and packet) themselves, for a source
+ *        of several files; 0: capture.c puts "name: " (and, for a file's
+ *        loop(), "packet N: ") first.
  */
 struct capture_ops {
 	const char	*name;
@@ -101,10 +105,12 @@ struct capture_ops {
 	int	(*stats)(void *h, struct capture_kstats *ks, char *err, size_t errlen);
 	void	(*close)(void *h);
 	int	 file;
+	int	 err_whole;
 };
 
 extern const struct capture_ops capture_pcap_ops;	/* live interface, libpcap */
 extern const struct capture_ops capture_pcapfile_ops;	/* pcap/pcapng file through the same path */
+extern const struct capture_ops capture_pcapdir_ops;	/* a directory's files in time order (pcapdir.h) */
 extern const struct capture_ops capture_nflog_ops;	/* NFLOG group (an error when built without) */
 
 /*

@@ -42,6 +42,11 @@ struct pcapfile;
 int source_file_open(const char *path, const struct pkt_filter *f, struct pcapfile **pf,
     char *err, size_t errlen);
 
+/* The checks of source_file_open() on a file already open: SOURCE_OK, or
+ * SOURCE_UNUSABLE with "path: reason" in err, *pf then closed and NULL. */
+int source_file_usable(struct pcapfile **pf, const char *path, const struct pkt_filter *f,
+    char *err, size_t errlen);
+
 /* ... then read it to the end as source_file_run() does, and close it. */
 int source_file_read(struct pcapfile *pf, const char *path, struct engine *e,
     const struct pkt_filter *f, struct pkt_filter_stats *st, uint64_t *packets,
