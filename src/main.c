@@ -30,6 +30,7 @@
 #include "conformd/output.h"
 #include "conformd/pcapdir.h"
 #include "conformd/pcapfile.h"
+#include "conformd/preflight.h"
 #include "conformd/privdrop.h"
 #include "conformd/report.h"
 #include "conformd/sensor.h"
@@ -663,6 +664,14 @@ main(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	if (check) {
+		int n = preflight_check(&l.cfg, &o, &d);
+
+		if (n > 0) {
+			log_warnx("%d error%s: the configuration parses, but the run it describes "
+			    "would fail", n, n == 1 ? "" : "s");
+			load_free(&l);
+			return EXIT_ERROR;
+		}
 		if (verbose) {
 			config_print(&l.cfg, stdout);
 			printf("\n");

@@ -52,6 +52,30 @@ printf 'inventory %s\nbogus-key 1\n' "$top_srcdir/samples/inventory.conf" >"$tmp
 lib_check "-T on a bad config: file:line: message, exit 2" expect 2 "$tmp/bad.conf:2: " -T -c "$tmp/bad.conf"
 lib_check "-T -v prints the canonical rules" sh -c "'$bin' -T -v -c '$conf' 2>/dev/null | grep -q '^rule T1R3 '"
 
+# -T checks the run the command line and the configuration describe, not
+# only the files (tests/config-errors has the configuration's cases).
+lib_check "-T -i with an interface that does not exist: exit 2, names it" expect 2 "conformd: -i cfx-nosuch0: no such interface" -T -c "$conf" -i cfx-nosuch0 -u root
+lib_check "-T -i lo: exit 0" expect 0 "configuration OK" -T -c "$conf" -i lo -u root
+lib_check "-T --db in a directory that does not exist: exit 2" expect 2 "conformd: --db $tmp/nodir/x.db: directory $tmp/nodir does not exist" -T -c "$conf" --db "$tmp/nodir/x.db"
+lib_check "-T -u with a user that does not exist: exit 2" expect 2 "conformd: -u conformd-nosuchuser: no such user" -T -c "$conf" -u conformd-nosuchuser
+lib_check "-T -r a file that is not a capture: exit 2, names it" expect 2 "conformd: -r $conf: unknown file format" -T -c "$conf" -r "$conf"
+lib_check "-T -r the sample: exit 0" expect 0 "configuration OK" -T -c "$conf" -r "$sample"
+lib_check "-T: all the errors at once, one line each, and the count" expect 2 "^conformd: 3 errors: the configuration parses, but the run it describes would fail" -T -c "$conf" -i cfx-nosuch0 -u root --db "$tmp/nodir/x.db" --eve "$tmp/nodir/x.json"
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	# permissions are those of the user the run becomes, not root's
+	mkdir -p "$tmp/perm/closed/in" "$tmp/perm/ro" "$tmp/perm/ok" && chmod 755 "$tmp/perm" "$tmp/perm/ro" &&
+	    chmod 700 "$tmp/perm/closed" && chown nobody "$tmp/perm/ok" && chmod 711 "$tmp"
+	lib_check "-T -u nobody: a directory nobody may not enter" expect 2 "conformd: --db $tmp/perm/closed/in/x.db: nobody may not enter directory $tmp/perm/closed" -T -c "$conf" -u nobody --db "$tmp/perm/closed/in/x.db"
+	lib_check "-T -u nobody: a directory nobody may not write" expect 2 "conformd: --eve $tmp/perm/ro/x.json: nobody may not create files in directory $tmp/perm/ro" -T -c "$conf" -u nobody --eve "$tmp/perm/ro/x.json"
+	lib_check "-T -u nobody: nobody's own directory: exit 0" expect 0 "configuration OK" -T -c "$conf" -u nobody --db "$tmp/perm/ok/x.db" --eve "$tmp/perm/ok/x.json"
+	lib_check "-T -u root: root may write anywhere: exit 0" expect 0 "configuration OK" -T -c "$conf" -u root --eve "$tmp/perm/ro/x.json"
+	# the run itself fails as -T said
+	lib_check "... and the run -T warned about exits 2" expect 2 "" -q -c "$conf" -r "$sample" -u nobody --db "$tmp/perm/ro/x.db"
+	chmod 700 "$tmp"
+else
+	echo "  (skipped the -T permission checks: need root and the user nobody)"
+fi
+
 lib_check "-r missing file: exit 2, names it" expect 2 "$tmp/nope.pcap" -c "$conf" -r "$tmp/nope.pcap"
 lib_check "-r /dev/zero: exit 2" expect 2 "/dev/zero" -c "$conf" -r /dev/zero
 

@@ -11,6 +11,8 @@
 # matrix as lync2013.rules and the sample inventory as site.inv; the
 # files that cannot live in git (directories, empty and binary files, the
 # config-* files that are themselves the fault) are made there.
+# The run-* cases parse, but describe a run that would fail (-T checks
+# output directories, interfaces, the user to drop to).
 #   tests/config-errors.sh --update   rewrites the .expected files for review
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -32,6 +34,7 @@ cp "$top_srcdir/rules/lync2013.rules" "$w/lync2013.rules"
 cp "$top_srcdir/samples/inventory.conf" "$w/site.inv"
 # The faults git cannot hold.
 mkdir "$w/config-directory.conf" "$w/adir.rules" "$w/adir.inv"
+ln -s /dev/null "$w/eve-link.json"
 : >"$w/config-empty.conf"
 : >"$w/empty.rules"
 : >"$w/empty.inv"
