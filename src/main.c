@@ -106,12 +106,13 @@ usage(FILE *out)
 	    "  --report DB ...  one report across several sensors' databases (no configuration read);\n"
 	    "                   --json: as one JSON document; --html FILE: as one HTML page;\n"
 	    "                   --all-runs: coverage of every run\n"
-	    "  -T               check the configuration, inventory and rules, then exit\n"
+	    "  -T               check the configuration, inventory and rules, and what the run\n"
+	    "                   would need (output directories, interfaces, user), then exit\n"
 	    "  -v               more messages; with -T also print the canonical configuration\n"
 	    "  -q               no summary on standard error at the end\n"
 	    "  -h, --help       this text;  -V, --version  the version\n"
 	    "  --build-info     version, capture sources, TLS and libraries this binary was built with\n"
-	    "exit status: 0 no finding, 1 findings raised, 2 error\n",
+	    "exit status: 0 no finding (or stopped by SIGTERM/SIGINT), 1 findings raised, 2 error\n",
 	    CONFORMD_SYSCONFDIR, CAPTURE_SNAPLEN_DEFAULT);
 }
 
