@@ -10,10 +10,8 @@
 #include "config.h"
 #include "conformd/buildinfo.h"
 
-#if defined(HAVE_GNUTLS)
+#ifdef HAVE_TLS
 #include <gnutls/gnutls.h>
-#elif defined(HAVE_OPENSSL)
-#include <openssl/crypto.h>
 #endif
 
 #ifndef CONFORMD_SYSCONFDIR
@@ -32,12 +30,10 @@ build_info_print(FILE *out)
 #else
 	fprintf(out, "NFLOG: no (built without libnetfilter_log)\n");
 #endif
-#if defined(HAVE_GNUTLS)
-	fprintf(out, "TLS: GnuTLS %s\n", gnutls_check_version(NULL));
-#elif defined(HAVE_OPENSSL)
-	fprintf(out, "TLS: %s\n", OpenSSL_version(OPENSSL_VERSION));
+#ifdef HAVE_TLS
+	fprintf(out, "TLS: GnuTLS %s (RFC 5425 syslog)\n", gnutls_check_version(NULL));
 #else
-	fprintf(out, "TLS: no\n");
+	fprintf(out, "TLS: no (built without GnuTLS)\n");
 #endif
 	fprintf(out, "libpcap: %s\n", pcap_lib_version());
 	fprintf(out, "SQLite: %s (built with %s)\n", sqlite3_libversion(), SQLITE_VERSION);

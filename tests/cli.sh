@@ -275,7 +275,11 @@ lib_check "filter given twice: file:line, exit 2" expect 2 "$tmp/uf4.conf:4: dup
 lib_check "--build-info: the version" grep -qx "conformd $("$bin" -V | sed 's/^conformd //')" "$tmp/bi"
 if grep -q '^#define HAVE_NFLOG 1' "$top_builddir/config.h"; then nf=yes; else nf=no; fi
 lib_check "--build-info: NFLOG $nf, as configured" grep -q "^NFLOG: $nf" "$tmp/bi"
-lib_check "--build-info: a TLS line" grep -q '^TLS: ' "$tmp/bi"
+if grep -q '^#define HAVE_TLS 1' "$top_builddir/config.h"; then
+	lib_check "--build-info: TLS with GnuTLS $(pkg-config --modversion gnutls 2>/dev/null), as configured" grep -q "^TLS: GnuTLS $(pkg-config --modversion gnutls 2>/dev/null) " "$tmp/bi"
+else
+	lib_check "--build-info: no TLS, as configured" grep -q '^TLS: no' "$tmp/bi"
+fi
 lib_check "--build-info: libpcap's version, as tcpdump reports it" grep -qxF "libpcap: $(tcpdump --version 2>&1 | grep '^libpcap version')" "$tmp/bi"
 lib_check "--build-info: SQLite's version, as sqlite3 reports it" grep -q "^SQLite: $(sqlite3 --version | cut -d' ' -f1) " "$tmp/bi"
 

@@ -93,7 +93,7 @@ fi
 lib_check "a configuration installed in sysconfdir/conformd" test -f "$conf"
 lib_check "an example inventory beside it" test -f "$inst/etc/conformd/inventory.conf"
 lib_check "the shipped configuration also kept in pkgdatadir/default" cmp -s "$conf" "$inst/share/conformd/default/conformd.conf"
-lib_check "the configuration names no rules file: the shipped rules are found by default" \
+lib_check "the configuration names no rules file or directory: the shipped ones are found by default" \
     sh -c "! grep -q '^rules' '$conf'"
 "$inst/sbin/conformd" --build-info >"$tmp/buildinfo" 2>&1
 grep -qx "rules: $inst/share/conformd/rules" "$tmp/buildinfo" &&
@@ -151,9 +151,9 @@ else
 	[ "$(cat "$tmp/t-after.rc" 2>/dev/null)" = 0 ] &&
 		lib_pass "conformd -T -c <installed configuration>: $(tail -1 "$tmp/t-after.err")" ||
 		lib_failed "conformd -T -c <installed configuration>: exit $(cat "$tmp/t-after.rc" 2>/dev/null): $(tr '\n' ';' <"$tmp/t-after.err")"
-	grep -qx "rules $inst/share/conformd/rules/lync2013.rules" "$tmp/t-after.out" &&
-		lib_pass "... the shipped rules found by default" ||
-		lib_failed "... rules: $(grep '^rules ' "$tmp/t-after.out" | head -2 | tr '\n' ';')"
+	grep -q "^# pack lync2013: .*($inst/share/conformd/rules/lync2013.rules, [1-9][0-9]* rules)\$" "$tmp/t-after.out" &&
+		lib_pass "... the shipped rules found by default ($inst/share/conformd/rules/lync2013.rules)" ||
+		lib_failed "... rules: $(grep '^# pack \|^rules' "$tmp/t-after.out" | head -2 | tr '\n' ';')"
 	grep -qx "inventory $inst/etc/conformd/inventory.conf" "$tmp/t-after.out" &&
 		lib_pass "... the example inventory beside it" ||
 		lib_failed "... inventory: $(grep '^inventory ' "$tmp/t-after.out")"
