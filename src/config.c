@@ -857,7 +857,7 @@ config_filter(struct config_parse *p, const struct stmt *s)
 		return;
 	for (int i = 1; i < s->ntok; i++)
 		len += strlen(s->tok[i].text) + 1;
-	if ((expr = malloc(len)) == NULL) {
+	if ((expr = malloc(len + 1)) == NULL) {
 		p->oom = 1;
 		return;
 	}

@@ -451,7 +451,7 @@ args_filter(struct daemon_opts *o, char **args, int n)
 	}
 	for (int i = 0; i < n; i++)
 		len += strlen(args[i]) + 1;
-	if ((args_expr = malloc(len)) == NULL) {
+	if ((args_expr = malloc(len + 1)) == NULL) {
 		log_warnx("out of memory");
 		return -1;
 	}
