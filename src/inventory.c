@@ -31,6 +31,11 @@ struct invparse {
 	const char		*file;		/* inv->path */
 	int			 media_line;	/* client-media-ports seen at this line */
 	int			 oom;
+	/* host names seen so far, for the duplicate check: open addressing,
+	 * host index + 1 per slot (0: empty), a power of two kept at most
+	 * half full; parse time only */
+	int			*names;
+	uint32_t		 names_mask;
 };
 
 /* One key of a statement: how many values it takes, where it was seen. */
@@ -89,13 +94,67 @@ inv_name_ok(struct invparse *p, const char *what, const char *name, int line)
 	return -1;
 }
 
-static int
-inv_host_find(const struct inventory *inv, const char *name)
+/* FNV-1a of a host name: the name index's hash. */
+static uint32_t
+inv_name_hash(const char *name)
 {
-	for (int i = 0; i < inv->nhosts; i++)
-		if (strcmp(inv->hosts[i].name, name) == 0)
-			return i;
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *c = (const unsigned char *)name; *c != '\0'; c++)
+		h = (h ^ *c) * 16777619u;
+	return h;
+}
+
+/*
+ * The index of the first host named `name`, or -1: a look-up in the name
+ * index (one probe or a few, whatever the number of hosts; a scan of
+ * every earlier host made loading 100,000 hosts take seconds).
+ */
+static int
+inv_host_find(const struct invparse *p, const char *name)
+{
+	uint32_t i;
+
+	if (p->names == NULL)
+		return -1;
+	for (i = inv_name_hash(name) & p->names_mask; p->names[i] != 0;
+	    i = (i + 1) & p->names_mask)
+		if (strcmp(p->inv->hosts[p->names[i] - 1].name, name) == 0)
+			return p->names[i] - 1;
 	return -1;
+}
+
+/* Put host h (not in it yet) into the name index, growing it while it
+ * would be more than half full.  0, or -1 when out of memory. */
+static int
+inv_name_index(struct invparse *p, int h)
+{
+	const struct inventory *inv = p->inv;
+	uint32_t size = p->names != NULL ? p->names_mask + 1 : 0, i;
+
+	if ((uint64_t)(h + 1) * 2 > size) {
+		uint32_t nsize = size != 0 ? size * 2 : 64;
+		int *nn = calloc(nsize, sizeof(*nn));
+
+		if (nn == NULL)
+			return -1;
+		for (uint32_t k = 0; k < size; k++) {
+			if (p->names[k] == 0)
+				continue;
+			for (i = inv_name_hash(inv->hosts[p->names[k] - 1].name) & (nsize - 1);
+			    nn[i] != 0; i = (i + 1) & (nsize - 1))
+				;
+			nn[i] = p->names[k];
+		}
+		free(p->names);
+		p->names = nn;
+		p->names_mask = nsize - 1;
+	}
+	for (i = inv_name_hash(inv->hosts[h].name) & p->names_mask; p->names[i] != 0;
+	    i = (i + 1) & p->names_mask)
+		;
+	p->names[i] = h + 1;
+	return 0;
 }
 
 /*
@@ -110,7 +169,7 @@ inv_host_add(struct invparse *p, const char *name, int kind, int pool, int line)
 	struct inv_host *h;
 	int prev;
 
-	prev = inv_host_find(inv, name);
+	prev = inv_host_find(p, name);
 	if (prev != -1)
 		diag_error(p->d, p->file, line,
 		    "duplicate host name %s (first at %s:%d)", name,
@@ -130,6 +189,12 @@ inv_host_add(struct invparse *p, const char *name, int kind, int pool, int line)
 	h->pool = pool;
 	h->file = p->file;
 	h->line = line;
+	/* a duplicate is not indexed: the first of the name keeps it */
+	if (prev == -1 && inv_name_index(p, inv->nhosts) == -1) {
+		free(h->name);
+		p->oom = 1;
+		return -1;
+	}
 	return inv->nhosts++;
 }
 
@@ -726,6 +791,7 @@ inventory_load(struct inventory *inv, const char *path, const struct ruleset *rs
 			diag_error(d, p.file, s->line, "unknown statement %s", kw);
 	}
 	lex_free(&lf);
+	free(p.names);
 	if (p.oom) {
 		diag_error(d, p.file, 0, "out of memory");
 		return -1;

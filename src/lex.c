@@ -119,8 +119,13 @@ lex_stmt_end(struct lexer *lx)
 		free(lx->tok);
 		goto reset;
 	}
-	{
-		struct stmt *ns = realloc(lf->stmt, (size_t)(lf->nstmt + 1) * sizeof(*ns));
+	/* The capacity is implied by the count (the next power of two, at
+	 * least 4): grown by doubling, not by one statement at a time, which
+	 * made a 100,000-line inventory cost 100,000 reallocs and copies. */
+	if (lf->nstmt == 0 || (lf->nstmt >= 4 && (lf->nstmt & (lf->nstmt - 1)) == 0)) {
+		size_t cap = lf->nstmt == 0 ? 4 : (size_t)lf->nstmt * 2;
+		struct stmt *ns = realloc(lf->stmt, cap * sizeof(*ns));
+
 		if (ns == NULL) {
 			lx->oom = 1;
 			lex_tokens_free(lx->tok, lx->ntok);
@@ -128,11 +133,11 @@ lex_stmt_end(struct lexer *lx)
 			goto reset;
 		}
 		lf->stmt = ns;
-		ns[lf->nstmt].tok = lx->tok;
-		ns[lf->nstmt].ntok = lx->ntok;
-		ns[lf->nstmt].line = lx->tok[0].line;
-		lf->nstmt++;
 	}
+	lf->stmt[lf->nstmt].tok = lx->tok;
+	lf->stmt[lf->nstmt].ntok = lx->ntok;
+	lf->stmt[lf->nstmt].line = lx->tok[0].line;
+	lf->nstmt++;
 reset:
 	lx->tok = NULL;
 	lx->ntok = lx->captok = 0;
