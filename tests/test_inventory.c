@@ -492,6 +492,49 @@ test_small_cases(void)
 	inventory_free(&inv);
 }
 
+/*
+ * Many hosts (the name index grows many times over): every duplicate name
+ * is found, named with the line of its first use, whether the first is a
+ * host, a peer or a pool member; a name that differs only in case, or is
+ * a prefix, is not a duplicate; and the hosts keep their order.
+ */
+static void
+test_many_names(void)
+{
+	struct inventory inv;
+	size_t len = 0, cap = 1 << 20;
+	char *text = malloc(cap), *msgs;
+	int rc, n = 5000;
+
+	CU_ASSERT_FATAL(text != NULL);
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%s h%d 198.%d.%d.%d role %s\n",
+		    i % 7 == 3 ? "peer" : "host", i, 18 + i / 65536, (i / 256) % 256, i % 256,
+		    i % 7 == 3 ? "pstn-gateway" : "front-end");
+	len += (size_t)snprintf(text + len, cap - len,
+	    "pool p { type mediation load-balancing hardware vip 198.19.0.1 "
+	    "member m1 198.19.0.2 member h17 198.19.0.3 }\n"
+	    "host H17 198.19.0.4 role director\n"
+	    "host h1 198.19.0.5 role director\n"
+	    "host h499 198.19.0.6 role director\n"
+	    "peer m1 198.19.0.7 role pstn-gateway\n"
+	    "host h4999 198.19.0.8 role director\n");
+	msgs = load_text("many.conf", text, &inv, &rc);
+	CU_ASSERT_EQUAL(rc, -1);
+	CU_ASSERT_STRING_EQUAL(msgs,
+	    "/many.conf:5001: duplicate host name h17 (first at /many.conf:18)\n"
+	    "/many.conf:5003: duplicate host name h1 (first at /many.conf:2)\n"
+	    "/many.conf:5004: duplicate host name h499 (first at /many.conf:500)\n"
+	    "/many.conf:5005: duplicate host name m1 (first at /many.conf:5001)\n"
+	    "/many.conf:5006: duplicate host name h4999 (first at /many.conf:5000)\n");
+	CU_ASSERT_EQUAL(inv.nhosts, n + 3 + 5);
+	CU_ASSERT_STRING_EQUAL(inv.hosts[4321].name, "h4321");
+	CU_ASSERT_STRING_EQUAL(inv.hosts[n + 3].name, "H17");
+	free(msgs);
+	inventory_free(&inv);
+	free(text);
+}
+
 /* ---- one golden file per error message ---- */
 
 static void
@@ -542,6 +585,7 @@ test_inventory_register(void)
 	CU_add_test(s, "site load", test_site_load);
 	CU_add_test(s, "site print", test_site_print);
 	CU_add_test(s, "small cases", test_small_cases);
+	CU_add_test(s, "many names", test_many_names);
 #define INV_BAD_ADD(n) CU_add_test(s, "bad-" #n, test_bad_##n);
 	INV_BAD(INV_BAD_ADD)
 #undef INV_BAD_ADD
