@@ -1013,7 +1013,8 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 			c->community_id_seed = (uint32_t)n;
 		break;
 	case CK_MAX_FLOWS:
-		if (config_number(p, key, v, 1, UINT32_MAX, &n) == 0)
+		/* the flow table's own limit: -T refuses what a run would */
+		if (config_number(p, key, v, 1, CONFIG_MAX_FLOWS, &n) == 0)
 			c->max_flows = (uint32_t)n;
 		break;
 	case CK_SUMMARY_TOP:

@@ -254,7 +254,7 @@ flow_table_new(const struct flow_config *cfg, flow_emit_fn emit, void *arg)
 	struct flow_table *ft;
 	uint64_t slots = 16;
 
-	if (cfg->max_flows == 0 || cfg->max_flows > (1u << 30))
+	if (cfg->max_flows == 0 || cfg->max_flows > FLOW_MAX_FLOWS)
 		return NULL;
 	ft = calloc(1, sizeof(*ft));
 	if (ft == NULL)

@@ -94,6 +94,9 @@ struct worker {
 
 struct pipeline {
 	const struct config	*cfg;
+	/* the workers' configuration: cfg with max-flows split between them
+	 * (max-flows is the process's cap, not each worker's) */
+	struct config		 wcfg;
 	struct pipeline_opts	 po;
 	struct output		*out;
 	struct engine_sink	 out_sink;
@@ -574,6 +577,8 @@ store_thread(void *arg)
 
 /* --- owner ------------------------------------------------------------------------ */
 
+_Static_assert(CONFIG_MAX_FLOWS == FLOW_MAX_FLOWS, "max-flows is checked against the flow table's limit");
+
 struct pipeline *
 pipeline_new(const struct config *cfg, const struct policy *pol,
     const struct pipeline_opts *po, char *err, size_t errlen)
@@ -598,6 +603,9 @@ pipeline_new(const struct config *cfg, const struct policy *pol,
 		return NULL;
 	}
 	pl->cfg = cfg;
+	pl->wcfg = *cfg;
+	pl->wcfg.max_flows = cfg->max_flows / (uint32_t)po->workers +
+	    (cfg->max_flows % (uint32_t)po->workers != 0);
 	pl->po = *po;
 	pg->pol = pol;
 	pg->gen = 0;
@@ -638,7 +646,7 @@ pipeline_set_output(struct pipeline *pl, struct output *out, char *err, size_t e
 			ws.flow = NULL;
 		ws.coverage = NULL;
 		ws.counter = NULL;
-		w->eng = engine_new(pl->cfg, pg->pol, &ws);
+		w->eng = engine_new(&pl->wcfg, pg->pol, &ws);
 		w->out = ring_new(RECORD_SLOTS, sizeof(struct msg));
 		if (w->eng == NULL || w->out == NULL)
 			goto oom;
@@ -649,7 +657,8 @@ pipeline_set_output(struct pipeline *pl, struct output *out, char *err, size_t e
 	}
 	return 0;
 oom:
-	snprintf(err, errlen, "out of memory (max-flows %u per worker)", pl->cfg->max_flows);
+	snprintf(err, errlen, "out of memory (max-flows %u: %u flows for each of %d workers)",
+	    pl->cfg->max_flows, pl->wcfg.max_flows, pl->po.workers);
 	return -1;
 }
 

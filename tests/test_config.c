@@ -295,12 +295,12 @@ test_config_full(void)
 
 	/* limits accepted */
 	snprintf(tmp, sizeof(tmp), "%s/limits.conf", unit_tmpdir());
-	CU_ASSERT_FATAL(unit_spit(tmp, "inventory /i\nmax-flows 4294967295\n"
+	CU_ASSERT_FATAL(unit_spit(tmp, "inventory /i\nmax-flows 1073741824\n"
 	    "summary-top 0\ntimeout udp 1\ntimeout other 2592000\nflow-vlan yes\n") == 0);
 	msgs = cfg_load(tmp, &c, &rc);
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_STRING_EQUAL(msgs, "");
-	CU_ASSERT_EQUAL(c.max_flows, 4294967295u);
+	CU_ASSERT_EQUAL(c.max_flows, 1073741824u);
 	CU_ASSERT_EQUAL(c.summary_top, 0);
 	CU_ASSERT_EQUAL(c.tmo_udp, 1);
 	CU_ASSERT_EQUAL(c.tmo_other, 2592000);

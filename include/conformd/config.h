@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include "conformd/diag.h"
 
+#define CONFIG_MAX_FLOWS	(1u << 30)	/* max-flows: the most a flow table holds (flow.c) */
 #define CONFIG_MAX_RULES	16
 #define CONFIG_MAX_PACKS	16	/* `pack NAME` lines */
 #define CONFIG_MAX_RULE_SEV	256
@@ -97,7 +98,8 @@ struct config {
 	int		 flow_vlan;		/* 1: VLAN ids are part of the flow key (default 1) */
 	int		 community_id;		/* 1: flow records carry a Community ID (default 0) */
 	uint32_t	 community_id_seed;	/* its seed, 0..65535 (default 0) */
-	uint32_t	 max_flows;		/* memory cap, flows (default 1000000) */
+	uint32_t	 max_flows;		/* memory cap, flows, all workers together
+						   (default 1000000, at most CONFIG_MAX_FLOWS) */
 	/* timeouts, seconds */
 	uint32_t	 tmo_tcp_syn;		/* SYN seen, no answer (default 30) */
 	uint32_t	 tmo_tcp_est;		/* established (default 3600) */

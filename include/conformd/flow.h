@@ -118,6 +118,7 @@ flow_load32(const void *p)
  * chain of the index (or one fragment slot) without knowing it.
  */
 #define FLOW_HASH_WORDS	12
+#define FLOW_MAX_FLOWS	(1u << 30)	/* the largest table (config.h CONFIG_MAX_FLOWS) */
 extern uint32_t flow_hash_key[FLOW_HASH_WORDS];
 
 /*
@@ -212,7 +213,7 @@ flow_key_equal(const struct flow_key *a, const struct flow_key *b)
 typedef void (*flow_emit_fn)(void *arg, const struct flow *f, int end);
 
 struct flow_config {
-	uint32_t	max_flows;	/* pool size (memory cap) */
+	uint32_t	max_flows;	/* pool size (memory cap), 1..FLOW_MAX_FLOWS */
 	int		use_vlan;	/* key on VLAN ids */
 	uint32_t	tmo_tcp_syn, tmo_tcp_est, tmo_tcp_closed, tmo_udp, tmo_other;	/* seconds */
 };
@@ -231,7 +232,8 @@ struct flow_stats {
 /*
  * Create a table with room for cfg->max_flows flows; everything is
  * allocated here, once.  `emit` (may be NULL) receives every flow that
- * leaves.  Returns NULL when out of memory.
+ * leaves.  Returns NULL when out of memory, or when max_flows is 0 or
+ * more than FLOW_MAX_FLOWS.
  */
 struct flow_table *flow_table_new(const struct flow_config *cfg, flow_emit_fn emit, void *arg);
 
