@@ -121,7 +121,6 @@ collector_sink(struct collector *c, struct engine_sink *sink)
 }
 
 /*
-/*
  * The first entry of host h that is one address (a /32 or /128), or -1
  * (a network).  One pass over the entries the first time, for every
  * host: scanning them for each missing host made a window's end

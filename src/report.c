@@ -53,7 +53,8 @@ static const char mem_schema[] =
 	"CREATE TABLE sensor (id INTEGER PRIMARY KEY, path TEXT NOT NULL,"
 	"  why TEXT, runs INTEGER, first_start TEXT, last_end TEXT,"
 	"  last_run INTEGER, packets INTEGER, flows INTEGER, lost INTEGER,"
-	"  cov_run INTEGER, name TEXT);"
+	"  cov_run INTEGER, name TEXT, interrupted INTEGER, lost_queue INTEGER,"
+	"  lost_database INTEGER, lost_eve INTEGER);"
 	"CREATE TABLE source (sensor INTEGER NOT NULL, text TEXT);"
 	"CREATE TABLE finding (sensor INTEGER NOT NULL, kind TEXT, src_ip TEXT,"
 	"  dest_ip TEXT, dest_port INTEGER, proto TEXT, host TEXT, rule_id TEXT,"
@@ -88,7 +89,8 @@ static const char sql_has_table[] =
 /* Times are ISO-8601 text of one width, so min() and max() order them. */
 static const char sql_runs[] =
 	"SELECT count(*), min(started), max(id),"
-	" (SELECT ended FROM runs ORDER BY id DESC LIMIT 1) FROM runs";
+	" (SELECT ended FROM runs ORDER BY id DESC LIMIT 1),"
+	" (SELECT count(*) FROM runs WHERE status = -1) FROM runs";
 /* The sensor name of the latest run that has one (schema version 3). */
 static const char sql_has_sensor[] =
 	"SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'sensor'";
@@ -100,7 +102,10 @@ static const char sql_sources[] =
 static const char sql_counters[] =
 	"SELECT coalesce(sum(CASE WHEN name = 'packets' THEN value END), 0),"
 	" coalesce(sum(CASE WHEN name = 'flows.created' THEN value END), 0),"
-	" coalesce(sum(CASE WHEN name = 'store.records_lost' THEN value END), 0)"
+	" coalesce(sum(CASE WHEN name = 'store.records_lost' THEN value END), 0),"
+	" coalesce(sum(CASE WHEN name = 'store.lost_queue' THEN value END), 0),"
+	" coalesce(sum(CASE WHEN name = 'store.lost_database' THEN value END), 0),"
+	" coalesce(sum(CASE WHEN name = 'store.lost_eve' THEN value END), 0)"
 	" FROM counters";
 static const char sql_findings[] =
 	"SELECT kind, src_ip, dest_ip, dest_port, proto, host, rule_id,"
@@ -125,8 +130,9 @@ static const char sql_all_hosts[] = "SELECT * FROM hosts";
 
 static const char sql_ins_sensor[] =
 	"INSERT INTO sensor (id, path, why, runs, first_start, last_end,"
-	" last_run, packets, flows, lost, cov_run, name)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	" last_run, packets, flows, lost, cov_run, name, interrupted, lost_queue,"
+	" lost_database, lost_eve)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char sql_ins_source[] = "INSERT INTO source (sensor, text) VALUES (?, ?)";
 static const char sql_ins_finding[] =
 	"INSERT INTO finding (sensor, kind, src_ip, dest_ip, dest_port, proto,"
@@ -165,6 +171,8 @@ struct report {
 /* What one database says about itself, for its sensor row. */
 struct sensor_info {
 	sqlite3_int64	runs, last_run, packets, flows, lost, cov_run;
+	sqlite3_int64	interrupted;	/* runs whose process died (status -1) */
+	sqlite3_int64	lost_queue, lost_database, lost_eve;	/* lost, by cause */
 	char		first_start[64], last_end[64];
 	char		name[256];	/* the sensor's (store_set_sensor()), "" */
 };
@@ -313,6 +321,7 @@ read_info(sqlite3 *db, struct sensor_info *si, char *why, size_t len)
 	copy_text(si->first_start, sizeof(si->first_start), sqlite3_column_text(s, 1));
 	si->last_run = sqlite3_column_int64(s, 2);
 	copy_text(si->last_end, sizeof(si->last_end), sqlite3_column_text(s, 3));
+	si->interrupted = sqlite3_column_int64(s, 4);
 	sqlite3_finalize(s);
 	if (sqlite3_prepare_v2(db, sql_counters, -1, &s, NULL) != SQLITE_OK ||
 	    step_row(db, s, why, len) == -1)
@@ -320,6 +329,9 @@ read_info(sqlite3 *db, struct sensor_info *si, char *why, size_t len)
 	si->packets = sqlite3_column_int64(s, 0);
 	si->flows = sqlite3_column_int64(s, 1);
 	si->lost = sqlite3_column_int64(s, 2);
+	si->lost_queue = sqlite3_column_int64(s, 3);
+	si->lost_database = sqlite3_column_int64(s, 4);
+	si->lost_eve = sqlite3_column_int64(s, 5);
 	sqlite3_finalize(s);
 	if (sqlite3_prepare_v2(db, sql_cov_run, -1, &s, NULL) != SQLITE_OK ||
 	    step_row(db, s, why, len) == -1)
@@ -588,6 +600,10 @@ done:
 	else
 		sqlite3_bind_null(s, 11);
 	bind_opt(s, 12, si.name);
+	sqlite3_bind_int64(s, 13, si.interrupted);
+	sqlite3_bind_int64(s, 14, si.lost_queue);
+	sqlite3_bind_int64(s, 15, si.lost_database);
+	sqlite3_bind_int64(s, 16, si.lost_eve);
 	if (sqlite3_step(s) != SQLITE_DONE && rv == 0) {
 		snprintf(why, len, "merge: %s", sqlite3_errmsg(r->mem));
 		rv = -1;
@@ -601,7 +617,8 @@ done:
 
 static const char sql_sensors[] =
 	"SELECT id, path, why, runs, first_start, last_end, last_run, packets,"
-	" flows, lost, cov_run, name FROM sensor ORDER BY id";
+	" flows, lost, cov_run, name, interrupted, lost_queue, lost_database, lost_eve"
+	" FROM sensor ORDER BY id";
 static const char sql_sensor_sources[] =
 	"SELECT text FROM source WHERE sensor = ? ORDER BY rowid";
 static const char sql_merged_findings[] =
@@ -791,8 +808,12 @@ emit_sensors(struct emit *e)
 		sqlite3_reset(e->sources);
 		if (json) {
 			fprintf(e->out, "], \"packets\": %lld, \"flows\": %lld, \"records_lost\": %lld,"
-			    " \"coverage_run\": ", (long long)sqlite3_column_int64(s, 7),
-			    (long long)sqlite3_column_int64(s, 8), lost);
+			    " \"records_lost_by_cause\": {\"queue\": %lld, \"database\": %lld,"
+			    " \"eve\": %lld}, \"runs_interrupted\": %lld, \"coverage_run\": ",
+			    (long long)sqlite3_column_int64(s, 7),
+			    (long long)sqlite3_column_int64(s, 8), lost,
+			    (long long)sqlite3_column_int64(s, 13), (long long)sqlite3_column_int64(s, 14),
+			    (long long)sqlite3_column_int64(s, 15), (long long)sqlite3_column_int64(s, 12));
 			json_int(e->out, s, 10);
 			fputc('}', e->out);
 			continue;
@@ -802,7 +823,13 @@ emit_sensors(struct emit *e)
 		fprintf(e->out, "; %lld packets, %lld flows", (long long)sqlite3_column_int64(s, 7),
 		    (long long)sqlite3_column_int64(s, 8));
 		if (lost > 0)
-			fprintf(e->out, "; %lld records lost", lost);
+			fprintf(e->out, "; %lld records lost (queue %lld, database %lld, EVE %lld)",
+			    lost, (long long)sqlite3_column_int64(s, 13),
+			    (long long)sqlite3_column_int64(s, 14), (long long)sqlite3_column_int64(s, 15));
+		if (sqlite3_column_int64(s, 12) > 0)
+			fprintf(e->out, "; %lld run%s interrupted (the process died)",
+			    (long long)sqlite3_column_int64(s, 12),
+			    sqlite3_column_int64(s, 12) == 1 ? "" : "s");
 		if (sqlite3_column_type(s, 10) == SQLITE_NULL)
 			fputs("; no coverage", e->out);
 		else if (!e->r->o->all_runs)

@@ -26,7 +26,11 @@
  *                 both NULL while the run is in progress or if it died
  *   sources       what was read (file names or interfaces), free text
  *   version       conformd version that wrote the run
- *   status        exit status of the run (0 = success), NULL until ended
+ *   status        exit status of the run (0 no finding, 1 findings, 2 error),
+ *                 NULL until ended; -1 (STORE_RUN_INTERRUPTED) for a run whose
+ *                 process died (kill -9, power loss): the next run to begin
+ *                 in this database closes it, ended then being the time of
+ *                 its last commit (counter store.last_commit), or its start
  *   sensor        the sensor's name (conformd.conf's sensor-name, by default
  *                 the host's FQDN), as EVE's "host" carries it (version 3)
  *
@@ -35,9 +39,13 @@
  *   name          counter name
  *   value         last value recorded
  *                 PRIMARY KEY (run_id, name)
+ *                 store.last_commit: wall-clock microseconds of the run's
+ *                 latest commit, written with every commit
  *
- * rules         the rules in force for the latest run (replaced when a run
- *               begins)
+ * rules         every rule a run or a reload of this database has judged
+ *               by: added when a run begins and when a reload brings
+ *               rules, replaced by id (the latest definition), never
+ *               removed, so that every rule_id a row cites is here
  *   id            rule id, "T1R3" (PRIMARY KEY)
  *   table_no      table of the specification (1-4)
  *   row_no        row within that table
@@ -176,6 +184,9 @@
  * (queries are slower, never different).  A run that dies before its end
  * leaves them missing; the next store_open() builds them again.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1	/* F_OFD_SETLK, F_OFD_GETLK */
+#endif
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -203,7 +214,24 @@
 #define PACKAGE_VERSION	"unknown"
 #endif
 
-#define STORE_BUSY_MS	250	/* we are the only writer: never wait long */
+#define STORE_BUSY_MS	250	/* live: records keep coming, never wait long */
+/* Offline (-r, store_set_bulk()) nothing is lost by waiting: another
+ * writer's transaction (a second -r into the same database building its
+ * indexes, an analyst's UPDATE) is waited for this long. */
+#define STORE_BULK_BUSY_MS	10000
+/* After a write found the database locked by another process (for the
+ * whole busy timeout), no write is tried for this long: the rows that
+ * come meanwhile fail at once (counted), so a lock held for minutes costs
+ * one busy wait a second, not one per row. */
+#define STORE_RETRY_USEC	1000000ULL
+/*
+ * A run in progress holds an open-file-description lock (fcntl(2)
+ * F_OFD_SETLK) on one byte of the database file, at STORE_RUN_LOCK_BASE +
+ * its id: far above the bytes SQLite locks (from 2^30, PENDING_BYTE),
+ * and never read.  A run whose row has no end and whose byte nobody holds
+ * was left by a process that died: store_run_begin() closes it.
+ */
+#define STORE_RUN_LOCK_BASE	((off_t)1 << 62)
 #define STORE_TIME_LEN	80	/* room for any year gmtime_r can return */
 #define STORE_PAGE_SIZE_STR	"16384"	/* page size of a new database */
 /* WAL bytes between checkpoints: SQLite's default of 1000 pages, at the
@@ -280,9 +308,8 @@ static const char sql_run_insert[] =
 	" VALUES (?, ?, ?, ?, ?)";
 static const char sql_run_end[] =
 	"UPDATE runs SET ended = ?, ended_usec = ?, status = ? WHERE id = ?";
-static const char sql_rules_delete[] = "DELETE FROM rules";
 static const char sql_rule[] =
-	"INSERT INTO rules (id, table_no, row_no, role, dir, proto, ports,"
+	"INSERT OR REPLACE INTO rules (id, table_no, row_no, role, dir, proto, ports,"
 	" apps, peers, optional, reqresp, service, note, source, features, site,"
 	" disabled)"
 	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -364,7 +391,7 @@ struct store {
 	sqlite3		*db;
 	char		*path;
 	sqlite3_stmt	*begin, *commit, *rollback;
-	sqlite3_stmt	*run_insert, *run_end, *rules_delete, *rule;
+	sqlite3_stmt	*run_insert, *run_end, *rule;
 	sqlite3_stmt	*flow, *finding, *coverage, *counter;
 	struct store_bound flow_bound[STORE_FLOW_NCOLS + 1];	/* st->flow's, by index */
 	int		 in_tx;		/* an explicit transaction is open */
@@ -377,8 +404,27 @@ struct store {
 	char		*sensor;	/* store_set_sensor(), NULL: none */
 	uint64_t	 written;	/* data rows committed */
 	uint64_t	 failed;	/* data rows lost */
+	/* the run asked for by store_run_begin(): its row is written when the
+	 * database takes it (tried again before each row until then) */
+	int		 run_want;
+	char		*run_sources, *run_version;
+	uint64_t	 run_start;
+	uint64_t	 retry_usec;	/* monotonic: no write before then (locked elsewhere) */
+	int		 lockfd;	/* the database file, for the runs' locks; -1: none */
+	/* rows of table rules not written yet (store_add_rules()) */
+	struct store_rule *prules;
+	int		 nprules, capprules;
 	char		 err[512];
 };
+
+/* A row of table rules, copied: the ruleset may be gone when it is written. */
+struct store_rule {
+	char		*id, *role, *ports, *apps, *peers, *service, *note, *source, *features;
+	const char	*dir, *proto;	/* static names */
+	int		 table_no, row_no, optional, reqresp, site, disabled;
+};
+
+static void store_rules_clear(struct store *);
 
 /* Capture time as "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" (UTC).  Returns its length. */
 static size_t
@@ -402,6 +448,15 @@ store_time(uint64_t usec, char *buf, size_t len)
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 	    tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(usec % 1000000));
 	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
+}
+
+static uint64_t
+store_clock(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 static void
@@ -467,6 +522,9 @@ store_exec(struct store *st, sqlite3_stmt *s)
 		store_seterr(st);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE) {
+		/* another process holds the lock: back off (STORE_RETRY_USEC) */
+		if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+			st->retry_usec = store_clock(CLOCK_MONOTONIC) + STORE_RETRY_USEC;
 		store_check_tx(st);
 		return -1;
 	}
@@ -499,13 +557,24 @@ store_tx_rollback(struct store *st)
 	st->in_tx = 0;
 }
 
-/* Commit the open transaction, if any.  On failure its rows are rolled
- * back and counted as failed. */
+/* Commit the open transaction, if any, with the run's store.last_commit.
+ * On failure its rows are rolled back and counted as failed. */
 static int
 store_tx_commit(struct store *st)
 {
 	if (!st->in_tx)
 		return 0;
+	if (st->run_id != 0) {
+		/* what an interrupted run's end is set to (store_close_dead());
+		 * a failure here fails the commit below, or has already rolled
+		 * the transaction back (counted) */
+		sqlite3_bind_int64(st->counter, 1, st->run_id);
+		sqlite3_bind_text(st->counter, 2, "store.last_commit", -1, SQLITE_STATIC);
+		bind_u64(st->counter, 3, store_clock(CLOCK_REALTIME));
+		(void)store_exec(st, st->counter);
+		if (!st->in_tx)
+			return -1;
+	}
 	if (store_exec(st, st->commit) == -1) {
 		store_tx_rollback(st);
 		return -1;
@@ -639,8 +708,148 @@ fail_kept:
 	return -1;
 }
 
+/*
+ * Make the in-memory database `ref`, which holds store_schema, the schema
+ * of version `ver`: every column an upgrade from `ver` on adds
+ * ("ALTER TABLE t ADD COLUMN c ...;" in store_upgrades) dropped again.
+ * 0, or -1 (SQLite's error in ref).
+ */
+static int
+store_schema_at(sqlite3 *ref, int ver)
+{
+	char sql[160], table[64], column[64];
+
+	for (int v = STORE_SCHEMA_VERSION - 1; v >= ver; v--)
+		for (const char *q = store_upgrades[v - 1]; q != NULL && *q != '\0'; ) {
+			const char *end = strchr(q, ';');
+
+			if (sscanf(q, "ALTER TABLE %63s ADD COLUMN %63s", table, column) == 2) {
+				snprintf(sql, sizeof(sql), "ALTER TABLE %s DROP COLUMN %s", table,
+				    column);
+				if (sqlite3_exec(ref, sql, NULL, NULL, NULL) != SQLITE_OK)
+					return -1;
+			}
+			q = end != NULL ? end + 1 : NULL;
+		}
+	return 0;
+}
+
+/*
+ * Does the database of schema version `ver` have conformd's tables?  Each
+ * table of store_schema must be there with exactly the columns of that
+ * version, in order (store_schema_at()).  Only reads: a database whose
+ * user_version merely looks like ours is refused untouched (before this,
+ * it was switched to WAL mode first).  0, or -1 with the reason.
+ */
+static int
+store_check_schema(struct store *st, int ver)
+{
+	sqlite3 *ref = NULL;
+	sqlite3_stmt *tabs = NULL, *want = NULL, *have = NULL;
+	char sql[160];
+	const char *bad = NULL, *table = "";
+	int rc = -1;
+
+	if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	    NULL) != SQLITE_OK || sqlite3_exec(ref, store_schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    store_schema_at(ref, ver) == -1 || sqlite3_prepare_v2(ref, "SELECT name FROM sqlite_master WHERE type = 'table'"
+	    " ORDER BY name", -1, &tabs, NULL) != SQLITE_OK) {
+		snprintf(st->err, sizeof(st->err), "%s: cannot check the schema: %s", st->path,
+		    ref != NULL ? sqlite3_errmsg(ref) : "out of memory");
+		goto out;
+	}
+	while (bad == NULL && sqlite3_step(tabs) == SQLITE_ROW) {
+		int nwant = 0, nhave = 0, step_w, step_h;
+
+		table = (const char *)sqlite3_column_text(tabs, 0);
+		snprintf(sql, sizeof(sql), "SELECT name FROM pragma_table_info('%s') ORDER BY cid",
+		    table);
+		if (sqlite3_prepare_v2(ref, sql, -1, &want, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(st->db, sql, -1, &have, NULL) != SQLITE_OK) {
+			store_seterr(st);
+			goto out;
+		}
+		for (;;) {
+			step_w = sqlite3_step(want);
+			step_h = sqlite3_step(have);
+			if (step_h != SQLITE_ROW)
+				break;
+			nhave++;
+			if (step_w != SQLITE_ROW) {
+				bad = "has more columns than conformd's";
+				break;
+			}
+			nwant++;
+			if (strcmp((const char *)sqlite3_column_text(want, 0),
+			    (const char *)sqlite3_column_text(have, 0)) != 0) {
+				bad = "has other columns than conformd's";
+				break;
+			}
+		}
+		if (bad == NULL && step_h != SQLITE_DONE) {
+			store_seterr(st);
+			goto out;
+		}
+		if (bad == NULL && nhave == 0)
+			bad = "is missing";
+		else if (bad == NULL && step_w == SQLITE_ROW)
+			bad = "has fewer columns than conformd's";
+		sqlite3_finalize(want);
+		sqlite3_finalize(have);
+		want = have = NULL;
+	}
+	if (bad != NULL) {
+		snprintf(st->err, sizeof(st->err), "%s: not a conformd database (schema "
+		    "version %d, but table %s %s); refusing to use it, untouched",
+		    st->path, ver, table, bad);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(want);
+	sqlite3_finalize(have);
+	sqlite3_finalize(tabs);
+	sqlite3_close(ref);
+	return rc;
+}
+
+/*
+ * PRAGMA quick_check (every page and b-tree, not the index contents): a
+ * damaged database is refused before anything is written to it, rather
+ * than have rows added to a file that is already corrupt.  0, or -1 with
+ * the first problem SQLite names.
+ */
+static int
+store_quick_check(struct store *st)
+{
+	sqlite3_stmt *s;
+	const unsigned char *v;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &s, NULL) != SQLITE_OK) {
+		store_seterr(st);
+		return -1;
+	}
+	rc = sqlite3_step(s);
+	v = rc == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+	if (v != NULL && strcmp((const char *)v, "ok") == 0) {
+		sqlite3_finalize(s);
+		return 0;
+	}
+	if (v != NULL)
+		snprintf(st->err, sizeof(st->err), "%s: damaged: PRAGMA quick_check says \"%s\";"
+		    " refusing to write to it (copy it aside; sqlite3's .recover may save its rows)",
+		    st->path, (const char *)v);
+	else
+		snprintf(st->err, sizeof(st->err), "%s: damaged: PRAGMA quick_check failed: %s;"
+		    " refusing to write to it", st->path, sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	return -1;
+}
+
 /* Create or check the schema, upgrading an older version of ours.
- * Refuses databases that are not ours without writing to them. */
+ * Refuses databases that are not ours, or damaged, without writing to
+ * them. */
 static int
 store_schema_setup(struct store *st)
 {
@@ -664,7 +873,8 @@ store_schema_setup(struct store *st)
 	} else if (ver < 1 || ver > STORE_SCHEMA_VERSION) {
 		store_bad_version(st, ver);
 		return -1;
-	}
+	} else if (store_check_schema(st, ver) == -1 || store_quick_check(st) == -1)
+		return -1;
 	if (sqlite3_db_readonly(st->db, "main") == 1) {
 		snprintf(st->err, sizeof(st->err), "%s: database is read-only",
 		    st->path);
@@ -767,7 +977,7 @@ static void
 store_free(struct store *st)
 {
 	sqlite3_stmt **all[] = { &st->begin, &st->commit, &st->rollback,
-	    &st->run_insert, &st->run_end, &st->rules_delete, &st->rule,
+	    &st->run_insert, &st->run_end, &st->rule,
 	    &st->flow, &st->finding, &st->coverage, &st->counter };
 	size_t i;
 
@@ -779,6 +989,15 @@ store_free(struct store *st)
 		*all[i] = NULL;
 	}
 	sqlite3_close(st->db);
+	/* After SQLite's close: closing any descriptor of the file drops
+	 * every POSIX lock this process holds on it, SQLite's included
+	 * (fcntl(2)); the run's own lock, an OFD lock, goes with it. */
+	if (st->lockfd != -1)
+		(void)close(st->lockfd);
+	store_rules_clear(st);
+	free(st->prules);
+	free(st->run_sources);
+	free(st->run_version);
 	free(st->path);
 	free(st->sensor);
 	free(st);
@@ -893,6 +1112,7 @@ store_open(const char *path, char *err, size_t errlen)
 		free(st);
 		return NULL;
 	}
+	st->lockfd = -1;
 	if (store_create(st, path) == -1)
 		goto fail;
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
@@ -916,13 +1136,16 @@ store_open(const char *path, char *err, size_t errlen)
 	    store_prepare(st, "ROLLBACK", &st->rollback) == -1 ||
 	    store_prepare(st, sql_run_insert, &st->run_insert) == -1 ||
 	    store_prepare(st, sql_run_end, &st->run_end) == -1 ||
-	    store_prepare(st, sql_rules_delete, &st->rules_delete) == -1 ||
 	    store_prepare(st, sql_rule, &st->rule) == -1 ||
 	    store_prepare(st, sql_flow, &st->flow) == -1 ||
 	    store_prepare(st, sql_finding, &st->finding) == -1 ||
 	    store_prepare(st, sql_coverage, &st->coverage) == -1 ||
 	    store_prepare(st, sql_counter, &st->counter) == -1)
 		goto fail;
+	/* for the runs' locks (STORE_RUN_LOCK_BASE); without it (a database
+	 * in memory), runs that died are left open */
+	if (path[0] != '\0' && strcmp(path, ":memory:") != 0)
+		st->lockfd = open(path, O_RDWR | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 	return st;
 fail:
 	snprintf(err, errlen, "%s", st->err);
@@ -930,54 +1153,183 @@ fail:
 	return NULL;
 }
 
-/* Write the ruleset into table rules (inside the caller's transaction). */
-static int
-store_rules(struct store *st, const struct ruleset *rs)
+/* A copy of s (NULL stays NULL); *oom set when out of memory. */
+static char *
+store_dup(const char *s, int *oom)
 {
-	char ports[256], apps[128], peers[1024], feats[1024];
-	const struct rule *r;
-	sqlite3_stmt *s = st->rule;
-	int i, k;
+	char *d;
 
-	if (store_exec(st, st->rules_delete) == -1)
-		return -1;
-	for (i = 0; i < rs->nrules; i++) {
-		r = &rs->rules[i];
-		rules_format_ports(r, ports, sizeof(ports));
-		rules_format_apps(r->apps, apps, sizeof(apps));
-		rules_format_roles(rs, r->peers, peers, sizeof(peers));
-		k = 1;
-		bind_text(s, k++, r->id);
-		sqlite3_bind_int(s, k++, r->table);
-		sqlite3_bind_int(s, k++, r->row);
-		bind_text(s, k++, r->role >= 0 && r->role < rs->nroles ?
-		    rs->roles[r->role].name : NULL);
-		bind_text(s, k++, rules_dir_name(r->dir));
-		bind_text(s, k++, rules_proto_name(r->protos));
-		bind_text(s, k++, ports);
-		bind_text(s, k++, apps);
-		bind_text(s, k++, peers);
-		sqlite3_bind_int(s, k++, r->optional != 0);
-		sqlite3_bind_int(s, k++, r->reqresp != 0);
-		bind_text(s, k++, r->service);
-		bind_text(s, k++, r->note);
-		rules_format_features(rs, r->features, feats, sizeof(feats));
-		bind_text(s, k++, r->cite);
-		bind_text(s, k++, feats);
-		sqlite3_bind_int(s, k++, r->site != 0);
-		sqlite3_bind_int(s, k++, r->disabled != 0);
-		if (store_exec(st, s) == -1)
-			return -1;
-	}
-	return 0;
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*oom = 1;
+	return d;
+}
+
+static void
+store_rule_free(struct store_rule *r)
+{
+	free(r->id);
+	free(r->role);
+	free(r->ports);
+	free(r->apps);
+	free(r->peers);
+	free(r->service);
+	free(r->note);
+	free(r->source);
+	free(r->features);
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+store_rules_clear(struct store *st)
+{
+	for (int i = 0; i < st->nprules; i++)
+		store_rule_free(&st->prules[i]);
+	st->nprules = 0;
 }
 
 /*
- * Begin a run: commit what is pending, insert the run row and, when rs is
- * not NULL, replace table rules with rs, all in one transaction.  Later
- * flows, findings and counters belong to this run.  Returns 0, or -1
- * (nothing of the run is written; see store_error()).
+ * Add the rules of rs to table rules: copied now (rs may be gone by the
+ * time they are written), written with the next row, the run's begin or
+ * its end, whichever comes first, and kept until the database takes
+ * them.  A rule already waiting under the same id is replaced: what is
+ * written is what writing each ruleset in turn would leave.  Rows are
+ * added or replaced by id, never removed, so a reload's rules join those
+ * that earlier rows cite.  Returns 0, or -1 when out of memory.
  */
+int
+store_add_rules(struct store *st, const struct ruleset *rs)
+{
+	char ports[256], apps[128], peers[1024], feats[1024];
+	int oom = 0;
+
+	for (int i = 0; i < rs->nrules && !oom; i++) {
+		const struct rule *r = &rs->rules[i];
+		struct store_rule *w = NULL;
+
+		for (int k = 0; k < st->nprules && w == NULL; k++)
+			if (strcmp(st->prules[k].id, r->id) == 0)
+				w = &st->prules[k];
+		if (w != NULL)
+			store_rule_free(w);
+		else {
+			if (st->nprules == st->capprules) {
+				int ncap = st->capprules != 0 ? st->capprules * 2 : 64;
+				struct store_rule *n = realloc(st->prules,
+				    (size_t)ncap * sizeof(*n));
+
+				if (n == NULL)
+					return -1;
+				st->prules = n;
+				st->capprules = ncap;
+			}
+			w = &st->prules[st->nprules++];
+			memset(w, 0, sizeof(*w));
+		}
+		rules_format_ports(r, ports, sizeof(ports));
+		rules_format_apps(r->apps, apps, sizeof(apps));
+		rules_format_roles(rs, r->peers, peers, sizeof(peers));
+		w->id = store_dup(r->id, &oom);
+		w->role = store_dup(r->role >= 0 && r->role < rs->nroles ?
+		    rs->roles[r->role].name : NULL, &oom);
+		w->dir = rules_dir_name(r->dir);
+		w->proto = rules_proto_name(r->protos);
+		w->ports = store_dup(ports, &oom);
+		w->apps = store_dup(apps, &oom);
+		w->peers = store_dup(peers, &oom);
+		w->service = store_dup(r->service, &oom);
+		w->note = store_dup(r->note, &oom);
+		rules_format_features(rs, r->features, feats, sizeof(feats));
+		w->source = store_dup(r->cite, &oom);
+		w->features = store_dup(feats, &oom);
+		w->table_no = r->table;
+		w->row_no = r->row;
+		w->optional = r->optional != 0;
+		w->reqresp = r->reqresp != 0;
+		w->site = r->site != 0;
+		w->disabled = r->disabled != 0;
+		if (w->id == NULL) {		/* never left without its key */
+			store_rule_free(w);
+			st->nprules--;
+			oom = 1;
+		}
+	}
+	return oom ? -1 : 0;
+}
+
+/* Write the rules waiting (store_add_rules()) in the open transaction
+ * (begun if need be).  0, or -1 (they stay waiting; error kept). */
+static int
+store_rules_flush(struct store *st)
+{
+	sqlite3_stmt *s = st->rule;
+
+	if (store_tx_begin(st) == -1)
+		return -1;
+	for (int i = 0; i < st->nprules; i++) {
+		const struct store_rule *r = &st->prules[i];
+		int k = 1;
+
+		bind_text(s, k++, r->id);
+		sqlite3_bind_int(s, k++, r->table_no);
+		sqlite3_bind_int(s, k++, r->row_no);
+		bind_text(s, k++, r->role);
+		bind_text(s, k++, r->dir);
+		bind_text(s, k++, r->proto);
+		bind_text(s, k++, r->ports);
+		bind_text(s, k++, r->apps);
+		bind_text(s, k++, r->peers);
+		sqlite3_bind_int(s, k++, r->optional);
+		sqlite3_bind_int(s, k++, r->reqresp);
+		bind_text(s, k++, r->service);
+		bind_text(s, k++, r->note);
+		bind_text(s, k++, r->source);
+		bind_text(s, k++, r->features);
+		sqlite3_bind_int(s, k++, r->site);
+		sqlite3_bind_int(s, k++, r->disabled);
+		if (store_exec(st, s) == -1)
+			return -1;
+	}
+	/* written when the transaction commits; a failed commit loses the
+	 * rows written with them too, which are counted */
+	store_rules_clear(st);
+	return 0;
+}
+
+/* Take (F_WRLCK) or release (F_UNLCK) run id's lock.  0 or -1 (errno). */
+static int
+store_run_lock(struct store *st, sqlite3_int64 id, short type)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = STORE_RUN_LOCK_BASE + (off_t)id;
+	fl.l_len = 1;
+	return fcntl(st->lockfd, F_OFD_SETLK, &fl);
+}
+
+/* Is run id's lock held by an open file description other than ours (a
+ * conformd writing that run)?  1, 0, or -1 when it cannot be told. */
+static int
+store_run_held(struct store *st, sqlite3_int64 id)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = STORE_RUN_LOCK_BASE + (off_t)id;
+	fl.l_len = 1;
+	if (fcntl(st->lockfd, F_OFD_GETLK, &fl) == -1)
+		return -1;
+	return fl.l_type != F_UNLCK;
+}
+
+/* The sensor name later runs record (runs.sensor); NULL: none.  0, or -1
+ * when out of memory. */
 int
 store_set_sensor(struct store *st, const char *sensor)
 {
@@ -990,27 +1342,104 @@ store_set_sensor(struct store *st, const char *sensor)
 	return 0;
 }
 
-int
-store_run_begin(struct store *st, const char *sources, const char *version,
-    uint64_t start_usec, const struct ruleset *rs)
+/*
+ * Close the runs whose process died (inside the transaction that begins
+ * a run): a run with no end whose lock nobody holds gets status
+ * STORE_RUN_INTERRUPTED and, as its end, the time of its last commit
+ * (store.last_commit), or its start when it committed nothing.  Runs of
+ * a live conformd (their lock held) are left alone; without locks (a
+ * kernel before 3.15, a database in memory) nothing is closed.  Returns
+ * 0 or -1 (error kept).
+ */
+static int
+store_close_dead(struct store *st)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	sqlite3_int64 after = 0, id;
+	char ended[STORE_TIME_LEN], started[STORE_TIME_LEN];
+	uint64_t end;
+	int rc = 0, step;
+
+	if (st->lockfd == -1)
+		return 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT id, coalesce((SELECT value FROM counters c"
+	    " WHERE c.run_id = r.id AND c.name = 'store.last_commit'), started_usec, 0),"
+	    " coalesce(started_usec, 0) FROM runs r WHERE ended IS NULL AND id > ?"
+	    " ORDER BY id LIMIT 1", -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "UPDATE runs SET ended = ?, ended_usec = ?, status = ?"
+	    " WHERE id = ?", -1, &upd, NULL) != SQLITE_OK) {
+		store_seterr(st);
+		rc = -1;
+		goto out;
+	}
+	for (;;) {
+		sqlite3_bind_int64(sel, 1, after);
+		if ((step = sqlite3_step(sel)) != SQLITE_ROW) {
+			if (step != SQLITE_DONE) {
+				store_seterr(st);
+				rc = -1;
+			}
+			break;
+		}
+		after = id = sqlite3_column_int64(sel, 0);
+		end = (uint64_t)sqlite3_column_int64(sel, 1);
+		store_time((uint64_t)sqlite3_column_int64(sel, 2), started, sizeof(started));
+		sqlite3_reset(sel);
+		if (store_run_held(st, id) != 0)
+			continue;	/* running, or cannot be told */
+		store_time(end, ended, sizeof(ended));
+		bind_text(upd, 1, ended);
+		bind_u64(upd, 2, end);
+		sqlite3_bind_int(upd, 3, STORE_RUN_INTERRUPTED);
+		sqlite3_bind_int64(upd, 4, id);
+		if (store_exec(st, upd) == -1) {
+			rc = -1;
+			break;
+		}
+		log_warnx("%s: run %lld (started %s) was interrupted: its process died before "
+		    "the run ended; closed at its last commit, %s", st->path, (long long)id,
+		    started, ended);
+	}
+out:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	return rc;
+}
+
+/*
+ * Write the row of the run store_run_begin() asked for, in one
+ * transaction with the rules waiting, closing the runs that died before.
+ * After a lock held elsewhere (STORE_RETRY_USEC) it is not tried again
+ * before its time.  0, or -1 (nothing written; error kept).
+ */
+static int
+store_run_write(struct store *st)
 {
 	char started[STORE_TIME_LEN];
 	sqlite3_stmt *s = st->run_insert;
 	int any;
 
-	(void)store_tx_commit(st);
-	if (store_tx_begin(st) == -1)
+	if (st->retry_usec != 0 && store_clock(CLOCK_MONOTONIC) < st->retry_usec)
 		return -1;
-	store_time(start_usec, started, sizeof(started));
+	(void)store_tx_commit(st);
+	if (store_tx_begin(st) == -1 || store_close_dead(st) == -1)
+		goto fail;
+	store_time(st->run_start, started, sizeof(started));
 	bind_text(s, 1, started);
-	bind_u64(s, 2, start_usec);
-	bind_text(s, 3, sources);
-	bind_text(s, 4, version);
+	bind_u64(s, 2, st->run_start);
+	bind_text(s, 3, st->run_sources);
+	bind_text(s, 4, st->run_version);
 	bind_text(s, 5, st->sensor);
 	if (store_exec(st, s) == -1)
 		goto fail;
 	st->run_id = sqlite3_last_insert_rowid(st->db);
-	if (rs != NULL && store_rules(st, rs) == -1)
+	/* held before the row can be seen, so that no other conformd takes
+	 * the run for dead */
+	if (st->lockfd != -1 && store_run_lock(st, st->run_id, F_WRLCK) == -1)
+		log_warnx("%s: run %lld: cannot lock it (%s): a conformd starting meanwhile "
+		    "may close it as interrupted", st->path, (long long)st->run_id,
+		    strerror(errno));
+	if (st->nprules > 0 && store_rules_flush(st) == -1)
 		goto fail;
 	if (st->bulk && !st->unindexed) {
 		if (store_query_int(st, "SELECT count(*) FROM"
@@ -1025,15 +1454,16 @@ store_run_begin(struct store *st, const char *sources, const char *version,
 			st->unindexed = 1;
 		}
 	}
-	if (store_tx_commit(st) == -1) {
-		st->run_id = 0;
-		st->unindexed = 0;	/* rolled back with the run */
-		return -1;
-	}
+	if (store_tx_commit(st) == -1)
+		goto failed;
 	return 0;
 fail:
-	st->run_id = 0;
 	store_tx_rollback(st);
+failed:
+	if (st->run_id != 0 && st->lockfd != -1)
+		(void)store_run_lock(st, st->run_id, F_UNLCK);
+	st->run_id = 0;
+	st->unindexed = 0;	/* rolled back with the run */
 	return -1;
 }
 
@@ -1117,6 +1547,64 @@ fail:
 }
 
 /*
+ * Begin a run: its row (sources, version, start time) and, when rs is
+ * not NULL, its rules (store_add_rules()) are written in one transaction,
+ * with earlier runs whose process died closed (store_close_dead()).
+ * Later flows, findings, coverage and counters belong to this run.  When
+ * the database does not take the row now (another process holds its
+ * lock, disk full), -1 is returned and the row is tried again before
+ * each later row (no more than once a second while the database is
+ * locked): rows are never written without their run, those that come
+ * first fail and are counted.  Returns 0 or -1 (see store_error()).
+ */
+int
+store_run_begin(struct store *st, const char *sources, const char *version,
+    uint64_t start_usec, const struct ruleset *rs)
+{
+	char *ns = strdup(sources != NULL ? sources : "");
+	char *nv = strdup(version != NULL ? version : "");
+
+	if (ns == NULL || nv == NULL || (rs != NULL && store_add_rules(st, rs) == -1)) {
+		free(ns);
+		free(nv);
+		snprintf(st->err, sizeof(st->err), "%s: out of memory", st->path);
+		return -1;
+	}
+	if (st->run_id != 0 && st->lockfd != -1)	/* one not ended: left to the next start */
+		(void)store_run_lock(st, st->run_id, F_UNLCK);
+	free(st->run_sources);
+	free(st->run_version);
+	st->run_sources = ns;
+	st->run_version = nv;
+	st->run_start = start_usec;
+	st->run_want = 1;
+	st->run_id = 0;
+	st->retry_usec = 0;	/* try now */
+	return store_run_write(st);
+}
+
+/*
+ * Before a data row: the run's row written (store_run_begin()) and the
+ * rules waiting, unless the database was found locked less than
+ * STORE_RETRY_USEC ago.  0, or -1: the row cannot be written now (the
+ * caller counts it; error kept).
+ */
+static int
+store_ready(struct store *st)
+{
+	if (st->retry_usec != 0) {
+		if (store_clock(CLOCK_MONOTONIC) < st->retry_usec)
+			return -1;
+		st->retry_usec = 0;
+	}
+	if (st->run_want && st->run_id == 0 && store_run_write(st) == -1)
+		return -1;
+	if (st->nprules > 0 && store_rules_flush(st) == -1)
+		return -1;
+	return 0;
+}
+
+/*
  * Offline (bulk) mode for the runs to come: a run that begins with the
  * flows table empty drops its secondary indexes and builds them when it
  * ends (store_run_end(), or store_close()), once, from the loaded rows.
@@ -1126,6 +1614,7 @@ void
 store_set_bulk(struct store *st, int bulk)
 {
 	st->bulk = bulk != 0;
+	sqlite3_busy_timeout(st->db, st->bulk ? STORE_BULK_BUSY_MS : STORE_BUSY_MS);
 	store_checkpoint(st);
 }
 
@@ -1216,6 +1705,10 @@ store_flow(struct store *st, const struct flow_record *r)
 	size_t nfirst, nlast;
 	int k = 1;
 
+	if (store_ready(st) == -1) {
+		st->failed++;
+		return -1;
+	}
 	nfirst = store_time(r->first_usec, first, sizeof(first));
 	nlast = store_time(r->last_usec, last, sizeof(last));
 	if (st->run_id == 0)
@@ -1284,6 +1777,10 @@ store_finding(struct store *st, const struct finding *f)
 	const char *rule = f->rule_id;
 	int k = 1;
 
+	if (store_ready(st) == -1) {
+		st->failed++;
+		return -1;
+	}
 	if (f->ts_usec != 0)
 		fu = lu = f->ts_usec;
 	if (rule == NULL && r != NULL)
@@ -1358,10 +1855,14 @@ store_coverage(struct store *st, const char *host, const char *rule_id,
 	sqlite3_stmt *s = st->coverage;
 	int k = 1;
 
-	if (st->run_id == 0) {
+	if (!st->run_want) {
 		snprintf(st->err, sizeof(st->err), "%s: coverage %s %s: no run "
 		    "in progress", st->path, host != NULL ? host : "-",
 		    rule_id != NULL ? rule_id : "-");
+		st->failed++;
+		return -1;
+	}
+	if (store_ready(st) == -1) {
 		st->failed++;
 		return -1;
 	}
@@ -1385,9 +1886,13 @@ store_counter(struct store *st, const char *name, uint64_t value)
 {
 	sqlite3_stmt *s = st->counter;
 
-	if (st->run_id == 0) {
+	if (!st->run_want) {
 		snprintf(st->err, sizeof(st->err), "%s: counter %s: no run in "
 		    "progress", st->path, name);
+		st->failed++;
+		return -1;
+	}
+	if (store_ready(st) == -1) {
 		st->failed++;
 		return -1;
 	}
@@ -1399,21 +1904,25 @@ store_counter(struct store *st, const char *name, uint64_t value)
 
 /*
  * End the current run: record its end time and exit status and commit
- * everything pending.  Returns 0, or -1 when the run row or the commit
- * failed.  Without a run in progress it only commits.
+ * everything pending, then release the run's lock.  A run whose row the
+ * database has not taken yet gets one more try (even within
+ * STORE_RETRY_USEC of a lock).  Returns 0, or -1 when the run row or the
+ * commit failed.  Without a run in progress it only commits.
  */
 int
 store_run_end(struct store *st, uint64_t end_usec, int status)
 {
 	char ended[STORE_TIME_LEN];
 	sqlite3_stmt *s = st->run_end;
+	sqlite3_int64 id;
 	int rc = 0;
 
-	if (st->run_id != 0) {
-		store_time(end_usec, ended, sizeof(ended));
-		if (store_tx_begin(st) == -1)
+	if (st->run_want) {
+		st->retry_usec = 0;
+		if (store_ready(st) == -1 || store_tx_begin(st) == -1)
 			rc = -1;
 		else {
+			store_time(end_usec, ended, sizeof(ended));
 			bind_text(s, 1, ended);
 			bind_u64(s, 2, end_usec);
 			sqlite3_bind_int(s, 3, status);
@@ -1421,10 +1930,15 @@ store_run_end(struct store *st, uint64_t end_usec, int status)
 			if (store_exec(st, s) == -1)
 				rc = -1;
 		}
-		st->run_id = 0;
 	}
 	if (store_tx_commit(st) == -1)
 		rc = -1;
+	/* after the commit: a run whose end did not commit is closed as
+	 * interrupted by the next start */
+	if ((id = st->run_id) != 0 && st->lockfd != -1)
+		(void)store_run_lock(st, id, F_UNLCK);
+	st->run_id = 0;
+	st->run_want = 0;
 	if (store_reindex(st) == -1)
 		rc = -1;
 	return rc;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sqlite3.h>
 
 #include "conformd/packet.h"
@@ -906,8 +907,11 @@ test_counts_errors(void)
 	store_close(st);
 
 	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT group_concat(run_id || ':' || name"
-	    " || '=' || value) FROM (SELECT * FROM counters ORDER BY name)"),
-	    "1:drops.truncated=2,1:packets=12");
+	    " || '=' || value) FROM (SELECT * FROM counters WHERE name != 'store.last_commit'"
+	    " ORDER BY name)"), "1:drops.truncated=2,1:packets=12");
+	/* every commit records its wall-clock time: not a data row */
+	CU_ASSERT(q_int(path, "SELECT value > 1767225600000000 FROM counters"
+	    " WHERE name = 'store.last_commit'"));
 	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM flows"), 1);
 	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM coverage"), 1);
 }
@@ -915,7 +919,7 @@ test_counts_errors(void)
 /* A small hand-made ruleset: two roles, two rules. */
 static char n_fe[] = "front-end", n_dir[] = "director", n_cl[] = "client";
 static char d_fe[] = "Front End Server", d_dir[] = "Director", d_cl[] = "Client";
-static char id1[] = "T1R3", id2[] = "T2R7";
+static char id1[] = "T1R3", id2[] = "T2R7", id8[] = "T8R8", id9[] = "T9R9";
 static char sv1[] = "SIP/MTLS", sv2[] = "media";
 static char note2[] = "audio \"and\" video";
 static char cite1[] = "Publisher, Ports, table 1, row 3", cite2[] = "CHG-7";
@@ -996,12 +1000,29 @@ test_rules_table(void)
 	    "CHG-7|-|1|1");
 	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 1, 0), 0);
 
-	/* the next run replaces the table */
+	/* the next run's rules join them: T2R7 stays (earlier rows cite
+	 * it), T1R3 takes its new definition */
 	rs.nrules = 1;
+	rules[0].row = 4;
 	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026 + 2, &rs), 0);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT group_concat(id || ':' || row_no) FROM"
+	    " (SELECT * FROM rules ORDER BY id)"), "T1R3:4,T2R7:7");
+	/* a reload's rules (store_add_rules()) are written with the next row */
+	rules[0].row = 5;
+	rules[1].id = id9;
+	rs.nrules = 2;
+	CU_ASSERT_EQUAL(store_add_rules(st, &rs), 0);
+	CU_ASSERT_EQUAL(store_counter(st, "packets", 1), 0);
+	CU_ASSERT_EQUAL(store_commit(st), 0);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT group_concat(id || ':' || row_no) FROM"
+	    " (SELECT * FROM rules ORDER BY id)"), "T1R3:5,T2R7:7,T9R9:7");
+	/* and, when no row comes, with the run's end */
+	rules[1].id = id8;
+	CU_ASSERT_EQUAL(store_add_rules(st, &rs), 0);
 	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 3, 0), 0);
 	store_close(st);
-	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT group_concat(id) FROM rules"), "T1R3");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT group_concat(id) FROM"
+	    " (SELECT * FROM rules ORDER BY id)"), "T1R3,T2R7,T8R8,T9R9");
 	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM runs"), 2);
 }
 
@@ -1268,6 +1289,232 @@ test_live_checkpoint_thread(void)
 	}
 }
 
+/* The bytes of a file, for "untouched" checks (malloc'ed; *len set). */
+static char *
+file_bytes(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = NULL;
+	long n;
+
+	*len = 0;
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (b = malloc((size_t)n + 1)) != NULL && fread(b, 1, (size_t)n, f) == (size_t)n)
+		*len = (size_t)n;
+	fclose(f);
+	return b;
+}
+
+/*
+ * A database whose user_version says 1 or 2 but whose tables are not
+ * conformd's is refused untouched: not switched to WAL, not upgraded,
+ * not a byte changed.  A version 2 database with a column missing, or one
+ * more, is refused as well; a table missing too.
+ */
+static void
+test_foreign_schema(void)
+{
+	static const struct {
+		const char	*sql;
+		const char	*what;
+	} cases[] = {
+		{ "CREATE TABLE runs (id INTEGER PRIMARY KEY, x); PRAGMA user_version = 1;",
+		    "table counters is missing" },
+		{ "CREATE TABLE t (x); PRAGMA user_version = 2;", "table counters is missing" },
+		{ NULL, "table findings has fewer columns than conformd's" },
+		{ NULL, "table rules has more columns than conformd's" },
+		{ NULL, "table flows has other columns than conformd's" },
+	};
+	char path[512], err[1024], *before, *after;
+	size_t nb, na;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct store *st;
+
+		snprintf(path, sizeof(path), "%s", db_path("foreign-schema"));
+		if (cases[i].sql != NULL)
+			q_exec(path, cases[i].sql);
+		else {
+			/* conformd's own version 1 schema, then made foreign (without
+			 * WAL: journal_mode must stay what it was) */
+			q_exec(path, schema_v1 + strlen("PRAGMA journal_mode=WAL;"));
+			q_exec(path, i == 2 ? "ALTER TABLE flows DROP COLUMN failure;"
+			    " PRAGMA user_version = 2;" :
+			    i == 3 ? "ALTER TABLE rules ADD COLUMN extra TEXT;" :
+			    "ALTER TABLE flows RENAME COLUMN verdict TO judgement;");
+		}
+		before = file_bytes(path, &nb);
+		err[0] = '\0';
+		st = store_open(path, err, sizeof(err));
+		CU_ASSERT_PTR_NULL(st);
+		store_close(st);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a conformd database"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].what));
+		if (strstr(err, cases[i].what) == NULL)
+			fprintf(stderr, "\ncase %zu: %s\n", i, err);
+		after = file_bytes(path, &na);
+		CU_ASSERT(before != NULL && after != NULL && nb == na && memcmp(before, after, nb) == 0);
+		CU_ASSERT_STRING_EQUAL(q_row(path, "PRAGMA journal_mode"), "delete");
+		free(before);
+		free(after);
+	}
+}
+
+/* A database damaged in a page is refused by PRAGMA quick_check, its bytes
+ * untouched, with a message naming the path and the damage. */
+static void
+test_damaged(void)
+{
+	char path[512], err[1024] = "", *before, *after;
+	struct flow_record r;
+	struct store *st;
+	size_t nb, na;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s", db_path("damaged"));
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, NULL), 0);
+	for (int i = 0; i < 2000; i++) {
+		rec_fill(&r, (uint64_t)i);
+		(void)store_flow(st, &r);
+	}
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 1, 0), 0);
+	store_close(st);	/* the last connection: the WAL is checkpointed away */
+	/* scribble over the header of a b-tree page of table flows */
+	f = fopen(path, "r+b");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(fseek(f, 16384L * 10, SEEK_SET), 0);
+	for (int i = 0; i < 16; i++)
+		fputc(0xff, f);
+	fclose(f);
+	before = file_bytes(path, &nb);
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NULL(st);
+	store_close(st);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "damaged: PRAGMA quick_check says"));
+	after = file_bytes(path, &na);
+	CU_ASSERT(before != NULL && after != NULL && nb == na && memcmp(before, after, nb) == 0);
+	free(before);
+	free(after);
+}
+
+static uint64_t
+mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/*
+ * Another connection holds the write lock (BEGIN EXCLUSIVE) when the run
+ * begins: the run's row cannot be written, so 3,000 rows fail, counted,
+ * in bounded time (one busy wait a second, not one per row); once the
+ * lock goes, the next row writes the run first, and no row is ever
+ * without its run.
+ */
+static void
+test_run_locked(void)
+{
+	char path[512], err[1024] = "";
+	struct flow_record r;
+	struct store *st;
+	sqlite3 *other;
+	uint64_t t0, took;
+
+	snprintf(path, sizeof(path), "%s", db_path("locked"));
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(sqlite3_open(path, &other), SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	t0 = mono_usec();
+	CU_ASSERT_EQUAL(store_run_begin(st, "x", "v", T2026, NULL), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(store_error(st), "locked"));
+	for (int i = 0; i < 3000; i++) {
+		rec_fill(&r, (uint64_t)i);
+		CU_ASSERT_EQUAL(store_flow(st, &r), -1);
+	}
+	CU_ASSERT_EQUAL(store_counter(st, "packets", 1), -1);
+	took = mono_usec() - t0;
+	CU_ASSERT(took < 1500000);	/* before: 3,000 waits of 250 ms */
+	CU_ASSERT_EQUAL(store_rows_failed(st), 3001);
+	CU_ASSERT_EQUAL(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	/* within the back-off: still refused at once */
+	rec_fill(&r, 5000);
+	CU_ASSERT_EQUAL(store_flow(st, &r), mono_usec() - t0 < 900000 ? -1 : 0);
+	usleep(1100000);
+	rec_fill(&r, 5001);
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	CU_ASSERT_EQUAL(store_counter(st, "packets", 7), 0);
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 1, 0), 0);
+	store_close(st);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM runs"), 1);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM flows WHERE run_id IS NULL"), 0);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM flows WHERE run_id = 1 AND flow_id = 5001"), 1);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT status, ended IS NOT NULL FROM runs"), "0|1");
+}
+
+/*
+ * A run whose process dies (a child that begins a run, commits rows and
+ * _exit()s without ending it) is closed by the next run to begin: status
+ * -1, ended at its last commit.  A run another live store writes (its
+ * lock held) is left open.
+ */
+static void
+test_interrupted(void)
+{
+	char path[512], err[1024] = "";
+	struct flow_record r;
+	struct store *st, *live;
+	long long last;
+	pid_t pid;
+	int wst;
+
+	snprintf(path, sizeof(path), "%s", db_path("interrupted"));
+	pid = fork();
+	CU_ASSERT_FATAL(pid != -1);
+	if (pid == 0) {
+		st = store_open(path, err, sizeof(err));
+		if (st == NULL || store_run_begin(st, "dies", "v", T2026, NULL) == -1)
+			_exit(3);
+		rec_fill(&r, 1);
+		if (store_flow(st, &r) == -1 || store_commit(st) == -1)
+			_exit(4);
+		_exit(0);	/* killed: no end, no close */
+	}
+	CU_ASSERT_EQUAL(waitpid(pid, &wst, 0), pid);
+	CU_ASSERT(WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT quote(ended), quote(status) FROM runs"),
+	    "NULL|NULL");
+	last = q_int(path, "SELECT value FROM counters WHERE run_id = 1 AND name = 'store.last_commit'");
+	CU_ASSERT(last > (long long)T2026);
+
+	/* a live store's run stays open */
+	live = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(live);
+	CU_ASSERT_EQUAL(store_run_begin(live, "live", "v", T2026 + 5, NULL), 0);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT status FROM runs WHERE id = 1"), STORE_RUN_INTERRUPTED);
+	CU_ASSERT_EQUAL(q_int(path, "SELECT ended_usec FROM runs WHERE id = 1"), last);
+	CU_ASSERT_PTR_NOT_NULL(strstr(q_row(path, "SELECT ended FROM runs WHERE id = 1"), "T"));
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_run_begin(st, "third", "v", T2026 + 9, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT quote(ended), quote(status) FROM runs WHERE id = 2"),
+	    "NULL|NULL");
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 10, 1), 0);
+	CU_ASSERT_EQUAL(store_run_end(live, T2026 + 11, 0), 0);
+	store_close(st);
+	store_close(live);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT group_concat(id || ':' || status) FROM"
+	    " (SELECT * FROM runs ORDER BY id)"), "1:-1,2:0,3:1");
+}
+
 void
 test_store_register(void)
 {
@@ -1278,6 +1525,10 @@ test_store_register(void)
 	CU_add_test(s, "another schema version is refused", test_wrong_version);
 	CU_add_test(s, "a version 1 database is upgraded in place", test_upgrade_v1);
 	CU_add_test(s, "a file that is not a database is refused", test_not_database);
+	CU_add_test(s, "a foreign schema under our version is refused untouched", test_foreign_schema);
+	CU_add_test(s, "a damaged database is refused untouched", test_damaged);
+	CU_add_test(s, "a locked database: the run is retried, rows never lose it", test_run_locked);
+	CU_add_test(s, "a run whose process died is closed as interrupted", test_interrupted);
 	CU_add_test(s, "flows round trip exactly", test_flows);
 	CU_add_test(s, "a record reused in place", test_flows_reused_record);
 	CU_add_test(s, "findings are deduplicated", test_findings);
@@ -1286,7 +1537,7 @@ test_store_register(void)
 	CU_add_test(s, "coverage per run: states and accumulation", test_coverage);
 	CU_add_test(s, "writes are batched", test_batching);
 	CU_add_test(s, "counters, row counts and errors", test_counts_errors);
-	CU_add_test(s, "rules table replaced at each run", test_rules_table);
+	CU_add_test(s, "rules table: every rule any run or reload used", test_rules_table);
 	CU_add_test(s, "hosts table: the inventory of the latest run", test_hosts_table);
 	CU_add_test(s, "bulk runs build their indexes at the end", test_bulk);
 	CU_add_test(s, "live: the checkpoint thread copies the WAL meanwhile", test_live_checkpoint_thread);

@@ -19,24 +19,38 @@
 					   site, disabled, runs.sensor;
 					   3: without table hosts */
 #define STORE_BATCH		4096	/* rows per transaction */
+#define STORE_RUN_INTERRUPTED	(-1)	/* runs.status of a run whose process died */
 
 struct store;
 
 /*
  * Open (creating if needed) the database at `path`, set WAL mode and
  * create or check the schema; a file of an older schema version is
- * upgraded in place (store.c, store_upgrades).  On failure returns NULL and writes a
- * one-line reason (naming the path) into err.
+ * upgraded in place (store.c, store_upgrades).  A file that is not
+ * conformd's (its tables are not ours, whatever its user_version says) or
+ * that fails PRAGMA quick_check is refused before anything is written to
+ * it.  On failure returns NULL and writes a one-line reason (naming the
+ * path) into err.  One store per database file in a process: closing it
+ * closes a descriptor of the file (store.c, STORE_RUN_LOCK_BASE).
  */
 struct store *store_open(const char *path, char *err, size_t errlen);
 
 /*
  * Start a run: record its sources (free text), version and start time
- * (microseconds) and the ruleset in force (table `rules`, replaced).
- * Returns 0 or -1 (see store_error()).
+ * (microseconds) and the ruleset in force (store_add_rules()); earlier
+ * runs of this database whose process died are closed as interrupted
+ * (status STORE_RUN_INTERRUPTED).  Returns 0, or -1 (see store_error())
+ * when the database does not take the run now: it is then tried again
+ * before each later row, and rows are never written without their run.
  */
 int store_run_begin(struct store *st, const char *sources, const char *version,
     uint64_t start_usec, const struct ruleset *rs);
+/*
+ * Add the rules of rs to table `rules` (a reload): copied now, written
+ * with the next rows, replaced by id, never removed (every rule a row
+ * cites stays).  0, or -1 when out of memory.
+ */
+int store_add_rules(struct store *st, const struct ruleset *rs);
 
 /*
  * The sensor name (sensor.h) the runs begun from now on record (copied;
@@ -54,8 +68,9 @@ int store_hosts(struct store *st, const struct inventory *inv, const struct rule
 /*
  * Offline runs (-r): a run that begins with the flows table empty builds
  * the table's secondary indexes when it ends rather than row by row
- * (store.c, "Indexes").  Off by default (the live daemon's readers keep
- * their indexes).  Before store_run_begin().
+ * (store.c, "Indexes"), and a write waits up to 10 s for another
+ * writer's lock (live: 250 ms).  Off by default (the live daemon's
+ * readers keep their indexes).  Before store_run_begin().
  */
 void store_set_bulk(struct store *st, int bulk);
 
