@@ -126,12 +126,14 @@ stats_line(struct pipeline *pl, char *buf, size_t len)
 
 	pipeline_stats(pl, &st);
 	snprintf(buf, len, "received %llu, kernel drops %llu, interface drops %llu, ring drops %llu, "
-	    "classified %llu, findings %llu, records lost %llu, outages %llu, reloads %llu",
+	    "classified %llu, findings %llu, records lost %llu (queue %llu, database %llu, "
+	    "EVE %llu), outages %llu, reloads %llu",
 	    (unsigned long long)st.received, (unsigned long long)st.kernel_drops,
 	    (unsigned long long)st.if_drops, (unsigned long long)st.ring_drops,
 	    (unsigned long long)st.classified, (unsigned long long)st.findings,
-	    (unsigned long long)st.store_drops, (unsigned long long)st.outages,
-	    (unsigned long long)st.reloads);
+	    (unsigned long long)st.records_lost, (unsigned long long)st.store_drops,
+	    (unsigned long long)st.lost_database, (unsigned long long)st.lost_eve,
+	    (unsigned long long)st.outages, (unsigned long long)st.reloads);
 }
 
 /* Everything a reload produced, kept until exit: flows judged by an older
@@ -405,8 +407,12 @@ stop:
 		clock_gettime(CLOCK_REALTIME, &ts);
 		if (output_run_end(out, (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u,
 		    status) == -1) {
-			log_warnx("%llu records could not be written",
-			    (unsigned long long)output_errors(out));
+			struct output_lost lost;
+
+			output_lost(out, &lost);
+			log_warnx("%llu records could not be written (database %llu, EVE %llu)",
+			    (unsigned long long)(lost.database + lost.eve),
+			    (unsigned long long)lost.database, (unsigned long long)lost.eve);
 			status = EXIT_ERROR;
 		}
 	}

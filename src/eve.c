@@ -8,35 +8,55 @@
  * that does not start a valid UTF-8 sequence (RFC 3629) as \u00XX of that
  * byte), so no input can break a line or the object.  Nothing is allocated
  * per event.
+ *
+ * The file only ever receives whole lines, so that every line of it
+ * parses after a crash or a full disk: lines are gathered in a buffer of
+ * our own (not stdio's, which flushes wherever it is full, mid-line) and
+ * handed to write(2) whole.  A write that stops part-way (disk full) is
+ * cut back to its last complete line with ftruncate(2), and the lines
+ * that did not make it are counted as lost; a write that a kill -9 cut
+ * short leaves a partial last line, which the next open (or reopen)
+ * removes.  Failures are episodes (outage.h): logged when they begin,
+ * with the path and the reason, and when writing resumes.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "conformd/eve.h"
+#include "conformd/log.h"
+#include "conformd/outage.h"
 #include "conformd/packet.h"
 #include "conformd/utf8.h"
 #include "conformd/policy.h"
 #include "conformd/record.h"
 
 #define EVE_LINE_MAX	8192		/* one event, newline included */
-#define EVE_FILE_BUF	(256 * 1024)	/* stdio buffer of an output file */
+#define EVE_FILE_BUF	(256 * 1024)	/* whole lines gathered before a write(2) */
+#define EVE_TAIL_CHUNK	65536		/* read back at a time when repairing a tail */
 
 /* Alert signature ids, one per finding kind (stable: SIEM rules key on them). */
 #define EVE_SID_BASE	9000000
 
 struct eve {
-	FILE	*fp;
-	int	 is_stdout;
+	int		 fd;
+	int		 is_stdout;
 	struct eve_ident id;		/* members owned (eve_set_ident()) */
-	char	*path;			/* for eve_reopen() (files only) */
-	char	*iobuf;			/* stdio buffer for fp (files only) */
-	char	 line[EVE_LINE_MAX];
+	int		 regular;	/* a regular file: a part-way write is cut back */
+	char		*path;		/* for eve_reopen() and messages ("-": stdout) */
+	char		*buf;		/* whole lines waiting for write(2) */
+	size_t		 used;
+	uint64_t	 nlines;	/* lines in buf */
+	_Atomic uint64_t lost;		/* lines not written, ever (eve_lost()) */
+	struct outage	 out;
+	char		 line[EVE_LINE_MAX];
 };
 
 /*
@@ -547,54 +567,109 @@ eve_format_alert_feed(char *buf, size_t len, const struct eve_ident *id,
 }
 
 /*
+ * Remove a partial last line (no newline at its end) from the file open
+ * on fd, left by a process killed while writing: cut back to the last
+ * newline (or to nothing), and say so.  A file that is not regular, or
+ * empty, or whole, is left as it is.  0, or -1 with errno.
+ */
+static int
+eve_repair_tail(int fd, const char *path)
+{
+	char chunk[EVE_TAIL_CHUNK];
+	struct stat sb;
+	off_t end, pos;
+	ssize_t n;
+
+	if (fstat(fd, &sb) == -1)
+		return -1;
+	if (!S_ISREG(sb.st_mode) || sb.st_size == 0)
+		return 0;
+	end = sb.st_size;
+	for (pos = end; pos > 0; ) {
+		size_t want = pos > (off_t)sizeof(chunk) ? sizeof(chunk) : (size_t)pos;
+
+		if ((n = pread(fd, chunk, want, pos - (off_t)want)) != (ssize_t)want)
+			return n == -1 ? -1 : (errno = EIO, -1);
+		if (pos == end && chunk[want - 1] == '\n')
+			return 0;	/* whole */
+		for (size_t i = want; i > 0; i--)
+			if (chunk[i - 1] == '\n') {
+				pos = pos - (off_t)want + (off_t)i;
+				goto found;
+			}
+		pos -= (off_t)want;
+	}
+found:
+	if (ftruncate(fd, pos) == -1)
+		return -1;
+	log_warnx("%s: removed a partial last line of %lld bytes (a write cut short by a "
+	    "crash or a full disk); every line before it is whole", path,
+	    (long long)(end - pos));
+	return 0;
+}
+
+/* Open path for appending, never through a symbolic link, and repair its
+ * tail.  A regular file (or a new one) is opened for reading too, to read
+ * its tail back; anything else (a FIFO, a device) for writing only, as
+ * before.  The descriptor, or -1 with errno. */
+static int
+eve_open_fd(const char *path)
+{
+	const int flags = O_CREAT | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC;
+	struct stat sb;
+	int fd = -1, rw;
+
+	rw = lstat(path, &sb) == -1 || S_ISREG(sb.st_mode);
+	if (rw)
+		fd = open(path, O_RDWR | flags, 0640);
+	if (fd == -1 && (!rw || errno == EACCES))	/* a write-only file: no repair */
+		fd = open(path, O_WRONLY | flags, 0640);
+	if (fd == -1)
+		return -1;
+	if ((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR && eve_repair_tail(fd, path) == -1)
+		log_warnx("%s: cannot check its last line: %s", path, strerror(errno));
+	return fd;
+}
+
+/*
  * Open `path` for appending ("-": standard output).  A file is created
- * with mode 0640 and never followed through a symbolic link.  Returns the
+ * with mode 0640 and never followed through a symbolic link; a partial
+ * last line a crash left in it is removed first (logged).  Returns the
  * writer, or NULL with "path: reason" in err.  The caller owns the writer
  * and closes it with eve_close().
  */
 struct eve *
 eve_open(const char *path, char *err, size_t errlen)
 {
+	struct stat sb;
 	struct eve *e;
-	int fd, saved;
 
-	if ((e = calloc(1, sizeof(*e))) == NULL) {
+	if ((e = calloc(1, sizeof(*e))) == NULL || (e->path = strdup(path)) == NULL ||
+	    (e->buf = malloc(EVE_FILE_BUF)) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (e != NULL) {
+			free(e->path);
+			free(e);
+		}
 		return NULL;
 	}
+	outage_init(&e->out, "EVE");
 	if (strcmp(path, "-") == 0) {
-		e->fp = stdout;
+		e->fd = STDOUT_FILENO;
 		e->is_stdout = 1;
 		return e;
 	}
-	if ((e->path = strdup(path)) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		free(e);
-		return NULL;
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd == -1) {
+	if ((e->fd = eve_open_fd(path)) == -1) {
 		if (errno == ELOOP)	/* O_NOFOLLOW on a symbolic link */
 			snprintf(err, errlen, "%s: is a symbolic link: not followed", path);
 		else
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(e->buf);
 		free(e->path);
 		free(e);
 		return NULL;
 	}
-	if ((e->fp = fdopen(fd, "a")) == NULL ||
-	    (e->iobuf = malloc(EVE_FILE_BUF)) == NULL) {
-		saved = errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(saved));
-		if (e->fp != NULL)
-			fclose(e->fp);
-		else
-			close(fd);
-		free(e->path);
-		free(e);
-		return NULL;
-	}
-	setvbuf(e->fp, e->iobuf, _IOFBF, EVE_FILE_BUF);
+	e->regular = fstat(e->fd, &sb) == 0 && S_ISREG(sb.st_mode);
 	return e;
 }
 
@@ -616,57 +691,110 @@ eve_set_ident(struct eve *e, const struct eve_ident *id)
 }
 
 /*
+ * Hand the lines gathered in e->buf to write(2).  What does not go (disk
+ * full, I/O error) is lost and counted, and a line written only in part
+ * is cut back off the file, so the file holds whole lines only.  Returns
+ * 0, or -1 when lines were lost (errno set).
+ */
+static int
+eve_drain(struct eve *e)
+{
+	size_t off = 0, keep;
+	uint64_t written;
+	struct stat sb;
+	ssize_t n;
+	int saved;
+	char why[512];
+
+	while (off < e->used) {
+		n = write(e->fd, e->buf + off, e->used - off);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = ENOSPC;
+		break;
+	}
+	if (off == e->used) {
+		e->used = 0;
+		e->nlines = 0;
+		outage_ok(&e->out, e->is_stdout ? "(standard output)" : e->path);
+		return 0;
+	}
+	saved = errno;
+	/* the whole lines of what went out stay; a part-line is cut back */
+	for (keep = off; keep > 0 && e->buf[keep - 1] != '\n'; keep--)
+		;
+	written = 0;
+	for (size_t i = 0; i < keep; i++)
+		written += e->buf[i] == '\n';
+	if (keep < off && e->regular && fstat(e->fd, &sb) == 0 &&
+	    ftruncate(e->fd, sb.st_size - (off_t)(off - keep)) == -1)
+		log_warnx("%s: cannot cut back a partial line: %s", e->path, strerror(errno));
+	atomic_fetch_add_explicit(&e->lost, e->nlines - written, memory_order_relaxed);
+	snprintf(why, sizeof(why), "%s: %s", e->is_stdout ? "(standard output)" : e->path,
+	    strerror(saved));
+	outage_fail(&e->out, e->nlines - written, why);
+	e->used = 0;
+	e->nlines = 0;
+	errno = saved;
+	return -1;
+}
+
+/*
  * Reopen the file by its path (after log rotation moved it away; SIGHUP):
- * what is buffered goes to the old file, later events to the new one.
- * Standard output is only flushed.  On failure the old file stays in use
- * and -1 is returned with errno set.  The writer's owner thread only.
+ * what is gathered goes to the old file, later events to the new one.
+ * Standard output is only written out.  On failure the old file stays in
+ * use and -1 is returned with errno set.  The writer's owner thread only.
  */
 int
 eve_reopen(struct eve *e)
 {
-	FILE *fp;
+	struct stat sb;
 	int fd;
 
+	if (e->used > 0)
+		(void)eve_drain(e);	/* lost lines are counted there */
 	if (e->is_stdout)
-		return fflush(e->fp) == 0 ? 0 : -1;
-	fd = open(e->path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd == -1)
+		return 0;
+	if ((fd = eve_open_fd(e->path)) == -1)
 		return -1;
-	if ((fp = fdopen(fd, "a")) == NULL) {
-		int saved = errno;
-
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	/* the old stream is flushed and closed before its buffer is reused */
-	fclose(e->fp);
-	e->fp = fp;
-	setvbuf(e->fp, e->iobuf, _IOFBF, EVE_FILE_BUF);
+	(void)close(e->fd);
+	e->fd = fd;
+	e->regular = fstat(e->fd, &sb) == 0 && S_ISREG(sb.st_mode);
 	return 0;
 }
 
-/* Write the line just formatted into e->line (`need` bytes) and a newline. */
+/* Add the line just formatted into e->line (`need` bytes) and a newline
+ * to the lines waiting; written out when the buffer is full. */
 static int
 eve_write(struct eve *e, size_t need)
 {
+	int rv = 0;
+
 	/* An event that does not fit would be a broken JSON line: drop it. */
 	if (need >= sizeof(e->line)) {
+		atomic_fetch_add_explicit(&e->lost, 1, memory_order_relaxed);
 		errno = EMSGSIZE;
 		return -1;
 	}
+	if (need + 1 > EVE_FILE_BUF - e->used)
+		rv = eve_drain(e);
 	e->line[need] = '\n';
-	if (fwrite(e->line, 1, need + 1, e->fp) != need + 1) {
-		clearerr(e->fp);
-		return -1;
-	}
-	return 0;
+	memcpy(e->buf + e->used, e->line, need + 1);
+	e->used += need + 1;
+	e->nlines++;
+	return rv;
 }
 
 /*
- * Write one flow event.  Returns 0, or -1 on a write error (errno set;
- * the writer stays usable) or for an event longer than 8 KiB (dropped).
- * The writer's owner thread only.
+ * Write one flow event.  Returns 0, or -1 when lines were lost: a write
+ * error (errno set; counted in eve_lost(), the writer stays usable) or an
+ * event longer than 8 KiB (dropped, counted).  The writer's owner thread
+ * only.
  */
 int
 eve_flow(struct eve *e, const struct flow_record *r)
@@ -800,29 +928,38 @@ eve_stats(struct eve *e, uint64_t ts_usec, const char *const *names, const uint6
 	int rv = eve_write(e, eve_format_stats(e->line, sizeof(e->line), &e->id, ts_usec, names,
 	    values, n));
 
-	if (fflush(e->fp) == EOF)
+	if (eve_drain(e) == -1)
 		rv = -1;
 	return rv;
 }
 
-/* Write out what the stdio buffer holds.  Returns 0 or -1 (errno set). */
+/* Write out the lines gathered.  Returns 0 or -1 (lines lost, counted;
+ * errno set). */
 int
 eve_flush(struct eve *e)
 {
-	return fflush(e->fp) == EOF ? -1 : 0;
+	return e->used > 0 ? eve_drain(e) : 0;
 }
 
-/* Flush and close (standard output is only flushed).  NULL is a no-op. */
+/* Lines lost so far: not written (a write error) or too long.  Any
+ * thread (a relaxed read: a recent count). */
+uint64_t
+eve_lost(const struct eve *e)
+{
+	return atomic_load_explicit(&((struct eve *)e)->lost, memory_order_relaxed);
+}
+
+/* Write out and close (standard output is only written out).  NULL is a
+ * no-op. */
 void
 eve_close(struct eve *e)
 {
 	if (e == NULL)
 		return;
-	if (e->is_stdout)
-		fflush(e->fp);
-	else
-		fclose(e->fp);
-	free(e->iobuf);
+	(void)eve_flush(e);
+	if (!e->is_stdout)
+		(void)close(e->fd);
+	free(e->buf);
 	free(e->path);
 	free((char *)e->id.host);
 	free((char *)e->id.in_iface);

@@ -2,8 +2,10 @@
  * output.c - the synchronous sink: every record to every configured
  * output (SQLite, EVE), and every finding to the alert feeds through
  * volume control (alert-limit.c) and the feeds' transports (feed.c).  A
- * failing output is logged once and counted, never fatal: classification
- * goes on, and the summary and the exit status say what was not written.
+ * failing output is never fatal: classification goes on, each outage is
+ * logged when it begins and when it ends (outage.h), and every record it
+ * could not take is counted, by cause (output_lost()): in the counters,
+ * the stats events, the summary and the exit status.
  * SQLite and EVE are the complete record; only the feeds are limited,
  * and everything they leave out is counted (alerts.* counters).
  */
@@ -19,6 +21,7 @@
 #include "conformd/eve.h"
 #include "conformd/feed.h"
 #include "conformd/log.h"
+#include "conformd/outage.h"
 #include "conformd/output.h"
 #include "conformd/sensor.h"
 #include "conformd/sinkasync.h"
@@ -34,9 +37,14 @@ struct output {
 	struct store	*st;
 	struct eve	*ev;
 	char		 sensor[SENSOR_NAME_MAX + 1];	/* sensor.h */
-	uint64_t	 errors;
-	int		 store_logged;
-	int		 eve_logged;
+	/* records lost: while the database could not be opened, and by the
+	 * store thread falling behind (output_set_queue_lost()); the rest is
+	 * counted by the store and the EVE writer themselves */
+	uint64_t	 db_unopened;
+	uint64_t	 queue_lost;
+	struct outage	 db_out;	/* the database's outages */
+	uint64_t	 db_failed, db_written;	/* the store's counts when last looked at */
+	char		 db_err[256];	/* why it could not be opened */
 	/* alert feeds */
 	struct feed	*feeds[CONFIG_MAX_OUTPUTS];
 	int		 nfeeds;
@@ -59,7 +67,6 @@ struct output {
 	 * until output_eve_sync() */
 	struct sink_async *eveq;
 	struct engine_sink eveq_front;
-	uint64_t	 eveq_errors;
 };
 
 #define DB_RETRY_USEC	(10ULL * 1000000)
@@ -73,25 +80,29 @@ struct output {
 static struct store *
 output_db(struct output *o)
 {
-	if (o->st == NULL && o->db_path != NULL)
-		o->errors++;
+	if (o->st == NULL && o->db_path != NULL) {
+		o->db_unopened++;
+		outage_fail(&o->db_out, 1, o->db_err);
+	}
 	return o->st;
 }
 
+/*
+ * After a write to the database: rows the store counted as failed (a row,
+ * or a whole batch whose commit failed) begin or prolong an outage; rows
+ * committed end it.  Two counter reads a record.
+ */
 static void
-output_failed(struct output *o, int is_store)
+output_db_check(struct output *o)
 {
-	/* Store failures are counted by the store itself, by rows (a failed
-	 * batch commit loses every row of the batch): store_rows_failed(). */
-	if (!is_store)
-		o->errors++;
-	if (is_store && !o->store_logged) {
-		o->store_logged = 1;
-		log_warnx("database write failed (logged once, counted): %s", store_error(o->st));
-	} else if (!is_store && !o->eve_logged) {
-		o->eve_logged = 1;
-		log_warnx("EVE write failed (logged once, counted)");
-	}
+	uint64_t failed = store_rows_failed(o->st), written = store_rows_written(o->st);
+
+	if (failed != o->db_failed)
+		outage_fail(&o->db_out, failed - o->db_failed, store_error(o->st));
+	else if (written != o->db_written)
+		outage_ok(&o->db_out, o->db_path);
+	o->db_failed = failed;
+	o->db_written = written;
 }
 
 struct output *
@@ -128,6 +139,12 @@ output_open(const struct config *cfg, const char *db, const char *eve, char *err
 			return NULL;
 		}
 	}
+	outage_init(&o->db_out, "database");
+	if (db != NULL && (o->db_path = strdup(db)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		output_close(o);
+		return NULL;
+	}
 	if (db != NULL && (o->st = store_open(db, err, errlen)) != NULL &&
 	    store_set_sensor(o->st, o->sensor) == -1) {
 		snprintf(err, errlen, "out of memory");
@@ -135,16 +152,14 @@ output_open(const struct config *cfg, const char *db, const char *eve, char *err
 		return NULL;
 	}
 	if (db != NULL && o->st == NULL) {
-		/* Logged once; classification and the other outputs go on, the
-		 * records it cannot take are counted, and it is retried. */
+		/* An outage from the start: classification and the other
+		 * outputs go on, the records it cannot take are counted, and
+		 * it is retried. */
 		log_warnx("%s; classification goes on without the database, its records are "
 		    "counted as lost, and it is retried every %llu s", err,
 		    (unsigned long long)(DB_RETRY_USEC / 1000000));
-		if ((o->db_path = strdup(db)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			output_close(o);
-			return NULL;
-		}
+		snprintf(o->db_err, sizeof(o->db_err), "%s", err);
+		outage_begun(&o->db_out);
 	}
 	if (eve != NULL && (o->ev = eve_open(eve, err, errlen)) == NULL) {
 		output_close(o);
@@ -175,15 +190,14 @@ output_sensor(const struct output *o)
 	return o->sensor;
 }
 
-/* The EVE thread's sink: it counts its own failures (output_eve_sync()
- * adds them up). */
+/* The EVE thread's sink: the writer counts and logs its own failures
+ * (eve_lost(), outage.h). */
 static void
 eveq_flow(void *arg, const struct flow_record *r)
 {
 	struct output *o = arg;
 
-	if (eve_flow(o->ev, r) == -1)
-		o->eveq_errors++;
+	(void)eve_flow(o->ev, r);
 }
 
 static void
@@ -191,20 +205,17 @@ eveq_finding(void *arg, const struct finding *f)
 {
 	struct output *o = arg;
 
-	if (eve_alert(o->ev, f) == -1)
-		o->eveq_errors++;
+	(void)eve_alert(o->ev, f);
 }
 
 /*
- * Everything queued to the EVE thread written, and its failures counted
- * here; the thread stops when `stop`.  Before anything else touches the
- * EVE file (commit, stats, reopen) or reads the error count.
+ * Everything queued to the EVE thread written; the thread stops when
+ * `stop`.  Before anything else touches the EVE file (commit, stats,
+ * reopen).
  */
 static void
 output_eve_sync(struct output *o, int stop)
 {
-	uint64_t errs;
-
 	if (o->eveq == NULL)
 		return;
 	if (stop) {
@@ -212,12 +223,6 @@ output_eve_sync(struct output *o, int stop)
 		o->eveq = NULL;
 	} else
 		sink_async_drain(o->eveq);
-	errs = o->eveq_errors;
-	o->eveq_errors = 0;
-	if (errs > 0) {
-		o->errors += errs - 1;
-		output_failed(o, 0);	/* counts one and logs once */
-	}
 }
 
 void
@@ -260,9 +265,21 @@ output_run_begin(struct output *o, const char *sources, const char *version,
 	o->run_rs = rs;
 	o->run_inv = inv;
 	o->run_begun = 1;
-	if (o->st != NULL && (store_run_begin(o->st, sources, version, start_usec, rs) == -1 ||
-	    (inv != NULL && rs != NULL && store_hosts(o->st, inv, rs) == -1)))
-		output_failed(o, 1);
+	/* a run the database does not take now is tried again with the
+	 * next rows (store.h) */
+	if (o->st != NULL) {
+		if (store_run_begin(o->st, sources, version, start_usec, rs) == -1 ||
+		    (inv != NULL && rs != NULL && store_hosts(o->st, inv, rs) == -1))
+			outage_fail(&o->db_out, 0, store_error(o->st));
+		output_db_check(o);
+	}
+}
+
+void
+output_rules(struct output *o, const struct ruleset *rs)
+{
+	if (o->st != NULL && store_add_rules(o->st, rs) == -1)
+		log_warnx("out of memory: the rules of this reload are not in the database");
 }
 
 /* A database that could not be opened is tried again. */
@@ -279,12 +296,13 @@ output_db_retry(struct output *o, uint64_t now_usec)
 	(void)store_set_sensor(o->st, o->sensor);	/* out of memory: a run without it */
 	store_set_bulk(o->st, o->offline);
 	store_checkpoint_thread(o->st);
-	log_warnx("database %s can be written again: writing resumes", o->db_path);
+	o->db_failed = o->db_written = 0;
+	outage_ok(&o->db_out, o->db_path);
 	if (o->run_begun && (store_run_begin(o->st, o->run_sources != NULL ? o->run_sources : "",
 	    o->run_version != NULL ? o->run_version : "", o->run_start, o->run_rs) == -1 ||
 	    (o->run_inv != NULL && o->run_rs != NULL &&
 	    store_hosts(o->st, o->run_inv, o->run_rs) == -1)))
-		output_failed(o, 1);
+		outage_fail(&o->db_out, 0, store_error(o->st));
 }
 
 static void
@@ -295,10 +313,12 @@ output_flow(void *arg, const struct flow_record *r)
 
 	if (o->eveq != NULL)
 		o->eveq_front.flow(o->eveq_front.arg, r);	/* first: the threads overlap */
-	if ((st = output_db(o)) != NULL && store_flow(st, r) == -1)
-		output_failed(o, 1);
-	if (o->eveq == NULL && o->ev != NULL && eve_flow(o->ev, r) == -1)
-		output_failed(o, 0);
+	if ((st = output_db(o)) != NULL) {
+		(void)store_flow(st, r);
+		output_db_check(o);
+	}
+	if (o->eveq == NULL && o->ev != NULL)
+		(void)eve_flow(o->ev, r);
 }
 
 void
@@ -363,10 +383,12 @@ output_finding(void *arg, const struct finding *f)
 
 	if (o->eveq != NULL)
 		o->eveq_front.finding(o->eveq_front.arg, f);
-	if ((st = output_db(o)) != NULL && store_finding(st, f) == -1)
-		output_failed(o, 1);
-	if (o->eveq == NULL && o->ev != NULL && eve_alert(o->ev, f) == -1)
-		output_failed(o, 0);
+	if ((st = output_db(o)) != NULL) {
+		(void)store_finding(st, f);
+		output_db_check(o);
+	}
+	if (o->eveq == NULL && o->ev != NULL)
+		(void)eve_alert(o->ev, f);
 	if (o->nfeeds > 0)
 		output_alert(o, f);
 }
@@ -379,9 +401,11 @@ output_coverage(void *arg, const char *host, const char *rule_id, const char *st
 	struct output *o = arg;
 	struct store *st;
 
-	if ((st = output_db(o)) != NULL && store_coverage(st, host, rule_id, state, flows, bytes,
-	    first_usec, last_usec, evidence) == -1)
-		output_failed(o, 1);
+	if ((st = output_db(o)) != NULL) {
+		(void)store_coverage(st, host, rule_id, state, flows, bytes, first_usec,
+		    last_usec, evidence);
+		output_db_check(o);
+	}
 }
 
 static void
@@ -390,8 +414,10 @@ output_counter(void *arg, const char *name, uint64_t value)
 	struct output *o = arg;
 	struct store *st;
 
-	if ((st = output_db(o)) != NULL && store_counter(st, name, value) == -1)
-		output_failed(o, 1);
+	if ((st = output_db(o)) != NULL) {
+		(void)store_counter(st, name, value);
+		output_db_check(o);
+	}
 }
 
 void
@@ -466,17 +492,51 @@ output_alert_counters(struct output *o)
 	output_counter(o, "alerts.reconnects", reconnects);
 }
 
+void
+output_set_queue_lost(struct output *o, uint64_t n)
+{
+	o->queue_lost = n;
+}
+
+void
+output_lost(const struct output *o, struct output_lost *l)
+{
+	l->queue = o->queue_lost;
+	l->database = o->db_unopened + (o->st != NULL ? store_rows_failed(o->st) : 0);
+	l->eve = o->ev != NULL ? eve_lost(o->ev) : 0;
+	l->total = l->queue + l->database + l->eve;
+}
+
+/* The records lost so far, by cause, as counters of the run. */
+static void
+output_lost_counters(struct output *o)
+{
+	struct output_lost l;
+
+	output_lost(o, &l);
+	output_counter(o, "store.records_lost", l.total);
+	output_counter(o, "store.lost_queue", l.queue);
+	output_counter(o, "store.lost_database", l.database);
+	output_counter(o, "store.lost_eve", l.eve);
+}
+
 int
 output_run_end(struct output *o, uint64_t end_usec, int status)
 {
 	output_eve_sync(o, 1);
+	if (o->ev != NULL)
+		(void)eve_flush(o->ev);	/* what it loses is counted below */
 	if (o->nfeeds > 0) {
 		output_drain(o);
 		output_alert_counters(o);
 	}
-	if (o->st != NULL && store_run_end(o->st, end_usec, status) == -1) {
-		output_failed(o, 1);
-		return -1;
+	output_lost_counters(o);
+	if (o->st != NULL) {
+		int rc = store_run_end(o->st, end_usec, status);
+
+		output_db_check(o);
+		if (rc == -1)
+			return -1;
 	}
 	return output_errors(o) ? -1 : 0;
 }
@@ -489,29 +549,36 @@ output_stats(struct output *o, uint64_t now_usec, const char *const *names,
 
 	output_eve_sync(o, 0);
 	for (int i = 0; i < n; i++)
-		if ((st = output_db(o)) != NULL && store_counter(st, names[i], values[i]) == -1)
-			output_failed(o, 1);
-	if (o->st != NULL && store_commit(o->st) == -1)
-		output_failed(o, 1);
-	if (o->ev != NULL && eve_stats(o->ev, now_usec, names, values, n) == -1)
-		output_failed(o, 0);
+		if ((st = output_db(o)) != NULL)
+			(void)store_counter(st, names[i], values[i]);
+	if (o->st != NULL) {
+		(void)store_commit(o->st);
+		output_db_check(o);
+	}
+	if (o->ev != NULL)
+		(void)eve_stats(o->ev, now_usec, names, values, n);
 }
 
 void
 output_commit(struct output *o)
 {
 	output_eve_sync(o, 0);
-	if (o->st != NULL && store_commit(o->st) == -1)
-		output_failed(o, 1);
-	if (o->ev != NULL && eve_flush(o->ev) == -1)
-		output_failed(o, 0);
+	if (o->st != NULL) {
+		(void)store_commit(o->st);
+		output_db_check(o);
+	}
+	if (o->ev != NULL)
+		(void)eve_flush(o->ev);
 }
 
 uint64_t
 output_errors(struct output *o)
 {
+	struct output_lost l;
+
 	output_eve_sync(o, 0);
-	return o->errors + (o->st != NULL ? store_rows_failed(o->st) : 0);
+	output_lost(o, &l);
+	return l.database + l.eve;
 }
 
 void

@@ -120,6 +120,8 @@ struct pipeline {
 	_Atomic uint64_t	 failing;	/* published: all of those so far */
 	_Atomic uint64_t	 stale;
 	_Atomic uint64_t	 reloads;
+	/* the outputs' losses, published by the store thread (relaxed) */
+	_Atomic uint64_t	 lost_database, lost_eve;
 	uint64_t		 window_start;
 	uint64_t		 window_cov_drops;	/* cov_drops of all workers when it began */
 	/* stop sequence: each flag is set (release) by the owner after the
@@ -467,6 +469,30 @@ store_rotate(struct pipeline *pl, struct polgen *pg)
 	pl->window_cov_drops = pipeline_cov_drops(pl);
 }
 
+/* Records lost by the workers (a full ring) */
+static uint64_t
+pipeline_queue_lost(struct pipeline *pl)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < pl->po.workers; i++)
+		n += get(&pl->w[i].store_drops);
+	return n;
+}
+
+/* Store thread: hand the output the queue's losses, and publish the
+ * outputs' for pipeline_stats() (SIGUSR1, STATUS=). */
+static void
+store_publish_lost(struct pipeline *pl)
+{
+	struct output_lost l;
+
+	output_set_queue_lost(pl->out, pipeline_queue_lost(pl));
+	output_lost(pl->out, &l);
+	pub(&pl->lost_database, l.database);
+	pub(&pl->lost_eve, l.eve);
+}
+
 /* Live: the counters so far, to SQLite and as an EVE stats event. */
 static void
 store_stats(struct pipeline *pl, uint64_t now)
@@ -478,10 +504,12 @@ store_stats(struct pipeline *pl, uint64_t now)
 		"capture.outages", "capture.outage_ms", "capture.filtered",
 		"capture.unfilterable", "classifier.packets",
 		"classifier.malformed", "classifier.non_ip", "store.records_lost",
+		"store.lost_queue", "store.lost_database", "store.lost_eve",
 		"store.stale_coverage", "findings.total", "reloads"
 	};
 	uint64_t v[sizeof(names) / sizeof(names[0])];
 
+	store_publish_lost(pl);
 	pipeline_stats(pl, &st);
 	/* seconds since the run started, as Suricata's stats "uptime" */
 	v[0] = now > pl->start_usec ? (now - pl->start_usec) / 1000000u : 0;
@@ -499,10 +527,13 @@ store_stats(struct pipeline *pl, uint64_t now)
 	v[11] = st.classified;
 	v[12] = st.malformed;
 	v[13] = st.non_ip;
-	v[14] = st.store_drops;
-	v[15] = st.stale;
-	v[16] = st.findings;
-	v[17] = st.reloads;
+	v[14] = st.records_lost;
+	v[15] = st.store_drops;
+	v[16] = st.lost_database;
+	v[17] = st.lost_eve;
+	v[18] = st.stale;
+	v[19] = st.findings;
+	v[20] = st.reloads;
 	output_stats(pl->out, now, names, v, (int)(sizeof(v) / sizeof(v[0])));
 }
 
@@ -550,6 +581,7 @@ store_thread(void *arg)
 				output_tick(pl->out, now);
 				if (!pl->po.files)
 					output_commit(pl->out);	/* visible to readers within a second */
+				store_publish_lost(pl);
 				next_tick = now + TICK_USEC;
 			}
 			if (!pl->po.files && pl->po.stats_sec != 0) {
@@ -794,6 +826,8 @@ pipeline_write_counters(struct pipeline *pl)
 		fsum.frags_orphan += fs->frags_orphan;
 	}
 	engine_write_counters(&sum, &fsum, o);
+	/* store.records_lost and its causes: output_run_end() */
+	output_set_queue_lost(pl->out, pipeline_queue_lost(pl));
 	if (o->counter == NULL)
 		return;
 	pipeline_stats(pl, &st);
@@ -809,7 +843,6 @@ pipeline_write_counters(struct pipeline *pl)
 	}
 	o->counter(o->arg, "capture.outages", st.outages);
 	o->counter(o->arg, "capture.outage_ms", st.outage_ms);
-	o->counter(o->arg, "store.records_lost", st.store_drops);
 	o->counter(o->arg, "store.stale_coverage", st.stale);
 	o->counter(o->arg, "reloads", st.reloads);
 	o->counter(o->arg, "findings.total", st.findings);
@@ -882,6 +915,9 @@ pipeline_stats(struct pipeline *pl, struct pipeline_stats *st)
 		st->non_ip += get(&pl->w[i].non_ip);
 		st->store_drops += get(&pl->w[i].store_drops);
 	}
+	st->lost_database = get(&pl->lost_database);
+	st->lost_eve = get(&pl->lost_eve);
+	st->records_lost = st->store_drops + st->lost_database + st->lost_eve;
 	st->findings = get(&pl->findings);
 	st->stale = get(&pl->stale);
 	st->reloads = get(&pl->reloads);
@@ -904,17 +940,20 @@ pipeline_summary(struct pipeline *pl, FILE *out)
 {
 	struct pipeline_stats st;
 
+	store_publish_lost(pl);		/* every thread joined: the owner's now */
 	pipeline_stats(pl, &st);
 	for (int i = 0; i < pl->po.workers; i++) {
 		if (pl->po.workers > 1)
 			fprintf(out, "worker %d:\n", i);
 		engine_summary(pl->w[i].eng, out);
 	}
-	if (!pl->po.files || st.ring_drops + st.kernel_drops + st.if_drops + st.store_drops > 0)
-		fprintf(out, "capture: %llu received, %llu kernel drops, %llu interface drops, %llu ring drops, %llu classified, %llu records lost\n",
+	if (!pl->po.files || st.ring_drops + st.kernel_drops + st.if_drops + st.records_lost > 0)
+		fprintf(out, "capture: %llu received, %llu kernel drops, %llu interface drops, %llu ring drops, %llu classified, %llu records lost (queue %llu, database %llu, EVE %llu)\n",
 		    (unsigned long long)st.received, (unsigned long long)st.kernel_drops,
 		    (unsigned long long)st.if_drops, (unsigned long long)st.ring_drops,
-		    (unsigned long long)st.classified, (unsigned long long)st.store_drops);
+		    (unsigned long long)st.classified, (unsigned long long)st.records_lost,
+		    (unsigned long long)st.store_drops, (unsigned long long)st.lost_database,
+		    (unsigned long long)st.lost_eve);
 	if (pl->po.filter != NULL)
 		pkt_filter_summary(out, pl->po.filter, st.received, st.filtered, st.unfilterable);
 	collector_summary(pl->col, out);

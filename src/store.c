@@ -531,6 +531,11 @@ store_exec(struct store *st, sqlite3_stmt *s)
 	return 0;
 }
 
+/* Begin the batch transaction, IMMEDIATE: the write lock is taken (or
+ * waited for, the busy timeout) here, before any read of it, so that a
+ * transaction that reads first (store_close_dead()) never finds its
+ * snapshot overtaken by another writer's commit (SQLITE_BUSY_SNAPSHOT,
+ * which the busy timeout does not wait out). */
 static int
 store_tx_begin(struct store *st)
 {
@@ -1131,7 +1136,7 @@ store_open(const char *path, char *err, size_t errlen)
 	    store_query_int(st, "PRAGMA page_size", &st->page_size) == -1)
 		goto fail;
 	store_checkpoint(st);
-	if (store_prepare(st, "BEGIN", &st->begin) == -1 ||
+	if (store_prepare(st, "BEGIN IMMEDIATE", &st->begin) == -1 ||
 	    store_prepare(st, "COMMIT", &st->commit) == -1 ||
 	    store_prepare(st, "ROLLBACK", &st->rollback) == -1 ||
 	    store_prepare(st, sql_run_insert, &st->run_insert) == -1 ||

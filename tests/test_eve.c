@@ -5,9 +5,11 @@
  * Python's json module, timestamps, truncation, and the file writer.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -597,6 +599,121 @@ test_write_error(void)
 	eve_close(e);
 }
 
+/* Does every line of path end with a newline and look like one of our
+ * JSON objects ("{...}")?  Returns the number of lines, or -1. */
+static long
+whole_lines(const char *path)
+{
+	size_t len;
+	char *b = unit_slurp(path, &len), *p, *nl;
+	long n = 0;
+
+	if (b == NULL)
+		return -1;
+	for (p = b; p < b + len; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(b + len - p));
+		if (nl == NULL || nl == p || p[0] != '{' || nl[-1] != '}') {
+			free(b);
+			return -1;
+		}
+		n++;
+	}
+	free(b);
+	return n;
+}
+
+/*
+ * A disk that fills (RLIMIT_FSIZE: writes past the limit stop part-way,
+ * then fail with EFBIG) and then has room again, twice: the file holds
+ * whole lines only, every line lost is counted, and writing resumes.
+ * (With stdio, the buffer went out wherever it was full: each episode
+ * left one broken line.)
+ */
+static void
+test_whole_lines(void)
+{
+	char path[512], err[1024];
+	struct rlimit old, lim;
+	struct flow_record r;
+	void (*oldsig)(int);
+	struct eve *e;
+	long lines;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/eve-full.json", unit_tmpdir());
+	unlink(path);
+	e = eve_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	rec_v4(&r);
+	CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_FSIZE, &old), 0);
+	oldsig = signal(SIGXFSZ, SIG_IGN);
+	for (int round = 0; round < 2; round++) {
+		/* room for 100,000 more bytes, not a multiple of a line */
+		struct stat sb;
+
+		CU_ASSERT_EQUAL(stat(path, &sb), 0);
+		lim = old;
+		lim.rlim_cur = (rlim_t)sb.st_size + 100000;
+		CU_ASSERT_EQUAL(setrlimit(RLIMIT_FSIZE, &lim), 0);
+		for (int i = 0; i < 3000; i++, n++)
+			(void)eve_flow(e, &r);
+		(void)eve_flush(e);
+		CU_ASSERT_EQUAL(setrlimit(RLIMIT_FSIZE, &old), 0);
+		lines = whole_lines(path);
+		CU_ASSERT(lines > 0);
+		CU_ASSERT_EQUAL((uint64_t)lines + eve_lost(e), (uint64_t)n);
+		/* room again: written */
+		for (int i = 0; i < 10; i++, n++)
+			CU_ASSERT_EQUAL(eve_flow(e, &r), 0);
+		CU_ASSERT_EQUAL(eve_flush(e), 0);
+		lines = whole_lines(path);
+		CU_ASSERT_EQUAL((uint64_t)lines + eve_lost(e), (uint64_t)n);
+	}
+	signal(SIGXFSZ, oldsig);
+	CU_ASSERT(eve_lost(e) > 2000);
+	eve_close(e);
+}
+
+/* A partial last line (a write a kill -9 cut short) is removed when the
+ * file is opened again; a whole file is left as it is. */
+static void
+test_torn_tail(void)
+{
+	char path[512], err[1024], *got;
+	struct flow_record r;
+	struct eve *e;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/eve-torn.json", unit_tmpdir());
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fprintf(f, "%s\n%s\n{\"timestamp\":\"2026-01-", gold_flow_v4, gold_alert_missing);
+	fclose(f);
+	e = eve_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	rec_v6(&r);
+	CU_ASSERT_EQUAL(eve_flow(e, &r), 0);
+	eve_close(e);
+	got = unit_slurp(path, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT(strncmp(got, gold_flow_v4, strlen(gold_flow_v4)) == 0);
+	CU_ASSERT_EQUAL(whole_lines(path), 3);
+	free(got);
+
+	/* nothing but a partial line: emptied */
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fprintf(f, "{\"timestamp\"");
+	fclose(f);
+	e = eve_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	eve_close(e);
+	got = unit_slurp(path, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_STRING_EQUAL(got, "");
+	free(got);
+}
+
 /* Every line produced above must be strict JSON (RFC 8259). */
 static void
 test_json_strict(void)
@@ -651,5 +768,7 @@ test_eve_register(void)
 	CU_add_test(s, "truncation never overflows", test_truncation);
 	CU_add_test(s, "file writer", test_writer);
 	CU_add_test(s, "write errors are reported", test_write_error);
+	CU_add_test(s, "a disk that fills: whole lines only, losses counted", test_whole_lines);
+	CU_add_test(s, "a partial last line is removed at open", test_torn_tail);
 	CU_add_test(s, "every line is strict JSON", test_json_strict);
 }

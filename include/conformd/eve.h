@@ -27,8 +27,9 @@ struct eve_ident {
 	const char	*in_iface;
 };
 
-/* Open `path` for appending ("-" is standard output).  NULL on failure
- * with a reason naming the path in err. */
+/* Open `path` for appending ("-" is standard output); a partial last
+ * line a crash left in the file is removed first.  NULL on failure with a
+ * reason naming the path in err. */
 struct eve *eve_open(const char *path, char *err, size_t errlen);
 
 /* The identity every later event of the writer carries (copied; NULL
@@ -59,8 +60,12 @@ size_t eve_format_stats(char *buf, size_t len, const struct eve_ident *id, uint6
 int eve_stats(struct eve *e, uint64_t ts_usec, const char *const *names,
     const uint64_t *values, int n);
 
-/* Write out what the stdio buffer holds.  Returns 0 or -1 (errno set). */
+/* Write out the lines gathered (whole lines only: a write cut short is
+ * cut back to its last whole line).  Returns 0, or -1 when lines were
+ * lost (counted in eve_lost(); errno set). */
 int eve_flush(struct eve *e);
+/* Lines lost so far (not written, or too long); any thread. */
+uint64_t eve_lost(const struct eve *e);
 
 /* Flush and close (stdout is flushed, not closed).  NULL is a no-op. */
 void eve_close(struct eve *e);

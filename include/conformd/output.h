@@ -4,8 +4,10 @@
  * The engine never writes anything itself: it hands flow records,
  * findings, coverage and counters to a struct engine_sink.  output.c
  * provides the sink that writes them synchronously (used by -r and by the
- * store thread of the daemon): each configured output gets every record,
- * a failing output is logged once and counted, never fatal.
+ * store thread of the daemon): each configured output gets every record;
+ * a failing output is never fatal, its outages are logged when they begin
+ * and end (outage.h), and every record lost is counted by cause
+ * (output_lost()).
  */
 #ifndef CONFORMD_OUTPUT_H
 #define CONFORMD_OUTPUT_H
@@ -56,17 +58,42 @@ const char *output_sensor(const struct output *o);
 void output_start(struct output *o, int offline);
 
 /* Start a run (records the sources, the ruleset and the inventory in
- * SQLite; rs and inv may be NULL, and must outlive the output). */
+ * SQLite; rs and inv may be NULL, and must outlive the output: a database
+ * opened later starts with them). */
 void output_run_begin(struct output *o, const char *sources, const char *version,
     uint64_t start_usec, const struct ruleset *rs, const struct inventory *inv);
+
+/* A reload's rules: added to the database's rules table (store_add_rules():
+ * copied now, rs need not outlive the call).  A database opened later
+ * starts with the run's own (output_run_begin()).  The thread that owns
+ * the output. */
+void output_rules(struct output *o, const struct ruleset *rs);
+
+/* Records lost so far, by cause. */
+struct output_lost {
+	uint64_t	queue;		/* the store thread was behind (output_set_queue_lost()) */
+	uint64_t	database;	/* rows the database did not take, or could not be opened for */
+	uint64_t	eve;		/* EVE lines not written */
+	uint64_t	total;		/* the three */
+};
+
+/* Fill *l; no waiting (EVE's count may lag its thread by a few lines).
+ * The thread that owns the output. */
+void output_lost(const struct output *o, struct output_lost *l);
+
+/* The records the pipeline lost before they reached the outputs (a full
+ * queue to the store thread), counted with the others from now on. */
+void output_set_queue_lost(struct output *o, uint64_t n);
 
 /* Fill `sink` so that the engine writes through `o`. */
 void output_sink(struct output *o, struct engine_sink *sink);
 
 /* End the run with its exit status and commit: the alert feeds send what
  * they hold (at most OUTPUT_DRAIN_USEC) and their counters are recorded
- * (alerts.*).  Returns 0, or -1 when something could not be written
- * (then counted in output_errors()). */
+ * (alerts.*), and so are the records lost (store.records_lost, and by
+ * cause store.lost_queue, store.lost_database, store.lost_eve).  Returns
+ * 0, or -1 when something could not be written (then counted in
+ * output_errors()). */
 int output_run_end(struct output *o, uint64_t end_usec, int status);
 
 /*
@@ -81,8 +108,8 @@ void output_stats(struct output *o, uint64_t now_usec, const char *const *names,
  * second). */
 void output_commit(struct output *o);
 
-/* Records an output failed to write so far (waits for the EVE thread of
- * an offline run to write what it was given). */
+/* Records the database and EVE failed to write so far (waits for the
+ * EVE thread to write what it was given): output_lost() but the queue. */
 uint64_t output_errors(struct output *o);
 
 /* Flush, commit and close everything.  NULL is a no-op.  Alert feeds get

@@ -55,6 +55,10 @@ struct pipeline_stats {
 	uint64_t	flows_active;
 	uint64_t	findings;	/* findings the collector passed on */
 	uint64_t	store_drops;	/* records lost because a record ring was full */
+	uint64_t	lost_database;	/* records the database did not take (the store thread
+					   publishes it about once a second) */
+	uint64_t	lost_eve;	/* EVE lines not written (likewise) */
+	uint64_t	records_lost;	/* the three together */
 	uint64_t	stale;		/* coverage records of a closed window (after a reload) */
 	uint64_t	outages;
 	uint64_t	outage_ms;
