@@ -6,10 +6,18 @@
  * Signal handlers only count or set flags (sig_atomic_t); the loop below
  * acts on them every 100 ms.  SIGHUP is a counter, so a second SIGHUP
  * that arrives while a reload is running causes one more reload instead
- * of being lost.  A reload parses config, rules and inventory into fresh
- * structures and swaps in the new policy only when every file is valid;
+ * of being lost.  SIGHUP does two things, kept apart: it reopens the
+ * output files (reopen_outputs(), for logrotate; always) and reloads the
+ * policy (reload_policy()): config, rules and inventory parsed into fresh
+ * structures, the new policy swapped in only when every file is valid;
  * otherwise the running policy stays and the errors are logged as
- * `file:line: message`.
+ * `file:line: message`.  Any number of reloads: a policy is freed as soon
+ * as nothing needs it any more (pipeline_reap()).
+ *
+ * A second SIGTERM or SIGINT while the first is being acted on ends the
+ * process at once, as Suricata and Zeek do: what is committed stays in
+ * SQLite, the EVE file holds whole lines, and the next run to begin in
+ * the database closes this one as interrupted.
  */
 #include <errno.h>
 #include <signal.h>
@@ -38,7 +46,6 @@
 #define EXIT_ERROR	2
 #define LOOP_NS		100000000L	/* the control loop's period: 100 ms */
 #define STATUS_SEC	5		/* systemd STATUS= this often */
-#define MAX_RELOADS	1024		/* policies kept alive (flows cite them) */
 /* Files through the pipeline: the classifier needs the headers and the
  * first payload bytes, so each packet keeps at most FILE_SNAPLEN bytes in
  * its ring slot (the wire length is kept whole), and a file needs few
@@ -53,6 +60,18 @@ static volatile sig_atomic_t usr1_count;
 static void
 on_quit(int sig)
 {
+	if (quit_sig != 0) {
+		/* the second one: end now, with the signal's own status
+		 * (sigaction() and raise() are async-signal-safe) */
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		sigemptyset(&sa.sa_mask);
+		sigaction(sig, &sa, NULL);
+		raise(sig);
+		return;
+	}
 	quit_sig = sig;
 }
 
@@ -136,31 +155,71 @@ stats_line(struct pipeline *pl, char *buf, size_t len)
 	    (unsigned long long)st.outages, (unsigned long long)st.reloads);
 }
 
-/* Everything a reload produced, kept until exit: flows judged by an older
- * policy still cite its rules. */
+/*
+ * A policy the pipeline may still use, and what it was compiled from (the
+ * loaded files; the first one's configuration is the run's and stays to
+ * the end).  Freed when pipeline_reap() hands the policy back.
+ */
 struct kept {
 	struct loaded	*l;
 	struct policy	*pol;
+	struct kept	*next;
 };
 
+struct keeper {
+	struct kept	*list;		/* newest first */
+	struct loaded	*first;		/* the run's: never freed before the end */
+	int		 n;
+};
+
+/* pipeline_reap() callback: free `pol` and what it came from. */
 static void
-reload(const struct daemon_opts *o, struct pipeline *pl, struct kept *kept, int *nkept)
+keeper_free(void *arg, const struct policy *pol)
+{
+	struct keeper *k = arg;
+
+	for (struct kept **p = &k->list; *p != NULL; p = &(*p)->next) {
+		struct kept *e = *p;
+
+		if (e->pol != pol)
+			continue;
+		*p = e->next;
+		policy_free(e->pol);
+		if (e->l != k->first) {
+			load_free(e->l);
+			free(e->l);
+		}
+		free(e);
+		k->n--;
+		return;
+	}
+}
+
+/* Reopen the output files (logrotate moved them away): the store thread
+ * does it at its next turn. */
+static void
+reopen_outputs(struct pipeline *pl)
+{
+	pipeline_reopen(pl);
+}
+
+/* Load config, rules and inventory again and swap the new policy in when
+ * every file is valid; otherwise the running policy stays. */
+static void
+reload_policy(const struct daemon_opts *o, struct pipeline *pl, struct keeper *k)
 {
 	struct loaded *nl;
 	struct policy *np;
+	struct kept *e;
 	struct diag d;
 
-	notify_send("RELOADING=1");
 	log_info("SIGHUP: reloading %s", o->cfgpath);
-	if (*nkept == MAX_RELOADS) {
-		log_warnx("reload refused: %d reloads already (restart conformd)", MAX_RELOADS);
-		notify_send("READY=1");
-		return;
-	}
 	nl = calloc(1, sizeof(*nl));
-	if (nl == NULL) {
+	e = calloc(1, sizeof(*e));
+	if (nl == NULL || e == NULL) {
 		log_warnx("reload failed: out of memory; the running policy stays");
-		notify_send("READY=1");
+		free(nl);
+		free(e);
 		return;
 	}
 	diag_init(&d, stderr);
@@ -169,17 +228,17 @@ reload(const struct daemon_opts *o, struct pipeline *pl, struct kept *kept, int 
 		    d.nerrors, d.nerrors == 1 ? "" : "s");
 		load_free(nl);
 		free(nl);
-		notify_send("READY=1");
+		free(e);
 		return;
 	}
-	kept[*nkept].l = nl;
-	kept[*nkept].pol = np;
-	(*nkept)++;
+	e->l = nl;
+	e->pol = np;
+	e->next = k->list;
+	k->list = e;
+	k->n++;
 	pipeline_set_policy(pl, np);
-	pipeline_reopen(pl);
 	log_info("reloaded: %d rules, %d inventory hosts; flows in progress keep their verdicts "
 	    "(settings other than rules and inventory take a restart)", nl->rs.nrules, nl->inv.nhosts);
-	notify_send("READY=1");
 }
 
 /*
@@ -242,28 +301,28 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 	struct pipeline_opts po;
 	struct pipeline *pl = NULL;
 	struct output *out = NULL;
-	struct policy *pol;
-	struct kept *kept;
+	struct keeper keeper;
+	struct kept *first;
 	struct pkt_filter *pf = NULL;
-	int nkept = 0, status = EXIT_CLEAN, bad = 0, live, sources;
+	int status = EXIT_CLEAN, bad = 0, live, sources;
 	int hup_seen = 0, usr1_seen = 0;
 	const char *user = o->user;
 	char err[1024], line[512], srcs[4096];
 	uint64_t next_status = 0;
 
 	live = o->nifaces + o->ngroups > 0;
-	kept = calloc(MAX_RELOADS + 1, sizeof(*kept));
-	pol = policy_compile(&l->rs, &l->inv);
-	if (kept == NULL || pol == NULL) {
+	memset(&keeper, 0, sizeof(keeper));
+	first = calloc(1, sizeof(*first));
+	if (first == NULL || (first->pol = policy_compile(&l->rs, &l->inv)) == NULL) {
 		log_warnx("out of memory compiling the policy");
-		free(kept);
-		policy_free(pol);
+		free(first);
 		load_free(l);
 		return EXIT_ERROR;
 	}
-	kept[nkept].l = l;
-	kept[nkept].pol = pol;
-	nkept++;
+	first->l = l;
+	keeper.list = first;
+	keeper.first = l;
+	keeper.n = 1;
 
 	memset(&po, 0, sizeof(po));
 	po.workers = o->workers;
@@ -273,7 +332,7 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 	po.window_sec = l->cfg.coverage_window;
 	po.stats_sec = l->cfg.stats_interval;
 	po.filter = o->nfiles + o->ngroups > 0 ? o->filter : NULL;
-	pl = pipeline_new(&l->cfg, pol, &po, err, sizeof(err));
+	pl = pipeline_new(&l->cfg, first->pol, &po, err, sizeof(err));
 	if (pl == NULL) {
 		log_warnx("%s", err);
 		status = EXIT_ERROR;
@@ -368,9 +427,14 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 			break;
 		while (hup_seen != hup_count) {
 			hup_seen = hup_count;
-			if (live)
-				reload(o, pl, kept, &nkept);
+			if (!live)
+				continue;
+			notify_send("RELOADING=1");
+			reopen_outputs(pl);	/* whether or not the files below load */
+			reload_policy(o, pl, &keeper);
+			notify_send("READY=1");
 		}
+		(void)pipeline_reap(pl, keeper_free, &keeper);
 		if (usr1_seen != usr1_count) {
 			usr1_seen = usr1_count;
 			stats_line(pl, line, sizeof(line));
@@ -432,12 +496,8 @@ out:
 	pipeline_free(pl);
 	pkt_filter_free(pf);	/* after the captures that used it */
 	output_close(out);
-	for (int i = nkept - 1; i >= 0; i--) {
-		policy_free(kept[i].pol);
-		load_free(kept[i].l);
-		if (i > 0)
-			free(kept[i].l);
-	}
-	free(kept);
+	while (keeper.list != NULL)
+		keeper_free(&keeper, keeper.list->pol);
+	load_free(l);
 	return status;
 }

@@ -30,7 +30,7 @@
 #define ENGINE_BATCH		32		/* packets decoded and prefetched together (engine_frames) */
 #define TOP_MAX			64
 #define EVIDENCE_MAX		256
-#define POLICY_HISTORY		16	/* policies kept for flows judged before a reload */
+#define TOP_HOST_LEN		96	/* a top flow's host names, as the summary prints them */
 #define JUDGE_SLOTS		1024	/* engine_judge() cache, a power of two */
 #define ROLE_SLOTS		256	/* engine_roles() cache, a power of two */
 
@@ -64,10 +64,20 @@ struct engine {
 	const struct ruleset	*rs;
 	const struct inventory	*inv;
 	uint32_t		 gen;		/* its generation */
-	struct {
+	/* Every policy a flow in the table was judged by, oldest first, the
+	 * current one last, with how many of its flows are in the table: a
+	 * flow cites the rule of the policy that judged it however many
+	 * reloads it lives through, and a policy no flow needs any more
+	 * leaves the list (engine_min_gen()). */
+	struct engine_gen {
 		uint32_t	 gen;
 		const struct policy *pol;
-	}			 hist[POLICY_HISTORY];
+		uint64_t	 flows;
+	}			*gens;
+	int			 ngens, capgens;
+	uint32_t		*released;	/* generations dropped from gens, not yet
+						   taken by engine_released() */
+	int			 nreleased, capreleased;
 	struct engine_sink	 sink;
 	struct flow_table	*ft;
 	int			 use_vlan;	/* flow keys carry VLAN ids (cfg->flow_vlan) */
@@ -84,32 +94,80 @@ struct engine {
 	int			 ntop;
 	int			 top_max;
 	struct flow_record	 top[TOP_MAX];	/* most active unexpected flows */
+	/* their host names, copied: the policy they point into may go */
+	char			 top_host[TOP_MAX][2][TOP_HOST_LEN];
 };
 
 static const char *engine_failure(const struct engine *e, const struct flow *f, int final,
     char *buf, size_t len);
 
+/* The entry of generation gen in e->gens (binary search), or NULL. */
+static struct engine_gen *
+engine_gen_find(const struct engine *e, uint32_t gen)
+{
+	int lo = 0, hi = e->ngens - 1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (e->gens[mid].gen == gen)
+			return &e->gens[mid];
+		if (e->gens[mid].gen < gen)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+/* Drop the entries, the current one apart, that no flow needs; each goes
+ * to the released list (engine_released()).  An entry that finds no room
+ * there (out of memory) stays: kept alive, never freed early. */
+static void
+engine_gen_prune(struct engine *e)
+{
+	int k = 0;
+
+	for (int i = 0; i < e->ngens; i++) {
+		if (e->gens[i].flows == 0 && i != e->ngens - 1) {
+			if (e->nreleased == e->capreleased) {
+				int ncap = e->capreleased != 0 ? e->capreleased * 2 : 8;
+				uint32_t *n = realloc(e->released, (size_t)ncap * sizeof(*n));
+
+				if (n != NULL) {
+					e->released = n;
+					e->capreleased = ncap;
+				}
+			}
+			if (e->nreleased < e->capreleased) {
+				e->released[e->nreleased++] = e->gens[i].gen;
+				continue;
+			}
+		}
+		e->gens[k++] = e->gens[i];
+	}
+	e->ngens = k;
+}
+
 /*
  * The rule that judged flow f, looked up in the ruleset of the policy that
  * judged it (a reload may have replaced the current one since); NULL when
- * no rule allowed it or that policy is no longer known.
+ * no rule allowed it.
  */
 static const struct rule *
 engine_flow_rule(const struct engine *e, const struct flow *f)
 {
-	const struct policy *p;
+	const struct engine_gen *g;
 	const struct ruleset *rs;
 
 	if (f->rule == RULE_NONE)
 		return NULL;
 	if (f->policy_gen == e->gen)
 		rs = e->rs;
-	else {
-		p = e->hist[f->policy_gen % POLICY_HISTORY].pol;
-		if (p == NULL || e->hist[f->policy_gen % POLICY_HISTORY].gen != f->policy_gen)
-			return NULL;
-		rs = policy_ruleset(p);
-	}
+	else if ((g = engine_gen_find(e, f->policy_gen)) != NULL)
+		rs = policy_ruleset(g->pol);
+	else
+		return NULL;	/* not judged (cannot happen: engine_classify()) */
 	return f->rule < rs->nrules ? &rs->rules[f->rule] : NULL;
 }
 
@@ -298,8 +356,14 @@ engine_top(struct engine *e, const struct flow_record *r)
 		if (q->pkts_toserver + q->pkts_toclient >= w)
 			break;
 		e->top[i] = e->top[i - 1];
+		memcpy(e->top_host[i], e->top_host[i - 1], sizeof(e->top_host[i]));
 	}
 	e->top[i] = *r;
+	snprintf(e->top_host[i][0], TOP_HOST_LEN, "%s", r->src_host != NULL ? r->src_host : "?");
+	snprintf(e->top_host[i][1], TOP_HOST_LEN, "%s", r->dest_host != NULL ? r->dest_host : "?");
+	/* the record's pointers into the policy are not kept */
+	e->top[i].src_host = e->top[i].dest_host = NULL;
+	e->top[i].rule_id = e->top[i].rule_service = NULL;
 }
 
 /* --- blocked ------------------------------------------------------------------ */
@@ -544,13 +608,20 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 				    f->last_usec, why);
 		}
 	}
-	if (e->sink.flow == NULL && f->verdict != VERDICT_UNEXPECTED)
-		return;		/* nothing will read the record */
-	engine_record(e, f, end, &r);
-	if (f->verdict == VERDICT_UNEXPECTED)
-		engine_top(e, &r);
-	if (e->sink.flow != NULL)
-		e->sink.flow(e->sink.arg, &r);
+	if (e->sink.flow != NULL || f->verdict == VERDICT_UNEXPECTED) {
+		engine_record(e, f, end, &r);
+		if (f->verdict == VERDICT_UNEXPECTED)
+			engine_top(e, &r);
+		if (e->sink.flow != NULL)
+			e->sink.flow(e->sink.arg, &r);
+	}
+	/* after its last record: the policy that judged it may go now */
+	if (f->flags & FLOW_F_JUDGED) {
+		struct engine_gen *g = engine_gen_find(e, f->policy_gen);
+
+		if (g != NULL && g->flows > 0 && --g->flows == 0 && g->gen != e->gen)
+			engine_gen_prune(e);
+	}
 }
 
 /* --- classification ------------------------------------------------------------ */
@@ -628,6 +699,8 @@ engine_classify(struct engine *e, struct flow *f)
 	    &rule, &apps);
 	f->rule = (uint16_t)rule;
 	f->policy_gen = e->gen;
+	f->flags |= FLOW_F_JUDGED;
+	e->gens[e->ngens - 1].flows++;	/* the current policy's: the last */
 	if (f->verdict == VERDICT_EXPECTED) {
 		/* Only a first segment seen from the start can be judged. */
 		if ((apps & APPS_CHECKED) && !(apps & APPS_UNCHECKED) &&
@@ -671,9 +744,14 @@ engine_new(const struct config *cfg, const struct policy *pol, const struct engi
 	fc.tmo_tcp_closed = cfg->tmo_tcp_closed;
 	fc.tmo_udp = cfg->tmo_udp;
 	fc.tmo_other = cfg->tmo_other;
-	e->hist[0].gen = 0;
-	e->hist[0].pol = pol;
-	e->ft = flow_table_new(&fc, engine_flow_end, e);
+	e->gens = calloc(4, sizeof(*e->gens));
+	e->capgens = 4;
+	e->ngens = 1;
+	e->ft = e->gens != NULL ? flow_table_new(&fc, engine_flow_end, e) : NULL;
+	if (e->gens != NULL) {
+		e->gens[0].gen = 0;
+		e->gens[0].pol = pol;
+	}
 	if (e->ft == NULL) {
 		engine_free(e);
 		return NULL;
@@ -687,6 +765,8 @@ engine_free(struct engine *e)
 	if (e == NULL)
 		return;
 	flow_table_free(e->ft);
+	free(e->gens);
+	free(e->released);
 	free(e);
 }
 
@@ -917,15 +997,44 @@ engine_write_counters(const struct engine_counters *c, const struct flow_stats *
 	}
 }
 
-void
+int
 engine_set_policy(struct engine *e, const struct policy *pol, uint32_t gen)
 {
+	if (e->ngens == e->capgens) {
+		struct engine_gen *n = realloc(e->gens, (size_t)e->capgens * 2 * sizeof(*n));
+
+		if (n == NULL)
+			return -1;
+		e->gens = n;
+		e->capgens *= 2;
+	}
+	e->gens[e->ngens].gen = gen;
+	e->gens[e->ngens].pol = pol;
+	e->gens[e->ngens].flows = 0;
+	e->ngens++;
 	e->pol = pol;
 	e->rs = policy_ruleset(pol);
 	e->inv = policy_inventory(pol);
 	e->gen = gen;
-	e->hist[gen % POLICY_HISTORY].gen = gen;
-	e->hist[gen % POLICY_HISTORY].pol = pol;
+	engine_gen_prune(e);	/* the one replaced, when no flow needs it */
+	return 0;
+}
+
+uint32_t
+engine_min_gen(const struct engine *e)
+{
+	return e->gens[0].gen;
+}
+
+int
+engine_released(struct engine *e, uint32_t *gens, int max)
+{
+	int n = e->nreleased < max ? e->nreleased : max;
+
+	memcpy(gens, e->released, (size_t)n * sizeof(*gens));
+	memmove(e->released, e->released + n, (size_t)(e->nreleased - n) * sizeof(*gens));
+	e->nreleased -= n;
+	return n;
 }
 
 void
@@ -1023,6 +1132,6 @@ engine_summary_top(const struct engine *e, FILE *out)
 		    v6 ? "[" : "", r->dest_ip, v6 ? "]" : "", r->dest_port,
 		    (unsigned long long)(r->pkts_toserver + r->pkts_toclient),
 		    (unsigned long long)(r->bytes_toserver + r->bytes_toclient),
-		    r->src_host ? r->src_host : "?", r->dest_host ? r->dest_host : "?");
+		    e->top_host[i][0], e->top_host[i][1]);
 	}
 }

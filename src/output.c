@@ -226,6 +226,12 @@ output_eve_sync(struct output *o, int stop)
 }
 
 void
+output_barrier(struct output *o)
+{
+	output_eve_sync(o, 0);
+}
+
+void
 output_start(struct output *o, int offline)
 {
 	char err[256];

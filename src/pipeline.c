@@ -10,6 +10,17 @@
  * policy and stops.  Cross-thread state is either a ring (whose fences are
  * explained in ring.c) or an atomic below, each commented with what it
  * orders.
+ *
+ * Policies (one per reload) are freed once nothing needs them, so that a
+ * daemon takes any number of reloads in bounded memory: each generation
+ * is held by every worker and by the collector; a worker lets go of one
+ * when its last flow judged by it has left the table (engine_released())
+ * or when it moves past it, by a MSG_RELEASE message in its record ring,
+ * after every record citing it; the collector when the store thread
+ * rotates past it.  The store thread counts the holders, and a
+ * generation nobody holds, once the EVE thread has written what it was
+ * given, goes to the owner's list (retired, under a mutex: a reload's
+ * rate), which pipeline_reap() empties.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -43,11 +54,27 @@
 
 /*
  * One record on its way from a worker to the store thread (sinkmsg.h),
- * with the policy generation it was made under.
+ * with the policy generation it was made under; or (body.type
+ * MSG_RELEASE) the worker letting go of generations gen..gen_to.
  */
 struct msg {
 	uint32_t		gen;		/* policy generation of the worker */
+	uint32_t		gen_to;		/* MSG_RELEASE: the last generation released */
 	struct sink_msg		body;
+};
+
+#define MSG_RELEASE	0x100	/* not a sink_msg type (sinkmsg.h): the pipeline's own */
+#define RELEASE_TAKE	64	/* engine_released() at a time */
+
+/* Generations a worker has let go of, waiting for room in its ring. */
+struct gen_range {
+	uint32_t	from, to;
+};
+
+/* The store thread's count of who still holds a generation. */
+struct gen_ref {
+	uint32_t	gen;
+	uint32_t	holders;	/* workers + the collector that have not let go */
 };
 
 /* A policy and its generation, published together (immutable once published). */
@@ -85,6 +112,8 @@ struct worker {
 	void		(*observe)(void *, int);	/* the encoder's */
 	uint32_t	 seen[OBSERVE_MARKS];
 	struct capture_pkt batch[WORKER_CHUNK];	/* this worker's: slots described for engine_frames() */
+	struct gen_range *rel;		/* released, not yet sent (a full ring) */
+	int		 nrel, caprel;
 	/* published for other threads: one writer (this worker), relaxed */
 	_Atomic uint64_t classified, malformed, non_ip, ip, flows, flows_active;
 	_Atomic uint64_t store_drops, now;
@@ -130,6 +159,15 @@ struct pipeline {
 	atomic_int		 store_finish;
 	/* reopen request: set by the owner, cleared by the store thread */
 	atomic_int		 reopen;
+	/* the store thread's holders of each generation still held */
+	struct gen_ref		*refs;
+	int			 nrefs, caprefs;
+	uint32_t		 known_gen;	/* refs has every generation up to this one */
+	/* generations nobody holds any more: the store thread appends, the
+	 * owner takes them (pipeline_reap()) */
+	pthread_mutex_t		 retired_mu;
+	uint32_t		*retired;
+	int			 nretired, capretired;
 };
 
 static uint64_t
@@ -340,6 +378,57 @@ worker_gather(struct ring *r, struct capture_pkt *v, uint32_t max)
 	return m;
 }
 
+/* Note that the worker lets go of generations from..to; sent by
+ * worker_send_released().  Out of memory: kept (never freed early). */
+static void
+worker_release(struct worker *w, uint32_t from, uint32_t to)
+{
+	if (w->nrel > 0 && w->rel[w->nrel - 1].to + 1 == from) {
+		w->rel[w->nrel - 1].to = to;
+		return;
+	}
+	if (w->nrel == w->caprel) {
+		int ncap = w->caprel != 0 ? w->caprel * 2 : 16;
+		struct gen_range *n = realloc(w->rel, (size_t)ncap * sizeof(*n));
+
+		if (n == NULL)
+			return;
+		w->rel = n;
+		w->caprel = ncap;
+	}
+	w->rel[w->nrel].from = from;
+	w->rel[w->nrel].to = to;
+	w->nrel++;
+}
+
+/*
+ * The generations the engine no longer needs, to the store thread, each
+ * after every record that cites it (the ring keeps the order).  A full
+ * ring keeps them for the next turn: no wait, nothing lost.
+ */
+static void
+worker_send_released(struct worker *w)
+{
+	uint32_t gens[RELEASE_TAKE];
+	int n, sent = 0;
+
+	while ((n = engine_released(w->eng, gens, RELEASE_TAKE)) > 0)
+		for (int i = 0; i < n; i++)
+			worker_release(w, gens[i], gens[i]);
+	for (; sent < w->nrel; sent++) {
+		struct msg *m = ring_reserve(w->out);
+
+		if (m == NULL)
+			break;
+		m->body.type = MSG_RELEASE;
+		m->gen = w->rel[sent].from;
+		m->gen_to = w->rel[sent].to;
+		ring_commit(w->out);
+	}
+	memmove(w->rel, w->rel + sent, (size_t)(w->nrel - sent) * sizeof(*w->rel));
+	w->nrel -= sent;
+}
+
 static void *
 worker_thread(void *arg)
 {
@@ -351,10 +440,14 @@ worker_thread(void *arg)
 		struct polgen *pg = atomic_load_explicit(&pl->cur, memory_order_acquire);
 		int n = 0;
 
-		if (pg->gen != w->gen) {
+		if (pg->gen != w->gen && engine_set_policy(w->eng, pg->pol, pg->gen) == 0) {
+			/* generations published meanwhile and never taken up */
+			if (pg->gen - w->gen > 1)
+				worker_release(w, w->gen + 1, pg->gen - 1);
 			w->gen = pg->gen;
-			engine_set_policy(w->eng, pg->pol, pg->gen);
 		}
+		if (w->nrel > 0 || !pl->po.files)
+			worker_send_released(w);
 		for (int s = 0; s < pl->nsrc; s++) {
 			struct ring *r = pl->src[s]->rings[w->idx];
 			int k = 0;
@@ -419,9 +512,78 @@ pipeline_blind(struct pipeline *pl)
 	return ip == 0;
 }
 
+/* refs up to generation `upto`: each new one held by every worker and
+ * the collector.  Out of memory: -1 (the generation is never freed). */
+static int
+store_gen_extend(struct pipeline *pl, uint32_t upto)
+{
+	while (pl->known_gen < upto) {
+		if (pl->nrefs == pl->caprefs) {
+			int ncap = pl->caprefs != 0 ? pl->caprefs * 2 : 16;
+			struct gen_ref *n = realloc(pl->refs, (size_t)ncap * sizeof(*n));
+
+			if (n == NULL)
+				return -1;
+			pl->refs = n;
+			pl->caprefs = ncap;
+		}
+		pl->known_gen++;
+		pl->refs[pl->nrefs].gen = pl->known_gen;
+		pl->refs[pl->nrefs].holders = (uint32_t)pl->po.workers + 1;
+		pl->nrefs++;
+	}
+	return 0;
+}
+
+/*
+ * One holder lets go of generations from..to.  Those nobody holds any
+ * more go to the retired list, once every record handed to the outputs
+ * has been written (the EVE thread reads the policies' strings).
+ */
+static void
+store_gen_release(struct pipeline *pl, uint32_t from, uint32_t to)
+{
+	int k = 0, freed = 0;
+
+	if (store_gen_extend(pl, to) == -1)
+		return;
+	for (int i = 0; i < pl->nrefs; i++)
+		if (pl->refs[i].gen >= from && pl->refs[i].gen <= to && pl->refs[i].holders > 0 &&
+		    --pl->refs[i].holders == 0)
+			freed++;
+	if (freed == 0)
+		return;
+	output_barrier(pl->out);
+	pthread_mutex_lock(&pl->retired_mu);
+	for (int i = 0; i < pl->nrefs; i++) {
+		if (pl->refs[i].holders != 0) {
+			pl->refs[k++] = pl->refs[i];
+			continue;
+		}
+		if (pl->nretired == pl->capretired) {
+			int ncap = pl->capretired != 0 ? pl->capretired * 2 : 16;
+			uint32_t *n = realloc(pl->retired, (size_t)ncap * sizeof(*n));
+
+			if (n == NULL) {
+				pl->refs[k++] = pl->refs[i];	/* kept: never freed early */
+				continue;
+			}
+			pl->retired = n;
+			pl->capretired = ncap;
+		}
+		pl->retired[pl->nretired++] = pl->refs[i].gen;
+	}
+	pthread_mutex_unlock(&pl->retired_mu);
+	pl->nrefs = k;
+}
+
 static void
 store_apply(struct pipeline *pl, struct msg *m, const struct engine_sink *cs)
 {
+	if (m->body.type == MSG_RELEASE) {
+		store_gen_release(pl, m->gen, m->gen_to);
+		return;
+	}
 	/* host and rule indices belong to the policy of m->gen */
 	if ((m->body.type == SINK_MSG_OBSERVE || m->body.type == SINK_MSG_COVER) &&
 	    m->gen != pl->col_gen) {
@@ -451,11 +613,14 @@ store_finish_window(struct pipeline *pl)
 	collector_finish(pl->col, pipeline_blind(pl), pipeline_window_end(pl));
 }
 
-/* Close the coverage window: judge it, then open a new one under `pg`. */
+/* Close the coverage window: judge it, then open a new one under `pg`.
+ * A new policy's rules go to the database's rules table, and the
+ * collector lets go of the generations it moves past. */
 static void
 store_rotate(struct pipeline *pl, struct polgen *pg)
 {
 	struct collector *prev = pl->col;
+	uint32_t old = pl->col_gen;
 
 	store_finish_window(pl);
 	/* the counts go on: the run's findings, not the window's */
@@ -464,6 +629,10 @@ store_rotate(struct pipeline *pl, struct polgen *pg)
 		collector_carry(pl->col, prev);
 	collector_free(prev);
 	pl->col_gen = pg->gen;
+	if (pg->gen != old) {
+		output_rules(pl->out, policy_ruleset(pg->pol));
+		store_gen_release(pl, old, pg->gen - 1);
+	}
 	atomic_fetch_add_explicit(&pl->window_no, 1, memory_order_release);
 	pl->window_start = wall_usec();
 	pl->window_cov_drops = pipeline_cov_drops(pl);
@@ -628,12 +797,20 @@ pipeline_new(const struct config *cfg, const struct policy *pol,
 	}
 	pl = calloc(1, sizeof(*pl));
 	pg = calloc(1, sizeof(*pg));
-	if (pl == NULL || pg == NULL) {
+	if (pl == NULL || pg == NULL || (pl->refs = calloc(16, sizeof(*pl->refs))) == NULL) {
+		if (pl != NULL)
+			free(pl->refs);
 		free(pl);
 		free(pg);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	/* generation 0, held by every worker and the collector */
+	pl->caprefs = 16;
+	pl->nrefs = 1;
+	pl->refs[0].gen = 0;
+	pl->refs[0].holders = (uint32_t)po->workers + 1;
+	pthread_mutex_init(&pl->retired_mu, NULL);
 	pl->cfg = cfg;
 	pl->wcfg = *cfg;
 	pl->wcfg.max_flows = cfg->max_flows / (uint32_t)po->workers +
@@ -786,6 +963,36 @@ pipeline_set_policy(struct pipeline *pl, const struct policy *pol)
 	 * can load the pointer */
 	atomic_store_explicit(&pl->cur, pg, memory_order_release);
 	pub(&pl->reloads, get(&pl->reloads) + 1);
+}
+
+int
+pipeline_reap(struct pipeline *pl, void (*fn)(void *, const struct policy *), void *arg)
+{
+	uint32_t *gens;
+	int n, reaped = 0;
+
+	pthread_mutex_lock(&pl->retired_mu);
+	gens = pl->retired;
+	n = pl->nretired;
+	pl->retired = NULL;
+	pl->nretired = pl->capretired = 0;
+	pthread_mutex_unlock(&pl->retired_mu);
+	for (int i = 0; i < n; i++) {
+		/* the chain is the owner's: the newest first, never the current */
+		struct polgen *prev = atomic_load_explicit(&pl->cur, memory_order_relaxed), *pg;
+
+		for (pg = prev->older; pg != NULL && pg->gen != gens[i]; pg = pg->older)
+			prev = pg;
+		if (pg == NULL)
+			continue;
+		prev->older = pg->older;
+		if (fn != NULL)
+			fn(arg, pg->pol);
+		free(pg);
+		reaped++;
+	}
+	free(gens);
+	return reaped;
 }
 
 int
@@ -983,8 +1190,12 @@ pipeline_free(struct pipeline *pl)
 	for (int i = 0; i < pl->po.workers; i++) {
 		engine_free(pl->w[i].eng);
 		ring_free(pl->w[i].out);
+		free(pl->w[i].rel);
 	}
 	collector_free(pl->col);
+	free(pl->refs);
+	free(pl->retired);
+	pthread_mutex_destroy(&pl->retired_mu);
 	pg = atomic_load_explicit(&pl->cur, memory_order_relaxed);
 	while (pg != NULL) {
 		struct polgen *older = pg->older;

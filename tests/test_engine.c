@@ -1475,12 +1475,59 @@ test_out_rule_coverage(void)
 	run_free();
 }
 
+/*
+ * A flow that lives through 40 reloads keeps the rule of the policy that
+ * judged it (the engine used to remember the last 16 policies only: the
+ * flow ended "expected" with no rule), and each policy the engine no
+ * longer needs is released (engine_released()), the flow's own only once
+ * the flow has left.
+ */
+static void
+test_reloads(void)
+{
+	struct policy *p[41];
+	uint32_t rel[64];
+	const struct cap_flow *f;
+	int n;
+
+	run_begin();
+	tcp(MS(0), CLI, 50000, FE1, 5061, SYN, NULL, 0);
+	tcp(MS(1), FE1, 5061, CLI, 50000, SYNACK, NULL, 0);
+	tcp(MS(2), CLI, 50000, FE1, 5061, ACK, NULL, 0);
+	for (int g = 1; g <= 40; g++) {
+		p[g] = policy_compile(&rs, &inv);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p[g]);
+		CU_ASSERT_EQUAL(engine_set_policy(eng, p[g], (uint32_t)g), 0);
+		tcp(MS(10 + g), CLI, 50000, FE1, 5061, ACK, NULL, 0);
+	}
+	CU_ASSERT_EQUAL(engine_min_gen(eng), 0);	/* the flow's */
+	n = engine_released(eng, rel, 64);
+	CU_ASSERT_EQUAL(n, 39);				/* 1..39: replaced, no flow */
+	for (int i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(rel[i], (uint32_t)i + 1);
+	tcp(MS(100), CLI, 50000, FE1, 5061, TCP_FIN | TCP_ACK, NULL, 0);
+	tcp(MS(101), FE1, 5061, CLI, 50000, TCP_FIN | TCP_ACK, NULL, 0);
+	tcp(MS(102), CLI, 50000, FE1, 5061, ACK, NULL, 0);
+	tick(MS(100000));				/* past tcp-closed: it ends */
+	CU_ASSERT_EQUAL(engine_released(eng, rel, 64), 1);
+	CU_ASSERT_EQUAL(rel[0], 0);
+	CU_ASSERT_EQUAL(engine_min_gen(eng), 40);
+	f = flow_to(IPPROTO_NUM_TCP, 5061);
+	CU_ASSERT_EQUAL(f->verdict, VERDICT_EXPECTED);
+	CU_ASSERT_STRING_EQUAL(f->rule, "T1R3");
+	run_end();
+	run_free();
+	for (int g = 1; g <= 40; g++)
+		policy_free(p[g]);
+}
+
 void
 test_engine_register(void)
 {
 	CU_pSuite s = CU_add_suite("engine", engine_setup, engine_teardown);
 
 	CU_add_test(s, "site", test_site);
+	CU_add_test(s, "a flow through 40 reloads keeps its rule", test_reloads);
 	CU_add_test(s, "S0", test_s0);
 	CU_add_test(s, "S0 expired", test_s0_expired);
 	CU_add_test(s, "findings name the tunnel of their packet", test_tunnel_findings);

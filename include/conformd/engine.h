@@ -71,11 +71,30 @@ void engine_finish(struct engine *e);
 /*
  * Judge new flows by `pol` (generation `gen`, increasing) from now on.
  * Flows already in the table keep their verdict and rule, and their
- * records still cite the rule of the policy that judged them (the last
- * POLICY_HISTORY policies are remembered: the caller keeps them alive).
- * The owner thread only.
+ * records still cite the rule of the policy that judged them, however
+ * many reloads they live through: the engine remembers every policy a
+ * flow in its table was judged by, and the caller keeps those alive
+ * (engine_min_gen()).  Returns 0, or -1 when out of memory (the policy
+ * is not applied).  The owner thread only.
  */
-void engine_set_policy(struct engine *e, const struct policy *pol, uint32_t gen);
+int engine_set_policy(struct engine *e, const struct policy *pol, uint32_t gen);
+
+/*
+ * The oldest generation this engine still needs: that of its oldest
+ * flow's policy, or the current one.  Every record it emits from now on
+ * cites a policy of this generation or a later one; the records it has
+ * emitted may cite older ones.  The owner thread only.
+ */
+uint32_t engine_min_gen(const struct engine *e);
+
+/*
+ * The generations this engine stopped needing since the last call (their
+ * last flow left the table, or a newer policy came): at most max of them
+ * into gens, oldest first; how many.  Every record it emitted citing one
+ * of them was emitted before this call; no later record will.  The owner
+ * thread only.
+ */
+int engine_released(struct engine *e, uint32_t *gens, int max);
 
 /*
  * Live mode: time passes without packets.  Expire flows idle past their

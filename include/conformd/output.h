@@ -108,6 +108,12 @@ void output_stats(struct output *o, uint64_t now_usec, const char *const *names,
  * second). */
 void output_commit(struct output *o);
 
+/* Wait until every record handed to the output so far has been written
+ * or counted (the EVE thread has drained): after it, nothing of the
+ * output points into a policy no later record cites.  The thread that
+ * owns the output. */
+void output_barrier(struct output *o);
+
 /* Records the database and EVE failed to write so far (waits for the
  * EVE thread to write what it was given): output_lost() but the queue. */
 uint64_t output_errors(struct output *o);

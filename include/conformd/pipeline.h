@@ -98,11 +98,23 @@ int pipeline_start(struct pipeline *pl, char *err, size_t errlen);
 
 /*
  * Swap in a new policy (already compiled; the caller keeps it alive until
- * pipeline_free()).  Workers pick it up between packets; flow state is
- * kept.  The store thread closes the current coverage window under the old
- * policy and opens a new one.
+ * pipeline_reap() hands it back, or pipeline_free()).  Workers pick it up
+ * between packets; flow state is kept, and a flow's records cite the rule
+ * of the policy that judged it however many reloads it lives through.
+ * The store thread closes the current coverage window under the old
+ * policy, opens a new one, and adds the new policy's rules to the
+ * database.  The owner thread.
  */
 void pipeline_set_policy(struct pipeline *pl, const struct policy *pol);
+
+/*
+ * Hand back the policies nothing needs any more (pipeline.c: no flow
+ * judged by one is left, the coverage window moved on, every record citing
+ * one written): fn(arg, pol) for each, which may free it.  Never the
+ * current one.  The owner thread, as often as it likes (a reload's rate
+ * is enough); returns how many.
+ */
+int pipeline_reap(struct pipeline *pl, void (*fn)(void *, const struct policy *), void *arg);
 
 /* Files: 1 when every source has ended and everything was classified and
  * stored.  Live: 0 until stopped. */
