@@ -68,7 +68,7 @@ done
 $CC -O2 -Wall -I"$top/include" -o "$out/pcapfile-count" "$here/pcapfile-count.c" \
     "$top/src/pcapfile.c" || die "cannot build pcapfile-count from $top/src/pcapfile.c"
 eb=($CC -O2 -Wall -I"$top/include" -I"$BUILDDIR" -o "$out/engine-bench" "$here/engine-bench.c"
-    "$BUILDDIR/libconformd.a" -lpcap -lsqlite3)
+    "$BUILDDIR/libconformd.a" -lpcap -lsqlite3 -lcap-ng)
 "${eb[@]}" -lpthread 2> "$cg/engine-bench.build.log" ||
     "${eb[@]}" -lnetfilter_log -lpthread 2>> "$cg/engine-bench.build.log" || {
 	cat "$cg/engine-bench.build.log" >&2

@@ -42,9 +42,9 @@ if [ -z "${SOURCES:-}" ]; then
 	done
 fi
 if [ -z "${LIBS:-}" ]; then
-	LIBS="$(pkg-config --libs libpcap sqlite3) -lpthread"
+	LIBS="$(pkg-config --libs libpcap sqlite3 libcap-ng) -lpthread"
 fi
-PKG_CFLAGS=$(pkg-config --cflags libpcap sqlite3)
+PKG_CFLAGS=$(pkg-config --cflags libpcap sqlite3 libcap-ng)
 
 mkdir -p "$out/obj" "$out/gen"
 if [ -n "${CONFIG_H_DIR:-}" ] && [ -f "$CONFIG_H_DIR/config.h" ]; then

@@ -8,7 +8,7 @@ echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
     build-essential autoconf automake libtool pkg-config \
-    libpcap-dev libsqlite3-dev libcunit1-dev libnetfilter-log-dev libgnutls28-dev \
+    libpcap-dev libsqlite3-dev libcunit1-dev libnetfilter-log-dev libgnutls28-dev libcap-ng-dev \
     sqlite3 python3 python3-scapy python3-jsonschema \
     tshark tcpdump tcpreplay iproute2 nftables systemd \
     sip-tester socat openssl curl netcat-openbsd ethtool time mandoc \

@@ -26,6 +26,7 @@
 #include <sys/eventfd.h>
 
 #include "conformd/capture.h"
+#include "conformd/thread.h"
 #include "conformd/filter.h"
 #include "conformd/log.h"
 #include "conformd/ring.h"
@@ -475,6 +476,8 @@ capture_thread(void *arg)
 	char why[768];
 	int rv;
 
+	/* the one kind of thread that keeps the capture capabilities */
+	thread_name("capture");
 	while (!stop_requested(c)) {
 		if (c->h == NULL) {
 			uint64_t t = now_ms();

@@ -42,6 +42,7 @@ checkpointer_main(void *arg)
 {
 	struct checkpointer *c = arg;
 
+	thread_unprivileged("checkpoint");
 	for (;;) {
 		int nlog = 0, nckpt = 0;
 

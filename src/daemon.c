@@ -253,6 +253,20 @@ add_sources(const struct daemon_opts *o, const struct pkt_filter *pf, struct pip
 	char err[1024], name[64];
 	int added = 0;
 
+	/* a source given twice would be read twice (and an NFLOG group can
+	 * be bound once only) */
+	for (int i = 0; i < o->nifaces; i++)
+		for (int k = 0; k < i; k++)
+			if (strcmp(o->ifaces[i], o->ifaces[k]) == 0) {
+				log_warnx("interface %s is given twice", o->ifaces[i]);
+				return -1;
+			}
+	for (int i = 0; i < o->ngroups; i++)
+		for (int k = 0; k < i; k++)
+			if (o->groups[i] == o->groups[k]) {
+				log_warnx("NFLOG group %d is given twice", o->groups[i]);
+				return -1;
+			}
 	for (int i = 0; i < o->nifaces; i++) {
 		capture_opts_init(&co);
 		co.device = o->ifaces[i];
@@ -410,6 +424,11 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 		status = EXIT_ERROR;
 		goto stop;
 	}
+	/* The capture threads run, with the capabilities they may need to
+	 * reopen an interface; this thread needs none from now on (every
+	 * other thread gave up its own as it started). */
+	if (privdrop_thread() == -1)
+		log_warnx("the main thread cannot give up its capabilities");
 	if (live) {
 		notify_send("READY=1");
 		log_info("capturing on %s with %d worker%s", srcs, o->workers,

@@ -41,6 +41,7 @@
 #include "conformd/ring.h"
 #include "conformd/sensor.h"
 #include "conformd/sinkmsg.h"
+#include "conformd/thread.h"
 
 #define RECORD_SLOTS	16384		/* per worker */
 #define RECORD_WAITS	25		/* live: idle waits (5 ms) for room before a record is lost */
@@ -436,6 +437,7 @@ worker_thread(void *arg)
 	struct pipeline *pl = w->pl;
 	uint64_t next_tick = 0;
 
+	thread_unprivileged("worker");
 	for (;;) {
 		struct polgen *pg = atomic_load_explicit(&pl->cur, memory_order_acquire);
 		int n = 0;
@@ -712,6 +714,7 @@ store_thread(void *arg)
 	struct pipeline *pl = arg;
 	uint64_t next_tick = 0, next_stats = 0;
 
+	thread_unprivileged("store");
 	for (;;) {
 		struct engine_sink cs;
 		int n = 0;

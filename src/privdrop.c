@@ -1,12 +1,20 @@
 /*
  * privdrop.c - from root to an unprivileged user, keeping CAP_NET_RAW and
- * CAP_NET_ADMIN (capabilities(7), prctl(2) PR_SET_KEEPCAPS, capset(2) with
- * the raw system call and _LINUX_CAPABILITY_VERSION_3: no libcap).
+ * CAP_NET_ADMIN for the threads that open captures and nothing for the
+ * others (capabilities(7); libcap-ng, as Suricata uses it).
  *
- * Order matters: PR_SET_KEEPCAPS so the uid change does not clear the
- * permitted set, groups then gid while still root, uid last, then capset
- * narrows permitted and effective to the two capabilities (effective is
- * cleared by the uid change anyway).  Each step is checked afterwards.
+ * Order matters, and capng_change_id() keeps it: the permitted set kept
+ * across the uid change (PR_SET_KEEPCAPS), gid while still root, uid
+ * last, then the two capabilities applied as the permitted and effective
+ * sets, the bounding set cleared when we may (CAP_SETPCAP), the ambient
+ * set cleared.  Supplementary groups go first, replaced by the user's own
+ * group.  Each step is checked afterwards, from the kernel's view.
+ *
+ * Capabilities are per thread: the threads that never open a capture
+ * (classifiers, the store thread, output and checkpoint threads, and the
+ * main thread once the captures run) give up all of theirs with
+ * privdrop_thread(), so that only the capture threads, which reopen an
+ * interface that went away, hold any.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1	/* setresuid, getresuid and friends */
@@ -19,51 +27,63 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include <cap-ng.h>
 #include <linux/capability.h>
 
 #include "conformd/privdrop.h"
 
 #define PRIVDROP_PWBUF	16384
 
-static int
-capget_self(struct __user_cap_data_struct d[2])
+/* What capng_change_id()'s error codes mean (its manual page). */
+static const char *
+privdrop_change_id_error(int rc)
 {
-	struct __user_cap_header_struct h;
-
-	memset(&h, 0, sizeof(h));
-	h.version = _LINUX_CAPABILITY_VERSION_3;
-	h.pid = 0;
-	memset(d, 0, 2 * sizeof(*d));
-	return (int)syscall(SYS_capget, &h, d);
+	switch (rc) {
+	case -2: return "keeping capabilities across the uid change (PR_SET_KEEPCAPS) failed";
+	case -3: return "applying the intermediate capabilities failed";
+	case -4: return "changing the gid failed";
+	case -5: return "dropping the supplementary groups failed";
+	case -6: return "changing the uid failed";
+	case -7: return "resetting PR_SET_KEEPCAPS failed";
+	case -8: return "clearing the bounding set failed";
+	case -9: return "dropping CAP_SETPCAP or the ambient capabilities failed";
+	case -10: return "initializing the supplementary groups failed";
+	default: return "libcap-ng was not initialized";
+	}
 }
 
-static int
-capset_self(uint64_t permitted, uint64_t effective)
+/* The calling thread's capability sets as the kernel has them: a bit per
+ * capability set in *perm, *eff, *inh (up to CAP_LAST_CAP). */
+static void
+privdrop_sets(uint64_t *perm, uint64_t *eff, uint64_t *inh)
 {
-	struct __user_cap_header_struct h;
-	struct __user_cap_data_struct d[2];
+	*perm = *eff = *inh = 0;
+	if (capng_get_caps_process() != 0)
+		return;
+	for (unsigned c = 0; c <= CAP_LAST_CAP && c < 64; c++) {
+		if (capng_have_capability(CAPNG_PERMITTED, c))
+			*perm |= UINT64_C(1) << c;
+		if (capng_have_capability(CAPNG_EFFECTIVE, c))
+			*eff |= UINT64_C(1) << c;
+		if (capng_have_capability(CAPNG_INHERITABLE, c))
+			*inh |= UINT64_C(1) << c;
+	}
+}
 
-	memset(&h, 0, sizeof(h));
-	h.version = _LINUX_CAPABILITY_VERSION_3;
-	h.pid = 0;
-	memset(d, 0, sizeof(d));
-	/* version 3: 64 capability bits as two 32-bit words, low word first */
-	d[0].permitted = (uint32_t)permitted;
-	d[1].permitted = (uint32_t)(permitted >> 32);
-	d[0].effective = (uint32_t)effective;
-	d[1].effective = (uint32_t)(effective >> 32);
-	/* inheritable stays empty */
-	return (int)syscall(SYS_capset, &h, d);
+int
+privdrop_thread(void)
+{
+	capng_clear(CAPNG_SELECT_CAPS);
+	return capng_apply(CAPNG_SELECT_CAPS) == 0 ? 0 : -1;
 }
 
 int
 privdrop(const char *user, int keep_caps, char *err, size_t errlen)
 {
 	struct passwd pw, *pwp = NULL;
-	struct __user_cap_data_struct d[2];
+	capng_flags_t flags;
 	char *buf;
 	uid_t uid, ru, eu, su;
 	gid_t gid, rg, eg, sg, groups[2];
@@ -103,31 +123,27 @@ privdrop(const char *user, int keep_caps, char *err, size_t errlen)
 	if (keep_caps)
 		want = (UINT64_C(1) << CAP_NET_RAW) | (UINT64_C(1) << CAP_NET_ADMIN);
 
-	/* Keep the permitted set across the uid change (cleared again below). */
-	if (keep_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) {
-		snprintf(err, errlen, "prctl(PR_SET_KEEPCAPS): %s", strerror(errno));
-		return -1;
-	}
-	/* Groups and gid first: after setuid we could not change them. */
+	/* The bounding set can be cleared only with CAP_SETPCAP, which a
+	 * systemd unit's CapabilityBoundingSet may not give: then it stays
+	 * as the unit made it (no_new_privs below keeps exec from using it). */
+	flags = CAPNG_NO_FLAG | CAPNG_CLEAR_AMBIENT;
+	if (capng_get_caps_process() == 0 && capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP))
+		flags |= CAPNG_CLEAR_BOUNDING;
+	/* Groups first, while still root: only the user's own. */
 	if (setgroups(1, &gid) != 0) {
 		snprintf(err, errlen, "setgroups(%lu): %s", (unsigned long)gid, strerror(errno));
 		return -1;
 	}
-	if (setresgid(gid, gid, gid) != 0) {
-		snprintf(err, errlen, "setresgid(%lu): %s", (unsigned long)gid, strerror(errno));
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (keep_caps && capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+	    CAP_NET_RAW, CAP_NET_ADMIN, -1) != 0) {
+		snprintf(err, errlen, "libcap-ng: cannot describe CAP_NET_RAW and CAP_NET_ADMIN");
 		return -1;
 	}
-	if (setresuid(uid, uid, uid) != 0) {
-		snprintf(err, errlen, "setresuid(%lu): %s", (unsigned long)uid, strerror(errno));
-		return -1;
-	}
-	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) {
-		snprintf(err, errlen, "prctl(PR_SET_KEEPCAPS, 0): %s", strerror(errno));
-		return -1;
-	}
-	if (capset_self(want, want) != 0) {
-		snprintf(err, errlen, "capset(CAP_NET_RAW, CAP_NET_ADMIN): %s%s", strerror(errno),
-		    errno == EPERM ? " (are they in the capability bounding set?)" : "");
+	if ((rv = capng_change_id((int)uid, (int)gid, flags)) != 0) {
+		snprintf(err, errlen, "dropping to user %s (uid %lu, gid %lu): %s: %s", user,
+		    (unsigned long)uid, (unsigned long)gid, privdrop_change_id_error(rv),
+		    errno != 0 ? strerror(errno) : "unknown error");
 		return -1;
 	}
 	/* Ambient capabilities would survive an exec: none.  EINVAL means a
@@ -156,13 +172,7 @@ privdrop(const char *user, int keep_caps, char *err, size_t errlen)
 		snprintf(err, errlen, "supplementary groups remain after the drop");
 		return -1;
 	}
-	if (capget_self(d) != 0) {
-		snprintf(err, errlen, "capget: %s", strerror(errno));
-		return -1;
-	}
-	perm = (uint64_t)d[0].permitted | (uint64_t)d[1].permitted << 32;
-	eff = (uint64_t)d[0].effective | (uint64_t)d[1].effective << 32;
-	inh = (uint64_t)d[0].inheritable | (uint64_t)d[1].inheritable << 32;
+	privdrop_sets(&perm, &eff, &inh);
 	if (perm != want || eff != want || inh != 0) {
 		snprintf(err, errlen, "capabilities after the drop are permitted %#llx, "
 		    "effective %#llx, inheritable %#llx; wanted %#llx, %#llx, 0",

@@ -77,6 +77,7 @@ writer(void *arg)
 	struct sink_async *a = arg;
 	long idle = WRITER_IDLE_NS;
 
+	thread_unprivileged("output");
 	for (;;) {
 		struct sink_msg *m = ring_peek(a->q);
 

@@ -26,6 +26,8 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
+#include <cap-ng.h>
+#include <linux/capability.h>
 #include <libnetfilter_log/libnetfilter_log.h>
 
 #include "conformd/capture.h"
@@ -145,6 +147,19 @@ nflog_src_packet(struct nflog_g_handle *gh, struct nfgenmsg *nfmsg,
 	return 0;
 }
 
+/*
+ * Does the calling thread hold CAP_NET_ADMIN?  The kernel (nfnetlink_log)
+ * answers EPERM to binding a group both without it and when another
+ * netlink socket has bound the group already (one listener per group):
+ * which of the two it was.
+ */
+static int
+nflog_have_net_admin(void)
+{
+	return capng_get_caps_process() == 0 &&
+	    capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN) == 1;
+}
+
 static int
 nflog_src_open(void **hp, const struct capture_opts *o, int *linktype, char *err,
     size_t errlen)
@@ -192,9 +207,16 @@ nflog_src_open(void **hp, const struct capture_opts *o, int *linktype, char *err
 		return -1;
 	}
 	if ((s->gh = nflog_bind_group(s->h, (uint16_t)o->group)) == NULL) {
-		snprintf(err, errlen, "NFLOG group %d: %s%s", o->group, strerror(errno),
-		    errno == EPERM ? " (needs root or CAP_NET_ADMIN)" :
-		    errno == EBUSY ? " (another program, ulogd?, holds this group)" : "");
+		int saved = errno;
+
+		if (saved == EPERM && nflog_have_net_admin())
+			snprintf(err, errlen, "NFLOG group %d is bound by another listener already "
+			    "(another conformd, ulogd, or the group given twice): the kernel allows "
+			    "one per group", o->group);
+		else
+			snprintf(err, errlen, "NFLOG group %d: %s%s", o->group, strerror(saved),
+			    saved == EPERM ? " (needs root or CAP_NET_ADMIN)" :
+			    saved == EBUSY ? " (another program, ulogd?, holds this group)" : "");
 		nflog_src_free(s);
 		return -1;
 	}

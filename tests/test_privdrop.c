@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,61 @@ child_drop_all(char *msg, size_t len)
 	return check_after(0, msg, len);
 }
 
+/* The calling thread's permitted and effective sets (capget(2), pid 0:
+ * this thread). */
+static void
+thread_caps(uint64_t *perm, uint64_t *eff)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	*perm = *eff = UINT64_MAX;
+	if (syscall(SYS_capget, &h, d) != 0)
+		return;
+	*perm = (uint64_t)d[0].permitted | (uint64_t)d[1].permitted << 32;
+	*eff = (uint64_t)d[0].effective | (uint64_t)d[1].effective << 32;
+}
+
+static uint64_t thr_perm, thr_eff;
+static int thr_rv;
+
+static void *
+unprivileged(void *arg)
+{
+	(void)arg;
+	thr_rv = privdrop_thread();
+	thread_caps(&thr_perm, &thr_eff);
+	return NULL;
+}
+
+/* After the drop keeping the capture capabilities, a thread that gives
+ * them up has none, and the others keep theirs. */
+static int
+child_thread_drop(char *msg, size_t len)
+{
+	const uint64_t want = (UINT64_C(1) << CAP_NET_RAW) | (UINT64_C(1) << CAP_NET_ADMIN);
+	uint64_t perm, eff;
+	pthread_t t;
+
+	if (privdrop("nobody", 1, msg, len) != 0)
+		return 1;
+	if (pthread_create(&t, NULL, unprivileged, NULL) != 0 || pthread_join(t, NULL) != 0)
+		return 2;
+	if (thr_rv != 0 || thr_perm != 0 || thr_eff != 0) {
+		snprintf(msg, len, "the thread: rv %d, permitted %#llx, effective %#llx", thr_rv,
+		    (unsigned long long)thr_perm, (unsigned long long)thr_eff);
+		return 3;
+	}
+	thread_caps(&perm, &eff);
+	if (perm != want || eff != want) {
+		snprintf(msg, len, "the main thread: permitted %#llx, effective %#llx",
+		    (unsigned long long)perm, (unsigned long long)eff);
+		return 4;
+	}
+	return privdrop_thread() == 0 ? 0 : 5;	/* again, without any: harmless */
+}
+
 static void
 test_refusals(void)
 {
@@ -172,6 +228,10 @@ test_drop(void)
 	CU_ASSERT_EQUAL(rv, 0);
 	if (rv != 0)
 		fprintf(stderr, "\nprivdrop keep_caps=0: %d %s\n", rv, msg);
+	rv = in_child(child_thread_drop, msg, sizeof(msg));
+	CU_ASSERT_EQUAL(rv, 0);
+	if (rv != 0)
+		fprintf(stderr, "\nprivdrop_thread: %d %s\n", rv, msg);
 }
 
 void

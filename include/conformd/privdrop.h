@@ -28,4 +28,13 @@
  */
 int privdrop(const char *user, int keep_caps, char *err, size_t errlen);
 
+/*
+ * Give up every capability of the calling thread (permitted, effective,
+ * inheritable; the other threads keep theirs): first thing in every
+ * thread that never opens a capture, and in the main thread once the
+ * capture threads run.  Harmless without capabilities.  0, or -1 (the
+ * kernel refused, which it does not for a drop).
+ */
+int privdrop_thread(void);
+
 #endif /* CONFORMD_PRIVDROP_H */

@@ -17,4 +17,14 @@
  */
 int thread_start_blocked(pthread_t *t, void *(*fn)(void *), void *arg);
 
+/* Name the calling thread (at most 15 bytes: /proc/PID/task/TID/comm,
+ * top -H, ps -L). */
+void thread_name(const char *name);
+
+/* Name the calling thread and give up all of its capabilities
+ * (privdrop_thread()): first thing in every thread that never opens a
+ * capture (only capture threads keep CAP_NET_RAW and CAP_NET_ADMIN, to
+ * reopen an interface that went away). */
+void thread_unprivileged(const char *name);
+
 #endif /* CONFORMD_THREAD_H */
