@@ -841,10 +841,19 @@ store_quick_check(struct store *st)
 		sqlite3_finalize(s);
 		return 0;
 	}
-	if (v != NULL)
+	if (v != NULL) {
+		char what[256], *c;
+
+		/* one line: SQLite's answer runs over several ("*** in database
+		 * main ***\nPage 11: ...") */
+		snprintf(what, sizeof(what), "%s", (const char *)v);
+		for (c = what; *c != '\0'; c++)
+			if (*c == '\n' || *c == '\r' || *c == '\t')
+				*c = ' ';
 		snprintf(st->err, sizeof(st->err), "%s: damaged: PRAGMA quick_check says \"%s\";"
 		    " refusing to write to it (copy it aside; sqlite3's .recover may save its rows)",
-		    st->path, (const char *)v);
+		    st->path, what);
+	}
 	else
 		snprintf(st->err, sizeof(st->err), "%s: damaged: PRAGMA quick_check failed: %s;"
 		    " refusing to write to it", st->path, sqlite3_errmsg(st->db));

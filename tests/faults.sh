@@ -2,16 +2,30 @@
 # faults.sh - crash safety and hostile surroundings of `conformd -r`:
 #
 #   kill -9      at least 50 runs killed at random moments while writing a
-#                large capture into one database: after every kill the
-#                database passes PRAGMA integrity_check and every run that
-#                had ended before is still there with all its flows
+#                large capture into one database and one EVE file: after
+#                every kill the database passes PRAGMA integrity_check,
+#                every run that had ended before is still there with all
+#                its flows, and every complete EVE line parses; the next
+#                run closes the killed one as interrupted (status -1, at
+#                its last commit) and leaves no partial EVE line, so that
+#                at the end of each chain every run is closed and every
+#                EVE line parses (issue 17: 21 of 50 kills used to leave a
+#                torn line, and killed runs stayed open)
 #   disk full    the database on a 256 KiB tmpfs (root): classification
 #                goes on, EVE (on another disk) is complete, the failure is
 #                logged once, exit 2
 #   read-only    the same with a read-only database (root: a read-only bind
 #                mount; otherwise chmod 0444)
 #   locked       an analyst's sqlite3 holding a read transaction open: the
-#                run completes in bounded time and its rows are there
+#                run completes in bounded time and its rows are there; one
+#                holding BEGIN EXCLUSIVE for 3 s as the run begins: the run
+#                waits for it, then writes its run row and every row with
+#                it (the run row used to be lost, every row with run_id
+#                NULL, each row waiting 250 ms)
+#   foreign      a database whose user_version is conformd's but whose
+#                tables are not, and one that fails PRAGMA quick_check:
+#                refused with a clear message, not a byte changed, the run
+#                goes on without it
 #   FIFO         -r on a FIFO: fed a capture it reads it; a writer that
 #                closes at once, or none until then, gives a clear error
 #   symlinks     --eve and --db never write through a symbolic link; new
@@ -65,11 +79,48 @@ FLOWS=25000
 # chain of killed runs.  Chains are restarted every 10 runs to keep the
 # database (and integrity_check) small.
 new_chain() {
-	rm -f "$tmp/kill.db" "$tmp/kill.db-wal" "$tmp/kill.db-shm"
-	"$bin" -q -c "$conf" -r "$sample" --db "$tmp/kill.db" >/dev/null 2>&1
+	[ -e "$tmp/kill.db" ] && close_chain
+	rm -f "$tmp/kill.db" "$tmp/kill.db-wal" "$tmp/kill.db-shm" "$tmp/kill.eve"
+	"$bin" -q -c "$conf" -r "$sample" --db "$tmp/kill.db" --eve "$tmp/kill.eve" >/dev/null 2>&1
 	[ $? -le 1 ] || lib_error "cannot seed the kill database"
 	: >"$tmp/ended"
 	chain=0
+}
+
+# Every complete line of EVE file $1 parses: prints "ok N" (N: 1 when the
+# file ends in a partial line, a write a kill cut short, else 0) or the
+# first error.
+eve_lines() {
+	python3 -c '
+import json, sys
+data = open(sys.argv[1], "rb").read()
+lines = data.split(b"\n")
+try:
+    for l in lines[:-1]:
+        json.loads(l)
+except ValueError as e:
+    print("line %d: %s" % (lines.index(l) + 1, e)); sys.exit(0)
+print("ok", 1 if lines[-1] else 0)' "$1" 2>&1
+}
+
+# The end of a chain: one more run, which closes the killed one; then
+# every run of the database is closed, the killed ones as interrupted,
+# and every line of the EVE file parses, none partial.
+chains=0 chains_ok=0 closed_interrupted=0
+close_chain() {
+	local open killed e
+	"$bin" -q -c "$conf" -r "$sample" --db "$tmp/kill.db" --eve "$tmp/kill.eve" >/dev/null \
+	    2>"$tmp/close.err"
+	chains=$((chains + 1))
+	open=$(q "$tmp/kill.db" "select count(*) from runs where ended is null")
+	killed=$(q "$tmp/kill.db" "select count(*) from runs where status = -1")
+	e=$(eve_lines "$tmp/kill.eve")
+	closed_interrupted=$((closed_interrupted + killed))
+	if [ "$open" = 0 ] && [ "$e" = "ok 0" ]; then
+		chains_ok=$((chains_ok + 1))
+	else
+		echo "  chain $chains: $open runs still open, EVE: $e"
+	fi
 }
 
 # Record every run that has ended: "id flows packets".
@@ -81,14 +132,14 @@ ended_runs() {
 
 # Calibrate: one uninterrupted run, timed in milliseconds.
 t0=$(date +%s%N)
-"$bin" -q -c "$conf" -r "$tmp/big.pcap" --db "$tmp/calib.db" >/dev/null 2>&1
+"$bin" -q -c "$conf" -r "$tmp/big.pcap" --db "$tmp/calib.db" --eve "$tmp/calib.eve" >/dev/null 2>&1
 st=$?
 t1=$(date +%s%N)
 full_ms=$(( (t1 - t0) / 1000000 ))
 full_flows=$(q "$tmp/calib.db" "select count(*) from flows")
 lib_check "uninterrupted run of the big capture writes all $FLOWS flows (exit $st, ${full_ms} ms)" \
     test "$st" -le 1 -a "$full_flows" -eq $FLOWS
-rm -f "$tmp/calib.db"*
+rm -f "$tmp/calib.db"* "$tmp/calib.eve"
 # Kill after 50-1500 ms, but inside the run: at most 95% of its length.
 hi=$(( full_ms * 95 / 100 ))
 [ $hi -gt 1500 ] && hi=1500
@@ -98,13 +149,15 @@ awk -v seed="${FAULTS_SEED:-6}" -v n=$((KILLS * 2)) -v lo=50 -v hi=$hi \
     >"$tmp/delays"
 
 new_chain
-kills=0 survived=0 completed=0 lost=0 iter=0
+kills=0 survived=0 completed=0 lost=0 iter=0 torn=0
+: >"$tmp/open.ids"
 while read -r ms; do
 	[ $kills -ge "$KILLS" ] && break
 	iter=$((iter + 1))
 	[ $chain -ge 10 ] && new_chain
 	chain=$((chain + 1))
-	"$bin" -q -c "$conf" -r "$tmp/big.pcap" --db "$tmp/kill.db" >/dev/null 2>"$tmp/kill.err" &
+	"$bin" -q -c "$conf" -r "$tmp/big.pcap" --db "$tmp/kill.db" --eve "$tmp/kill.eve" \
+	    >/dev/null 2>"$tmp/kill.err" &
 	pid=$!
 	sleep "$(awk -v ms="$ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
 	kill -9 $pid 2>/dev/null
@@ -114,6 +167,8 @@ while read -r ms; do
 	why=
 	if [ $st -eq 137 ]; then
 		kills=$((kills + 1))
+		# the runs left open (killed after their row was written)
+		q "$tmp/kill.db" "select $chains || ':' || id from runs where ended is null" >>"$tmp/open.ids"
 	elif [ $st -le 1 ]; then
 		completed=$((completed + 1))
 	else
@@ -125,6 +180,12 @@ while read -r ms; do
 		ok=0
 		why="integrity_check after $ms ms: $ic"
 	fi
+	e=$(eve_lines "$tmp/kill.eve")
+	case $e in
+	"ok 0") ;;
+	"ok 1") torn=$((torn + 1)) ;;
+	*) ok=0; why="EVE after $ms ms: $e" ;;
+	esac
 	# Every run that had ended before is still there, unchanged.
 	ended_runs >"$tmp/ended.now" 2>&1
 	while read -r id nf np; do
@@ -149,10 +210,16 @@ while read -r ms; do
 		echo "  iteration $iter (kill after $ms ms): $why"
 	fi
 done <"$tmp/delays"
-echo "  kill -9: $iter runs, $kills killed while writing, $completed completed first, $survived kills survived"
+close_chain
+left_open=$(sort -u "$tmp/open.ids" | wc -l)
+echo "  kill -9: $iter runs, $kills killed while writing, $completed completed first, $survived kills survived, $torn left a partial EVE line"
 lib_check "at least $KILLS kills landed while writing ($kills)" test $kills -ge "$KILLS"
-lib_check "every kill survived: database intact, earlier runs whole ($survived of $kills)" \
+lib_check "every kill survived: database intact, earlier runs whole, complete EVE lines parse ($survived of $kills)" \
     test $lost -eq 0 -a $survived -eq $kills
+lib_check "after each chain's next run, every run is closed and every EVE line parses ($chains_ok of $chains chains)" \
+    test $chains_ok -eq $chains
+lib_check "every run a kill left open was closed as interrupted ($closed_interrupted of $left_open; the other kills came before their run's row)" \
+    test $closed_interrupted -eq $left_open
 
 # ---------------------------------------------------------------------------
 # disk full, read-only database, locked database
@@ -232,6 +299,69 @@ lib_check "locked by a reader: run completes (exit $st) in ${lock_ms} ms, no err
     test $st -le 1 -a $lock_ms -lt 9000 -a ! -s "$tmp/lock.err"
 lib_check "locked by a reader: all 20000 flows of the run are there" \
     test "$(q "$tmp/lock.db" 'select count(*) from flows where run_id = (select max(id) from runs)')" -eq 20000
+
+# Another process holds the write lock (BEGIN EXCLUSIVE) for 3 s as the
+# run begins: -r waits for it (up to 10 s), then writes its run and every
+# row with it.
+"$bin" -q -c "$conf" -r "$sample" --db "$tmp/xlock.db" >/dev/null 2>&1
+( (printf 'BEGIN EXCLUSIVE;\nSELECT 1;\n'; sleep 3; printf 'COMMIT;\n') |
+    sqlite3 "$tmp/xlock.db" >"$tmp/xlock-holder.out" 2>&1 ) &
+holder=$!
+sleep 0.5
+t0=$(date +%s%N)
+timeout 60 "$bin" -q -c "$conf" -r "$tmp/mid.pcap" --db "$tmp/xlock.db" --eve "$tmp/xlock.eve" \
+    >/dev/null 2>"$tmp/xlock.err"
+st=$?
+t1=$(date +%s%N)
+xlock_ms=$(( (t1 - t0) / 1000000 ))
+wait $holder
+lib_check "write-locked at start: the run waits for the lock and completes (exit $st, ${xlock_ms} ms, no error)" \
+    test $st -le 1 -a $xlock_ms -lt 15000 -a ! -s "$tmp/xlock.err"
+lib_check "write-locked at start: the run row is there, ended, with all 20000 flows" \
+    test "$(q "$tmp/xlock.db" 'select count(*), ended is not null from flows f join runs r on r.id = f.run_id
+        where r.id = (select max(id) from runs)' | tr '|' ' ')" = "20000 1"
+lib_check "write-locked at start: no row without its run" \
+    test "$(q "$tmp/xlock.db" 'select (select count(*) from flows where run_id is null) +
+        (select count(*) from findings where last_run is null)')" -eq 0
+
+# ---------------------------------------------------------------------------
+# a database that is not conformd's, and a damaged one
+# ---------------------------------------------------------------------------
+# refused DB WHAT: -r with --db DB exits 2 naming it with WHAT, the file's
+# bytes are unchanged, and EVE gets every flow all the same.
+refused() {
+	db=$1 what=$2
+	before=$(sha256sum "$db" | cut -d' ' -f1)
+	rm -f "$tmp/refused.eve"
+	timeout 60 "$bin" -c "$conf" -r "$tmp/mid.pcap" --db "$db" --eve "$tmp/refused.eve" \
+	    >/dev/null 2>"$tmp/refused.err"
+	st=$?
+	after=$(sha256sum "$db" | cut -d' ' -f1)
+	f=$(grep -c '"event_type":"flow"' "$tmp/refused.eve" 2>/dev/null)
+	if [ $st -ne 2 ] || [ "$before" != "$after" ] || [ -e "$db-wal" ] ||
+	    ! grep -q -F "$db: $what" "$tmp/refused.err" || [ "${f:-0}" -ne "$ref_flows" ]; then
+		echo "  $db: exit $st (want 2), bytes $( [ "$before" = "$after" ] && echo unchanged || echo CHANGED ), EVE flows ${f:-0}/$ref_flows; stderr:"
+		sed 's/^/    /' "$tmp/refused.err" | head -n 4
+		return 1
+	fi
+	echo "  $(grep -m1 -F "$db: $what" "$tmp/refused.err" | sed 's/^conformd: //')"
+	return 0
+}
+sqlite3 "$tmp/foreign.db" "create table runs (id integer primary key, x); create table notes (t);
+    pragma user_version = 2;"
+lib_check "a foreign database with user_version 2: refused untouched (journal mode still $(q "$tmp/foreign.db" 'pragma journal_mode'))" \
+    refused "$tmp/foreign.db" "not a conformd database"
+lib_check "... and not switched to WAL" test "$(q "$tmp/foreign.db" 'pragma journal_mode')" = delete
+"$bin" -q -c "$conf" -r "$tmp/mid.pcap" --db "$tmp/damaged.db" >/dev/null 2>&1
+# scribble over the header of a page of table flows (the file is whole:
+# the last connection checkpointed the WAL away)
+python3 -c '
+import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(16384 * 10)
+    f.write(b"\xff" * 16)' "$tmp/damaged.db"
+lib_check "a database that fails quick_check: refused untouched" \
+    refused "$tmp/damaged.db" "damaged: PRAGMA quick_check says"
 
 # ---------------------------------------------------------------------------
 # FIFOs
