@@ -40,13 +40,13 @@ outage_begin(struct outage *o, uint64_t now, const char *reason)
 	}
 	o->last_log = now;
 	if (o->quiet_episodes > 0)
-		log_warnx("%s write failed: %s; its records are counted as lost until it can "
-		    "be written again (%" PRIu64 " shorter outages since the last message, "
+		log_warnx("%s write failed: %s; its records are counted as lost until writing "
+		    "resumes (%" PRIu64 " shorter outages since the last message, "
 		    "%" PRIu64 " records lost in them)", o->what, reason, o->quiet_episodes,
 		    o->quiet_lost);
 	else
-		log_warnx("%s write failed: %s; its records are counted as lost until it can "
-		    "be written again", o->what, reason);
+		log_warnx("%s write failed: %s; its records are counted as lost until writing "
+		    "resumes", o->what, reason);
 	o->quiet_episodes = 0;
 	o->quiet_lost = 0;
 }

@@ -34,11 +34,30 @@
 #               seen) until 3000 more fill even its room, then the missing
 #               findings say coverage was lost; EVE and SQLite go on once
 #               the reader resumes.
+#   locked at   another process holds the database's write lock (sqlite3,
+#   start       BEGIN EXCLUSIVE) for 4 s as the daemon starts: batch A, sent
+#               meanwhile, is lost and counted (store.lost_database); the
+#               run's row is written once the lock goes, batch B after it
+#               is in SQLite with its run, no row has run_id NULL, and the
+#               run row ends at SIGTERM (issue 17: the run row was never
+#               written and every row had run_id NULL).
+#   two full    --db and --eve on one 4 MiB tmpfs, stats every second, a
+#   disks       systemd stand-in on NOTIFY_SOCKET.  A file fills the disk;
+#               traffic until both outputs fail; SIGUSR1; the file goes
+#               (writing resumes); 11 s later the disk fills again, traffic,
+#               then the tmpfs grows to 64 MiB; batch C.  Each output logs
+#               both episodes as they begin (path, reason) and end
+#               (records lost during it); every EVE line parses (a full
+#               disk used to add a torn line each time); the records lost,
+#               split by cause (queue, database, EVE), are the same, and
+#               not 0, in the exit line, the counters, the last EVE stats
+#               event, the SIGUSR1 line, STATUS= and --report (they used
+#               to say 0 everywhere but the exit line).
 #
 # The remounts are made inside the daemon's mount namespace (ip netns exec
 # gives it its own; mount flags do not propagate), with nsenter.
 # Needs root; skips (exit 77, with the reason) otherwise.  Bounded: about
-# 60 s, a watchdog ends it after 120 s.  FAULTS_LIVE_KEEP=1 keeps the work
+# 90 s, a watchdog ends it after 180 s.  FAULTS_LIVE_KEEP=1 keeps the work
 # directory.
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -77,10 +96,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 (
-	sleep 120 &
+	sleep 180 &
 	sp=$!
 	trap 'kill $sp 2>/dev/null; exit 0' TERM
-	wait $sp && echo "faults-live: still running after 120 s: giving up" >&2 && kill -TERM $$
+	wait $sp && echo "faults-live: still running after 180 s: giving up" >&2 && kill -TERM $$
 ) &
 WATCHDOG=$!
 
@@ -418,6 +437,178 @@ if start stall --db "$W/stall.db" --eve "$W/eve.fifo" --ring-slots 4096; then
 	fi
 else
 	lib_failed "conformd did not start: $(head -3 "$W/stall.err")"
+fi
+
+# --- 4. locked as the daemon starts -------------------------------------------------
+echo "== 4. another process holds the database's write lock as the daemon starts"
+"$conformd" -q -c "$W/live.conf" -r "$top_srcdir/samples/lync-site.pcap" --db "$W/lockl.db" \
+    >/dev/null 2>&1
+( (printf 'BEGIN EXCLUSIVE;\nSELECT 1;\n'; sleep 4; printf 'COMMIT;\n') |
+    sqlite3 "$W/lockl.db" >"$W/lockl-holder.out" 2>&1 ) &
+HOLDER=$!
+PIDS+=("$HOLDER")
+sleep 0.3
+if start lockl --db "$W/lockl.db" --eve "$W/lockl.eve"; then
+	D=$PID
+	na=100
+	send udp 10000 $na 40021 || lib_failed "sending batch A"
+	wait "$HOLDER"
+	sleep 1.5
+	nb=100
+	send udp 20000 $nb 40022 || lib_failed "sending batch B"
+	if wait_for 10 eval '[ "$(db_count "$W/lockl.db" 40022)" -ge $nb ]'; then
+		lib_pass "locked at start: batch B, sent after the lock, in SQLite while the daemon runs"
+	else
+		lib_failed "locked at start: batch B not in SQLite within 10 s ($(db_count "$W/lockl.db" 40022))"
+	fi
+	stop "$D"
+	check_eq "locked at start: no row without its run (flows, findings)" \
+	    "$(q "$W/lockl.db" 'SELECT (SELECT count(*) FROM flows WHERE run_id IS NULL) + (SELECT count(*) FROM findings WHERE last_run IS NULL)')" 0
+	check_eq "locked at start: the daemon's run row, ended, holds batch B" \
+	    "$(q "$W/lockl.db" "SELECT r.ended IS NOT NULL, (SELECT count(*) FROM flows f WHERE f.run_id = r.id AND f.dest_port = 40022), r.sources FROM runs r ORDER BY id DESC LIMIT 1")" "1|$nb|-i rp1"
+	lost=$(q "$W/lockl.db" "SELECT value FROM counters WHERE name = 'store.lost_database' AND run_id = (SELECT max(id) FROM runs)")
+	inb=$(db_count "$W/lockl.db" 40021)
+	if [ "${lost:-0}" -ge $na ] && [ "$inb" = 0 ]; then
+		lib_pass "locked at start: batch A, sent during the lock, is counted as lost ($lost rows, store.lost_database)"
+	else
+		lib_failed "locked at start: batch A: $inb flows in SQLite, store.lost_database [$lost] (want 0 and >= $na)"
+	fi
+	grep -q 'database write failed: .*locked' "$W/lockl.err" && grep -q 'database .* can be written again' "$W/lockl.err" &&
+		lib_pass "locked at start: the outage logged as it began and ended: $(grep -m1 'can be written again' "$W/lockl.err" | sed 's/^conformd: //')" ||
+		lib_failed "locked at start: the outage not logged: $(head -4 "$W/lockl.err" | tr '\n' ' ')"
+else
+	lib_failed "conformd did not start: $(head -3 "$W/lockl.err")"
+fi
+
+# --- 5. two full disks -----------------------------------------------------------------
+echo "== 5. the database and EVE on a disk that fills twice, then grows"
+mkdir "$W/ep" && mount -t tmpfs -o size=4m,mode=0755 tmpfs "$W/ep" || lib_error "cannot mount a tmpfs"
+MOUNTS+=("$W/ep")
+sed 's/^timeout udp 1$/timeout udp 1\nstats-interval 1/' "$W/live.conf" >"$W/stats.conf"
+python3 - "$W/notify.sock" "$W/notify.log" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as log:
+    while True:
+        log.write(s.recv(4096).decode(errors="replace").replace("\n", " ") + "\n")
+PY
+PIDS+=("$!")
+wait_for 5 test -S "$W/notify.sock" || lib_error "no notify socket"
+# fill: a file takes every byte the tmpfs has left
+fill() {
+	nsenter -t "$D" -m dd if=/dev/zero of="$W/ep/filler" bs=64k >/dev/null 2>&1
+	return 0
+}
+ip netns exec "$NS" env NOTIFY_SOCKET="$W/notify.sock" "$conformd" -c "$W/stats.conf" -i rp1 -u root \
+    --db "$W/ep/x.db" --eve "$W/ep/x.eve" >"$W/ep.out" 2>"$W/ep.err" </dev/null &
+D=$!
+PIDS+=("$D")
+wait_for 10 eval 'grep -qs "capturing on" "$W/ep.err" || ! alive "$D"'
+if grep -qs 'capturing on' "$W/ep.err"; then
+	sport=10000
+	# episode ARG: traffic until both outputs have logged as many failures
+	episode() {
+		local want=$1 t=$SECONDS
+		while [ $((SECONDS - t)) -lt 20 ]; do
+			send udp $sport 200 40031 || lib_failed "sending"
+			sport=$((sport + 200))
+			[ $sport -gt 60000 ] && sport=10000
+			sleep 0.3
+			[ "$(grep -c 'database write failed' "$W/ep.err")" -ge "$want" ] &&
+			    [ "$(grep -c 'EVE write failed' "$W/ep.err")" -ge "$want" ] && return 0
+		done
+		return 1
+	}
+	fill
+	t1=$SECONDS
+	if episode 1; then
+		lib_pass "episode 1: both outputs logged the failure: $(grep -m1 'database write failed' "$W/ep.err" | sed 's/^conformd: //') / $(grep -m1 'EVE write failed' "$W/ep.err" | sed 's/^conformd: //')"
+	else
+		lib_failed "episode 1: not both outputs failed: $(tail -3 "$W/ep.err" | tr '\n' ' ')"
+	fi
+	sleep 1.5
+	kill -USR1 "$D"
+	wait_for 5 grep -q 'records lost [0-9]* (queue' "$W/ep.err"
+	usr1=$(grep -m1 'records lost [0-9]* (queue' "$W/ep.err" | sed 's/^conformd: //')
+	if echo "$usr1" | grep -Eq 'records lost [1-9][0-9]* \(queue [0-9]+, database [1-9][0-9]*, EVE [1-9][0-9]*\)'; then
+		lib_pass "SIGUSR1 during the outage: $(echo "$usr1" | grep -o 'records lost [^)]*)')"
+	else
+		lib_failed "SIGUSR1 during the outage: [$usr1]"
+	fi
+	rm -f "$W/ep/filler"
+	send udp 30000 100 40032 || lib_failed "sending after the first episode"
+	if wait_for 10 eval '[ "$(grep -c "can be written again" "$W/ep.err")" -ge 2 ]'; then
+		lib_pass "episode 1 ends for both: $(grep 'can be written again' "$W/ep.err" | sed 's/^conformd: //' | tr '\n' ' ')"
+	else
+		lib_failed "episode 1 did not end for both: $(grep 'can be written again' "$W/ep.err" | tr '\n' ' ')"
+	fi
+	# a second episode more than 10 s after the first began (rate limit)
+	while [ $((SECONDS - t1)) -lt 11 ]; do sleep 0.5; done
+	fill
+	if episode 2; then
+		lib_pass "episode 2: both outputs logged it as well"
+	else
+		lib_failed "episode 2: $(grep -c 'database write failed' "$W/ep.err") database and $(grep -c 'EVE write failed' "$W/ep.err") EVE failures logged (want 2 each)"
+	fi
+	nsenter -t "$D" -m mount -o remount,size=64m "$W/ep" || lib_failed "cannot grow the tmpfs"
+	send udp 40000 100 40033 || lib_failed "sending batch C"
+	if wait_for 10 eval '[ "$(db_count "$W/ep/x.db" 40033)" -ge 100 ] && [ "$(grep -c "can be written again" "$W/ep.err")" -ge 4 ]'; then
+		lib_pass "the disk grows: writing resumes, batch C in SQLite, episode 2 ends for both"
+	else
+		lib_failed "after the growth: batch C $(db_count "$W/ep/x.db" 40033) in SQLite, $(grep -c 'can be written again' "$W/ep.err") ends logged"
+	fi
+	sleep 2.5	# a stats event and a STATUS= after the recovery
+	notify_last=$(grep '^STATUS=' "$W/notify.log" | tail -n 1)
+	stop "$D"
+	rm -f "$W/ep/filler"
+	echo "  exit: $(grep -E 'could not be written' "$W/ep.err" | sed 's/^conformd: //')"
+	check_eq "two full disks: exit status 2" "$RC" 2
+	check_eq "two full disks: every failure logged as it began: 2 for the database, 2 for EVE" \
+	    "$(grep -c 'database write failed' "$W/ep.err") $(grep -c 'EVE write failed' "$W/ep.err")" "2 2"
+	check_eq "two full disks: every episode's end logged with its losses (4)" \
+	    "$(grep -Ec 'can be written again: writing resumed after [0-9.]+ s, [1-9][0-9]* records lost during the outage' "$W/ep.err")" 4
+	grep -q "EVE write failed: $W/ep/x.eve: No space left on device" "$W/ep.err" &&
+		lib_pass "the EVE failure names the path and the reason" ||
+		lib_failed "the EVE failure names no path or reason: $(grep -m1 'EVE write failed' "$W/ep.err")"
+	check_eq "two full disks: every EVE line parses (none torn by the full disk)" "$(python3 -c '
+import json, sys
+for l in open(sys.argv[1], "rb"):
+    json.loads(l)
+print("ok")' "$W/ep/x.eve" 2>&1 | tail -1)" ok
+	check_eq "two full disks: PRAGMA integrity_check" "$(q "$W/ep/x.db" 'PRAGMA integrity_check')" ok
+	cnt() { q "$W/ep/x.db" "SELECT value FROM counters WHERE name = '$1' AND run_id = (SELECT max(id) FROM runs)"; }
+	lq=$(cnt store.lost_queue) ld=$(cnt store.lost_database) le=$(cnt store.lost_eve) lt=$(cnt store.records_lost)
+	exit_line=$(grep -m1 'could not be written' "$W/ep.err" | sed 's/^conformd: //')
+	if [ "${ld:-0}" -gt 0 ] && [ "${le:-0}" -gt 0 ] && [ "$lt" = $((lq + ld + le)) ] &&
+	    [ "$exit_line" = "$((ld + le)) records could not be written (database $ld, EVE $le)" ]; then
+		lib_pass "counters: store.records_lost $lt = queue $lq + database $ld + EVE $le, as the exit line says"
+	else
+		lib_failed "counters: records_lost [$lt], queue [$lq], database [$ld], EVE [$le]; exit line [$exit_line]"
+	fi
+	stats=$(grep '"event_type":"stats"' "$W/ep/x.eve" | tail -n 1)
+	if python3 -c '
+import json, sys
+s = json.loads(sys.argv[1])["stats"]["store"]
+sys.exit(0 if s["records_lost"] > 0 and s["lost_database"] > 0 and s["lost_eve"] > 0 and
+    s["records_lost"] == s["lost_queue"] + s["lost_database"] + s["lost_eve"] else 1)' "$stats" 2>/dev/null; then
+		lib_pass "the last EVE stats event counts them: $(echo "$stats" | grep -o '"store":{[^}]*}')"
+	else
+		lib_failed "the last EVE stats event: $(echo "$stats" | grep -o '"store":{[^}]*}')"
+	fi
+	if echo "$notify_last" | grep -Eq 'records lost [1-9][0-9]* \(queue [0-9]+, database [1-9][0-9]*, EVE [1-9][0-9]*\)'; then
+		lib_pass "STATUS= counts them: $(echo "$notify_last" | grep -o 'records lost [^)]*)')"
+	else
+		lib_failed "STATUS=: [$notify_last]"
+	fi
+	"$conformd" --report "$W/ep/x.db" >"$W/ep.report" 2>&1
+	if grep -q "$lt records lost (queue $lq, database $ld, EVE $le)" "$W/ep.report"; then
+		lib_pass "--report: $(grep -o '[0-9]* records lost ([^)]*)' "$W/ep.report")"
+	else
+		lib_failed "--report: $(grep -A1 '^sensors' "$W/ep.report" | tail -1)"
+	fi
+else
+	lib_failed "conformd did not start: $(head -3 "$W/ep.err")"
 fi
 
 echo "faults-live: $((SECONDS - T0)) s"
