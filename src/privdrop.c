@@ -75,6 +75,11 @@ privdrop_sets(uint64_t *perm, uint64_t *eff, uint64_t *inh)
 int
 privdrop_thread(void)
 {
+	/* Root that stays root (-u root, or -r without -u) keeps its powers,
+	 * as told: without CAP_DAC_OVERRIDE it could no longer reopen an EVE
+	 * file or a database in a directory another user owns. */
+	if (geteuid() == 0)
+		return 0;
 	capng_clear(CAPNG_SELECT_CAPS);
 	return capng_apply(CAPNG_SELECT_CAPS) == 0 ? 0 : -1;
 }

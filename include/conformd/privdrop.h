@@ -32,8 +32,9 @@ int privdrop(const char *user, int keep_caps, char *err, size_t errlen);
  * Give up every capability of the calling thread (permitted, effective,
  * inheritable; the other threads keep theirs): first thing in every
  * thread that never opens a capture, and in the main thread once the
- * capture threads run.  Harmless without capabilities.  0, or -1 (the
- * kernel refused, which it does not for a drop).
+ * capture threads run.  Harmless without capabilities; a no-op when the
+ * thread runs as root (root kept as told keeps its powers).  0, or -1
+ * (the kernel refused, which it does not for a drop).
  */
 int privdrop_thread(void);
 
