@@ -169,7 +169,6 @@ struct kept {
 struct keeper {
 	struct kept	*list;		/* newest first */
 	struct loaded	*first;		/* the run's: never freed before the end */
-	int		 n;
 };
 
 /* pipeline_reap() callback: free `pol` and what it came from. */
@@ -190,7 +189,6 @@ keeper_free(void *arg, const struct policy *pol)
 			free(e->l);
 		}
 		free(e);
-		k->n--;
 		return;
 	}
 }
@@ -235,7 +233,6 @@ reload_policy(const struct daemon_opts *o, struct pipeline *pl, struct keeper *k
 	e->pol = np;
 	e->next = k->list;
 	k->list = e;
-	k->n++;
 	pipeline_set_policy(pl, np);
 	log_info("reloaded: %d rules, %d inventory hosts; flows in progress keep their verdicts "
 	    "(settings other than rules and inventory take a restart)", nl->rs.nrules, nl->inv.nhosts);
@@ -336,7 +333,6 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 	first->l = l;
 	keeper.list = first;
 	keeper.first = l;
-	keeper.n = 1;
 
 	memset(&po, 0, sizeof(po));
 	po.workers = o->workers;
