@@ -1,9 +1,11 @@
 #!/bin/bash
 # tests/reload.sh - any number of reloads (issue 17, items 4 and 5).
 #
-# conformd -i rp1 -u root in a namespace of its own (prefix cfh-PID) whose
-# veth pair rp0 -> rp1 carries frames python3 writes (AF_PACKET): client1
-# 198.18.10.21 and fe1 198.18.1.11 of samples/inventory.conf.
+# conformd -i rp1 -u root --workers 2 in a namespace of its own (prefix
+# cfh-PID) whose veth pair rp0 -> rp1 carries frames python3 writes
+# (AF_PACKET): client1 198.18.10.21 and fe1 198.18.1.11 of
+# samples/inventory.conf.  Two workers: each holds, and lets go of, every
+# policy (src/pipeline.c).
 #
 #   40 reloads   a TCP connection to fe1:5061 (rule T1R3) opened before the
 #   one flow     first of 40 SIGHUPs and kept alive by an ACK every 50 ms
@@ -198,7 +200,7 @@ EOF
 }
 
 # --- start ---------------------------------------------------------------------------
-ip netns exec "$NS" "$conformd" -c "$W/live.conf" -i rp1 -u root --db "$W/live.db" \
+ip netns exec "$NS" "$conformd" -c "$W/live.conf" -i rp1 -u root --workers 2 --db "$W/live.db" \
     --eve "$W/live.eve" >"$W/live.out" 2>"$W/live.err" </dev/null &
 D=$!
 PIDS+=("$D")
