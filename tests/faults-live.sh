@@ -589,7 +589,7 @@ print("ok")' "$W/ep/x.eve" 2>&1 | tail -1)" ok
 	stats=$(grep '"event_type":"stats"' "$W/ep/x.eve" | tail -n 1)
 	if python3 -c '
 import json, sys
-s = json.loads(sys.argv[1])["stats"]["store"]
+s = json.loads(sys.argv[1])["conformance"]["stats"]["store"]
 sys.exit(0 if s["records_lost"] > 0 and s["lost_database"] > 0 and s["lost_eve"] > 0 and
     s["records_lost"] == s["lost_queue"] + s["lost_database"] + s["lost_eve"] else 1)' "$stats" 2>/dev/null; then
 		lib_pass "the last EVE stats event counts them: $(echo "$stats" | grep -o '"store":{[^}]*}')"
