@@ -872,23 +872,31 @@ store_schema_setup(struct store *st)
 	int ver, ntables, nidx;
 	sqlite3_stmt *s;
 
-	if (store_query_int(st, "PRAGMA user_version", &ver) == -1)
+	/* The version and the tables read in one snapshot: another conformd
+	 * may upgrade the file meanwhile (store_upgrade() reads the version
+	 * again, inside its own transaction). */
+	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		store_seterr(st);
 		return -1;
+	}
+	if (store_query_int(st, "PRAGMA user_version", &ver) == -1)
+		goto refused;
 	if (ver == 0) {
 		if (store_query_int(st, "SELECT count(*) FROM sqlite_master",
 		    &ntables) == -1)
-			return -1;
+			goto refused;
 		if (ntables > 0) {
 			snprintf(st->err, sizeof(st->err), "%s: not a conformd "
 			    "database (it has tables but no schema version)",
 			    st->path);
-			return -1;
+			goto refused;
 		}
 	} else if (ver < 1 || ver > STORE_SCHEMA_VERSION) {
 		store_bad_version(st, ver);
-		return -1;
+		goto refused;
 	} else if (store_check_schema(st, ver) == -1 || store_quick_check(st) == -1)
-		return -1;
+		goto refused;
+	(void)sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);	/* read only */
 	if (sqlite3_db_readonly(st->db, "main") == 1) {
 		snprintf(st->err, sizeof(st->err), "%s: database is read-only",
 		    st->path);
@@ -973,6 +981,9 @@ store_schema_setup(struct store *st)
 fail:
 	store_seterr(st);
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+refused:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);	/* read only: nothing to undo */
 	return -1;
 }
 

@@ -35,8 +35,9 @@
 #               findings say coverage was lost; EVE and SQLite go on once
 #               the reader resumes.
 #   locked at   another process holds the database's write lock (sqlite3,
-#   start       BEGIN EXCLUSIVE) for 4 s as the daemon starts: batch A, sent
-#               meanwhile, is lost and counted (store.lost_database); the
+#   start       BEGIN EXCLUSIVE) as the daemon starts, until batch A, sent
+#               meanwhile, is lost and counted (SIGUSR1, then
+#               store.lost_database); the
 #               run's row is written once the lock goes, batch B after it
 #               is in SQLite with its run, no row has run_id NULL, and the
 #               run row ends at SIGTERM (issue 17: the run row was never
@@ -443,8 +444,11 @@ fi
 echo "== 4. another process holds the database's write lock as the daemon starts"
 "$conformd" -q -c "$W/live.conf" -r "$top_srcdir/samples/lync-site.pcap" --db "$W/lockl.db" \
     >/dev/null 2>&1
-( (printf 'BEGIN EXCLUSIVE;\nSELECT 1;\n'; sleep 4; printf 'COMMIT;\n') |
-    sqlite3 "$W/lockl.db" >"$W/lockl-holder.out" 2>&1 ) &
+# the holder lets go when told (the file release), so that batch A meets
+# the lock whatever the machine's load
+( (printf 'BEGIN EXCLUSIVE;\nSELECT 1;\n'
+   while [ ! -e "$W/lockl.release" ]; do sleep 0.1; done
+   printf 'COMMIT;\n') | sqlite3 "$W/lockl.db" >"$W/lockl-holder.out" 2>&1 ) &
 HOLDER=$!
 PIDS+=("$HOLDER")
 sleep 0.3
@@ -452,6 +456,17 @@ if start lockl --db "$W/lockl.db" --eve "$W/lockl.eve"; then
 	D=$PID
 	na=100
 	send udp 10000 $na 40021 || lib_failed "sending batch A"
+	# batch A's flows end (udp 1 s) and, with their alerts, find the
+	# database locked: SIGUSR1 counts them
+	lost_now() {
+		kill -USR1 "$D"
+		sleep 0.3
+		grep 'records lost [0-9]* (queue' "$W/lockl.err" | tail -n 1 |
+		    sed -n 's/.*database \([0-9]*\),.*/\1/p'
+	}
+	wait_for 20 eval 'l=$(lost_now); [ "${l:-0}" -ge $((2 * na)) ]' ||
+		lib_failed "locked at start: batch A not counted as lost within 20 s ($(lost_now))"
+	: >"$W/lockl.release"
 	wait "$HOLDER"
 	sleep 1.5
 	nb=100
