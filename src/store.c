@@ -715,9 +715,9 @@ fail_kept:
 
 /*
  * Make the in-memory database `ref`, which holds store_schema, the schema
- * of version `ver`: every column an upgrade from `ver` on adds
- * ("ALTER TABLE t ADD COLUMN c ...;" in store_upgrades) dropped again.
- * 0, or -1 (SQLite's error in ref).
+ * of version `ver`: what the upgrades from `ver` on add (store_upgrades:
+ * "ALTER TABLE t ADD COLUMN c ...;", "CREATE TABLE IF NOT EXISTS t (...);")
+ * taken away again, newest first.  0, or -1 (SQLite's error in ref).
  */
 static int
 store_schema_at(sqlite3 *ref, int ver)
@@ -728,12 +728,14 @@ store_schema_at(sqlite3 *ref, int ver)
 		for (const char *q = store_upgrades[v - 1]; q != NULL && *q != '\0'; ) {
 			const char *end = strchr(q, ';');
 
-			if (sscanf(q, "ALTER TABLE %63s ADD COLUMN %63s", table, column) == 2) {
+			sql[0] = '\0';
+			if (sscanf(q, "ALTER TABLE %63s ADD COLUMN %63s", table, column) == 2)
 				snprintf(sql, sizeof(sql), "ALTER TABLE %s DROP COLUMN %s", table,
 				    column);
-				if (sqlite3_exec(ref, sql, NULL, NULL, NULL) != SQLITE_OK)
-					return -1;
-			}
+			else if (sscanf(q, "CREATE TABLE IF NOT EXISTS %63[A-Za-z_]", table) == 1)
+				snprintf(sql, sizeof(sql), "DROP TABLE %s", table);
+			if (sql[0] != '\0' && sqlite3_exec(ref, sql, NULL, NULL, NULL) != SQLITE_OK)
+				return -1;
 			q = end != NULL ? end + 1 : NULL;
 		}
 	return 0;
