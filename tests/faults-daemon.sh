@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/faults-daemon.sh - the live daemon's threads, memory and signals
 # (issue 17, items 6, 8, 12 and 13), with real processes in a network
-# namespace of its own (prefix cfd-PID): a veth pair rp0 -> rp1 carrying
+# namespace of its own (prefix cfq-PID): a veth pair rp0 -> rp1 carrying
 # frames python3 writes (AF_PACKET), client1 198.18.10.21 -> fe1
 # 198.18.1.11 of samples/inventory.conf.
 #
@@ -45,10 +45,10 @@ conformd=${CONFORMD:-$top_builddir/conformd}
 [ -x "$conformd" ] || lib_error "$conformd not built"
 "$conformd" --help 2>&1 | grep -q -- '-i IFACE' || lib_skip "$conformd has no live capture"
 
-NS=cfd-$$
+NS=cfq-$$
 T0=$SECONDS
 PIDS=()
-W=$(mktemp -d /tmp/cfd-daemon.XXXXXX) || lib_error "cannot make a work directory"
+W=$(mktemp -d /tmp/cfq-daemon.XXXXXX) || lib_error "cannot make a work directory"
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
 	local p
