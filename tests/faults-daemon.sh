@@ -227,7 +227,13 @@ for mf in 1000 1000000; do
 			RSS[$mf.$w]=$(rss_kib "$PID")
 			stop "$PID"
 		else
-			lib_failed "max-flows $mf, --workers $w did not start: $(head -3 "$W/mem.err")"
+			if alive "$PID"; then
+				state="still starting after 60 s"
+			else
+				wait "$PID"
+				state="exit status $?"
+			fi
+			lib_failed "max-flows $mf, --workers $w did not start ($state): $(head -3 "$W/mem.err")"
 		fi
 	done
 done
