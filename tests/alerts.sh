@@ -505,7 +505,7 @@ fi
 "$top_builddir/tests/gen-edge" "$tmp/edge" >/dev/null || lib_error "tests/gen-edge failed"
 cat >"$tmp/tun.conf" <<EOF
 rules $rules
-inventory $top_srcdir/tests/golden/inventory.conf
+inventory $top_srcdir/tests/edge-site/inventory.conf
 sensor-name alerts-sensor.example
 $unlimited
 output udp { type remote host 127.0.0.1 port $p_udp transport udp }

@@ -184,7 +184,7 @@ if command -v mergecap >/dev/null 2>&1; then
 	nraw=$(tcpdump -n -r "$tmp/edge/raw.pcap" 2>/dev/null | wc -l)
 	for mode in "--direct" "--workers 2"; do
 		rm -f "$tmp/mix.db" "$tmp/mix.db-wal" "$tmp/mix.db-shm"
-		lib_check "--filter on a pcapng with a raw-IP interface $mode: $nraw packets skipped, said (exit 1: findings)" expect 1 "$nraw packets skipped: their link type is one the filter" -q -c "$top_srcdir/tests/golden/conformd.conf" -r "$tmp/mix.pcapng" --filter 'not ether host 00:11:22:33:44:55' $mode --db "$tmp/mix.db"
+		lib_check "--filter on a pcapng with a raw-IP interface $mode: $nraw packets skipped, said (exit 1: findings)" expect 1 "$nraw packets skipped: their link type is one the filter" -q -c "$top_srcdir/tests/edge-site/conformd.conf" -r "$tmp/mix.pcapng" --filter 'not ether host 00:11:22:33:44:55' $mode --db "$tmp/mix.db"
 		lib_check "... counted as capture.unfilterable $mode" test "$(q "$tmp/mix.db" "select value from counters where name='capture.unfilterable'")" -eq "$nraw"
 	done
 else

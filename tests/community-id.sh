@@ -1,8 +1,9 @@
 #!/bin/sh
 # community-id.sh - the Community ID of every flow in EVE (`community-id
 # yes`) against Wireshark's own Community ID dissector (tshark
-# --enable-protocol communityid), on the shipped sample and every capture
-# tests/gen-edge writes, with seed 0 and seed 7; alerts carry their flow's;
+# --enable-protocol communityid), on the capture of every golden case
+# (tests/cases: the shipped sample, every capture tests/gen-edge writes),
+# with seed 0 and seed 7; alerts carry their flow's;
 # without the setting no event has one.  A TCP/UDP flow's ID must be the
 # one tshark gives its packets (left out: ICMP errors, which tshark hashes
 # as ICMP though they quote the flow); an ICMP flow's, one tshark gives an
@@ -103,35 +104,23 @@ print("%d TCP/UDP and %d ICMP" % (ok, nicmp))
 sys.exit(1 if problems or ok == 0 else 0)
 EOF
 
-conf_with() {	# conf_with BASECONF LINES... > a configuration with absolute paths
-	base=$1
-	shift
-	dir=$(cd "$(dirname "$base")" && pwd)
-	awk -v d="$dir" '$1 == "rules" || $1 == "inventory" || $1 == "rules-dir" || $1 == "site-rules" {
-	    print $1, (substr($2, 1, 1) == "/" ? $2 : d "/" $2) }
-	    $1 == "product" || $1 == "pack" { print $1, $2 }' "$base"
-	for l in "$@"; do echo "$l"; done
+# one_case NAME CAPTURE CONF: the case with community-id on, seed $seed
+one_case() {
+	name=$1 cap=$2
+	case "$name" in tunnel*) tun=1 ;; *) tun=0 ;; esac
+	lib_conf_with "$3" "community-id yes" "community-id-seed $seed" >"$tmp/c.conf"
+	rm -f "$tmp/e.json" "$tmp/f.db"
+	"$bin" -q -c "$tmp/c.conf" -r "$cap" --eve "$tmp/e.json" --db "$tmp/f.db" 2>/dev/null
+	[ $? -le 1 ] || { lib_failed "$name: conformd failed"; return; }
+	if python3 "$tmp/cmp.py" "$cap" "$tmp/e.json" "$seed" "$tun" "$tmp/f.db" >"$tmp/cmp.out" 2>&1; then
+		lib_pass "$name, seed $seed: the Community ID of its $(tail -n 1 "$tmp/cmp.out") flows (and their ICMP type and code) is tshark's, in EVE and the database"
+		grep '^  (' "$tmp/cmp.out"
+	else
+		lib_failed "$name, seed $seed: $(head -n 5 "$tmp/cmp.out" | tr '\n' ' ')"
+	fi
 }
-
 for seed in 0 7; do
-	for cap in "$top_srcdir/samples/lync-site.pcap" "$tmp"/edge/*; do
-		name=$(basename "$cap")
-		case "$cap" in
-		*/samples/*) base=$top_srcdir/samples/conformd.conf ;;
-		*) base=$top_srcdir/tests/golden/conformd.conf ;;
-		esac
-		case "$name" in tunnel*) tun=1 ;; *) tun=0 ;; esac
-		conf_with "$base" "community-id yes" "community-id-seed $seed" >"$tmp/c.conf"
-		rm -f "$tmp/e.json" "$tmp/f.db"
-		"$bin" -q -c "$tmp/c.conf" -r "$cap" --eve "$tmp/e.json" --db "$tmp/f.db" 2>/dev/null
-		[ $? -le 1 ] || { lib_failed "$name: conformd failed"; continue; }
-		if python3 "$tmp/cmp.py" "$cap" "$tmp/e.json" "$seed" "$tun" "$tmp/f.db" >"$tmp/cmp.out" 2>&1; then
-			lib_pass "$name, seed $seed: the Community ID of its $(tail -n 1 "$tmp/cmp.out") flows (and their ICMP type and code) is tshark's, in EVE and the database"
-			grep '^  (' "$tmp/cmp.out"
-		else
-			lib_failed "$name, seed $seed: $(head -n 5 "$tmp/cmp.out" | tr '\n' ' ')"
-		fi
-	done
+	lib_each_case "$tmp/edge" one_case
 done
 # Off by default: not a byte more.
 rm -f "$tmp/e.json" "$tmp/f.db"

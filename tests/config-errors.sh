@@ -13,7 +13,8 @@
 # config-* files that are themselves the fault) are made there.
 # The run-* cases parse, but describe a run that would fail (-T checks
 # output directories, interfaces, the user to drop to).
-#   tests/config-errors.sh --update   rewrites the .expected files for review
+# CONFORMD_UPDATE_GOLDEN=1 (`make update-golden`) rewrites the .expected
+# files for review.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib.sh"
@@ -23,7 +24,7 @@ bin=$top_builddir/conformd
 src=$top_srcdir/tests/config-errors
 [ -x "$bin" ] || lib_error "$bin not built"
 update=0
-[ "${1:-}" = "--update" ] && update=1
+case ${CONFORMD_UPDATE_GOLDEN:-0} in 0|'') ;; *) update=1 ;; esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/conformd-cferr.XXXXXX") || lib_error "mktemp"
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
@@ -66,7 +67,7 @@ run() {
 		return 1
 	fi
 	if [ ! -f "$src/$name.expected" ]; then
-		echo "  $name: no $name.expected (run tests/config-errors.sh --update and review)"
+		echo "  $name: no $name.expected (make update-golden writes it: review it)"
 		return 1
 	fi
 	if ! cmp -s "$tmp/$name.err" "$src/$name.expected"; then

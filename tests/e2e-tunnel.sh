@@ -47,7 +47,7 @@ lib_need_tools tshark sqlite3 python3
 conformd=$top_builddir/conformd
 [ -x "$conformd" ] || lib_error "$conformd not built"
 [ -x "$top_builddir/tests/gen-edge" ] || lib_error "tests/gen-edge not built"
-config=$top_srcdir/tests/golden/conformd.conf
+config=$top_srcdir/tests/edge-site/conformd.conf
 
 NS_A=cfv-tun-a
 NS_B=cfv-tun-b
@@ -337,7 +337,7 @@ vxlan_pair 8472 || lib_error "vxlan on 8472: $(cat "$W/vxlan.err")"
 site_talk underlay8472 overlay8472
 
 printf 'rules %s\ninventory %s\nvxlan-port 8472\n' "$top_srcdir/rules/lync2013.rules" \
-    "$top_srcdir/tests/golden/inventory.conf" >"$W/vx8472.conf"
+    "$top_srcdir/tests/edge-site/inventory.conf" >"$W/vx8472.conf"
 "$conformd" -q -c "$config" -r "$W/underlay8472.pcap" --db "$W/u8472-default.db"
 [ $? -le 1 ] || lib_error "conformd -r underlay8472.pcap failed"
 "$conformd" -q -c "$W/vx8472.conf" -r "$W/underlay8472.pcap" --db "$W/u8472.db" --eve "$W/u8472.eve"
@@ -404,7 +404,7 @@ check "geneve (ip): every overlay IP packet wrapped" "$overlay_ip" "$(cat "$W/ge
 # geneve-port none: the same capture is plain UDP to 6081 between the
 # underlay addresses, nothing decapsulated
 printf 'rules %s\ninventory %s\ngeneve-port none\n' "$top_srcdir/rules/lync2013.rules" \
-    "$top_srcdir/tests/golden/inventory.conf" >"$W/gnone.conf"
+    "$top_srcdir/tests/edge-site/inventory.conf" >"$W/gnone.conf"
 "$conformd" -q -c "$W/gnone.conf" -r "$W/geneve-eth.pcap" --db "$W/gnone.db"
 [ $? -le 1 ] || lib_error "conformd -c gnone.conf -r geneve-eth.pcap failed"
 check "geneve-port none: plain UDP flows between the underlay addresses" "UDP 6081" \

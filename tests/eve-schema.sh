@@ -46,7 +46,7 @@ trap cleanup EXIT INT TERM
 # --- 1. the golden captures ------------------------------------------------
 cat >"$tmp/cid.conf" <<CONF
 rules $top_srcdir/rules/lync2013.rules
-inventory $top_srcdir/tests/golden/inventory.conf
+inventory $top_srcdir/tests/edge-site/inventory.conf
 community-id yes
 CONF
 files=
@@ -55,7 +55,7 @@ for cap in "$tmp"/edge/* "$top_srcdir/samples/lync-site.pcap"; do
 	name=${name%.*}
 	case "$cap" in
 	*/samples/*) conf=$top_srcdir/samples/conformd.conf ;;
-	*) conf=$top_srcdir/tests/golden/conformd.conf ;;
+	*) conf=$top_srcdir/tests/edge-site/conformd.conf ;;
 	esac
 	"$bin" -q -c "$conf" -r "$cap" --eve "$tmp/$name.eve" 2>/dev/null
 	"$bin" -q -c "$conf" -r "$cap" --pipeline --eve "$tmp/$name-pl.eve" 2>/dev/null
@@ -78,7 +78,7 @@ if [ "$(id -u)" -eq 0 ] && command -v ip >/dev/null 2>&1; then
 		ip netns exec "$ns" ip link set lo up
 		cat >"$tmp/live.conf" <<CONF
 rules $top_srcdir/rules/lync2013.rules
-inventory $top_srcdir/tests/golden/inventory.conf
+inventory $top_srcdir/tests/edge-site/inventory.conf
 stats-interval 1
 timeout udp 1
 sensor-name live.sensor.example

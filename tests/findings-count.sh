@@ -63,7 +63,7 @@ for cap in "$tmp"/edge/* "$top_srcdir/samples/lync-site.pcap"; do
 	name=${name%.*}
 	case "$cap" in
 	*/samples/*) conf=$top_srcdir/samples/conformd.conf ;;
-	*) conf=$top_srcdir/tests/golden/conformd.conf ;;
+	*) conf=$top_srcdir/tests/edge-site/conformd.conf ;;
 	esac
 	for mode in "" --pipeline; do
 		rm -f "$tmp/g.eve" "$tmp/g.db"

@@ -79,6 +79,48 @@ lib_check() {
 	fi
 }
 
+# The golden cases (tests/cases/NAME/, see tests/README): lib_each_case
+# EDGEDIR FUNC calls `FUNC NAME CAPTURE CONF` for each, in name order, in
+# this shell (FUNC may count).  CAPTURE is the absolute path of the case's
+# input: a `gen-edge FILE` case's is EDGEDIR/FILE (the caller has run
+# tests/gen-edge EDGEDIR), a `file PATH` case's PATH from the case's
+# folder.  CONF is the case's conformd.conf.  A folder without a readable
+# input line, or with one of neither kind, is a hard error.
+lib_each_case() {
+	lib_edge=$1 lib_fn=$2
+	for lib_dir in "$top_srcdir"/tests/cases/*/; do
+		lib_dir=${lib_dir%/}
+		lib_case=${lib_dir##*/}
+		[ -f "$lib_dir/input" ] || lib_error "tests/cases/$lib_case: no input file"
+		lib_kind= lib_what= lib_rest=
+		read -r lib_kind lib_what lib_rest <"$lib_dir/input"
+		[ -n "$lib_what" ] && [ -z "$lib_rest" ] ||
+		    lib_error "tests/cases/$lib_case/input:1: want \"gen-edge FILE\" or \"file PATH\""
+		case $lib_kind in
+		gen-edge) lib_cap=$lib_edge/$lib_what ;;
+		file)	lib_cap=$(cd "$lib_dir/$(dirname "$lib_what")" 2>/dev/null && pwd) ||
+			    lib_error "tests/cases/$lib_case/input:1: no directory for $lib_what"
+			lib_cap=$lib_cap/$(basename "$lib_what") ;;
+		*)	lib_error "tests/cases/$lib_case/input:1: unknown input $lib_kind (gen-edge FILE or file PATH)" ;;
+		esac
+		"$lib_fn" "$lib_case" "$lib_cap" "$lib_dir/conformd.conf"
+	done
+}
+
+# lib_conf_with BASE [LINE...]: the site of configuration BASE (its rules,
+# rules-dir, site-rules and inventory with their paths made absolute; its
+# product and pack lines) followed by LINEs, on standard output: a
+# configuration that can live anywhere.
+lib_conf_with() {
+	lib_base=$1
+	shift
+	lib_bdir=$(cd "$(dirname "$lib_base")" && pwd)
+	awk -v d="$lib_bdir" '$1 == "rules" || $1 == "inventory" || $1 == "rules-dir" || $1 == "site-rules" {
+	    print $1, (substr($2, 1, 1) == "/" ? $2 : d "/" $2) }
+	    $1 == "product" || $1 == "pack" { print $1, $2 }' "$lib_base"
+	for lib_l in "$@"; do echo "$lib_l"; done
+}
+
 # Print "NAME: N passed, N failed" and exit 1 if anything failed, else 0.
 lib_summary() {
 	echo "$LIB_NAME: $LIB_PASSED passed, $LIB_FAILED failed"

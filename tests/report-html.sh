@@ -32,7 +32,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 cd "$tmp" || lib_error "cd $tmp"
 
 "$top_builddir/tests/gen-edge" edge >/dev/null || lib_error "tests/gen-edge failed"
-gconf=$top_srcdir/tests/golden/conformd.conf
+gconf=$top_srcdir/tests/edge-site/conformd.conf
 judge() {	# judge CONF DB CAPTURE [OPTIONS]: one run into DB (exit 1: findings)
 	j_conf=$1 j_db=$2 j_cap=$3
 	shift 3
@@ -94,7 +94,7 @@ python3 -c 'import sys
 q = "\"" + sys.argv[1].replace("\\", "\\\\").replace("\"", "\\\"") + "\""
 t = open(sys.argv[2]).read()
 sys.stdout.write(t.replace("member fe1 ", "member " + q + " ").replace("cms fe1", "cms " + q))' \
-    "$hname" "$top_srcdir/tests/golden/inventory.conf" >hostile/inventory.conf
+    "$hname" "$top_srcdir/tests/edge-site/inventory.conf" >hostile/inventory.conf
 printf 'rules site.rules\ninventory inventory.conf\n' >hostile/conformd.conf
 cp edge/icmp-unreach.pcap "hostile/$hsrc"
 "$conformd" -T -c hostile/conformd.conf >/dev/null 2>hostile/check.err ||

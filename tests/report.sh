@@ -3,7 +3,7 @@
 # databases.
 #
 # The databases are written by the real binary (`conformd -r --db`) from
-# captures of tests/gen-edge (one inventory, tests/golden/conformd.conf)
+# captures of tests/gen-edge (one inventory, tests/edge-site/conformd.conf)
 # and from the shipped sample.  Expectations are exact and come from the
 # databases themselves through sqlite3(1): summed counts, the sensors that
 # saw a finding, coverage merged (seen anywhere beats missing), the latest
@@ -23,7 +23,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 cd "$tmp" || lib_error "cd $tmp"
 
 "$top_builddir/tests/gen-edge" edge >/dev/null || lib_error "tests/gen-edge failed"
-gconf=$top_srcdir/tests/golden/conformd.conf
+gconf=$top_srcdir/tests/edge-site/conformd.conf
 judge() {	# judge CONF DB CAPTURE: one run into DB (exit 1: findings)
 	"$bin" -q -c "$1" --db "$2" -r "$3"
 	[ $? -le 1 ] || lib_error "conformd -r $3 --db $2 failed"

@@ -4,7 +4,8 @@
  * Error messages are compared byte for byte with golden files:
  * tests/config/bad-NAME.conf must report exactly tests/config/bad-NAME.expected
  * once the directory part of the path is removed (see
- * tests/inventory/README).  CONFORMD_REGEN=1 rewrites the .expected files.
+ * tests/inventory/README).  `make update-golden` rewrites the .expected
+ * files.
  */
 #include <limits.h>
 #include <stdio.h>

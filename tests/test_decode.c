@@ -1412,13 +1412,6 @@ test_sweep_samples(void)
 
 /* ---- gen-edge ----------------------------------------------------------- */
 
-#define EDGE_FILES	14
-static const char *edge_files[EDGE_FILES] = {
-	"vlan.pcap", "qinq.pcap", "ipv6-ext.pcap", "frag.pcap", "snaplen.pcap",
-	"pcapng.pcapng", "sll.pcap", "sll2.pcap", "null.pcap", "raw.pcap",
-	"icmp-unreach.pcap", "malformed.pcap", "tunnel.pcap", "tunnel-bad.pcap"
-};
-
 /* Run tests/gen-edge with `arg`, its output going to `log`; returns its
  * exit status, or -1 when it could not be run. */
 static int
@@ -1803,6 +1796,7 @@ test_gen_edge(void)
 {
 	char d1[1024], d2[1024], log[1024], a[4096], b[4096];
 	unsigned int bad = 0;
+	glob_t g1, g2;
 	size_t i;
 
 	snprintf(d1, sizeof(d1), "%s/edge1", unit_tmpdir());
@@ -1813,13 +1807,21 @@ test_gen_edge(void)
 	CU_ASSERT_EQUAL(file_size(log), 0);		/* silent on success */
 	CU_ASSERT_EQUAL_FATAL(run_gen_edge(d2, log), 0);
 
-	for (i = 0; i < EDGE_FILES; i++) {
-		snprintf(a, sizeof(a), "%s/%s", d1, edge_files[i]);
-		snprintf(b, sizeof(b), "%s/%s", d2, edge_files[i]);
-		CU_ASSERT(file_size(a) > 24);
-		CU_ASSERT(same_bytes(a, b));		/* deterministic */
-		CU_ASSERT(sweep_file(a, &bad) > 0);
+	/* Whatever it writes, twice the same files with the same bytes (the
+	 * captures check_edge_files() knows must be among them). */
+	snprintf(a, sizeof(a), "%s/*", d1);
+	snprintf(b, sizeof(b), "%s/*", d2);
+	CU_ASSERT_EQUAL_FATAL(glob(a, 0, NULL, &g1), 0);
+	CU_ASSERT_EQUAL_FATAL(glob(b, 0, NULL, &g2), 0);
+	CU_ASSERT_EQUAL(g1.gl_pathc, g2.gl_pathc);
+	for (i = 0; i < g1.gl_pathc && i < g2.gl_pathc; i++) {
+		CU_ASSERT_STRING_EQUAL(strrchr(g1.gl_pathv[i], '/'), strrchr(g2.gl_pathv[i], '/'));
+		CU_ASSERT(file_size(g1.gl_pathv[i]) > 24);
+		CU_ASSERT(same_bytes(g1.gl_pathv[i], g2.gl_pathv[i]));	/* deterministic */
+		CU_ASSERT(sweep_file(g1.gl_pathv[i], &bad) > 0);
 	}
+	globfree(&g1);
+	globfree(&g2);
 	CU_ASSERT_EQUAL(bad, 0);
 	check_edge_files(d1);
 

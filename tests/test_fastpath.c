@@ -1993,49 +1993,64 @@ free_names(char **names, int n)
 }
 
 /*
- * Every capture of the golden tests (tests/gen-edge, named by the
- * expected files in tests/golden/) and the shipped sample, with the
- * configurations golden.sh uses.
+ * The capture of golden case `name` (tests/cases/NAME/input: "gen-edge
+ * FILE", a capture written into edgedir, or "file PATH", relative to the
+ * case's folder) into cap; 0, or -1 when the input line is neither.
+ */
+static int
+case_capture(const char *name, const char *edgedir, char *cap, size_t capsz)
+{
+	char rel[1200], kind[32], what[512], *text;
+	int n, ret = -1;
+
+	snprintf(rel, sizeof(rel), "tests/cases/%s/input", name);
+	if ((text = unit_slurp(unit_srcpath(rel), NULL)) == NULL)
+		return -1;
+	n = sscanf(text, "%31s %511s", kind, what);
+	if (n == 2 && strcmp(kind, "gen-edge") == 0) {
+		snprintf(cap, capsz, "%s/%s", edgedir, what);
+		ret = 0;
+	} else if (n == 2 && strcmp(kind, "file") == 0) {
+		snprintf(rel, sizeof(rel), "tests/cases/%s/%s", name, what);
+		snprintf(cap, capsz, "%s", unit_srcpath(rel));
+		ret = 0;
+	}
+	free(text);
+	return ret;
+}
+
+/*
+ * The capture of every golden case (tests/cases/NAME/: the shipped sample
+ * and the captures of tests/gen-edge), with the case's configuration.
  */
 static void
 test_engine_frames_golden(void)
 {
 	struct diff_stats ds;
-	char dir[512], path[1024], cfgpath[1024], **gold;
-	int ngold, ran = 0;
+	char dir[512], path[1024], cfgpath[4096], rel[1200], **cases;
+	int ncases, ran = 0, edge = 0;
 
 	memset(&ds, 0, sizeof(ds));
 	snprintf(dir, sizeof(dir), "%s/fastpath-edge", unit_tmpdir());
-	if (run_generator("gen-edge", dir) == 0) {
-		ngold = list_dir(unit_srcpath("tests/golden"), &gold);
-		snprintf(cfgpath, sizeof(cfgpath), "%s", unit_srcpath("tests/golden/conformd.conf"));
-		for (int i = 0; i < ngold; i++) {
-			size_t len = strlen(gold[i]);
-			const char *ext[] = { "pcap", "pcapng" };
-			int found = 0;
-
-			if (len < 5 || strcmp(gold[i] + len - 4, ".eve") != 0 ||
-			    strcmp(gold[i], "lync-site.eve") == 0)
-				continue;
-			for (int e = 0; e < 2 && !found; e++) {
-				snprintf(path, sizeof(path), "%s/%.*s.%s", dir, (int)(len - 4),
-				    gold[i], ext[e]);
-				if (access(path, R_OK) == 0) {
-					diff_capture(path, cfgpath, &ds, 1);
-					found = 1;
-					ran++;
-				}
-			}
-			if (!found)
-				printf("\n    skipped: %.*s: no capture generated ", (int)(len - 4),
-				    gold[i]);
+	if (run_generator("gen-edge", dir) == 0)
+		edge = 1;
+	ncases = list_dir(unit_srcpath("tests/cases"), &cases);
+	for (int i = 0; i < ncases; i++) {
+		snprintf(rel, sizeof(rel), "tests/cases/%s/input", cases[i]);
+		if (access(unit_srcpath(rel), F_OK) != 0)
+			continue;		/* not a case folder (README) */
+		if (case_capture(cases[i], dir, path, sizeof(path)) == -1) {
+			CU_FAIL("a golden case's input is neither gen-edge FILE nor file PATH");
+			continue;
 		}
-		free_names(gold, ngold);
+		if (!edge && strncmp(path, dir, strlen(dir)) == 0)
+			continue;		/* gen-edge did not run: said above */
+		snprintf(rel, sizeof(rel), "tests/cases/%s/conformd.conf", cases[i]);
+		snprintf(cfgpath, sizeof(cfgpath), "%s", unit_srcpath(rel));
+		diff_capture(path, cfgpath, &ds, 1);
+		ran++;
 	}
-	snprintf(path, sizeof(path), "%s", unit_srcpath("samples/lync-site.pcap"));
-	snprintf(cfgpath, sizeof(cfgpath), "%s", unit_srcpath("samples/conformd.conf"));
-	diff_capture(path, cfgpath, &ds, 1);
-	ran++;
+	free_names(cases, ncases);
 	printf("\n    %d captures, %llu runs, %llu packets, %llu%% decoded by the fast path, "
 	    "%llu mismatches ", ran, (unsigned long long)ds.runs,
 	    (unsigned long long)ds.packets,

@@ -5,9 +5,9 @@
  * Error messages are compared byte for byte with golden files:
  * tests/inventory/bad-NAME.conf is loaded and everything reported must
  * equal tests/inventory/bad-NAME.expected once the directory part of the
- * path is removed (see tests/inventory/README).  With CONFORMD_REGEN=1 in
- * the environment the .expected files are rewritten instead (review the
- * diff before committing).
+ * path is removed (see tests/inventory/README).  `make update-golden`
+ * rewrites the .expected files instead (review the diff before
+ * committing).
  */
 #include <stdio.h>
 #include <arpa/inet.h>

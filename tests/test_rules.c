@@ -9,8 +9,9 @@
  * prefix everywhere in the captured output before comparing, so the
  * .expected files hold bare file names (see tests/rules/README).
  *
- * CONFORMD_REGEN=1 makes the golden tests write the actual outputs over the
- * expected files (for review with a diff) instead of comparing.
+ * `make update-golden` (CONFORMD_UPDATE_GOLDEN=1) makes the golden tests
+ * write the actual outputs over the expected files (for review with a
+ * diff) instead of comparing.
  */
 #include <dirent.h>
 #include <stdio.h>

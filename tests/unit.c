@@ -113,7 +113,7 @@ unit_assert_text(const char *what, const char *got, const char *want)
 void
 unit_golden(const char *rel, const char *got)
 {
-	const char *regen = getenv("CONFORMD_REGEN");
+	const char *regen = getenv("CONFORMD_UPDATE_GOLDEN");
 	char path[4096], msg[4200], *want;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(got);

@@ -51,7 +51,8 @@ int unit_spit(const char *path, const char *text);
 void unit_strip(char *s, const char *prefix);
 /* Fail the test unless got equals want (neither NULL); both are shown when they differ. */
 void unit_assert_text(const char *what, const char *got, const char *want);
-/* Compare got with golden file `rel` (source-tree relative); CONFORMD_REGEN=1 rewrites it. */
+/* Compare got with golden file `rel` (source-tree relative); with
+ * CONFORMD_UPDATE_GOLDEN=1 (`make update-golden`) write got over it instead. */
 void unit_golden(const char *rel, const char *got);
 /* Replace every '_' in s with '-' (C names of the tests -> golden file names). */
 void unit_dashes(char *s);
