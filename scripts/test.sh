@@ -1,9 +1,10 @@
 #!/bin/sh
-# Build conformd and run the whole test suite: unit tests (CUnit), golden
-# captures, command-line behaviour, the end-to-end Lync site in network
-# namespaces (root only; skipped with a reason otherwise), the seed-row
-# check; then `make distcheck`; then the unit, golden and cli tests again
-# under ASan/UBSan.  Ends with one "N passed, N failed" line.
+# Build conformd and run the whole test suite: `make check` (unit tests,
+# golden cases, command line, ... : what runs unprivileged), then `make
+# check-root` (network namespaces, live capture: each script skips, saying
+# why, when not root); then `make distcheck`; then the unit, golden and cli
+# tests again under ASan/UBSan, the threads under TSan and every fuzz
+# target for a minute.  Ends with one "N passed, N failed" line.
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -16,15 +17,16 @@ run ./autogen.sh >/dev/null || exit 2
 run ./configure --quiet || exit 2
 run make -j"$jobs" || exit 2
 
-# 1. the suite, plain build
+# 1. the suite, plain build: unprivileged, then root
+rm -f tests/*.log
 if ! run make -j"$jobs" check; then fail=1; fi
+if ! run make -j"$jobs" check-root; then fail=1; fi
 for log in tests/*.log; do
-	case "$log" in test-suite.log) continue ;; esac
 	echo "=== $log"
 	# the CUnit summary and every script's own result line
 	grep -E '^(Run Summary| +(suites|tests|asserts) |.*: [0-9]+ passed, [0-9]+ failed|SKIP|FAIL|.*FAILED)' "$log" || tail -n 5 "$log"
 done
-[ $fail -eq 0 ] || cat test-suite.log
+[ $fail -eq 0 ] || cat test-suite.log test-suite-root.log
 
 # 2. the distribution builds and passes its own checks
 dist_fail=0
@@ -90,11 +92,15 @@ else
 	tail -n 60 fuzz.log
 fi
 
-# One closing line: test programs and scripts run by `make check`.
-pass=$(sed -n 's/^# PASS: *//p' test-suite.log)
-failn=$(sed -n 's/^# FAIL: *//p' test-suite.log)
-err=$(sed -n 's/^# ERROR: *//p' test-suite.log)
-skip=$(sed -n 's/^# SKIP: *//p' test-suite.log)
+# One closing line: test programs and scripts run by `make check` and
+# `make check-root`.
+sum() {	# sum FIELD: FIELD's count in both summaries, added
+	sed -n "s/^# $1: *//p" test-suite.log test-suite-root.log | awk '{ n += $1 } END { print n + 0 }'
+}
+pass=$(sum PASS)
+failn=$(sum FAIL)
+err=$(sum ERROR)
+skip=$(sum SKIP)
 failn=$(( ${failn:-0} + ${err:-0} + asan_fail + dist_fail + tsan_fail + fuzz_fail ))
 pass=$(( ${pass:-0} + (1 - asan_fail) + (1 - dist_fail) + (1 - tsan_fail) + (1 - fuzz_fail) ))
 echo "conformd: $pass passed, $failn failed, ${skip:-0} skipped"
