@@ -4,8 +4,8 @@
  * The parsers under test take file paths, so an input is written to one
  * memfd per process and handed over as /proc/self/fd/N (a regular file,
  * as lex_file() requires).  Source-tree files (the rules, the sample
- * inventory) are found under CONFORMD_SRCDIR, or the directory compiled
- * in as FUZZ_SRCDIR by fuzz/build.sh.
+ * inventory) are found under CONFORMD_SRCDIR, or the source tree of the
+ * fuzzing build, compiled in as FUZZ_SRCDIR (Makefile.am, fuzz/libfuzz.a).
  */
 #ifndef CONFORMD_FUZZ_UTIL_H
 #define CONFORMD_FUZZ_UTIL_H

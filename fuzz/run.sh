@@ -3,7 +3,8 @@
 #
 # usage: fuzz/run.sh TARGET SECONDS
 #   TARGET   fuzz_decode, fuzz_pipeline, fuzz_rules, fuzz_inventory,
-#            fuzz_config or fuzz_pcap (built by fuzz/build.sh / `make fuzz`)
+#            fuzz_config, fuzz_pcap or fuzz_pcapfile (built by `make fuzz`
+#            or fuzz/build.sh)
 # environment:
 #   FUZZ_OUT   where the binaries are (default <srcdir>/fuzz/out)
 #   FUZZ_WORK  scratch directory: new corpus entries, artifacts, the log
@@ -23,7 +24,7 @@ src=$(cd "$here/.." && pwd)
 out=${FUZZ_OUT:-$src/fuzz/out}
 
 if [ $# -ne 2 ]; then
-	sed -n '2,17p' "$0" >&2
+	sed -n '2,19p' "$0" >&2
 	exit 2
 fi
 target=$1 secs=$2

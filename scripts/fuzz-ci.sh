@@ -7,8 +7,10 @@
 #   FUZZ_SECONDS  seconds per target (default 60)
 #   FUZZ_JOBS     targets run at once (default: the number of CPUs)
 #   BUILDDIR      a configured build tree: `make -C BUILDDIR fuzz` builds the
-#                 targets into BUILDDIR/fuzz/out (default: the source tree if
-#                 it is configured, else fuzz/build.sh on its own)
+#                 targets into BUILDDIR/fuzz/out, each linked against the
+#                 libconformd.a of a --enable-fuzzer build (fuzz/README)
+#                 (default: the source tree if it is configured, else
+#                 fuzz/build.sh on its own)
 #   FUZZ_CC       the clang to use (default clang)
 # Prints one line per target with its executions, then
 # "fuzz: N passed, N failed".  Skips (exit 77) when clang or its libFuzzer

@@ -83,7 +83,9 @@ fi
 
 # 5. every fuzz target for a bounded time (FUZZ_SECONDS, default 60 each,
 # two at a time), replaying fuzz/regressions first; any crash, leak or
-# sanitizer report fails the run.
+# sanitizer report fails the run.  scripts/fuzz-ci.sh builds them with
+# `make fuzz`: each linked against the libconformd.a of a second build,
+# configured with --enable-fuzzer CC=clang in fuzz/out/build (fuzz/README).
 fuzz_fail=0
 if sh scripts/fuzz-ci.sh >fuzz.log 2>&1; then
 	grep -E "^fuzz|execs|exec/s|runs" fuzz.log | tail -n 12
