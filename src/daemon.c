@@ -1,111 +1,27 @@
 /*
- * daemon.c - the pipeline's run loop: open sources (as root), drop
- * privileges, open outputs, start threads, then act on signals until the
- * files end or we are told to stop.
+ * daemon.c - what only a live run does (daemon.h): reload, SIGUSR1,
+ * systemd notification, and the policies kept for the pipeline.
  *
- * Signal handlers only count or set flags (sig_atomic_t); the loop below
- * acts on them every 100 ms.  SIGHUP is a counter, so a second SIGHUP
- * that arrives while a reload is running causes one more reload instead
- * of being lost.  SIGHUP does two things, kept apart: it reopens the
- * output files (reopen_outputs(), for logrotate; always) and reloads the
- * policy (reload_policy()): config, rules and inventory parsed into fresh
+ * SIGHUP is a counter (run.c), so a second SIGHUP that arrives while a
+ * reload is running causes one more reload instead of being lost.
+ * SIGHUP does two things, kept apart: it reopens the output files
+ * (pipeline_reopen(), for logrotate; always) and reloads the policy
+ * (reload_policy()): config, rules and inventory parsed into fresh
  * structures, the new policy swapped in only when every file is valid;
  * otherwise the running policy stays and the errors are logged as
  * `file:line: message`.  Any number of reloads: a policy is freed as soon
  * as nothing needs it any more (pipeline_reap()).
- *
- * A second SIGTERM or SIGINT while the first is being acted on ends the
- * process at once, as Suricata and Zeek do: what is committed stays in
- * SQLite, the EVE file holds whole lines, and the next run to begin in
- * the database closes this one as interrupted.
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <pcap/dlt.h>
 
-#include "config.h"
-#include "conformd/capture.h"
-#include "conformd/covmatrix.h"
 #include "conformd/daemon.h"
-#include "conformd/filter.h"
 #include "conformd/log.h"
 #include "conformd/notify.h"
-#include "conformd/output.h"
-#include "conformd/pcapdir.h"
-#include "conformd/pipeline.h"
-#include "conformd/policy.h"
-#include "conformd/privdrop.h"
 
-#define EXIT_CLEAN	0
-#define EXIT_FINDINGS	1
-#define EXIT_ERROR	2
-#define LOOP_NS		100000000L	/* the control loop's period: 100 ms */
 #define STATUS_SEC	5		/* systemd STATUS= this often */
-/* Files through the pipeline: the classifier needs the headers and the
- * first payload bytes, so each packet keeps at most FILE_SNAPLEN bytes in
- * its ring slot (the wire length is kept whole), and a file needs few
- * slots since it waits instead of dropping. */
-#define FILE_SNAPLEN	8192
-#define FILE_RING_SLOTS	2048
-
-static volatile sig_atomic_t quit_sig;
-static volatile sig_atomic_t hup_count;
-static volatile sig_atomic_t usr1_count;
-
-static void
-on_quit(int sig)
-{
-	if (quit_sig != 0) {
-		/* the second one: end now, with the signal's own status
-		 * (sigaction() and raise() are async-signal-safe) */
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		sigemptyset(&sa.sa_mask);
-		sigaction(sig, &sa, NULL);
-		raise(sig);
-		return;
-	}
-	quit_sig = sig;
-}
-
-static void
-on_hup(int sig)
-{
-	(void)sig;
-	hup_count++;
-}
-
-static void
-on_usr1(int sig)
-{
-	(void)sig;
-	usr1_count++;
-}
-
-static void
-signals_install(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_quit;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = on_hup;
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = on_usr1;
-	sigaction(SIGUSR1, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-}
 
 static uint64_t
 mono_sec(void)
@@ -114,28 +30,6 @@ mono_sec(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec;
-}
-
-/*
- * The exit status once a run has ended: `status` is EXIT_CLEAN or
- * EXIT_ERROR so far.  Failing findings (at or above fail-on) make it
- * EXIT_FINDINGS, unless SIGTERM or SIGINT (`sig`) stopped the run: a stop
- * by signal is a success, as `systemctl stop` and `restart` expect (the
- * findings are in the outputs, the log and the summary all the same).  An
- * error stays an error.
- */
-int
-daemon_exit_status(int status, uint64_t failing, uint64_t findings, int sig)
-{
-	if (status != EXIT_CLEAN || failing == 0)
-		return status;
-	if (sig != 0) {
-		log_info("stopped by %s with %llu finding%s raised: exit status 0 "
-		    "(a stop by signal is a success)", sig == SIGINT ? "SIGINT" : "SIGTERM",
-		    (unsigned long long)findings, findings == 1 ? "" : "s");
-		return EXIT_CLEAN;
-	}
-	return EXIT_FINDINGS;
 }
 
 static void
@@ -157,8 +51,9 @@ stats_line(struct pipeline *pl, char *buf, size_t len)
 
 /*
  * A policy the pipeline may still use, and what it was compiled from (the
- * loaded files; the first one's configuration is the run's and stays to
- * the end).  Freed when pipeline_reap() hands the policy back.
+ * loaded files of a reload; NULL for the run's own, whose configuration
+ * is the run's and stays to the end).  Freed when pipeline_reap() hands
+ * the policy back.
  */
 struct kept {
 	struct loaded	*l;
@@ -166,25 +61,27 @@ struct kept {
 	struct kept	*next;
 };
 
-struct keeper {
-	struct kept	*list;		/* newest first */
-	struct loaded	*first;		/* the run's: never freed before the end */
+struct daemon {
+	const struct run_opts	*o;
+	struct kept		*list;		/* newest first */
+	unsigned		 hup_seen, usr1_seen;
+	uint64_t		 next_status;	/* monotonic seconds */
 };
 
 /* pipeline_reap() callback: free `pol` and what it came from. */
 static void
 keeper_free(void *arg, const struct policy *pol)
 {
-	struct keeper *k = arg;
+	struct daemon *d = arg;
 
-	for (struct kept **p = &k->list; *p != NULL; p = &(*p)->next) {
+	for (struct kept **p = &d->list; *p != NULL; p = &(*p)->next) {
 		struct kept *e = *p;
 
 		if (e->pol != pol)
 			continue;
 		*p = e->next;
 		policy_free(e->pol);
-		if (e->l != k->first) {
+		if (e->l != NULL) {
 			load_free(e->l);
 			free(e->l);
 		}
@@ -193,25 +90,17 @@ keeper_free(void *arg, const struct policy *pol)
 	}
 }
 
-/* Reopen the output files (logrotate moved them away): the store thread
- * does it at its next turn. */
-static void
-reopen_outputs(struct pipeline *pl)
-{
-	pipeline_reopen(pl);
-}
-
 /* Load config, rules and inventory again and swap the new policy in when
  * every file is valid; otherwise the running policy stays. */
 static void
-reload_policy(const struct daemon_opts *o, struct pipeline *pl, struct keeper *k)
+reload_policy(struct daemon *dm, struct pipeline *pl)
 {
 	struct loaded *nl;
 	struct policy *np;
 	struct kept *e;
 	struct diag d;
 
-	log_info("SIGHUP: reloading %s", o->cfgpath);
+	log_info("SIGHUP: reloading %s", dm->o->cfgpath);
 	nl = calloc(1, sizeof(*nl));
 	e = calloc(1, sizeof(*e));
 	if (nl == NULL || e == NULL) {
@@ -221,7 +110,7 @@ reload_policy(const struct daemon_opts *o, struct pipeline *pl, struct keeper *k
 		return;
 	}
 	diag_init(&d, stderr);
-	if (load_all(o->cfgpath, nl, &d) == -1 || (np = policy_compile(&nl->rs, &nl->inv)) == NULL) {
+	if (load_all(dm->o->cfgpath, nl, &d) == -1 || (np = policy_compile(&nl->rs, &nl->inv)) == NULL) {
 		log_warnx("reload failed (%d error%s above); the running policy stays",
 		    d.nerrors, d.nerrors == 1 ? "" : "s");
 		load_free(nl);
@@ -231,288 +120,80 @@ reload_policy(const struct daemon_opts *o, struct pipeline *pl, struct keeper *k
 	}
 	e->l = nl;
 	e->pol = np;
-	e->next = k->list;
-	k->list = e;
+	e->next = dm->list;
+	dm->list = e;
 	pipeline_set_policy(pl, np);
 	log_info("reloaded: %d rules, %d inventory hosts; flows in progress keep their verdicts "
 	    "(settings other than rules and inventory take a restart)", nl->rs.nrules, nl->inv.nhosts);
 }
 
-/*
- * `pf`: the filter the capture threads apply to files and NFLOG groups
- * (NULL: none); interfaces get o->filter in the kernel instead.
- */
-static int
-add_sources(const struct daemon_opts *o, const struct pkt_filter *pf, struct pipeline *pl,
-    int *bad)
+struct daemon *
+daemon_new(const struct run_opts *o, struct policy *pol)
 {
-	struct capture_opts co;
-	char err[1024], name[64];
-	int added = 0;
+	struct daemon *d = calloc(1, sizeof(*d));
+	struct kept *first = calloc(1, sizeof(*first));
 
-	/* a source given twice would be read twice (and an NFLOG group can
-	 * be bound once only) */
-	for (int i = 0; i < o->nifaces; i++)
-		for (int k = 0; k < i; k++)
-			if (strcmp(o->ifaces[i], o->ifaces[k]) == 0) {
-				log_warnx("interface %s is given twice", o->ifaces[i]);
-				return -1;
-			}
-	for (int i = 0; i < o->ngroups; i++)
-		for (int k = 0; k < i; k++)
-			if (o->groups[i] == o->groups[k]) {
-				log_warnx("NFLOG group %d is given twice", o->groups[i]);
-				return -1;
-			}
-	for (int i = 0; i < o->nifaces; i++) {
-		capture_opts_init(&co);
-		co.device = o->ifaces[i];
-		co.snaplen = o->snaplen;
-		co.bufsize = o->bufsize;
-		co.filter = o->filter;
-		if (pipeline_add_source(pl, &capture_pcap_ops, &co, o->ifaces[i], err, sizeof(err)) == -1) {
-			log_warnx("%s", err);
-			return -1;	/* a live source that cannot start is fatal */
-		}
-		added++;
+	if (d == NULL || first == NULL) {
+		free(d);
+		free(first);
+		return NULL;
 	}
-	for (int i = 0; i < o->ngroups; i++) {
-		capture_opts_init(&co);
-		co.group = o->groups[i];
-		co.snaplen = o->snaplen;
-		co.bufsize = o->bufsize;
-		co.pfilter = pf;
-		snprintf(name, sizeof(name), "nflog:%d", o->groups[i]);
-		if (pipeline_add_source(pl, &capture_nflog_ops, &co, name, err, sizeof(err)) == -1) {
-			log_warnx("%s", err);
-			return -1;
-		}
-		added++;
-	}
-	for (int i = 0; i < o->nfiles; i++) {
-		capture_opts_init(&co);
-		co.device = o->files[i];
-		co.snaplen = FILE_SNAPLEN;
-		co.pfilter = pf;
-		if (pipeline_add_source(pl, pcapdir_is_dir(o->files[i]) ? &capture_pcapdir_ops :
-		    &capture_pcapfile_ops, &co, o->files[i], err, sizeof(err)) == -1) {
-			/* an unusable file is an error, but the others still run */
-			log_warnx("%s", err);
-			(*bad)++;
-			continue;
-		}
-		added++;
-	}
-	return added;
+	d->o = o;
+	first->pol = pol;
+	d->list = first;
+	return d;
 }
 
-int
-daemon_run(const struct daemon_opts *o, struct loaded *l)
+void
+daemon_ready(struct daemon *d, const char *sources)
 {
-	struct pipeline_opts po;
-	struct pipeline *pl = NULL;
-	struct output *out = NULL;
-	struct keeper keeper;
-	struct kept *first;
-	struct pkt_filter *pf = NULL;
-	int status = EXIT_CLEAN, bad = 0, live, sources;
-	int hup_seen = 0, usr1_seen = 0;
-	const char *user = o->user;
-	char err[1024], line[512], srcs[4096];
-	uint64_t next_status = 0;
+	notify_send("READY=1");
+	log_info("capturing on %s with %d worker%s", sources, d->o->workers,
+	    d->o->workers == 1 ? "" : "s");
+}
 
-	live = o->nifaces + o->ngroups > 0;
-	memset(&keeper, 0, sizeof(keeper));
-	first = calloc(1, sizeof(*first));
-	if (first == NULL || (first->pol = policy_compile(&l->rs, &l->inv)) == NULL) {
-		log_warnx("out of memory compiling the policy");
-		free(first);
-		load_free(l);
-		return EXIT_ERROR;
-	}
-	first->l = l;
-	keeper.list = first;
-	keeper.first = l;
+void
+daemon_tick(struct daemon *d, struct pipeline *pl, int live)
+{
+	unsigned hups = run_hup_count(), usr1s = run_usr1_count();
+	char line[512];
 
-	memset(&po, 0, sizeof(po));
-	po.workers = o->workers;
-	po.ring_slots = live ? o->ring_slots : FILE_RING_SLOTS;
-	po.snaplen = live ? o->snaplen : FILE_SNAPLEN;
-	po.files = !live;
-	po.window_sec = l->cfg.coverage_window;
-	po.stats_sec = l->cfg.stats_interval;
-	po.filter = o->nfiles + o->ngroups > 0 ? o->filter : NULL;
-	pl = pipeline_new(&l->cfg, first->pol, &po, err, sizeof(err));
-	if (pl == NULL) {
-		log_warnx("%s", err);
-		status = EXIT_ERROR;
-		goto out;
-	}
-	/* Files and NFLOG groups have no kernel filter: the capture threads
-	 * apply the expression (filter.h). */
-	if (o->filter != NULL && o->nfiles + o->ngroups > 0) {
-		if ((pf = pkt_filter_new(o->filter, err, sizeof(err))) == NULL) {
-			log_warnx("%s", err);
-			status = EXIT_ERROR;
-			goto out;
-		}
-		if (o->ngroups > 0 && pkt_filter_link(pf, DLT_RAW, err, sizeof(err)) != 0) {
-			log_warnx("--nflog (raw IP packets): %s", err);
-			status = EXIT_ERROR;
-			goto out;
-		}
-	}
-	signals_install();
-	sources = add_sources(o, pf, pl, &bad);
-	if (sources < 0 || (sources == 0 && bad == 0)) {
-		status = EXIT_ERROR;
-		goto out;
-	}
-	if (bad > 0)
-		status = EXIT_ERROR;
-
-	/* Least privilege: capture handles are open; nothing below needs root. */
-	if (user == NULL && live)
-		user = "conformd";
-	if (user != NULL && strcmp(user, "root") != 0) {
-		if (privdrop(user, live, err, sizeof(err)) == -1) {
-			log_warnx("%s", err);
-			status = EXIT_ERROR;
-			goto out;
-		}
-		log_debug("running as %s%s", user, live ? " with CAP_NET_RAW and CAP_NET_ADMIN" : "");
-	} else if (live && geteuid() == 0)
-		log_info("running as root, as told (-u root)");
-
-	out = output_open(&l->cfg, o->db != NULL ? o->db : l->cfg.database,
-	    o->eve != NULL ? o->eve : l->cfg.eve, err, sizeof(err));
-	if (out == NULL) {
-		log_warnx("%s", err);
-		status = EXIT_ERROR;
-		goto out;
-	}
-	/* a sensor on one interface names it in every event (EVE in_iface) */
-	if (o->nifaces == 1 && o->ngroups == 0 && o->nfiles == 0 &&
-	    output_set_iface(out, o->ifaces[0]) == -1)
-		log_warnx("out of memory: events go without in_iface");
-	output_start(out, !live);
-	srcs[0] = '\0';
-	for (int i = 0; i < o->nfiles + o->nifaces + o->ngroups; i++) {
-		size_t n = strlen(srcs);
-		if (i < o->nfiles)
-			snprintf(srcs + n, sizeof(srcs) - n, "%s%s", n ? " " : "", o->files[i]);
-		else if (i < o->nfiles + o->nifaces)
-			snprintf(srcs + n, sizeof(srcs) - n, "%s-i %s", n ? " " : "",
-			    o->ifaces[i - o->nfiles]);
-		else
-			snprintf(srcs + n, sizeof(srcs) - n, "%s--nflog %d", n ? " " : "",
-			    o->groups[i - o->nfiles - o->nifaces]);
-	}
-	{
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		output_run_begin(out, srcs, PACKAGE_VERSION,
-		    (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u, &l->rs, &l->inv);
-	}
-	if (pipeline_set_output(pl, out, err, sizeof(err)) == -1 ||
-	    pipeline_start(pl, err, sizeof(err)) == -1) {
-		log_warnx("%s", err);
-		status = EXIT_ERROR;
-		goto stop;
-	}
-	/* The capture threads run, with the capabilities they may need to
-	 * reopen an interface; this thread needs none from now on (every
-	 * other thread gave up its own as it started). */
-	if (privdrop_thread() == -1)
-		log_warnx("the main thread cannot give up its capabilities");
-	if (live) {
-		notify_send("READY=1");
-		log_info("capturing on %s with %d worker%s", srcs, o->workers,
-		    o->workers == 1 ? "" : "s");
-	}
-
-	for (;;) {
-		struct timespec ts = { 0, LOOP_NS };
-
-		if (quit_sig != 0) {
-			log_info("%s: stopping", quit_sig == SIGINT ? "SIGINT" : "SIGTERM");
-			break;
-		}
-		if (!live && pipeline_done(pl))
-			break;
-		while (hup_seen != hup_count) {
-			hup_seen = hup_count;
-			if (!live)
-				continue;
+	while (d->hup_seen != hups) {
+		d->hup_seen = hups;
+		if (live) {
 			notify_send("RELOADING=1");
-			reopen_outputs(pl);	/* whether or not the files below load */
-			reload_policy(o, pl, &keeper);
+			pipeline_reopen(pl);	/* whether or not the files below load */
+			reload_policy(d, pl);
 			notify_send("READY=1");
 		}
-		(void)pipeline_reap(pl, keeper_free, &keeper);
-		if (usr1_seen != usr1_count) {
-			usr1_seen = usr1_count;
-			stats_line(pl, line, sizeof(line));
-			log_info("%s", line);
-		}
-		if (live && mono_sec() >= next_status) {
-			stats_line(pl, line, sizeof(line));
-			notify_sendf("STATUS=%s", line);
-			next_status = mono_sec() + STATUS_SEC;
-		}
-		nanosleep(&ts, NULL);
+		hups = run_hup_count();
 	}
-stop:
-	if (live)
-		notify_send("STOPPING=1");
-	if (pipeline_stop(pl, err, sizeof(err)) == -1) {
-		log_warnx("%s", err);
-		status = EXIT_ERROR;
+	(void)pipeline_reap(pl, keeper_free, d);
+	if (d->usr1_seen != usr1s) {
+		d->usr1_seen = usr1s;
+		stats_line(pl, line, sizeof(line));
+		log_info("%s", line);
 	}
-	status = daemon_exit_status(status, pipeline_failing(pl), pipeline_findings(pl), quit_sig);
-	if (pf != NULL) {
-		struct pipeline_stats st;
+	if (live && mono_sec() >= d->next_status) {
+		stats_line(pl, line, sizeof(line));
+		notify_sendf("STATUS=%s", line);
+		d->next_status = mono_sec() + STATUS_SEC;
+	}
+}
 
-		pipeline_stats(pl, &st);
-		if (st.unfilterable > 0)
-			log_warnx("%llu packets skipped: their link type is one the filter \"%s\" "
-			    "does not apply to", (unsigned long long)st.unfilterable, o->filter);
-	}
-	if (out != NULL) {
-		struct timespec ts;
-		/* records already lost make the run an error: say so in its row */
-		if (output_errors(out) > 0)
-			status = EXIT_ERROR;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		if (output_run_end(out, (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u,
-		    status) == -1) {
-			struct output_lost lost;
+void
+daemon_stopping(struct daemon *d)
+{
+	(void)d;
+	notify_send("STOPPING=1");
+}
 
-			output_lost(out, &lost);
-			log_warnx("%llu records could not be written (database %llu, EVE %llu)",
-			    (unsigned long long)(lost.database + lost.eve),
-			    (unsigned long long)lost.database, (unsigned long long)lost.eve);
-			status = EXIT_ERROR;
-		}
-	}
-	if (!o->quiet) {
-		struct pipeline_stats st;
-		pipeline_stats(pl, &st);
-		if (status != EXIT_ERROR || st.received > 0) {
-			pipeline_summary(pl, stderr);
-			if (out != NULL)
-				output_summary(out, stderr);
-		}
-	}
-	if (o->coverage != COVMATRIX_NONE || l->cfg.coverage)
-		pipeline_coverage_print(pl, o->coverage != COVMATRIX_NONE ? o->coverage :
-		    COVMATRIX_RULES, o->eve != NULL && strcmp(o->eve, "-") == 0 ? stderr : stdout);
-out:
-	pipeline_free(pl);
-	pkt_filter_free(pf);	/* after the captures that used it */
-	output_close(out);
-	while (keeper.list != NULL)
-		keeper_free(&keeper, keeper.list->pol);
-	load_free(l);
-	return status;
+void
+daemon_free(struct daemon *d)
+{
+	if (d == NULL)
+		return;
+	while (d->list != NULL)
+		keeper_free(d, d->list->pol);
+	free(d);
 }

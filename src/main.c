@@ -7,35 +7,24 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 
 #include "config.h"
 #include "conformd/buildinfo.h"
 #include "conformd/capture.h"
-#include "conformd/collector.h"
 #include "conformd/covmatrix.h"
-#include "conformd/daemon.h"
 #include "conformd/decode.h"
-#include "conformd/engine.h"
 #include "conformd/filter.h"
 #include "conformd/flow.h"
 #include "conformd/lex.h"
 #include "conformd/load.h"
 #include "conformd/log.h"
-#include "conformd/output.h"
-#include "conformd/pcapdir.h"
-#include "conformd/pcapfile.h"
 #include "conformd/preflight.h"
-#include "conformd/privdrop.h"
 #include "conformd/report.h"
-#include "conformd/sensor.h"
-#include "conformd/sinkasync.h"
-#include "conformd/source.h"
+#include "conformd/run.h"
 
 #ifndef CONFORMD_SYSCONFDIR
 #define CONFORMD_SYSCONFDIR "/etc/conformd"
@@ -116,15 +105,6 @@ usage(FILE *out)
 	    CONFORMD_SYSCONFDIR, CAPTURE_SNAPLEN_DEFAULT);
 }
 
-static uint64_t
-now_usec(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
-}
-
 /* A number option; exits 2 with a message when it is not one in range. */
 static unsigned long
 number_opt(const char *name, const char *v, unsigned long min, unsigned long max)
@@ -138,296 +118,6 @@ number_opt(const char *name, const char *v, unsigned long min, unsigned long max
 	return n;
 }
 
-static volatile sig_atomic_t quit_sig;
-
-static void
-on_quit_direct(int sig)
-{
-	if (quit_sig != 0) {
-		/* the second one: end now (committed batches stay in SQLite) */
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	quit_sig = sig;
-	source_file_interrupt();
-}
-
-/* SIGINT and SIGTERM stop reading; the rest of the run completes (a
- * second signal ends the process at once). */
-static void
-signals_direct(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_quit_direct;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-}
-
-/* Close the files of pfs (NULL entries skipped) and free it. */
-static void
-files_close(struct pcapfile **pfs, int n)
-{
-	if (pfs == NULL)
-		return;
-	for (int i = 0; i < n; i++)
-		if (pfs[i] != NULL)
-			pcapfile_close(pfs[i]);
-	free(pfs);
-}
-
-/*
- * -r DIR: the directories among o->files, opened (their files held open
- * and ordered: pcapdir.h) before any privilege is dropped.  An array
- * indexed like o->files, NULL when no -r names a directory: a file's
- * entry has n == 0, an unusable directory's n == -1 (said here, *bad
- * set).
- */
-static struct pcapdir *
-dirs_open(const struct daemon_opts *o, int *bad)
-{
-	struct pcapdir *dirs = NULL;
-	char err[1024];
-
-	for (int i = 0; i < o->nfiles; i++) {
-		if (!pcapdir_is_dir(o->files[i]))
-			continue;
-		if (dirs == NULL && (dirs = calloc((size_t)o->nfiles, sizeof(*dirs))) == NULL) {
-			log_warnx("out of memory");
-			exit(EXIT_ERROR);
-		}
-		if (pcapdir_open(&dirs[i], o->files[i], err, sizeof(err)) == -1) {
-			log_warnx("%s", err);
-			dirs[i].n = -1;
-			*bad = 1;
-		}
-	}
-	return dirs;
-}
-
-static void
-dirs_close(struct pcapdir *dirs, int n)
-{
-	if (dirs == NULL)
-		return;
-	for (int i = 0; i < n; i++)
-		if (dirs[i].n > 0)
-			pcapdir_close(&dirs[i]);
-	free(dirs);
-}
-
-/*
- * Read every file of directory d into e, in its order, each as
- * source_file_read() reads one; *nread gains their packets.  SOURCE_OK;
- * SOURCE_STOPPED with err saying where; SOURCE_DAMAGED when a file was
- * unusable or damaged (each said here, with its packet number: the
- * others are still read).
- */
-static int
-read_dir(struct pcapdir *d, struct engine *e, const struct pkt_filter *pf,
-    struct pkt_filter_stats *fst, uint64_t *nread, char *err, size_t errlen)
-{
-	int result = SOURCE_OK;
-
-	for (int j = 0; j < d->n; j++) {
-		struct pcapfile *f;
-		uint64_t n = 0;
-		int rv;
-
-		if (pcapdir_take(d, j, &f, err, errlen) != 0 ||
-		    source_file_usable(&f, d->f[j].path, pf, err, errlen) != SOURCE_OK) {
-			log_warnx("%s", err);
-			result = SOURCE_DAMAGED;
-			continue;
-		}
-		log_debug("%s: reading", d->f[j].path);
-		rv = source_file_read(f, d->f[j].path, e, pf, fst, &n, err, errlen);
-		*nread += n;
-		if (rv == SOURCE_STOPPED)
-			return rv;
-		if (rv != SOURCE_OK) {
-			log_warnx("%s", err);
-			result = SOURCE_DAMAGED;
-		}
-	}
-	return result;
-}
-
-/*
- * -r with one worker (or --direct): read and classify every file in this
- * thread, no packet rings; the records go to the outputs' own thread
- * (sinkasync.h), in order.
- */
-static int
-run_direct(const struct daemon_opts *o, struct loaded *l, struct pcapdir *dirs, int status0)
-{
-	struct policy *pol;
-	struct output *out = NULL;
-	struct collector *col = NULL;
-	struct engine *e = NULL;
-	struct sink_async *wr = NULL;
-	struct pcapfile **pfs = NULL;	/* -u: opened before the privileges go */
-	struct pkt_filter *pf = NULL;
-	struct pkt_filter_stats fst = { 0, 0, 0 };
-	uint64_t nread = 0;
-	struct engine_sink sink;
-	char err[1024], sources[4096];
-	int status = status0;
-
-	if (o->filter != NULL && (pf = pkt_filter_new(o->filter, err, sizeof(err))) == NULL) {
-		log_warnx("--filter: %s", err);
-		return EXIT_ERROR;
-	}
-	/* -u: the captures are opened first, as the daemon opens its
-	 * sources, then privileges go before anything is written or any
-	 * thread started (capabilities are per thread). */
-	if (o->user != NULL && strcmp(o->user, "root") != 0) {
-		if ((pfs = calloc((size_t)o->nfiles, sizeof(*pfs))) == NULL) {
-			log_warnx("out of memory");
-			pkt_filter_free(pf);
-			return EXIT_ERROR;
-		}
-		for (int i = 0; i < o->nfiles; i++)
-			if ((dirs == NULL || dirs[i].n == 0) &&
-			    source_file_open(o->files[i], pf, &pfs[i], err, sizeof(err)) != SOURCE_OK) {
-				log_warnx("%s", err);
-				status = EXIT_ERROR;	/* the others are still read */
-			}
-		if (privdrop(o->user, 0, err, sizeof(err)) == -1) {
-			log_warnx("%s", err);
-			files_close(pfs, o->nfiles);
-			pkt_filter_free(pf);
-			return EXIT_ERROR;
-		}
-		log_debug("running as %s", o->user);
-	}
-	pol = policy_compile(&l->rs, &l->inv);
-	if (pol == NULL) {
-		log_warnx("out of memory compiling the policy");
-		files_close(pfs, o->nfiles);
-		pkt_filter_free(pf);
-		return EXIT_ERROR;
-	}
-	out = output_open(&l->cfg, o->db != NULL ? o->db : l->cfg.database,
-	    o->eve != NULL ? o->eve : l->cfg.eve, err, sizeof(err));
-	if (out == NULL) {
-		log_warnx("%s", err);
-		policy_free(pol);
-		files_close(pfs, o->nfiles);
-		pkt_filter_free(pf);
-		return EXIT_ERROR;
-	}
-	output_start(out, 1);
-	output_sink(out, &sink);
-	/* The outputs write in their own thread, this one reads and
-	 * classifies; without a thread they write here. */
-	if (sink.flow != NULL || sink.finding != NULL) {
-		wr = sink_async_start(&sink, SINK_ASYNC_SLOTS, err, sizeof(err));
-		if (wr != NULL)
-			sink_async_front(wr, &sink);
-		else
-			log_info("%s: writing in the reading thread", err);
-	}
-	col = collector_new(&l->cfg, pol, &sink);
-	if (col != NULL) {
-		collector_sink(col, &sink);
-		e = engine_new(&l->cfg, pol, &sink);
-		if (e != NULL)	/* unique across runs and sensors (sensor.h) */
-			engine_set_flow_ids(e, sensor_flow_id_start(), 1);
-	}
-	if (e == NULL) {
-		log_warnx("out of memory: cannot allocate %u flows (max-flows)", l->cfg.max_flows);
-		status = EXIT_ERROR;
-		goto done;
-	}
-	sources[0] = '\0';
-	for (int i = 0; i < o->nfiles; i++) {
-		size_t n = strlen(sources);
-		snprintf(sources + n, sizeof(sources) - n, "%s%s", i ? " " : "", o->files[i]);
-	}
-	output_run_begin(out, sources, PACKAGE_VERSION, now_usec(), &l->rs, &l->inv);
-	signals_direct();
-	for (int i = 0; i < o->nfiles; i++) {
-		uint64_t n = 0;
-		int rv;
-
-		if (dirs != NULL && dirs[i].n < 0)
-			continue;	/* unusable: said */
-		if (dirs != NULL && dirs[i].n > 0) {
-			rv = read_dir(&dirs[i], e, pf, &fst, &n, err, sizeof(err));
-			if (rv == SOURCE_DAMAGED) {
-				status = EXIT_ERROR;	/* every file said */
-				rv = SOURCE_OK;
-			}
-		} else if (pfs == NULL)
-			rv = source_file_run(o->files[i], e, pf, &fst, &n, err, sizeof(err));
-		else if (pfs[i] == NULL)
-			continue;	/* unusable: said above */
-		else {
-			rv = source_file_read(pfs[i], o->files[i], e, pf, &fst, &n, err, sizeof(err));
-			pfs[i] = NULL;
-		}
-		nread += n;
-
-		if (rv == SOURCE_STOPPED) {
-			/* as the pipeline does: what was read is judged and written */
-			log_info("%s: %s", quit_sig == SIGINT ? "SIGINT" : "SIGTERM", err);
-			break;
-		}
-		if (rv != SOURCE_OK) {
-			log_warnx("%s", err);
-			status = EXIT_ERROR;
-		}
-	}
-	engine_finish(e);
-	if (fst.unfilterable > 0)
-		log_warnx("%llu packets skipped: their link type is one the filter \"%s\" does "
-		    "not apply to", (unsigned long long)fst.unfilterable, o->filter);
-	if (pf != NULL && sink.counter != NULL) {
-		/* the names the pipeline gives them (pipeline.c) */
-		sink.counter(sink.arg, "capture.filtered", fst.rejected);
-		sink.counter(sink.arg, "capture.unfilterable", fst.unfilterable);
-	}
-	collector_finish(col, engine_counters(e)->ipv4 + engine_counters(e)->ipv6 == 0,
-	    engine_now(e));
-	/* every record written: the output is this thread's again */
-	sink_async_stop(wr, NULL);
-	wr = NULL;
-	status = daemon_exit_status(status, collector_failing(col), collector_findings(col),
-	    quit_sig);
-	if (output_errors(out) > 0)
-		status = EXIT_ERROR;	/* records already lost: the run's row says so too */
-	if (output_run_end(out, now_usec(), status) == -1) {
-		log_warnx("%llu records could not be written", (unsigned long long)output_errors(out));
-		status = EXIT_ERROR;
-	}
-	/* A run that read nothing because its only capture was unusable has
-	 * nothing to summarise: the error says it all. */
-	if (!o->quiet && (status != EXIT_ERROR || engine_counters(e)->packets > 0)) {
-		engine_summary(e, stderr);
-		if (pf != NULL)
-			pkt_filter_summary(stderr, o->filter, nread, fst.rejected, fst.unfilterable);
-		collector_summary(col, stderr);
-		engine_summary_top(e, stderr);
-		output_summary(out, stderr);
-	}
-	if (o->coverage != COVMATRIX_NONE || l->cfg.coverage)
-		collector_coverage_print(col, o->coverage != COVMATRIX_NONE ? o->coverage :
-		    COVMATRIX_RULES, o->eve != NULL && strcmp(o->eve, "-") == 0 ? stderr : stdout);
-done:
-	sink_async_stop(wr, NULL);
-	files_close(pfs, o->nfiles);
-	pkt_filter_free(pf);
-	engine_free(e);
-	collector_free(col);
-	output_close(out);
-	policy_free(pol);
-	return status;
-}
-
 static char *args_expr;	/* the trailing filter expression (a root for leak checkers) */
 
 /*
@@ -437,7 +127,7 @@ static char *args_expr;	/* the trailing filter expression (a root for leak check
  * gets a hint: captures are given with -r).  0, or -1 after saying why.
  */
 static int
-args_filter(struct daemon_opts *o, char **args, int n)
+args_filter(struct run_opts *o, char **args, int n)
 {
 	struct pkt_filter *f;
 	struct stat st;
@@ -493,7 +183,7 @@ run_option(int ch, const char *prev)
 int
 main(int argc, char **argv)
 {
-	struct daemon_opts o;
+	struct run_opts o;
 	struct loaded l;
 	struct diag d;
 	int check = 0, verbose = 0, direct = 0, pipeline = 0, set_workers = 0, set_snaplen = 0;
@@ -501,7 +191,7 @@ main(int argc, char **argv)
 	const char *run_opt = NULL;	/* an option of analysis runs, for the --report check */
 	struct report_opts ro;
 	int report = 0;
-	int ch, status;
+	int ch;
 
 	memset(&o, 0, sizeof(o));
 	memset(&ro, 0, sizeof(ro));
@@ -519,8 +209,8 @@ main(int argc, char **argv)
 		case 'r':
 		case 'i':
 		case OPT_NFLOG:
-			if (o.nfiles + o.nifaces + o.ngroups == DAEMON_MAX_SOURCES) {
-				log_warnx("too many sources (at most %d)", DAEMON_MAX_SOURCES);
+			if (o.nfiles + o.nifaces + o.ngroups == RUN_MAX_SOURCES) {
+				log_warnx("too many sources (at most %d)", RUN_MAX_SOURCES);
 				return EXIT_ERROR;
 			}
 			if (ch == 'r')
@@ -748,24 +438,8 @@ main(int argc, char **argv)
 		load_free(&l);
 		return EXIT_ERROR;
 	}
-	/*
-	 * Files with one classifier are read and classified in one thread: a
-	 * ring would add a copy and a trip to another core for every packet
-	 * and buy nothing.  Several workers, or --pipeline, take the live
-	 * code path (the records are the same: tests/cli.sh, tests/golden.sh).
-	 */
-	if (o.nfiles > 0 && o.workers == 1 && !pipeline)
-		direct = 1;
-	if (direct) {
-		int bad = 0;
-		struct pcapdir *dirs = dirs_open(&o, &bad);
-
-		status = run_direct(&o, &l, dirs, bad ? EXIT_ERROR : EXIT_CLEAN);
-		dirs_close(dirs, o.nfiles);
-		load_free(&l);
-		return status;
-	}
-	return daemon_run(&o, &l);	/* takes over l */
+	o.pipeline = pipeline;
+	return run_main(&o, &l);	/* takes over l */
 }
 
 _Static_assert(CONFIG_MAX_VXLAN == DECODE_MAX_VXLAN_PORTS, "vxlan-port lines fit the decoder's");

@@ -39,6 +39,7 @@
 #include "conformd/output.h"
 #include "conformd/pipeline.h"
 #include "conformd/ring.h"
+#include "conformd/run.h"
 #include "conformd/sensor.h"
 #include "conformd/sinkmsg.h"
 #include "conformd/thread.h"
@@ -669,43 +670,15 @@ static void
 store_stats(struct pipeline *pl, uint64_t now)
 {
 	struct pipeline_stats st;
-	static const char *const names[] = {
-		"uptime", "capture.received", "capture.kernel_recv", "capture.kernel_drops",
-		"capture.if_drops", "capture.overruns", "capture.ring_drops",
-		"capture.outages", "capture.outage_ms", "capture.filtered",
-		"capture.unfilterable", "classifier.packets",
-		"classifier.malformed", "classifier.non_ip", "store.records_lost",
-		"store.lost_queue", "store.lost_database", "store.lost_eve",
-		"store.stale_coverage", "findings.total", "reloads"
-	};
-	uint64_t v[sizeof(names) / sizeof(names[0])];
+	const char *names[RUN_STATS_MAX];
+	uint64_t v[RUN_STATS_MAX];
+	int n;
 
 	store_publish_lost(pl);
 	pipeline_stats(pl, &st);
-	/* seconds since the run started, as Suricata's stats "uptime" */
-	v[0] = now > pl->start_usec ? (now - pl->start_usec) / 1000000u : 0;
-	v[1] = st.received;
-	v[2] = st.kernel_recv;
-	v[3] = st.kernel_drops;
-	v[4] = st.if_drops;
-	v[5] = st.overruns;
-	v[6] = st.ring_drops;
-	v[7] = st.outages;
-	v[8] = st.outage_ms;
-	/* --filter on NFLOG: received = classified + drops + these two */
-	v[9] = st.filtered;
-	v[10] = st.unfilterable;
-	v[11] = st.classified;
-	v[12] = st.malformed;
-	v[13] = st.non_ip;
-	v[14] = st.records_lost;
-	v[15] = st.store_drops;
-	v[16] = st.lost_database;
-	v[17] = st.lost_eve;
-	v[18] = st.stale;
-	v[19] = st.findings;
-	v[20] = st.reloads;
-	output_stats(pl->out, now, names, v, (int)(sizeof(v) / sizeof(v[0])));
+	n = run_stats_event(&st, now > pl->start_usec ? (now - pl->start_usec) / 1000000u : 0,
+	    names, v);
+	output_stats(pl->out, now, names, v, n);
 }
 
 static void *
@@ -1038,25 +1011,8 @@ pipeline_write_counters(struct pipeline *pl)
 	engine_write_counters(&sum, &fsum, o);
 	/* store.records_lost and its causes: output_run_end() */
 	output_set_queue_lost(pl->out, pipeline_queue_lost(pl));
-	if (o->counter == NULL)
-		return;
 	pipeline_stats(pl, &st);
-	o->counter(o->arg, "capture.received", st.received);
-	o->counter(o->arg, "capture.kernel_recv", st.kernel_recv);
-	o->counter(o->arg, "capture.kernel_drops", st.kernel_drops);
-	o->counter(o->arg, "capture.if_drops", st.if_drops);
-	o->counter(o->arg, "capture.overruns", st.overruns);
-	o->counter(o->arg, "capture.ring_drops", st.ring_drops);
-	if (pl->po.filter != NULL) {
-		o->counter(o->arg, "capture.filtered", st.filtered);
-		o->counter(o->arg, "capture.unfilterable", st.unfilterable);
-	}
-	o->counter(o->arg, "capture.outages", st.outages);
-	o->counter(o->arg, "capture.outage_ms", st.outage_ms);
-	o->counter(o->arg, "store.stale_coverage", st.stale);
-	o->counter(o->arg, "reloads", st.reloads);
-	o->counter(o->arg, "findings.total", st.findings);
-	o->counter(o->arg, "workers", (uint64_t)pl->po.workers);
+	run_counters_write(&st, pl->po.filter != NULL, pl->po.workers, o);
 }
 
 int

@@ -265,7 +265,7 @@ pf_capture(struct preflight *p, const char *path)
 }
 
 int
-preflight_check(const struct config *cfg, const struct daemon_opts *o, struct diag *d)
+preflight_check(const struct config *cfg, const struct run_opts *o, struct diag *d)
 {
 	struct preflight p;
 	struct diag quiet;

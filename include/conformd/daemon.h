@@ -1,52 +1,44 @@
 /*
- * daemon.h - a run through the pipeline: capture files (-r) or live
- * sources (-i, --nflog), with signals, reload, privilege drop and systemd
- * notification.
+ * daemon.h - what only a live run does, beside the pipeline driver's
+ * loop (run-pipeline.c): SIGHUP reopens the output files and reloads the
+ * policy, SIGUSR1 logs the counters, systemd hears READY, RELOADING,
+ * STOPPING and a STATUS line every few seconds.  It also keeps every
+ * policy the pipeline may still use (the run's own and each reload's)
+ * until the pipeline hands it back (pipeline_reap()).  The main thread.
  */
 #ifndef CONFORMD_DAEMON_H
 #define CONFORMD_DAEMON_H
 
-#include <stdint.h>
-#include "conformd/load.h"
+#include "conformd/pipeline.h"
+#include "conformd/policy.h"
+#include "conformd/run.h"
 
-#define DAEMON_MAX_SOURCES	32
-
-struct daemon_opts {
-	const char	*cfgpath;		/* re-read on SIGHUP */
-	const char	*files[DAEMON_MAX_SOURCES];
-	int		 nfiles;
-	const char	*ifaces[DAEMON_MAX_SOURCES];
-	int		 nifaces;
-	int		 groups[DAEMON_MAX_SOURCES];	/* NFLOG groups */
-	int		 ngroups;
-	const char	*db, *eve;		/* override the configuration's */
-	const char	*user;			/* drop to this user; NULL: live "conformd", files: stay */
-	const char	*filter;		/* BPF: -i in the kernel; -r, --nflog in the capture threads */
-	int		 workers;
-	uint32_t	 snaplen;
-	uint32_t	 bufsize;		/* kernel buffer, bytes; 0: default */
-	uint32_t	 ring_slots;
-	int		 coverage;		/* print the coverage matrix at the end: an
-						   enum covmatrix_format, 0 none */
-	int		 quiet;
-};
+struct daemon;
 
 /*
- * The exit status of a run that ended with `status` so far (0, or 2 after
- * an error), raised `findings` of which `failing` are at or above
- * fail-on: 1 when some are failing, except that a run stopped by SIGTERM
- * or SIGINT (`sig`, 0: none) exits 0, as systemd expects of a service it
- * stops (logged with the count of findings when it applies).  An error
- * (2) stays.  Any thread.
+ * The live side of a pipeline run with options `o` (kept: o->cfgpath is
+ * read again on SIGHUP), keeping `pol`, the run's compiled policy, from
+ * now on (freed by daemon_free() or when the pipeline hands it back).
+ * NULL when out of memory (pol then stays the caller's).
  */
-int daemon_exit_status(int status, uint64_t failing, uint64_t findings, int sig);
+struct daemon *daemon_new(const struct run_opts *o, struct policy *pol);
+
+/* The sources run: READY=1, and the log says what is captured. */
+void daemon_ready(struct daemon *d, const char *sources);
 
 /*
- * Run until the files end or SIGTERM/SIGINT.  `l` is the configuration
- * already loaded and checked; the run takes it over (frees it).  Returns
- * the exit status: 0 no finding (or stopped by a signal), 1 findings,
- * 2 error.
+ * One turn of the control loop (every 100 ms): act on the SIGHUPs and
+ * SIGUSR1s counted since the last turn (run.h), free the policies `pl`
+ * no longer needs, and, when `live`, send systemd a STATUS line every
+ * few seconds.  A run reading files counts SIGHUP and does nothing.
  */
-int daemon_run(const struct daemon_opts *o, struct loaded *l);
+void daemon_tick(struct daemon *d, struct pipeline *pl, int live);
+
+/* The run stops: STOPPING=1. */
+void daemon_stopping(struct daemon *d);
+
+/* Free every policy kept and their configurations (the run's own
+ * configuration is not one of them: the caller's). */
+void daemon_free(struct daemon *d);
 
 #endif /* CONFORMD_DAEMON_H */

@@ -14,7 +14,7 @@
 #define CONFORMD_PREFLIGHT_H
 
 #include "conformd/config.h"
-#include "conformd/daemon.h"
+#include "conformd/run.h"
 #include "conformd/diag.h"
 
 /*
@@ -25,6 +25,6 @@
  * before any privilege is dropped (it judges permissions for the user
  * the run would become).
  */
-int preflight_check(const struct config *cfg, const struct daemon_opts *o, struct diag *d);
+int preflight_check(const struct config *cfg, const struct run_opts *o, struct diag *d);
 
 #endif /* CONFORMD_PREFLIGHT_H */
