@@ -67,10 +67,15 @@ done
 # change more often than bench/.
 $CC -O2 -Wall -I"$top/include" -o "$out/pcapfile-count" "$here/pcapfile-count.c" \
     "$top/src/pcapfile.c" || die "cannot build pcapfile-count from $top/src/pcapfile.c"
+# The libraries conformd links (configure chose them: libpcap, SQLite,
+# and NFLOG, GnuTLS, libcap-ng when found), as the build tree's Makefile
+# names them.
+libs=$(sed -n 's/^\(PCAP\|SQLITE3\|NFLOG\|GNUTLS\|CAPNG\)_LIBS = //p' "$BUILDDIR/Makefile" 2> /dev/null |
+    tr '\n' ' ')
+[ -n "$libs" ] || libs="-lpcap -lsqlite3"
 eb=($CC -O2 -Wall -I"$top/include" -I"$BUILDDIR" -o "$out/engine-bench" "$here/engine-bench.c"
-    "$BUILDDIR/libconformd.a" -lpcap -lsqlite3 -lcap-ng)
-"${eb[@]}" -lpthread 2> "$cg/engine-bench.build.log" ||
-    "${eb[@]}" -lnetfilter_log -lpthread 2>> "$cg/engine-bench.build.log" || {
+    "$BUILDDIR/libconformd.a" $libs)
+"${eb[@]}" -lpthread 2> "$cg/engine-bench.build.log" || {
 	cat "$cg/engine-bench.build.log" >&2
 	die "cannot build engine-bench against $BUILDDIR/libconformd.a (needs libpcap-dev, libsqlite3-dev, maybe libnetfilter-log-dev; is BUILDDIR the tree $CONFORMD was built in?)"
 }

@@ -53,6 +53,9 @@ struct gflow {
 	uint32_t	cseq;		/* next sequence number, client side */
 	uint32_t	sseq;		/* next sequence number, server side */
 	uint32_t	npkts;		/* packets this flow has in the file */
+	uint32_t	rounds;		/* -l: rounds its slot has in the file */
+	uint32_t	phase;		/* -l: packets of a full flow before the file starts */
+	uint32_t	gen;		/* -l: flows its slot has had before this one */
 	uint16_t	sport;		/* client (ephemeral) port */
 	uint16_t	dport;		/* server port */
 	uint16_t	vlan;		/* 0: untagged */
@@ -71,6 +74,7 @@ struct gen_opts {
 	unsigned	 pct_v6, pct_vlan, pct_bad, pct_udp;
 	uint64_t	 seed;
 	uint32_t	 max_flows;	/* 0: leave conformd's default */
+	uint32_t	 flow_len;	/* -l: packets a flow, then its slot starts another; 0: one flow a slot */
 };
 
 /* Ports clients may use (see rules/lync2013.rules): toward the FE pool's
@@ -86,6 +90,7 @@ static const uint16_t bad_udp_ports[] = { 161, 1433 };
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static uint64_t rng_state;
+static uint64_t flows_made;	/* flow_init() calls: the flows in the file */
 
 /* splitmix64 (Steele, Lea, Flood 2014): tiny, seedable, good enough. */
 static uint64_t
@@ -111,7 +116,7 @@ usage(void)
 	    "usage: gen-bench -o OUT.pcap -i OUT-inventory.conf -c OUT-conformd.conf\n"
 	    "                 [-n PACKETS] [-f FLOWS] [-s 64|imix|1500] [-6 IPV6_PERCENT]\n"
 	    "                 [-v VLAN_PERCENT] [-x VIOLATING_PERCENT] [-u UDP_PERCENT]\n"
-	    "                 [-S SEED] [-R RULES] [-m MAX_FLOWS]\n");
+	    "                 [-S SEED] [-R RULES] [-m MAX_FLOWS] [-l PACKETS_A_FLOW]\n");
 	exit(2);
 }
 
@@ -374,66 +379,112 @@ gcd32(uint32_t a, uint32_t b)
 	return a;
 }
 
+/*
+ * Flow number i of the file (slot i of the first round; with -l, slot s's
+ * g-th flow is number s + g * FLOWS): its endpoints, ports, shape and
+ * sequence numbers, drawn from the generator.  npkts is the caller's.
+ */
+static void
+flow_init(struct gflow *f, uint64_t i, const struct gen_opts *o)
+{
+	/* Unique client (address, port) per flow: host h = a bijection
+	 * of i mod 32766, port from i / 32766 (odd stride: distinct
+	 * for up to 16384 uses of one host). */
+	uint32_t h = 1 + (uint32_t)(((uint64_t)(i % GEN_CLIENT_HOSTS) *
+	    9973u) % GEN_CLIENT_HOSTS);
+	uint32_t use = (uint32_t)(i / GEN_CLIENT_HOSTS);
+	uint32_t srv, bad;
+
+	memset(f, 0, sizeof(*f));
+	flows_made++;
+	f->v6 = rng_below(100) < o->pct_v6;
+	f->vlan = rng_below(100) < o->pct_vlan ?
+	    (uint16_t)(100 + rng_below(16)) : 0;
+	f->proto = rng_below(100) < o->pct_udp ? 17 : 6;
+	bad = rng_below(100) < o->pct_bad;
+	srv = rng_below(1 + GEN_FE_MEMBERS);	/* 0: the VIP */
+	/* SQL Browser (udp 1434) is an all-servers port: members only,
+	 * a VIP is not a server. */
+	if (f->proto == 17 && !bad && srv == 0)
+		srv = 1 + rng_below(GEN_FE_MEMBERS);
+	f->sport = (uint16_t)(GEN_EPHEMERAL_BASE +
+	    (use * 7919u + h * 131u) % GEN_EPHEMERAL_COUNT);
+	if (bad && f->proto == 6)
+		f->dport = bad_tcp_ports[rng_below(NELEM(bad_tcp_ports))];
+	else if (bad)
+		f->dport = bad_udp_ports[rng_below(NELEM(bad_udp_ports))];
+	else if (f->proto == 17)
+		f->dport = ok_udp_ports[rng_below(NELEM(ok_udp_ports))];
+	else if (srv == 0)
+		f->dport = vip_tcp_ports[rng_below(NELEM(vip_tcp_ports))];
+	else
+		f->dport = fe_tcp_ports[rng_below(NELEM(fe_tcp_ports))];
+	if (f->v6) {
+		static const uint8_t cpfx[6] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x80 };
+		static const uint8_t spfx[6] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01 };
+
+		memcpy(f->caddr, cpfx, 6);
+		put16(f->caddr + 14, (uint16_t)h);
+		memcpy(f->saddr, spfx, 6);
+		put16(f->saddr + 14, (uint16_t)(0x10 + srv));
+	} else {
+		f->caddr[0] = 198;
+		f->caddr[1] = 18;
+		f->caddr[2] = (uint8_t)(128 + (h >> 8));
+		f->caddr[3] = (uint8_t)h;
+		f->saddr[0] = 198;
+		f->saddr[1] = 18;
+		f->saddr[2] = 1;
+		f->saddr[3] = (uint8_t)(10 + srv);
+	}
+	f->cseq = (uint32_t)rng_next();
+	f->sseq = (uint32_t)rng_next();
+}
+
 static void
 flows_setup(struct gflow *fl, const struct gen_opts *o)
 {
-	uint32_t i;
-
-	for (i = 0; i < o->flows; i++) {
-		struct gflow *f = &fl[i];
-		/* Unique client (address, port) per flow: host h = a bijection
-		 * of i mod 32766, port from i / 32766 (odd stride: distinct
-		 * for up to 16384 uses of one host). */
-		uint32_t h = 1 + (uint32_t)(((uint64_t)(i % GEN_CLIENT_HOSTS) *
-		    9973u) % GEN_CLIENT_HOSTS);
-		uint32_t use = i / GEN_CLIENT_HOSTS;
-		uint32_t srv, bad;
-
-		memset(f, 0, sizeof(*f));
-		f->v6 = rng_below(100) < o->pct_v6;
-		f->vlan = rng_below(100) < o->pct_vlan ?
-		    (uint16_t)(100 + rng_below(16)) : 0;
-		f->proto = rng_below(100) < o->pct_udp ? 17 : 6;
-		bad = rng_below(100) < o->pct_bad;
-		srv = rng_below(1 + GEN_FE_MEMBERS);	/* 0: the VIP */
-		/* SQL Browser (udp 1434) is an all-servers port: members only,
-		 * a VIP is not a server. */
-		if (f->proto == 17 && !bad && srv == 0)
-			srv = 1 + rng_below(GEN_FE_MEMBERS);
-		f->sport = (uint16_t)(GEN_EPHEMERAL_BASE +
-		    (use * 7919u + h * 131u) % GEN_EPHEMERAL_COUNT);
-		if (bad && f->proto == 6)
-			f->dport = bad_tcp_ports[rng_below(NELEM(bad_tcp_ports))];
-		else if (bad)
-			f->dport = bad_udp_ports[rng_below(NELEM(bad_udp_ports))];
-		else if (f->proto == 17)
-			f->dport = ok_udp_ports[rng_below(NELEM(ok_udp_ports))];
-		else if (srv == 0)
-			f->dport = vip_tcp_ports[rng_below(NELEM(vip_tcp_ports))];
-		else
-			f->dport = fe_tcp_ports[rng_below(NELEM(fe_tcp_ports))];
-		if (f->v6) {
-			static const uint8_t cpfx[6] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x80 };
-			static const uint8_t spfx[6] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01 };
-
-			memcpy(f->caddr, cpfx, 6);
-			put16(f->caddr + 14, (uint16_t)h);
-			memcpy(f->saddr, spfx, 6);
-			put16(f->saddr + 14, (uint16_t)(0x10 + srv));
-		} else {
-			f->caddr[0] = 198;
-			f->caddr[1] = 18;
-			f->caddr[2] = (uint8_t)(128 + (h >> 8));
-			f->caddr[3] = (uint8_t)h;
-			f->saddr[0] = 198;
-			f->saddr[1] = 18;
-			f->saddr[2] = 1;
-			f->saddr[3] = (uint8_t)(10 + srv);
-		}
-		f->cseq = (uint32_t)rng_next();
-		f->sseq = (uint32_t)rng_next();
-		f->npkts = (uint32_t)(o->packets / o->flows);
+	for (uint32_t i = 0; i < o->flows; i++) {
+		flow_init(&fl[i], i, o);
+		fl[i].npkts = (uint32_t)(o->packets / o->flows);
+		/* -l: slots start their flows at different points, so that
+		 * flows end all through the file, not all in one round */
+		if (o->flow_len != 0)
+			fl[i].phase = rng_below(o->flow_len);
 	}
+}
+
+/*
+ * -l: the packet of round r of slot s (flow f) as the index of a packet
+ * within its flow; a slot whose flow has had its packets starts the next
+ * (flow s + g * FLOWS), whose length is flow_len, or what the file has
+ * left of its rounds.  Without -l, r itself.
+ */
+static uint32_t
+flow_round(struct gflow *f, uint32_t s, uint32_t r, const struct gen_opts *o)
+{
+	uint64_t L = o->flow_len, pos, start, end;
+	uint32_t g;
+
+	if (L == 0)
+		return r;
+	pos = (uint64_t)r + f->phase;
+	g = (uint32_t)(pos / L);
+	start = g == 0 ? 0 : g * L - f->phase;
+	end = (g + 1) * L - f->phase;
+	if (end > f->rounds)
+		end = f->rounds;
+	if (r == 0 || g != f->gen) {
+		uint32_t rounds = f->rounds, phase = f->phase;
+
+		if (g != f->gen)
+			flow_init(f, s + (uint64_t)g * o->flows, o);
+		f->rounds = rounds;
+		f->phase = phase;
+		f->gen = g;
+		f->npkts = (uint32_t)(end - start);
+	}
+	return (uint32_t)(r - start);
 }
 
 /*
@@ -515,6 +566,8 @@ write_pcap(struct gflow *fl, const struct gen_opts *o, uint64_t *bytes)
 	b_last = rng_below(F);
 	for (x = 0; x < rem; x++)
 		fl[(uint32_t)(((uint64_t)a * x + b_last) % F)].npkts++;
+	for (x = 0; x < F; x++)
+		fl[x].rounds = fl[x].npkts;
 
 	p = pcap_open_dead(DLT_EN10MB, 65535);
 	if (p == NULL) {
@@ -535,11 +588,12 @@ write_pcap(struct gflow *fl, const struct gen_opts *o, uint64_t *bytes)
 
 		b = r < rounds ? rng_below(F) : (uint32_t)b_last;
 		for (x = 0; x < nx; x++, k++) {
-			struct gflow *f = &fl[((uint64_t)a * x + b) % F];
+			uint32_t s = (uint32_t)(((uint64_t)a * x + b) % F);
+			struct gflow *f = &fl[s];
 			uint64_t usec = k;
+			uint32_t j = flow_round(f, s, (uint32_t)r, o);
 
-			h.len = h.caplen = (bpf_u_int32)flow_packet(buf, f,
-			    (uint32_t)r, o->size);
+			h.len = h.caplen = (bpf_u_int32)flow_packet(buf, f, j, o->size);
 			h.ts.tv_sec = (time_t)(GEN_TS_ORIGIN + usec / 1000000);
 			h.ts.tv_usec = (suseconds_t)(usec % 1000000);
 			pcap_dump((u_char *)d, &h, buf);
@@ -635,7 +689,7 @@ main(int argc, char **argv)
 	o.size = SIZE_64;
 	o.pct_udp = 20;
 	o.seed = 1;
-	while ((ch = getopt(argc, argv, "o:i:c:n:f:s:6:v:x:u:S:R:m:")) != -1) {
+	while ((ch = getopt(argc, argv, "o:i:c:n:f:s:6:v:x:u:S:R:m:l:")) != -1) {
 		switch (ch) {
 		case 'o': o.pcap_path = optarg; break;
 		case 'i': o.inv_path = optarg; break;
@@ -649,6 +703,7 @@ main(int argc, char **argv)
 		case 'u': o.pct_udp = (unsigned)parse_u64("u", optarg, 0, 100); break;
 		case 'S': o.seed = parse_u64("S", optarg, 0, UINT64_MAX); break;
 		case 'm': o.max_flows = (uint32_t)parse_u64("m", optarg, 1, UINT32_MAX); break;
+		case 'l': o.flow_len = (uint32_t)parse_u64("l", optarg, 1, UINT32_MAX); break;
 		case 's':
 			if (strcmp(optarg, "64") == 0)
 				o.size = SIZE_64;
@@ -693,7 +748,7 @@ main(int argc, char **argv)
 		exit(1);
 	}
 	free(fl);
-	printf("packets=%" PRIu64 " bytes=%" PRIu64 " flows=%" PRIu32 "\n",
-	    o.packets, bytes, o.flows);
+	printf("packets=%" PRIu64 " bytes=%" PRIu64 " flows=%" PRIu64 "\n",
+	    o.packets, bytes, flows_made);
 	return 0;
 }
