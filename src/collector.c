@@ -2,6 +2,7 @@
  * collector.c - findings counted, coverage kept, missing ports decided,
  * records passed on to the outputs.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,7 +62,7 @@ collector_free(struct collector *c)
 }
 
 static void
-collector_flow(void *arg, const struct flow_record *r)
+collector_flow(void *arg, const struct rec_flow *r)
 {
 	struct collector *c = arg;
 
@@ -70,7 +71,7 @@ collector_flow(void *arg, const struct flow_record *r)
 }
 
 static void
-collector_finding(void *arg, const struct finding *f)
+collector_finding(void *arg, const struct rec_finding *f)
 {
 	struct collector *c = arg;
 
@@ -157,52 +158,41 @@ collector_host_entry(struct collector *c, int h)
  * coverage_finish() callback: a required pair never seen, or an unobserved
  * host.  The host's address is its first one (a network has none); it is
  * the source of what was never seen for an `out` rule, the destination
- * for an `in` rule.
+ * for an `in` rule.  Binary, as the classifier's findings: the writers
+ * make its text (record-text.h).
  */
 static void
 collector_missing(void *arg, int h, int rule, const char *also)
 {
 	struct collector *c = arg;
-	const struct inv_host *host = &c->inv->hosts[h];
-	char sig[512], ip[REC_ADDR_LEN] = "", pbuf[16], ports[64], ids[320], ev[160];
-	struct finding fd;
+	struct rec_finding fd;
 	int e;
 
-	/* the host's address: its first one (a network has none) */
-	if ((e = collector_host_entry(c, h)) >= 0)
-		addr_format(c->inv->entries[e].addr, c->inv->entries[e].family, ip, sizeof(ip));
 	memset(&fd, 0, sizeof(fd));
 	fd.kind = FINDING_MISSING;
-	fd.category = "Policy Violation";
-	fd.signature = sig;
-	fd.host = host->name;
-	fd.host_ip = ip;
+	fd.host = h;
+	fd.rule = rule;
+	fd.pol = c->pol;
 	fd.ts_usec = c->end_usec;
+	fd.lost = c->lost;
+	/* the host's address: its first one (a network has none) */
+	if ((e = collector_host_entry(c, h)) >= 0) {
+		fd.family = (uint8_t)c->inv->entries[e].family;
+		memcpy(fd.addr, c->inv->entries[e].addr, sizeof(fd.addr));
+	}
 	if (rule < 0) {
-		snprintf(sig, sizeof(sig), "conformd missing: host %s unobserved", host->name);
-		fd.evidence = "unobserved: no traffic to or from this host";
+		fd.evidence = REC_EV_UNOBSERVED;
+		fd.severity = (uint8_t)config_severity(c->cfg, FINDING_MISSING, NULL);
 	} else {
 		const struct rule *r = &c->rs->rules[rule];
 
-		rules_format_ports(r, ports, sizeof(ports));
-		fd.rule_id = r->id;
-		fd.rule_cite = r->cite;
+		fd.evidence = REC_EV_NOT_SEEN;
 		fd.host_is_src = r->dir == RULE_OUT;
 		fd.proto = (r->protos & RULE_TCP) ? IPPROTO_NUM_TCP : IPPROTO_NUM_UDP;
-		fd.port = r->client_media ? c->inv->media.lo : r->ports[0].lo;
-		snprintf(ids, sizeof(ids), "%s%s%s", r->id, also != NULL ? ", " : "",
-		    also != NULL ? also : "");
-		snprintf(sig, sizeof(sig), "conformd missing %s/%s %s %s (%s)",
-		    proto_name(fd.proto, pbuf, sizeof(pbuf)), ports,
-		    r->dir == RULE_OUT ? "from" : "on", host->name, ids);
-		fd.evidence = "no successful flow seen";
+		fd.port = (uint16_t)(r->client_media ? c->inv->media.lo : r->ports[0].lo);
+		snprintf(fd.text, sizeof(fd.text), "%s", also != NULL ? also : "");
+		fd.severity = (uint8_t)config_severity(c->cfg, FINDING_MISSING, r->id);
 	}
-	if (c->lost > 0) {
-		snprintf(ev, sizeof(ev), "%s (%llu coverage records lost in this window: "
-		    "it may have been seen)", fd.evidence, (unsigned long long)c->lost);
-		fd.evidence = ev;
-	}
-	fd.severity = config_severity(c->cfg, FINDING_MISSING, fd.rule_id);
 	collector_finding(c, &fd);
 }
 

@@ -17,13 +17,13 @@
 #include <string.h>
 
 #include "conformd/appdetect.h"
-#include "conformd/communityid.h"
 #include "conformd/decode.h"
 #include "conformd/engine.h"
 #include "conformd/fastpath.h"
 #include "conformd/flow.h"
 #include "conformd/inventory.h"
 #include "conformd/record.h"
+#include "conformd/record-text.h"
 #include "conformd/rules.h"
 
 #define EXPIRE_EVERY_USEC	1000000ULL	/* run timeouts once per second of capture time */
@@ -93,13 +93,13 @@ struct engine {
 	struct role_cache	 rolec[ROLE_SLOTS];
 	int			 ntop;
 	int			 top_max;
-	struct flow_record	 top[TOP_MAX];	/* most active unexpected flows */
-	/* their host names, copied: the policy they point into may go */
+	struct flow		 top[TOP_MAX];	/* most active unexpected flows, as they ended */
+	/* their host names (initiator, responder), copied: the policy they
+	 * point into may go */
 	char			 top_host[TOP_MAX][2][TOP_HOST_LEN];
 };
 
-static const char *engine_failure(const struct engine *e, const struct flow *f, int final,
-    char *buf, size_t len);
+static int engine_fail(const struct engine *e, const struct flow *f, int final);
 
 /* The entry of generation gen in e->gens (binary search), or NULL. */
 static struct engine_gen *
@@ -150,24 +150,30 @@ engine_gen_prune(struct engine *e)
 }
 
 /*
- * The rule that judged flow f, looked up in the ruleset of the policy that
- * judged it (a reload may have replaced the current one since); NULL when
- * no rule allowed it.
+ * The ruleset of the policy that judged flow f (a reload may have
+ * replaced the current one since), NULL when it was not judged.
  */
+static const struct ruleset *
+engine_flow_rs(const struct engine *e, const struct flow *f)
+{
+	const struct engine_gen *g;
+
+	if (f->policy_gen == e->gen)
+		return e->rs;
+	if ((g = engine_gen_find(e, f->policy_gen)) != NULL)
+		return policy_ruleset(g->pol);
+	return NULL;	/* not judged (cannot happen: engine_classify()) */
+}
+
+/* The rule that judged flow f, in the ruleset of the policy that judged
+ * it; NULL when no rule allowed it. */
 static const struct rule *
 engine_flow_rule(const struct engine *e, const struct flow *f)
 {
-	const struct engine_gen *g;
 	const struct ruleset *rs;
 
-	if (f->rule == RULE_NONE)
+	if (f->rule == RULE_NONE || (rs = engine_flow_rs(e, f)) == NULL)
 		return NULL;
-	if (f->policy_gen == e->gen)
-		rs = e->rs;
-	else if ((g = engine_gen_find(e, f->policy_gen)) != NULL)
-		rs = policy_ruleset(g->pol);
-	else
-		return NULL;	/* not judged (cannot happen: engine_classify()) */
 	return f->rule < rs->nrules ? &rs->rules[f->rule] : NULL;
 }
 
@@ -211,83 +217,33 @@ engine_side_roles(struct engine *e, const struct flow *f, int side, int *host)
 
 
 
+/*
+ * Flow f as a binary record (record.h): the entry copied as it is, its
+ * roles and hosts under the current policy, the ruleset its rule is of,
+ * its end (REC_END_NONE while it stays) and why it failed so far.  No
+ * text: the writers make theirs.
+ */
 static void
-engine_record(struct engine *e, const struct flow *f, int end, struct flow_record *r)
-{
-	int ini = f->ini, resp = !f->ini;
-	int h;
-	uint64_t roles;
-	const struct rule *ru;
-
-	memset(r, 0, sizeof(*r));
-	r->flow_id = f->id;
-	r->first_usec = f->first_usec;
-	r->last_usec = f->last_usec;
-	addr_format(f->key.addr[ini], f->key.family, r->src_ip, sizeof(r->src_ip));
-	addr_format(f->key.addr[resp], f->key.family, r->dest_ip, sizeof(r->dest_ip));
-	r->src_port = f->key.port[ini];
-	r->dest_port = f->key.port[resp];
-	r->proto = f->key.proto;
-	if (f->key.proto == IPPROTO_NUM_ICMP || f->key.proto == IPPROTO_NUM_ICMPV6) {
-		r->has_icmp = 1;
-		r->icmp_type = f->icmp_first[0];
-		r->icmp_code = f->icmp_first[1];
-	}
-	if (e->cfg->community_id)	/* ICMP: type and code stand for the ports */
-		(void)community_id((uint16_t)e->cfg->community_id_seed, f->key.family,
-		    f->key.addr[ini], f->key.addr[resp], f->key.proto,
-		    r->has_icmp ? r->icmp_type : r->src_port,
-		    r->has_icmp ? r->icmp_code : r->dest_port, r->community_id);
-	r->vlan[0] = f->key.vlan[0];
-	r->vlan[1] = f->key.vlan[1];
-	r->pkts_toserver = f->pkts[ini];
-	r->pkts_toclient = f->pkts[resp];
-	r->bytes_toserver = f->bytes[ini];
-	r->bytes_toclient = f->bytes[resp];
-	r->frags = f->frags;
-	r->state = conn_state_eve(f->state);
-	r->conn_state = conn_state_name(f->state);
-	r->midstream = (f->flags & FLOW_F_MIDSTREAM) != 0;
-	r->end = end >= 0 ? flow_end_name(end) : NULL;
-	r->verdict = f->verdict;
-	if ((ru = engine_flow_rule(e, f)) != NULL) {
-		r->rule_id = ru->id;
-		r->rule_table = ru->table;
-		r->rule_row = ru->row;
-		r->rule_service = ru->service;
-		r->rule_cite = ru->cite;
-	}
-	roles = engine_side_roles(e, f, ini, &h);
-	rules_format_roles(e->rs, roles, r->src_role, sizeof(r->src_role));
-	r->src_host = h >= 0 ? e->inv->hosts[h].name : NULL;
-	roles = engine_side_roles(e, f, resp, &h);
-	rules_format_roles(e->rs, roles, r->dest_role, sizeof(r->dest_role));
-	r->dest_host = h >= 0 ? e->inv->hosts[h].name : NULL;
-	(void)engine_failure(e, f, end >= 0 && end != FLOW_END_FLUSH, r->failure, sizeof(r->failure));
-}
-
-/* The role a signature names for an address: its first role that is not
- * implied (front-end rather than all-servers), "unknown" outside the inventory. */
-static const char *
-engine_primary_role(const struct engine *e, const uint8_t *addr)
+engine_rec_flow(struct engine *e, const struct flow *f, int end, struct rec_flow *b)
 {
 	int h;
-	uint64_t roles = policy_roles(e->pol, addr, &h);
 
-	for (; roles != 0; roles &= roles - 1) {
-		int r = __builtin_ctzll(roles);
-		if (!e->rs->roles[r].implied)
-			return e->rs->roles[r].name;
+	b->f = *f;
+	for (int side = 0; side < 2; side++) {
+		b->f.roles[side] = engine_side_roles(e, f, side, &h);
+		b->f.host[side] = h;
 	}
-	return "unknown";
+	b->pol = e->pol;
+	b->rule_rs = f->rule != RULE_NONE ? engine_flow_rs(e, f) : NULL;
+	b->end = end >= 0 ? (uint8_t)end : REC_END_NONE;
+	b->fail = (uint8_t)engine_fail(e, f, end >= 0 && end != FLOW_END_FLUSH);
 }
 
 /* Hand a finding to the sink and count it. */
 static void
-engine_emit(struct engine *e, struct finding *fd)
+engine_emit(struct engine *e, struct rec_finding *fd, const char *rule_id)
 {
-	fd->severity = config_severity(e->cfg, fd->kind, fd->rule_id);
-	fd->category = "Policy Violation";
+	fd->severity = (uint8_t)config_severity(e->cfg, fd->kind, rule_id);
 	if (fd->ts_usec == 0)
 		fd->ts_usec = e->now;
 	if (fd->kind > 0 && fd->kind < 5)
@@ -296,33 +252,34 @@ engine_emit(struct engine *e, struct finding *fd)
 		e->sink.finding(e->sink.arg, fd);
 }
 
-/* A finding about a flow: unexpected, blocked or protocol_mismatch. */
+/*
+ * A finding about a flow: unexpected, blocked (`fail` says why) or
+ * protocol_mismatch (`ev`, with the payload's description `desc`, the
+ * port and the row's apps).
+ */
 static void
-engine_raise(struct engine *e, int kind, const struct flow *f, const char *evidence)
+engine_raise(struct engine *e, int kind, const struct flow *f, int ev, int fail,
+    const char *desc, unsigned apps)
 {
-	struct flow_record r;
-	struct finding fd;
-	char sig[256], pbuf[16];
+	struct rec_finding fd;
+	const struct rule *ru = engine_flow_rule(e, f);
 
-	engine_record(e, f, -1, &r);
-	if (kind == FINDING_UNEXPECTED)
-		snprintf(sig, sizeof(sig), "conformd unexpected %s/%u %s -> %s",
-		    proto_name(r.proto, pbuf, sizeof(pbuf)), r.dest_port,
-		    engine_primary_role(e, f->key.addr[f->ini]),
-		    engine_primary_role(e, f->key.addr[!f->ini]));
-	else
-		snprintf(sig, sizeof(sig), "conformd %s %s/%u %s (%s): %s",
-		    finding_kind_name(kind), proto_name(r.proto, pbuf, sizeof(pbuf)),
-		    r.dest_port, engine_primary_role(e, f->key.addr[!f->ini]),
-		    r.rule_id ? r.rule_id : "-", evidence ? evidence : "");
-	memset(&fd, 0, sizeof(fd));
-	fd.kind = kind;
-	fd.signature = sig;
-	fd.flow = &r;
+	fd.kind = (uint8_t)kind;
+	fd.evidence = (uint8_t)ev;
+	fd.fail = (uint8_t)fail;
+	fd.has_flow = 1;
+	fd.proto = 0;
+	fd.host_is_src = 0;
+	fd.family = 0;
+	fd.port = f->key.port[!f->ini];
+	fd.apps = (uint16_t)apps;
+	fd.host = fd.rule = -1;
+	fd.lost = 0;
 	fd.ts_usec = e->now;
-	fd.rule_id = r.rule_id;
-	fd.rule_cite = r.rule_cite;
-	fd.evidence = evidence;
+	fd.pol = e->pol;
+	snprintf(fd.text, sizeof(fd.text), "%s", desc != NULL ? desc : "");
+	engine_rec_flow(e, f, -1, &fd.flow);
+	memset(&fd.tunnel, 0, sizeof(fd.tunnel));
 	if (e->tunnelled != NULL) {
 		const struct pkt *p = e->tunnelled;
 
@@ -334,130 +291,79 @@ engine_raise(struct engine *e, int kind, const struct flow *f, const char *evide
 		fd.tunnel.sport = p->tunnel_sport;
 		fd.tunnel.dport = p->tunnel_dport;
 	}
-	engine_emit(e, &fd);
+	engine_emit(e, &fd, ru != NULL ? ru->id : NULL);
 }
 
-/* Keep the TOP most active unexpected flows for the summary. */
+/* Keep the TOP most active unexpected flows for the summary: the flows
+ * as they ended (formatted only when the summary is printed). */
 static void
-engine_top(struct engine *e, const struct flow_record *r)
+engine_top(struct engine *e, const struct flow *f)
 {
-	uint64_t w = r->pkts_toserver + r->pkts_toclient;
-	int i;
+	uint64_t w = f->pkts[0] + f->pkts[1];
+	int i, h;
 
 	if (e->top_max == 0)
 		return;
-	if (e->ntop == e->top_max &&
-	    w <= e->top[e->ntop - 1].pkts_toserver + e->top[e->ntop - 1].pkts_toclient)
+	if (e->ntop == e->top_max && w <= e->top[e->ntop - 1].pkts[0] + e->top[e->ntop - 1].pkts[1])
 		return;
 	if (e->ntop < e->top_max)
 		e->ntop++;
 	for (i = e->ntop - 1; i > 0; i--) {
-		const struct flow_record *q = &e->top[i - 1];
-		if (q->pkts_toserver + q->pkts_toclient >= w)
+		const struct flow *q = &e->top[i - 1];
+		if (q->pkts[0] + q->pkts[1] >= w)
 			break;
 		e->top[i] = e->top[i - 1];
 		memcpy(e->top_host[i], e->top_host[i - 1], sizeof(e->top_host[i]));
 	}
-	e->top[i] = *r;
-	snprintf(e->top_host[i][0], TOP_HOST_LEN, "%s", r->src_host != NULL ? r->src_host : "?");
-	snprintf(e->top_host[i][1], TOP_HOST_LEN, "%s", r->dest_host != NULL ? r->dest_host : "?");
-	/* the record's pointers into the policy are not kept */
-	e->top[i].src_host = e->top[i].dest_host = NULL;
-	e->top[i].rule_id = e->top[i].rule_service = NULL;
+	e->top[i] = *f;
+	for (int k = 0; k < 2; k++) {
+		(void)engine_side_roles(e, f, k == 0 ? f->ini : !f->ini, &h);
+		snprintf(e->top_host[i][k], TOP_HOST_LEN, "%s", h >= 0 ? e->inv->hosts[h].name : "?");
+	}
 }
 
 /* --- blocked ------------------------------------------------------------------ */
 
-/* Is ICMP(v6) type/code a "destination unreachable" that says a port is blocked? */
-static const char *
-icmp_unreach_name(uint8_t proto, uint8_t type, uint8_t code)
-{
-	if (proto == IPPROTO_NUM_ICMP && type == 3) {
-		switch (code) {
-		case 0: return "network unreachable";
-		case 1: return "host unreachable";
-		case 2: return "protocol unreachable";
-		case 3: return "port unreachable";
-		case 4: return NULL;	/* fragmentation needed: path MTU, not a block */
-		case 9: case 10: return "network/host administratively prohibited";
-		case 13: return "communication administratively prohibited";
-		default: return "destination unreachable";
-		}
-	}
-	if (proto == IPPROTO_NUM_ICMPV6 && type == 1) {
-		switch (code) {
-		case 0: return "no route to destination";
-		case 1: return "administratively prohibited";
-		case 3: return "address unreachable";
-		case 4: return "port unreachable";
-		case 5: return "source address failed policy";
-		case 6: return "reject route";
-		default: return "destination unreachable";
-		}
-	}
-	return NULL;
-}
-
-/* Evidence of why flow f failed, or NULL when it did not (yet). `final`:
- * the flow is ending, so an unanswered attempt is decided whatever the time. */
-static const char *
-engine_failure(const struct engine *e, const struct flow *f, int final, char *buf, size_t len)
+/* Why flow f failed (enum rec_fail), REC_FAIL_NONE when it did not (yet).
+ * `final`: the flow is ending, so an unanswered attempt is decided
+ * whatever the time. */
+static int
+engine_fail(const struct engine *e, const struct flow *f, int final)
 {
 	int decided = final || e->now >= f->first_usec + e->answer_usec;
+	const struct rule *ru;
 
-	if (f->flags & FLOW_F_ICMP_ERR) {
-		char from[REC_ADDR_LEN];
-		int v6 = f->key.proto == IPPROTO_NUM_ICMPV6 || f->key.family == 6;
-		addr_format(f->icmp_from, f->key.family, from, sizeof(from));
-		snprintf(buf, len, "ICMP%s %u/%u (%s) from %s", v6 ? "v6" : "",
-		    f->icmp_type, f->icmp_code,
-		    icmp_unreach_name(v6 ? IPPROTO_NUM_ICMPV6 : IPPROTO_NUM_ICMP,
-		    f->icmp_type, f->icmp_code), from);
-		return buf;
-	}
+	if (f->flags & FLOW_F_ICMP_ERR)
+		return REC_FAIL_ICMP;
 	if (f->key.proto == IPPROTO_NUM_TCP) {
-		if (f->state == CONN_REJECTED) {
-			snprintf(buf, len, "SYN answered by RST (%u SYN%s)", f->syns,
-			    f->syns == 1 ? "" : "s");
-			return buf;
-		}
-		if (f->state == CONN_ATTEMPTED && decided && !(f->flags & FLOW_F_MIDSTREAM)) {
-			snprintf(buf, len, "no answer to %u SYN%s", f->syns, f->syns == 1 ? "" : "s");
-			return buf;
-		}
+		if (f->state == CONN_REJECTED)
+			return REC_FAIL_RST;
+		if (f->state == CONN_ATTEMPTED && decided && !(f->flags & FLOW_F_MIDSTREAM))
+			return REC_FAIL_NO_ANSWER;
 		/* Zeek's RSTOS0: the client gave up with its own RST, never answered */
 		if (f->state == CONN_CLOSED && f->syns > 0 && !(f->flags & FLOW_F_MIDSTREAM) &&
-		    !(f->tcp_flags[!f->ini] & TCP_SYN)) {
-			snprintf(buf, len, "no answer to %u SYN%s, then reset by the client",
-			    f->syns, f->syns == 1 ? "" : "s");
-			return buf;
-		}
-		return NULL;
+		    !(f->tcp_flags[!f->ini] & TCP_SYN))
+			return REC_FAIL_CLIENT_RST;
+		return REC_FAIL_NONE;
 	}
 	if (f->key.proto == IPPROTO_NUM_UDP && f->state == CONN_NEW && decided &&
-	    engine_flow_rule(e, f) != NULL && engine_flow_rule(e, f)->reqresp) {
-		uint64_t n = f->pkts[f->ini];
-		snprintf(buf, len, "%llu datagram%s, no answer", (unsigned long long)n,
-		    n == 1 ? "" : "s");
-		return buf;
-	}
-	return NULL;
+	    (ru = engine_flow_rule(e, f)) != NULL && ru->reqresp)
+		return REC_FAIL_UDP;
+	return REC_FAIL_NONE;
 }
 
 /* Raise `blocked` for an expected flow whose attempt failed, once. */
 static void
 engine_check_blocked(struct engine *e, struct flow *f, int final)
 {
-	char ev[EVIDENCE_MAX];
-	const char *why;
+	int fail;
 
 	if (f->verdict != VERDICT_EXPECTED || (f->flags & FLOW_F_BLOCKED))
 		return;
-	why = engine_failure(e, f, final, ev, sizeof(ev));
-	if (why == NULL)
+	if ((fail = engine_fail(e, f, final)) == REC_FAIL_NONE)
 		return;
 	f->flags |= FLOW_F_BLOCKED;
-	engine_raise(e, FINDING_BLOCKED, f, why);
+	engine_raise(e, FINDING_BLOCKED, f, REC_EV_FAIL, fail, NULL, 0);
 }
 
 /* An ICMP error quoting a flow: record it on that flow, and raise blocked
@@ -498,10 +404,9 @@ static void
 engine_check_app(struct engine *e, struct flow *f, const uint8_t *payload, uint32_t len,
     int cut, int dir)
 {
-	char desc[96], ev[EVIDENCE_MAX];
+	char desc[96];
 	unsigned apps = f->apps;
-	int seen, ok;
-	uint16_t port = f->key.port[!f->ini];
+	int seen, ok, ev;
 
 	f->flags &= (uint8_t)~FLOW_F_CHECK_APP;
 	seen = app_detect(payload, len, desc, sizeof(desc));
@@ -532,15 +437,12 @@ engine_check_app(struct engine *e, struct flow *f, const uint8_t *payload, uint3
 	if (ok)
 		return;
 	if (dir != f->ini)
-		snprintf(ev, sizeof(ev), "server spoke first: %s on %u", desc, port);
+		ev = REC_EV_SERVER_FIRST;
 	else if ((apps & APPS_ENCRYPTED) && seen != SEEN_TLS)
-		snprintf(ev, sizeof(ev), "%s in cleartext on %u", desc, port);
-	else {
-		char want[64];
-		rules_format_apps(apps, want, sizeof(want));
-		snprintf(ev, sizeof(ev), "%s on %u where the row says %s", desc, port, want);
-	}
-	engine_raise(e, FINDING_PROTOCOL_MISMATCH, f, ev);
+		ev = REC_EV_CLEARTEXT;
+	else
+		ev = REC_EV_ROW_SAYS;
+	engine_raise(e, FINDING_PROTOCOL_MISMATCH, f, ev, REC_FAIL_NONE, desc, apps);
 }
 
 /* --- flow end ---------------------------------------------------------------------- */
@@ -563,7 +465,7 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 {
 	struct engine *e = arg;
 	struct flow *f = (struct flow *)cf;	/* ours: the table hands it over before reuse */
-	struct flow_record r;
+	struct rec_flow r;
 	int hi, hr;
 	/* A flow that timed out or was evicted has had its chance to be
 	 * answered; one flushed at the end of the capture only if the answer
@@ -585,10 +487,9 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 	 * before a reload belongs to the window that the reload closed. */
 	if (f->verdict == VERDICT_EXPECTED && f->rule != RULE_NONE && f->policy_gen == e->gen) {
 		const struct rule *ru = &e->rs->rules[f->rule];
-		char ev[EVIDENCE_MAX];
-		const char *why = engine_failure(e, f, final, ev, sizeof(ev));
+		int fail = engine_fail(e, f, final);
 		/* an attempt still waiting for its answer proves nothing either way */
-		int undecided = why == NULL && (f->state == CONN_ATTEMPTED ||
+		int undecided = fail == REC_FAIL_NONE && (f->state == CONN_ATTEMPTED ||
 		    (f->state == CONN_NEW && ru->reqresp));
 
 		/* The flow proves (or fails) every rule that allows it, not
@@ -597,6 +498,9 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 		if (!undecided && e->sink.cover != NULL) {
 			struct flow_tuple t;
 			int rules[32], n, h;
+			char ev[EVIDENCE_MAX];
+			/* coverage keeps the first failure's evidence (coverage.h) */
+			const char *why = record_fail_text(fail, f, ev, sizeof(ev));
 
 			engine_tuple(f, &t);
 			n = policy_allowed_rules_roles(e->pol, engine_side_roles(e, f, !f->ini, &h),
@@ -608,12 +512,11 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 				    f->last_usec, why);
 		}
 	}
-	if (e->sink.flow != NULL || f->verdict == VERDICT_UNEXPECTED) {
-		engine_record(e, f, end, &r);
-		if (f->verdict == VERDICT_UNEXPECTED)
-			engine_top(e, &r);
-		if (e->sink.flow != NULL)
-			e->sink.flow(e->sink.arg, &r);
+	if (f->verdict == VERDICT_UNEXPECTED)
+		engine_top(e, f);
+	if (e->sink.flow != NULL) {
+		engine_rec_flow(e, f, end, &r);
+		e->sink.flow(e->sink.arg, &r);
 	}
 	/* after its last record: the policy that judged it may go now */
 	if (f->flags & FLOW_F_JUDGED) {
@@ -709,7 +612,7 @@ engine_classify(struct engine *e, struct flow *f)
 			f->flags |= FLOW_F_CHECK_APP;
 		}
 	} else if (f->verdict == VERDICT_UNEXPECTED)
-		engine_raise(e, FINDING_UNEXPECTED, f, NULL);
+		engine_raise(e, FINDING_UNEXPECTED, f, REC_EV_NONE, REC_FAIL_NONE, NULL, 0);
 }
 
 /* --- public ------------------------------------------------------------------- */
@@ -1124,14 +1027,19 @@ engine_summary_top(const struct engine *e, FILE *out)
 	if (e->ntop > 0)
 		fprintf(out, "top unexpected flows (inventory hosts, ? = not in the inventory):\n");
 	for (int i = 0; i < e->ntop; i++) {
-		const struct flow_record *r = &e->top[i];
-		int v6 = strchr(r->src_ip, ':') != NULL;
+		const struct flow *f = &e->top[i];
+		int ini = f->ini, v6;
+		char src[REC_ADDR_LEN], dst[REC_ADDR_LEN];
+
+		addr_format(f->key.addr[ini], f->key.family, src, sizeof(src));
+		addr_format(f->key.addr[!ini], f->key.family, dst, sizeof(dst));
+		v6 = strchr(src, ':') != NULL;
 		fprintf(out, "  %s %s%s%s:%u -> %s%s%s:%u  %llu pkts %llu bytes  %s -> %s\n",
-		    proto_name(r->proto, pbuf, sizeof(pbuf)),
-		    v6 ? "[" : "", r->src_ip, v6 ? "]" : "", r->src_port,
-		    v6 ? "[" : "", r->dest_ip, v6 ? "]" : "", r->dest_port,
-		    (unsigned long long)(r->pkts_toserver + r->pkts_toclient),
-		    (unsigned long long)(r->bytes_toserver + r->bytes_toclient),
+		    proto_name(f->key.proto, pbuf, sizeof(pbuf)),
+		    v6 ? "[" : "", src, v6 ? "]" : "", f->key.port[ini],
+		    v6 ? "[" : "", dst, v6 ? "]" : "", f->key.port[!ini],
+		    (unsigned long long)(f->pkts[0] + f->pkts[1]),
+		    (unsigned long long)(f->bytes[0] + f->bytes[1]),
 		    e->top_host[i][0], e->top_host[i][1]);
 	}
 }

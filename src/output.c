@@ -23,6 +23,7 @@
 #include "conformd/log.h"
 #include "conformd/outage.h"
 #include "conformd/output.h"
+#include "conformd/record-text.h"
 #include "conformd/sensor.h"
 #include "conformd/sinkasync.h"
 #include "conformd/store.h"
@@ -62,6 +63,8 @@ struct output {
 	const struct inventory *run_inv;
 	int		 run_begun;
 	int		 offline;	/* -r: bulk loads (store_set_bulk()) */
+	struct rec_text_opts text;	/* what the configuration asks of a record's text */
+	uint64_t	 invalid;	/* binary records refused (record-text.h): none is made */
 	/* EVE formatted and written by its own thread (sink_async),
 	 * in parallel with the database; the fields below are that thread's
 	 * until output_eve_sync() */
@@ -114,6 +117,10 @@ output_open(const struct config *cfg, const char *db, const char *eve, char *err
 	if (o == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
+	}
+	if (cfg != NULL) {
+		o->text.community_id = cfg->community_id;
+		o->text.community_seed = (uint16_t)cfg->community_id_seed;
 	}
 	/* who writes: every output names the sensor */
 	if (cfg != NULL && cfg->sensor_name != NULL)
@@ -190,22 +197,27 @@ output_sensor(const struct output *o)
 	return o->sensor;
 }
 
-/* The EVE thread's sink: the writer counts and logs its own failures
- * (eve_lost(), outage.h). */
+/* The EVE thread's sink: the binary records made text there, once; the
+ * writer counts and logs its own failures (eve_lost(), outage.h). */
 static void
-eveq_flow(void *arg, const struct flow_record *r)
+eveq_flow(void *arg, const struct rec_flow *b)
 {
 	struct output *o = arg;
+	struct flow_record r;
 
-	(void)eve_flow(o->ev, r);
+	if (record_text_flow(b, &o->text, &r) == 0)
+		(void)eve_flow(o->ev, &r);
 }
 
 static void
-eveq_finding(void *arg, const struct finding *f)
+eveq_finding(void *arg, const struct rec_finding *b)
 {
 	struct output *o = arg;
+	struct finding_text t;
+	struct finding f;
 
-	(void)eve_alert(o->ev, f);
+	if (record_text_finding(b, &o->text, &f, &t) == 0)
+		(void)eve_alert(o->ev, &f);
 }
 
 /*
@@ -311,20 +323,32 @@ output_db_retry(struct output *o, uint64_t now_usec)
 		outage_fail(&o->db_out, 0, store_error(o->st));
 }
 
+/*
+ * A flow ended: to the EVE thread in binary (first: the threads overlap),
+ * and its text made here once for the database (and for EVE when it has
+ * no thread of its own).
+ */
 static void
-output_flow(void *arg, const struct flow_record *r)
+output_flow(void *arg, const struct rec_flow *b)
 {
 	struct output *o = arg;
+	struct flow_record r;
 	struct store *st;
 
 	if (o->eveq != NULL)
-		o->eveq_front.flow(o->eveq_front.arg, r);	/* first: the threads overlap */
+		o->eveq_front.flow(o->eveq_front.arg, b);
+	if (o->st == NULL && o->db_path == NULL && o->eveq != NULL)
+		return;
+	if (record_text_flow(b, &o->text, &r) == -1) {
+		o->invalid++;
+		return;
+	}
 	if ((st = output_db(o)) != NULL) {
-		(void)store_flow(st, r);
+		(void)store_flow(st, &r);
 		output_db_check(o);
 	}
 	if (o->eveq == NULL && o->ev != NULL)
-		(void)eve_flow(o->ev, r);
+		(void)eve_flow(o->ev, &r);
 }
 
 void
@@ -382,21 +406,27 @@ output_alert(struct output *o, const struct finding *f)
 }
 
 static void
-output_finding(void *arg, const struct finding *f)
+output_finding(void *arg, const struct rec_finding *b)
 {
 	struct output *o = arg;
+	struct finding_text t;
+	struct finding f;
 	struct store *st;
 
 	if (o->eveq != NULL)
-		o->eveq_front.finding(o->eveq_front.arg, f);
+		o->eveq_front.finding(o->eveq_front.arg, b);
+	if (record_text_finding(b, &o->text, &f, &t) == -1) {
+		o->invalid++;
+		return;
+	}
 	if ((st = output_db(o)) != NULL) {
-		(void)store_finding(st, f);
+		(void)store_finding(st, &f);
 		output_db_check(o);
 	}
 	if (o->eveq == NULL && o->ev != NULL)
-		(void)eve_alert(o->ev, f);
+		(void)eve_alert(o->ev, &f);
 	if (o->nfeeds > 0)
-		output_alert(o, f);
+		output_alert(o, &f);
 }
 
 static void
@@ -508,7 +538,7 @@ void
 output_lost(const struct output *o, struct output_lost *l)
 {
 	l->queue = o->queue_lost;
-	l->database = o->db_unopened + (o->st != NULL ? store_rows_failed(o->st) : 0);
+	l->database = o->db_unopened + o->invalid + (o->st != NULL ? store_rows_failed(o->st) : 0);
 	l->eve = o->ev != NULL ? eve_lost(o->ev) : 0;
 	l->total = l->queue + l->database + l->eve;
 }

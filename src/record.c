@@ -106,6 +106,36 @@ rec_tunnel_format(const struct rec_tunnel *t, char *src, char *dst, size_t len)
 	return decode_tunnel_name(t->type);
 }
 
+/* record.h.  Any thread. */
+const char *
+icmp_unreach_name(uint8_t proto, uint8_t type, uint8_t code)
+{
+	if (proto == IPPROTO_NUM_ICMP && type == 3) {
+		switch (code) {
+		case 0: return "network unreachable";
+		case 1: return "host unreachable";
+		case 2: return "protocol unreachable";
+		case 3: return "port unreachable";
+		case 4: return NULL;	/* fragmentation needed: path MTU, not a block */
+		case 9: case 10: return "network/host administratively prohibited";
+		case 13: return "communication administratively prohibited";
+		default: return "destination unreachable";
+		}
+	}
+	if (proto == IPPROTO_NUM_ICMPV6 && type == 1) {
+		switch (code) {
+		case 0: return "no route to destination";
+		case 1: return "administratively prohibited";
+		case 3: return "address unreachable";
+		case 4: return "port unreachable";
+		case 5: return "source address failed policy";
+		case 6: return "reject route";
+		default: return "destination unreachable";
+		}
+	}
+	return NULL;
+}
+
 /*
  * Name of an IP protocol number.  Known protocols return a static string;
  * others are printed as decimal into buf (len >= 4 holds any value) and

@@ -20,6 +20,7 @@
 #include "conformd/packet.h"
 #include "conformd/policy.h"
 #include "conformd/record.h"
+#include "conformd/record-text.h"
 #include "conformd/rules.h"
 #include "conformd/sink.h"
 #include "unit.h"
@@ -124,17 +125,27 @@ static struct cap {
 	int			overflow;
 } cap;
 
+/* src (NULL: "") into dst, cut to len - 1 bytes. */
 static void
 cpy(char *dst, size_t len, const char *src)
 {
-	snprintf(dst, len, "%s", src != NULL ? src : "");
+	size_t n = src != NULL ? strnlen(src, len - 1) : 0;
+
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 static void
-cap_finding(void *arg, const struct finding *f)
+cap_finding(void *arg, const struct rec_finding *b)
 {
 	struct cap *c = arg;
 	struct cap_finding *g;
+	struct finding_text t;
+	struct finding fs, *f = &fs;
+
+	/* the text the outputs make of it */
+	CU_ASSERT_EQUAL_FATAL(record_text_finding(b, NULL, &fs, &t), 0);
 
 	if (c->nfind == CAP_FINDINGS) {
 		c->overflow = 1;
@@ -159,10 +170,13 @@ cap_finding(void *arg, const struct finding *f)
 }
 
 static void
-cap_flow(void *arg, const struct flow_record *r)
+cap_flow(void *arg, const struct rec_flow *b)
 {
 	struct cap *c = arg;
 	struct cap_flow *g;
+	struct flow_record text, *r = &text;
+
+	CU_ASSERT_EQUAL_FATAL(record_text_flow(b, NULL, &text), 0);
 
 	if (c->nflow == CAP_FLOWS) {
 		c->overflow = 1;

@@ -38,6 +38,7 @@
 #include "conformd/packet.h"
 #include "conformd/policy.h"
 #include "conformd/record.h"
+#include "conformd/record-text.h"
 #include "conformd/rules.h"
 #include "conformd/sink.h"
 #include "unit.h"
@@ -998,22 +999,32 @@ rec_record(FILE *f, const struct flow_record *r)
 }
 
 static void
-rec_flow(void *arg, const struct flow_record *r)
+rec_flow(void *arg, const struct rec_flow *b)
 {
 	struct rec *c = arg;
+	struct flow_record r;
 
 	fprintf(c->f, "%s flow ", c->tag);
-	rec_record(c->f, r);
+	if (record_text_flow(b, NULL, &r) == 0)
+		rec_record(c->f, &r);
+	else
+		fputs("(not a record)", c->f);
 	fputc('\n', c->f);
 	if (c->next.flow != NULL)
-		c->next.flow(c->next.arg, r);
+		c->next.flow(c->next.arg, b);
 }
 
 static void
-rec_finding(void *arg, const struct finding *fd)
+rec_finding(void *arg, const struct rec_finding *b)
 {
 	struct rec *c = arg;
+	struct finding_text t;
+	struct finding fs, *fd = &fs;
 
+	if (record_text_finding(b, NULL, &fs, &t) != 0) {
+		fprintf(c->f, "%s finding (not a finding)\n", c->tag);
+		return;
+	}
 	fprintf(c->f, "%s finding kind=%d severity=%d sig=%s category=%s ts=%llu rule=%s "
 	    "evidence=%s host=%s host_ip=%s port=%u proto=%u flow=", c->tag, fd->kind,
 	    fd->severity, str(fd->signature), str(fd->category),
@@ -1025,7 +1036,7 @@ rec_finding(void *arg, const struct finding *fd)
 		fputs("(null)", c->f);
 	fputc('\n', c->f);
 	if (c->next.finding != NULL)
-		c->next.finding(c->next.arg, fd);
+		c->next.finding(c->next.arg, b);
 }
 
 static void

@@ -23,6 +23,7 @@
 #include "conformd/config.h"
 #include "conformd/feed.h"
 #include "conformd/output.h"
+#include "conformd/policy.h"
 #include "conformd/record.h"
 #include "unit.h"
 
@@ -352,6 +353,36 @@ test_min_severity(void)
 	close(s);
 }
 
+/* An unexpected TCP flow from 198.18.10.21:40000 to 198.18.1.11:port as
+ * the classifier hands it to the outputs (binary), under an empty policy. */
+static void
+mk_rec_finding(struct rec_finding *b, const struct policy *pol, uint16_t port)
+{
+	static const uint8_t a[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 1, 11 };
+	static const uint8_t c[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 18, 10, 21 };
+	struct flow *f = &b->flow.f;
+
+	memset(b, 0, sizeof(*b));
+	b->kind = FINDING_UNEXPECTED;
+	b->severity = 2;
+	b->evidence = REC_EV_NONE;
+	b->has_flow = 1;
+	b->ts_usec = 1767225600000000ULL;
+	b->pol = pol;
+	memcpy(f->key.addr[0], a, 16);
+	memcpy(f->key.addr[1], c, 16);
+	f->key.port[0] = port;
+	f->key.port[1] = 40000;
+	f->key.proto = 6;
+	f->key.family = 4;
+	f->ini = 1;
+	f->verdict = VERDICT_UNEXPECTED;
+	f->rule = RULE_NONE;
+	f->host[0] = f->host[1] = -1;
+	b->flow.pol = pol;
+	b->flow.end = REC_END_NONE;
+}
+
 /* SIGHUP after log rotation: output_reopen() sends later events to a new
  * file of the same name, the old one keeps what was written before. */
 static void
@@ -360,35 +391,46 @@ test_eve_reopen(void)
 	struct config c;
 	struct output *o;
 	struct engine_sink sink;
-	char path[512], moved[512], err[256], *a, *b;
+	struct ruleset rs;
+	struct inventory inv;
+	struct policy *pol;
+	struct rec_finding b;
+	char path[512], moved[512], err[256], *a, *bb;
 
 	snprintf(path, sizeof(path), "%s/rotate.json", unit_tmpdir());
 	snprintf(moved, sizeof(moved), "%s/rotate.json.1", unit_tmpdir());
 	unlink(path);
 	unlink(moved);
+	rules_init(&rs);
+	inventory_init(&inv);
+	pol = policy_compile(&rs, &inv);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pol);
 	config_init(&c);
 	o = output_open(&c, NULL, path, err, sizeof(err));
 	CU_ASSERT_FATAL(o != NULL);
 	output_sink(o, &sink);
 	CU_ASSERT_FATAL(sink.finding != NULL);
-	mk_alert(22, 2);
-	sink.finding(sink.arg, &fnd);
+	mk_rec_finding(&b, pol, 22);
+	sink.finding(sink.arg, &b);
 	CU_ASSERT_EQUAL(rename(path, moved), 0);
 	CU_ASSERT_EQUAL(output_reopen(o), 0);
-	mk_alert(23, 2);
-	sink.finding(sink.arg, &fnd);
+	mk_rec_finding(&b, pol, 23);
+	sink.finding(sink.arg, &b);
 	output_close(o);
 	a = unit_slurp(moved, NULL);
-	b = unit_slurp(path, NULL);
-	CU_ASSERT_FATAL(a != NULL && b != NULL);
+	bb = unit_slurp(path, NULL);
+	CU_ASSERT_FATAL(a != NULL && bb != NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(a, "\"dest_port\":22,"));
 	CU_ASSERT_PTR_NULL(strstr(a, "\"dest_port\":23,"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(b, "\"dest_port\":23,"));
-	CU_ASSERT_PTR_NULL(strstr(b, "\"dest_port\":22,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(bb, "\"dest_port\":23,"));
+	CU_ASSERT_PTR_NULL(strstr(bb, "\"dest_port\":22,"));
 	free(a);
-	free(b);
+	free(bb);
 	unlink(path);
 	unlink(moved);
+	policy_free(pol);
+	inventory_free(&inv);
+	rules_free(&rs);
 }
 
 void

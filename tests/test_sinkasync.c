@@ -2,9 +2,11 @@
  * test_sinkasync.c - the writer-thread sink (src/sink-async.c): 200,000
  * records of every kind through an 8-slot and a 512-slot ring, each field
  * derived from a sequence number so the wrapped sink (in the writer thread)
- * recomputes what it should receive; NULL callbacks staying NULL; strings
- * copied (stack buffers overwritten after the call), NULL kept NULL, and
- * cut at SINK_MSG_STRBYTES; drain() as a happens-before edge (plain
+ * recomputes what it should receive (binary flows and findings byte for
+ * byte, a finding's text up to its NUL whatever follows it); NULL
+ * callbacks staying NULL; strings copied (stack buffers overwritten after
+ * the call), NULL kept NULL, and cut at SINK_MSG_STRBYTES; drain() as a
+ * happens-before edge (plain
  * counters read by the producer: run under ThreadSanitizer by
  * scripts/test.sh); stop() applying what is queued; start/stop cycles.
  *
@@ -28,7 +30,6 @@
 #include "unit.h"
 
 #define N_RECORDS	200000u
-#define FAILURE_LEN	((size_t)sizeof(((struct flow_record *)0)->failure))
 
 /* --- records derived from a sequence number ------------------------------ */
 
@@ -38,24 +39,20 @@ enum {
 };
 
 /* Everything one record carries; strings point into the buffers here or
- * to the static names below (flow records keep their pointers: sinkasync.h
- * copies them by value, the names must outlive the run). */
+ * to the static names below.  Binary records hold arbitrary bytes: the
+ * hand-off copies them, never reads them (pointers included). */
 struct gen {
 	int			 type;
-	struct flow_record	 r;
-	struct finding		 f;
-	char			 sig[400], cat[64], rule[48], evid[400], host[80];
-	char			 hostip[REC_ADDR_LEN];
+	struct rec_flow		 r;
+	struct rec_finding	 f;
+	char			 cat[64], rule[48], evid[200], host[80];	/* fit the pool together */
 	const char		*c_host, *c_rule, *c_state, *c_evid, *c_name;
 	uint64_t		 flows, bytes, first, last, value;
 	int			 ihost, rule_i, ok;
 };
-
-static const char *const names[] = {
-	"new", "established", "closed", "bypassed", "", "x",
-	"sql-backend-primary.corp.example.org", "LYNC-FE-5061"
-};
-#define NNAMES	(sizeof(names) / sizeof(names[0]))
+_Static_assert(sizeof(((struct gen *)0)->cat) + sizeof(((struct gen *)0)->rule) +
+    sizeof(((struct gen *)0)->evid) + sizeof(((struct gen *)0)->host) <= SINK_MSG_STRBYTES,
+    "a generated coverage row fits the pool: only the tests below cut");
 
 static uint64_t
 mix(uint64_t x)
@@ -92,49 +89,35 @@ fill(char *buf, size_t len, uint64_t seed)
 	buf[len] = '\0';
 }
 
-/* A static name or NULL. */
-static const char *
-name_or_null(uint64_t h)
+/* len bytes of anything from seed. */
+static void
+fill_bytes(void *p, size_t len, uint64_t seed)
 {
-	return h % (NNAMES + 2) < NNAMES ? names[h % (NNAMES + 2)] : NULL;
+	uint8_t *b = p;
+	uint64_t x = seed;
+
+	for (size_t k = 0; k < len; k++) {
+		if (k % 8 == 0)
+			x = mix(x + k);
+		b[k] = (uint8_t)(x >> (8 * (k % 8)));
+	}
 }
 
 static void
-gen_flow(uint64_t seq, uint64_t h, struct flow_record *r)
+gen_flow(uint64_t seq, uint64_t h, struct rec_flow *r)
 {
-	uint64_t h2 = mix(h), h3 = mix(h2), h4 = mix(h3);
+	fill_bytes(r, sizeof(*r), h);
+	r->f.id = seq;
+}
 
-	/* garbage after every NUL: the copy must not depend on it */
-	memset(r, 0xa5, sizeof(*r));
-	r->flow_id = seq;
-	r->first_usec = h2;
-	r->last_usec = h2 + (h3 >> 20);
-	fill(r->src_ip, pick_len(h3, REC_ADDR_LEN - 1), h);
-	fill(r->dest_ip, pick_len(h3 >> 3, REC_ADDR_LEN - 1), h2);
-	r->src_port = (uint16_t)h;
-	r->dest_port = (uint16_t)(h >> 16);
-	r->proto = (uint8_t)(h >> 32);
-	r->vlan[0] = (uint16_t)(h >> 40);
-	r->vlan[1] = (uint16_t)(h >> 48);
-	r->pkts_toserver = h3;
-	r->pkts_toclient = ~h3;
-	r->bytes_toserver = h4;
-	r->bytes_toclient = h4 ^ seq;
-	r->frags = (uint32_t)(h4 >> 32);
-	r->state = names[h2 % NNAMES];
-	r->conn_state = name_or_null(h2 >> 8);
-	r->midstream = (int)((h2 >> 16) & 1);
-	r->end = names[(h2 >> 20) % NNAMES];
-	r->verdict = (int)((h2 >> 24) % 5);
-	r->rule_id = name_or_null(h2 >> 28);
-	r->rule_table = (int)(uint32_t)(h3 >> 5);
-	r->rule_row = -(int)((h3 >> 40) & 0xffff);
-	r->rule_service = name_or_null(h2 >> 36);
-	fill(r->src_role, pick_len(h4, REC_ROLES_LEN - 1), h3);
-	fill(r->dest_role, pick_len(h4 >> 4, REC_ROLES_LEN - 1), h4);
-	r->src_host = name_or_null(h2 >> 44);
-	r->dest_host = name_or_null(h2 >> 52);
-	fill(r->failure, pick_len(h4 >> 12, FAILURE_LEN - 1), h ^ h4);
+/* A finding: every byte anything, the text printable up to its NUL and
+ * garbage after it (the copy must not depend on it). */
+static void
+gen_finding(uint64_t seq, uint64_t h, struct rec_finding *f)
+{
+	fill_bytes(f, sizeof(*f), h);
+	f->ts_usec = seq;
+	fill(f->text, pick_len(mix(h), sizeof(f->text) - 1), h);
 }
 
 /* Record number seq into *g. */
@@ -150,28 +133,8 @@ gen(uint64_t seq, struct gen *g)
 		break;
 	case G_FINDING_FLOW:
 	case G_FINDING_MISSING:
-		memset(&g->f, 0, sizeof(g->f));
-		g->f.kind = 1 + (int)(h2 % 4);
-		g->f.severity = 1 + (int)((h2 >> 4) % 3);
-		fill(g->sig, pick_len(h2 >> 8, sizeof(g->sig) - 1), h3);
-		g->f.signature = g->sig;
-		fill(g->cat, pick_len(h2 >> 16, sizeof(g->cat) - 1), h3 >> 1);
-		g->f.category = (h3 & 3) != 0 ? g->cat : NULL;
-		g->f.ts_usec = h3;
-		fill(g->rule, pick_len(h2 >> 24, sizeof(g->rule) - 1), h3 >> 2);
-		g->f.rule_id = (h3 & 12) != 0 ? g->rule : NULL;
-		fill(g->evid, pick_len(h2 >> 32, sizeof(g->evid) - 1), h3 >> 3);
-		g->f.evidence = (h3 & 48) != 0 ? g->evid : NULL;
-		fill(g->host, pick_len(h2 >> 40, sizeof(g->host) - 1), h3 >> 4);
-		g->f.host = (h3 & 192) != 0 ? g->host : NULL;
-		fill(g->hostip, pick_len(h2 >> 48, sizeof(g->hostip) - 1), h3 >> 5);
-		g->f.host_ip = (h3 & 768) != 0 ? g->hostip : NULL;
-		g->f.port = (uint16_t)(h3 >> 16);
-		g->f.proto = (uint8_t)(h3 >> 40);
-		if (g->type == G_FINDING_FLOW) {
-			gen_flow(seq, h3, &g->r);
-			g->f.flow = &g->r;
-		}
+		gen_finding(seq, h2, &g->f);
+		g->f.has_flow = g->type == G_FINDING_FLOW;
 		break;
 	case G_COVERAGE_EVID:
 	case G_COVERAGE_NOEVID:
@@ -290,75 +253,28 @@ expect(struct rcv *rv, int type0, int type1)
 }
 
 static void
-check_flow(struct rcv *rv, const struct flow_record *r, const struct flow_record *w)
-{
-	CHK(r != NULL);
-	if (r == NULL)
-		return;
-	CHK(r->flow_id == w->flow_id);
-	CHK(r->first_usec == w->first_usec);
-	CHK(r->last_usec == w->last_usec);
-	CHK(strcmp(r->src_ip, w->src_ip) == 0);
-	CHK(strcmp(r->dest_ip, w->dest_ip) == 0);
-	CHK(r->src_port == w->src_port);
-	CHK(r->dest_port == w->dest_port);
-	CHK(r->proto == w->proto);
-	CHK(r->vlan[0] == w->vlan[0]);
-	CHK(r->vlan[1] == w->vlan[1]);
-	CHK(r->pkts_toserver == w->pkts_toserver);
-	CHK(r->pkts_toclient == w->pkts_toclient);
-	CHK(r->bytes_toserver == w->bytes_toserver);
-	CHK(r->bytes_toclient == w->bytes_toclient);
-	CHK(r->frags == w->frags);
-	CHK(same(r->state, w->state));
-	CHK(same(r->conn_state, w->conn_state));
-	CHK(r->midstream == w->midstream);
-	CHK(same(r->end, w->end));
-	CHK(r->verdict == w->verdict);
-	CHK(same(r->rule_id, w->rule_id));
-	CHK(r->rule_table == w->rule_table);
-	CHK(r->rule_row == w->rule_row);
-	CHK(same(r->rule_service, w->rule_service));
-	CHK(strcmp(r->src_role, w->src_role) == 0);
-	CHK(strcmp(r->dest_role, w->dest_role) == 0);
-	CHK(same(r->src_host, w->src_host));
-	CHK(same(r->dest_host, w->dest_host));
-	CHK(strcmp(r->failure, w->failure) == 0);
-}
-
-static void
-r_flow(void *arg, const struct flow_record *r)
+r_flow(void *arg, const struct rec_flow *r)
 {
 	struct rcv *rv = arg;
 	struct gen *w = expect(rv, G_FLOW, G_FLOW);
 
-	if (w->type == G_FLOW)
-		check_flow(rv, r, &w->r);
+	CHK(r != NULL);
+	if (w->type == G_FLOW && r != NULL)
+		CHK(memcmp(r, &w->r, sizeof(*r)) == 0);
 	rv->n++;
 }
 
 static void
-r_finding(void *arg, const struct finding *f)
+r_finding(void *arg, const struct rec_finding *f)
 {
 	struct rcv *rv = arg;
 	struct gen *w = expect(rv, G_FINDING_FLOW, G_FINDING_MISSING);
 
-	if (w->type == G_FINDING_FLOW || w->type == G_FINDING_MISSING) {
-		CHK(f->kind == w->f.kind);
-		CHK(f->severity == w->f.severity);
-		CHK(same(f->signature, w->f.signature));
-		CHK(same(f->category, w->f.category));
-		CHK(f->ts_usec == w->f.ts_usec);
-		CHK(same(f->rule_id, w->f.rule_id));
-		CHK(same(f->evidence, w->f.evidence));
-		CHK(same(f->host, w->f.host));
-		CHK(same(f->host_ip, w->f.host_ip));
-		CHK(f->port == w->f.port);
-		CHK(f->proto == w->f.proto);
-		if (w->type == G_FINDING_FLOW)
-			check_flow(rv, f->flow, &w->r);
-		else
-			CHK(f->flow == NULL);
+	CHK(f != NULL);
+	if ((w->type == G_FINDING_FLOW || w->type == G_FINDING_MISSING) && f != NULL) {
+		CHK(memcmp(f, &w->f, offsetof(struct rec_finding, text)) == 0);
+		CHK(strcmp(f->text, w->f.text) == 0);
+		CHK(f->has_flow == (w->type == G_FINDING_FLOW));
 	}
 	rv->n++;
 }
@@ -495,35 +411,21 @@ test_generator(void)
 {
 	struct gen *g = malloc(sizeof(*g));
 	uint64_t types[G_NTYPES] = { 0 };
-	int role_max = 0, role_empty = 0, fail_max = 0, fail_empty = 0;
-	int host_null = 0, host_set = 0, ip_max = 0;
+	int text_max = 0, text_empty = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
 	for (uint64_t i = 0; i < 20000; i++) {
-		const struct flow_record *r;
-
 		gen(i, g);
 		types[g->type]++;
-		if (g->type != G_FLOW && g->type != G_FINDING_FLOW)
+		if (g->type != G_FINDING_FLOW && g->type != G_FINDING_MISSING)
 			continue;
-		r = &g->r;
-		role_max += strlen(r->src_role) == REC_ROLES_LEN - 1;
-		role_empty += r->dest_role[0] == '\0';
-		fail_max += strlen(r->failure) == FAILURE_LEN - 1;
-		fail_empty += r->failure[0] == '\0';
-		host_null += r->src_host == NULL;
-		host_set += r->dest_host != NULL;
-		ip_max += strlen(r->src_ip) == REC_ADDR_LEN - 1;
+		text_max += strlen(g->f.text) == sizeof(g->f.text) - 1;
+		text_empty += g->f.text[0] == '\0';
 	}
 	for (int t = 0; t < G_NTYPES; t++)
 		CU_ASSERT(types[t] > 1000);
-	CU_ASSERT(role_max > 100);
-	CU_ASSERT(role_empty > 100);
-	CU_ASSERT(fail_max > 100);
-	CU_ASSERT(fail_empty > 100);
-	CU_ASSERT(host_null > 100);
-	CU_ASSERT(host_set > 100);
-	CU_ASSERT(ip_max > 100);
+	CU_ASSERT(text_max > 100);
+	CU_ASSERT(text_empty > 100);
 	/* the same sequence number gives the same record */
 	{
 		struct gen *g2 = malloc(sizeof(*g2));
@@ -638,7 +540,7 @@ struct cap {
 	char	*s[NCAP];
 	int	 null[NCAP];
 	int	 has_flow;
-	char	 src_role[REC_ROLES_LEN], failure[160];
+	struct rec_finding f;
 };
 
 static void
@@ -658,22 +560,14 @@ cap_clear(struct cap *c)
 }
 
 static void
-c_finding(void *arg, const struct finding *f)
+c_finding(void *arg, const struct rec_finding *f)
 {
 	struct cap *c = arg;
 
 	c->calls++;
-	cap_str(c, 0, f->signature);
-	cap_str(c, 1, f->category);
-	cap_str(c, 2, f->rule_id);
-	cap_str(c, 3, f->evidence);
-	cap_str(c, 4, f->host);
-	cap_str(c, 5, f->host_ip);
-	c->has_flow = f->flow != NULL;
-	if (f->flow != NULL) {
-		snprintf(c->src_role, sizeof(c->src_role), "%s", f->flow->src_role);
-		snprintf(c->failure, sizeof(c->failure), "%s", f->flow->failure);
-	}
+	memcpy(&c->f, f, sizeof(*f));
+	c->has_flow = f->has_flow;
+	cap_str(c, 0, f->text);
 }
 
 static void
@@ -741,7 +635,7 @@ is_prefix(const char *got, const char *want)
 	return n <= strlen(want) && memcmp(got, want, n) == 0;
 }
 
-/* Strings built on the stack and overwritten as soon as the call returns. */
+/* Records built on the stack and overwritten as soon as the call returns. */
 static void
 test_strings_stack_copy(void)
 {
@@ -749,58 +643,22 @@ test_strings_stack_copy(void)
 	struct engine_sink front;
 	struct sink_async *a = cap_start(&c, &front);
 	struct sink_async_stats st;
-	struct flow_record r;
-	struct finding f;
-	char sig[300], cat[40], rule[20], evid[100], host[50], ip[REC_ADDR_LEN];
+	struct rec_finding f, want;
+	char cat[40], rule[20], evid[100], host[50];
 
-	memset(&r, 0, sizeof(r));
-	fill(r.src_role, REC_ROLES_LEN - 1, 11);
-	fill(r.failure, sizeof(r.failure) - 1, 12);
-	memset(&f, 0, sizeof(f));
-	fill(sig, sizeof(sig) - 1, 1);
-	fill(cat, sizeof(cat) - 1, 2);
-	fill(rule, sizeof(rule) - 1, 3);
-	fill(evid, sizeof(evid) - 1, 4);
-	fill(host, sizeof(host) - 1, 5);
-	fill(ip, sizeof(ip) - 1, 6);
-	f.signature = sig;
-	f.category = cat;
-	f.rule_id = rule;
-	f.evidence = evid;
-	f.host = host;
-	f.host_ip = ip;
-	f.flow = &r;
+	fill_bytes(&f, sizeof(f), 1);
+	fill(f.text, sizeof(f.text) - 1, 2);
+	f.has_flow = 1;
+	memcpy(&want, &f, sizeof(f));
 	front.finding(front.arg, &f);
-	memset(sig, 'Z', sizeof(sig) - 1);
-	memset(cat, 'Z', sizeof(cat) - 1);
-	memset(rule, 'Z', sizeof(rule) - 1);
-	memset(evid, 'Z', sizeof(evid) - 1);
-	memset(host, 'Z', sizeof(host) - 1);
-	memset(ip, 'Z', sizeof(ip) - 1);
-	memset(r.src_role, 'Z', sizeof(r.src_role) - 1);
-	memset(r.failure, 'Z', sizeof(r.failure) - 1);
+	memset(&f, 'Z', sizeof(f));
 	sink_async_drain(a);
 	CU_ASSERT_EQUAL(c.calls, 1);
-	/* rebuild what was sent (the buffers hold Zs now) */
-	fill(sig, sizeof(sig) - 1, 1);
-	fill(cat, sizeof(cat) - 1, 2);
-	fill(rule, sizeof(rule) - 1, 3);
-	fill(evid, sizeof(evid) - 1, 4);
-	fill(host, sizeof(host) - 1, 5);
-	fill(ip, sizeof(ip) - 1, 6);
-	CU_ASSERT(same(c.s[0], sig));
-	CU_ASSERT(same(c.s[1], cat));
-	CU_ASSERT(same(c.s[2], rule));
-	CU_ASSERT(same(c.s[3], evid));
-	CU_ASSERT(same(c.s[4], host));
-	CU_ASSERT(same(c.s[5], ip));
+	CU_ASSERT_EQUAL(memcmp(&c.f, &want, sizeof(want)), 0);
+	CU_ASSERT(same(c.s[0], want.text));
 	CU_ASSERT_EQUAL(c.has_flow, 1);
-	fill(r.src_role, REC_ROLES_LEN - 1, 11);
-	fill(r.failure, sizeof(r.failure) - 1, 12);
-	CU_ASSERT_STRING_EQUAL(c.src_role, r.src_role);
-	CU_ASSERT_STRING_EQUAL(c.failure, r.failure);
 
-	/* the other string-carrying callbacks */
+	/* the string-carrying callbacks */
 	fill(host, 10, 7);
 	fill(rule, 5, 8);
 	fill(cat, 0, 9);
@@ -841,6 +699,31 @@ test_strings_stack_copy(void)
 	cap_clear(&c);
 }
 
+/* A finding's text arrives up to its NUL, an empty one empty. */
+static void
+test_finding_text(void)
+{
+	struct cap c;
+	struct engine_sink front;
+	struct sink_async *a = cap_start(&c, &front);
+	struct sink_async_stats st;
+	struct rec_finding f;
+
+	memset(&f, 0x5a, sizeof(f));
+	f.text[0] = '\0';
+	front.finding(front.arg, &f);
+	sink_async_drain(a);
+	CU_ASSERT(same(c.s[0], ""));
+	CU_ASSERT_EQUAL(memcmp(&c.f, &f, offsetof(struct rec_finding, text)), 0);
+	memcpy(f.text, "SIP REGISTER", 13);
+	front.finding(front.arg, &f);
+	sink_async_stop(a, &st);
+	CU_ASSERT_EQUAL(c.calls, 2);
+	CU_ASSERT(same(c.s[0], "SIP REGISTER"));
+	CU_ASSERT_EQUAL(st.truncated, 0);
+	cap_clear(&c);
+}
+
 static void
 test_strings_null(void)
 {
@@ -848,28 +731,18 @@ test_strings_null(void)
 	struct engine_sink front;
 	struct sink_async *a = cap_start(&c, &front);
 	struct sink_async_stats st;
-	struct finding f;
 
-	memset(&f, 0, sizeof(f));
-	front.finding(front.arg, &f);
-	sink_async_drain(a);
-	CU_ASSERT_EQUAL(c.calls, 1);
-	for (int i = 0; i < 6; i++)
-		CU_ASSERT(c.null[i]);
-	CU_ASSERT_EQUAL(c.has_flow, 0);
-	/* only some NULL: the others keep their own text, in their own place */
-	f.category = "Policy Violation";
-	f.host_ip = "";
-	front.finding(front.arg, &f);
-	sink_async_drain(a);
-	CU_ASSERT(c.null[0]);
-	CU_ASSERT(same(c.s[1], "Policy Violation"));
-	CU_ASSERT(c.null[2] && c.null[3] && c.null[4]);
-	CU_ASSERT(same(c.s[5], ""));
 	front.coverage(front.arg, NULL, NULL, NULL, 0, 0, 0, 0, NULL);
 	sink_async_drain(a);
 	for (int i = 0; i < 4; i++)
 		CU_ASSERT(c.null[i]);
+	/* only some NULL: the others keep their own text, in their own place */
+	front.coverage(front.arg, NULL, "R1", NULL, 0, 0, 0, 0, "");
+	sink_async_drain(a);
+	CU_ASSERT(c.null[0]);
+	CU_ASSERT(same(c.s[1], "R1"));
+	CU_ASSERT(c.null[2]);
+	CU_ASSERT(same(c.s[3], ""));
 	front.counter(front.arg, "x", 1);
 	sink_async_drain(a);
 	CU_ASSERT(same(c.s[0], "x"));
@@ -879,7 +752,7 @@ test_strings_null(void)
 	front.cover(front.arg, 0, 0, 0, 0, 0, 0, NULL);
 	sink_async_drain(a);
 	CU_ASSERT(c.null[0]);
-	CU_ASSERT_EQUAL(c.calls, 6);
+	CU_ASSERT_EQUAL(c.calls, 5);
 	sink_async_stop(a, &st);
 	CU_ASSERT_EQUAL(st.truncated, 0);
 	cap_clear(&c);
@@ -893,12 +766,9 @@ one_long(size_t len, uint64_t *truncated, char **got, char *want)
 	struct engine_sink front;
 	struct sink_async *a = cap_start(&c, &front);
 	struct sink_async_stats st;
-	struct finding f;
 
-	memset(&f, 0, sizeof(f));
 	fill(want, len, len);
-	f.signature = want;
-	front.finding(front.arg, &f);
+	front.counter(front.arg, want, 1);
 	sink_async_stop(a, &st);
 	CU_ASSERT_EQUAL(c.calls, 1);
 	*truncated = st.truncated;
@@ -951,62 +821,44 @@ test_strings_truncated(void)
 	struct engine_sink front;
 	struct sink_async *a = cap_start(&c, &front);
 	struct sink_async_stats st;
-	struct finding f;
-	/* sig and cat fit, rule crosses the end of the pool */
-	static char sig[SINK_MSG_STRBYTES / 2 + 1], cat[SINK_MSG_STRBYTES / 4 + 1],
-	    rule[SINK_MSG_STRBYTES / 4 + 1], evid[SINK_MSG_STRBYTES / 4 + 1], host[101],
-	    ip[REC_ADDR_LEN];
-	const char *sent[6] = { sig, cat, rule, evid, host, ip };
+	/* host and rule fit, state crosses the end of the pool */
+	static char host[SINK_MSG_STRBYTES / 2 + 1], rule[SINK_MSG_STRBYTES / 4 + 1],
+	    state[SINK_MSG_STRBYTES / 4 + 1], evid[SINK_MSG_STRBYTES / 4 + 1];
+	const char *sent[4] = { host, rule, state, evid };
 	size_t total = 0;
 
-	memset(&f, 0, sizeof(f));
-	fill(sig, sizeof(sig) - 1, 21);
-	fill(cat, sizeof(cat) - 1, 22);
-	fill(rule, sizeof(rule) - 1, 23);
+	fill(host, sizeof(host) - 1, 21);
+	fill(rule, sizeof(rule) - 1, 22);
+	fill(state, sizeof(state) - 1, 23);
 	fill(evid, sizeof(evid) - 1, 24);
-	fill(host, sizeof(host) - 1, 25);
-	fill(ip, sizeof(ip) - 1, 26);
-	f.signature = sig;
-	f.category = cat;
-	f.rule_id = rule;
-	f.evidence = evid;
-	f.host = host;
-	f.host_ip = ip;
-	front.finding(front.arg, &f);
-	/* then a short one: the next slot's pool starts empty again */
-	f.signature = "short";
-	f.category = NULL;
-	f.rule_id = "R1";
-	f.evidence = NULL;
-	f.host = NULL;
-	f.host_ip = NULL;
+	front.coverage(front.arg, host, rule, state, 1, 2, 3, 4, evid);
 	sink_async_drain(a);
 	CU_ASSERT_EQUAL(c.calls, 1);
-	/* sig and cat fit whole, rule_id crosses the end of the pool */
-	CU_ASSERT(same(c.s[0], sig));
-	CU_ASSERT(same(c.s[1], cat));
+	CU_ASSERT(same(c.s[0], host));
+	CU_ASSERT(same(c.s[1], rule));
 	CU_ASSERT_PTR_NOT_NULL(c.s[2]);
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 4; i++) {
 		CU_ASSERT(!c.null[i]);
 		if (c.s[i] == NULL)
 			continue;
 		CU_ASSERT(is_prefix(c.s[i], sent[i]));
-		if (i >= 3) {
+		if (i == 3) {
 			CU_ASSERT_STRING_EQUAL(c.s[i], "");	/* the pool was full */
 		} else
 			total += strlen(c.s[i]) + 1;
 	}
 	CU_ASSERT(total == SINK_MSG_STRBYTES);
 	if (c.s[2] != NULL) {
-		CU_ASSERT(strlen(c.s[2]) < strlen(rule));
-		CU_ASSERT_EQUAL(strlen(c.s[2]), SINK_MSG_STRBYTES - sizeof(sig) - sizeof(cat) - 1);
+		CU_ASSERT(strlen(c.s[2]) < strlen(state));
+		CU_ASSERT_EQUAL(strlen(c.s[2]), SINK_MSG_STRBYTES - sizeof(host) - sizeof(rule) - 1);
 	}
-	front.finding(front.arg, &f);
+	/* then a short one: the next slot's pool starts empty again */
+	front.coverage(front.arg, "short", NULL, "R1", 1, 2, 3, 4, NULL);
 	sink_async_stop(a, &st);
 	CU_ASSERT_EQUAL(c.calls, 2);
 	CU_ASSERT(same(c.s[0], "short"));
 	CU_ASSERT(same(c.s[2], "R1"));
-	CU_ASSERT(c.null[1] && c.null[3] && c.null[4] && c.null[5]);
+	CU_ASSERT(c.null[1] && c.null[3]);
 	CU_ASSERT(st.truncated > 0);
 	CU_ASSERT_EQUAL(st.records, 2);
 	cap_clear(&c);
@@ -1207,10 +1059,12 @@ test_sinkasync_register(void)
 	CU_add_test(s, "200k records, SINK_ASYNC_SLOTS: order and content", test_order_big_ring);
 	CU_add_test(s, "3000 records, 1 slot: order and content", test_order_one_slot);
 	CU_add_test(s, "NULL callbacks stay NULL", test_null_callbacks);
-	CU_add_test(s, "strings copied from overwritten stack buffers", test_strings_stack_copy);
+	CU_add_test(s, "records and strings copied from overwritten stack buffers",
+	    test_strings_stack_copy);
+	CU_add_test(s, "a finding's text up to its NUL", test_finding_text);
 	CU_add_test(s, "NULL strings stay NULL, empty stays empty", test_strings_null);
 	CU_add_test(s, "string pool boundary", test_strings_pool_boundary);
-	CU_add_test(s, "finding strings over the pool are cut", test_strings_truncated);
+	CU_add_test(s, "coverage strings over the pool are cut", test_strings_truncated);
 	CU_add_test(s, "coverage and cover strings over the pool are cut",
 	    test_strings_truncated_coverage);
 	CU_add_test(s, "drain: everything applied, writer keeps going", test_drain);

@@ -1,10 +1,14 @@
 /*
  * record.h - flows and findings as the outputs see them.
  *
- * The engine turns a struct flow (binary, per key side) into a struct
- * flow_record (text addresses, initiator first, role and rule names) once,
- * when the flow ends, and every output (SQLite, EVE) reads the same
- * record.  Strings point into the record's own buffers or into the
+ * Two forms.  Between threads a record travels in binary (struct
+ * rec_flow, struct rec_finding): the flow table's struct flow copied as
+ * it is, its end reason, the policy its roles and hosts are of, the
+ * ruleset its rule is of, a code for why it failed; a finding's kind,
+ * severity and an evidence code.  Each writer then makes the text it
+ * writes, once, in its own thread (record-text.h): struct flow_record
+ * (text addresses, initiator first, role and rule names) and struct
+ * finding.  Strings point into the record's own buffers or into the
  * ruleset; a record is valid until the call that received it returns.
  */
 #ifndef CONFORMD_RECORD_H
@@ -12,6 +16,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "conformd/flow.h"
+
+struct policy;
+struct ruleset;
 
 #define REC_ADDR_LEN	46	/* INET6_ADDRSTRLEN */
 #define REC_TIME_LEN	27	/* "YYYY-MM-DDTHH:MM:SS.uuuuuu" and a NUL */
@@ -89,6 +97,84 @@ struct finding {
 	struct rec_tunnel tunnel;		/* raised on a tunnelled packet: its tunnel */
 };
 
+/* --- binary records ------------------------------------------------------------- */
+
+/* Why a flow's attempt failed (struct flow_record.failure, a blocked
+ * finding's evidence), decided by the classifier, written by
+ * record_fail_text() (record-text.h). */
+enum rec_fail {
+	REC_FAIL_NONE = 0,	/* it did not (yet) */
+	REC_FAIL_ICMP,		/* an ICMP unreachable named it: f.icmp_type, icmp_code, icmp_from */
+	REC_FAIL_RST,		/* SYN answered by RST (Zeek's REJ): f.syns */
+	REC_FAIL_NO_ANSWER,	/* SYNs never answered (S0): f.syns */
+	REC_FAIL_CLIENT_RST,	/* never answered, then reset by the client (RSTOS0) */
+	REC_FAIL_UDP,		/* a request/response row's datagrams never answered */
+	REC_FAIL_MAX
+};
+
+/* struct rec_flow.end of a flow still in the table (a finding's). */
+#define REC_END_NONE	0xff
+
+/*
+ * A flow crossing threads: the table's entry copied as it is, when it
+ * ends or a finding about it is raised.  f.roles[] and f.host[] are of
+ * `pol` (the classifier's current policy, whatever policy judged the
+ * flow), f.rule indexes `rule_rs` (the ruleset of the policy that judged
+ * it); both outlive the record (the pipeline frees a policy only once
+ * every record citing it is written).  Fixed size, no string.
+ */
+struct rec_flow {
+	struct flow		 f;
+	const struct policy	*pol;
+	const struct ruleset	*rule_rs;	/* NULL: f.rule is not looked up */
+	uint8_t			 end;		/* enum flow_end, or REC_END_NONE */
+	uint8_t			 fail;		/* enum rec_fail, as of `end` */
+};
+
+/* What a finding's evidence says (struct rec_finding.evidence). */
+enum rec_evidence {
+	REC_EV_NONE = 0,	/* unexpected: none */
+	REC_EV_FAIL,		/* blocked: why the attempt failed (rec_finding.fail) */
+	REC_EV_SERVER_FIRST,	/* protocol mismatch: "server spoke first: DESC on PORT" */
+	REC_EV_CLEARTEXT,	/* "DESC in cleartext on PORT" */
+	REC_EV_ROW_SAYS,	/* "DESC on PORT where the row says APPS" */
+	REC_EV_NOT_SEEN,	/* missing: "no successful flow seen" */
+	REC_EV_UNOBSERVED,	/* missing, the host: "unobserved: no traffic to or from this host" */
+	REC_EV_MAX
+};
+
+#define REC_TEXT_LEN	256	/* rec_finding.text, NUL included */
+
+/*
+ * A finding crossing threads.  One about a flow (unexpected, blocked,
+ * protocol mismatch) carries the flow (has_flow) as it was when raised;
+ * a missing one carries its host and rule as indices into `pol`.
+ */
+struct rec_finding {
+	uint8_t		 kind;		/* enum finding_kind */
+	uint8_t		 severity;	/* 1 (high) .. 3 (low) */
+	uint8_t		 evidence;	/* enum rec_evidence */
+	uint8_t		 fail;		/* REC_EV_FAIL: enum rec_fail */
+	uint8_t		 has_flow;
+	uint8_t		 proto;		/* missing: IP protocol number of the rule */
+	uint8_t		 host_is_src;	/* missing: the host is the rule's connecting side */
+	uint8_t		 family;	/* missing: 4 or 6, its first address in addr; 0: none */
+	uint8_t		 addr[16];	/* missing: the host's first address (v4-mapped) */
+	uint16_t	 port;		/* mismatch: the responder's; missing: the rule's first */
+	uint16_t	 apps;		/* REC_EV_ROW_SAYS: the row's APP_* (rules.h) */
+	int32_t		 host;		/* missing: inventory host of pol */
+	int32_t		 rule;		/* missing: rule of pol, -1 for an unobserved host */
+	uint64_t	 lost;		/* missing: coverage records lost in its window */
+	uint64_t	 ts_usec;	/* capture time it was raised */
+	struct rec_tunnel tunnel;	/* raised on a tunnelled packet: its tunnel */
+	const struct policy *pol;	/* missing */
+	struct rec_flow	 flow;		/* has_flow */
+	/* mismatch: what the payload was (app_detect()'s description);
+	 * missing: the ids of the other rules it stands for, comma-separated;
+	 * "" otherwise */
+	char		 text[REC_TEXT_LEN];
+};
+
 /* "timeout", "evicted", "flush" for enum flow_end values. */
 const char *flow_end_name(int end);
 
@@ -102,6 +188,11 @@ const char *finding_kind_name(int kind);
  * not raised on a tunnelled packet.  Any thread.
  */
 const char *rec_tunnel_format(const struct rec_tunnel *t, char *src, char *dst, size_t len);
+
+/* The name of an ICMP (proto 1) or ICMPv6 (58) "destination unreachable"
+ * type and code that says a port is blocked ("port unreachable"), or NULL
+ * when it does not (another type; fragmentation needed). */
+const char *icmp_unreach_name(uint8_t proto, uint8_t type, uint8_t code);
 
 /* The protocol's name as Suricata's EVE writes it ("TCP", "UDP", "ICMP",
  * "IPv6-ICMP", "GRE", "ESP", "SCTP", ...: IANA's keywords), or the number

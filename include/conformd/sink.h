@@ -5,8 +5,9 @@
  * engine_sink.  In `-r` the sink is the collector (collector.h) called
  * directly; in the daemon it is a queue to the store thread, which feeds
  * the collector.  Every callback may be NULL (nothing reads that kind of
- * record, so it is not built).  Strings passed to a callback are valid only
- * during the call.
+ * record, so it is not built).  Flows and findings are binary (record.h):
+ * a writer makes their text (record-text.h).  Records and strings passed
+ * to a callback are valid only during the call.
  */
 #ifndef CONFORMD_SINK_H
 #define CONFORMD_SINK_H
@@ -16,10 +17,10 @@
 
 struct engine_sink {
 	void	*arg;
-	/* a flow left the table */
-	void	(*flow)(void *arg, const struct flow_record *r);
-	/* a finding was raised */
-	void	(*finding)(void *arg, const struct finding *f);
+	/* a flow left the table (binary: the writers make its text) */
+	void	(*flow)(void *arg, const struct rec_flow *r);
+	/* a finding was raised (likewise) */
+	void	(*finding)(void *arg, const struct rec_finding *f);
 	/* coverage rows, written once per (host, rule) at the end of a window */
 	void	(*coverage)(void *arg, const char *host, const char *rule_id,
 		    const char *state, uint64_t flows, uint64_t bytes,

@@ -4,11 +4,14 @@
  * An engine_sink callback's record (a flow, a finding, coverage, a
  * counter, observe, cover) is copied into a struct sink_msg by the
  * encoder's front callbacks and replayed later, on another thread, by
- * sink_msg_apply().  A flow record is copied by its used bytes only
- * (about 250 of its 1.1 KB); every string is copied into the message's
- * own pool, since the caller may have built it on its stack.  Pointers a
- * flow record holds (names, the policy's strings) are kept as they are:
- * they must outlive the message, as static names and policies do.
+ * sink_msg_apply().  Flows and findings travel in binary (record.h), by
+ * the bytes their type uses (a flow about 200 of a slot's 600, a finding
+ * about 560); their text is made by the writer that replays them
+ * (record-text.h).  The few records that carry strings (coverage rows,
+ * counters, a cover's evidence) copy them into the message's own pool,
+ * since the caller may have built them on its stack.  Pointers a binary
+ * record holds (its policy, its ruleset) are kept as they are: they must
+ * outlive the message, as the pipeline's policies do.
  *
  * Used by sink-async.c (the -r output threads) and pipeline.c (workers
  * to the store thread), each with its own ring and its own policy for a
@@ -26,25 +29,27 @@ enum sink_msg_type {
 	SINK_MSG_OBSERVE, SINK_MSG_COVER
 };
 
-/* All the strings of one record share this many bytes; what does not fit
- * is cut (counted), and a string that finds the pool full arrives as "". */
-#define SINK_MSG_STRBYTES	1280
-#define SINK_MSG_NSTR		7
+/* All the strings of one coverage row, counter or cover share this many
+ * bytes; what does not fit is cut (counted), and a string that finds the
+ * pool full arrives as "". */
+#define SINK_MSG_STRBYTES	480
+#define SINK_MSG_NSTR		4
 
-/* One record.  Laid out so that a flow record touches the first cache
- * lines only.  Filled and read through the functions below. */
+/* One record: its type, then the record's own bytes.  Filled and read
+ * through the functions below. */
 struct sink_msg {
 	uint32_t		type;		/* enum sink_msg_type */
-	int			has_flow;
-	struct flow_record	r;
-	struct finding		f;
-	int			host, rule, ok;
-	uint64_t		value, bytes, first, last;
-	uint16_t		str[SINK_MSG_NSTR];	/* offsets into pool */
-	uint16_t		used;
-	/* pool[SINK_MSG_STRBYTES] is never written: it stays the NUL of a
-	 * zeroed slot (ring_new()), where a string that found no room points */
-	char			pool[SINK_MSG_STRBYTES + 1];
+	union {
+		struct rec_flow		flow;
+		struct rec_finding	finding;
+		struct {
+			int		host, rule, ok;
+			uint64_t	value, bytes, first, last;
+			uint16_t	str[SINK_MSG_NSTR];	/* offsets into pool */
+			uint16_t	used;
+			char		pool[SINK_MSG_STRBYTES + 1];
+		} n;		/* coverage, counter, observe, cover */
+	} u;
 };
 
 /*
@@ -68,7 +73,7 @@ void sink_enc_front(struct sink_enc *enc, const struct engine_sink *shape,
     struct engine_sink *front);
 
 /* Replay message m into `to` (a NULL callback of `to` skips it).  The
- * finding's and flow's pointers point into m: valid during the call. */
+ * records and strings handed over point into m: valid during the call. */
 void sink_msg_apply(const struct engine_sink *to, struct sink_msg *m);
 
 #endif /* CONFORMD_SINKMSG_H */
