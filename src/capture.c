@@ -621,24 +621,58 @@ capture_free(struct capture *c)
 	free(c);
 }
 
-int
-capture_deliver_ring(void *ring, const struct capture_pkt *p)
+/* Copy p into a free slot of r, its descriptor as it is; the slot, or
+ * NULL when the ring is full.  *cut: data was cut to the slot's room. */
+static struct ring_pkt *
+deliver_copy(struct ring *r, const struct capture_pkt *p, int *cut)
 {
-	struct ring *r = ring;
 	struct ring_pkt *s = ring_reserve(r);
 	uint32_t size = ring_slot_size(r), room, n;
 
 	if (s == NULL)
-		return -1;
+		return NULL;
 	room = size > sizeof(*s) ? size - (uint32_t)sizeof(*s) : 0;
 	n = p->caplen < room ? p->caplen : room;
-	s->ts_usec = p->ts_usec;
-	s->caplen = n;
-	s->wirelen = p->wirelen > n ? p->wirelen : n;
-	s->linktype = (uint32_t)p->linktype;
-	s->source = p->source;
-	s->num = p->num;
+	s->pkt = *p;
+	s->pkt.data = s->data;
+	s->pkt.caplen = n;
+	s->pkt.wirelen = p->wirelen > n ? p->wirelen : n;
 	memcpy(s->data, p->data, n);
+	*cut = n < p->caplen;
+	return s;
+}
+
+int
+capture_deliver_ring(void *ring, const struct capture_pkt *p)
+{
+	struct ring *r = ring;
+	struct ring_pkt *s;
+	int cut;
+
+	if ((s = deliver_copy(r, p, &cut)) == NULL)
+		return -1;
+	s->decoded = 0;
+	ring_commit(r);
+	return 0;
+}
+
+int
+capture_deliver_ring_fast(void *ring, const struct capture_pkt *p, const struct fast_pkt *fp)
+{
+	struct ring *r = ring;
+	struct ring_pkt *s;
+	int cut;
+
+	if ((s = deliver_copy(r, p, &cut)) == NULL)
+		return -1;
+	/* The decode holds for the copy only when nothing was cut; its
+	 * payload then lies at the same offset in the slot. */
+	s->decoded = !cut;
+	if (!cut) {
+		s->fast = *fp;
+		if (fp->ok)
+			s->fast.payload = s->data + (fp->payload - p->data);
+	}
 	ring_commit(r);
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include "conformd/inventory.h"
 #include "conformd/record.h"
 #include "conformd/record-text.h"
+#include "conformd/ring.h"
 #include "conformd/rules.h"
 
 #define EXPIRE_EVERY_USEC	1000000ULL	/* run timeouts once per second of capture time */
@@ -802,26 +803,66 @@ engine_fast(struct engine *e, const struct fast_pkt *fp, const struct capture_pk
 	return 1;
 }
 
+/*
+ * One batch whose fast shapes are decoded already (fp[i].ok): prefetch
+ * the flows they name, then process in capture order.  The lookups of
+ * the last pass are the real ones: flows created or removed by earlier
+ * packets of the batch are seen.  Packet i is at v + i * stride bytes.
+ */
+static inline void
+engine_batch(struct engine *e, const struct capture_pkt *v, size_t stride,
+    const struct fast_pkt *fp, size_t m)
+{
+	flow_prefetch_batch(e->ft, fp, m);
+	for (size_t i = 0; i < m; i++) {
+		const struct capture_pkt *p = (const struct capture_pkt *)
+		    (const void *)((const char *)v + i * stride);
+
+		if (!fp[i].ok || !engine_fast(e, &fp[i], p))
+			engine_frame(e, p->linktype, p->data, p->caplen, p->wirelen, p->ts_usec,
+			    p->num);
+	}
+}
+
 void
 engine_frames(struct engine *e, const struct capture_pkt *v, size_t n)
 {
 	struct fast_pkt fp[ENGINE_BATCH];
 
 	while (n > 0) {
-		size_t m = n < ENGINE_BATCH ? n : ENGINE_BATCH, i;
+		size_t m = n < ENGINE_BATCH ? n : ENGINE_BATCH;
 
-		/* Three passes so that the cache misses of the batch overlap:
-		 * decode and hash (prefetching index slots), then prefetch the
-		 * flows the slots name, then process in capture order.  The
-		 * lookups of the last pass are the real ones: flows created or
-		 * removed by earlier packets of the batch are seen. */
+		/* Passes so that the cache misses of the batch overlap:
+		 * decode and hash (prefetching index slots), then the flows
+		 * (engine_batch()). */
 		(void)decode_fast_batch(v, m, e->use_vlan, fp);
-		flow_prefetch_batch(e->ft, fp, m);
-		for (i = 0; i < m; i++)
-			if (!fp[i].ok || !engine_fast(e, &fp[i], &v[i]))
-				engine_frame(e, v[i].linktype, v[i].data, v[i].caplen,
-				    v[i].wirelen, v[i].ts_usec, v[i].num);
+		engine_batch(e, v, sizeof(*v), fp, m);
 		v += m;
+		n -= m;
+	}
+}
+
+void
+engine_slots(struct engine *e, const struct ring_pkt *s, size_t stride, size_t n)
+{
+	struct fast_pkt fp[ENGINE_BATCH];
+
+	while (n > 0) {
+		size_t m = n < ENGINE_BATCH ? n : ENGINE_BATCH;
+
+		for (size_t i = 0; i < m; i++) {
+			const struct ring_pkt *q = (const struct ring_pkt *)
+			    (const void *)((const char *)s + i * stride);
+
+			/* the capture thread's decode, when it made one */
+			if (q->decoded)
+				fp[i] = q->fast;
+			else
+				(void)decode_fast(q->pkt.data, q->pkt.caplen, q->pkt.linktype,
+				    e->use_vlan, &fp[i]);
+		}
+		engine_batch(e, &s->pkt, stride, fp, m);
+		s = (const struct ring_pkt *)(const void *)((const char *)s + m * stride);
 		n -= m;
 	}
 }

@@ -48,7 +48,7 @@
 #define RECORD_WAITS	25		/* live: idle waits (5 ms) for room before a record is lost */
 #define RECORD_HEADROOM	(RECORD_SLOTS / 8)	/* live: the last slots, kept for coverage */
 #define WORKER_BATCH	256		/* packets per ring per turn */
-#define WORKER_CHUNK	32		/* slots handed to engine_frames() at once */
+#define WORKER_CHUNK	32		/* slots handed to engine_slots() at once */
 #define STORE_BATCH_MSG	1024		/* records per ring per turn */
 #define OBSERVE_MARKS	4096		/* hosts whose observations a worker deduplicates */
 #define IDLE_SLEEP_NS	200000L		/* 0.2 ms when there is nothing to do */
@@ -93,7 +93,7 @@ struct source {
 	struct capture	*cap;
 	uint32_t	 idx;
 	struct ring	*rings[PIPELINE_MAX_WORKERS];	/* to each worker */
-	struct pkt	 scratch;	/* capture thread only: dispatch decode */
+	struct pkt	 scratch;	/* capture thread only: dispatch decode of other shapes */
 	char		 name[128];
 };
 
@@ -113,7 +113,6 @@ struct worker {
 	 * number + 1 of the last one sent for host h */
 	void		(*observe)(void *, int);	/* the encoder's */
 	uint32_t	 seen[OBSERVE_MARKS];
-	struct capture_pkt batch[WORKER_CHUNK];	/* this worker's: slots described for engine_frames() */
 	struct gen_range *rel;		/* released, not yet sent (a full ring) */
 	int		 nrel, caprel;
 	/* published for other threads: one writer (this worker), relaxed */
@@ -222,7 +221,11 @@ addr_hash(const uint8_t a[16])
  * capture_deliver_fn: pick the worker by a symmetric hash of the two
  * addresses (those an ICMP error quotes, for errors), so that a flow, its
  * fragments and the errors about it meet in one worker.  Runs in the
- * capture thread: decodes into the source's scratch packet, no allocation.
+ * capture thread: no allocation.  A packet of the common shapes is
+ * decoded by decode_fast() (its key holds the two addresses), and that
+ * decode goes with the packet in its slot: the worker uses it instead of
+ * decoding again.  Other shapes (ICMP errors, tunnels, fragments) are
+ * decoded into the source's scratch packet for their addresses only.
  */
 static int
 deliver(void *arg, const struct capture_pkt *p)
@@ -234,10 +237,9 @@ deliver(void *arg, const struct capture_pkt *p)
 		struct pkt *q = &s->scratch;
 		struct fast_pkt fp;
 
-		/* The common shapes: the key holds the two addresses already. */
-		if (decode_fast(p->data, p->caplen, p->linktype, 0, &fp))
-			return capture_deliver_ring(s->rings[(addr_hash(fp.key.addr[0]) ^
-			    addr_hash(fp.key.addr[1])) % (uint32_t)nw], p);
+		if (decode_fast(p->data, p->caplen, p->linktype, s->pl->wcfg.flow_vlan, &fp))
+			return capture_deliver_ring_fast(s->rings[(addr_hash(fp.key.addr[0]) ^
+			    addr_hash(fp.key.addr[1])) % (uint32_t)nw], p, &fp);
 		(void)decode_packet(q, p->linktype, p->data, p->caplen, p->wirelen);
 		if (q->family != 0) {
 			const uint8_t *a = q->src, *b = q->dst;
@@ -247,6 +249,8 @@ deliver(void *arg, const struct capture_pkt *p)
 			}
 			w = (int)((addr_hash(a) ^ addr_hash(b)) % (uint32_t)nw);
 		}
+		/* not a fast shape: the worker knows without looking again */
+		return capture_deliver_ring_fast(s->rings[w], p, &fp);
 	}
 	return capture_deliver_ring(s->rings[w], p);
 }
@@ -357,29 +361,6 @@ worker_rings_empty(struct worker *w)
 	return 1;
 }
 
-/* Describe up to `max` published slots of ring r in v (in place: the
- * slots stay the worker's until ring_release_n()); how many. */
-static uint32_t
-worker_gather(struct ring *r, struct capture_pkt *v, uint32_t max)
-{
-	uint32_t m;
-
-	for (m = 0; m < max; m++) {
-		const struct ring_pkt *p = ring_peek_at(r, m);
-
-		if (p == NULL)
-			break;
-		v[m].data = p->data;
-		v[m].ts_usec = p->ts_usec;
-		v[m].num = p->num;
-		v[m].caplen = p->caplen;
-		v[m].wirelen = p->wirelen;
-		v[m].linktype = (int)p->linktype;
-		v[m].source = p->source;
-	}
-	return m;
-}
-
 /* Note that the worker lets go of generations from..to; sent by
  * worker_send_released().  Out of memory: kept (never freed early). */
 static void
@@ -456,11 +437,13 @@ worker_thread(void *arg)
 			int k = 0;
 
 			while (k < WORKER_BATCH) {
-				uint32_t m = worker_gather(r, w->batch, WORKER_CHUNK);
+				uint32_t m;
+				const struct ring_pkt *first = ring_peek_span(r, WORKER_CHUNK, &m);
 
 				if (m == 0)
 					break;
-				engine_frames(w->eng, w->batch, m);
+				/* in place: the capture's descriptors as they are */
+				engine_slots(w->eng, first, ring_stride(r), m);
 				ring_release_n(r, m);
 				k += (int)m;
 			}

@@ -189,6 +189,32 @@ ring_peek_at(struct ring *r, uint32_t i)
 	return ring_slot(r, t + i);
 }
 
+void *
+ring_peek_span(struct ring *r, uint32_t max, uint32_t *n)
+{
+	/* relaxed: tail is written only by this thread. */
+	uint32_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	uint32_t avail = r->head_cache - t, to_end;
+
+	if (avail < max) {
+		/* acquire, as in ring_peek(): the producer's writes into
+		 * every slot up to the head we read are visible. */
+		r->head_cache = atomic_load_explicit(&r->head, memory_order_acquire);
+		avail = r->head_cache - t;
+	}
+	to_end = r->nslots - (t & r->mask);	/* slots before the memory wraps */
+	*n = avail < max ? avail : max;
+	if (*n > to_end)
+		*n = to_end;
+	return *n > 0 ? ring_slot(r, t) : NULL;
+}
+
+uint32_t
+ring_stride(const struct ring *r)
+{
+	return r->stride;
+}
+
 void
 ring_release_n(struct ring *r, uint32_t n)
 {

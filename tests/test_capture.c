@@ -77,19 +77,21 @@ test_deliver_ring(void)
 
 	s = ring_peek(r);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-	CU_ASSERT_EQUAL(s->caplen, 8);
-	CU_ASSERT_EQUAL(s->wirelen, 60);
-	CU_ASSERT_EQUAL(s->ts_usec, 1700000000123456ull);
-	CU_ASSERT_EQUAL(s->linktype, DLT_EN10MB);
-	CU_ASSERT_EQUAL(s->source, 3);
-	CU_ASSERT_EQUAL(s->num, 41);
+	CU_ASSERT_EQUAL(s->pkt.caplen, 8);
+	CU_ASSERT_EQUAL(s->pkt.wirelen, 60);
+	CU_ASSERT_EQUAL(s->pkt.ts_usec, 1700000000123456ull);
+	CU_ASSERT_EQUAL(s->pkt.linktype, DLT_EN10MB);
+	CU_ASSERT_EQUAL(s->pkt.source, 3);
+	CU_ASSERT_EQUAL(s->pkt.num, 41);
+	CU_ASSERT_PTR_EQUAL(s->pkt.data, s->data);	/* the descriptor points into its slot */
+	CU_ASSERT_EQUAL(s->decoded, 0);
 	CU_ASSERT_EQUAL(memcmp(s->data, data, 8), 0);
 	ring_release(r);
 	s = ring_peek(r);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-	CU_ASSERT_EQUAL(s->caplen, 4);
-	CU_ASSERT_EQUAL(s->wirelen, 4);
-	CU_ASSERT_EQUAL(s->num, 42);
+	CU_ASSERT_EQUAL(s->pkt.caplen, 4);
+	CU_ASSERT_EQUAL(s->pkt.wirelen, 4);
+	CU_ASSERT_EQUAL(s->pkt.num, 42);
 	ring_release(r);
 	ring_free(r);
 }
@@ -117,14 +119,14 @@ drain_thread(void *arg)
 			usleep(100);	/* a slow consumer: the producer must wait */
 			continue;
 		}
-		if (p->num != last + 1)
+		if (p->pkt.num != last + 1)
 			d->out_of_order++;
 		if (d->got == 0) {
-			d->first_ts = p->ts_usec;
-			d->linktype = p->linktype;
+			d->first_ts = p->pkt.ts_usec;
+			d->linktype = (uint32_t)p->pkt.linktype;
 		}
-		last = p->num;
-		d->bytes += p->wirelen;
+		last = p->pkt.num;
+		d->bytes += p->pkt.wirelen;
 		d->got++;
 		ring_release(d->r);
 	}
@@ -326,9 +328,9 @@ test_live_loopback(void)
 		struct ring_pkt *p = ring_peek(r);
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-		CU_ASSERT_EQUAL(p->num, 1);
-		CU_ASSERT_EQUAL(p->source, 1);
-		CU_ASSERT_EQUAL(p->caplen, 50);
+		CU_ASSERT_EQUAL(p->pkt.num, 1);
+		CU_ASSERT_EQUAL(p->pkt.source, 1);
+		CU_ASSERT_EQUAL(p->pkt.caplen, 50);
 		CU_ASSERT_EQUAL(memcmp(p->data + 42, "conformd", 8), 0);
 	}
 	capture_free(c);

@@ -9,7 +9,9 @@
  * checks); flow_fast_update() against flow_packet() on twin flow tables;
  * and two engines on the same configuration and policy, one fed frame by
  * frame through engine_frame(), the other in batches of varying sizes
- * through engine_frames(), whose every emitted record (flows, findings,
+ * through engine_frames(), and a third through ring slots as a pipeline
+ * worker reads them (engine_slots(), half of the packets decoded by the
+ * capture's side), whose every emitted record (flows, findings,
  * counters, observe, cover, coverage, summaries) must be the same text:
  * seeded random traffic that mixes every refused shape into flows in
  * every state (timers, eviction, VLAN keying on and off), a timer run
@@ -39,6 +41,7 @@
 #include "conformd/policy.h"
 #include "conformd/record.h"
 #include "conformd/record-text.h"
+#include "conformd/ring.h"
 #include "conformd/rules.h"
 #include "conformd/sink.h"
 #include "unit.h"
@@ -1239,15 +1242,23 @@ chunk_size(struct rng *r, size_t k)
 	return 1 + below(r, 300);
 }
 
-/* Compare the texts written since the last check; 0 when they agree. */
+/* Compare the texts b (and c, when not NULL) wrote since the last check
+ * with a's; 0 when they do not all agree. */
 static int
-sides_agree(struct side *a, struct side *b)
+sides_agree(struct side *a, struct side *b, struct side *c)
 {
 	fflush(a->m.f);
 	fflush(b->m.f);
 	if (a->m.len != b->m.len ||
 	    memcmp(a->m.buf + a->checked, b->m.buf + a->checked, a->m.len - a->checked) != 0)
 		return 0;
+	if (c != NULL) {
+		fflush(c->m.f);
+		if (a->m.len != c->m.len ||
+		    memcmp(a->m.buf + a->checked, c->m.buf + a->checked, a->m.len - a->checked) != 0)
+			return 0;
+		c->checked = a->m.len;
+	}
 	a->checked = b->checked = a->m.len;
 	return 1;
 }
@@ -1258,23 +1269,64 @@ struct diff_stats {
 };
 
 /*
- * Feed pv to an engine frame by frame and to another in batches (sizes
- * from chunk_seed; 0: the whole vector at once), comparing counters,
- * flow-table counters and the text so far after every batch, and the
- * whole texts at the end.  `what` names the run in messages.
+ * A batch as a pipeline worker gets it: each packet copied into a ring
+ * slot by the capture's deliver function, every other one with the
+ * capture thread's decode_fast() going along (capture_deliver_ring_fast()),
+ * then read in place through engine_slots(), span by span.
+ */
+static void
+slots_feed(struct engine *e, struct ring *rg, const struct capture_pkt *v, size_t m,
+    int use_vlan)
+{
+	for (size_t j = 0; j < m; j++) {
+		struct fast_pkt fp;
+
+		if (j % 2 == 0) {
+			(void)decode_fast(v[j].data, v[j].caplen, v[j].linktype, use_vlan, &fp);
+			CU_ASSERT_EQUAL_FATAL(capture_deliver_ring_fast(rg, &v[j], &fp), 0);
+		} else
+			CU_ASSERT_EQUAL_FATAL(capture_deliver_ring(rg, &v[j]), 0);
+	}
+	for (;;) {
+		uint32_t n;
+		const struct ring_pkt *first = ring_peek_span(rg, 32, &n);
+
+		if (n == 0)
+			break;
+		engine_slots(e, first, ring_stride(rg), n);
+		ring_release_n(rg, n);
+	}
+}
+
+/*
+ * Feed pv to an engine frame by frame, to another in batches (sizes from
+ * chunk_seed; 0: the whole vector at once) and to a third through ring
+ * slots as a worker reads them, comparing counters, flow-table counters
+ * and the text so far after every batch, and the whole texts at the end.
+ * `what` names the run in messages.
  */
 static void
 diff_run(const struct config *cfg, const struct policy *pol, const struct pktvec *pv,
     uint64_t chunk_seed, const char *what, struct diff_stats *ds)
 {
-	struct side a, b;
+	struct side a, b, c;
 	struct rng r = { chunk_seed };
 	size_t i = 0, k = 0;
+	uint32_t maxcap = 1, nslots = 512;
+	struct ring *rg;
 	int bad = 0;
-	char *ta, *tb;
+	char *ta, *tb, *tc;
 
+	for (size_t j = 0; j < pv->n; j++)
+		if (pv->v[j].caplen > maxcap)
+			maxcap = pv->v[j].caplen;
+	while (nslots < pv->n && chunk_seed == 0)
+		nslots *= 2;
+	rg = ring_new(nslots, RING_PKT_SLOT_SIZE(maxcap));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rg);
 	side_open(&a, cfg, pol);
 	side_open(&b, cfg, pol);
+	side_open(&c, cfg, pol);
 	while (i < pv->n && !bad) {
 		size_t m = chunk_seed == 0 ? pv->n : chunk_size(&r, k++);
 
@@ -1284,11 +1336,14 @@ diff_run(const struct config *cfg, const struct policy *pol, const struct pktvec
 			engine_frame(a.eng, pv->v[j].linktype, pv->v[j].data, pv->v[j].caplen,
 			    pv->v[j].wirelen, pv->v[j].ts_usec, pv->v[j].num);
 		engine_frames(b.eng, pv->v + i, m);
+		slots_feed(c.eng, rg, pv->v + i, m, cfg->flow_vlan);
 		if (memcmp(engine_counters(a.eng), engine_counters(b.eng),
 		    sizeof(struct engine_counters)) != 0 ||
 		    memcmp(engine_flow_stats(a.eng), engine_flow_stats(b.eng),
 		    sizeof(struct flow_stats)) != 0 ||
-		    engine_now(a.eng) != engine_now(b.eng) || !sides_agree(&a, &b)) {
+		    memcmp(engine_counters(b.eng), engine_counters(c.eng),
+		    sizeof(struct engine_counters)) != 0 ||
+		    engine_now(a.eng) != engine_now(b.eng) || !sides_agree(&a, &b, &c)) {
 			fprintf(stderr, "\n%s: engines differ after the batch of packets %zu..%zu\n",
 			    what, i + 1, i + m);
 			bad = 1;
@@ -1297,17 +1352,23 @@ diff_run(const struct config *cfg, const struct policy *pol, const struct pktvec
 	}
 	ta = side_close(&a);
 	tb = side_close(&b);
+	tc = side_close(&c);
+	ring_free(rg);
 	ds->runs++;
 	ds->packets += pv->n;
-	if (bad || strcmp(ta, tb) != 0) {
+	if (bad || strcmp(ta, tb) != 0 || strcmp(tb, tc) != 0) {
 		ds->mismatches++;
 		if (!bad)
 			fprintf(stderr, "\n%s: engines differ at the end\n", what);
-		print_first_diff(ta, strlen(ta), tb, strlen(tb));
-		CU_FAIL("engine_frames() differs from engine_frame()");
+		if (strcmp(ta, tb) != 0)
+			print_first_diff(ta, strlen(ta), tb, strlen(tb));
+		else
+			print_first_diff(tb, strlen(tb), tc, strlen(tc));
+		CU_FAIL("engine_frames() or engine_slots() differs from engine_frame()");
 	}
 	free(ta);
 	free(tb);
+	free(tc);
 }
 
 /* --- the site for generated traffic ------------------------------------------------ */

@@ -195,26 +195,72 @@ test_alignment(void)
 	}
 }
 
-/* The packet layout: fixed offsets, data right after the header. */
+/* The packet layout: the capture's descriptor, the fast decode, data right
+ * after the header. */
 static void
 test_pkt_layout(void)
 {
 	struct ring *r = ring_new(4, RING_PKT_SLOT_SIZE(1600));
 	struct ring_pkt *p;
 
-	CU_ASSERT_EQUAL(sizeof(struct ring_pkt), 32);
-	CU_ASSERT_EQUAL(offsetof(struct ring_pkt, num), 24);
-	CU_ASSERT_EQUAL(offsetof(struct ring_pkt, data), 32);
-	CU_ASSERT_EQUAL(RING_PKT_SLOT_SIZE(1600), 1632);
+	CU_ASSERT_EQUAL(offsetof(struct ring_pkt, pkt), 0);
+	CU_ASSERT_EQUAL(offsetof(struct ring_pkt, data), sizeof(struct ring_pkt));
+	CU_ASSERT(sizeof(struct ring_pkt) <= 128);	/* two cache lines of header */
+	CU_ASSERT_EQUAL(RING_PKT_SLOT_SIZE(1600), sizeof(struct ring_pkt) + 1600);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	p = ring_reserve(r);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-	p->caplen = 1600;
-	memset(p->data, 0x5a, p->caplen);
+	p->pkt.caplen = 1600;
+	memset(p->data, 0x5a, p->pkt.caplen);
 	ring_commit(r);
 	CU_ASSERT_PTR_EQUAL(ring_peek(r), p);
 	CU_ASSERT_EQUAL(p->data[1599], 0x5a);
 	ring_release(r);
+	ring_free(r);
+}
+
+/* ring_peek_span(): the published slots from the oldest, contiguous in
+ * memory, never past the end of the slot array. */
+static void
+test_peek_span(void)
+{
+	struct ring *r = ring_new(8, 16);
+	uint32_t n = 99;
+	uint8_t *first;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_PTR_NULL(ring_peek_span(r, 4, &n));
+	CU_ASSERT_EQUAL(n, 0);
+	for (int i = 0; i < 6; i++) {
+		uint8_t *p = ring_reserve(r);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		*p = (uint8_t)i;
+		ring_commit(r);
+	}
+	first = ring_peek_span(r, 4, &n);
+	CU_ASSERT_EQUAL(n, 4);
+	CU_ASSERT_PTR_EQUAL(first, ring_peek(r));
+	for (uint32_t i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(first[i * ring_stride(r)], i);
+	ring_release_n(r, 4);
+	/* slots 4, 5 published; 6, 7 and the wrap to 0, 1 next */
+	for (int i = 6; i < 10; i++) {
+		uint8_t *p = ring_reserve(r);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		*p = (uint8_t)i;
+		ring_commit(r);
+	}
+	first = ring_peek_span(r, 32, &n);
+	CU_ASSERT_EQUAL(n, 4);		/* 4..7: the memory wraps after slot 7 */
+	CU_ASSERT_EQUAL(first[0], 4);
+	CU_ASSERT_EQUAL(first[3 * ring_stride(r)], 7);
+	ring_release_n(r, n);
+	first = ring_peek_span(r, 32, &n);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(first[0], 8);
+	CU_ASSERT_EQUAL(first[ring_stride(r)], 9);
+	ring_release_n(r, n);
+	CU_ASSERT_PTR_NULL(ring_peek_span(r, 32, &n));
 	ring_free(r);
 }
 
@@ -354,6 +400,7 @@ test_ring_register(void)
 	CU_add_test(s, "wrap-around", test_wrap_around);
 	CU_add_test(s, "slot alignment", test_alignment);
 	CU_add_test(s, "packet slot layout", test_pkt_layout);
+	CU_add_test(s, "peek_span: contiguous slots, never past the wrap", test_peek_span);
 	CU_add_test(s, "two threads, back-pressure, 5M items", test_threads_backpressure);
 	CU_add_test(s, "two threads, drop when full, 5M items", test_threads_drop);
 }

@@ -255,10 +255,18 @@ void *capture_thread(void *arg);
 /*
  * A ready-made deliver callback: copies the packet into a free slot of
  * `ring` (a struct ring * whose slots are struct ring_pkt, see ring.h),
- * keeping at most the slot's room of data (caplen shrinks, wirelen does
- * not), and commits it.  0, or -1 when the ring is full.  The capture
- * thread is the ring's producer.
+ * its descriptor as it is, keeping at most the slot's room of data
+ * (caplen shrinks, wirelen does not), and commits it.  0, or -1 when the
+ * ring is full.  The capture thread is the ring's producer.
  */
 int capture_deliver_ring(void *ring, const struct capture_pkt *p);
+
+/*
+ * capture_deliver_ring() for a packet the capture thread has already run
+ * decode_fast() on (fastpath.h): `fp`, its result, goes with it, so the
+ * worker does not decode it again (unless the slot had to cut the data).
+ */
+struct fast_pkt;
+int capture_deliver_ring_fast(void *ring, const struct capture_pkt *p, const struct fast_pkt *fp);
 
 #endif /* CONFORMD_CAPTURE_H */

@@ -63,6 +63,15 @@ void engine_frame(struct engine *e, int linktype, const uint8_t *buf,
  */
 void engine_frames(struct engine *e, const struct capture_pkt *v, size_t n);
 
+/*
+ * engine_frames() over n packets in ring slots (struct ring_pkt, ring.h)
+ * laid out `stride` bytes apart, read in place.  A slot whose packet the
+ * capture thread has run decode_fast() on (`decoded`) is not decoded
+ * again.  Never allocates.  The owner thread (a pipeline worker).
+ */
+struct ring_pkt;
+void engine_slots(struct engine *e, const struct ring_pkt *s, size_t stride, size_t n);
+
 /* Flush every flow (deciding what was blocked) and write the packet and
  * flow counters.  Call once at the end of the observation window; missing
  * ports are the collector's to decide (collector.h). */

@@ -19,6 +19,8 @@
 #define CONFORMD_RING_H
 
 #include <stdint.h>
+#include "conformd/capture.h"
+#include "conformd/fastpath.h"
 
 #define RING_CACHE_LINE		64	/* slots and indexes are aligned to this */
 #define RING_MAX_SLOTS		(1u << 30)
@@ -64,8 +66,21 @@ void ring_release(struct ring *r);
  */
 void *ring_peek_at(struct ring *r, uint32_t i);
 
+/*
+ * Consumer, for batches read in place: the oldest published slot, with in
+ * *n how many published slots follow it contiguously in memory, one
+ * ring_stride() apart (at most max; fewer where the ring's memory wraps);
+ * NULL with *n 0 when the ring is empty.  Never blocks.  They stay the
+ * consumer's until released.
+ */
+void *ring_peek_span(struct ring *r, uint32_t max, uint32_t *n);
+
+/* Bytes from one slot to the next (the slot size rounded up to a cache
+ * line). */
+uint32_t ring_stride(const struct ring *r);
+
 /* Consumer: hand back the n oldest slots (n at most the number of slots
- * ring_peek_at() has shown). */
+ * ring_peek_at() or ring_peek_span() has shown). */
 void ring_release_n(struct ring *r, uint32_t n);
 
 /*
@@ -80,19 +95,23 @@ uint32_t ring_slot_size(const struct ring *r);
 
 /*
  * The layout of one captured packet in a slot: the capture thread writes
- * it, the classifier reads it.  `data` holds `caplen` bytes (at most the
- * slot size minus sizeof(struct ring_pkt)); `wirelen` is the length on the
- * wire, which may be larger.  `source` names the capture (an index chosen
- * by the owner); `num` is the packet's 1-based number within its source,
- * counting packets dropped at the ring, so a gap in `num` is a ring drop.
+ * it, the classifier reads it in place.  `pkt` is the capture's own
+ * descriptor (capture.h) as it was handed over, its data pointing at
+ * data[] (at most the slot size minus sizeof(struct ring_pkt) bytes;
+ * pkt.wirelen stays the length on the wire).  `pkt.source` names the
+ * capture (an index chosen by the owner); `pkt.num` is the packet's
+ * 1-based number within its source, counting packets dropped at the
+ * ring, so a gap in `num` is a ring drop.  When the capture thread ran
+ * decode_fast() on the packet (to pick a worker: pipeline.c), `decoded`
+ * is 1 and `fast` holds the result, its payload pointing into data[], so
+ * that the worker does not decode the packet again.
  */
 struct ring_pkt {
-	uint64_t	ts_usec;	/* capture time, microseconds since the epoch */
-	uint32_t	caplen, wirelen;
-	uint32_t	linktype;	/* DLT_* */
-	uint32_t	source;
-	uint64_t	num;
-	uint8_t		data[];
+	struct capture_pkt	pkt;
+	struct fast_pkt		fast;
+	uint8_t			decoded;
+	uint8_t			pad[7];	/* data starts 8-byte aligned, at sizeof() */
+	uint8_t			data[];
 };
 
 /* Slot size needed to hold packets captured with snap length `snaplen`. */
