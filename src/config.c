@@ -39,7 +39,7 @@
 
 enum {
 	CK_RULES, CK_INVENTORY, CK_DATABASE, CK_EVE, CK_FLOW_VLAN, CK_COMMUNITY_ID,
-	CK_COMMUNITY_ID_SEED, CK_MAX_FLOWS,
+	CK_COMMUNITY_ID_SEED, CK_FLOW_LOG, CK_MAX_FLOWS,
 	CK_TIMEOUT, CK_SUMMARY_TOP, CK_ANSWER_TIMEOUT, CK_COVERAGE, CK_SEVERITY,
 	CK_RULE_SEVERITY, CK_OUTPUT, CK_SUPPRESS, CK_RATE_LIMIT, CK_SCAN_THRESHOLD,
 	CK_COVERAGE_WINDOW, CK_STATS_INTERVAL, CK_INTERFACE, CK_NFLOG, CK_SNAPLEN,
@@ -49,6 +49,9 @@ enum {
 
 /* Products whose pack ships with conformd (conformd.conf(5), `product`). */
 static const char *const config_products[] = { "lync2013", "sfb2015", "sfb2019", NULL };
+
+/* `flow-log` values, indexed by enum config_flow_log. */
+static const char *const config_flow_logs[] = { "all", "findings", "none", NULL };
 
 /* `fail-on` levels, indexed by severity (0: never). */
 static const char *const config_levels[] = { "none", "high", "medium", "low", NULL };
@@ -64,6 +67,7 @@ static const struct {
 	[CK_FLOW_VLAN] = { "flow-vlan", 1 },
 	[CK_COMMUNITY_ID] = { "community-id", 1 },
 	[CK_COMMUNITY_ID_SEED] = { "community-id-seed", 1 },
+	[CK_FLOW_LOG] = { "flow-log", 1 },
 	[CK_MAX_FLOWS] = { "max-flows", 1 },
 	[CK_TIMEOUT] = { "timeout", 2 },
 	[CK_SUMMARY_TOP] = { "summary-top", 1 },
@@ -1012,6 +1016,19 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 		if (config_number(p, key, v, 0, 65535, &n) == 0)
 			c->community_id_seed = (uint32_t)n;
 		break;
+	case CK_FLOW_LOG: {
+		int fl;
+
+		for (fl = 0; config_flow_logs[fl] != NULL; fl++)
+			if (strcmp(config_flow_logs[fl], v->text) == 0)
+				break;
+		if (config_flow_logs[fl] == NULL)
+			diag_error(p->d, p->file, v->line,
+			    "flow-log must be all, findings or none, not %s", v->text);
+		else
+			c->flow_log = fl;
+		break;
+	}
 	case CK_MAX_FLOWS:
 		/* the flow table's own limit: -T refuses what a run would */
 		if (config_number(p, key, v, 1, CONFIG_MAX_FLOWS, &n) == 0)
@@ -1283,6 +1300,7 @@ config_print(const struct config *c, FILE *out)
 	fprintf(out, "community-id %s\n", c->community_id ? "yes" : "no");
 	if (c->community_id_seed != 0)
 		fprintf(out, "community-id-seed %u\n", c->community_id_seed);
+	fprintf(out, "flow-log %s\n", config_flow_logs[c->flow_log]);
 	fprintf(out, "max-flows %u\n", c->max_flows);
 	for (int t = 0; t < TMO_COUNT; t++)
 		fprintf(out, "timeout %s %u\n", config_timeouts[t],

@@ -259,11 +259,14 @@ engine_emit(struct engine *e, struct rec_finding *fd, const char *rule_id)
  * port and the row's apps).
  */
 static void
-engine_raise(struct engine *e, int kind, const struct flow *f, int ev, int fail,
+engine_raise(struct engine *e, int kind, struct flow *f, int ev, int fail,
     const char *desc, unsigned apps)
 {
 	struct rec_finding fd;
 	const struct rule *ru = engine_flow_rule(e, f);
+
+	/* its record is written under `flow-log findings` */
+	f->flags |= FLOW_F_FINDING;
 
 	fd.kind = (uint8_t)kind;
 	fd.evidence = (uint8_t)ev;
@@ -515,7 +518,9 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 	}
 	if (f->verdict == VERDICT_UNEXPECTED)
 		engine_top(e, f);
-	if (e->sink.flow != NULL) {
+	/* flow-log: every flow, those that raised a finding, or none */
+	if (e->sink.flow != NULL && (e->cfg->flow_log == FLOW_LOG_ALL ||
+	    (e->cfg->flow_log == FLOW_LOG_FINDINGS && (f->flags & FLOW_F_FINDING)))) {
 		engine_rec_flow(e, f, end, &r);
 		e->sink.flow(e->sink.arg, &r);
 	}

@@ -70,6 +70,7 @@ test_config_defaults(void)
 	CU_ASSERT_EQUAL(c.flow_vlan, 1);
 	CU_ASSERT_EQUAL(c.community_id, 0);
 	CU_ASSERT_EQUAL(c.community_id_seed, 0);
+	CU_ASSERT_EQUAL(c.flow_log, FLOW_LOG_ALL);
 	CU_ASSERT_EQUAL(c.vxlan.set, 0);
 	CU_ASSERT_EQUAL(c.geneve.set, 0);
 	CU_ASSERT_EQUAL(c.max_flows, 1000000);
@@ -84,6 +85,7 @@ test_config_defaults(void)
 	    "fail-on low\n"
 	    "flow-vlan yes\n"
 	    "community-id no\n"
+	    "flow-log all\n"
 	    "max-flows 1000000\n"
 	    "timeout tcp-syn 30\n"
 	    "timeout tcp-established 3600\n"
@@ -216,6 +218,7 @@ test_config_full(void)
 	CU_ASSERT_EQUAL(c.geneve.ports[1], 6082);
 	CU_ASSERT_EQUAL(c.community_id, 1);
 	CU_ASSERT_EQUAL(c.community_id_seed, 7);
+	CU_ASSERT_EQUAL(c.flow_log, FLOW_LOG_FINDINGS);
 	/* packs, the site's rules, fail-on */
 	CU_ASSERT_STRING_EQUAL(c.product, "sfb2015");
 	cfg_assert_path(c.rules_dir, dir, "packs dir");
@@ -423,6 +426,7 @@ cfg_check_bad(const char *name)
 	list(output_many) list(suppress) list(rate_limit) list(rate_burst) \
 	list(scan_threshold) list(scan_window) list(vxlan_port) list(vxlan_none) list(geneve_port) list(geneve_none) \
 	list(tunnel_ports) list(tunnel_ports2) list(tunnel_ports3) list(filter) list(community_id) \
+	list(flow_log) \
 	list(product)
 
 #define CFG_BAD_FN(n) UNIT_BAD_CASE(test_cfg_bad_, cfg_check_bad, n)

@@ -76,6 +76,13 @@ struct config_ports {
 	int		 set;
 };
 
+/* `flow-log`: which flows are written (the flows table, EVE flow events). */
+enum config_flow_log {
+	FLOW_LOG_ALL = 0,	/* every flow */
+	FLOW_LOG_FINDINGS,	/* only flows that raised a finding */
+	FLOW_LOG_NONE		/* none: findings and coverage only */
+};
+
 struct config {
 	char		*path;			/* the file read, owned */
 	char		*product;		/* `product`: lync2013, sfb2015, sfb2019;
@@ -98,6 +105,8 @@ struct config {
 	int		 flow_vlan;		/* 1: VLAN ids are part of the flow key (default 1) */
 	int		 community_id;		/* 1: flow records carry a Community ID (default 0) */
 	uint32_t	 community_id_seed;	/* its seed, 0..65535 (default 0) */
+	int		 flow_log;		/* which flows the flows table and EVE flow
+						   events get: enum config_flow_log (default all) */
 	uint32_t	 max_flows;		/* memory cap, flows, all workers together
 						   (default 1000000, at most CONFIG_MAX_FLOWS) */
 	/* timeouts, seconds */

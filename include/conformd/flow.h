@@ -46,6 +46,7 @@ enum flow_end {
 #define FLOW_F_CHECK_APP	0x08	/* first payload still to be checked against `apps` */
 #define FLOW_F_ICMP_ERR		0x10	/* an ICMP unreachable named it (icmp_* hold the evidence) */
 #define FLOW_F_JUDGED		0x20	/* judged: counted in its policy's flows (engine.c) */
+#define FLOW_F_FINDING		0x40	/* a finding was raised about it (engine.c: flow-log findings) */
 
 struct flow_key {
 	uint8_t		addr[2][16];	/* canonical order: addr[0] sorts first with port[0] */
