@@ -69,22 +69,26 @@ fast_key(struct fast_pkt *fp, const uint8_t *src, const uint8_t *dst, uint16_t s
 }
 
 /* The same for IPv4: the v4-mapped addresses sort as their last four
- * bytes do, read big-endian. */
+ * bytes do, read big-endian.  The key is written a word at a time: the
+ * ::ffff:0:0/96 prefix as two stores a side, the addresses as they sit in
+ * the packet (copied out by the cursor, so no byte order is assumed). */
 static inline void
 fast_key_v4(struct fast_pkt *fp, const uint8_t *s4, const uint8_t *d4, uint16_t sp,
     uint16_t dp, uint8_t proto, const uint16_t *vlan)
 {
 	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	struct flow_key *k = &fp->key;
-	uint32_t sa = __builtin_bswap32(flow_load32(s4)), da = __builtin_bswap32(flow_load32(d4));
+	uint32_t s = flow_load32(s4), d = flow_load32(d4);
+	uint32_t sa = __builtin_bswap32(s), da = __builtin_bswap32(d);
 	int lo = sa < da || (sa == da && sp <= dp) ? 0 : 1;
+	uint32_t a0 = lo ? d : s, a1 = lo ? s : d;
 
 	memcpy(k->addr[0], v4mapped, 12);
+	memcpy(k->addr[0] + 12, &a0, 4);
 	memcpy(k->addr[1], v4mapped, 12);
-	memcpy(k->addr[lo] + 12, s4, 4);
-	memcpy(k->addr[!lo] + 12, d4, 4);
-	k->port[lo] = sp;
-	k->port[!lo] = dp;
+	memcpy(k->addr[1] + 12, &a1, 4);
+	k->port[0] = lo ? dp : sp;
+	k->port[1] = lo ? sp : dp;
 	fp->dir = (uint8_t)lo;
 	k->vlan[0] = vlan[0];
 	k->vlan[1] = vlan[1];
@@ -164,8 +168,9 @@ fast_one(const uint8_t *buf, uint32_t caplen, int linktype, int use_vlan,
 		if (cursor_peek_be16(&c, 12, &type) < 0)
 			return 0;
 		l3 = 14;
-		/* Each tag: TCI then the next EtherType (decode-ethernet.c). */
-		for (int depth = 0; is_vlan_tpid(type); depth++) {
+		/* Each tag: TCI then the next EtherType (decode-ethernet.c);
+		 * IPv4, the common case, is no tag. */
+		for (int depth = 0; type != ETHERTYPE_IPV4 && is_vlan_tpid(type); depth++) {
 			if (depth == FAST_MAX_VLAN ||
 			    cursor_peek_be16(&c, l3, &tci) < 0 ||
 			    cursor_peek_be16(&c, l3 + 2, &type) < 0)
