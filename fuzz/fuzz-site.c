@@ -62,6 +62,12 @@ fuzz_site_init(const char *who)
 	}
 }
 
+const struct policy *
+fuzz_site_policy(void)
+{
+	return pol;
+}
+
 struct engine *
 fuzz_site_begin(void)
 {

@@ -22,6 +22,11 @@
  * files cannot be loaded (set CONFORMD_SRCDIR). */
 void fuzz_site_init(const char *who);
 
+/* The site's compiled policy (after fuzz_site_init()), for targets that
+ * make records themselves; owned by the site. */
+struct policy;
+const struct policy *fuzz_site_policy(void);
+
 /* A new engine (and its collector) for one input. */
 struct engine *fuzz_site_begin(void);
 

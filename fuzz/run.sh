@@ -3,7 +3,7 @@
 #
 # usage: fuzz/run.sh TARGET SECONDS
 #   TARGET   fuzz_decode, fuzz_pipeline, fuzz_rules, fuzz_inventory,
-#            fuzz_config, fuzz_pcap or fuzz_pcapfile (built by `make fuzz`
+#            fuzz_config, fuzz_pcap, fuzz_pcapfile or fuzz_record (built by `make fuzz`
 #            or fuzz/build.sh)
 # environment:
 #   FUZZ_OUT   where the binaries are (default <srcdir>/fuzz/out)

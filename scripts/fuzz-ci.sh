@@ -1,5 +1,5 @@
 #!/bin/sh
-# fuzz-ci.sh - build the seven libFuzzer targets and run each for a bounded
+# fuzz-ci.sh - build the eight libFuzzer targets and run each for a bounded
 # time; fail on any crash, leak, sanitizer report, timeout or failed
 # property.  For CI: `sh scripts/fuzz-ci.sh` (about 3 minutes on 2 cores).
 #
@@ -19,7 +19,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
-targets="fuzz_decode fuzz_pipeline fuzz_rules fuzz_inventory fuzz_config fuzz_pcap fuzz_pcapfile"
+targets="fuzz_decode fuzz_pipeline fuzz_rules fuzz_inventory fuzz_config fuzz_pcap fuzz_pcapfile fuzz_record"
 cc=${FUZZ_CC:-clang}
 
 if ! command -v "$cc" >/dev/null 2>&1; then
