@@ -155,7 +155,7 @@ query() {	# db sql
 start_daemon() {
 	local log=$1
 	shift
-	ip netns exec "$ns" timeout 120 "$CONFORMD" -i rp1 -u root "$@" \
+	ip netns exec "$ns" timeout --foreground 120 "$CONFORMD" -i rp1 -u root "$@" \
 	    > "$log.out" 2> "$log.err" < /dev/null &
 	dpid=$!
 	for _ in $(seq 100); do
