@@ -248,6 +248,8 @@ engine_record(struct engine *e, const struct flow *f, int end, struct flow_recor
 	r->state = conn_state_eve(f->state);
 	r->conn_state = conn_state_name(f->state);
 	r->midstream = (f->flags & FLOW_F_MIDSTREAM) != 0;
+	r->tcp_flags_ts = f->tcp_flags[ini];
+	r->tcp_flags_tc = f->tcp_flags[resp];
 	r->end = end >= 0 ? flow_end_name(end) : NULL;
 	r->verdict = f->verdict;
 	if ((ru = engine_flow_rule(e, f)) != NULL) {

@@ -44,6 +44,9 @@ struct flow_record {
 	const char	*state;			/* conn_state_eve() */
 	const char	*conn_state;		/* conn_state_name() */
 	int		 midstream;		/* initiator guessed */
+	uint8_t		 tcp_flags_ts;		/* TCP flags the initiator sent, OR'd (Suricata's */
+	uint8_t		 tcp_flags_tc;		/* tcp_flags_ts/_tc); the responder's: a SYN-ACK
+						   among them says it accepted; 0 for UDP */
 	const char	*end;			/* "timeout", "evicted", "flush" */
 	int		 verdict;		/* enum verdict */
 	const char	*rule_id;		/* NULL when no rule matched */
