@@ -1239,7 +1239,7 @@ config_load(struct config *c, const char *path, struct diag *d)
 		diag_error(d, c->path, 0, "out of memory");
 		return -1;
 	}
-	if (c->inventory == NULL)
+	if (c->inventory == NULL && !c->inventory_optional)
 		diag_error(d, c->path, 0, "no inventory configured");
 	return d->nerrors == errors0 ? 0 : -1;
 }

@@ -93,6 +93,8 @@ struct config {
 	int		 fail_on;		/* exit 1 for findings of severity 1 .. this;
 						   0: never (default 3: any finding) */
 	char		*inventory;		/* resolved path */
+	int		 inventory_optional;	/* set before config_load(): no `inventory`
+						   line is no error (--discover drafts one) */
 	char		*database;		/* NULL: no SQLite output */
 	char		*eve;			/* NULL: no EVE output; "-" stdout */
 	int		 flow_vlan;		/* 1: VLAN ids are part of the flow key (default 1) */
