@@ -306,6 +306,24 @@ add_sources(const struct daemon_opts *o, const struct pkt_filter *pf, struct pip
 	return added;
 }
 
+/* The sources as one line ("a.pcap -i eth1 --nflog 5") into buf; returns buf. */
+static const char *
+srcs_line(const struct daemon_opts *o, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < o->nfiles + o->nifaces + o->ngroups; i++) {
+		size_t n = strlen(buf);
+		if (i < o->nfiles)
+			snprintf(buf + n, len - n, "%s%s", n ? " " : "", o->files[i]);
+		else if (i < o->nfiles + o->nifaces)
+			snprintf(buf + n, len - n, "%s-i %s", n ? " " : "", o->ifaces[i - o->nfiles]);
+		else
+			snprintf(buf + n, len - n, "%s--nflog %d", n ? " " : "",
+			    o->groups[i - o->nfiles - o->nifaces]);
+	}
+	return buf;
+}
+
 int
 daemon_run(const struct daemon_opts *o, struct loaded *l)
 {
@@ -319,7 +337,7 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 	int hup_seen = 0, usr1_seen = 0;
 	const char *user = o->user;
 	char err[1024], line[512], srcs[4096];
-	uint64_t next_status = 0;
+	uint64_t next_status = 0, started;
 
 	live = o->nifaces + o->ngroups > 0;
 	memset(&keeper, 0, sizeof(keeper));
@@ -327,7 +345,8 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 	if (first == NULL || (first->pol = policy_compile(&l->rs, &l->inv)) == NULL) {
 		log_warnx("out of memory compiling the policy");
 		free(first);
-		load_free(l);
+		if (o->sink == NULL)
+			load_free(l);
 		return EXIT_ERROR;
 	}
 	first->l = l;
@@ -384,53 +403,56 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 	} else if (live && geteuid() == 0)
 		log_info("running as root, as told (-u root)");
 
-	out = output_open(&l->cfg, o->db != NULL ? o->db : l->cfg.database,
-	    o->eve != NULL ? o->eve : l->cfg.eve, err, sizeof(err));
-	if (out == NULL) {
-		log_warnx("%s", err);
-		status = EXIT_ERROR;
-		goto out;
-	}
-	/* a sensor on one interface names it in every event (EVE in_iface) */
-	if (o->nifaces == 1 && o->ngroups == 0 && o->nfiles == 0 &&
-	    output_set_iface(out, o->ifaces[0]) == -1)
-		log_warnx("out of memory: events go without in_iface");
-	output_start(out, !live);
-	srcs[0] = '\0';
-	for (int i = 0; i < o->nfiles + o->nifaces + o->ngroups; i++) {
-		size_t n = strlen(srcs);
-		if (i < o->nfiles)
-			snprintf(srcs + n, sizeof(srcs) - n, "%s%s", n ? " " : "", o->files[i]);
-		else if (i < o->nfiles + o->nifaces)
-			snprintf(srcs + n, sizeof(srcs) - n, "%s-i %s", n ? " " : "",
-			    o->ifaces[i - o->nfiles]);
-		else
-			snprintf(srcs + n, sizeof(srcs) - n, "%s--nflog %d", n ? " " : "",
-			    o->groups[i - o->nfiles - o->nifaces]);
-	}
-	{
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		output_run_begin(out, srcs, PACKAGE_VERSION,
-		    (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u, &l->rs, &l->inv);
-	}
-	if (pipeline_set_output(pl, out, err, sizeof(err)) == -1 ||
-	    pipeline_start(pl, err, sizeof(err)) == -1) {
-		log_warnx("%s", err);
-		status = EXIT_ERROR;
-		goto stop;
+	(void)srcs_line(o, srcs, sizeof(srcs));
+	if (o->sink != NULL) {
+		/* discovery: the records feed the sink, nothing is written */
+		if (pipeline_set_sink(pl, o->sink, err, sizeof(err)) == -1 ||
+		    pipeline_start(pl, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			status = EXIT_ERROR;
+			goto stop;
+		}
+	} else {
+		out = output_open(&l->cfg, o->db != NULL ? o->db : l->cfg.database,
+		    o->eve != NULL ? o->eve : l->cfg.eve, err, sizeof(err));
+		if (out == NULL) {
+			log_warnx("%s", err);
+			status = EXIT_ERROR;
+			goto out;
+		}
+		/* a sensor on one interface names it in every event (EVE in_iface) */
+		if (o->nifaces == 1 && o->ngroups == 0 && o->nfiles == 0 &&
+		    output_set_iface(out, o->ifaces[0]) == -1)
+			log_warnx("out of memory: events go without in_iface");
+		output_start(out, !live);
+		{
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			output_run_begin(out, srcs, PACKAGE_VERSION,
+			    (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u, &l->rs,
+			    &l->inv);
+		}
+		if (pipeline_set_output(pl, out, err, sizeof(err)) == -1 ||
+		    pipeline_start(pl, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			status = EXIT_ERROR;
+			goto stop;
+		}
 	}
 	/* The capture threads run, with the capabilities they may need to
 	 * reopen an interface; this thread needs none from now on (every
 	 * other thread gave up its own as it started). */
 	if (privdrop_thread() == -1)
 		log_warnx("the main thread cannot give up its capabilities");
-	if (live) {
+	if (live && o->sink != NULL)
+		log_info("discovering on %s for %u s with %d worker%s", srcs, o->run_sec,
+		    o->workers, o->workers == 1 ? "" : "s");
+	else if (live) {
 		notify_send("READY=1");
 		log_info("capturing on %s with %d worker%s", srcs, o->workers,
 		    o->workers == 1 ? "" : "s");
 	}
-
+	started = mono_sec();
 	for (;;) {
 		struct timespec ts = { 0, LOOP_NS };
 
@@ -440,9 +462,11 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 		}
 		if (!live && pipeline_done(pl))
 			break;
+		if (live && o->sink != NULL && o->run_sec != 0 && mono_sec() - started >= o->run_sec)
+			break;
 		while (hup_seen != hup_count) {
 			hup_seen = hup_count;
-			if (!live)
+			if (!live || o->sink != NULL)
 				continue;
 			notify_send("RELOADING=1");
 			reopen_outputs(pl);	/* whether or not the files below load */
@@ -495,7 +519,7 @@ stop:
 			status = EXIT_ERROR;
 		}
 	}
-	if (!o->quiet) {
+	if (!o->quiet && o->sink == NULL) {
 		struct pipeline_stats st;
 		pipeline_stats(pl, &st);
 		if (status != EXIT_ERROR || st.received > 0) {
@@ -504,7 +528,7 @@ stop:
 				output_summary(out, stderr);
 		}
 	}
-	if (o->coverage != COVMATRIX_NONE || l->cfg.coverage)
+	if (o->sink == NULL && (o->coverage != COVMATRIX_NONE || l->cfg.coverage))
 		pipeline_coverage_print(pl, o->coverage != COVMATRIX_NONE ? o->coverage :
 		    COVMATRIX_RULES, o->eve != NULL && strcmp(o->eve, "-") == 0 ? stderr : stdout);
 out:
@@ -513,6 +537,7 @@ out:
 	output_close(out);
 	while (keeper.list != NULL)
 		keeper_free(&keeper, keeper.list->pol);
-	load_free(l);
+	if (o->sink == NULL)
+		load_free(l);	/* else the caller's */
 	return status;
 }

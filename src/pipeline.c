@@ -555,7 +555,8 @@ store_gen_release(struct pipeline *pl, uint32_t from, uint32_t to)
 			freed++;
 	if (freed == 0)
 		return;
-	output_barrier(pl->out);
+	if (pl->out != NULL)
+		output_barrier(pl->out);
 	pthread_mutex_lock(&pl->retired_mu);
 	for (int i = 0; i < pl->nrefs; i++) {
 		if (pl->refs[i].holders != 0) {
@@ -632,7 +633,8 @@ store_rotate(struct pipeline *pl, struct polgen *pg)
 	collector_free(prev);
 	pl->col_gen = pg->gen;
 	if (pg->gen != old) {
-		output_rules(pl->out, policy_ruleset(pg->pol));
+		if (pl->out != NULL)
+			output_rules(pl->out, policy_ruleset(pg->pol));
 		store_gen_release(pl, old, pg->gen - 1);
 	}
 	atomic_fetch_add_explicit(&pl->window_no, 1, memory_order_release);
@@ -658,6 +660,8 @@ store_publish_lost(struct pipeline *pl)
 {
 	struct output_lost l;
 
+	if (pl->out == NULL)	/* a sink of its own (discovery): no outputs to lose */
+		return;
 	output_set_queue_lost(pl->out, pipeline_queue_lost(pl));
 	output_lost(pl->out, &l);
 	pub(&pl->lost_database, l.database);
@@ -705,7 +709,8 @@ store_stats(struct pipeline *pl, uint64_t now)
 	v[18] = st.stale;
 	v[19] = st.findings;
 	v[20] = st.reloads;
-	output_stats(pl->out, now, names, v, (int)(sizeof(v) / sizeof(v[0])));
+	if (pl->out != NULL)
+		output_stats(pl->out, now, names, v, (int)(sizeof(v) / sizeof(v[0])));
 }
 
 static void *
@@ -749,7 +754,7 @@ store_thread(void *arg)
 			uint64_t now = wall_usec();
 			struct polgen *pg = atomic_load_explicit(&pl->cur, memory_order_acquire);
 
-			if (now >= next_tick) {
+			if (now >= next_tick && pl->out != NULL) {
 				output_tick(pl->out, now);
 				if (!pl->po.files)
 					output_commit(pl->out);	/* visible to readers within a second */
@@ -765,7 +770,7 @@ store_thread(void *arg)
 				}
 			}
 			if (atomic_exchange_explicit(&pl->reopen, 0, memory_order_acq_rel) &&
-			    output_reopen(pl->out) == -1)
+			    pl->out != NULL && output_reopen(pl->out) == -1)
 				log_warnx("reopening the output files failed");
 			if (pg->gen != pl->col_gen)
 				store_rotate(pl, pg);	/* a reload closes the window */
@@ -829,14 +834,14 @@ pipeline_new(const struct config *cfg, const struct policy *pol,
 	return pl;
 }
 
-int
-pipeline_set_output(struct pipeline *pl, struct output *out, char *err, size_t errlen)
+/* The workers' engines and the store thread's collector, writing through
+ * pl->out_sink (set by the caller). */
+static int
+pipeline_set_engines(struct pipeline *pl, char *err, size_t errlen)
 {
 	struct polgen *pg = atomic_load_explicit(&pl->cur, memory_order_relaxed);
 	uint64_t id_start;
 
-	pl->out = out;
-	output_sink(out, &pl->out_sink);
 	pl->col = collector_new(pl->cfg, pg->pol, &pl->out_sink);
 	if (pl->col == NULL)
 		goto oom;
@@ -872,6 +877,22 @@ oom:
 	snprintf(err, errlen, "out of memory (max-flows %u: %u flows for each of %d workers)",
 	    pl->cfg->max_flows, pl->wcfg.max_flows, pl->po.workers);
 	return -1;
+}
+
+int
+pipeline_set_output(struct pipeline *pl, struct output *out, char *err, size_t errlen)
+{
+	pl->out = out;
+	output_sink(out, &pl->out_sink);
+	return pipeline_set_engines(pl, err, errlen);
+}
+
+int
+pipeline_set_sink(struct pipeline *pl, const struct engine_sink *sink, char *err, size_t errlen)
+{
+	pl->out = NULL;
+	pl->out_sink = *sink;
+	return pipeline_set_engines(pl, err, errlen);
 }
 
 void
@@ -1037,7 +1058,8 @@ pipeline_write_counters(struct pipeline *pl)
 	}
 	engine_write_counters(&sum, &fsum, o);
 	/* store.records_lost and its causes: output_run_end() */
-	output_set_queue_lost(pl->out, pipeline_queue_lost(pl));
+	if (pl->out != NULL)
+		output_set_queue_lost(pl->out, pipeline_queue_lost(pl));
 	if (o->counter == NULL)
 		return;
 	pipeline_stats(pl, &st);

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include "conformd/load.h"
+#include "conformd/sink.h"
 
 #define DAEMON_MAX_SOURCES	32
 
@@ -29,6 +30,11 @@ struct daemon_opts {
 	int		 coverage;		/* print the coverage matrix at the end: an
 						   enum covmatrix_format, 0 none */
 	int		 quiet;
+	/* discovery (discover.h): every record goes to `sink` instead of the
+	 * outputs, no reload, no summary; a live run stops after `run_sec`
+	 * seconds (0: at SIGTERM or SIGINT only); the run does not free `l` */
+	const struct engine_sink *sink;
+	uint32_t	 run_sec;
 };
 
 /*
@@ -43,8 +49,9 @@ int daemon_exit_status(int status, uint64_t failing, uint64_t findings, int sig)
 
 /*
  * Run until the files end or SIGTERM/SIGINT.  `l` is the configuration
- * already loaded and checked; the run takes it over (frees it).  Returns
- * the exit status: 0 no finding (or stopped by a signal), 1 findings,
+ * already loaded and checked; the run takes it over (frees it), unless
+ * o->sink is set.  Returns the exit status: 0 no finding (or stopped by a
+ * signal), 1 findings,
  * 2 error.
  */
 int daemon_run(const struct daemon_opts *o, struct loaded *l);
