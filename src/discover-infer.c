@@ -480,9 +480,62 @@ linked_on(const struct ctx *c, const struct sig *s, uint32_t a, uint32_t b)
 
 /* --- 2. servers ------------------------------------------------------------ */
 
-/* Score every signature against host h's accepted ports. */
+static int
+sig_of_role(const struct ctx *c, int role)
+{
+	for (int i = 0; i < c->nsigs; i++)
+		if (c->sigs[i].role == role)
+			return i;
+	return -1;
+}
+
+
+/* Is (proto, port) one a server is reached on by another server's out
+ * rule, on a port none of the rule's peer roles lists as its own (the CMS
+ * holder's push to 445, a site's RDP or SNMP to every server)?  Such a
+ * port says little about the host's own role. */
+static int
+pushable(struct ctx *c, int proto, uint16_t port)
+{
+	uint64_t servers = c->kind_mask[ROLE_SERVER] | c->kind_mask[ROLE_MONITORED];
+	const int *rl = covering(c, proto, port);
+
+	for (const int *a = rl; a != NULL && *a >= 0; a++) {
+		const struct rule *r = &c->rs->rules[*a];
+		int own = 0;
+
+		if (r->dir != RULE_OUT || !(r->peers & servers))
+			continue;
+		for (const int *b = rl; *b >= 0 && !own; b++)
+			own = c->rs->rules[*b].dir == RULE_IN && (r->peers & BIT(c->rs->rules[*b].role));
+		if (!own)
+			return 1;
+	}
+	return 0;
+}
+
+/* The ports of h to leave out of its scoring: the pushable ones, when it
+ * accepted a signature port that is not. */
+static uint64_t
+ignored_ports(struct ctx *c, const struct dsc_host *h)
+{
+	uint64_t push = 0;
+	int other = 0;
+
+	for (int i = 0; i < h->nports; i++) {
+		const struct dsc_port *p = &h->ports[i];
+
+		if (pushable(c, p->proto, p->port))
+			push |= BIT(i);
+		else if (port_weight(c, p->proto, p->port) > 0)
+			other = 1;
+	}
+	return other ? push : 0;
+}
+
+/* Score every signature against host h's accepted ports but `ignore`. */
 static void
-score_host(const struct ctx *c, const struct dsc_host *h, struct cand *cd)
+score_host(const struct ctx *c, const struct dsc_host *h, uint64_t ignore, struct cand *cd)
 {
 	for (int i = 0; i < c->nsigs; i++) {
 		const struct sig *s = &c->sigs[i];
@@ -493,7 +546,7 @@ score_host(const struct ctx *c, const struct dsc_host *h, struct cand *cd)
 			const struct dsc_port *p = discover_port(h, s->p[j].proto, s->p[j].port);
 			double w;
 
-			if (p == NULL)
+			if (p == NULL || (ignore & BIT(p - h->ports)))
 				continue;
 			w = port_weight(c, s->p[j].proto, s->p[j].port);
 			cd[i].mask |= BIT(p - h->ports);
@@ -518,16 +571,22 @@ score_host(const struct ctx *c, const struct dsc_host *h, struct cand *cd)
 				cd[i].dominated = 1;
 }
 
-/* Is a better than b (neither dominated)? */
+/* Is a better than b (neither dominated)?  The one that explains more
+ * of the ports the host accepts; then the one whose required ports were
+ * seen the most (weighted: distinctive ports count more); then the score. */
 static int
 cand_better(const struct ctx *c, const struct cand *cd, int a, int b)
 {
+	if (cd[a].matched != cd[b].matched)
+		return cd[a].matched > cd[b].matched;
+	if (cd[a].cov > cd[b].cov * 1.01 + 1e-9)
+		return 1;
+	if (cd[b].cov > cd[a].cov * 1.01 + 1e-9)
+		return 0;
 	if (cd[a].score > cd[b].score * 1.01)
 		return 1;
 	if (cd[b].score > cd[a].score * 1.01)
 		return 0;
-	if (cd[a].matched != cd[b].matched)
-		return cd[a].matched > cd[b].matched;
 	/* a tie: the later pack, then the earlier role */
 	if (c->sigs[a].order / 100 != c->sigs[b].order / 100)
 		return c->sigs[a].order / 100 > c->sigs[b].order / 100;
@@ -599,13 +658,13 @@ initiators_on(const struct ctx *c, uint32_t hi, uint64_t mask)
 }
 
 /* A role the best one beat only by a superset, yet seen whole on two or
- * more ports and on at least half of the best's: the host looks like it,
- * plus something it should not answer (a Director that also takes 8057). */
+ * more ports, the best explaining one port more: the host looks like it
+ * plus one port it should not answer (a Director that also takes 8057). */
 static int
 substantial(const struct cand *cd, int i, int best)
 {
 	return cd[i].real && cd[i].dominated && cd[i].cov >= 0.999 && cd[i].matched >= 2 &&
-	    2 * cd[i].matched >= cd[best].matched;
+	    __builtin_popcountll(cd[best].mask & ~cd[i].mask) == 1;
 }
 
 static void
@@ -620,7 +679,7 @@ servers(struct ctx *c, struct cand *cd)
 
 		if (h->nports == 0)
 			continue;
-		score_host(c, h, cd);
+		score_host(c, h, ignored_ports(c, h), cd);
 		for (int i = 0; i < c->nsigs; i++)
 			if (cd[i].real && !cd[i].dominated && (best < 0 || cand_better(c, cd, i, best)))
 				best = i;
@@ -653,10 +712,10 @@ servers(struct ctx *c, struct cand *cd)
 					continue;
 				for (int k = 0; k < r->nalts; k++)
 					seen |= r->alts[k].role == c->sigs[i].role;
-				if (!seen && (next < 0 || cd[i].score > cd[next].score))
+				if (!seen && (next < 0 || cand_better(c, cd, i, next)))
 					next = i;
 			}
-			if (next < 0 || cd[next].score < cd[best].score * 0.05)
+			if (next < 0)
 				break;
 			add_alt(r, c, cd, next, 0, h, cd[best].mask);
 		}
@@ -688,9 +747,13 @@ monitored_check(struct ctx *c)
 		for (uint32_t i = c->res->in_off[hi]; i < c->res->in_off[hi + 1] && !reached; i++) {
 			const struct dsc_edge *e = &d->edges[c->res->in_list[i]];
 			const struct dsc_hres *o = &c->res->h[e->ini];
+			const struct sig *s = &c->sigs[sig_of_role(c, r->role)];
 
-			reached = e->flows > 0 && o->kind == DSC_K_SERVER &&
-			    role_kind(c, o->role) == ROLE_SERVER;
+			if (e->flows == 0 || o->kind != DSC_K_SERVER || role_kind(c, o->role) != ROLE_SERVER)
+				continue;
+			/* ... on a port of its role */
+			for (int j = 0; j < s->np && !reached; j++)
+				reached = s->p[j].proto == e->proto && s->p[j].port == e->port;
 		}
 		if (!reached)
 			r->kind = DSC_K_UNKNOWN;	/* keeps role and alternatives for the comment */
@@ -779,6 +842,35 @@ peer_explained(struct ctx *c, uint32_t hi)
 	return n > 0;
 }
 
+/* Does h accept a port that only pool type t's hardware VIP role lists
+ * (the clients' SIP to the VIP)? */
+static int
+hw_only(struct ctx *c, const struct dsc_host *h, int t)
+{
+	uint16_t port;
+	uint8_t proto;
+
+	return vip_ports(c, h, t, &port, &proto) && port != 0;
+}
+
+/* Is host v in the /24 (IPv4) or /64 (IPv6) of a member of pool p? */
+static int
+near_member(const struct ctx *c, const uint32_t *list, uint32_t n, int p, uint32_t v)
+{
+	const struct dsc_host *hv = &c->d->hosts[v];
+
+	for (uint32_t k = 0; k < n; k++) {
+		const struct dsc_host *hm = &c->d->hosts[list[k]];
+
+		if (c->res->h[list[k]].pool != p || hm->family != hv->family)
+			continue;
+		if (hv->family == 4 ? memcmp(hm->addr, hv->addr, 15) == 0 :
+		    memcmp(hm->addr, hv->addr, 8) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static uint32_t
 uf_find(uint32_t *up, uint32_t x)
 {
@@ -787,15 +879,6 @@ uf_find(uint32_t *up, uint32_t x)
 		x = up[x];
 	}
 	return x;
-}
-
-static int
-sig_of_role(const struct ctx *c, int role)
-{
-	for (int i = 0; i < c->nsigs; i++)
-		if (c->sigs[i].role == role)
-			return i;
-	return -1;
 }
 
 /* Members of pool type t's member role, joined into pools; VIPs found and
@@ -834,7 +917,10 @@ pools_of_type(struct ctx *c, int t, uint32_t *up, const uint32_t *order)
 			uint16_t port;
 			uint8_t proto;
 
+			/* a host whose ports make it another server role (a
+			 * Director nobody saw initiate) is not this pool's VIP */
 			if (h->ini_flows > 0 || h->att_out > 0 || h->nports == 0 || c->vipc[i] ||
+			    (res->h[i].kind == DSC_K_SERVER && res->h[i].role != pt->member) ||
 			    (res->h[i].kind != DSC_K_SERVER && res->h[i].kind != DSC_K_NONE &&
 			    res->h[i].kind != DSC_K_UNKNOWN))
 				continue;
@@ -849,7 +935,9 @@ pools_of_type(struct ctx *c, int t, uint32_t *up, const uint32_t *order)
 			uint32_t a = list[i], b = list[j];
 			int ab, ba, join;
 
-			if (c->vipc[a] || c->vipc[b])
+			/* no structure built on a guess */
+			if (c->vipc[a] || c->vipc[b] || res->h[a].conf == DSC_CONF_LOW ||
+			    res->h[b].conf == DSC_CONF_LOW)
 				continue;
 			ab = linked_on(c, &c->sigs[si], a, b);
 			ba = linked_on(c, &c->sigs[si], b, a);
@@ -925,6 +1013,10 @@ pools_of_type(struct ctx *c, int t, uint32_t *up, const uint32_t *order)
 				bestp = res->h[m].pool;
 			}
 		}
+		/* a VIP that takes only the web ports (DNS balancing) is told
+		 * from a web server elsewhere by its place: the members' subnet */
+		if (bestp >= 0 && !hw_only(c, &d->hosts[i], t) && !near_member(c, list, n, bestp, i))
+			bestp = -1;
 		if (bestp < 0) {
 			c->vipc[i] = 0;	/* shares nothing with a pool: not its VIP */
 			continue;
@@ -1013,10 +1105,12 @@ pool_details(struct ctx *c)
 		if (r->kind == DSC_K_SERVER && r->pool >= 0 && res->pools[r->pool].collocated)
 			r->roles |= BIT(rs->pooltypes[res->pools[r->pool].type].collocated);
 	}
-	/* the CMS holder: the host whose traffic only the cms role explains,
-	 * toward the most hosts */
-	for (int t = 0; t < rs->npooltypes; t++) {
-		const struct pool_type *pt = &rs->pooltypes[t];
+	/* the CMS holder of each pool (single hosts are pools of one): the
+	 * member whose traffic only the cms role explains, toward the most
+	 * hosts.  A deployment has one; a dual-stack holder shows in the
+	 * pool of each of its addresses. */
+	for (int pi = 0; pi < res->npools; pi++) {
+		const struct pool_type *pt = &rs->pooltypes[res->pools[pi].type];
 		uint32_t best = DSC_NONE;
 		int bestn = 0, bestrule = -1;
 
@@ -1026,7 +1120,7 @@ pool_details(struct ctx *c)
 			const struct dsc_hres *r = &res->h[i];
 			int n = 0, rule = -1;
 
-			if (r->kind != DSC_K_SERVER || r->role != pt->member)
+			if (r->kind != DSC_K_SERVER || r->pool != pi)
 				continue;
 			for (uint32_t k = c->res->out_off[i]; k < c->res->out_off[i + 1]; k++) {
 				const struct dsc_edge *e = &d->edges[c->res->out_list[k]];
@@ -1061,11 +1155,9 @@ pool_details(struct ctx *c)
 		if (best == DSC_NONE)
 			continue;
 		res->h[best].roles |= BIT(pt->cms);
-		if (res->h[best].pool >= 0) {
-			res->pools[res->h[best].pool].cms = best;
-			res->pools[res->h[best].pool].cms_targets = bestn;
-			res->pools[res->h[best].pool].cms_rule = bestrule;
-		}
+		res->pools[pi].cms = best;
+		res->pools[pi].cms_targets = bestn;
+		res->pools[pi].cms_rule = bestrule;
 	}
 	/* VIP roles */
 	for (uint32_t i = 0; i < d->nhosts; i++) {
@@ -1114,7 +1206,10 @@ support_of(struct ctx *c, uint32_t hi, int with_weak, int *sup, int *rule, uint3
 			uint64_t fr, mark = 0, mark_all;
 			const int *rl;
 
-			if (e->flows == 0 || o == hi || (!with_weak && c->weak[o] &&
+			/* what h tried counts for its own role (a client whose SIP
+			 * is dropped is still a client); what it was only asked never */
+			if ((e->flows == 0 && (dir == 1 || e->attempts == 0)) || o == hi ||
+			    (!with_weak && c->weak[o] &&
 			    c->res->h[o].kind == DSC_K_SERVER))
 				continue;
 			if ((fr = hroles(c, o)) == 0)
@@ -1434,7 +1529,7 @@ second_role(struct ctx *c, uint32_t hi, struct cand *cd)
 	}
 	if (un == 0)
 		return;
-	score_host(c, h, cd);
+	score_host(c, h, 0, cd);
 	for (int i = 0; i < c->nsigs; i++) {
 		if (!cd[i].real || c->sigs[i].role == r->role || !(cd[i].mask & un) || cd[i].cov < 0.5)
 			continue;
@@ -1786,6 +1881,8 @@ names(struct ctx *c)
 
 			if (r->kind == DSC_K_SERVER || r->kind == DSC_K_PEER)
 				fresh_name(res, rs->roles[r->role].name, "", r->name, sizeof(r->name));
+			else if (r->kind == DSC_K_VIP)	/* what the inventory calls it */
+				snprintf(r->name, sizeof(r->name), "%.40s/vip", res->pools[r->pool].name);
 			else if (r->kind == DSC_K_UNKNOWN)
 				fresh_name(res, "unknown", "", r->name, sizeof(r->name));
 		}
@@ -1890,6 +1987,8 @@ discover_infer(const struct discover *d, const struct ruleset *rs, struct dsc_re
 	names(c);
 	for (uint32_t i = 0; i < d->nhosts; i++)
 		res->nkind[res->h[i].kind]++;
+	for (int p = 0; p < res->npools; p++)
+		res->npools_drafted += res->pools[p].nmembers > 1 || res->pools[p].nvips > 0;
 	rv = 0;
 out:
 	if (c->sigs != NULL)

@@ -254,7 +254,7 @@ why(const struct discover *d, const struct dsc_result *res, const struct ruleset
 	const char *role = r->role >= 0 ? rs->roles[r->role].name : "?";
 
 	if (r->kind == DSC_K_UNKNOWN && r->role < 0) {
-		para_add(p, "fits no role of the packs");
+		para_add(p, "fits no role of the packs.");
 		return;
 	}
 	switch (r->kind) {
@@ -302,8 +302,12 @@ why(const struct discover *d, const struct dsc_result *res, const struct ruleset
 		para_add(p, ": it accepts what its roles do not allow (below)");
 	else if (r->kind == DSC_K_SERVER)
 		para_add(p, ": few of its ports seen");
+	else if ((r->kind == DSC_K_PEER || r->kind == DSC_K_CLIENT) && r->nalts > 0 &&
+	    r->alts[0].kind == DSC_K_SERVER)
+		para_add(p, ": the ports it accepts fit %s too", rs->roles[r->alts[0].role].name);
 	else if (r->kind == DSC_K_PEER || r->kind == DSC_K_CLIENT)
-		para_add(p, ": one conversation shows it");
+		para_add(p, ": %s", r->support == 1 ? "one conversation shows it" :
+		    "few conversations show it");
 	para_add(p, ".");
 }
 
@@ -325,6 +329,9 @@ conflicts(const struct discover *d, const struct dsc_result *res, const struct r
 		label(d, res, cf->from, lb, sizeof(lb));
 		if (cf->port != 0)
 			para_add(&p, "conflict: accepts %s/%u", pname(cf->proto), cf->port);
+		else if (h->high[cf->proto].lo == h->high[cf->proto].hi)
+			para_add(&p, "conflict: accepts high %s port %u", pname(cf->proto),
+			    h->high[cf->proto].lo);
 		else
 			para_add(&p, "conflict: accepts high %s ports %u-%u", pname(cf->proto),
 			    h->high[cf->proto].lo, h->high[cf->proto].hi);
@@ -432,7 +439,8 @@ print_pool(const struct discover *d, const struct dsc_result *res, const struct 
 	para_add(&p, ".");
 	if (pl->nvips > 0) {
 		para_add(&p, " Its VIP accepts only the pool type's VIP ports, initiates nothing and "
-		    "shares %u initiators with the members.", pl->vip_common);
+		    "shares %u initiator%s with the members.", pl->vip_common,
+		    pl->vip_common == 1 ? "" : "s");
 		if (pl->lb == INV_LB_HARDWARE && pl->lb_port != 0) {
 			label(d, res, pl->lb_host, lb, sizeof(lb));
 			para_add(&p, " Hardware load balancing: %s accepts %s/%u, which %s lists and "
@@ -452,9 +460,9 @@ print_pool(const struct discover *d, const struct dsc_result *res, const struct 
 	if (pl->cms != DSC_NONE) {
 		label(d, res, pl->cms, lb, sizeof(lb));
 		para_add(&p, " %s holds the Central Management store (%s): it reaches %d host%s "
-		    "as only that role does%s%s.", lb, rs->roles[pt->cms].name, pl->cms_targets,
-		    pl->cms_targets == 1 ? "" : "s", pl->cms_rule >= 0 ? ", " : "",
-		    pl->cms_rule >= 0 ? rs->rules[pl->cms_rule].id : "");
+		    "as only that role does%s%s%s.", lb, rs->roles[pt->cms].name, pl->cms_targets,
+		    pl->cms_targets == 1 ? "" : "s", pl->cms_rule >= 0 ? " (" : "",
+		    pl->cms_rule >= 0 ? rs->rules[pl->cms_rule].id : "", pl->cms_rule >= 0 ? ")" : "");
 	}
 	para_print(&p, "", 2, out);
 	fprintf(out, "pool %s {\n\ttype %s\n", pl->name, pt->name);
@@ -580,7 +588,7 @@ header(const struct discover *d, const struct dsc_result *res, const struct dsc_
 	para_print(&p, "", 9, out);
 	para_add(&p, "found:   %u servers, %u VIPs in %d pools, %u clients in %d networks, %u "
 	    "peers, %u unknown, %u unanswered", res->nkind[DSC_K_SERVER], res->nkind[DSC_K_VIP],
-	    res->npools, res->nkind[DSC_K_CLIENT], res->nnets, res->nkind[DSC_K_PEER],
+	    res->npools_drafted, res->nkind[DSC_K_CLIENT], res->nnets, res->nkind[DSC_K_PEER],
 	    res->nkind[DSC_K_UNKNOWN], res->nkind[DSC_K_UNANSWERED]);
 	para_print(&p, "", 9, out);
 	fprintf(out, "#\n");
@@ -634,10 +642,10 @@ discover_print(const struct discover *d, const struct dsc_result *res,
 
 	fprintf(out, "\n# ---- client media range ----\n");
 	if (res->media) {
-		para_add(&p, "Clients accepted %u flows on ports %u-%u (media, file transfer, "
+		para_add(&p, "Clients accepted %u flow%s on ports %u-%u (media, file transfer, "
 		    "application sharing); widened to whole thousands.  Set it from the site's "
 		    "CsConferencingConfiguration ClientMediaPortRange where it is known.",
-		    res->media_flows, res->seen_lo, res->seen_hi);
+		    res->media_flows, res->media_flows == 1 ? "" : "s", res->seen_lo, res->seen_hi);
 		para_print(&p, "", 0, out);
 		fprintf(out, "client-media-ports %u-%u\n", res->media_lo, res->media_hi);
 	} else {
@@ -664,15 +672,16 @@ discover_print(const struct discover *d, const struct dsc_result *res,
 			fprintf(out, "deploy %s\n", rs->features[f].name);
 		}
 
-	if (res->npools > 0)
+	if (res->npools_drafted > 0)
 		fprintf(out, "\n# ---- pools ----\n");
 	for (int pi = 0; pi < res->npools; pi++) {
 		const struct dsc_pool *pl = &res->pools[pi];
 
 		if (pl->nmembers < 2 && pl->nvips == 0)
 			continue;
+		if (pi > 0)
+			fprintf(out, "\n");
 		print_pool(d, res, rs, pi, ix, out);
-		fprintf(out, "\n");
 	}
 
 	any = 0;
@@ -821,8 +830,9 @@ discover_print(const struct discover *d, const struct dsc_result *res,
 	}
 	if (res->nkind[DSC_K_NONE] > 0) {
 		fprintf(out, "\n");
-		para_add(&p, "%u other hosts talked only among themselves or to clients (the "
-		    "internet, printers, ...): not listed.", res->nkind[DSC_K_NONE]);
+		para_add(&p, "%u other host%s talked only among themselves or to clients (the "
+		    "internet, printers, ...): not listed.", res->nkind[DSC_K_NONE],
+		    res->nkind[DSC_K_NONE] == 1 ? "" : "s");
 		para_print(&p, "", 0, out);
 	}
 	free(ix);

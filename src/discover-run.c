@@ -291,7 +291,7 @@ discover_run(struct daemon_opts *o, const struct discover_opts *dop)
 		fprintf(stderr, "discover: %llu flows, %u hosts: %u servers, %u VIPs in %d pools, "
 		    "%u clients in %d networks, %u peers, %u unknown, %u unanswered%s%s\n",
 		    (unsigned long long)d->c.flows, d->nhosts, res.nkind[DSC_K_SERVER],
-		    res.nkind[DSC_K_VIP], res.npools, res.nkind[DSC_K_CLIENT], res.nnets,
+		    res.nkind[DSC_K_VIP], res.npools_drafted, res.nkind[DSC_K_CLIENT], res.nnets,
 		    res.nkind[DSC_K_PEER], res.nkind[DSC_K_UNKNOWN], res.nkind[DSC_K_UNANSWERED],
 		    dop->output != NULL ? "; draft in " : "", dop->output != NULL ? dop->output : "");
 	if (res.nkind[DSC_K_SERVER] + res.nkind[DSC_K_VIP] + res.nkind[DSC_K_PEER] +

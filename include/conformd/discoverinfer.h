@@ -122,8 +122,10 @@ struct dsc_net {
 struct dsc_result {
 	struct dsc_hres	*h;		/* one per discover.hosts */
 	uint32_t	 nhosts;
-	struct dsc_pool	*pools;
+	struct dsc_pool	*pools;		/* every group of a member role, one host or more */
 	int		 npools;
+	int		 npools_drafted;	/* those the draft writes as pools: two
+						   members or a VIP (the rest are hosts) */
 	struct dsc_net	*nets;
 	int		 nnets;
 	int		 media;		/* 1: a client media range was observed */
