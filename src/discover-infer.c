@@ -38,6 +38,10 @@
 #include "conformd/inventory.h"
 
 #define NARROW(r, k)	((r)->ports[k].hi - (r)->ports[k].lo < DSC_NARROW_MAX)
+/* Every host, in address order: the draft must not depend on the order
+ * flows ended in (one thread or several workers). */
+#define FOR_HOSTS(c, k, i) \
+	for (uint32_t k = 0, i = 0; k < (c)->d->nhosts && ((void)(i = (c)->order[k]), 1); k++)
 #define BIT(i)		(1ull << (i))
 
 struct sport {
@@ -80,6 +84,8 @@ struct ctx {
 	uint64_t		 kind_mask[6];			/* roles per enum role_kind */
 	int			 role_order[RULES_MAX_ROLES];
 	int			*cover[2][65536];	/* rules covering (proto, port); [.][0]: high ports */
+	uint32_t		*order;		/* host indices by family and address */
+	uint32_t		*rank;		/* a host's place in order */
 	uint8_t			*weak;		/* per host: server evidence from one port, one host */
 	uint8_t			*vipc;		/* per host: VIP candidate of pool type +1 */
 };
@@ -361,6 +367,19 @@ build_sigs(struct ctx *c)
 
 /* --- adjacency ------------------------------------------------------------ */
 
+struct ekey {
+	uint64_t	 key;
+	uint32_t	 e;
+};
+
+static int
+cmp_ekey(const void *a, const void *b)
+{
+	const struct ekey *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
 static int
 build_adjacency(struct ctx *c)
 {
@@ -398,6 +417,33 @@ build_adjacency(struct ctx *c)
 		}
 		free(fi);
 		free(fo);
+	}
+	/* each host's edges by the other end's address, then protocol and
+	 * port: what is listed first does not depend on when flows ended */
+	for (int dir = 0; dir < 2; dir++) {
+		uint32_t *off = dir == 0 ? c->res->in_off : c->res->out_off;
+		uint32_t *lst = dir == 0 ? c->res->in_list : c->res->out_list;
+
+		for (uint32_t h = 0; h < n; h++) {
+			uint32_t m = off[h + 1] - off[h];
+			struct ekey *k;
+
+			if (m < 2)
+				continue;
+			if ((k = malloc((size_t)m * sizeof(*k))) == NULL)
+				return -1;
+			for (uint32_t j = 0; j < m; j++) {
+				const struct dsc_edge *e = &d->edges[lst[off[h] + j]];
+				uint32_t other = dir == 0 ? e->ini : e->resp;
+
+				k[j].key = (uint64_t)c->rank[other] << 17 | (uint64_t)e->proto << 16 | e->port;
+				k[j].e = lst[off[h] + j];
+			}
+			qsort(k, m, sizeof(*k), cmp_ekey);
+			for (uint32_t j = 0; j < m; j++)
+				lst[off[h] + j] = k[j].e;
+			free(k);
+		}
 	}
 	return 0;
 }
@@ -672,7 +718,7 @@ servers(struct ctx *c, struct cand *cd)
 {
 	const struct discover *d = c->d;
 
-	for (uint32_t hi = 0; hi < d->nhosts; hi++) {
+	FOR_HOSTS(c, k_, hi) {
 		const struct dsc_host *h = &d->hosts[hi];
 		struct dsc_hres *r = &c->res->h[hi];
 		int best = -1;
@@ -738,7 +784,7 @@ monitored_check(struct ctx *c)
 {
 	const struct discover *d = c->d;
 
-	for (uint32_t hi = 0; hi < d->nhosts; hi++) {
+	FOR_HOSTS(c, k_, hi) {
 		struct dsc_hres *r = &c->res->h[hi];
 		int reached = 0;
 
@@ -891,12 +937,18 @@ pools_of_type(struct ctx *c, int t, uint32_t *up, const uint32_t *order)
 	struct dsc_result *res = c->res;
 	int si = sig_of_role(c, pt->member), has_vip = pt->vip_hardware >= 0 || pt->vip_dns >= 0;
 	uint32_t n = 0, initiating = 0, *list;
+	uint8_t *talk;
 	int rv = -1;
 
 	if (si < 0)
 		return 0;
-	if ((list = malloc(((size_t)d->nhosts + 1) * sizeof(*list))) == NULL)
+	list = malloc(((size_t)d->nhosts + 1) * sizeof(*list));
+	talk = calloc((size_t)d->nhosts + 1, 1);	/* per list entry: joined by traffic */
+	if (list == NULL || talk == NULL) {
+		free(list);
+		free(talk);
 		return -1;
+	}
 	for (uint32_t k = 0; k < d->nhosts; k++) {
 		uint32_t i = order[k];
 
@@ -905,6 +957,7 @@ pools_of_type(struct ctx *c, int t, uint32_t *up, const uint32_t *order)
 	}
 	if (n == 0) {
 		free(list);
+		free(talk);
 		return 0;
 	}
 	for (uint32_t i = 0; i < n; i++)
@@ -912,7 +965,7 @@ pools_of_type(struct ctx *c, int t, uint32_t *up, const uint32_t *order)
 	/* VIP candidates: hosts that initiate nothing and take VIP ports only,
 	 * while some member of this type initiates (is a real server) */
 	if (has_vip && initiating > 0)
-		for (uint32_t i = 0; i < d->nhosts; i++) {
+		FOR_HOSTS(c, k_, i) {
 			const struct dsc_host *h = &d->hosts[i];
 			uint16_t port;
 			uint8_t proto;
@@ -955,6 +1008,8 @@ pools_of_type(struct ctx *c, int t, uint32_t *up, const uint32_t *order)
 
 				if (ra != rb)
 					up[ra > rb ? ra : rb] = ra < rb ? ra : rb;
+				if (ab || ba)
+					talk[i] = talk[j] = 1;
 			}
 		}
 	/* a pool per root: members in address order (the list is) */
@@ -987,11 +1042,11 @@ pools_of_type(struct ctx *c, int t, uint32_t *up, const uint32_t *order)
 		}
 		res->h[m].pool = p;
 		res->pools[p].nmembers++;
-		if (root != m)
+		if (talk[i])
 			res->pools[p].linked = 1;
 	}
 	/* each VIP candidate to the pool it shares the most with */
-	for (uint32_t i = 0; i < d->nhosts; i++) {
+	FOR_HOSTS(c, k_, i) {
 		int bestp = -1;
 		uint32_t bestn = 0;
 
@@ -1030,6 +1085,7 @@ pools_of_type(struct ctx *c, int t, uint32_t *up, const uint32_t *order)
 	rv = 0;
 out:
 	free(list);
+	free(talk);
 	return rv;
 }
 
@@ -1043,7 +1099,7 @@ pool_details(struct ctx *c)
 	const struct ruleset *rs = c->rs;
 
 	/* balancing from what the VIPs accepted */
-	for (uint32_t i = 0; i < d->nhosts; i++) {
+	FOR_HOSTS(c, k_, i) {
 		struct dsc_hres *r = &res->h[i];
 		struct dsc_pool *p;
 		const struct pool_type *pt;
@@ -1066,7 +1122,7 @@ pool_details(struct ctx *c)
 			p->lb = INV_LB_DNS;
 	}
 	/* collocation and the CMS holder: pools and single member hosts */
-	for (uint32_t i = 0; i < d->nhosts; i++) {
+	FOR_HOSTS(c, k_, i) {
 		struct dsc_hres *r = &res->h[i];
 		const struct dsc_host *h = &d->hosts[i];
 		int t = -1;
@@ -1099,7 +1155,7 @@ pool_details(struct ctx *c)
 		}
 	}
 	/* a pool collocates on every member once one shows it */
-	for (uint32_t i = 0; i < d->nhosts; i++) {
+	FOR_HOSTS(c, k_, i) {
 		struct dsc_hres *r = &res->h[i];
 
 		if (r->kind == DSC_K_SERVER && r->pool >= 0 && res->pools[r->pool].collocated)
@@ -1116,7 +1172,7 @@ pool_details(struct ctx *c)
 
 		if (pt->cms < 0)
 			continue;
-		for (uint32_t i = 0; i < d->nhosts; i++) {
+		FOR_HOSTS(c, k_, i) {
 			const struct dsc_hres *r = &res->h[i];
 			int n = 0, rule = -1;
 
@@ -1160,7 +1216,7 @@ pool_details(struct ctx *c)
 		res->pools[pi].cms_rule = bestrule;
 	}
 	/* VIP roles */
-	for (uint32_t i = 0; i < d->nhosts; i++) {
+	FOR_HOSTS(c, k_, i) {
 		struct dsc_hres *r = &res->h[i];
 		const struct dsc_pool *p;
 		const struct pool_type *pt;
@@ -1274,19 +1330,41 @@ best_support(const struct ctx *c, const int *sup, int *tie)
 	return best;
 }
 
+/* A client or peer decision, taken for every host before any is applied
+ * (the result must not depend on which host comes first). */
+struct pend {
+	int		 set;
+	int		 best, tie;	/* roles, tie -1 */
+	int		 sbest, stie;	/* their support */
+	int		 rule;		/* a rule explaining best's support */
+	uint32_t	 host;		/* the other end of that edge */
+};
+
 static void
-set_peer(struct ctx *c, uint32_t hi, int role, int tie, const int *sup, const int *rule,
-    const uint32_t *host)
+pend_take(struct pend *p, int best, int tie, const int *sup, const int *rule, const uint32_t *host)
+{
+	p->set = 1;
+	p->best = best;
+	p->tie = tie;
+	p->sbest = sup[best];
+	p->stie = tie >= 0 ? sup[tie] : 0;
+	p->rule = rule[best];
+	p->host = host[best];
+}
+
+static void
+set_peer(struct ctx *c, uint32_t hi, const struct pend *p)
 {
 	struct dsc_hres *r = &c->res->h[hi];
+	int role = p->best, tie = p->tie;
 
 	r->kind = role_kind(c, role) == ROLE_CLIENT ? DSC_K_CLIENT : DSC_K_PEER;
 	r->role = role;
 	r->roles = BIT(role);
-	r->support = sup[role];
-	r->support_rule = rule[role];
-	r->support_host = host[role];
-	r->conf = tie >= 0 ? DSC_CONF_LOW : sup[role] >= 2 ? DSC_CONF_HIGH : DSC_CONF_MEDIUM;
+	r->support = p->sbest;
+	r->support_rule = p->rule;
+	r->support_host = p->host;
+	r->conf = tie >= 0 ? DSC_CONF_LOW : p->sbest >= 2 ? DSC_CONF_HIGH : DSC_CONF_MEDIUM;
 	if (tie >= 0 && r->nalts < DSC_MAX_ALTS) {
 		struct dsc_alt *a = &r->alts[r->nalts++];
 
@@ -1294,26 +1372,31 @@ set_peer(struct ctx *c, uint32_t hi, int role, int tie, const int *sup, const in
 		a->role = tie;
 		a->kind = role_kind(c, tie) == ROLE_CLIENT ? DSC_K_CLIENT : DSC_K_PEER;
 		a->tie = 1;
-		a->matched = sup[tie];
+		a->matched = p->stie;
 		a->lacks_port = a->lacks_proto = -1;
 	}
 }
 
-/* Clients and peers among hosts of kind NONE (and, with `weak`, hosts left
- * with weak server evidence). */
+/* Clients and peers among hosts of kind NONE and UNKNOWN (with `with_weak`,
+ * weak servers count as the other end too).  1 when any host changed, 0,
+ * -1 when out of memory. */
 static int
 clients_peers(struct ctx *c, int with_weak)
 {
 	const struct ruleset *rs = c->rs;
 	int *sup = malloc((size_t)rs->nroles * sizeof(*sup));
+	struct pend *pd = calloc((size_t)c->d->nhosts + 1, sizeof(*pd));
 	int rule[RULES_MAX_ROLES];
 	uint32_t host[RULES_MAX_ROLES];
 	int changed = 0;
 
-	if (sup == NULL)
+	if (sup == NULL || pd == NULL) {
+		free(sup);
+		free(pd);
 		return -1;
-	for (uint32_t hi = 0; hi < c->d->nhosts; hi++) {
-		struct dsc_hres *r = &c->res->h[hi];
+	}
+	FOR_HOSTS(c, k_, hi) {
+		const struct dsc_hres *r = &c->res->h[hi];
 		int best, tie;
 
 		if (r->kind != DSC_K_NONE && r->kind != DSC_K_UNKNOWN)
@@ -1321,13 +1404,17 @@ clients_peers(struct ctx *c, int with_weak)
 		for (int i = 0; i < rs->nroles; i++)
 			rule[i] = -1;
 		support_of(c, hi, with_weak, sup, rule, host);
-		if ((best = best_support(c, sup, &tie)) < 0)
-			continue;
-		/* an unknown host keeps its server alternatives in the comment */
-		set_peer(c, hi, best, tie, sup, rule, host);
-		changed = 1;
+		if ((best = best_support(c, sup, &tie)) >= 0)
+			pend_take(&pd[hi], best, tie, sup, rule, host);
 	}
+	FOR_HOSTS(c, k_, hi)
+		if (pd[hi].set) {
+			/* an unknown host keeps its server alternatives in the comment */
+			set_peer(c, hi, &pd[hi]);
+			changed = 1;
+		}
 	free(sup);
+	free(pd);
 	return changed;
 }
 
@@ -1340,13 +1427,17 @@ servers_to_peers(struct ctx *c)
 	const struct discover *d = c->d;
 	const struct ruleset *rs = c->rs;
 	int *sup = malloc((size_t)rs->nroles * sizeof(*sup));
+	struct pend *pd = calloc((size_t)d->nhosts + 1, sizeof(*pd));
 	int rule[RULES_MAX_ROLES];
 	uint32_t host[RULES_MAX_ROLES];
 
-	if (sup == NULL)
+	if (sup == NULL || pd == NULL) {
+		free(sup);
+		free(pd);
 		return -1;
-	for (uint32_t hi = 0; hi < d->nhosts; hi++) {
-		struct dsc_hres *r = &c->res->h[hi];
+	}
+	FOR_HOSTS(c, k_, hi) {
+		const struct dsc_hres *r = &c->res->h[hi];
 		int best, tie, all = 1, n = 0;
 
 		if (r->kind != DSC_K_SERVER)
@@ -1379,26 +1470,31 @@ servers_to_peers(struct ctx *c)
 			if (!all || n == 0 || role_kind(c, best) != ROLE_PEER)
 				continue;
 		}
-		{
-			/* the server role becomes the alternative */
-			struct dsc_alt a;
+		pend_take(&pd[hi], best, tie, sup, rule, host);
+	}
+	FOR_HOSTS(c, k_, hi) {
+		struct dsc_hres *r = &c->res->h[hi];
+		struct dsc_alt a;
 
-			memset(&a, 0, sizeof(a));
-			a.role = r->role;
-			a.kind = DSC_K_SERVER;
-			a.matched = r->matched;
-			a.required = r->required;
-			a.cov = r->cov;
-			a.lacks_port = a.lacks_proto = -1;
-			r->nalts = 0;
-			set_peer(c, hi, best, tie, sup, rule, host);
-			if (r->nalts < DSC_MAX_ALTS)
-				r->alts[r->nalts++] = a;
-			if (r->conf > DSC_CONF_MEDIUM)
-				r->conf = DSC_CONF_MEDIUM;
-		}
+		if (!pd[hi].set)
+			continue;
+		/* the server role becomes the alternative */
+		memset(&a, 0, sizeof(a));
+		a.role = r->role;
+		a.kind = DSC_K_SERVER;
+		a.matched = r->matched;
+		a.required = r->required;
+		a.cov = r->cov;
+		a.lacks_port = a.lacks_proto = -1;
+		r->nalts = 0;
+		set_peer(c, hi, &pd[hi]);
+		if (r->nalts < DSC_MAX_ALTS)
+			r->alts[r->nalts++] = a;
+		if (r->conf > DSC_CONF_MEDIUM)
+			r->conf = DSC_CONF_MEDIUM;
 	}
 	free(sup);
+	free(pd);
 	return 0;
 }
 
@@ -1410,7 +1506,7 @@ media_range(struct ctx *c)
 	struct dsc_result *res = c->res;
 	uint32_t lo = 65536, hi = 0;
 
-	for (uint32_t i = 0; i < c->d->nhosts; i++) {
+	FOR_HOSTS(c, k_, i) {
 		const struct dsc_host *h = &c->d->hosts[i];
 
 		if (res->h[i].kind != DSC_K_CLIENT)
@@ -1679,7 +1775,7 @@ client_networks(struct ctx *c)
 		free(fb);
 		if ((fb = malloc(((size_t)d->nhosts + 1) * sizeof(*fb))) == NULL)
 			return -1;
-		for (uint32_t i = 0; i < d->nhosts; i++) {
+		FOR_HOSTS(c, k_, i) {
 			int k = res->h[i].kind;
 
 			if (d->hosts[i].family == fam && k != DSC_K_CLIENT && k != DSC_K_UNANSWERED &&
@@ -1687,7 +1783,7 @@ client_networks(struct ctx *c)
 				memcpy(fb[nfb++], d->hosts[i].addr, 16);
 		}
 		qsort(fb, nfb, sizeof(*fb), cmp_addr16);
-		for (uint32_t i = 0; i < d->nhosts; i++) {
+		FOR_HOSTS(c, k_, i) {
 			const struct dsc_host *h = &d->hosts[i];
 			struct dsc_net *nn;
 			int plen = base;
@@ -1766,7 +1862,7 @@ features(struct ctx *c)
 	struct dsc_result *res = c->res;
 	uint32_t implied = 0;
 
-	for (uint32_t i = 0; i < d->nhosts; i++) {
+	FOR_HOSTS(c, k_, i) {
 		uint64_t fr = hroles(c, i);
 
 		for (int f = 0; f < rs->nfeatures; f++)
@@ -1777,8 +1873,9 @@ features(struct ctx *c)
 		res->deploy_rule[f] = -1;
 		res->deploy_host[f] = DSC_NONE;
 	}
-	for (uint32_t i = 0; i < d->nedges; i++) {
-		const struct dsc_edge *e = &d->edges[i];
+	FOR_HOSTS(c, k_, h)
+	for (uint32_t k = c->res->out_off[h]; k < c->res->out_off[h + 1]; k++) {
+		const struct dsc_edge *e = &d->edges[c->res->out_list[k]];
 		uint64_t ri = hroles(c, e->ini), rr = hroles(c, e->resp);
 
 		if (e->flows == 0 || e->port == 0)
@@ -1912,9 +2009,14 @@ discover_infer(const struct discover *d, const struct ruleset *rs, struct dsc_re
 	c->vipc = calloc((size_t)d->nhosts + 1, 1);
 	up = malloc(((size_t)d->nhosts + 1) * sizeof(*up));
 	list = malloc(((size_t)d->nhosts + 1) * sizeof(*list));
-	if (res->h == NULL || c->weak == NULL || c->vipc == NULL || up == NULL || list == NULL)
+	c->order = malloc(((size_t)d->nhosts + 1) * sizeof(*c->order));
+	c->rank = malloc(((size_t)d->nhosts + 1) * sizeof(*c->rank));
+	if (res->h == NULL || c->weak == NULL || c->vipc == NULL || up == NULL || list == NULL ||
+	    c->order == NULL || c->rank == NULL || sort_addresses(d, c->order) == -1)
 		goto out;
-	for (uint32_t i = 0; i < d->nhosts; i++) {
+	for (uint32_t k = 0; k < d->nhosts; k++)
+		c->rank[c->order[k]] = k;
+	FOR_HOSTS(c, k_, i) {
 		res->h[i].role = -1;
 		res->h[i].secondary = -1;
 		res->h[i].pool = -1;
@@ -1930,10 +2032,8 @@ discover_infer(const struct discover *d, const struct ruleset *rs, struct dsc_re
 	servers(c, cd);
 	monitored_check(c);
 	/* 3. pools and VIPs, type by type, members in address order */
-	if (sort_addresses(d, list) == -1)
-		goto out;
 	for (int t = 0; t < rs->npooltypes; t++)
-		if (pools_of_type(c, t, up, list) == -1)
+		if (pools_of_type(c, t, up, c->order) == -1)
 			goto out;
 	pool_details(c);
 	/* 4. clients and peers, against strong servers, then with them too */
@@ -1945,7 +2045,7 @@ discover_infer(const struct discover *d, const struct ruleset *rs, struct dsc_re
 		goto out;
 	/* 5. media range, conflicts, second roles, confidence */
 	media_range(c);
-	for (uint32_t i = 0; i < d->nhosts; i++) {
+	FOR_HOSTS(c, k_, i) {
 		struct dsc_hres *r = &res->h[i];
 
 		if (r->kind != DSC_K_SERVER && r->kind != DSC_K_VIP && r->kind != DSC_K_CLIENT &&
@@ -1958,7 +2058,7 @@ discover_infer(const struct discover *d, const struct ruleset *rs, struct dsc_re
 			r->conf = DSC_CONF_MEDIUM;
 	}
 	/* 6. what fits nothing */
-	for (uint32_t i = 0; i < d->nhosts; i++) {
+	FOR_HOSTS(c, k_, i) {
 		struct dsc_hres *r = &res->h[i];
 		const struct dsc_host *h = &d->hosts[i];
 		int lync = 0;
@@ -2000,6 +2100,8 @@ out:
 	covering_reset(c);
 	free(c->weak);
 	free(c->vipc);
+	free(c->order);
+	free(c->rank);
 	free(c);
 	free(cd);
 	free(up);

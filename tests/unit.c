@@ -215,6 +215,7 @@ main(int argc, char **argv)
 	test_communityid_register();
 	test_sensor_register();
 	test_pcapdir_register();
+	test_discover_register();
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (argc > 1) {
