@@ -811,19 +811,17 @@ monitored_check(struct ctx *c)
 /* Is every exact port h accepted a port of the VIP roles of pool type t (or
  * one an out rule toward servers explains), and no high port? */
 static int
-vip_ports(const struct ctx *c, const struct dsc_host *h, int t, uint16_t *hw_port,
-    uint8_t *hw_proto)
+vip_ports(const struct ctx *c, const struct dsc_host *h, int t, struct dsc_pool *lbp)
 {
 	const struct pool_type *pt = &c->rs->pooltypes[t];
 	uint64_t servers = c->kind_mask[ROLE_SERVER] | c->kind_mask[ROLE_MONITORED] |
 	    c->kind_mask[ROLE_VIP];
 	int any = 0;
-	uint32_t best_flows = 0;
 
 	if (h->high[DSC_TCP].flows + h->high[DSC_UDP].flows > 0)
 		return 0;
-	*hw_port = 0;
-	*hw_proto = 0;
+	if (lbp != NULL)
+		lbp->nlb_ports = 0;
 	for (int i = 0; i < h->nports; i++) {
 		const struct dsc_port *p = &h->ports[i];
 		const int *rl = covering((struct ctx *)c, p->proto, p->port);
@@ -846,15 +844,14 @@ vip_ports(const struct ctx *c, const struct dsc_host *h, int t, uint16_t *hw_por
 			return 0;
 		}
 		any = 1;
-		if (in_hw && !in_dns && pt->vip_dns >= 0 && p->flows > best_flows) {
-			best_flows = p->flows;
-			*hw_port = p->port;
-			*hw_proto = p->proto;
-		}
-		if (in_hw && pt->vip_dns < 0 && p->flows > best_flows) {
-			best_flows = p->flows;
-			*hw_port = p->port;
-			*hw_proto = p->proto;
+		/* a port only the hardware VIP role lists (any, when the type
+		 * has no DNS balancing) */
+		if (in_hw && (!in_dns || pt->vip_dns < 0) && lbp != NULL) {
+			if (lbp->nlb_ports < DSC_LB_PORTS) {
+				lbp->lb_ports[lbp->nlb_ports] = p->port;
+				lbp->lb_protos[lbp->nlb_ports] = p->proto;
+			}
+			lbp->nlb_ports++;
 		}
 	}
 	return any;
@@ -893,10 +890,9 @@ peer_explained(struct ctx *c, uint32_t hi)
 static int
 hw_only(struct ctx *c, const struct dsc_host *h, int t)
 {
-	uint16_t port;
-	uint8_t proto;
+	struct dsc_pool lb;
 
-	return vip_ports(c, h, t, &port, &proto) && port != 0;
+	return vip_ports(c, h, t, &lb) && lb.nlb_ports > 0;
 }
 
 /* Is host v in the /24 (IPv4) or /64 (IPv6) of a member of pool p? */
@@ -967,9 +963,6 @@ pools_of_type(struct ctx *c, int t, uint32_t *up, const uint32_t *order)
 	if (has_vip && initiating > 0)
 		FOR_HOSTS(c, k_, i) {
 			const struct dsc_host *h = &d->hosts[i];
-			uint16_t port;
-			uint8_t proto;
-
 			/* a host whose ports make it another server role (a
 			 * Director nobody saw initiate) is not this pool's VIP */
 			if (h->ini_flows > 0 || h->att_out > 0 || h->nports == 0 || c->vipc[i] ||
@@ -977,7 +970,7 @@ pools_of_type(struct ctx *c, int t, uint32_t *up, const uint32_t *order)
 			    (res->h[i].kind != DSC_K_SERVER && res->h[i].kind != DSC_K_NONE &&
 			    res->h[i].kind != DSC_K_UNKNOWN))
 				continue;
-			if (vip_ports(c, h, t, &port, &proto) && !peer_explained(c, i))
+			if (vip_ports(c, h, t, NULL) && !peer_explained(c, i))
 				c->vipc[i] = (uint8_t)(t + 1);
 		}
 	/* union-find over the members that are not VIP candidates */
@@ -1103,18 +1096,18 @@ pool_details(struct ctx *c)
 		struct dsc_hres *r = &res->h[i];
 		struct dsc_pool *p;
 		const struct pool_type *pt;
-		uint16_t port;
-		uint8_t proto;
+		struct dsc_pool lb;
 
 		if (r->kind != DSC_K_VIP)
 			continue;
 		p = &res->pools[r->pool];
 		pt = &rs->pooltypes[p->type];
-		(void)vip_ports(c, &d->hosts[i], p->type, &port, &proto);
-		if (port != 0 || pt->vip_dns < 0) {
-			if (p->lb != INV_LB_HARDWARE && port != 0) {
-				p->lb_port = port;
-				p->lb_proto = proto;
+		(void)vip_ports(c, &d->hosts[i], p->type, &lb);
+		if (lb.nlb_ports > 0 || pt->vip_dns < 0) {
+			if (p->lb != INV_LB_HARDWARE && lb.nlb_ports > 0) {
+				memcpy(p->lb_ports, lb.lb_ports, sizeof(p->lb_ports));
+				memcpy(p->lb_protos, lb.lb_protos, sizeof(p->lb_protos));
+				p->nlb_ports = lb.nlb_ports;
 				p->lb_host = i;
 			}
 			p->lb = INV_LB_HARDWARE;
@@ -1533,40 +1526,47 @@ media_range(struct ctx *c)
 	covering_reset(c);	/* client-media rules now mean this range */
 }
 
-/* Does rule r hold the whole range lo..hi (a high-port summary)? */
-static int
-rule_holds(const struct ctx *c, const struct rule *r, uint16_t lo, uint16_t hi)
-{
-	if (r->client_media)
-		return c->res->media ? lo >= c->res->media_lo && hi <= c->res->media_hi : lo >= 1024;
-	for (int k = 0; k < r->nports; k++)
-		if (lo >= r->ports[k].lo && hi <= r->ports[k].hi)
-			return 1;
-	return 0;
-}
-
-/* Would the draft let edge e (into host h) through? */
+/* Would the draft let edge e (into host h) through?  A high port's number
+ * was not kept: the rules that would allow it must hold, between them,
+ * every high port the host accepted (lo..hi of its summary). */
 static int
 edge_explained(struct ctx *c, const struct dsc_edge *e, uint64_t mine, uint64_t fr)
 {
 	uint64_t lync = c->kind_mask[ROLE_SERVER] | c->kind_mask[ROLE_VIP] | c->kind_mask[ROLE_CLIENT];
 	const struct dsc_high *hg = &c->d->hosts[e->resp].high[e->proto];
+	uint32_t upto = hg->lo;		/* high ports held so far: lo .. upto - 1 */
+	int grown = 1;
 
-	for (const int *rl = covering(c, e->proto, e->port); rl != NULL && *rl >= 0; rl++) {
-		const struct rule *r = &c->rs->rules[*rl];
+	while (grown) {
+		grown = 0;
+		for (const int *rl = covering(c, e->proto, e->port); rl != NULL && *rl >= 0; rl++) {
+			const struct rule *r = &c->rs->rules[*rl];
 
-		/* a high port's number was not kept: the rule must hold every
-		 * high port the host accepted */
-		if (e->port == 0 && !rule_holds(c, r, hg->lo, hg->hi))
-			continue;
+			if (!((r->dir == RULE_IN && (mine & BIT(r->role)) &&
+			    (r->peers == 0 || (r->peers & fr))) ||
+			    (r->dir == RULE_OUT && (fr & BIT(r->role)) &&
+			    ((r->peers & mine) || (r->peers == 0 && !(mine & lync))))))
+				continue;
+			if (e->port != 0)
+				return 1;
+			if (r->client_media) {
+				uint32_t lo = c->res->media ? c->res->media_lo : 1024;
+				uint32_t hi = c->res->media ? c->res->media_hi : 65535;
 
-		if (r->dir == RULE_IN && (mine & BIT(r->role)) && (r->peers == 0 || (r->peers & fr)))
-			return 1;
-		if (r->dir == RULE_OUT && (fr & BIT(r->role)) &&
-		    ((r->peers & mine) || (r->peers == 0 && !(mine & lync))))
-			return 1;
+				if (lo <= upto && hi + 1 > upto) {
+					upto = hi + 1;
+					grown = 1;
+				}
+			}
+			for (int k = 0; k < r->nports; k++)
+				if (r->ports[k].lo <= upto && (uint32_t)r->ports[k].hi + 1 > upto) {
+					upto = (uint32_t)r->ports[k].hi + 1;
+					grown = 1;
+				}
+			if (upto > hg->hi)
+				return 1;
+		}
 	}
-	/* clients among themselves: the media range, 6891-6901 (T4R7) is a rule */
 	return 0;
 }
 

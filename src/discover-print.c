@@ -441,11 +441,16 @@ print_pool(const struct discover *d, const struct dsc_result *res, const struct 
 		para_add(&p, " Its VIP accepts only the pool type's VIP ports, initiates nothing and "
 		    "shares %u initiator%s with the members.", pl->vip_common,
 		    pl->vip_common == 1 ? "" : "s");
-		if (pl->lb == INV_LB_HARDWARE && pl->lb_port != 0) {
+		if (pl->lb == INV_LB_HARDWARE && pl->nlb_ports > 0) {
 			label(d, res, pl->lb_host, lb, sizeof(lb));
-			para_add(&p, " Hardware load balancing: %s accepts %s/%u, which %s lists and "
-			    "DNS balancing does not (the clients' SIP goes to it).", lb,
-			    pname(pl->lb_proto), pl->lb_port, rs->roles[pt->vip_hardware].name);
+			para_add(&p, " Hardware load balancing: %s accepts", lb);
+			for (int k = 0; k < pl->nlb_ports && k < DSC_LB_PORTS; k++)
+				para_add(&p, "%s %s/%u", k ? "," : "", pname(pl->lb_protos[k]),
+				    pl->lb_ports[k]);
+			if (pl->nlb_ports > DSC_LB_PORTS)
+				para_add(&p, " and %d more", pl->nlb_ports - DSC_LB_PORTS);
+			para_add(&p, ", which %s lists and %s does not.", rs->roles[pt->vip_hardware].name,
+			    pt->vip_dns >= 0 ? rs->roles[pt->vip_dns].name : "DNS balancing");
 		} else if (pl->lb == INV_LB_HARDWARE)
 			para_add(&p, " Hardware load balancing: the only kind this pool type has.");
 		else

@@ -17,7 +17,9 @@
 #   - tests/discover/compare.py, the capture judged with the hand-written
 #     inventory and with the draft: the roles of every server, VIP and
 #     peer address, the pools and their VIPs, every flow's verdict and
-#     rule, every finding, every coverage cell: the same.
+#     rule, every finding, every coverage cell: the same;
+#   - the Lync site live: conformd --discover -i on the span bridge beside
+#     tcpdump, stopped by SIGTERM, writes the same statements.
 # The blocked site's inventory names two addresses no machine answers on
 # (fe9 198.19.1.99 behind the router, dir1 198.18.2.11): nothing to
 # discover there, so they are left out of the comparison (--except) and
@@ -35,7 +37,8 @@ lib_need_root "network namespaces"
 lib_need_tools ip nft tcpdump socat openssl curl nc sipp sqlite3 python3 timeout ss
 conformd=$top_builddir/conformd
 [ -x "$conformd" ] || lib_error "$conformd not built"
-compare=$top_srcdir/tests/discover/compare.py
+# shellcheck source=tests/discover/lib.sh
+. "$top_srcdir/tests/discover/lib.sh"
 
 . "$top_srcdir/tests/e2e/site.sh"
 lync_hosts=$SITE_HOSTS	# blocked-site.sh empties it for its own hosts
@@ -60,65 +63,28 @@ if ! ip netns add "${SITE_NS_PREFIX}probe" 2>/dev/null; then
 fi
 ip netns del "${SITE_NS_PREFIX}probe"
 
-# discover NAME CONF CAPTURE: the draft into $E2E_WORK/NAME/draft.conf and
-# the configuration its header gives into .../draft-conformd.conf; checks
-# that it was written and that the configuration loads.
-discover() {
-	local name=$1 conf=$2 cap=$3 dir=$E2E_WORK/$1
-	mkdir -p "$dir"
-	if "$conformd" --discover -c "$conf" -r "$cap" -o "$dir/draft.conf" 2>"$dir/discover.err" &&
-	    [ -s "$dir/draft.conf" ]; then
-		lib_pass "$name: --discover wrote a draft ($(grep -vc '^[[:space:]]*#' "$dir/draft.conf") statements)"
-	else
-		lib_failed "$name: --discover: $(cat "$dir/discover.err")"
-		return 1
-	fi
-	# the header's configuration, its inventory line pointing at the draft
-	awk '/^# To use it/ { f = 1; next } /^# then check/ { f = 0 }
-	    f && /^#     / { sub(/^#     /, ""); print }' "$dir/draft.conf" |
-	    sed "s|^inventory .*|inventory $dir/draft.conf|" >"$dir/draft-conformd.conf"
-	if "$conformd" -T -c "$dir/draft-conformd.conf" >"$dir/T.out" 2>&1; then
-		lib_pass "$name: the draft passes conformd -T with the packs its header names"
-	else
-		lib_failed "$name: conformd -T: $(cat "$dir/T.out")"
-		return 1
-	fi
-}
-
-# has NAME LINE: the draft holds this statement line (exactly).
-has() {
-	if grep -qxF "$2" "$E2E_WORK/$1/draft.conf"; then
-		lib_pass "$1: draft: $2"
-	else
-		lib_failed "$1: draft has no line \"$2\""
-	fi
-}
-
-# same NAME CONF CAPTURE [--except ADDR ...]: tests/discover/compare.py,
-# the site's configuration against itself with the draft as its inventory
-# (the same timeouts and settings: answer-timeout decides what is blocked)
-same() {
-	local name=$1 conf=$2 cap=$3 dir=$E2E_WORK/$1
-	shift 3
-	# its canonical print: the first block of -T -v, paths resolved
-	"$conformd" -T -v -c "$conf" 2>/dev/null | awk 'NF == 0 { exit } { print }' |
-	    sed "s|^inventory .*|inventory $dir/draft.conf|" >"$dir/site-draft.conf"
-	python3 "$compare" "$@" "$conformd" "$conf" "$dir/site-draft.conf" "$dir" "$cap" \
-	    >"$dir/compare.out" 2>&1
-	sed "s/^\(ok\|FAIL\): /\1: $name: /" "$dir/compare.out"
-	LIB_PASSED=$((LIB_PASSED + $(grep -c '^ok:' "$dir/compare.out")))
-	LIB_FAILED=$((LIB_FAILED + $(grep -c '^FAIL:' "$dir/compare.out")))
-	grep -q '^\(ok\|FAIL\):' "$dir/compare.out" || lib_failed "$name: compare.py did not run"
-}
-
 # 1. the Lync site: samples/inventory.conf by hand
 cap=$E2E_WORK/lync.pcap
 SITE_HOSTS=$lync_hosts
-if SITE_QUIET=1 site_hour_run "$cap" "$E2E_WORK/lync-site"; then
-	lib_pass "lync: traffic and the first hour ran, capture $(stat -c %s "$cap") bytes"
+mkdir -p "$E2E_WORK/live"
+site_down
+SITE_QUIET=1 site_up "$E2E_WORK/lync-site" || lib_error "the Lync site cannot be built"
+site_capture_start "$cap" || lib_error "tcpdump did not start"
+# beside tcpdump, a live discovery on the same span port, stopped by SIGTERM
+ip netns exec "${SITE_NS_PREFIX}sw" "$conformd" --discover -c "$top_srcdir/samples/conformd.conf" \
+    -i br0 --discover-time 600 -u root -o "$E2E_WORK/live/draft.conf" 2>"$E2E_WORK/live/err" &
+live=$!
+sleep 2
+if SITE_QUIET=1 site_traffic && SITE_QUIET=1 site_hour; then
+	lib_pass "lync: traffic and the first hour ran"
 else
 	lib_failed "lync: some traffic failed (logs in $E2E_WORK/lync-site)"
 fi
+site_capture_stop
+sleep 1
+kill -TERM "$live"
+wait "$live"
+rc=$?
 site_down
 if discover lync "$top_srcdir/samples/conformd.conf" "$cap"; then
 	has lync "	load-balancing hardware"
@@ -136,6 +102,14 @@ if discover lync "$top_srcdir/samples/conformd.conf" "$cap"; then
 	has lync "client-media-ports 50000-50999"
 	has lync "#host unk1 198.18.99.1 role ROLE"
 	same lync "$top_srcdir/samples/conformd.conf" "$cap"
+	# the live draft: the same statements as the capture's
+	if [ $rc -eq 0 ] && grep -q '^# traffic: -i br0 for 600 s' "$E2E_WORK/live/draft.conf" &&
+	    diff <(grep -v '^[[:space:]]*#' "$E2E_WORK/lync/draft.conf") \
+	    <(grep -v '^[[:space:]]*#' "$E2E_WORK/live/draft.conf") >"$E2E_WORK/live/diff"; then
+		lib_pass "lync: live (-i br0, stopped by SIGTERM): exit 0, the same draft as from the capture"
+	else
+		lib_failed "lync: live discovery: exit $rc: $(head -20 "$E2E_WORK/live/diff" "$E2E_WORK/live/err")"
+	fi
 fi
 
 # 2. the blocked site: tests/e2e/blocked-inventory.conf by hand
@@ -156,7 +130,7 @@ if discover blocked "$top_srcdir/tests/e2e/blocked.conf" "$cap"; then
 	else
 		lib_failed "blocked: 198.19.1.99 is not among the addresses that never answered"
 	fi
-	same blocked "$top_srcdir/tests/e2e/blocked.conf" "$cap" \
+	same blocked "$top_srcdir/tests/e2e/blocked.conf" "$cap" -- \
 	    --except 198.19.1.99 --except 198.18.2.11
 fi
 

@@ -369,7 +369,8 @@ test_pool_hardware(void)
 	CU_ASSERT_EQUAL(p->nvips, 1);
 	CU_ASSERT(p->linked);
 	CU_ASSERT_EQUAL(p->lb, INV_LB_HARDWARE);
-	CU_ASSERT_EQUAL(p->lb_port, 5061);
+	CU_ASSERT_EQUAL(p->nlb_ports, 1);
+	CU_ASSERT_EQUAL(p->lb_ports[0], 5061);
 	CU_ASSERT(p->collocated);
 	CU_ASSERT_EQUAL(v->roles, (1ull << rules_find_role(&s.rs, "fe-vip-hlb")) |
 	    (1ull << rules_find_role(&s.rs, "fe-mediation-vip-hlb")));

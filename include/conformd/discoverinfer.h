@@ -47,6 +47,7 @@ enum dsc_kind {
 
 #define DSC_MAX_ALTS		4
 #define DSC_MAX_CONFLICTS	8
+#define DSC_LB_PORTS		4
 
 /* A role the host might hold instead (written commented out). */
 struct dsc_alt {
@@ -100,9 +101,10 @@ struct dsc_pool {
 	int		 nvips;		/* hosts of kind DSC_K_VIP whose pool this is */
 	uint32_t	 vip_common;	/* initiators the VIPs share with the members */
 	int		 lb;		/* INV_LB_HARDWARE, INV_LB_DNS, 0 without a VIP */
-	uint16_t	 lb_port;	/* hardware: a port only the hardware VIP role lists */
-	uint8_t		 lb_proto;	/*  (dns: 0) */
-	uint32_t	 lb_host;	/* the VIP that accepted it */
+	uint16_t	 lb_ports[DSC_LB_PORTS];	/* hardware: ports only the hardware VIP */
+	uint8_t		 lb_protos[DSC_LB_PORTS];	/*  role lists, as a VIP accepted them */
+	int		 nlb_ports;	/* how many (may exceed DSC_LB_PORTS) */
+	uint32_t	 lb_host;	/* that VIP */
 	int		 collocated;
 	uint32_t	 coll_host;	/* a member accepting a collocated role's port */
 	uint16_t	 coll_port;
