@@ -1604,6 +1604,27 @@ conflicts_of(struct ctx *c, uint32_t hi)
 	}
 }
 
+/* Would host hi holding `role` too let every flow it accepted on the
+ * ports of `mask` through (the second role's own peers respected)? */
+static int
+explains(struct ctx *c, uint32_t hi, int role, uint64_t mask)
+{
+	const struct dsc_host *h = &c->d->hosts[hi];
+	uint64_t mine = hroles(c, hi) | full_roles(c, BIT(role));
+
+	for (uint32_t k = c->res->in_off[hi]; k < c->res->in_off[hi + 1]; k++) {
+		const struct dsc_edge *e = &c->d->edges[c->res->in_list[k]];
+		const struct dsc_port *p;
+
+		if (e->flows == 0 || e->port == 0 ||
+		    (p = discover_port(h, e->proto, e->port)) == NULL || !(mask & BIT(p - h->ports)))
+			continue;
+		if (!edge_explained(c, e, mine, hroles(c, e->ini)))
+			return 0;
+	}
+	return 1;
+}
+
 /* A server whose unexplained ports another role explains well (half its
  * required ports seen, from two hosts or on two ports) holds it too. */
 static void
@@ -1633,6 +1654,8 @@ second_role(struct ctx *c, uint32_t hi, struct cand *cd)
 		    role_kind(c, c->sigs[i].role) != ROLE_MONITORED)
 			continue;
 		if (__builtin_popcountll(cd[i].mask & un) < 2 && nfrom < 2)
+			continue;
+		if (!explains(c, hi, c->sigs[i].role, cd[i].mask & un))
 			continue;
 		if (best < 0 || cand_better(c, cd, i, best))
 			best = i;
@@ -1778,8 +1801,10 @@ client_networks(struct ctx *c)
 		FOR_HOSTS(c, k_, i) {
 			int k = res->h[i].kind;
 
-			if (d->hosts[i].family == fam && k != DSC_K_CLIENT && k != DSC_K_UNANSWERED &&
-			    (k != DSC_K_NONE || d->hosts[i].acc_flows + d->hosts[i].ini_flows > 0))
+			/* a network must not give a server, VIP or peer the
+			 * client role; other hosts in it are judged as clients */
+			if (d->hosts[i].family == fam &&
+			    (k == DSC_K_SERVER || k == DSC_K_VIP || k == DSC_K_PEER))
 				memcpy(fb[nfb++], d->hosts[i].addr, 16);
 		}
 		qsort(fb, nfb, sizeof(*fb), cmp_addr16);
@@ -1921,39 +1946,68 @@ discover_role_abbrev(const char *role, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
-static int
-name_used(const struct dsc_result *res, const char *name)
+/* The names given so far (a small open-addressing set) and, per
+ * abbreviation, the next number to try: naming thousands of hosts stays
+ * linear. */
+#define NAME_PREFIXES	128
+
+struct nameset {
+	char		**slot;
+	uint32_t	 mask;
+	struct {
+		char	 ab[40];
+		int	 next;
+	}		 pfx[NAME_PREFIXES];
+	int		 npfx;
+};
+
+static uint32_t
+name_hash(const char *s)
 {
-	for (uint32_t i = 0; i < res->nhosts; i++)
-		if (strcmp(res->h[i].name, name) == 0)
-			return 1;
-	for (int i = 0; i < res->npools; i++)
-		if (strcmp(res->pools[i].name, name) == 0)
-			return 1;
-	return strcmp(name, "clients") == 0;
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
 }
 
-/* A fresh name "<abbrev><n>" (or "<role><n>" when the abbreviation's are
- * taken by another role) into buf. */
-static void
-fresh_name(const struct dsc_result *res, const char *role, const char *suffix, char *buf,
-    size_t len)
+/* 1 when `name` was in the set; else adds it (a pointer to storage that
+ * outlives the set) and returns 0. */
+static int
+nameset_add(struct nameset *ns, char *name)
 {
-	char ab[32], name[48];
+	uint32_t i;
 
-	buf[0] = '\0';		/* the slot being named is not "used" */
-	discover_role_abbrev(role, ab, sizeof(ab));
-	for (int n = 1;; n++) {
-		snprintf(name, sizeof(name), "%s%s%d", ab, suffix, n);
-		if (!name_used(res, name)) {
-			snprintf(buf, len, "%s", name);
-			return;
-		}
-		if (n > 99999) {
-			snprintf(ab, sizeof(ab), "%.24s", role);
-			n = 0;
-		}
+	for (i = name_hash(name) & ns->mask; ns->slot[i] != NULL; i = (i + 1) & ns->mask)
+		if (strcmp(ns->slot[i], name) == 0)
+			return 1;
+	ns->slot[i] = name;
+	return 0;
+}
+
+/* A fresh name "<abbrev><suffix><n>" into buf (len bytes): "fe1", "fe2",
+ * "fepool1"; a name another abbreviation already made is skipped. */
+static void
+fresh_name(struct nameset *ns, const char *role, const char *suffix, char *buf, size_t len)
+{
+	char ab[40];
+	int *next = NULL, local = 1;
+
+	discover_role_abbrev(role, ab, 32);
+	snprintf(ab + strlen(ab), sizeof(ab) - strlen(ab), "%s", suffix);
+	for (int i = 0; i < ns->npfx && next == NULL; i++)
+		if (strcmp(ns->pfx[i].ab, ab) == 0)
+			next = &ns->pfx[i].next;
+	if (next == NULL && ns->npfx < NAME_PREFIXES) {
+		snprintf(ns->pfx[ns->npfx].ab, sizeof(ns->pfx[ns->npfx].ab), "%s", ab);
+		ns->pfx[ns->npfx].next = 1;
+		next = &ns->pfx[ns->npfx++].next;
 	}
+	if (next == NULL)
+		next = &local;
+	do
+		snprintf(buf, len, "%s%d", ab, (*next)++);
+	while (nameset_add(ns, buf) == 1);
 }
 
 static void
@@ -1961,30 +2015,33 @@ names(struct ctx *c)
 {
 	struct dsc_result *res = c->res;
 	const struct ruleset *rs = c->rs;
+	struct nameset ns;
+	static char clients[] = "clients";
+	uint64_t n = (uint64_t)c->d->nhosts + (uint64_t)res->npools + 2;
+	uint32_t size = 16;
 
+	while (size < 2 * n)
+		size <<= 1;
+	memset(&ns, 0, sizeof(ns));
+	ns.mask = size - 1;
+	if ((ns.slot = calloc(size, sizeof(*ns.slot))) == NULL)
+		return;
+	(void)nameset_add(&ns, clients);
 	for (int p = 0; p < res->npools; p++)
-		fresh_name(res, rs->roles[rs->pooltypes[res->pools[p].type].member].name, "pool",
+		fresh_name(&ns, rs->roles[rs->pooltypes[res->pools[p].type].member].name, "pool",
 		    res->pools[p].name, sizeof(res->pools[p].name));
 	/* hosts by address within each role */
-	{
-		uint32_t n = c->d->nhosts, *ix = malloc(((size_t)n + 1) * sizeof(*ix));
+	FOR_HOSTS(c, k_, i) {
+		struct dsc_hres *r = &res->h[i];
 
-		if (ix == NULL || sort_addresses(c->d, ix) == -1) {
-			free(ix);
-			return;
-		}
-		for (uint32_t k = 0; k < n; k++) {
-			struct dsc_hres *r = &res->h[ix[k]];
-
-			if (r->kind == DSC_K_SERVER || r->kind == DSC_K_PEER)
-				fresh_name(res, rs->roles[r->role].name, "", r->name, sizeof(r->name));
-			else if (r->kind == DSC_K_VIP)	/* what the inventory calls it */
-				snprintf(r->name, sizeof(r->name), "%.40s/vip", res->pools[r->pool].name);
-			else if (r->kind == DSC_K_UNKNOWN)
-				fresh_name(res, "unknown", "", r->name, sizeof(r->name));
-		}
-		free(ix);
+		if (r->kind == DSC_K_SERVER || r->kind == DSC_K_PEER)
+			fresh_name(&ns, rs->roles[r->role].name, "", r->name, sizeof(r->name));
+		else if (r->kind == DSC_K_VIP)	/* what the inventory calls it */
+			snprintf(r->name, sizeof(r->name), "%.40s/vip", res->pools[r->pool].name);
+		else if (r->kind == DSC_K_UNKNOWN)
+			fresh_name(&ns, "unknown", "", r->name, sizeof(r->name));
 	}
+	free(ns.slot);
 }
 
 /* --- driver ---------------------------------------------------------------- */

@@ -15,6 +15,8 @@
 
 #define WRAP		76	/* comment text per line */
 #define MAX_LISTED	10	/* ports listed per host before "and N more" */
+#define MAX_HOSTS	100	/* unknown hosts (and clients with remarks) written in
+				   full, then counted */
 
 /* A comment paragraph being built, printed wrapped. */
 struct para {
@@ -105,6 +107,27 @@ sorted_hosts(const struct discover *d)
 		ix[i] = k[i].idx;
 	free(k);
 	return ix;
+}
+
+/* Is host h inside one of the draft's client networks? */
+static int
+in_nets(const struct dsc_result *res, const struct dsc_host *h)
+{
+	for (int n = 0; n < res->nnets; n++) {
+		const struct dsc_net *nt = &res->nets[n];
+		int start = nt->family == 4 ? 12 : 0, bits = nt->plen, i;
+
+		if (nt->family != h->family)
+			continue;
+		for (i = start; bits >= 8; i++, bits -= 8)
+			if (h->addr[i] != nt->addr[i])
+				break;
+		if (bits >= 8)
+			continue;
+		if (bits == 0 || ((h->addr[i] ^ nt->addr[i]) & (0xff << (8 - bits)) & 0xff) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 static const char *
@@ -756,7 +779,7 @@ discover_print(const struct discover *d, const struct dsc_result *res,
 			fprintf(out, "%s%s/%d", n ? "," : "", pfx, res->nets[n].plen);
 		}
 		fprintf(out, " role %s\n", rs->roles[role].name);
-		for (uint32_t k = 0; k < d->nhosts; k++) {
+		for (uint32_t k = 0, shown = 0, more = 0; k < d->nhosts; k++) {
 			uint32_t i = ix[k];
 			const struct dsc_hres *r = &res->h[i];
 			char a[64];
@@ -764,6 +787,19 @@ discover_print(const struct discover *d, const struct dsc_result *res,
 			if (r->kind != DSC_K_CLIENT || (r->role == role && r->nconflicts == 0 &&
 			    r->nalts == 0))
 				continue;
+			if (shown == MAX_HOSTS) {
+				for (uint32_t j = k; j < d->nhosts; j++) {
+					const struct dsc_hres *o = &res->h[ix[j]];
+
+					more += o->kind == DSC_K_CLIENT && (o->role != role ||
+					    o->nconflicts > 0 || o->nalts > 0);
+				}
+				para_add(&p, "and %u more clients with remarks (the first %d are above).",
+				    more, MAX_HOSTS);
+				para_print(&p, "", 2, out);
+				break;
+			}
+			shown++;
 			addr_text(&d->hosts[i], a, sizeof(a));
 			para_add(&p, "client %s: ", a);
 			why(d, res, rs, i, &p);
@@ -778,7 +814,7 @@ discover_print(const struct discover *d, const struct dsc_result *res,
 	}
 
 	any = 0;
-	for (uint32_t k = 0; k < d->nhosts; k++) {
+	for (uint32_t k = 0, more = 0, inside = 0; k < d->nhosts; k++) {
 		uint32_t i = ix[k];
 
 		if (res->h[i].kind != DSC_K_UNKNOWN)
@@ -786,10 +822,30 @@ discover_print(const struct discover *d, const struct dsc_result *res,
 		if (!any) {
 			fprintf(out, "\n# ---- hosts that talk to Lync but fit no role ----\n");
 			para_add(&p, "Not in the inventory as written; give each a role (a site rules "
-			    "file can declare one) or leave it out.");
+			    "file can declare one) or leave it out.  One inside a client network is "
+			    "judged as a client.");
 			para_print(&p, "", 0, out);
 		}
-		any = 1;
+		if (++any > MAX_HOSTS) {
+			/* the rest are counted */
+			for (uint32_t j = k; j < d->nhosts; j++)
+				if (res->h[ix[j]].kind == DSC_K_UNKNOWN) {
+					more++;
+					inside += in_nets(res, &d->hosts[ix[j]]);
+				}
+			para_add(&p, "And %u more hosts that fit no role (the first %d by address "
+			    "are above), %u of them inside the client networks.", more, MAX_HOSTS,
+			    inside);
+			para_print(&p, "", 0, out);
+			break;
+		}
+		if (in_nets(res, &d->hosts[i])) {
+			char a[64];
+
+			addr_text(&d->hosts[i], a, sizeof(a));
+			para_add(&p, "(%s is inside a client network: conformd judges it as a client.)", a);
+			para_print(&p, "", 2, out);
+		}
 		host_block(d, res, rs, i, "host", out);
 	}
 

@@ -637,6 +637,37 @@ test_caps(void)
 	rules_free(&rs);
 }
 
+/* Thousands of hosts that fit no role: named in one pass, the first 100
+ * written in full, the rest counted; those inside the client network
+ * said to be judged as clients. */
+static void
+test_many_unknown(void)
+{
+	struct site s;
+	struct dsc_print_info in = { .version = "test", .sources = "synthetic", .product = "lync2013" };
+	struct unit_mem m;
+	char a[32], *text;
+
+	site_open(&s, lync);
+	front_end(s.d, "198.18.1.11", "198.18.10.21", "198.18.10.22");
+	for (int i = 0; i < 3000; i++) {
+		snprintf(a, sizeof(a), "198.18.%d.%d", 10 + i / 250, 1 + i % 250);
+		ACC(s.d, a, "198.18.1.11", DSC_TCP, 22);
+	}
+	site_infer(&s);
+	CU_ASSERT_EQUAL(s.res.nkind[DSC_K_UNKNOWN], 2998);
+	CU_ASSERT_STRING_EQUAL(result(s.d, &s.res, "198.18.10.1")->name, "unk1");
+	CU_ASSERT_STRING_EQUAL(result(s.d, &s.res, "198.18.21.250")->name, "unk2998");
+	discover_print(s.d, &s.res, &s.rs, &in, unit_mem_open(&m));
+	text = unit_mem_close(&m);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "#host unk100 "));
+	CU_ASSERT_PTR_NULL(strstr(text, "#host unk101 "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "And 2898 more hosts that fit no role (the first 100"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "(198.18.10.1 is inside a client network: conformd judges"));
+	free(text);
+	site_close(&s);
+}
+
 /* A draft loads back as an inventory with the packs it names. */
 static void
 test_draft_loads(void)
@@ -691,5 +722,6 @@ test_discover_register(void)
 	CU_add_test(s, "peers, dependencies, unknown", test_peers_and_dependencies);
 	CU_add_test(s, "client networks and media range", test_client_networks_and_media);
 	CU_add_test(s, "caps", test_caps);
+	CU_add_test(s, "thousands of unknown hosts", test_many_unknown);
 	CU_add_test(s, "the draft loads as an inventory", test_draft_loads);
 }
