@@ -74,7 +74,7 @@ measure() {
 	shift
 	/usr/bin/time -f '%e %M' -o "$t" "$@" >/dev/null 2>"$out/run/discover-stderr.txt" ||
 	    { [ $? -eq 1 ] || die "$what failed: $(tail -3 "$out/run/discover-stderr.txt")"; }
-	cat "$t"
+	tail -n 1 "$t"
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
