@@ -43,7 +43,7 @@ conformd=$top_builddir/conformd
 . "$top_srcdir/tests/e2e/site.sh"
 lync_hosts=$SITE_HOSTS	# blocked-site.sh empties it for its own hosts
 . "$top_srcdir/tests/e2e/blocked-site.sh"
-E2E_WORK=$(mktemp -d /tmp/cfq-e2e.XXXXXX) || lib_error "cannot make a work directory"
+E2E_WORK=$(mktemp -d /tmp/cfy-e2e.XXXXXX) || lib_error "cannot make a work directory"
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
 	site_down
@@ -57,7 +57,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Namespaces of our own: this test may run beside e2e-lync and e2e-blocked.
-SITE_NS_PREFIX=cfq$$-
+SITE_NS_PREFIX=cfy$$-
 if ! ip netns add "${SITE_NS_PREFIX}probe" 2>/dev/null; then
 	lib_skip "cannot create network namespaces here"
 fi
