@@ -266,6 +266,11 @@ discover_run(struct daemon_opts *o, const struct discover_opts *dop)
 
 		snprintf(srcs + n, sizeof(srcs) - n, " for %u s", dop->seconds);
 	}
+	if (o->filter != NULL) {
+		size_t n = strlen(srcs);
+
+		snprintf(srcs + n, sizeof(srcs) - n, ", filter \"%s\"", o->filter);
+	}
 	memset(&info, 0, sizeof(info));
 	info.version = PACKAGE_VERSION;
 	info.sources = srcs;

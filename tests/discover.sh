@@ -67,6 +67,24 @@ else
 	lib_failed "standard output: $(head -3 "$tmp/stderr")"
 fi
 
+# a directory of captures (read through the pipeline) and a filter
+# expression after the options, as a judging run takes them
+mkdir "$tmp/dir" && cp "$sample" "$tmp/dir/"
+"$bin" -q --discover -c "$conf" -r "$tmp/dir" -o "$tmp/dir.conf" 2>"$tmp/err"
+if diff "$(grep -v '^#' "$tmp/draft.conf" >"$tmp/a"; echo "$tmp/a")" \
+    "$(grep -v '^#' "$tmp/dir.conf" >"$tmp/b"; echo "$tmp/b")" >/dev/null; then
+	lib_pass "-r DIR: the same statements"
+else
+	lib_failed "-r DIR: $(cat "$tmp/err")"
+fi
+"$bin" -q --discover -c "$conf" -r "$sample" tcp port 5061 -o "$tmp/f.conf" 2>"$tmp/err"
+if grep -q '^#          filter "tcp port 5061"\|filter "tcp port 5061"' "$tmp/f.conf" &&
+    grep -q '^host [a-z]*1 198.18.1.11 role director$' "$tmp/f.conf"; then
+	lib_pass "a filter expression: named in the header, only its traffic seen (5061 alone: a Director)"
+else
+	lib_failed "a filter expression: $(cat "$tmp/err"; grep -v '^#' "$tmp/f.conf")"
+fi
+
 # 2. the header's configuration, with the draft as the inventory
 awk '/^# To use it/ { f = 1; next } /^# then check/ { f = 0 }
     f && /^#     / { sub(/^#     /, ""); print }' "$tmp/draft.conf" |
