@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154  # conformd, top_srcdir, E2E_WORK: the sourcing test's
 # tests/discover/lib.sh - the checks the end-to-end tests make of a draft
 # `conformd --discover` wrote (sourced after tests/lib.sh; they use
 # $conformd, $top_srcdir and $E2E_WORK, and work in $E2E_WORK/NAME).
