@@ -32,7 +32,9 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 # The draft's run-specific words made stable: the source tree's path and
 # conformd's version.
 normalize() {
-	sed -e "s|$(cd "$top_srcdir" && pwd -P)/||g" -e "s|$top_srcdir/||g" \
+	# the path as given first (it may hold "..", as under distcheck), then
+	# the same directory resolved
+	sed -e "s|$top_srcdir/||g" -e "s|$(cd "$top_srcdir" && pwd -P)/||g" \
 	    -e 's|\(written by conformd --discover\) [^ ]*\.$|\1 VERSION.|' "$1"
 }
 
