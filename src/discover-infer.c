@@ -1831,6 +1831,8 @@ client_networks(struct ctx *c)
 		}
 		/* dedupe (a prefix inside another goes), then merge siblings
 		 * into their parent while it swallows no other host */
+		if (res->nnets == start)
+			continue;	/* no client of this family */
 		do {
 			int n = res->nnets - start, w = 0;
 			struct dsc_net *v = res->nets + start;
