@@ -244,6 +244,20 @@ collector_carry(struct collector *c, const struct collector *prev)
 	c->failing = prev->failing;
 }
 
+void
+collector_carry_window(struct collector *c, const struct collector *prev,
+    const struct coverage_map *map)
+{
+	collector_carry(c, prev);
+	coverage_carry(c->cov, prev->cov, map);
+}
+
+const struct policy *
+collector_policy(const struct collector *c)
+{
+	return c->pol;
+}
+
 uint64_t
 collector_findings(const struct collector *c)
 {

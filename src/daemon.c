@@ -4,15 +4,23 @@
  * files end or we are told to stop.
  *
  * Signal handlers only count or set flags (sig_atomic_t); the loop below
- * acts on them every 100 ms.  SIGHUP is a counter, so a second SIGHUP
- * that arrives while a reload is running causes one more reload instead
- * of being lost.  SIGHUP does two things, kept apart: it reopens the
- * output files (reopen_outputs(), for logrotate; always) and reloads the
- * policy (reload_policy()): config, rules and inventory parsed into fresh
- * structures, the new policy swapped in only when every file is valid;
- * otherwise the running policy stays and the errors are logged as
- * `file:line: message`.  Any number of reloads: a policy is freed as soon
- * as nothing needs it any more (pipeline_reap()).
+ * acts on them every 100 ms.  Signals are split as Suricata splits them,
+ * so that logrotate never touches the policy or the coverage window:
+ *   SIGHUP   reopens the output files (reopen_outputs()), nothing else:
+ *            what logrotate's postrotate sends;
+ *   SIGUSR2  reloads the policy (reload_policy()): config, rules and
+ *            inventory parsed into fresh structures, the new policy
+ *            swapped in only when every file is valid; otherwise the
+ *            running policy stays and the errors are logged as
+ *            `file:line: message`.  The coverage window goes on: what it
+ *            has seen is carried over to the new policy and judged at the
+ *            window's natural end (pipeline.c, store_reload()).  What the
+ *            units' ExecReload sends;
+ *   SIGUSR1  logs the counters.
+ * Each is a counter, so a second signal that arrives while the first is
+ * acted on causes one more reopen or reload instead of being lost.  Any
+ * number of reloads: a policy is freed as soon as nothing needs it any
+ * more (pipeline_reap()).
  *
  * A second SIGTERM or SIGINT while the first is being acted on ends the
  * process at once, as Suricata and Zeek do: what is committed stays in
@@ -56,6 +64,7 @@
 static volatile sig_atomic_t quit_sig;
 static volatile sig_atomic_t hup_count;
 static volatile sig_atomic_t usr1_count;
+static volatile sig_atomic_t usr2_count;
 
 static void
 on_quit(int sig)
@@ -90,6 +99,13 @@ on_usr1(int sig)
 }
 
 static void
+on_usr2(int sig)
+{
+	(void)sig;
+	usr2_count++;
+}
+
+static void
 signals_install(void)
 {
 	struct sigaction sa;
@@ -103,6 +119,8 @@ signals_install(void)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_usr1;
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_usr2;
+	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -194,10 +212,12 @@ keeper_free(void *arg, const struct policy *pol)
 }
 
 /* Reopen the output files (logrotate moved them away): the store thread
- * does it at its next turn. */
+ * does it at its next turn.  Nothing else: the policy and the coverage
+ * window are left as they are. */
 static void
 reopen_outputs(struct pipeline *pl)
 {
+	log_info("SIGHUP: reopening the output files");
 	pipeline_reopen(pl);
 }
 
@@ -211,7 +231,7 @@ reload_policy(const struct daemon_opts *o, struct pipeline *pl, struct keeper *k
 	struct kept *e;
 	struct diag d;
 
-	log_info("SIGHUP: reloading %s", o->cfgpath);
+	log_info("SIGUSR2: reloading %s", o->cfgpath);
 	nl = calloc(1, sizeof(*nl));
 	e = calloc(1, sizeof(*e));
 	if (nl == NULL || e == NULL) {
@@ -234,8 +254,9 @@ reload_policy(const struct daemon_opts *o, struct pipeline *pl, struct keeper *k
 	e->next = k->list;
 	k->list = e;
 	pipeline_set_policy(pl, np);
-	log_info("reloaded: %d rules, %d inventory hosts; flows in progress keep their verdicts "
-	    "(settings other than rules and inventory take a restart)", nl->rs.nrules, nl->inv.nhosts);
+	log_info("reloaded: %d rules, %d inventory hosts; flows in progress keep their verdicts, "
+	    "the coverage window goes on (settings other than rules and inventory take a restart)",
+	    nl->rs.nrules, nl->inv.nhosts);
 }
 
 /*
@@ -334,7 +355,7 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 	struct kept *first;
 	struct pkt_filter *pf = NULL;
 	int status = EXIT_CLEAN, bad = 0, live, sources;
-	int hup_seen = 0, usr1_seen = 0;
+	int hup_seen = 0, usr1_seen = 0, usr2_seen = 0;
 	const char *user = o->user;
 	char err[1024], line[512], srcs[4096];
 	uint64_t next_status = 0, started;
@@ -466,10 +487,14 @@ daemon_run(const struct daemon_opts *o, struct loaded *l)
 			break;
 		while (hup_seen != hup_count) {
 			hup_seen = hup_count;
+			if (live && o->sink == NULL)
+				reopen_outputs(pl);
+		}
+		while (usr2_seen != usr2_count) {
+			usr2_seen = usr2_count;
 			if (!live || o->sink != NULL)
 				continue;
 			notify_send("RELOADING=1");
-			reopen_outputs(pl);	/* whether or not the files below load */
 			reload_policy(o, pl, &keeper);
 			notify_send("READY=1");
 		}

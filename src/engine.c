@@ -566,6 +566,7 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 	struct engine *e = arg;
 	struct flow *f = (struct flow *)cf;	/* ours: the table hands it over before reuse */
 	struct flow_record r;
+	const struct rule *ru;
 	int hi, hr;
 	/* A flow that timed out or was evicted has had its chance to be
 	 * answered; one flushed at the end of the capture only if the answer
@@ -583,10 +584,12 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 		if (hr >= 0 && hr != hi)
 			e->sink.observe(e->sink.arg, hr);
 	}
-	/* Coverage is judged against the current policy only: a flow judged
-	 * before a reload belongs to the window that the reload closed. */
-	if (f->verdict == VERDICT_EXPECTED && f->rule != RULE_NONE && f->policy_gen == e->gen) {
-		const struct rule *ru = &e->rs->rules[f->rule];
+	/* Coverage is judged against the current policy: a reload does not
+	 * close the coverage window (pipeline.c), so an expected flow judged
+	 * before it proves (or fails) the rules the current policy allows
+	 * for its ends and port, as a flow judged now would. */
+	if (f->verdict == VERDICT_EXPECTED && f->rule != RULE_NONE &&
+	    (ru = engine_flow_rule(e, f)) != NULL) {
 		char ev[EVIDENCE_MAX];
 		const char *why = engine_failure(e, f, final, ev, sizeof(ev));
 		/* an attempt still waiting for its answer proves nothing either way */

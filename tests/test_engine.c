@@ -1521,6 +1521,161 @@ test_reloads(void)
 		policy_free(p[g]);
 }
 
+/* --- a reload in the middle of a coverage window ------------------------------------- */
+
+/* The engine's sink while collectors are replaced under it: the current
+ * `col`, as the daemon's store thread applies the workers' records. */
+static void
+tramp_flow(void *arg, const struct flow_record *r)
+{
+	struct engine_sink s;
+
+	(void)arg;
+	collector_sink(col, &s);
+	if (s.flow != NULL)
+		s.flow(s.arg, r);
+}
+
+static void
+tramp_finding(void *arg, const struct finding *f)
+{
+	struct engine_sink s;
+
+	(void)arg;
+	collector_sink(col, &s);
+	s.finding(s.arg, f);
+}
+
+static void
+tramp_observe(void *arg, int host)
+{
+	struct engine_sink s;
+
+	(void)arg;
+	collector_sink(col, &s);
+	s.observe(s.arg, host);
+}
+
+static void
+tramp_cover(void *arg, int host, int rule, int ok, uint64_t bytes, uint64_t first_usec,
+    uint64_t last_usec, const char *evidence)
+{
+	struct engine_sink s;
+
+	(void)arg;
+	collector_sink(col, &s);
+	s.cover(s.arg, host, rule, ok, bytes, first_usec, last_usec, evidence);
+}
+
+/*
+ * A reload five seconds into a window does not judge it: the window's
+ * coverage carries over to the new policy (collector_carry_window()) and
+ * is judged at its end.  fe1/T1R3, proved before the reload, and again by
+ * a connection opened before it and closed after it, is seen with both
+ * flows; fe1's other required rules are missing once, as without the
+ * reload; fe9, which the reload adds, joined the window late: no missing
+ * finding, no unobserved one, no coverage row.  A second reload maps
+ * through the first.
+ */
+static void
+test_reload_window(void)
+{
+	static const char site2[] = "host fe9 198.18.1.19 role front-end\n";
+	struct engine_sink out, tr;
+	struct inventory inv2;
+	struct policy *p2, *p3;
+	struct coverage_map *m12, *m23;
+	struct collector *c2;
+	struct diag d;
+	char path[512], *text;
+
+	/* the inventory of the reload: the site and fe9 */
+	text = malloc(sizeof(site) + sizeof(site2));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	snprintf(text, sizeof(site) + sizeof(site2), "%s%s", site, site2);
+	snprintf(path, sizeof(path), "%s/engine-site2.conf", unit_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(unit_spit(path, text), 0);
+	free(text);
+	diag_init(&d, stderr);
+	inventory_init(&inv2);
+	CU_ASSERT_EQUAL_FATAL(inventory_load(&inv2, path, &rs, &d), 0);
+	p2 = policy_compile(&rs, &inv2);
+	p3 = policy_compile(&rs, &inv2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p3);
+
+	memset(&cap, 0, sizeof(cap));
+	memset(&out, 0, sizeof(out));
+	out.arg = &cap;
+	out.flow = cap_flow;
+	out.finding = cap_finding;
+	out.coverage = cap_cov;
+	pktnum = 0;
+	last_ts = 0;
+	col = collector_new(&cfg, pol, &out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(col);
+	memset(&tr, 0, sizeof(tr));
+	tr.flow = tramp_flow;
+	tr.finding = tramp_finding;
+	tr.observe = tramp_observe;
+	tr.cover = tramp_cover;
+	eng = engine_new(&cfg, pol, &tr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(eng);
+
+	/* before the reload: a whole connection proves T1R3; another opens */
+	handshake(MS(0), CLI, 50000, FE1, 5061);
+	tcp(MS(2), CLI, 50000, FE1, 5061, PSHACK, tls_hello, sizeof(tls_hello));
+	tcp(MS(3), CLI, 50000, FE1, 5061, TCP_FIN | TCP_ACK, NULL, 0);
+	tcp(MS(4), FE1, 5061, CLI, 50000, TCP_FIN | TCP_ACK, NULL, 0);
+	handshake(MS(100), CLI, 50001, FE1, 5061);
+	tcp(MS(102), CLI, 50001, FE1, 5061, PSHACK, tls_hello, sizeof(tls_hello));
+	tick(MS(5000));
+
+	/* the reload: the engine judges by p2, a collector of p2 takes the window */
+	CU_ASSERT_EQUAL_FATAL(engine_set_policy(eng, p2, 1), 0);
+	m12 = coverage_map_new(pol, p2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m12);
+	CU_ASSERT_EQUAL(coverage_map_host(m12, 0), 0);		/* the same hosts first */
+	CU_ASSERT_EQUAL(coverage_map_host(m12, inv.nhosts), -1);	/* out of range */
+	c2 = collector_new(&cfg, p2, &out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+	collector_carry_window(c2, col, m12);
+	collector_free(col);
+	col = c2;
+	CU_ASSERT_EQUAL(cap.ncov, 0);		/* nothing judged */
+	CU_ASSERT_EQUAL(count(FINDING_MISSING), 0);
+
+	/* a second reload: p3, the maps chained */
+	CU_ASSERT_EQUAL_FATAL(engine_set_policy(eng, p3, 2), 0);
+	m23 = coverage_map_new(p2, p3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m23);
+	coverage_map_chain(m12, m23);
+	CU_ASSERT_EQUAL(coverage_map_rule(m12, 3), 3);
+	c2 = collector_new(&cfg, p3, &out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+	collector_carry_window(c2, col, m23);
+	collector_free(col);
+	col = c2;
+
+	/* after: the connection judged by the first policy closes */
+	tcp(MS(6000), CLI, 50001, FE1, 5061, TCP_FIN | TCP_ACK, NULL, 0);
+	tcp(MS(6001), FE1, 5061, CLI, 50001, TCP_FIN | TCP_ACK, NULL, 0);
+	tick(MS(60000));
+	run_end();
+	expect_counts(0, 0, baseline_5061(MISS_FE - 1), 0);
+	EXPECT_COV("fe1", "T1R3", "seen", 2, "");
+	CU_ASSERT_PTR_NULL(missing("fe1", "T1R3"));
+	CU_ASSERT_EQUAL(missing_for("fe9"), 0);
+	CU_ASSERT_EQUAL(cov_rows("fe9", NULL), 0);
+	CU_ASSERT_EQUAL(missing_for("med1"), 1);	/* unobserved all along: said once */
+	run_free();
+	coverage_map_free(m12);
+	coverage_map_free(m23);
+	policy_free(p2);
+	policy_free(p3);
+	inventory_free(&inv2);
+}
+
 void
 test_engine_register(void)
 {
@@ -1528,6 +1683,7 @@ test_engine_register(void)
 
 	CU_add_test(s, "site", test_site);
 	CU_add_test(s, "a flow through 40 reloads keeps its rule", test_reloads);
+	CU_add_test(s, "a reload carries the coverage window over", test_reload_window);
 	CU_add_test(s, "S0", test_s0);
 	CU_add_test(s, "S0 expired", test_s0_expired);
 	CU_add_test(s, "findings name the tunnel of their packet", test_tunnel_findings);
