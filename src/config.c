@@ -99,7 +99,7 @@ enum { TMO_TCP_SYN, TMO_TCP_EST, TMO_TCP_CLOSED, TMO_UDP, TMO_OTHER, TMO_COUNT }
 
 /* Finding kinds as the config names them, indexed like enum finding_kind. */
 static const char *const config_kinds[CONFIG_KINDS + 1] = {
-	"", "unexpected", "blocked", "missing", "protocol-mismatch", NULL
+	"", "unexpected", "blocked", "missing", "protocol-mismatch", "scan", NULL
 };
 
 static const char *const config_timeouts[TMO_COUNT + 1] = {
@@ -229,6 +229,7 @@ config_init(struct config *c)
 	c->severity[2] = 2;	/* blocked */
 	c->severity[3] = 3;	/* missing: low */
 	c->severity[4] = 2;	/* protocol mismatch */
+	c->severity[5] = 2;	/* scan */
 	for (int k = 1; k < CONFIG_KINDS; k++)
 		c->suppress[k] = 3600;
 	c->scan_threshold = 20;
@@ -405,7 +406,7 @@ config_kind(struct config_parse *p, const struct token *v)
 
 	if (kind == 0)
 		diag_error(p->d, p->file, v->line,
-		    "unknown finding kind %s (unexpected, blocked, missing, protocol-mismatch)",
+		    "unknown finding kind %s (unexpected, blocked, missing, protocol-mismatch, scan)",
 		    v->text);
 	return kind;
 }

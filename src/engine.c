@@ -12,7 +12,18 @@
  * flow becomes a record when it leaves the table, and expected flows add
  * to the coverage of (host, rule), from which missing ports are found at
  * the end.
+ *
+ * Port scans (scan.h): a TCP connection attempt that was unexpected, or
+ * failed, before any payload is a probe.  Its finding is held, not
+ * raised at once: until its flow carries payload (a conversation: raised
+ * then), ends, or answer-timeout after its first SYN (the time a blocked
+ * attempt takes to be decided anyway); by then, if its source has probed
+ * scan-threshold (destination, port) within the window, it is folded
+ * into the source's scan instead -- no finding, no coverage -- and the
+ * scan is one `scan` finding when it ends.  A held finding, once raised,
+ * has the time and tunnel it would have had.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +36,7 @@
 #include "conformd/inventory.h"
 #include "conformd/record.h"
 #include "conformd/rules.h"
+#include "conformd/scan.h"
 
 #define EXPIRE_EVERY_USEC	1000000ULL	/* run timeouts once per second of capture time */
 #define ENGINE_BATCH		32		/* packets decoded and prefetched together (engine_frames) */
@@ -80,6 +92,7 @@ struct engine {
 	int			 nreleased, capreleased;
 	struct engine_sink	 sink;
 	struct flow_table	*ft;
+	struct scan		*scan;		/* NULL: scan-threshold 0 */
 	int			 use_vlan;	/* flow keys carry VLAN ids (cfg->flow_vlan) */
 	int			 finished;
 	struct pkt		 pkt;
@@ -289,18 +302,54 @@ static void
 engine_emit(struct engine *e, struct finding *fd)
 {
 	fd->severity = config_severity(e->cfg, fd->kind, fd->rule_id);
-	fd->category = "Policy Violation";
+	/* Suricata's classification names */
+	fd->category = fd->kind == FINDING_SCAN ? "Detection of a Network Scan" :
+	    "Policy Violation";
 	if (fd->ts_usec == 0)
 		fd->ts_usec = e->now;
-	if (fd->kind > 0 && fd->kind < 5)
+	if (fd->kind > 0 && fd->kind < FINDING_KINDS)
 		e->c.findings[fd->kind]++;
 	if (e->sink.finding != NULL)
 		e->sink.finding(e->sink.arg, fd);
 }
 
-/* A finding about a flow: unexpected, blocked or protocol_mismatch. */
+/* The tunnel of the packet being judged (none when it came through none). */
+static void
+engine_tunnel(const struct engine *e, struct rec_tunnel *t)
+{
+	const struct pkt *p = e->tunnelled;
+
+	memset(t, 0, sizeof(*t));
+	if (p == NULL)
+		return;
+	t->depth = p->tunnel_depth;
+	t->type = p->tunnel[0];
+	t->family = p->tunnel_family;
+	memcpy(t->src, p->tunnel_src, sizeof(t->src));
+	memcpy(t->dst, p->tunnel_dst, sizeof(t->dst));
+	t->sport = p->tunnel_sport;
+	t->dport = p->tunnel_dport;
+}
+
+static void engine_raise_at(struct engine *e, int kind, const struct flow *f,
+    const char *evidence, uint64_t ts, const struct rec_tunnel *tun);
+
+/* A finding about a flow, on the packet being judged: unexpected, blocked
+ * or protocol_mismatch. */
 static void
 engine_raise(struct engine *e, int kind, const struct flow *f, const char *evidence)
+{
+	struct rec_tunnel t;
+
+	engine_tunnel(e, &t);
+	engine_raise_at(e, kind, f, evidence, e->now, &t);
+}
+
+/* engine_raise() at capture time ts, through tunnel `tun` (a held
+ * finding raised later, scan.h). */
+static void
+engine_raise_at(struct engine *e, int kind, const struct flow *f, const char *evidence,
+    uint64_t ts, const struct rec_tunnel *tun)
 {
 	struct flow_record r;
 	struct finding fd;
@@ -321,21 +370,11 @@ engine_raise(struct engine *e, int kind, const struct flow *f, const char *evide
 	fd.kind = kind;
 	fd.signature = sig;
 	fd.flow = &r;
-	fd.ts_usec = e->now;
+	fd.ts_usec = ts;
 	fd.rule_id = r.rule_id;
 	fd.rule_cite = r.rule_cite;
 	fd.evidence = evidence;
-	if (e->tunnelled != NULL) {
-		const struct pkt *p = e->tunnelled;
-
-		fd.tunnel.depth = p->tunnel_depth;
-		fd.tunnel.type = p->tunnel[0];
-		fd.tunnel.family = p->tunnel_family;
-		memcpy(fd.tunnel.src, p->tunnel_src, sizeof(fd.tunnel.src));
-		memcpy(fd.tunnel.dst, p->tunnel_dst, sizeof(fd.tunnel.dst));
-		fd.tunnel.sport = p->tunnel_sport;
-		fd.tunnel.dport = p->tunnel_dport;
-	}
+	fd.tunnel = *tun;
 	engine_emit(e, &fd);
 }
 
@@ -366,6 +405,163 @@ engine_top(struct engine *e, const struct flow_record *r)
 	/* the record's pointers into the policy are not kept */
 	e->top[i].src_host = e->top[i].dest_host = NULL;
 	e->top[i].rule_id = e->top[i].rule_service = NULL;
+}
+
+/* --- scans (scan.h) ----------------------------------------------------------- */
+
+/* Could flow f be a scan's probe: TCP, begun with the initiator's SYN,
+ * no payload either way so far? */
+static int
+engine_probe_shape(const struct flow *f)
+{
+	return f->key.proto == IPPROTO_NUM_TCP && !(f->flags & FLOW_F_MIDSTREAM) &&
+	    f->syns > 0 && !(f->sflags & FLOW_S_PAYLOAD);
+}
+
+/* scan_record_fn: the record of a scan's first probe. */
+static void
+engine_scan_record(void *arg, const struct flow *f, struct flow_record *r)
+{
+	engine_record(arg, f, -1, r);
+}
+
+/* Fold probe f into its source's scan: no finding, no coverage. */
+static void
+engine_fold(struct engine *e, struct flow *f)
+{
+	f->sflags |= FLOW_S_SCAN;
+	scan_fold(e->scan, f, engine_scan_record, e);
+}
+
+/*
+ * A held finding of f is decided: folded when f's source is scanning
+ * (unless f became a conversation), raised otherwise, with the time and
+ * tunnel it would have had at once.  An expected flow held its blocked
+ * finding: its evidence is taken now (the attempt is decided).
+ */
+static void
+engine_decide(struct engine *e, struct flow *f, const struct scan_held *h, int conversation)
+{
+	char ev[EVIDENCE_MAX];
+	const char *why;
+
+	if (!conversation && scan_scanning(e->scan, f)) {
+		engine_fold(e, f);
+		return;
+	}
+	if (f->verdict == VERDICT_UNEXPECTED)
+		engine_raise_at(e, FINDING_UNEXPECTED, f, NULL, h->ts_usec, &h->tunnel);
+	else if (f->verdict == VERDICT_EXPECTED && !(f->flags & FLOW_F_BLOCKED) &&
+	    (why = engine_failure(e, f, 1, ev, sizeof(ev))) != NULL) {
+		f->flags |= FLOW_F_BLOCKED;
+		engine_raise_at(e, FINDING_BLOCKED, f, why, h->ts_usec, &h->tunnel);
+	}
+}
+
+/* scan_release_fn: a hold is due (or makes room). */
+static void
+engine_scan_release(void *arg, struct flow *f, const struct scan_held *h)
+{
+	engine_decide(arg, f, h, 0);
+}
+
+/* Hold f's finding, raised on the packet being judged, until answer-timeout
+ * after f's first SYN at the latest. */
+static void
+engine_hold(struct engine *e, struct flow *f)
+{
+	struct scan_held h;
+
+	h.ts_usec = e->now;
+	engine_tunnel(e, &h.tunnel);
+	scan_hold(e->scan, f, f->first_usec + e->answer_usec, &h, engine_scan_release, e);
+}
+
+/* f's held finding, taken back: its flow carries payload (conversation)
+ * or ends. */
+static void
+engine_unhold(struct engine *e, struct flow *f, int conversation)
+{
+	struct scan_held h;
+
+	if (scan_unhold(e->scan, f, &h))
+		engine_decide(e, f, &h, conversation);
+}
+
+/* Count f, which has the shape of a probe, as one (once). */
+static void
+engine_probe(struct engine *e, struct flow *f)
+{
+	if (f->sflags & FLOW_S_PROBE)
+		return;
+	f->sflags |= FLOW_S_PROBE;
+	(void)scan_probe(e->scan, f, e->now);
+}
+
+static void
+engine_scan_sync(struct engine *e)
+{
+	const struct scan_stats *st;
+
+	if (e->scan == NULL)
+		return;
+	st = scan_stats(e->scan);
+	e->c.scans = st->scans;
+	e->c.scan_probes = st->probes;
+	e->c.scan_sources_evicted = st->sources_evicted;
+	e->c.scan_holds_forced = st->holds_forced;
+	e->c.scan_untracked = st->untracked;
+}
+
+/* scan_emit_fn: a scan ended; one finding. */
+static void
+engine_scan_emit(void *arg, const struct scan_report *r)
+{
+	struct engine *e = arg;
+	const struct rec_scan *g = &r->fig;
+	char sig[256], ev[640], target[REC_ADDR_LEN + 32];
+	struct finding fd;
+	struct flow_record rec = *r->rec;
+	uint64_t span = g->last_usec > g->first_usec ? g->last_usec - g->first_usec : 0;
+	int h;
+
+	/* the hosts named under the current policy, which outlives the record */
+	(void)engine_roles(e, r->src_addr, &h);
+	rec.src_host = h >= 0 ? e->inv->hosts[h].name : NULL;
+	(void)engine_roles(e, r->dst_addr, &h);
+	rec.dest_host = h >= 0 ? e->inv->hosts[h].name : NULL;
+
+	if (g->hosts == 1 && !g->hosts_more)
+		snprintf(target, sizeof(target), "%s", r->rec->dest_ip);
+	else
+		snprintf(target, sizeof(target), "%s%u hosts", g->hosts_more ? "at least " : "",
+		    g->hosts);
+	snprintf(sig, sizeof(sig), "conformd scan from %s: %u port%s of %s, %u answered",
+	    r->rec->src_ip, g->ports, g->ports == 1 ? "" : "s", target, g->answered);
+	snprintf(ev, sizeof(ev), "%u probe%s in %llu.%01llu s; answered: %s; ports: %s",
+	    g->probes, g->probes == 1 ? "" : "s", (unsigned long long)(span / 1000000u),
+	    (unsigned long long)(span % 1000000u / 100000u),
+	    r->answered[0] != '\0' ? r->answered : "none", r->ports);
+	memset(&fd, 0, sizeof(fd));
+	fd.kind = FINDING_SCAN;
+	fd.signature = sig;
+	fd.flow = &rec;
+	fd.ts_usec = e->now;
+	fd.evidence = ev;
+	fd.scan = *g;
+	engine_emit(e, &fd);
+	engine_scan_sync(e);
+}
+
+/* The detector's timers: holds due, scans over. */
+static void
+engine_scan_timers(struct engine *e)
+{
+	if (e->scan == NULL)
+		return;
+	scan_due(e->scan, e->now, engine_scan_release, e);
+	scan_end(e->scan, e->now, 0, engine_scan_emit, e);
+	engine_scan_sync(e);
 }
 
 /* --- blocked ------------------------------------------------------------------ */
@@ -446,18 +642,35 @@ engine_failure(const struct engine *e, const struct flow *f, int final, char *bu
 	return NULL;
 }
 
-/* Raise `blocked` for an expected flow whose attempt failed, once. */
+/*
+ * Raise `blocked` for an expected flow whose attempt failed, once.  A
+ * failed attempt without payload is a probe (scan.h): decided before
+ * answer-timeout after its first SYN (an RST, an ICMP unreachable), its
+ * finding is held until then; folded when its source is scanning.
+ */
 static void
 engine_check_blocked(struct engine *e, struct flow *f, int final)
 {
 	char ev[EVIDENCE_MAX];
 	const char *why;
 
-	if (f->verdict != VERDICT_EXPECTED || (f->flags & FLOW_F_BLOCKED))
+	if (f->verdict != VERDICT_EXPECTED || (f->flags & FLOW_F_BLOCKED) || f->hold != 0 ||
+	    (f->sflags & FLOW_S_SCAN))
 		return;
 	why = engine_failure(e, f, final, ev, sizeof(ev));
 	if (why == NULL)
 		return;
+	if (e->scan != NULL && engine_probe_shape(f)) {
+		engine_probe(e, f);
+		if (!final && e->now < f->first_usec + e->answer_usec) {
+			engine_hold(e, f);
+			return;
+		}
+		if (scan_scanning(e->scan, f)) {
+			engine_fold(e, f);
+			return;
+		}
+	}
 	f->flags |= FLOW_F_BLOCKED;
 	engine_raise(e, FINDING_BLOCKED, f, why);
 }
@@ -573,7 +786,14 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 	 * timeout has passed. */
 	int final = end != FLOW_END_FLUSH;
 
+	if (f->hold != 0)
+		engine_unhold(e, f, 0);
 	engine_check_blocked(e, f, final);
+	/* an answered probe of a scan on an expected port proves nothing */
+	if (e->scan != NULL && f->verdict == VERDICT_EXPECTED &&
+	    !(f->sflags & FLOW_S_SCAN) && !(f->flags & FLOW_F_BLOCKED) &&
+	    engine_probe_shape(f) && scan_scanning(e->scan, f))
+		engine_fold(e, f);
 	if (f->verdict < 4)
 		e->c.flows_by_verdict[f->verdict]++;
 	(void)engine_side_roles(e, f, f->ini, &hi);
@@ -588,7 +808,7 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 	 * close the coverage window (pipeline.c), so an expected flow judged
 	 * before it proves (or fails) the rules the current policy allows
 	 * for its ends and port, as a flow judged now would. */
-	if (f->verdict == VERDICT_EXPECTED && f->rule != RULE_NONE &&
+	if (f->verdict == VERDICT_EXPECTED && f->rule != RULE_NONE && !(f->sflags & FLOW_S_SCAN) &&
 	    (ru = engine_flow_rule(e, f)) != NULL) {
 		char ev[EVIDENCE_MAX];
 		const char *why = engine_failure(e, f, final, ev, sizeof(ev));
@@ -713,8 +933,13 @@ engine_classify(struct engine *e, struct flow *f)
 			f->apps = (uint16_t)apps;
 			f->flags |= FLOW_F_CHECK_APP;
 		}
-	} else if (f->verdict == VERDICT_UNEXPECTED)
-		engine_raise(e, FINDING_UNEXPECTED, f, NULL);
+	} else if (f->verdict == VERDICT_UNEXPECTED) {
+		if (e->scan != NULL && engine_probe_shape(f)) {
+			engine_probe(e, f);
+			engine_hold(e, f);
+		} else
+			engine_raise(e, FINDING_UNEXPECTED, f, NULL);
+	}
 }
 
 /* --- public ------------------------------------------------------------------- */
@@ -749,6 +974,15 @@ engine_new(const struct config *cfg, const struct policy *pol, const struct engi
 	fc.tmo_tcp_closed = cfg->tmo_tcp_closed;
 	fc.tmo_udp = cfg->tmo_udp;
 	fc.tmo_other = cfg->tmo_other;
+	{
+		int oom;
+
+		e->scan = scan_new(cfg->scan_threshold, cfg->scan_window, &oom);
+		if (oom) {
+			engine_free(e);
+			return NULL;
+		}
+	}
 	e->gens = calloc(4, sizeof(*e->gens));
 	e->capgens = 4;
 	e->ngens = 1;
@@ -770,6 +1004,7 @@ engine_free(struct engine *e)
 	if (e == NULL)
 		return;
 	flow_table_free(e->ft);
+	scan_free(e->scan);
 	free(e->gens);
 	free(e->released);
 	free(e);
@@ -799,6 +1034,11 @@ engine_judge_packet(struct engine *e, struct flow *f, int created, int dir,
 {
 	if (created)
 		engine_classify(e, f);
+	if (len > 0 && !(f->sflags & FLOW_S_PAYLOAD)) {
+		f->sflags |= FLOW_S_PAYLOAD;
+		if (f->hold != 0)	/* a conversation, not a probe */
+			engine_unhold(e, f, 1);
+	}
 	if ((f->flags & FLOW_F_CHECK_APP) && len > 0)
 		engine_check_app(e, f, payload, len, cut, dir);
 	if (f->state == CONN_REJECTED || f->state == CONN_ATTEMPTED ||
@@ -859,6 +1099,7 @@ engine_frame(struct engine *e, int linktype, const uint8_t *buf, uint32_t caplen
 	}
 	if (ts_usec >= e->next_expire) {
 		flow_expire(e->ft, ts_usec);
+		engine_scan_timers(e);
 		e->next_expire = ts_usec + EXPIRE_EVERY_USEC;
 	}
 	f = flow_packet(e->ft, p, &dir, &created);
@@ -934,7 +1175,11 @@ engine_finish(struct engine *e)
 	if (e->finished)
 		return;
 	e->finished = 1;
-	flow_flush(e->ft);
+	flow_flush(e->ft);		/* every held finding decided with its flow */
+	if (e->scan != NULL) {
+		scan_end(e->scan, e->now, 1, engine_scan_emit, e);
+		engine_scan_sync(e);
+	}
 	engine_write_counters(&e->c, flow_table_stats(e->ft), &e->sink);
 }
 
@@ -1000,6 +1245,11 @@ engine_write_counters(const struct engine_counters *c, const struct flow_stats *
 		snprintf(name, sizeof(name), "flows.%s", verdict_name(v));
 		sink->counter(sink->arg, name, c->flows_by_verdict[v]);
 	}
+	sink->counter(sink->arg, "scan.scans", c->scans);
+	sink->counter(sink->arg, "scan.probes", c->scan_probes);
+	sink->counter(sink->arg, "scan.sources_evicted", c->scan_sources_evicted);
+	sink->counter(sink->arg, "scan.holds_forced", c->scan_holds_forced);
+	sink->counter(sink->arg, "scan.untracked", c->scan_untracked);
 }
 
 int
@@ -1048,6 +1298,7 @@ engine_tick(struct engine *e, uint64_t now_usec)
 	if (now_usec > e->now)
 		e->now = now_usec;
 	flow_expire(e->ft, e->now);
+	engine_scan_timers(e);
 	e->next_expire = e->now + EXPIRE_EVERY_USEC;
 }
 
@@ -1080,7 +1331,7 @@ engine_findings(const struct engine *e)
 {
 	uint64_t n = 0;
 
-	for (int k = 0; k < 5; k++)
+	for (int k = 0; k < FINDING_KINDS; k++)
 		n += e->c.findings[k];
 	return n;
 }

@@ -20,7 +20,9 @@
 #     exits 1; every planted violation is found where it was planted
 #     (clients to SQL 1433, a client to a Front End's SMB share, a client
 #     to the Director's 8057, a server's SMTP to the internet, an nmap SYN
-#     scan of a Front End), and nothing else is;
+#     scan of a Front End: one scan finding, its 1,024 probes folded into
+#     it, no unexpected or blocked finding of their own), and nothing else
+#     is;
 #   - tests/e2e/tshark-compare.py on both: flows against tshark's
 #     conversations (frames and bytes each way), EVE flow events against
 #     the database;

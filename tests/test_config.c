@@ -99,10 +99,12 @@ test_config_defaults(void)
 	    "severity blocked 2\n"
 	    "severity missing 3\n"
 	    "severity protocol-mismatch 2\n"
+	    "severity scan 2\n"
 	    "suppress unexpected 3600\n"
 	    "suppress blocked 3600\n"
 	    "suppress missing 3600\n"
 	    "suppress protocol-mismatch 3600\n"
+	    "suppress scan 3600\n"
 	    "scan-threshold 20 60\n");
 	CU_ASSERT_EQUAL(c.noutputs, 0);
 	CU_ASSERT_EQUAL(c.rate_global, 0);

@@ -16,7 +16,7 @@
 #define CONFIG_MAX_RULES	16
 #define CONFIG_MAX_PACKS	16	/* `pack NAME` lines */
 #define CONFIG_MAX_RULE_SEV	256
-#define CONFIG_KINDS		5	/* indexed by enum finding_kind (record.h), 0 unused */
+#define CONFIG_KINDS		6	/* indexed by enum finding_kind (record.h), 0 unused */
 #define CONFIG_MAX_OUTPUTS	16	/* alert feeds (`output NAME { ... }`) */
 #define CONFIG_MAX_SOURCES	32	/* interface and nflog lines */
 #define CONFIG_MAX_VXLAN	8	/* vxlan-port lines (= DECODE_MAX_VXLAN_PORTS) */
@@ -140,8 +140,8 @@ struct config {
 	uint32_t	 suppress[CONFIG_KINDS];	/* dedupe interval per kind, seconds (0: off; default 3600) */
 	uint32_t	 rate_global, burst_global;	/* alerts/s and bucket size, 0: no limit */
 	uint32_t	 rate_source, burst_source;	/* per source address, 0: no limit */
-	uint32_t	 scan_threshold;	/* distinct unexpected findings of one source .. (0: off; default 20) */
-	uint32_t	 scan_window;		/* .. within this many seconds make a scan (default 60) */
+	uint32_t	 scan_threshold;	/* probes of one source to distinct (destination, port) .. (0: off; default 20) */
+	uint32_t	 scan_window;		/* .. within this many seconds make a scan (default 60): scan.h */
 };
 
 /* Defaults for every field (no files). */

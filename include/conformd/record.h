@@ -21,8 +21,10 @@ enum finding_kind {
 	FINDING_UNEXPECTED = 1,
 	FINDING_BLOCKED,
 	FINDING_MISSING,
-	FINDING_PROTOCOL_MISMATCH
+	FINDING_PROTOCOL_MISMATCH,
+	FINDING_SCAN		/* a port scan, its probes folded into it (scan.h) */
 };
+#define FINDING_KINDS	(FINDING_SCAN + 1)	/* arrays indexed by kind; 0 unused */
 
 struct flow_record {
 	uint64_t	 flow_id;
@@ -73,6 +75,18 @@ struct rec_tunnel {
 	uint16_t	 sport, dport;		/* outer UDP ports (VXLAN, Geneve), else 0 */
 };
 
+/* A scan's figures (FINDING_SCAN): the probes folded into it. */
+struct rec_scan {
+	uint32_t	 probes;		/* connection attempts */
+	uint32_t	 ports;			/* distinct destination ports among them */
+	uint32_t	 answered;		/* of those ports, how many answered (SYN-ACK) */
+	uint32_t	 hosts;			/* distinct destinations (at most SCAN_HOSTS:
+						   hosts_more says "at least") */
+	uint32_t	 hosts_more;
+	uint32_t	 window;		/* scan-threshold's seconds */
+	uint64_t	 first_usec, last_usec;	/* its first and last probe */
+};
+
 struct finding {
 	int		 kind;			/* enum finding_kind */
 	int		 severity;		/* 1 (high) .. 3 (low), Suricata's scale */
@@ -90,12 +104,14 @@ struct finding {
 	uint16_t	 port;			/* the rule's first port */
 	uint8_t		 proto;			/* IP protocol number */
 	struct rec_tunnel tunnel;		/* raised on a tunnelled packet: its tunnel */
+	struct rec_scan	 scan;			/* FINDING_SCAN only; zero otherwise.  Its flow is
+						   the first probe's, ports 0; rule_id NULL */
 };
 
 /* "timeout", "evicted", "flush" for enum flow_end values. */
 const char *flow_end_name(int end);
 
-/* "unexpected", "blocked", "missing", "protocol_mismatch" */
+/* "unexpected", "blocked", "missing", "protocol_mismatch", "scan" */
 const char *finding_kind_name(int kind);
 
 /*
