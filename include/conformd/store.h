@@ -13,11 +13,14 @@
 #include "conformd/record.h"
 #include "conformd/rules.h"
 
-#define STORE_SCHEMA_VERSION	4	/* 1: without flows.icmp_type, icmp_code,
+#define STORE_SCHEMA_VERSION	5	/* 1: without flows.icmp_type, icmp_code,
 					   community_id, findings.tunnel_*;
 					   2: without rules.source, features,
 					   site, disabled, runs.sensor;
-					   3: without table hosts */
+					   3: without table hosts;
+					   4: without findings.flow_id,
+					   first_flow_id and the indexes for
+					   SIEMs, reports and retention */
 #define STORE_BATCH		4096	/* rows per transaction */
 #define STORE_RUN_INTERRUPTED	(-1)	/* runs.status of a run whose process died */
 
