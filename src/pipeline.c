@@ -906,8 +906,11 @@ store_thread(void *arg)
 			    now >= pl->window_start + (uint64_t)pl->po.window_sec * 1000000u)
 				store_rotate(pl, pg);
 		}
-		if (n == 0)
+		if (n == 0) {
+			if (pl->out != NULL)
+				output_idle(pl->out);	/* a pruner's turn */
 			idle();
+		}
 	}
 	return NULL;
 }

@@ -226,6 +226,7 @@
 #include "conformd/log.h"
 #include "conformd/policy.h"
 #include "conformd/record.h"
+#include "conformd/retention.h"
 #include "conformd/rules.h"
 #include "conformd/store.h"
 
@@ -446,6 +447,10 @@ struct store {
 	int		 unindexed;	/* indexes dropped for this bulk run */
 	int		 page_size;	/* bytes */
 	struct checkpointer *ckpt;	/* bulk: checkpoints in a thread of their own */
+	struct retention_policy retain;	/* store_set_retention(); zero: keep all */
+	struct retention *pruner;	/* the current run's, NULL: none */
+	struct retention_turn turn;	/* the writer's and the pruner's */
+	uint64_t	 tx_began;	/* monotonic, when the open transaction began */
 	uint64_t	 pending;	/* data rows in the open transaction */
 	sqlite3_int64	 run_id;	/* current run, 0 when none */
 	char		*sensor;	/* store_set_sensor(), NULL: none */
@@ -589,9 +594,14 @@ store_tx_begin(struct store *st)
 {
 	if (st->in_tx)
 		return 0;
-	if (store_exec(st, st->begin) == -1)
+	atomic_store(&st->turn.writer_busy, 1);	/* retention.h: the pruner waits */
+	if (store_exec(st, st->begin) == -1) {
+		atomic_store(&st->turn.writer_busy, 0);
 		return -1;
+	}
 	st->in_tx = 1;
+	if (st->pruner != NULL)
+		st->tx_began = store_clock(CLOCK_MONOTONIC);
 	return 0;
 }
 
@@ -608,6 +618,7 @@ store_tx_rollback(struct store *st)
 	st->failed += st->pending;
 	st->pending = 0;
 	st->in_tx = 0;
+	atomic_store(&st->turn.writer_busy, 0);
 }
 
 /* Commit the open transaction, if any, with the run's store.last_commit.
@@ -635,7 +646,24 @@ store_tx_commit(struct store *st)
 	st->written += st->pending;
 	st->pending = 0;
 	st->in_tx = 0;
+	atomic_store(&st->turn.writer_busy, 0);
 	return 0;
+}
+
+/* A pruner waits (retention.h) and this transaction had its slice: give
+ * way. */
+static int
+store_pruner_turn(const struct store *st)
+{
+	return st->pruner != NULL && st->in_tx && atomic_load(&st->turn.pruner_waits) &&
+	    store_clock(CLOCK_MONOTONIC) - st->tx_began >= RETENTION_SLICE_MS * 1000ULL;
+}
+
+void
+store_yield(struct store *st)
+{
+	if (store_pruner_turn(st))
+		(void)store_tx_commit(st);
 }
 
 /* Write one data row inside the batch transaction; commit a full batch. */
@@ -653,6 +681,8 @@ store_row(struct store *st, sqlite3_stmt *s)
 	}
 	st->pending++;
 	if (st->pending >= STORE_BATCH)
+		return store_tx_commit(st);
+	if (store_pruner_turn(st))
 		return store_tx_commit(st);
 	return 0;
 }
@@ -1088,6 +1118,44 @@ store_prepare(struct store *st, const char *sql, sqlite3_stmt **s)
 	return 0;
 }
 
+/* The current run's pruner, when store_set_retention() asked for one
+ * (retention.h): started once the run's row is in. */
+static void
+store_pruner_start(struct store *st)
+{
+	char err[512];
+
+	if (st->pruner != NULL || (st->retain.age_s == 0 && st->retain.max_bytes == 0))
+		return;
+	st->pruner = retention_start(st->path, &st->retain, st->run_id, &st->turn, err,
+	    sizeof(err));
+	if (st->pruner == NULL)
+		log_warnx("%s; nothing is pruned in this run", err);
+}
+
+/* Stop it, saying what it pruned. */
+static void
+store_pruner_stop(struct store *st)
+{
+	struct retention_stats rs;
+
+	if (st->pruner == NULL)
+		return;
+	retention_stop(st->pruner, &rs);
+	st->pruner = NULL;
+	if (rs.flows > 0 || rs.findings > 0)
+		log_info("%s: retention pruned %" PRIu64 " flows and %" PRIu64
+		    " findings of earlier runs, in %lu transactions", st->path, rs.flows,
+		    rs.findings, rs.transactions);
+}
+
+void
+store_set_retention(struct store *st, uint64_t age_s, uint64_t max_bytes)
+{
+	st->retain.age_s = age_s;
+	st->retain.max_bytes = max_bytes;
+}
+
 static void
 store_free(struct store *st)
 {
@@ -1097,6 +1165,7 @@ store_free(struct store *st)
 	size_t i;
 
 	/* before the writer's close, which is then the last and ends the WAL */
+	store_pruner_stop(st);
 	checkpointer_stop(st->ckpt, NULL);
 	st->ckpt = NULL;
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -1576,6 +1645,7 @@ store_run_write(struct store *st)
 	}
 	if (store_tx_commit(st) == -1)
 		goto failed;
+	store_pruner_start(st);
 	return 0;
 fail:
 	store_tx_rollback(st);
@@ -2081,6 +2151,7 @@ store_run_end(struct store *st, uint64_t end_usec, int status)
 	 * interrupted by the next start */
 	if ((id = st->run_id) != 0 && st->lockfd != -1)
 		(void)store_run_lock(st, id, F_UNLCK);
+	store_pruner_stop(st);
 	st->run_id = 0;
 	st->run_want = 0;
 	if (store_reindex(st) == -1)

@@ -211,6 +211,7 @@ main(int argc, char **argv)
 	test_fastpath_register();
 	test_sinkasync_register();
 	test_checkpoint_register();
+	test_retention_register();
 	test_filter_register();
 	test_communityid_register();
 	test_sensor_register();

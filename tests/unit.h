@@ -33,6 +33,7 @@ void test_pcapfile_register(void);
 void test_fastpath_register(void);
 void test_sinkasync_register(void);
 void test_checkpoint_register(void);
+void test_retention_register(void);
 void test_filter_register(void);
 void test_communityid_register(void);
 void test_sensor_register(void);

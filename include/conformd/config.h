@@ -113,6 +113,8 @@ struct config {
 						   counts as blocked (default 5) */
 	int		 coverage;		/* print the coverage matrix after -r (default 0) */
 	uint32_t	 coverage_window;	/* live: seconds per coverage window, 0 = the whole run (default 3600) */
+	uint64_t	 retention_age;		/* `retention age`: seconds, 0: keep all (retention.h) */
+	uint64_t	 retention_bytes;	/* `retention size`: bytes, 0: no limit */
 	uint32_t	 stats_interval;	/* live: seconds between counters to SQLite/EVE, 0 = never (default 60) */
 	/* live capture (the command line's -i/--nflog replace these) */
 	char		*interfaces[CONFIG_MAX_SOURCES];	/* `interface NAME` */
