@@ -803,7 +803,9 @@ fail_kept:
  * "ALTER TABLE t ADD COLUMN c ...;", "CREATE TABLE IF NOT EXISTS t (...);",
  * "CREATE INDEX IF NOT EXISTS i ON ...;") taken away again, newest first;
  * within an upgrade its indexes first (a column an index names cannot be
- * dropped).  0, or -1 (SQLite's error in ref).
+ * dropped).  0, or -1 (SQLite's error in ref; or an upgrade statement of
+ * another form, which is a bug: the caller then refuses the database,
+ * untouched).
  */
 static int
 store_schema_at(sqlite3 *ref, int ver)
@@ -817,6 +819,17 @@ store_schema_at(sqlite3 *ref, int ver)
 
 				while (*q == ' ')
 					q++;
+				if (*q == '\0')
+					break;
+				/* an upgrade only adds (ALTER TABLE ADD COLUMN,
+				 * CREATE ... IF NOT EXISTS): anything else could
+				 * not be taken away here, nor run twice safely */
+				if (strncmp(q, "CREATE INDEX IF NOT EXISTS ", 27) != 0 &&
+				    strncmp(q, "CREATE TABLE IF NOT EXISTS ", 27) != 0 &&
+				    (strncmp(q, "ALTER TABLE ", 12) != 0 ||
+				    strstr(q, " ADD COLUMN ") == NULL ||
+				    (end != NULL && strstr(q, " ADD COLUMN ") > end)))
+					return -1;
 				sql[0] = '\0';
 				if (pass == 0 &&
 				    sscanf(q, "CREATE INDEX IF NOT EXISTS %63[A-Za-z_0-9]", table) == 1)
