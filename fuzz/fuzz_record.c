@@ -130,7 +130,7 @@ flow_in_range(const struct rec_flow *b)
 static int
 finding_in_range(const struct rec_finding *b)
 {
-	if (b->kind < FINDING_UNEXPECTED || b->kind > FINDING_PROTOCOL_MISMATCH ||
+	if (b->kind < FINDING_UNEXPECTED || b->kind > FINDING_SCAN ||
 	    b->evidence >= REC_EV_MAX || b->fail >= REC_FAIL_MAX ||
 	    memchr(b->text, '\0', sizeof(b->text)) == NULL)
 		return 0;
@@ -148,6 +148,8 @@ finding_in_range(const struct rec_finding *b)
 	case FINDING_BLOCKED:
 		return b->evidence == REC_EV_FAIL && b->fail != REC_FAIL_NONE &&
 		    (b->fail != REC_FAIL_ICMP || icmp_names_unreach(&b->flow.f));
+	case FINDING_SCAN:
+		return b->evidence == REC_EV_SCAN && strchr(b->text, REC_SCAN_SEP) != NULL;
 	default:
 		return b->evidence == REC_EV_SERVER_FIRST || b->evidence == REC_EV_CLEARTEXT ||
 		    b->evidence == REC_EV_ROW_SAYS;
@@ -177,7 +179,7 @@ repair_flow(struct rec_flow *b)
 static void
 repair_finding(struct rec_finding *b)
 {
-	b->kind = FINDING_UNEXPECTED + b->kind % 4;
+	b->kind = FINDING_UNEXPECTED + b->kind % (FINDING_KINDS - 1);
 	b->text[sizeof(b->text) - 1] = '\0';
 	b->fail %= REC_FAIL_MAX;
 	if (b->kind == FINDING_MISSING) {
@@ -193,6 +195,11 @@ repair_finding(struct rec_finding *b)
 	switch (b->kind) {
 	case FINDING_UNEXPECTED:
 		b->evidence = REC_EV_NONE;
+		break;
+	case FINDING_SCAN:
+		b->evidence = REC_EV_SCAN;
+		if (strchr(b->text, REC_SCAN_SEP) == NULL)
+			b->text[b->text[0] != '\0' ? strlen(b->text) / 2 : 0] = REC_SCAN_SEP;
 		break;
 	case FINDING_BLOCKED:
 		b->evidence = REC_EV_FAIL;

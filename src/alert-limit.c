@@ -11,7 +11,8 @@
  *      folded into that summary;
  *   3. token buckets (RATE alerts per second, BURST deep), per source
  *      and global.  Scan summaries are not rate limited: they are the
- *      limit.
+ *      limit; nor are the classifier's own scans (FINDING_SCAN, whose
+ *      probes never reach the feeds: each probe is in one alert at most).
  *
  * Entries are found by a seeded 64-bit hash of their key alone (a
  * collision merges two keys with odds of n^2 / 2^65); both tables are
@@ -450,7 +451,13 @@ alert_limit_check(struct alert_limit *l, const struct finding *f, struct alim_re
 		return;
 	}
 
-	/* 3. rate limits: both buckets must hold a token, then both pay */
+	/* 3. rate limits: both buckets must hold a token, then both pay.  The
+	 * classifier's scans (FINDING_SCAN, scan.h) are not limited: like the
+	 * summaries of step 2, they are the limit.  Nor do they count in step
+	 * 2: their probes never came here as unexpected findings, so nothing
+	 * is counted twice. */
+	if (f->kind == FINDING_SCAN)
+		goto pass;
 	if (src != NULL && c->rate_source > 0 &&
 	    !bucket_ready(&src->rate, c->rate_source, c->burst_source, l->now)) {
 		d = ALIM_RATE_SOURCE;
@@ -467,7 +474,7 @@ alert_limit_check(struct alert_limit *l, const struct finding *f, struct alim_re
 		src->rate.micro -= USEC;
 	if (c->rate_global > 0)
 		l->global.micro -= USEC;
-
+pass:
 	l->st.passed++;
 	res->decision = ALIM_PASS;
 	if (dk != NULL) {

@@ -30,6 +30,15 @@ alert_from_finding(struct alert *a, const struct finding *f, uint64_t count)
 	a->finding = f;
 	a->tunnel_type = rec_tunnel_format(&f->tunnel, a->tunnel_src, a->tunnel_dst,
 	    sizeof(a->tunnel_src));
+	if (f->kind == FINDING_SCAN) {
+		/* the classifier's scan: its probes are the findings it folds */
+		a->scan_findings = f->scan.probes;
+		a->scan_hosts = f->scan.hosts;
+		a->scan_ports = f->scan.ports;
+		a->scan_window = f->scan.window;
+		a->scan_answered = f->scan.answered;
+		a->has_answered = 1;
+	}
 	if (r != NULL) {
 		if (a->ts_usec == 0)
 			a->ts_usec = r->first_usec;
@@ -86,6 +95,7 @@ alert_from_scan(struct alert *a, struct alert_scan_buf *sb, const struct finding
 	a->scan_hosts = hosts;
 	a->scan_ports = ports;
 	a->scan_window = window;
+	a->feed_scan = 1;
 }
 
 uint32_t
@@ -129,7 +139,7 @@ alert_format_eve(char *buf, size_t max, const struct alert_env *env, const struc
 	}
 	memset(&x, 0, sizeof(x));
 	x.suppressed = a->count;
-	if (a->kind == ALERT_KIND_SCAN) {
+	if (a->kind == ALERT_KIND_SCAN && a->feed_scan) {	/* the classifier's: eve.c */
 		x.verdict = a->kind_name;
 		x.src_ip = a->src;
 		x.scan = 1;

@@ -24,7 +24,7 @@ struct collector {
 	int			 sensor_blind;
 	uint64_t		 end_usec;
 	uint64_t		 lost;		/* coverage messages lost (collector_set_lost()) */
-	uint64_t		 findings[5];	/* per enum finding_kind */
+	uint64_t		 findings[FINDING_KINDS];	/* per enum finding_kind */
 	uint64_t		 failing;	/* findings at or above `fail-on` */
 	int			*host_entry;	/* per host: its first one-address entry, -1: none
 						 * (collector_host_entry()); NULL until needed */
@@ -75,7 +75,7 @@ collector_finding(void *arg, const struct rec_finding *f)
 {
 	struct collector *c = arg;
 
-	if (f->kind > 0 && f->kind < 5)
+	if (f->kind > 0 && f->kind < FINDING_KINDS)
 		c->findings[f->kind]++;
 	if (f->severity >= 1 && f->severity <= c->cfg->fail_on)
 		c->failing++;
@@ -215,7 +215,7 @@ collector_finish(struct collector *c, int sensor_blind, uint64_t end_usec)
 	coverage_finish(c->cov, &c->out, sensor_blind, collector_missing, c, &c->totals);
 	if (c->out.counter == NULL)
 		return;
-	for (int k = FINDING_UNEXPECTED; k <= FINDING_PROTOCOL_MISMATCH; k++) {
+	for (int k = FINDING_UNEXPECTED; k < FINDING_KINDS; k++) {
 		snprintf(name, sizeof(name), "findings.%s", finding_kind_name(k));
 		c->out.counter(c->out.arg, name, c->findings[k]);
 	}
@@ -229,9 +229,23 @@ collector_finish(struct collector *c, int sensor_blind, uint64_t end_usec)
 void
 collector_carry(struct collector *c, const struct collector *prev)
 {
-	for (int k = 0; k < 5; k++)
+	for (int k = 0; k < FINDING_KINDS; k++)
 		c->findings[k] = prev->findings[k];
 	c->failing = prev->failing;
+}
+
+void
+collector_carry_window(struct collector *c, const struct collector *prev,
+    const struct coverage_map *map)
+{
+	collector_carry(c, prev);
+	coverage_carry(c->cov, prev->cov, map);
+}
+
+const struct policy *
+collector_policy(const struct collector *c)
+{
+	return c->pol;
 }
 
 uint64_t
@@ -239,7 +253,7 @@ collector_findings(const struct collector *c)
 {
 	uint64_t n = 0;
 
-	for (int k = 0; k < 5; k++)
+	for (int k = 0; k < FINDING_KINDS; k++)
 		n += c->findings[k];
 	return n;
 }
@@ -255,12 +269,16 @@ collector_summary(const struct collector *c, FILE *out)
 {
 	const struct coverage_totals *t = &c->totals;
 
-	fprintf(out, "findings: %llu (unexpected %llu, blocked %llu, missing %llu, protocol_mismatch %llu)\n",
+	fprintf(out, "findings: %llu (unexpected %llu, blocked %llu, missing %llu, protocol_mismatch %llu",
 	    (unsigned long long)collector_findings(c),
 	    (unsigned long long)c->findings[FINDING_UNEXPECTED],
 	    (unsigned long long)c->findings[FINDING_BLOCKED],
 	    (unsigned long long)c->findings[FINDING_MISSING],
 	    (unsigned long long)c->findings[FINDING_PROTOCOL_MISMATCH]);
+	/* scans only when there were any: the line stays as it was without */
+	if (c->findings[FINDING_SCAN] > 0)
+		fprintf(out, ", scan %llu", (unsigned long long)c->findings[FINDING_SCAN]);
+	fputs(")\n", out);
 	if (c->sensor_blind)
 		fprintf(out, "coverage: no IP traffic seen: the sensor is unobserved, nothing reported missing\n");
 	else

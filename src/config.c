@@ -32,6 +32,8 @@
 #define CONFIG_MAX_RATE		1000000UL	/* alerts per second, bucket size */
 #define CONFIG_MAX_SCAN		1000UL		/* scan-threshold findings */
 #define CONFIG_MAX_SCAN_WINDOW	86400UL		/* scan-threshold seconds */
+#define CONFIG_MAX_RETENTION_AGE	(36500ULL * 86400)	/* `retention age`: 100 years */
+#define CONFIG_MAX_RETENTION_SIZE	(1024ULL << 40)	/* `retention size`: 1024 TiB */
 #define CONFIG_MIN_MSG		480UL		/* RFC 5426 3.2: every receiver takes 480 octets */
 #define CONFIG_MAX_MSG		65000UL		/* below the largest UDP payload */
 #define CONFIG_MAX_QUEUE	1000000UL
@@ -44,7 +46,7 @@ enum {
 	CK_RULE_SEVERITY, CK_OUTPUT, CK_SUPPRESS, CK_RATE_LIMIT, CK_SCAN_THRESHOLD,
 	CK_COVERAGE_WINDOW, CK_STATS_INTERVAL, CK_INTERFACE, CK_NFLOG, CK_SNAPLEN,
 	CK_BUFFER_SIZE, CK_FILTER, CK_WORKERS, CK_USER, CK_VXLAN_PORT, CK_GENEVE_PORT,
-	CK_PRODUCT, CK_PACK, CK_RULES_DIR, CK_SITE_RULES, CK_FAIL_ON, CK_SENSOR_NAME, CK_COUNT
+	CK_PRODUCT, CK_PACK, CK_RULES_DIR, CK_SITE_RULES, CK_FAIL_ON, CK_SENSOR_NAME, CK_RETENTION, CK_COUNT
 };
 
 /* Products whose pack ships with conformd (conformd.conf(5), `product`). */
@@ -92,6 +94,7 @@ static const struct {
 	[CK_SITE_RULES] = { "site-rules", 1 },
 	[CK_FAIL_ON] = { "fail-on", 1 },
 	[CK_SENSOR_NAME] = { "sensor-name", 1 },
+	[CK_RETENTION] = { "retention", 2 },	/* age|size and a value with its unit */
 	[CK_OUTPUT] = { "output", -1 },		/* a name and key/value pairs */
 	[CK_SUPPRESS] = { "suppress", 2 },
 	[CK_RATE_LIMIT] = { "rate-limit", 3 },
@@ -103,7 +106,7 @@ enum { TMO_TCP_SYN, TMO_TCP_EST, TMO_TCP_CLOSED, TMO_UDP, TMO_OTHER, TMO_COUNT }
 
 /* Finding kinds as the config names them, indexed like enum finding_kind. */
 static const char *const config_kinds[CONFIG_KINDS + 1] = {
-	"", "unexpected", "blocked", "missing", "protocol-mismatch", NULL
+	"", "unexpected", "blocked", "missing", "protocol-mismatch", "scan", NULL
 };
 
 static const char *const config_timeouts[TMO_COUNT + 1] = {
@@ -233,6 +236,7 @@ config_init(struct config *c)
 	c->severity[2] = 2;	/* blocked */
 	c->severity[3] = 3;	/* missing: low */
 	c->severity[4] = 2;	/* protocol mismatch */
+	c->severity[5] = 2;	/* scan */
 	for (int k = 1; k < CONFIG_KINDS; k++)
 		c->suppress[k] = 3600;
 	c->scan_threshold = 20;
@@ -344,6 +348,7 @@ struct config_parse {
 	int		 tmo_seen[TMO_COUNT];
 	int		 suppress_seen[CONFIG_KINDS];
 	int		 rate_seen[2];			/* global, source */
+	int		 retention_seen[2];		/* age, size */
 	int		 pack_line[CONFIG_MAX_PACKS];	/* where each pack was named */
 	int		 vxlan_none;			/* `vxlan-port none` seen */
 	int		 geneve_none;			/* `geneve-port none` seen */
@@ -389,6 +394,85 @@ config_yesno(struct config_parse *p, const struct token *key, const struct token
 		    key->text, v->text);
 }
 
+static int config_once(struct config_parse *, const struct token *, const char *, int *);
+
+/* The units of `retention age` and `retention size` (conformd.conf(5)),
+ * largest first (config_print() prints the largest that divides). */
+static const struct {
+	char		 unit;
+	uint64_t	 mult;
+} config_ages[] = {
+	{ 'w', 604800 }, { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 }, { 0, 0 }
+}, config_sizes[] = {
+	{ 'T', 1ULL << 40 }, { 'G', 1ULL << 30 }, { 'M', 1ULL << 20 }, { 'K', 1ULL << 10 },
+	{ 0, 0 }
+};
+
+/*
+ * `retention age N{s,m,h,d,w}` (1 s to CONFIG_MAX_RETENTION_AGE) or
+ * `retention size N{K,M,G,T}` (1 MiB to CONFIG_MAX_RETENTION_SIZE): the
+ * unit is required, a bare number being ambiguous (30: seconds or days?)
+ * where the wrong guess deletes a month of flows.
+ */
+static void
+config_retention(struct config_parse *p, const struct token *key, const struct token *sub,
+    const struct token *v)
+{
+	int size = strcmp(sub->text, "size") == 0;
+	char num[32];
+	size_t len = strlen(v->text);
+	unsigned long n;
+	uint64_t mult = 0, min = size ? 1ULL << 20 : 1,
+	    max = size ? CONFIG_MAX_RETENTION_SIZE : CONFIG_MAX_RETENTION_AGE;
+	int i;
+
+	if (!size && strcmp(sub->text, "age") != 0) {
+		diag_error(p->d, p->file, sub->line, "unknown retention %s (age, size)", sub->text);
+		return;
+	}
+	if (len >= 2 && len < sizeof(num)) {
+		for (i = 0; size ? config_sizes[i].unit : config_ages[i].unit; i++)
+			if ((size ? config_sizes[i].unit : config_ages[i].unit) == v->text[len - 1])
+				mult = size ? config_sizes[i].mult : config_ages[i].mult;
+		memcpy(num, v->text, len - 1);
+		num[len - 1] = '\0';
+	}
+	if (mult == 0 || lex_number(num, 1, ULONG_MAX, &n) == -1 ||
+	    (uint64_t)n > max / mult || (uint64_t)n * mult < min) {
+		if (size)
+			diag_error(p->d, p->file, v->line, "retention size must be a number with "
+			    "its unit K, M, G or T (1M to %lluT), not %s",
+			    (unsigned long long)(CONFIG_MAX_RETENTION_SIZE >> 40), v->text);
+		else
+			diag_error(p->d, p->file, v->line, "retention age must be a number with "
+			    "its unit s, m, h, d or w (1s to %llud), not %s",
+			    (unsigned long long)(CONFIG_MAX_RETENTION_AGE / 86400), v->text);
+		return;
+	}
+	if (config_once(p, key, sub->text, &p->retention_seen[size]) == -1)
+		return;
+	if (size)
+		p->c->retention_bytes = (uint64_t)n * mult;
+	else
+		p->c->retention_age = (uint64_t)n * mult;
+}
+
+/* `retention KIND VALUE` in its largest exact unit. */
+static void
+config_print_retention(const char *kind, uint64_t v, int size, FILE *out)
+{
+	int i;
+
+	if (v == 0)
+		return;
+	for (i = 0; size ? config_sizes[i + 1].unit : config_ages[i + 1].unit; i++)
+		if (v % (size ? config_sizes[i].mult : config_ages[i].mult) == 0)
+			break;
+	fprintf(out, "retention %s %llu%c\n", kind,
+	    (unsigned long long)(v / (size ? config_sizes[i].mult : config_ages[i].mult)),
+	    size ? config_sizes[i].unit : config_ages[i].unit);
+}
+
 /* A severity 1..3 named `what` in messages: 0, or -1 after an error. */
 static int
 config_severity_value(struct config_parse *p, const char *what, const struct token *v,
@@ -409,7 +493,7 @@ config_kind(struct config_parse *p, const struct token *v)
 
 	if (kind == 0)
 		diag_error(p->d, p->file, v->line,
-		    "unknown finding kind %s (unexpected, blocked, missing, protocol-mismatch)",
+		    "unknown finding kind %s (unexpected, blocked, missing, protocol-mismatch, scan)",
 		    v->text);
 	return kind;
 }
@@ -922,6 +1006,7 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 	v = &s->tok[1];
 	if (k != CK_RULES && k != CK_PACK && k != CK_TIMEOUT && k != CK_SEVERITY && k != CK_RULE_SEVERITY &&
 	    k != CK_SUPPRESS && k != CK_RATE_LIMIT && k != CK_INTERFACE && k != CK_NFLOG &&
+	    k != CK_RETENTION &&
 	    k != CK_VXLAN_PORT && k != CK_GENEVE_PORT && config_once(p, key, NULL, &p->seen[k]) == -1)
 		return;
 
@@ -1182,6 +1267,9 @@ config_stmt(struct config_parse *p, const struct stmt *s)
 		}
 		break;
 	}
+	case CK_RETENTION:
+		config_retention(p, key, v, &s->tok[2]);
+		break;
 	case CK_SCAN_THRESHOLD: {
 		unsigned long secs;
 
@@ -1256,7 +1344,7 @@ config_load(struct config *c, const char *path, struct diag *d)
 		diag_error(d, c->path, 0, "out of memory");
 		return -1;
 	}
-	if (c->inventory == NULL)
+	if (c->inventory == NULL && !c->inventory_optional)
 		diag_error(d, c->path, 0, "no inventory configured");
 	return d->nerrors == errors0 ? 0 : -1;
 }
@@ -1309,6 +1397,8 @@ config_print(const struct config *c, FILE *out)
 	fprintf(out, "answer-timeout %u\n", c->answer_timeout);
 	fprintf(out, "coverage-window %u\n", c->coverage_window);
 	fprintf(out, "stats-interval %u\n", c->stats_interval);
+	config_print_retention("age", c->retention_age, 0, out);
+	config_print_retention("size", c->retention_bytes, 1, out);
 	for (int i = 0; i < c->ninterfaces; i++)
 		config_print_word("interface", c->interfaces[i], out);
 	for (int i = 0; i < c->nnflog; i++)

@@ -3,7 +3,10 @@
  *
  * One cell per inventory host and rule, allocated once.  A rule applies
  * to a host when one of the host's roles is the rule's role (`in` rules:
- * the host listens; `out` rules: the host connects).
+ * the host listens; `out` rules: the host connects).  A reload carries a
+ * window's cells over to the new policy's matrix by host name and rule
+ * id (coverage_carry()); pairs the old policy did not watch are marked
+ * as having joined the window late.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,7 @@ struct cell {
 	uint64_t	bytes;
 	uint64_t	first_usec, last_usec;
 	uint8_t		state;		/* enum cov_state, after coverage_finish() */
+	uint8_t		joined;		/* joined the window late (a reload): not watched all along */
 	char		evidence[EVIDENCE_LEN];
 };
 
@@ -29,7 +33,14 @@ struct coverage {
 	const struct inventory	*inv;
 	struct cell		*cells;		/* [host * nrules + rule] */
 	uint64_t		*observed;	/* per host */
+	uint8_t			*joined;	/* per host: came with a reload during the window */
 	int			 nhosts, nrules;
+};
+
+struct coverage_map {
+	int	 nh, nr;
+	int	*host;		/* [nh]: the `to` policy's index, -1 */
+	int	*rule;		/* [nr] */
 };
 
 struct coverage *
@@ -46,7 +57,8 @@ coverage_new(const struct policy *pol)
 	cov->nrules = cov->rs->nrules;
 	cov->cells = calloc((size_t)cov->nhosts * (size_t)cov->nrules + 1, sizeof(*cov->cells));
 	cov->observed = calloc((size_t)cov->nhosts + 1, sizeof(*cov->observed));
-	if (cov->cells == NULL || cov->observed == NULL) {
+	cov->joined = calloc((size_t)cov->nhosts + 1, sizeof(*cov->joined));
+	if (cov->cells == NULL || cov->observed == NULL || cov->joined == NULL) {
 		coverage_free(cov);
 		return NULL;
 	}
@@ -60,6 +72,7 @@ coverage_free(struct coverage *cov)
 		return;
 	free(cov->cells);
 	free(cov->observed);
+	free(cov->joined);
 	free(cov);
 }
 
@@ -175,8 +188,10 @@ coverage_finish(struct coverage *cov, const struct engine_sink *sink, int sensor
 			struct cell *c = cell_at(cov, h, r);
 
 			/* A cell with traffic counts even when the rule came
-			 * through a covering network entry rather than h's own. */
-			if (!applies(cov, h, r) && c->flows + c->failed == 0)
+			 * through a covering network entry rather than h's own;
+			 * one that joined the window late (a reload) counts
+			 * only with traffic: it was not watched all along. */
+			if ((!applies(cov, h, r) || c->joined) && c->flows + c->failed == 0)
 				continue;
 			any = 1;
 			c->state = (uint8_t)cell_decide(cov, c, r, unobserved, sensor_blind);
@@ -192,10 +207,158 @@ coverage_finish(struct coverage *cov, const struct engine_sink *sink, int sensor
 			for (int r = 0; r < cov->nrules; r++)
 				if (cell_at(cov, h, r)->state == COV_MISSING)
 					report_missing(cov, h, r, missing, arg);
-		if (any && unobserved) {
+		if (any && unobserved && !cov->joined[h]) {
 			t->hosts_unobserved++;
 			if (!sensor_blind && missing != NULL)
 				missing(arg, h, -1, NULL);
+		}
+	}
+}
+
+/* --- through a reload --------------------------------------------------------------- */
+
+struct named {
+	const char	*name;
+	int		 idx;
+};
+
+static int
+named_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct named *)a)->name, ((const struct named *)b)->name);
+}
+
+/*
+ * out[i] = the index in `to` (n_to names) of from's i-th name (n_from), or
+ * -1: the names of `to` sorted once, each of `from` looked up.  `name`
+ * gives the i-th name of a side.  0, or -1 when out of memory.
+ */
+static int
+map_names(int *out, int n_from, int n_to, const void *from, const void *to,
+    const char *(*name)(const void *, int))
+{
+	struct named *idx = malloc((size_t)(n_to > 0 ? n_to : 1) * sizeof(*idx));
+
+	if (idx == NULL)
+		return -1;
+	for (int i = 0; i < n_to; i++) {
+		idx[i].name = name(to, i);
+		idx[i].idx = i;
+	}
+	qsort(idx, (size_t)n_to, sizeof(*idx), named_cmp);
+	for (int i = 0; i < n_from; i++) {
+		struct named key = { name(from, i), -1 };
+		const struct named *hit = n_to > 0 ? bsearch(&key, idx, (size_t)n_to,
+		    sizeof(*idx), named_cmp) : NULL;
+
+		out[i] = hit != NULL ? hit->idx : -1;
+	}
+	free(idx);
+	return 0;
+}
+
+static const char *
+host_name(const void *inv, int i)
+{
+	return ((const struct inventory *)inv)->hosts[i].name;
+}
+
+static const char *
+rule_id(const void *rs, int i)
+{
+	return ((const struct ruleset *)rs)->rules[i].id;
+}
+
+struct coverage_map *
+coverage_map_new(const struct policy *from, const struct policy *to)
+{
+	const struct inventory *fi = policy_inventory(from), *ti = policy_inventory(to);
+	const struct ruleset *fr = policy_ruleset(from), *tr = policy_ruleset(to);
+	struct coverage_map *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	m->nh = fi->nhosts;
+	m->nr = fr->nrules;
+	m->host = malloc((size_t)(m->nh > 0 ? m->nh : 1) * sizeof(*m->host));
+	m->rule = malloc((size_t)(m->nr > 0 ? m->nr : 1) * sizeof(*m->rule));
+	if (m->host == NULL || m->rule == NULL ||
+	    map_names(m->host, m->nh, ti->nhosts, fi, ti, host_name) == -1 ||
+	    map_names(m->rule, m->nr, tr->nrules, fr, tr, rule_id) == -1) {
+		coverage_map_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void
+coverage_map_chain(struct coverage_map *ab, const struct coverage_map *bc)
+{
+	for (int i = 0; i < ab->nh; i++)
+		ab->host[i] = coverage_map_host(bc, ab->host[i]);
+	for (int i = 0; i < ab->nr; i++)
+		ab->rule[i] = coverage_map_rule(bc, ab->rule[i]);
+}
+
+int
+coverage_map_host(const struct coverage_map *m, int h)
+{
+	return h >= 0 && h < m->nh ? m->host[h] : -1;
+}
+
+int
+coverage_map_rule(const struct coverage_map *m, int r)
+{
+	return r >= 0 && r < m->nr ? m->rule[r] : -1;
+}
+
+void
+coverage_map_free(struct coverage_map *m)
+{
+	if (m == NULL)
+		return;
+	free(m->host);
+	free(m->rule);
+	free(m);
+}
+
+void
+coverage_carry(struct coverage *to, const struct coverage *from, const struct coverage_map *map)
+{
+	/* everything joined late, but what `from` watched */
+	for (size_t i = 0; i < (size_t)to->nhosts * (size_t)to->nrules; i++)
+		to->cells[i].joined = 1;
+	for (int h = 0; h < to->nhosts; h++)
+		to->joined[h] = 1;
+	for (int h = 0; h < from->nhosts; h++) {
+		int h2 = coverage_map_host(map, h);
+
+		if (h2 < 0 || h2 >= to->nhosts)
+			continue;
+		to->observed[h2] += from->observed[h];
+		to->joined[h2] = from->joined[h];
+		for (int r = 0; r < from->nrules; r++) {
+			int r2 = coverage_map_rule(map, r);
+			const struct cell *fc = cell_at(from, h, r);
+			struct cell *tc;
+
+			if (r2 < 0 || r2 >= to->nrules)
+				continue;
+			tc = cell_at(to, h2, r2);
+			if (fc->flows + fc->failed > 0) {
+				if (tc->flows + tc->failed == 0 || fc->first_usec < tc->first_usec)
+					tc->first_usec = fc->first_usec;
+				if (fc->last_usec > tc->last_usec)
+					tc->last_usec = fc->last_usec;
+				if (tc->failed == 0 && fc->failed > 0)
+					memcpy(tc->evidence, fc->evidence, sizeof(tc->evidence));
+				tc->flows += fc->flows;
+				tc->failed += fc->failed;
+				tc->bytes += fc->bytes;
+			}
+			/* watched all along only when the old policy watched it */
+			if (applies(from, h, r) && !fc->joined)
+				tc->joined = 0;
 		}
 	}
 }

@@ -2,15 +2,29 @@
  * daemon.c - what only a live run does (daemon.h): reload, SIGUSR1,
  * systemd notification, and the policies kept for the pipeline.
  *
- * SIGHUP is a counter (run.c), so a second SIGHUP that arrives while a
- * reload is running causes one more reload instead of being lost.
- * SIGHUP does two things, kept apart: it reopens the output files
- * (pipeline_reopen(), for logrotate; always) and reloads the policy
- * (reload_policy()): config, rules and inventory parsed into fresh
- * structures, the new policy swapped in only when every file is valid;
- * otherwise the running policy stays and the errors are logged as
- * `file:line: message`.  Any number of reloads: a policy is freed as soon
- * as nothing needs it any more (pipeline_reap()).
+ * Signal handlers only count or set flags (run.c); daemon_tick() acts on
+ * them every 100 ms.  Signals are split as Suricata splits them,
+ * so that logrotate never touches the policy or the coverage window:
+ *   SIGHUP   reopens the output files (reopen_outputs()), nothing else:
+ *            what logrotate's postrotate sends;
+ *   SIGUSR2  reloads the policy (reload_policy()): config, rules and
+ *            inventory parsed into fresh structures, the new policy
+ *            swapped in only when every file is valid; otherwise the
+ *            running policy stays and the errors are logged as
+ *            `file:line: message`.  The coverage window goes on: what it
+ *            has seen is carried over to the new policy and judged at the
+ *            window's natural end (pipeline.c, store_reload()).  What the
+ *            units' ExecReload sends;
+ *   SIGUSR1  logs the counters.
+ * Each is a counter, so a second signal that arrives while the first is
+ * acted on causes one more reopen or reload instead of being lost.  Any
+ * number of reloads: a policy is freed as soon as nothing needs it any
+ * more (pipeline_reap()).
+ *
+ * A second SIGTERM or SIGINT while the first is being acted on ends the
+ * process at once, as Suricata and Zeek do: what is committed stays in
+ * SQLite, the EVE file holds whole lines, and the next run to begin in
+ * the database closes this one as interrupted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +78,7 @@ struct kept {
 struct daemon {
 	const struct run_opts	*o;
 	struct kept		*list;		/* newest first */
-	unsigned		 hup_seen, usr1_seen;
+	unsigned		 hup_seen, usr1_seen, usr2_seen;
 	uint64_t		 next_status;	/* monotonic seconds */
 };
 
@@ -90,6 +104,16 @@ keeper_free(void *arg, const struct policy *pol)
 	}
 }
 
+/* Reopen the output files (logrotate moved them away): the store thread
+ * does it at its next turn.  Nothing else: the policy and the coverage
+ * window are left as they are. */
+static void
+reopen_outputs(struct pipeline *pl)
+{
+	log_info("SIGHUP: reopening the output files");
+	pipeline_reopen(pl);
+}
+
 /* Load config, rules and inventory again and swap the new policy in when
  * every file is valid; otherwise the running policy stays. */
 static void
@@ -100,7 +124,7 @@ reload_policy(struct daemon *dm, struct pipeline *pl)
 	struct kept *e;
 	struct diag d;
 
-	log_info("SIGHUP: reloading %s", dm->o->cfgpath);
+	log_info("SIGUSR2: reloading %s", dm->o->cfgpath);
 	nl = calloc(1, sizeof(*nl));
 	e = calloc(1, sizeof(*e));
 	if (nl == NULL || e == NULL) {
@@ -123,8 +147,9 @@ reload_policy(struct daemon *dm, struct pipeline *pl)
 	e->next = dm->list;
 	dm->list = e;
 	pipeline_set_policy(pl, np);
-	log_info("reloaded: %d rules, %d inventory hosts; flows in progress keep their verdicts "
-	    "(settings other than rules and inventory take a restart)", nl->rs.nrules, nl->inv.nhosts);
+	log_info("reloaded: %d rules, %d inventory hosts; flows in progress keep their verdicts, "
+	    "the coverage window goes on (settings other than rules and inventory take a restart)",
+	    nl->rs.nrules, nl->inv.nhosts);
 }
 
 struct daemon *
@@ -155,18 +180,24 @@ daemon_ready(struct daemon *d, const char *sources)
 void
 daemon_tick(struct daemon *d, struct pipeline *pl, int live)
 {
-	unsigned hups = run_hup_count(), usr1s = run_usr1_count();
+	unsigned hups = run_hup_count(), usr1s = run_usr1_count(), usr2s = run_usr2_count();
 	char line[512];
 
+	/* a discovery run (o->sink) has no outputs and no policy to reload */
 	while (d->hup_seen != hups) {
 		d->hup_seen = hups;
-		if (live) {
+		if (live && d->o->sink == NULL)
+			reopen_outputs(pl);
+		hups = run_hup_count();
+	}
+	while (d->usr2_seen != usr2s) {
+		d->usr2_seen = usr2s;
+		if (live && d->o->sink == NULL) {
 			notify_send("RELOADING=1");
-			pipeline_reopen(pl);	/* whether or not the files below load */
 			reload_policy(d, pl);
 			notify_send("READY=1");
 		}
-		hups = run_hup_count();
+		usr2s = run_usr2_count();
 	}
 	(void)pipeline_reap(pl, keeper_free, d);
 	if (d->usr1_seen != usr1s) {

@@ -12,7 +12,18 @@
  * flow becomes a record when it leaves the table, and expected flows add
  * to the coverage of (host, rule), from which missing ports are found at
  * the end.
+ *
+ * Port scans (scan.h): a TCP connection attempt that was unexpected, or
+ * failed, before any payload is a probe.  Its finding is held, not
+ * raised at once: until its flow carries payload (a conversation: raised
+ * then), ends, or answer-timeout after its first SYN (the time a blocked
+ * attempt takes to be decided anyway); by then, if its source has probed
+ * scan-threshold (destination, port) within the window, it is folded
+ * into the source's scan instead -- no finding, no coverage -- and the
+ * scan is one `scan` finding when it ends.  A held finding, once raised,
+ * has the time and tunnel it would have had.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +37,7 @@
 #include "conformd/record-text.h"
 #include "conformd/ring.h"
 #include "conformd/rules.h"
+#include "conformd/scan.h"
 
 #define EXPIRE_EVERY_USEC	1000000ULL	/* run timeouts once per second of capture time */
 #define ENGINE_BATCH		32		/* packets decoded and prefetched together (engine_frames) */
@@ -81,6 +93,7 @@ struct engine {
 	int			 nreleased, capreleased;
 	struct engine_sink	 sink;
 	struct flow_table	*ft;
+	struct scan		*scan;		/* NULL: scan-threshold 0 */
 	int			 use_vlan;	/* flow keys carry VLAN ids (cfg->flow_vlan) */
 	int			 finished;
 	struct pkt		 pkt;
@@ -247,20 +260,39 @@ engine_emit(struct engine *e, struct rec_finding *fd, const char *rule_id)
 	fd->severity = (uint8_t)config_severity(e->cfg, fd->kind, rule_id);
 	if (fd->ts_usec == 0)
 		fd->ts_usec = e->now;
-	if (fd->kind > 0 && fd->kind < 5)
+	if (fd->kind > 0 && fd->kind < FINDING_KINDS)
 		e->c.findings[fd->kind]++;
 	if (e->sink.finding != NULL)
 		e->sink.finding(e->sink.arg, fd);
 }
 
+/* The tunnel of the packet being judged (none when it came through none). */
+static void
+engine_tunnel(const struct engine *e, struct rec_tunnel *t)
+{
+	const struct pkt *p = e->tunnelled;
+
+	memset(t, 0, sizeof(*t));
+	if (p == NULL)
+		return;
+	t->depth = p->tunnel_depth;
+	t->type = p->tunnel[0];
+	t->family = p->tunnel_family;
+	memcpy(t->src, p->tunnel_src, sizeof(t->src));
+	memcpy(t->dst, p->tunnel_dst, sizeof(t->dst));
+	t->sport = p->tunnel_sport;
+	t->dport = p->tunnel_dport;
+}
+
 /*
- * A finding about a flow: unexpected, blocked (`fail` says why) or
- * protocol_mismatch (`ev`, with the payload's description `desc`, the
- * port and the row's apps).
+ * A finding about a flow at capture time ts, through tunnel `tun` (a
+ * held finding is raised later, scan.h): unexpected, blocked (`fail`
+ * says why) or protocol_mismatch (`ev`, with the payload's description
+ * `desc`, the port and the row's apps).
  */
 static void
-engine_raise(struct engine *e, int kind, struct flow *f, int ev, int fail,
-    const char *desc, unsigned apps)
+engine_raise_at(struct engine *e, int kind, struct flow *f, int ev, int fail,
+    const char *desc, unsigned apps, uint64_t ts, const struct rec_tunnel *tun)
 {
 	struct rec_finding fd;
 	const struct rule *ru = engine_flow_rule(e, f);
@@ -268,6 +300,7 @@ engine_raise(struct engine *e, int kind, struct flow *f, int ev, int fail,
 	/* its record is written under `flow-log findings` */
 	f->flags |= FLOW_F_FINDING;
 
+	memset(&fd.scan, 0, sizeof(fd.scan));
 	fd.kind = (uint8_t)kind;
 	fd.evidence = (uint8_t)ev;
 	fd.fail = (uint8_t)fail;
@@ -279,23 +312,23 @@ engine_raise(struct engine *e, int kind, struct flow *f, int ev, int fail,
 	fd.apps = (uint16_t)apps;
 	fd.host = fd.rule = -1;
 	fd.lost = 0;
-	fd.ts_usec = e->now;
+	fd.ts_usec = ts;
 	fd.pol = e->pol;
 	snprintf(fd.text, sizeof(fd.text), "%s", desc != NULL ? desc : "");
 	engine_rec_flow(e, f, -1, &fd.flow);
-	memset(&fd.tunnel, 0, sizeof(fd.tunnel));
-	if (e->tunnelled != NULL) {
-		const struct pkt *p = e->tunnelled;
-
-		fd.tunnel.depth = p->tunnel_depth;
-		fd.tunnel.type = p->tunnel[0];
-		fd.tunnel.family = p->tunnel_family;
-		memcpy(fd.tunnel.src, p->tunnel_src, sizeof(fd.tunnel.src));
-		memcpy(fd.tunnel.dst, p->tunnel_dst, sizeof(fd.tunnel.dst));
-		fd.tunnel.sport = p->tunnel_sport;
-		fd.tunnel.dport = p->tunnel_dport;
-	}
+	fd.tunnel = *tun;
 	engine_emit(e, &fd, ru != NULL ? ru->id : NULL);
+}
+
+/* A finding about a flow, on the packet being judged. */
+static void
+engine_raise(struct engine *e, int kind, struct flow *f, int ev, int fail,
+    const char *desc, unsigned apps)
+{
+	struct rec_tunnel t;
+
+	engine_tunnel(e, &t);
+	engine_raise_at(e, kind, f, ev, fail, desc, apps, e->now, &t);
 }
 
 /* Keep the TOP most active unexpected flows for the summary: the flows
@@ -324,6 +357,157 @@ engine_top(struct engine *e, const struct flow *f)
 		(void)engine_side_roles(e, f, k == 0 ? f->ini : !f->ini, &h);
 		snprintf(e->top_host[i][k], TOP_HOST_LEN, "%s", h >= 0 ? e->inv->hosts[h].name : "?");
 	}
+}
+
+/* --- scans (scan.h) ----------------------------------------------------------- */
+
+static int engine_fail(const struct engine *e, const struct flow *f, int final);
+
+/* Could flow f be a scan's probe: TCP, begun with the initiator's SYN,
+ * no payload either way so far? */
+static int
+engine_probe_shape(const struct flow *f)
+{
+	return f->key.proto == IPPROTO_NUM_TCP && !(f->flags & FLOW_F_MIDSTREAM) &&
+	    f->syns > 0 && !(f->sflags & FLOW_S_PAYLOAD);
+}
+
+/* scan_record_fn: the record of a scan's first probe. */
+static void
+engine_scan_record(void *arg, const struct flow *f, struct rec_flow *r)
+{
+	engine_rec_flow(arg, f, -1, r);
+}
+
+/* Fold probe f into its source's scan: no finding, no coverage. */
+static void
+engine_fold(struct engine *e, struct flow *f)
+{
+	f->sflags |= FLOW_S_SCAN;
+	scan_fold(e->scan, f, engine_scan_record, e);
+}
+
+/*
+ * A held finding of f is decided: folded when f's source is scanning
+ * (unless f became a conversation), raised otherwise, with the time and
+ * tunnel it would have had at once.  An expected flow held its blocked
+ * finding: its evidence is taken now (the attempt is decided).
+ */
+static void
+engine_decide(struct engine *e, struct flow *f, const struct scan_held *h, int conversation)
+{
+	int fail;
+
+	if (!conversation && scan_scanning(e->scan, f)) {
+		engine_fold(e, f);
+		return;
+	}
+	if (f->verdict == VERDICT_UNEXPECTED)
+		engine_raise_at(e, FINDING_UNEXPECTED, f, REC_EV_NONE, REC_FAIL_NONE, NULL, 0,
+		    h->ts_usec, &h->tunnel);
+	else if (f->verdict == VERDICT_EXPECTED && !(f->flags & FLOW_F_BLOCKED) &&
+	    (fail = engine_fail(e, f, 1)) != REC_FAIL_NONE) {
+		f->flags |= FLOW_F_BLOCKED;
+		engine_raise_at(e, FINDING_BLOCKED, f, REC_EV_FAIL, fail, NULL, 0, h->ts_usec,
+		    &h->tunnel);
+	}
+}
+
+/* scan_release_fn: a hold is due (or makes room). */
+static void
+engine_scan_release(void *arg, struct flow *f, const struct scan_held *h)
+{
+	engine_decide(arg, f, h, 0);
+}
+
+/* Hold f's finding, raised on the packet being judged, until answer-timeout
+ * after f's first SYN at the latest. */
+static void
+engine_hold(struct engine *e, struct flow *f)
+{
+	struct scan_held h;
+
+	h.ts_usec = e->now;
+	engine_tunnel(e, &h.tunnel);
+	scan_hold(e->scan, f, f->first_usec + e->answer_usec, &h, engine_scan_release, e);
+}
+
+/* f's held finding, taken back: its flow carries payload (conversation)
+ * or ends. */
+static void
+engine_unhold(struct engine *e, struct flow *f, int conversation)
+{
+	struct scan_held h;
+
+	if (scan_unhold(e->scan, f, &h))
+		engine_decide(e, f, &h, conversation);
+}
+
+/* Count f, which has the shape of a probe, as one (once). */
+static void
+engine_probe(struct engine *e, struct flow *f)
+{
+	if (f->sflags & FLOW_S_PROBE)
+		return;
+	f->sflags |= FLOW_S_PROBE;
+	(void)scan_probe(e->scan, f, e->now);
+}
+
+static void
+engine_scan_sync(struct engine *e)
+{
+	const struct scan_stats *st;
+
+	if (e->scan == NULL)
+		return;
+	st = scan_stats(e->scan);
+	e->c.scans = st->scans;
+	e->c.scan_probes = st->probes;
+	e->c.scan_sources_evicted = st->sources_evicted;
+	e->c.scan_holds_forced = st->holds_forced;
+	e->c.scan_untracked = st->untracked;
+}
+
+/* scan_emit_fn: a scan ended; one finding, its text made by the writers
+ * (record-text.c) from the figures and the two port lists. */
+static void
+engine_scan_emit(void *arg, const struct scan_report *r)
+{
+	struct engine *e = arg;
+	struct rec_finding fd;
+	int h;
+
+	memset(&fd, 0, sizeof(fd));
+	fd.kind = FINDING_SCAN;
+	fd.evidence = REC_EV_SCAN;
+	fd.has_flow = 1;
+	fd.host = fd.rule = -1;
+	fd.ts_usec = e->now;
+	fd.pol = e->pol;
+	fd.scan = r->fig;
+	fd.flow = *r->rec;
+	/* roles and hosts under the current policy, which outlives the record */
+	fd.flow.pol = e->pol;
+	for (int side = 0; side < 2; side++) {
+		const uint8_t *a = side == fd.flow.f.ini ? r->src_addr : r->dst_addr;
+
+		fd.flow.f.roles[side] = engine_roles(e, a, &h);
+		fd.flow.f.host[side] = h;
+	}
+	record_scan_text(r->answered, r->ports, fd.text, sizeof(fd.text));
+	engine_emit(e, &fd, NULL);
+	engine_scan_sync(e);
+}
+
+/* The detector's timers: holds due, scans over. */
+static void
+engine_scan_timers(struct engine *e)
+{
+	if (e->scan == NULL)
+		return;
+	scan_due(e->scan, e->now, engine_scan_release, e);
+	scan_end(e->scan, e->now, 0, engine_scan_emit, e);
+	engine_scan_sync(e);
 }
 
 /* --- blocked ------------------------------------------------------------------ */
@@ -356,16 +540,33 @@ engine_fail(const struct engine *e, const struct flow *f, int final)
 	return REC_FAIL_NONE;
 }
 
-/* Raise `blocked` for an expected flow whose attempt failed, once. */
+/*
+ * Raise `blocked` for an expected flow whose attempt failed, once.  A
+ * failed attempt without payload is a probe (scan.h): decided before
+ * answer-timeout after its first SYN (an RST, an ICMP unreachable), its
+ * finding is held until then; folded when its source is scanning.
+ */
 static void
 engine_check_blocked(struct engine *e, struct flow *f, int final)
 {
 	int fail;
 
-	if (f->verdict != VERDICT_EXPECTED || (f->flags & FLOW_F_BLOCKED))
+	if (f->verdict != VERDICT_EXPECTED || (f->flags & FLOW_F_BLOCKED) || f->hold != 0 ||
+	    (f->sflags & FLOW_S_SCAN))
 		return;
 	if ((fail = engine_fail(e, f, final)) == REC_FAIL_NONE)
 		return;
+	if (e->scan != NULL && engine_probe_shape(f)) {
+		engine_probe(e, f);
+		if (!final && e->now < f->first_usec + e->answer_usec) {
+			engine_hold(e, f);
+			return;
+		}
+		if (scan_scanning(e->scan, f)) {
+			engine_fold(e, f);
+			return;
+		}
+	}
 	f->flags |= FLOW_F_BLOCKED;
 	engine_raise(e, FINDING_BLOCKED, f, REC_EV_FAIL, fail, NULL, 0);
 }
@@ -470,13 +671,21 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 	struct engine *e = arg;
 	struct flow *f = (struct flow *)cf;	/* ours: the table hands it over before reuse */
 	struct rec_flow r;
+	const struct rule *ru;
 	int hi, hr;
 	/* A flow that timed out or was evicted has had its chance to be
 	 * answered; one flushed at the end of the capture only if the answer
 	 * timeout has passed. */
 	int final = end != FLOW_END_FLUSH;
 
+	if (f->hold != 0)
+		engine_unhold(e, f, 0);
 	engine_check_blocked(e, f, final);
+	/* an answered probe of a scan on an expected port proves nothing */
+	if (e->scan != NULL && f->verdict == VERDICT_EXPECTED &&
+	    !(f->sflags & FLOW_S_SCAN) && !(f->flags & FLOW_F_BLOCKED) &&
+	    engine_probe_shape(f) && scan_scanning(e->scan, f))
+		engine_fold(e, f);
 	if (f->verdict < 4)
 		e->c.flows_by_verdict[f->verdict]++;
 	(void)engine_side_roles(e, f, f->ini, &hi);
@@ -487,10 +696,13 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 		if (hr >= 0 && hr != hi)
 			e->sink.observe(e->sink.arg, hr);
 	}
-	/* Coverage is judged against the current policy only: a flow judged
-	 * before a reload belongs to the window that the reload closed. */
-	if (f->verdict == VERDICT_EXPECTED && f->rule != RULE_NONE && f->policy_gen == e->gen) {
-		const struct rule *ru = &e->rs->rules[f->rule];
+	/* Coverage is judged against the current policy: a reload does not
+	 * close the coverage window (pipeline.c), so an expected flow judged
+	 * before it proves (or fails) the rules the current policy allows
+	 * for its ends and port, as a flow judged now would.  A scan's probe
+	 * proves nothing. */
+	if (f->verdict == VERDICT_EXPECTED && f->rule != RULE_NONE && !(f->sflags & FLOW_S_SCAN) &&
+	    (ru = engine_flow_rule(e, f)) != NULL) {
 		int fail = engine_fail(e, f, final);
 		/* an attempt still waiting for its answer proves nothing either way */
 		int undecided = fail == REC_FAIL_NONE && (f->state == CONN_ATTEMPTED ||
@@ -617,8 +829,13 @@ engine_classify(struct engine *e, struct flow *f)
 			f->apps = (uint16_t)apps;
 			f->flags |= FLOW_F_CHECK_APP;
 		}
-	} else if (f->verdict == VERDICT_UNEXPECTED)
-		engine_raise(e, FINDING_UNEXPECTED, f, REC_EV_NONE, REC_FAIL_NONE, NULL, 0);
+	} else if (f->verdict == VERDICT_UNEXPECTED) {
+		if (e->scan != NULL && engine_probe_shape(f)) {
+			engine_probe(e, f);
+			engine_hold(e, f);
+		} else
+			engine_raise(e, FINDING_UNEXPECTED, f, REC_EV_NONE, REC_FAIL_NONE, NULL, 0);
+	}
 }
 
 /* --- public ------------------------------------------------------------------- */
@@ -653,6 +870,15 @@ engine_new(const struct config *cfg, const struct policy *pol, const struct engi
 	fc.tmo_tcp_closed = cfg->tmo_tcp_closed;
 	fc.tmo_udp = cfg->tmo_udp;
 	fc.tmo_other = cfg->tmo_other;
+	{
+		int oom;
+
+		e->scan = scan_new(cfg->scan_threshold, cfg->scan_window, &oom);
+		if (oom) {
+			engine_free(e);
+			return NULL;
+		}
+	}
 	e->gens = calloc(4, sizeof(*e->gens));
 	e->capgens = 4;
 	e->ngens = 1;
@@ -674,6 +900,7 @@ engine_free(struct engine *e)
 	if (e == NULL)
 		return;
 	flow_table_free(e->ft);
+	scan_free(e->scan);
 	free(e->gens);
 	free(e->released);
 	free(e);
@@ -703,6 +930,11 @@ engine_judge_packet(struct engine *e, struct flow *f, int created, int dir,
 {
 	if (created)
 		engine_classify(e, f);
+	if (len > 0 && !(f->sflags & FLOW_S_PAYLOAD)) {
+		f->sflags |= FLOW_S_PAYLOAD;
+		if (f->hold != 0)	/* a conversation, not a probe */
+			engine_unhold(e, f, 1);
+	}
 	if ((f->flags & FLOW_F_CHECK_APP) && len > 0)
 		engine_check_app(e, f, payload, len, cut, dir);
 	if (f->state == CONN_REJECTED || f->state == CONN_ATTEMPTED ||
@@ -763,6 +995,7 @@ engine_frame(struct engine *e, int linktype, const uint8_t *buf, uint32_t caplen
 	}
 	if (ts_usec >= e->next_expire) {
 		flow_expire(e->ft, ts_usec);
+		engine_scan_timers(e);
 		e->next_expire = ts_usec + EXPIRE_EVERY_USEC;
 	}
 	f = flow_packet(e->ft, p, &dir, &created);
@@ -878,7 +1111,11 @@ engine_finish(struct engine *e)
 	if (e->finished)
 		return;
 	e->finished = 1;
-	flow_flush(e->ft);
+	flow_flush(e->ft);		/* every held finding decided with its flow */
+	if (e->scan != NULL) {
+		scan_end(e->scan, e->now, 1, engine_scan_emit, e);
+		engine_scan_sync(e);
+	}
 	engine_write_counters(&e->c, flow_table_stats(e->ft), &e->sink);
 }
 
@@ -944,6 +1181,11 @@ engine_write_counters(const struct engine_counters *c, const struct flow_stats *
 		snprintf(name, sizeof(name), "flows.%s", verdict_name(v));
 		sink->counter(sink->arg, name, c->flows_by_verdict[v]);
 	}
+	sink->counter(sink->arg, "scan.scans", c->scans);
+	sink->counter(sink->arg, "scan.probes", c->scan_probes);
+	sink->counter(sink->arg, "scan.sources_evicted", c->scan_sources_evicted);
+	sink->counter(sink->arg, "scan.holds_forced", c->scan_holds_forced);
+	sink->counter(sink->arg, "scan.untracked", c->scan_untracked);
 }
 
 int
@@ -992,6 +1234,7 @@ engine_tick(struct engine *e, uint64_t now_usec)
 	if (now_usec > e->now)
 		e->now = now_usec;
 	flow_expire(e->ft, e->now);
+	engine_scan_timers(e);
 	e->next_expire = e->now + EXPIRE_EVERY_USEC;
 }
 
@@ -1024,7 +1267,7 @@ engine_findings(const struct engine *e)
 {
 	uint64_t n = 0;
 
-	for (int k = 0; k < 5; k++)
+	for (int k = 0; k < FINDING_KINDS; k++)
 		n += e->c.findings[k];
 	return n;
 }

@@ -478,7 +478,8 @@ eve_format_flow(char *buf, size_t len, const struct eve_ident *id,
  * and proto are the host's address (when it has one), the rule's port and
  * protocol (when set).  "conformance" carries the kind as "verdict", the
  * rule (f->rule_id, else the flow's, else null), and "evidence" and
- * "host" when set.  Any thread.
+ * "host" when set; a scan (FINDING_SCAN) its figures as "scan":{"probes",
+ * "ports","answered","hosts","start","end","window"}.  Any thread.
  */
 size_t
 eve_format_alert(char *buf, size_t len, const struct eve_ident *id, const struct finding *f)
@@ -549,6 +550,25 @@ eve_format_alert_feed(char *buf, size_t len, const struct eve_ident *id,
 
 		jb_kstr(&b, "tunnel_type", rec_tunnel_format(&f->tunnel, src, dst,
 		    sizeof(src)));
+	}
+	if (f->kind == FINDING_SCAN && (x == NULL || !x->scan)) {
+		/* the classifier's scan (scan.h): the probes folded into it */
+		char t[48];
+
+		jb_key(&b, "scan");
+		jb_lit(&b, "{\"probes\":");
+		jb_u64(&b, f->scan.probes);
+		jb_ku64(&b, "ports", f->scan.ports);
+		jb_ku64(&b, "answered", f->scan.answered);
+		jb_ku64(&b, "hosts", f->scan.hosts);
+		if (f->scan.hosts_more)
+			jb_lit(&b, ",\"hosts_more\":true");
+		jb_key(&b, "start");
+		jb_mem(&b, t, jb_timefmt(f->scan.first_usec, t));
+		jb_key(&b, "end");
+		jb_mem(&b, t, jb_timefmt(f->scan.last_usec, t));
+		jb_ku64(&b, "window", f->scan.window);
+		jb_putc(&b, '}');
 	}
 	if (x != NULL && x->suppressed > 0)
 		jb_ku64(&b, "suppressed", x->suppressed);

@@ -18,7 +18,7 @@
  * 2017-10-18T11:26:03.060+0200); our own: count (repeats not sent since
  * the last alert), msg (the signature), dvchost (the sensor's name,
  * sensor.h; the key other vendors' LEEF uses), srcRole, dstRole, host,
- * scanFindings, scanHosts, scanPorts, tunnelType, tunnelSrc, tunnelDst
+ * scanFindings, scanHosts, scanPorts, scanAnswered, tunnelType, tunnelSrc, tunnelDst
  * (the tunnel of the finding's packet), evidence.  EventID is the signature
  * id, as EVE's signature_id.
  */
@@ -107,6 +107,8 @@ alert_format_leef(char *buf, size_t max, const struct alert_env *env,
 		leef_num(&b, "scanFindings", a->scan_findings, &first);
 		leef_num(&b, "scanHosts", a->scan_hosts, &first);
 		leef_num(&b, "scanPorts", a->scan_ports, &first);
+		if (a->has_answered)
+			leef_num(&b, "scanAnswered", a->scan_answered, &first);
 	}
 	leef_pair(&b, "msg", a->signature, 0, &first);
 	leef_pair(&b, "srcRole", a->src_role, 0, &first);

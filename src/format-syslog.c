@@ -38,7 +38,7 @@
 enum {
 	SDP_VERDICT, SDP_RULE, SDP_SRC_ROLE, SDP_DEST_ROLE, SDP_SRC, SDP_SPT,
 	SDP_DST, SDP_DPT, SDP_PROTO, SDP_HOST, SDP_COUNT, SDP_FINDINGS,
-	SDP_HOSTS, SDP_PORTS, SDP_WINDOW, SDP_TUN_TYPE, SDP_TUN_SRC, SDP_TUN_DST,
+	SDP_HOSTS, SDP_PORTS, SDP_ANSWERED, SDP_WINDOW, SDP_TUN_TYPE, SDP_TUN_SRC, SDP_TUN_DST,
 	SDP_EVIDENCE, SDP_N
 };
 
@@ -60,6 +60,7 @@ static const struct {
 	[SDP_FINDINGS] = { "findings", 10 },
 	[SDP_HOSTS] = { "hosts", 11 },
 	[SDP_PORTS] = { "ports", 12 },
+	[SDP_ANSWERED] = { "answered", 12 },
 	[SDP_WINDOW] = { "window", 12 },
 	[SDP_TUN_TYPE] = { "tunnel_type", 15 },
 	[SDP_TUN_SRC] = { "tunnel_src", 15 },
@@ -108,6 +109,11 @@ sd_values(const struct alert *a, const char *val[SDP_N], char num[SDP_N][24])
 		val[SDP_HOSTS] = num[SDP_HOSTS];
 		val[SDP_PORTS] = num[SDP_PORTS];
 		val[SDP_WINDOW] = num[SDP_WINDOW];
+		if (a->has_answered) {
+			snprintf(num[SDP_ANSWERED], sizeof(num[0]), "%llu",
+			    (unsigned long long)a->scan_answered);
+			val[SDP_ANSWERED] = num[SDP_ANSWERED];
+		}
 	}
 	if (a->tunnel_type != NULL) {
 		val[SDP_TUN_TYPE] = a->tunnel_type;

@@ -29,10 +29,25 @@ load_rules_file(void *arg, const char *path, int line)
 }
 
 int
-load_all(const char *cfgpath, struct loaded *l, struct diag *d)
+load_rules(struct loaded *l, struct diag *d)
 {
 	struct config *cfg = &l->cfg;
 	struct load_ctx lc = { l, d };
+	int errors0 = d->nerrors;
+
+	if (config_each_rules_file(cfg, load_rules_file, &lc) == -1)
+		diag_error(d, cfg->path != NULL ? cfg->path : "conformd", 0, "out of memory");
+	if (cfg->site_rules != NULL && d->nerrors == errors0)
+		(void)rules_load_site(&l->rs, cfg->site_rules, d);
+	if (d->nerrors == errors0)
+		(void)rules_validate(&l->rs, d);
+	return d->nerrors == errors0 ? 0 : -1;
+}
+
+int
+load_all(const char *cfgpath, struct loaded *l, struct diag *d)
+{
+	struct config *cfg = &l->cfg;
 	int errors0 = d->nerrors;
 
 	config_init(cfg);
@@ -40,12 +55,7 @@ load_all(const char *cfgpath, struct loaded *l, struct diag *d)
 	inventory_init(&l->inv);
 	if (config_load(cfg, cfgpath, d) == -1 && cfg->inventory == NULL)
 		return -1;
-	if (config_each_rules_file(cfg, load_rules_file, &lc) == -1)
-		diag_error(d, cfg->path, 0, "out of memory");
-	if (cfg->site_rules != NULL && d->nerrors == errors0)
-		(void)rules_load_site(&l->rs, cfg->site_rules, d);
-	if (d->nerrors == errors0)
-		(void)rules_validate(&l->rs, d);
+	(void)load_rules(l, d);
 	if (d->nerrors == errors0 && cfg->inventory != NULL)
 		(void)inventory_load(&l->inv, cfg->inventory, &l->rs, d);
 	for (int i = 0; i < cfg->nrule_sev; i++)

@@ -11,12 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "conformd/buildinfo.h"
 #include "conformd/capture.h"
 #include "conformd/covmatrix.h"
 #include "conformd/decode.h"
+#include "conformd/discover.h"
+#include "conformd/discoverrun.h"
 #include "conformd/filter.h"
 #include "conformd/flow.h"
 #include "conformd/lex.h"
@@ -37,7 +40,8 @@
 enum {
 	OPT_DB = 256, OPT_EVE, OPT_COVERAGE, OPT_NFLOG, OPT_WORKERS, OPT_SNAPLEN,
 	OPT_BUFSIZE, OPT_FILTER, OPT_RING, OPT_DIRECT, OPT_PIPELINE, OPT_REPORT, OPT_JSON,
-	OPT_ALL_RUNS, OPT_HTML, OPT_BUILD_INFO
+	OPT_ALL_RUNS, OPT_HTML, OPT_BUILD_INFO, OPT_DISCOVER, OPT_DISCOVER_TIME,
+	OPT_DISCOVER_HOSTS, OPT_PRODUCT, OPT_PACK, OPT_RULES_DIR
 };
 
 static const struct option longopts[] = {
@@ -57,6 +61,12 @@ static const struct option longopts[] = {
 	{ "all-runs",	no_argument,		NULL, OPT_ALL_RUNS },
 	{ "html",	required_argument,	NULL, OPT_HTML },
 	{ "build-info",	no_argument,		NULL, OPT_BUILD_INFO },
+	{ "discover",	no_argument,		NULL, OPT_DISCOVER },
+	{ "discover-time", required_argument,	NULL, OPT_DISCOVER_TIME },
+	{ "discover-hosts", required_argument,	NULL, OPT_DISCOVER_HOSTS },
+	{ "product",	required_argument,	NULL, OPT_PRODUCT },
+	{ "pack",	required_argument,	NULL, OPT_PACK },
+	{ "rules-dir",	required_argument,	NULL, OPT_RULES_DIR },
 	{ "user",	required_argument,	NULL, 'u' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
@@ -72,6 +82,8 @@ usage(FILE *out)
 	    "       conformd [-qv] [-c config] -i iface ... | --nflog group ... [options] [expression]\n"
 	    "       conformd --report [--json | --html FILE] [--all-runs] DB ...\n"
 	    "       conformd --build-info\n"
+	    "       conformd --discover [-c config] [--product P] [--pack NAME ...] [-o FILE]\n"
+	    "                (-r file ... | -i iface ... | --nflog group ...) [--discover-time S]\n"
 	    "  -r FILE          judge a pcap or pcapng capture (\"-\": standard input); repeatable\n"
 	    "  -r DIR           every capture in DIR, in the order of their first packets, as one run\n"
 	    "  -i IFACE         capture live on an interface (a span port; \"any\"); repeatable\n"
@@ -95,6 +107,13 @@ usage(FILE *out)
 	    "  --report DB ...  one report across several sensors' databases (no configuration read);\n"
 	    "                   --json: as one JSON document; --html FILE: as one HTML page;\n"
 	    "                   --all-runs: coverage of every run\n"
+	    "  --discover       draft an inventory from the traffic (conformd.conf(5) syntax,\n"
+	    "                   each line with its evidence); no inventory needed\n"
+	    "  -o FILE          --discover: write the draft to FILE (default: standard output)\n"
+	    "  --discover-time S  --discover live: capture for S seconds (default %d)\n"
+	    "  --discover-hosts N --discover: hosts kept at most (default %u; edges 16 a host)\n"
+	    "  --product P, --pack NAME, --rules-dir DIR\n"
+	    "                   --discover: the packs to score against, beside the configuration's\n"
 	    "  -T               check the configuration, inventory and rules, and what the run\n"
 	    "                   would need (output directories, interfaces, user), then exit\n"
 	    "  -v               more messages; with -T also print the canonical configuration\n"
@@ -102,7 +121,7 @@ usage(FILE *out)
 	    "  -h, --help       this text;  -V, --version  the version\n"
 	    "  --build-info     version, capture sources, TLS and libraries this binary was built with\n"
 	    "exit status: 0 no finding (or stopped by SIGTERM/SIGINT), 1 findings raised, 2 error\n",
-	    CONFORMD_SYSCONFDIR, CAPTURE_SNAPLEN_DEFAULT);
+	    CONFORMD_SYSCONFDIR, CAPTURE_SNAPLEN_DEFAULT, DISCOVER_TIME_DEFAULT, DSC_HOSTS_DEFAULT);
 }
 
 /* A number option; exits 2 with a message when it is not one in range. */
@@ -190,21 +209,57 @@ main(int argc, char **argv)
 	const char *live_opt = NULL;	/* a live-only option given, for the -r check */
 	const char *run_opt = NULL;	/* an option of analysis runs, for the --report check */
 	struct report_opts ro;
-	int report = 0;
+	struct discover_opts dop;
+	int report = 0, discover = 0, cfg_given = 0;
+	const char *discover_opt = NULL;	/* an option of --discover only, given */
 	int ch;
 
 	memset(&o, 0, sizeof(o));
 	memset(&ro, 0, sizeof(ro));
+	memset(&dop, 0, sizeof(dop));
+	dop.seconds = DISCOVER_TIME_DEFAULT;
 	o.cfgpath = CONFORMD_SYSCONFDIR "/conformd.conf";
 	o.workers = 1;
 	o.snaplen = CAPTURE_SNAPLEN_DEFAULT;
 	o.ring_slots = 16384;
 	log_init("conformd", 1);
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":c:hi:qr:Tu:vV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":c:hi:o:qr:Tu:vV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o.cfgpath = optarg;
+			cfg_given = 1;
+			break;
+		case OPT_DISCOVER:
+			discover = 1;
+			break;
+		case 'o':
+			dop.output = optarg;
+			discover_opt = "-o";
+			break;
+		case OPT_DISCOVER_TIME:
+			dop.seconds = (uint32_t)number_opt("--discover-time", optarg, 1, 2592000);
+			discover_opt = "--discover-time";
+			break;
+		case OPT_DISCOVER_HOSTS:
+			dop.max_hosts = (uint32_t)number_opt("--discover-hosts", optarg, 16, 16777216);
+			discover_opt = "--discover-hosts";
+			break;
+		case OPT_PRODUCT:
+			dop.product = optarg;
+			discover_opt = "--product";
+			break;
+		case OPT_PACK:
+			if (dop.npacks == CONFIG_MAX_PACKS) {
+				log_warnx("--pack: at most %d packs", CONFIG_MAX_PACKS);
+				return EXIT_ERROR;
+			}
+			dop.packs[dop.npacks++] = optarg;
+			discover_opt = "--pack";
+			break;
+		case OPT_RULES_DIR:
+			dop.rules_dir = optarg;
+			discover_opt = "--rules-dir";
 			break;
 		case 'r':
 		case 'i':
@@ -335,6 +390,43 @@ main(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 		return report_run(argv + optind, argc - optind, &ro, stdout);
+	}
+	if (discover) {
+		if (check || o.db != NULL || o.eve != NULL || o.coverage != COVMATRIX_NONE ||
+		    direct || pipeline) {
+			log_warnx("--discover writes a draft inventory only: it cannot be combined with "
+			    "%s", check ? "-T" : o.db != NULL ? "--db" : o.eve != NULL ? "--eve" :
+			    o.coverage != COVMATRIX_NONE ? "--coverage" : direct ? "--direct" : "--pipeline");
+			return EXIT_ERROR;
+		}
+		if (optind < argc && args_filter(&o, argv + optind, argc - optind) == -1)
+			return EXIT_ERROR;
+		if (o.nfiles + o.nifaces + o.ngroups == 0) {
+			log_warnx("--discover needs traffic: -r FILE, or -i IFACE or --nflog GROUP "
+			    "(with --discover-time SECONDS)");
+			return EXIT_ERROR;
+		}
+		if (o.nfiles > 0 && o.nifaces + o.ngroups > 0) {
+			log_warnx("-r cannot be mixed with -i or --nflog");
+			return EXIT_ERROR;
+		}
+		if (o.nfiles > 0 && (live_opt != NULL || strcmp(discover_opt != NULL ?
+		    discover_opt : "", "--discover-time") == 0)) {
+			log_warnx("%s applies to live capture (-i, --nflog) only, not to -r",
+			    live_opt != NULL ? live_opt : "--discover-time");
+			return EXIT_ERROR;
+		}
+		log_init("conformd", verbose + 1);
+		if (flow_hash_init(NULL, 0) == -1)
+			log_warn("getrandom: flow hash key derived from the clock instead");
+		/* a first-hour user has no configuration yet: the default file
+		 * only when it is there */
+		dop.config = cfg_given || access(o.cfgpath, F_OK) == 0 ? o.cfgpath : NULL;
+		return discover_run(&o, &dop);
+	}
+	if (discover_opt != NULL) {
+		log_warnx("%s applies to --discover only", discover_opt);
+		return EXIT_ERROR;
 	}
 	if (ro.json || ro.all_runs || ro.html != NULL) {
 		log_warnx("%s applies to --report only", ro.json ? "--json" :

@@ -38,6 +38,7 @@ struct output {
 	struct store	*st;
 	struct eve	*ev;
 	char		 sensor[SENSOR_NAME_MAX + 1];	/* sensor.h */
+	uint64_t	 retain_age, retain_bytes;	/* `retention` (store_set_retention()) */
 	/* records lost: while the database could not be opened, and by the
 	 * store thread falling behind (output_set_queue_lost()); the rest is
 	 * counted by the store and the EVE writer themselves */
@@ -127,6 +128,10 @@ output_open(const struct config *cfg, const char *db, const char *eve, char *err
 		snprintf(o->sensor, sizeof(o->sensor), "%s", cfg->sensor_name);
 	else
 		sensor_default_name(o->sensor, sizeof(o->sensor));
+	if (cfg != NULL) {
+		o->retain_age = cfg->retention_age;
+		o->retain_bytes = cfg->retention_bytes;
+	}
 	if (cfg != NULL && cfg->noutputs > 0) {
 		for (int i = 0; i < cfg->noutputs; i++) {
 			o->feeds[i] = feed_open(&cfg->outputs[i], o->sensor, PACKAGE_VERSION,
@@ -158,6 +163,8 @@ output_open(const struct config *cfg, const char *db, const char *eve, char *err
 		output_close(o);
 		return NULL;
 	}
+	if (o->st != NULL)
+		store_set_retention(o->st, o->retain_age, o->retain_bytes);
 	if (db != NULL && o->st == NULL) {
 		/* An outage from the start: classification and the other
 		 * outputs go on, the records it cannot take are counted, and
@@ -312,6 +319,7 @@ output_db_retry(struct output *o, uint64_t now_usec)
 	if ((o->st = store_open(o->db_path, err, sizeof(err))) == NULL)
 		return;
 	(void)store_set_sensor(o->st, o->sensor);	/* out of memory: a run without it */
+	store_set_retention(o->st, o->retain_age, o->retain_bytes);
 	store_set_bulk(o->st, o->offline);
 	store_checkpoint_thread(o->st);
 	o->db_failed = o->db_written = 0;
@@ -593,6 +601,13 @@ output_stats(struct output *o, uint64_t now_usec, const char *const *names,
 	}
 	if (o->ev != NULL)
 		(void)eve_stats(o->ev, now_usec, names, values, n);
+}
+
+void
+output_idle(struct output *o)
+{
+	if (o->st != NULL)
+		store_yield(o->st);
 }
 
 void

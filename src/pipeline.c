@@ -21,6 +21,14 @@
  * generation nobody holds, once the EVE thread has written what it was
  * given, goes to the owner's list (retired, under a mutex: a reload's
  * rate), which pipeline_reap() empties.
+ *
+ * A reload does not close the coverage window: the store thread hands
+ * the window seen so far to a collector of the new policy (hosts and
+ * rules matched by name, coverage_carry()) and judges it at its natural
+ * end.  Coverage messages a worker made under an older generation still
+ * count: the store thread keeps a map from each older generation still
+ * held to the collector's (struct gen_map), freed when the generation
+ * retires.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -77,6 +85,13 @@ struct gen_range {
 struct gen_ref {
 	uint32_t	gen;
 	uint32_t	holders;	/* workers + the collector that have not let go */
+};
+
+/* The store thread's map from an older generation's host and rule indices
+ * to those of the collector's generation. */
+struct gen_map {
+	uint32_t		 gen;
+	struct coverage_map	*map;
 };
 
 /* A policy and its generation, published together (immutable once published). */
@@ -160,6 +175,9 @@ struct pipeline {
 	atomic_int		 store_finish;
 	/* reopen request: set by the owner, cleared by the store thread */
 	atomic_int		 reopen;
+	/* the store thread's maps of older generations to col_gen */
+	struct gen_map		*maps;
+	int			 nmaps, capmaps;
 	/* the store thread's holders of each generation still held */
 	struct gen_ref		*refs;
 	int			 nrefs, caprefs;
@@ -429,6 +447,8 @@ worker_thread(void *arg)
 			if (pg->gen - w->gen > 1)
 				worker_release(w, w->gen + 1, pg->gen - 1);
 			w->gen = pg->gen;
+			/* host indices are the new policy's: observe them again */
+			memset(w->seen, 0, sizeof(w->seen));
 		}
 		if (w->nrel > 0 || !pl->po.files)
 			worker_send_released(w);
@@ -521,6 +541,28 @@ store_gen_extend(struct pipeline *pl, uint32_t upto)
 	return 0;
 }
 
+/* No message of generation gen can come any more: its map goes. */
+static void
+store_map_drop(struct pipeline *pl, uint32_t gen)
+{
+	for (int i = 0; i < pl->nmaps; i++)
+		if (pl->maps[i].gen == gen) {
+			coverage_map_free(pl->maps[i].map);
+			pl->maps[i] = pl->maps[--pl->nmaps];
+			return;
+		}
+}
+
+/* The map of an older generation to the collector's, or NULL. */
+static const struct coverage_map *
+store_map_find(const struct pipeline *pl, uint32_t gen)
+{
+	for (int i = 0; i < pl->nmaps; i++)
+		if (pl->maps[i].gen == gen)
+			return pl->maps[i].map;
+	return NULL;
+}
+
 /*
  * One holder lets go of generations from..to.  Those nobody holds any
  * more go to the retired list, once every record handed to the outputs
@@ -539,7 +581,8 @@ store_gen_release(struct pipeline *pl, uint32_t from, uint32_t to)
 			freed++;
 	if (freed == 0)
 		return;
-	output_barrier(pl->out);
+	if (pl->out != NULL)
+		output_barrier(pl->out);
 	pthread_mutex_lock(&pl->retired_mu);
 	for (int i = 0; i < pl->nrefs; i++) {
 		if (pl->refs[i].holders != 0) {
@@ -558,24 +601,56 @@ store_gen_release(struct pipeline *pl, uint32_t from, uint32_t to)
 			pl->capretired = ncap;
 		}
 		pl->retired[pl->nretired++] = pl->refs[i].gen;
+		store_map_drop(pl, pl->refs[i].gen);
 	}
 	pthread_mutex_unlock(&pl->retired_mu);
 	pl->nrefs = k;
 }
 
+static void store_reload(struct pipeline *pl, struct polgen *pg);
+
+/*
+ * Hand message m to the collector (cs: its sink, refreshed when a reload
+ * replaces the collector here).  Host and rule indices belong to the
+ * policy of m->gen: a newer generation than the collector's means a
+ * reload the store thread has not taken up yet (it does so now); an
+ * older one goes through its map.  What has no counterpart under the
+ * collector's policy (a host or rule the reload removed, or a generation
+ * the collector never had) is counted as stale.
+ */
 static void
-store_apply(struct pipeline *pl, struct msg *m, const struct engine_sink *cs)
+store_apply(struct pipeline *pl, struct msg *m, struct engine_sink *cs)
 {
+	const struct coverage_map *map;
+	int h, r;
+
 	if (m->body.type == MSG_RELEASE) {
 		store_gen_release(pl, m->gen, m->gen_to);
 		return;
 	}
-	/* host and rule indices belong to the policy of m->gen */
-	if ((m->body.type == SINK_MSG_OBSERVE || m->body.type == SINK_MSG_COVER) &&
-	    m->gen != pl->col_gen) {
+	if ((m->body.type != SINK_MSG_OBSERVE && m->body.type != SINK_MSG_COVER) ||
+	    m->gen == pl->col_gen) {
+		sink_msg_apply(cs, &m->body);
+		return;
+	}
+	if ((int32_t)(m->gen - pl->col_gen) > 0) {
+		/* acquire: the worker saw this generation published, so do we */
+		store_reload(pl, atomic_load_explicit(&pl->cur, memory_order_acquire));
+		collector_sink(pl->col, cs);
+		if (m->gen == pl->col_gen) {
+			sink_msg_apply(cs, &m->body);
+			return;
+		}
+	}
+	if ((map = store_map_find(pl, m->gen)) == NULL ||
+	    (h = coverage_map_host(map, m->body.u.n.host)) < 0 ||
+	    (m->body.type == SINK_MSG_COVER && (r = coverage_map_rule(map, m->body.u.n.rule)) < 0)) {
 		pub(&pl->stale, get(&pl->stale) + 1);
 		return;
 	}
+	m->body.u.n.host = h;
+	if (m->body.type == SINK_MSG_COVER)
+		m->body.u.n.rule = r;
 	sink_msg_apply(cs, &m->body);
 }
 
@@ -616,12 +691,67 @@ store_rotate(struct pipeline *pl, struct polgen *pg)
 	collector_free(prev);
 	pl->col_gen = pg->gen;
 	if (pg->gen != old) {
-		output_rules(pl->out, policy_ruleset(pg->pol));
+		/* (out of memory in store_reload()): older generations' messages
+		 * are stale from now on */
+		while (pl->nmaps > 0)
+			store_map_drop(pl, pl->maps[0].gen);
+		if (pl->out != NULL)
+			output_rules(pl->out, policy_ruleset(pg->pol));
 		store_gen_release(pl, old, pg->gen - 1);
 	}
 	atomic_fetch_add_explicit(&pl->window_no, 1, memory_order_release);
 	pl->window_start = wall_usec();
 	pl->window_cov_drops = pipeline_cov_drops(pl);
+}
+
+/*
+ * A reload: the window goes on under `pg` (a newer generation than the
+ * collector's).  A collector of the new policy takes over what the
+ * window has seen (collector_carry_window()), the maps of older
+ * generations are extended to it, and the window is judged at its
+ * natural end.  Out of memory for the map: the window is closed as it
+ * used to be (store_rotate()).
+ */
+static void
+store_reload(struct pipeline *pl, struct polgen *pg)
+{
+	struct collector *prev = pl->col, *next;
+	struct coverage_map *map;
+	uint32_t old = pl->col_gen;
+
+	if (pg->gen == old)
+		return;
+	if (pl->nmaps == pl->capmaps) {
+		int ncap = pl->capmaps != 0 ? pl->capmaps * 2 : 8;
+		struct gen_map *n = realloc(pl->maps, (size_t)ncap * sizeof(*n));
+
+		if (n != NULL) {
+			pl->maps = n;
+			pl->capmaps = ncap;
+		}
+	}
+	map = pl->nmaps < pl->capmaps ?
+	    coverage_map_new(collector_policy(prev), pg->pol) : NULL;
+	next = map != NULL ? collector_new(pl->cfg, pg->pol, &pl->out_sink) : NULL;
+	if (next == NULL) {
+		log_warnx("out of memory carrying the coverage window over to the new policy: "
+		    "the window is judged now");
+		coverage_map_free(map);
+		store_rotate(pl, pg);
+		return;
+	}
+	collector_carry_window(next, prev, map);
+	collector_free(prev);
+	pl->col = next;
+	pl->col_gen = pg->gen;
+	for (int i = 0; i < pl->nmaps; i++)
+		coverage_map_chain(pl->maps[i].map, map);
+	pl->maps[pl->nmaps].gen = old;
+	pl->maps[pl->nmaps].map = map;
+	pl->nmaps++;
+	if (pl->out != NULL)
+		output_rules(pl->out, policy_ruleset(pg->pol));
+	store_gen_release(pl, old, pg->gen - 1);
 }
 
 /* Records lost by the workers (a full ring) */
@@ -642,6 +772,8 @@ store_publish_lost(struct pipeline *pl)
 {
 	struct output_lost l;
 
+	if (pl->out == NULL)	/* a sink of its own (discovery): no outputs to lose */
+		return;
 	output_set_queue_lost(pl->out, pipeline_queue_lost(pl));
 	output_lost(pl->out, &l);
 	pub(&pl->lost_database, l.database);
@@ -661,7 +793,8 @@ store_stats(struct pipeline *pl, uint64_t now)
 	pipeline_stats(pl, &st);
 	n = run_stats_event(&st, now > pl->start_usec ? (now - pl->start_usec) / 1000000u : 0,
 	    names, v);
-	output_stats(pl->out, now, names, v, n);
+	if (pl->out != NULL)
+		output_stats(pl->out, now, names, v, n);
 }
 
 static void *
@@ -705,7 +838,7 @@ store_thread(void *arg)
 			uint64_t now = wall_usec();
 			struct polgen *pg = atomic_load_explicit(&pl->cur, memory_order_acquire);
 
-			if (now >= next_tick) {
+			if (now >= next_tick && pl->out != NULL) {
 				output_tick(pl->out, now);
 				if (!pl->po.files)
 					output_commit(pl->out);	/* visible to readers within a second */
@@ -721,16 +854,19 @@ store_thread(void *arg)
 				}
 			}
 			if (atomic_exchange_explicit(&pl->reopen, 0, memory_order_acq_rel) &&
-			    output_reopen(pl->out) == -1)
+			    pl->out != NULL && output_reopen(pl->out) == -1)
 				log_warnx("reopening the output files failed");
 			if (pg->gen != pl->col_gen)
-				store_rotate(pl, pg);	/* a reload closes the window */
+				store_reload(pl, pg);	/* the window goes on */
 			else if (!pl->po.files && pl->po.window_sec != 0 &&
 			    now >= pl->window_start + (uint64_t)pl->po.window_sec * 1000000u)
 				store_rotate(pl, pg);
 		}
-		if (n == 0)
+		if (n == 0) {
+			if (pl->out != NULL)
+				output_idle(pl->out);	/* a pruner's turn */
 			idle();
+		}
 	}
 	return NULL;
 }
@@ -785,14 +921,14 @@ pipeline_new(const struct config *cfg, const struct policy *pol,
 	return pl;
 }
 
-int
-pipeline_set_output(struct pipeline *pl, struct output *out, char *err, size_t errlen)
+/* The workers' engines and the store thread's collector, writing through
+ * pl->out_sink (set by the caller). */
+static int
+pipeline_set_engines(struct pipeline *pl, char *err, size_t errlen)
 {
 	struct polgen *pg = atomic_load_explicit(&pl->cur, memory_order_relaxed);
 	uint64_t id_start;
 
-	pl->out = out;
-	output_sink(out, &pl->out_sink);
 	pl->col = collector_new(pl->cfg, pg->pol, &pl->out_sink);
 	if (pl->col == NULL)
 		goto oom;
@@ -828,6 +964,22 @@ oom:
 	snprintf(err, errlen, "out of memory (max-flows %u: %u flows for each of %d workers)",
 	    pl->cfg->max_flows, pl->wcfg.max_flows, pl->po.workers);
 	return -1;
+}
+
+int
+pipeline_set_output(struct pipeline *pl, struct output *out, char *err, size_t errlen)
+{
+	pl->out = out;
+	output_sink(out, &pl->out_sink);
+	return pipeline_set_engines(pl, err, errlen);
+}
+
+int
+pipeline_set_sink(struct pipeline *pl, const struct engine_sink *sink, char *err, size_t errlen)
+{
+	pl->out = NULL;
+	pl->out_sink = *sink;
+	return pipeline_set_engines(pl, err, errlen);
 }
 
 void
@@ -993,7 +1145,10 @@ pipeline_write_counters(struct pipeline *pl)
 	}
 	engine_write_counters(&sum, &fsum, o);
 	/* store.records_lost and its causes: output_run_end() */
-	output_set_queue_lost(pl->out, pipeline_queue_lost(pl));
+	if (pl->out != NULL)
+		output_set_queue_lost(pl->out, pipeline_queue_lost(pl));
+	if (o->counter == NULL)
+		return;
 	pipeline_stats(pl, &st);
 	run_counters_write(&st, pl->po.filter != NULL, pl->po.workers, o);
 }
@@ -1026,7 +1181,7 @@ pipeline_stop(struct pipeline *pl, char *err, size_t errlen)
 	{
 		struct polgen *pg = atomic_load_explicit(&pl->cur, memory_order_acquire);
 		if (pg->gen != pl->col_gen)
-			store_rotate(pl, pg);
+			store_reload(pl, pg);
 	}
 	store_finish_window(pl);
 	pub(&pl->findings, collector_findings(pl->col));
@@ -1135,6 +1290,9 @@ pipeline_free(struct pipeline *pl)
 		free(pl->w[i].rel);
 	}
 	collector_free(pl->col);
+	for (int i = 0; i < pl->nmaps; i++)
+		coverage_map_free(pl->maps[i].map);
+	free(pl->maps);
 	free(pl->refs);
 	free(pl->retired);
 	pthread_mutex_destroy(&pl->retired_mu);

@@ -150,6 +150,8 @@ record_text_flow(const struct rec_flow *b, const struct rec_text_opts *o,
 	r->state = conn_state_eve(f->state);
 	r->conn_state = conn_state_name(f->state);
 	r->midstream = (f->flags & FLOW_F_MIDSTREAM) != 0;
+	r->tcp_flags_ts = f->key.proto == IPPROTO_NUM_TCP ? f->tcp_flags[ini] : 0;
+	r->tcp_flags_tc = f->key.proto == IPPROTO_NUM_TCP ? f->tcp_flags[resp] : 0;
 	r->end = b->end != REC_END_NONE ? flow_end_name(b->end) : NULL;
 	r->verdict = f->verdict;
 	r->rule_id = r->rule_service = r->rule_cite = NULL;
@@ -176,7 +178,7 @@ record_text_flow(const struct rec_flow *b, const struct rec_text_opts *o,
 int
 record_finding_valid(const struct rec_finding *b)
 {
-	if (b->kind < FINDING_UNEXPECTED || b->kind > FINDING_PROTOCOL_MISMATCH ||
+	if (b->kind < FINDING_UNEXPECTED || b->kind > FINDING_SCAN ||
 	    b->evidence >= REC_EV_MAX || b->fail >= REC_FAIL_MAX ||
 	    memchr(b->text, '\0', sizeof(b->text)) == NULL)
 		return -1;
@@ -202,6 +204,8 @@ record_finding_valid(const struct rec_finding *b)
 	case FINDING_BLOCKED:
 		return b->evidence == REC_EV_FAIL && b->fail != REC_FAIL_NONE &&
 		    (b->fail != REC_FAIL_ICMP || icmp_fail_ok(&b->flow.f)) ? 0 : -1;
+	case FINDING_SCAN:
+		return b->evidence == REC_EV_SCAN && strchr(b->text, REC_SCAN_SEP) != NULL ? 0 : -1;
 	default:
 		return b->evidence == REC_EV_SERVER_FIRST || b->evidence == REC_EV_CLEARTEXT ||
 		    b->evidence == REC_EV_ROW_SAYS ? 0 : -1;
@@ -244,7 +248,7 @@ text_flow_finding(const struct rec_finding *b, struct finding *f, struct finding
 		    proto_name(r->proto, pbuf, sizeof(pbuf)), r->dest_port,
 		    primary_role(rs, fl->roles[fl->ini]), primary_role(rs, fl->roles[!fl->ini]));
 	else
-		snprintf(t->signature, sizeof(t->signature), "conformd %s %s/%u %s (%s): %s",
+		snprintf(t->signature, sizeof(t->signature), "conformd %s %s/%u %s (%s): %.255s",
 		    finding_kind_name(b->kind), proto_name(r->proto, pbuf, sizeof(pbuf)),
 		    r->dest_port, primary_role(rs, fl->roles[!fl->ini]),
 		    r->rule_id ? r->rule_id : "-", ev != NULL ? ev : "");
@@ -252,6 +256,62 @@ text_flow_finding(const struct rec_finding *b, struct finding *f, struct finding
 	f->rule_id = r->rule_id;
 	f->rule_cite = r->rule_cite;
 	f->evidence = ev;
+}
+
+void
+record_scan_text(const char *answered, const char *ports, char *buf, size_t len)
+{
+	size_t na = strlen(answered), np = strlen(ports), avail, ka, kp;
+	int cuta = 0, cutp = 0;
+
+	if (len == 0)
+		return;
+	if (len < 16) {
+		buf[0] = '\0';		/* no room for either list: refused as a scan */
+		return;
+	}
+	avail = len - 2;	/* the separator and the NUL */
+	ka = na;
+	if (na + np > avail && na > avail / 2) {
+		ka = avail / 2 - 3;	/* cut, "..." after it */
+		cuta = 1;
+	}
+	kp = np;
+	if (ka + (cuta ? 3 : 0) + np > avail) {
+		kp = avail - ka - (cuta ? 3 : 0) - 3;
+		cutp = 1;
+	}
+	snprintf(buf, len, "%.*s%s%c%.*s%s", (int)ka, answered, cuta ? "..." : "", REC_SCAN_SEP,
+	    (int)kp, ports, cutp ? "..." : "");
+}
+
+/* A scan: the detector's wording (the figures and the two lists). */
+static void
+text_scan(const struct rec_finding *b, struct finding *f, struct finding_text *t)
+{
+	const struct flow_record *r = &t->flow;
+	const struct rec_scan *g = &b->scan;
+	const char *sep = strchr(b->text, REC_SCAN_SEP);
+	char answered[REC_TEXT_LEN], target[REC_ADDR_LEN + 32];
+	uint64_t span = g->last_usec > g->first_usec ? g->last_usec - g->first_usec : 0;
+
+	snprintf(answered, sizeof(answered), "%.*s", (int)(sep - b->text), b->text);
+	if (g->hosts == 1 && !g->hosts_more)
+		snprintf(target, sizeof(target), "%s", r->dest_ip);
+	else
+		snprintf(target, sizeof(target), "%s%u hosts", g->hosts_more ? "at least " : "",
+		    g->hosts);
+	snprintf(t->signature, sizeof(t->signature),
+	    "conformd scan from %s: %u port%s of %s, %u answered",
+	    r->src_ip, g->ports, g->ports == 1 ? "" : "s", target, g->answered);
+	snprintf(t->evidence, sizeof(t->evidence),
+	    "%u probe%s in %llu.%01llu s; answered: %s; ports: %s",
+	    g->probes, g->probes == 1 ? "" : "s", (unsigned long long)(span / 1000000u),
+	    (unsigned long long)(span % 1000000u / 100000u),
+	    answered[0] != '\0' ? answered : "none", sep + 1);
+	f->flow = r;
+	f->evidence = t->evidence;
+	f->scan = *g;
 }
 
 /* A missing finding: the collector's wording. */
@@ -307,7 +367,8 @@ record_text_finding(const struct rec_finding *b, const struct rec_text_opts *o,
 	memset(f, 0, sizeof(*f));
 	f->kind = b->kind;
 	f->severity = b->severity;
-	f->category = "Policy Violation";
+	/* Suricata's classification names */
+	f->category = b->kind == FINDING_SCAN ? "Detection of a Network Scan" : "Policy Violation";
 	f->signature = t->signature;
 	f->ts_usec = b->ts_usec;
 	f->tunnel = b->tunnel;
@@ -317,6 +378,9 @@ record_text_finding(const struct rec_finding *b, const struct rec_text_opts *o,
 	}
 	if (record_text_flow(&b->flow, o, &t->flow) == -1)
 		return -1;
-	text_flow_finding(b, f, t);
+	if (b->kind == FINDING_SCAN)
+		text_scan(b, f, t);
+	else
+		text_flow_finding(b, f, t);
 	return 0;
 }

@@ -33,6 +33,7 @@ static const struct name finding_kind_names[] = {
 	{ FINDING_BLOCKED,		"blocked" },
 	{ FINDING_MISSING,		"missing" },
 	{ FINDING_PROTOCOL_MISMATCH,	"protocol_mismatch" },
+	{ FINDING_SCAN,			"scan" },
 	{ 0, NULL }
 };
 

@@ -32,6 +32,7 @@ struct pipeline_run {
 	struct pipeline	*pl;
 	struct daemon	*dm;
 	int		 started;
+	uint64_t	 started_sec;	/* monotonic, when the sources began */
 };
 
 /* The sources into the pipeline, each opened now (as root).  How many
@@ -139,13 +140,24 @@ prun_open(struct run *r)
 	return 0;
 }
 
+/* Monotonic seconds. */
+static uint64_t
+mono_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
 static int
 prun_start(struct run *r, struct output *out)
 {
 	struct pipeline_run *pr = r->drv;
 	char err[1024];
 
-	if (pipeline_set_output(pr->pl, out, err, sizeof(err)) == -1 ||
+	if ((r->o->sink != NULL ? pipeline_set_sink(pr->pl, r->o->sink, err, sizeof(err)) :
+	    pipeline_set_output(pr->pl, out, err, sizeof(err))) == -1 ||
 	    pipeline_start(pr->pl, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return -1;
@@ -156,7 +168,11 @@ prun_start(struct run *r, struct output *out)
 	 * other thread gave up its own as it started). */
 	if (privdrop_thread() == -1)
 		log_warnx("the main thread cannot give up its capabilities");
-	if (r->live)
+	pr->started_sec = mono_sec();
+	if (r->live && r->o->sink != NULL)
+		log_info("discovering on %s for %u s with %d worker%s", r->srcs, r->o->run_sec,
+		    r->o->workers, r->o->workers == 1 ? "" : "s");
+	else if (r->live)
 		daemon_ready(pr->dm, r->srcs);
 	return 0;
 }
@@ -175,6 +191,10 @@ prun_read(struct run *r)
 			break;
 		}
 		if (!r->live && pipeline_done(pr->pl))
+			break;
+		/* a discovery run listens for the time it was given */
+		if (r->live && r->o->sink != NULL && r->o->run_sec != 0 &&
+		    mono_sec() - pr->started_sec >= r->o->run_sec)
 			break;
 		daemon_tick(pr->dm, pr->pl, r->live);
 		nanosleep(&ts, NULL);

@@ -28,6 +28,7 @@
 static volatile sig_atomic_t quit_sig;
 static volatile sig_atomic_t hup_count;
 static volatile sig_atomic_t usr1_count;
+static volatile sig_atomic_t usr2_count;
 
 static void
 on_quit(int sig)
@@ -63,6 +64,13 @@ on_usr1(int sig)
 }
 
 static void
+on_usr2(int sig)
+{
+	(void)sig;
+	usr2_count++;
+}
+
+static void
 run_signals(void)
 {
 	struct sigaction sa;
@@ -76,6 +84,8 @@ run_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_usr1;
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_usr2;
+	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -96,6 +106,12 @@ unsigned
 run_usr1_count(void)
 {
 	return (unsigned)usr1_count;
+}
+
+unsigned
+run_usr2_count(void)
+{
+	return (unsigned)usr2_count;
 }
 
 int
@@ -295,7 +311,8 @@ run_main(const struct run_opts *o, struct loaded *l)
 	 * and buy nothing.  Several workers, live sources, or --pipeline
 	 * take the pipeline (the records are the same: tests/golden.sh).
 	 */
-	d = o->nfiles > 0 && o->workers == 1 && !o->pipeline ? &run_inline : &run_pipeline;
+	d = o->nfiles > 0 && o->workers == 1 && !o->pipeline && o->sink == NULL ?
+	    &run_inline : &run_pipeline;
 	r.drops = run_user(&r) != NULL;
 	run_signals();
 	if (run_filter(&r) == -1) {
@@ -311,6 +328,9 @@ run_main(const struct run_opts *o, struct loaded *l)
 		status = RUN_EXIT_ERROR;
 		goto out;
 	}
+	run_sources_line(o, r.srcs, sizeof(r.srcs));
+	if (o->sink != NULL)
+		goto started;	/* discovery: the records feed the sink, nothing is written */
 	out = output_open(&l->cfg, o->db != NULL ? o->db : l->cfg.database,
 	    o->eve != NULL ? o->eve : l->cfg.eve, err, sizeof(err));
 	if (out == NULL) {
@@ -323,8 +343,8 @@ run_main(const struct run_opts *o, struct loaded *l)
 	    output_set_iface(out, o->ifaces[0]) == -1)
 		log_warnx("out of memory: events go without in_iface");
 	output_start(out, !r.live);
-	run_sources_line(o, r.srcs, sizeof(r.srcs));
 	output_run_begin(out, r.srcs, PACKAGE_VERSION, wall_usec(), &l->rs, &l->inv);
+started:
 	if (d->start(&r, out) == -1)
 		r.status = RUN_EXIT_ERROR;
 	else
@@ -336,6 +356,8 @@ run_main(const struct run_opts *o, struct loaded *l)
 	if (st.unfilterable > 0)
 		log_warnx("%llu packets skipped: their link type is one the filter \"%s\" does "
 		    "not apply to", (unsigned long long)st.unfilterable, o->filter);
+	if (o->sink != NULL)
+		goto out;	/* discovery: no outputs, no summary; the draft is the caller's */
 	/* records already lost make the run an error: its row says so too */
 	if (output_errors(out) > 0)
 		status = RUN_EXIT_ERROR;
@@ -361,6 +383,7 @@ out:
 	d->free(&r);			/* the driver's, and the policy */
 	pkt_filter_free(r.pf);		/* after the captures that used it */
 	output_close(out);
-	load_free(l);
+	if (o->sink == NULL)
+		load_free(l);	/* else the caller's */
 	return status;
 }

@@ -158,6 +158,15 @@
  *                 mirror): its outermost layer ("gre", "gretap",
  *                 "erspan1".."erspan3", "vxlan", "geneve") and outer addresses (the
  *                 mirroring device, the collector); else NULL (version 2)
+ *   flow_id       the flow of the latest occurrence: flows.flow_id (EVE's
+ *                 flow_id, unique across runs and sensors), NULL for a
+ *                 finding without a flow (missing); for a scan, its first
+ *                 probe's (version 5)
+ *   first_flow_id the flow of the first occurrence, likewise (version 5).
+ *                 Every occurrence's flow has the finding's src_ip,
+ *                 dest_ip, dest_port and proto (flows_src serves that
+ *                 query); a scan's probes are the flows from its src_ip
+ *                 between its first_seen and last_seen
  *
  * coverage      what each run saw of each (host, rule) pair
  *   run_id        runs.id
@@ -175,14 +184,24 @@
  *   evidence      why a blocked pair is blocked ("3 SYNs, no answer"),
  *                 NULL otherwise; a later write in the same run replaces it
  *
- * Indexes: flows(run_id) (flows_run), flows(verdict) (flows_verdict),
- * findings(kind) (findings_kind).  An offline run (-r, store_set_bulk())
- * into a database whose flows table is empty drops these three when it
- * begins and builds them once when it ends, from the loaded rows, instead
- * of keeping them up row by row (a third of the cost of a flow row):
- * while such a run is in progress, readers see the tables without them
- * (queries are slower, never different).  A run that dies before its end
- * leaves them missing; the next store_open() builds them again.
+ * Indexes (STORE_INDEXES): flows(run_id) (flows_run), flows(verdict)
+ * (flows_verdict), findings(kind) (findings_kind); and from version 5,
+ * for what SIEMs, reports and retention ask: flows by time
+ * (flows_first: first_usec), by address (flows_src, flows_dest: the
+ * minute the flow began, then the address), by Community ID
+ * (flows_community, likewise, of the rows that have one), by flow id
+ * (flows_flow_id: a finding's flow_id joins here), findings by last_seen
+ * (findings_last_seen: last_seen_usec) and by last_run
+ * (findings_last_run: what retention prunes).  Their statistics
+ * (sqlite_stat1, a sample: store_analyze()) let a query by address alone
+ * use the minute-first indexes.  Their cost on a flow row is measured in
+ * bench/RESULTS.md ("Indexes").  An offline run (-r,
+ * store_set_bulk()) into a database whose flows table is empty drops
+ * them all when it begins and builds them once when it ends, from the
+ * loaded rows, instead of keeping them up row by row: while such a run
+ * is in progress, readers see the tables without them (queries are
+ * slower, never different).  A run that dies before its end leaves them
+ * missing; the next store_open() builds them again.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1	/* F_OFD_SETLK, F_OFD_GETLK */
@@ -207,6 +226,7 @@
 #include "conformd/log.h"
 #include "conformd/policy.h"
 #include "conformd/record.h"
+#include "conformd/retention.h"
 #include "conformd/rules.h"
 #include "conformd/store.h"
 
@@ -253,15 +273,40 @@
  * builds them again in this order, so sqlite_master (and `.schema`) lists
  * the same statements in the same order as a database that kept them.
  */
-#define STORE_INDEXES \
+#define STORE_INDEXES_V1 \
 	"CREATE INDEX IF NOT EXISTS flows_run ON flows(run_id);" \
 	"CREATE INDEX IF NOT EXISTS flows_verdict ON flows(verdict);" \
 	"CREATE INDEX IF NOT EXISTS findings_kind ON findings(kind);"
-#define STORE_NINDEXES	3
+/*
+ * Version 5 (also in store_upgrades[], whose form store_schema_at()
+ * reads).  Addresses and Community IDs are random keys: a plain index on
+ * one dirties a page of it per row once it outgrows a commit (measured:
+ * 20 times the cost of a flow row at a million rows, and growing), so
+ * they are indexed within the minute the flow began (first_usec /
+ * 60000000, the first column): the rows of the current minute are all a
+ * commit touches.  A query naming only the address still uses the index,
+ * minute by minute (SQLite's skip-scan, which store_analyze()'s
+ * statistics enable); one that names the minutes too goes straight there.
+ */
+#define STORE_MINUTE	"first_usec / 60000000"
+#define STORE_INDEXES_V5 \
+	"CREATE INDEX IF NOT EXISTS flows_first ON flows(first_usec);" \
+	"CREATE INDEX IF NOT EXISTS flows_src ON flows(" STORE_MINUTE ", src_ip);" \
+	"CREATE INDEX IF NOT EXISTS flows_dest ON flows(" STORE_MINUTE ", dest_ip);" \
+	"CREATE INDEX IF NOT EXISTS flows_community ON flows(" STORE_MINUTE ", community_id)" \
+	" WHERE community_id IS NOT NULL;" \
+	"CREATE INDEX IF NOT EXISTS flows_flow_id ON flows(flow_id);" \
+	"CREATE INDEX IF NOT EXISTS findings_last_seen ON findings(last_seen_usec);" \
+	"CREATE INDEX IF NOT EXISTS findings_last_run ON findings(last_run);"
+#define STORE_INDEXES	STORE_INDEXES_V1 STORE_INDEXES_V5
 static const char sql_indexes[] = STORE_INDEXES;
-static const char sql_indexes_drop[] =
-	"DROP INDEX IF EXISTS flows_run; DROP INDEX IF EXISTS flows_verdict;"
-	" DROP INDEX IF EXISTS findings_kind;";
+/* every index of STORE_INDEXES, by name */
+static const char *const store_index_names[] = {
+	"flows_run", "flows_verdict", "findings_kind", "flows_first", "flows_src",
+	"flows_dest", "flows_community", "flows_flow_id", "findings_last_seen",
+	"findings_last_run"
+};
+#define STORE_NINDEXES	((int)(sizeof(store_index_names) / sizeof(store_index_names[0])))
 
 static const char store_schema[] =
 	"CREATE TABLE IF NOT EXISTS meta ("
@@ -303,6 +348,7 @@ static const char store_schema[] =
 	"  last_seen TEXT, last_seen_usec INTEGER,"
 	"  first_run INTEGER, last_run INTEGER,"
 	"  tunnel_type TEXT, tunnel_src TEXT, tunnel_dst TEXT,"
+	"  flow_id INTEGER, first_flow_id INTEGER,"
 	"  UNIQUE (kind, src_ip, dest_ip, dest_port, proto, host, rule_id));"
 	"CREATE TABLE IF NOT EXISTS coverage ("
 	"  run_id INTEGER NOT NULL, host TEXT NOT NULL, rule_id TEXT NOT NULL,"
@@ -336,11 +382,13 @@ static const char sql_finding[] =
 	"INSERT INTO findings (kind, src_ip, dest_ip, dest_port, proto, host,"
 	" rule_id, src_role, dest_role, severity, signature, evidence,"
 	" last_evidence, count, first_seen, first_seen_usec, last_seen,"
-	" last_seen_usec, first_run, last_run, tunnel_type, tunnel_src, tunnel_dst)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	" last_seen_usec, first_run, last_run, tunnel_type, tunnel_src, tunnel_dst,"
+	" flow_id, first_flow_id)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	" ON CONFLICT (kind, src_ip, dest_ip, dest_port, proto, host, rule_id) DO UPDATE"
 	" SET count = count + 1,"
 	" last_evidence = excluded.last_evidence,"
+	" flow_id = excluded.flow_id,"
 	" first_seen = CASE WHEN excluded.first_seen_usec < first_seen_usec"
 	"   THEN excluded.first_seen ELSE first_seen END,"
 	" first_seen_usec = min(first_seen_usec, excluded.first_seen_usec),"
@@ -408,6 +456,10 @@ struct store {
 	int		 unindexed;	/* indexes dropped for this bulk run */
 	int		 page_size;	/* bytes */
 	struct checkpointer *ckpt;	/* bulk: checkpoints in a thread of their own */
+	struct retention_policy retain;	/* store_set_retention(); zero: keep all */
+	struct retention *pruner;	/* the current run's, NULL: none */
+	struct retention_turn turn;	/* the writer's and the pruner's */
+	uint64_t	 tx_began;	/* monotonic, when the open transaction began */
 	uint64_t	 pending;	/* data rows in the open transaction */
 	sqlite3_int64	 run_id;	/* current run, 0 when none */
 	char		*sensor;	/* store_set_sensor(), NULL: none */
@@ -434,6 +486,7 @@ struct store_rule {
 };
 
 static void store_rules_clear(struct store *);
+static void store_analyze(struct store *);
 
 /* Capture time as "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" (UTC).  Returns its length. */
 static size_t
@@ -550,9 +603,14 @@ store_tx_begin(struct store *st)
 {
 	if (st->in_tx)
 		return 0;
-	if (store_exec(st, st->begin) == -1)
+	atomic_store(&st->turn.writer_busy, 1);	/* retention.h: the pruner waits */
+	if (store_exec(st, st->begin) == -1) {
+		atomic_store(&st->turn.writer_busy, 0);
 		return -1;
+	}
 	st->in_tx = 1;
+	if (st->pruner != NULL)
+		st->tx_began = store_clock(CLOCK_MONOTONIC);
 	return 0;
 }
 
@@ -569,6 +627,7 @@ store_tx_rollback(struct store *st)
 	st->failed += st->pending;
 	st->pending = 0;
 	st->in_tx = 0;
+	atomic_store(&st->turn.writer_busy, 0);
 }
 
 /* Commit the open transaction, if any, with the run's store.last_commit.
@@ -596,7 +655,24 @@ store_tx_commit(struct store *st)
 	st->written += st->pending;
 	st->pending = 0;
 	st->in_tx = 0;
+	atomic_store(&st->turn.writer_busy, 0);
 	return 0;
+}
+
+/* A pruner waits (retention.h) and this transaction had its slice: give
+ * way. */
+static int
+store_pruner_turn(const struct store *st)
+{
+	return st->pruner != NULL && st->in_tx && atomic_load(&st->turn.pruner_waits) &&
+	    store_clock(CLOCK_MONOTONIC) - st->tx_began >= RETENTION_SLICE_MS * 1000ULL;
+}
+
+void
+store_yield(struct store *st)
+{
+	if (store_pruner_turn(st))
+		(void)store_tx_commit(st);
 }
 
 /* Write one data row inside the batch transaction; commit a full batch. */
@@ -614,6 +690,8 @@ store_row(struct store *st, sqlite3_stmt *s)
 	}
 	st->pending++;
 	if (st->pending >= STORE_BATCH)
+		return store_tx_commit(st);
+	if (store_pruner_turn(st))
 		return store_tx_commit(st);
 	return 0;
 }
@@ -673,6 +751,12 @@ static const char *const store_upgrades[STORE_SCHEMA_VERSION - 1] = {
 	"CREATE TABLE IF NOT EXISTS hosts ("
 	"  name TEXT PRIMARY KEY, kind TEXT, pool TEXT, pool_type TEXT,"
 	"  roles TEXT, addresses TEXT);",
+	/* 4 -> 5: findings linked to their flows; the indexes SIEMs, reports
+	 * and retention need (built here from the rows already there: on a
+	 * large database the upgrade takes a while, once) */
+	"ALTER TABLE findings ADD COLUMN flow_id INTEGER;"
+	"ALTER TABLE findings ADD COLUMN first_flow_id INTEGER;"
+	STORE_INDEXES_V5,
 };
 
 /*
@@ -725,8 +809,12 @@ fail_kept:
 /*
  * Make the in-memory database `ref`, which holds store_schema, the schema
  * of version `ver`: what the upgrades from `ver` on add (store_upgrades:
- * "ALTER TABLE t ADD COLUMN c ...;", "CREATE TABLE IF NOT EXISTS t (...);")
- * taken away again, newest first.  0, or -1 (SQLite's error in ref).
+ * "ALTER TABLE t ADD COLUMN c ...;", "CREATE TABLE IF NOT EXISTS t (...);",
+ * "CREATE INDEX IF NOT EXISTS i ON ...;") taken away again, newest first;
+ * within an upgrade its indexes first (a column an index names cannot be
+ * dropped).  0, or -1 (SQLite's error in ref; or an upgrade statement of
+ * another form, which is a bug: the caller then refuses the database,
+ * untouched).
  */
 static int
 store_schema_at(sqlite3 *ref, int ver)
@@ -734,19 +822,39 @@ store_schema_at(sqlite3 *ref, int ver)
 	char sql[160], table[64], column[64];
 
 	for (int v = STORE_SCHEMA_VERSION - 1; v >= ver; v--)
-		for (const char *q = store_upgrades[v - 1]; q != NULL && *q != '\0'; ) {
-			const char *end = strchr(q, ';');
+		for (int pass = 0; pass < 2; pass++)
+			for (const char *q = store_upgrades[v - 1]; q != NULL && *q != '\0'; ) {
+				const char *end = strchr(q, ';');
 
-			sql[0] = '\0';
-			if (sscanf(q, "ALTER TABLE %63s ADD COLUMN %63s", table, column) == 2)
-				snprintf(sql, sizeof(sql), "ALTER TABLE %s DROP COLUMN %s", table,
-				    column);
-			else if (sscanf(q, "CREATE TABLE IF NOT EXISTS %63[A-Za-z_]", table) == 1)
-				snprintf(sql, sizeof(sql), "DROP TABLE %s", table);
-			if (sql[0] != '\0' && sqlite3_exec(ref, sql, NULL, NULL, NULL) != SQLITE_OK)
-				return -1;
-			q = end != NULL ? end + 1 : NULL;
-		}
+				while (*q == ' ')
+					q++;
+				if (*q == '\0')
+					break;
+				/* an upgrade only adds (ALTER TABLE ADD COLUMN,
+				 * CREATE ... IF NOT EXISTS): anything else could
+				 * not be taken away here, nor run twice safely */
+				if (strncmp(q, "CREATE INDEX IF NOT EXISTS ", 27) != 0 &&
+				    strncmp(q, "CREATE TABLE IF NOT EXISTS ", 27) != 0 &&
+				    (strncmp(q, "ALTER TABLE ", 12) != 0 ||
+				    strstr(q, " ADD COLUMN ") == NULL ||
+				    (end != NULL && strstr(q, " ADD COLUMN ") > end)))
+					return -1;
+				sql[0] = '\0';
+				if (pass == 0 &&
+				    sscanf(q, "CREATE INDEX IF NOT EXISTS %63[A-Za-z_0-9]", table) == 1)
+					snprintf(sql, sizeof(sql), "DROP INDEX IF EXISTS %s", table);
+				else if (pass == 1 &&
+				    sscanf(q, "ALTER TABLE %63s ADD COLUMN %63s", table, column) == 2)
+					snprintf(sql, sizeof(sql), "ALTER TABLE %s DROP COLUMN %s",
+					    table, column);
+				else if (pass == 1 &&
+				    sscanf(q, "CREATE TABLE IF NOT EXISTS %63[A-Za-z_]", table) == 1)
+					snprintf(sql, sizeof(sql), "DROP TABLE %s", table);
+				if (sql[0] != '\0' &&
+				    sqlite3_exec(ref, sql, NULL, NULL, NULL) != SQLITE_OK)
+					return -1;
+				q = end != NULL ? end + 1 : NULL;
+			}
 	return 0;
 }
 
@@ -872,6 +980,28 @@ store_quick_check(struct store *st)
 	return -1;
 }
 
+/* How many of STORE_INDEXES the database has.  0 or -1. */
+static int
+store_count_indexes(struct store *st, int *n)
+{
+	sqlite3_stmt *s;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	    " AND name = ?", -1, &s, NULL) != SQLITE_OK) {
+		store_seterr(st);
+		return -1;
+	}
+	for (int i = 0; i < STORE_NINDEXES; i++) {
+		sqlite3_bind_text(s, 1, store_index_names[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			*n += sqlite3_column_int(s, 0);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
 /* Create or check the schema, upgrading an older version of ours.
  * Refuses databases that are not ours, or damaged, without writing to
  * them. */
@@ -952,10 +1082,11 @@ store_schema_setup(struct store *st)
 		/* A bulk run that died before its end left the tables without
 		 * their indexes: build them now.  Only an optimization, so a
 		 * failure (another writer busy) is left to the next open. */
-		if (store_query_int(st, "SELECT count(*) FROM sqlite_master"
-		    " WHERE type = 'index' AND name IN ('flows_run', 'flows_verdict',"
-		    " 'findings_kind')", &nidx) == 0 && nidx < STORE_NINDEXES)
+		if (store_count_indexes(st, &nidx) == 0 && nidx < STORE_NINDEXES)
 			(void)sqlite3_exec(st->db, sql_indexes, NULL, NULL, NULL);
+		if (store_query_int(st, "SELECT count(*) FROM sqlite_master WHERE"
+		    " name = 'sqlite_stat1'", &nidx) == 0 && nidx == 0)
+			store_analyze(st);	/* an upgraded file */
 		return 0;
 	}
 
@@ -1010,6 +1141,44 @@ store_prepare(struct store *st, const char *sql, sqlite3_stmt **s)
 	return 0;
 }
 
+/* The current run's pruner, when store_set_retention() asked for one
+ * (retention.h): started once the run's row is in. */
+static void
+store_pruner_start(struct store *st)
+{
+	char err[512];
+
+	if (st->pruner != NULL || (st->retain.age_s == 0 && st->retain.max_bytes == 0))
+		return;
+	st->pruner = retention_start(st->path, &st->retain, st->run_id, &st->turn, err,
+	    sizeof(err));
+	if (st->pruner == NULL)
+		log_warnx("%s; nothing is pruned in this run", err);
+}
+
+/* Stop it, saying what it pruned. */
+static void
+store_pruner_stop(struct store *st)
+{
+	struct retention_stats rs;
+
+	if (st->pruner == NULL)
+		return;
+	retention_stop(st->pruner, &rs);
+	st->pruner = NULL;
+	if (rs.flows > 0 || rs.findings > 0)
+		log_info("%s: retention pruned %" PRIu64 " flows and %" PRIu64
+		    " findings of earlier runs, in %lu transactions", st->path, rs.flows,
+		    rs.findings, rs.transactions);
+}
+
+void
+store_set_retention(struct store *st, uint64_t age_s, uint64_t max_bytes)
+{
+	st->retain.age_s = age_s;
+	st->retain.max_bytes = max_bytes;
+}
+
 static void
 store_free(struct store *st)
 {
@@ -1019,6 +1188,7 @@ store_free(struct store *st)
 	size_t i;
 
 	/* before the writer's close, which is then the last and ends the WAL */
+	store_pruner_stop(st);
 	checkpointer_stop(st->ckpt, NULL);
 	st->ckpt = NULL;
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -1483,16 +1653,22 @@ store_run_write(struct store *st)
 		    " (SELECT 1 FROM flows LIMIT 1)", &any) == -1)
 			goto fail;
 		if (!any) {
-			if (sqlite3_exec(st->db, sql_indexes_drop, NULL, NULL,
-			    NULL) != SQLITE_OK) {
-				store_seterr(st);
-				goto fail;
+			for (int i = 0; i < STORE_NINDEXES; i++) {
+				char sql[96];
+
+				snprintf(sql, sizeof(sql), "DROP INDEX IF EXISTS %s",
+				    store_index_names[i]);
+				if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+					store_seterr(st);
+					goto fail;
+				}
 			}
 			st->unindexed = 1;
 		}
 	}
 	if (store_tx_commit(st) == -1)
 		goto failed;
+	store_pruner_start(st);
 	return 0;
 fail:
 	store_tx_rollback(st);
@@ -1674,6 +1850,20 @@ store_checkpoint_thread(struct store *st)
 	store_checkpoint(st);
 }
 
+/*
+ * The indexes' statistics (sqlite_stat1) from a sample of each
+ * (analysis_limit: a few hundred rows, milliseconds whatever the size):
+ * what lets the planner scan flows_src, flows_dest and flows_community
+ * minute by minute for a query that names only the address (skip-scan).
+ * Best effort: a failure (another writer busy) is left to the next time.
+ */
+static void
+store_analyze(struct store *st)
+{
+	(void)sqlite3_exec(st->db, "PRAGMA analysis_limit=400; ANALYZE flows; ANALYZE findings",
+	    NULL, NULL, NULL);
+}
+
 /* Build the indexes a bulk run dropped.  0, or -1 (error kept). */
 static int
 store_reindex(struct store *st)
@@ -1690,6 +1880,7 @@ store_reindex(struct store *st)
 	if (store_tx_commit(st) == -1)
 		return -1;
 	st->unindexed = 0;
+	store_analyze(st);
 	return 0;
 }
 
@@ -1798,8 +1989,9 @@ store_flow(struct store *st, const struct flow_record *r)
  * (missing) has f->host_ip as dest_ip (src_ip when f->host_is_src, dest_ip
  * then ''), dest_port f->port, proto
  * f->proto ('' when 0) and host f->host.  The rule is f->rule_id, or else
- * the flow's; the time is f->ts_usec, or else the flow's start and end.
- * Returns 0 or -1 (row counted as failed).
+ * the flow's; the time is f->ts_usec, or else the flow's start and end;
+ * flow_id (and first_flow_id, when the row is new) the flow's id, NULL
+ * without.  Returns 0 or -1 (row counted as failed).
  */
 int
 store_finding(struct store *st, const struct finding *f)
@@ -1858,6 +2050,14 @@ store_finding(struct store *st, const struct finding *f)
 	bind_text(s, k++, ttype);			/* all three NULL without */
 	bind_text(s, k++, ttype != NULL ? tsrc : NULL);
 	bind_text(s, k++, ttype != NULL ? tdst : NULL);
+	/* the flow it was raised on: this occurrence's, and the first's */
+	if (r != NULL) {
+		sqlite3_bind_int64(s, k++, (sqlite3_int64)r->flow_id);
+		sqlite3_bind_int64(s, k++, (sqlite3_int64)r->flow_id);
+	} else {
+		sqlite3_bind_null(s, k++);
+		sqlite3_bind_null(s, k++);
+	}
 	return store_row(st, s);
 }
 
@@ -1974,10 +2174,13 @@ store_run_end(struct store *st, uint64_t end_usec, int status)
 	 * interrupted by the next start */
 	if ((id = st->run_id) != 0 && st->lockfd != -1)
 		(void)store_run_lock(st, id, F_UNLCK);
+	store_pruner_stop(st);
 	st->run_id = 0;
 	st->run_want = 0;
 	if (store_reindex(st) == -1)
 		rc = -1;
+	else
+		store_analyze(st);	/* the next reader's plans */
 	return rc;
 }
 

@@ -11,9 +11,12 @@
 #   2. the collector is killed and restarted while conformd reads a
 #      capture from a pipe: it reconnects, and sent + queue-dropped +
 #      unsent adds up to the alerts it had to send;
-#   3. a flood (one client, 50,000 unexpected ports): the alerts stay
-#      within the rate limit, one scan summary is raised, and SQLite
-#      still holds all 50,000 findings.
+#   3. a flood (one client, 50,000 unexpected ports): with scan-threshold
+#      1000 the classifier folds it into one scan finding of 50,000 probes
+#      (SQLite holds that one finding, no unexpected one) and the feeds
+#      send that one scan alert and fold nothing of their own (nothing
+#      counted twice); with scan-threshold 0 the alerts stay within the
+#      rate limit and SQLite holds all 50,000 unexpected findings.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib.sh"
@@ -328,22 +331,39 @@ def check_restart(db, log):
 
 def check_flood(db, log, rate, burst, seconds, scans):
     cn = counters(db)
-    n = sqlite3.connect(db).execute(
-        "select sum(count) from findings where kind = 'unexpected' and src_ip = '198.18.10.21'").fetchone()[0]
-    alerts, summaries = 0, 0
+    con = sqlite3.connect(db)
+    n = con.execute("select coalesce(sum(count), 0) from findings where kind = 'unexpected'"
+                    " and src_ip = '198.18.10.21'").fetchone()[0]
+    scanrows = con.execute("select count, evidence from findings where kind = 'scan'"
+                           " and src_ip = '198.18.10.21'").fetchall()
+    alerts, summaries, answered = 0, 0, None
     for l in lines(log):
         msgid, sd, msg = parse_5424(l)
         alerts += msgid == "unexpected"
-        summaries += msgid == "scan" and sd["src"] == "198.18.10.21"
+        if msgid == "scan" and sd["src"] == "198.18.10.21":
+            summaries += 1
+            answered = sd.get("answered")
     bound = rate * seconds + burst
-    print("  SQLite %d findings; %d unexpected alerts (bound %d), %d scan summaries; rate-limited %d, folded %d"
-          % (n, alerts, bound, summaries, cn["alerts.rate_limited"], cn["alerts.scan_folded"]))
-    if n != 50000:
-        fail("SQLite holds %s findings of the flood" % n)
-    if not burst <= alerts <= bound or summaries != scans:
-        fail("alerts out of bounds")
-    if not scans and alerts < rate * (seconds - 1):
-        fail("the rate limit let fewer through than it allows")
+    print("  SQLite %d unexpected findings, %d scan findings %s; %d unexpected alerts (bound %d),"
+          " %d scan alerts; rate-limited %d, folded by the feeds %d"
+          % (n, len(scanrows), scanrows, alerts, bound, summaries, cn["alerts.rate_limited"],
+             cn["alerts.scan_folded"]))
+    if scans:
+        # the classifier's one scan: every probe in it, none alerted one by one
+        probes = int(scanrows[0][1].split()[0]) if len(scanrows) == 1 else -1
+        if n != 0 or len(scanrows) != 1 or scanrows[0][0] != 1 or probes != 50000:
+            fail("SQLite: want one scan finding of 50,000 probes and no unexpected finding")
+        if alerts != 0 or summaries != 1 or answered != "0":
+            fail("feeds: want the one scan alert (answered=\"0\") and no unexpected alert")
+        if cn["alerts.scan_folded"] != 0 or cn["alerts.scan_summaries"] != 0:
+            fail("the feeds folded findings of their own: counted twice")
+    else:
+        if n != 50000 or scanrows:
+            fail("SQLite holds %s findings of the flood, %d scans" % (n, len(scanrows)))
+        if not burst <= alerts <= bound or summaries != 0:
+            fail("alerts out of bounds")
+        if alerts < rate * (seconds - 1):
+            fail("the rate limit let fewer through than it allows")
     if cn["alerts.findings"] != cn["alerts.passed"] + cn["alerts.suppressed"] + cn["alerts.rate_limited"] + \
             cn["alerts.scan_folded"] + cn["alerts.below_severity"]:
         fail("volume counters do not add up")
@@ -571,7 +591,8 @@ EOF
 	: >"$tmp/tcp.log"
 	"$bin" -c "$tmp/flood-$mode.conf" -r "$tmp/flood.pcap" --db "$tmp/flood-$mode.db" >/dev/null 2>&1
 	wait_lines "$tmp/tcp.log" "$(q "$tmp/flood-$mode.db" "select value from counters where name = 'alerts.sent.t'")"
-	lib_check "flood ($mode): within 10/s + 20 over 10 s, $want scan summary, 50,000 findings in SQLite" \
+	lib_check "flood ($mode): $([ $want = 1 ] && echo 'one scan of 50,000 probes, in SQLite and the feed' ||
+	    echo 'within 10/s + 20 over 10 s, 50,000 findings in SQLite')" \
 	    chk flood "$tmp/flood-$mode.db" "$tmp/tcp.log" 10 20 10 $want
 done
 

@@ -92,7 +92,7 @@ lib_check "unsupported link type: exit 2, says so" expect 2 "link type 105 (IEEE
 lib_check "sample capture: findings, exit 1" expect 1 "findings: " -c "$conf" -r "$sample" --db "$tmp/s.db" --eve "$tmp/s.eve"
 flows=$(q "$tmp/s.db" "select count(*) from flows")
 lib_check "database holds the flows" test "${flows:-0}" -gt 5
-lib_check "database is WAL, schema 4, intact" test "$(q "$tmp/s.db" 'pragma journal_mode; pragma user_version; pragma integrity_check' | tr '\n' ' ')" = "wal 4 ok "
+lib_check "database is WAL, schema 5, intact" test "$(q "$tmp/s.db" 'pragma journal_mode; pragma user_version; pragma integrity_check' | tr '\n' ' ')" = "wal 5 ok "
 lib_check "one EVE flow event per flow" test "$(grep -c '"event_type":"flow"' "$tmp/s.eve")" -eq "$flows"
 lib_check "EVE unexpected alerts = unexpected flows" test "$(grep '"event_type":"alert"' "$tmp/s.eve" | grep -c '"verdict":"unexpected"')" -eq "$(q "$tmp/s.db" "select count(*) from flows where verdict='unexpected'")"
 lib_check "EVE alerts = findings in the database" test "$(grep -c '"event_type":"alert"' "$tmp/s.eve")" -eq "$(q "$tmp/s.db" "select sum(count) from findings")"
@@ -105,7 +105,9 @@ lib_check "counters recorded for the run" test "$(q "$tmp/s.db" "select value fr
 # without source, features, site, disabled; runs without sensor), opened by
 # two runs at once: upgraded once, both runs recorded, rows kept.
 cp "$tmp/s.db" "$tmp/v1.db"
-q "$tmp/v1.db" "alter table flows drop column community_id; alter table flows drop column icmp_code;
+q "$tmp/v1.db" "drop index flows_community; alter table findings drop column first_flow_id;
+    alter table findings drop column flow_id;
+    alter table flows drop column community_id; alter table flows drop column icmp_code;
     alter table flows drop column icmp_type; alter table findings drop column tunnel_dst;
     alter table findings drop column tunnel_src; alter table findings drop column tunnel_type;
     alter table rules drop column disabled; alter table rules drop column site;
@@ -118,9 +120,9 @@ v1b=$?
 wait $v1a
 v1a=$?
 lib_check "schema 1 opened by two runs at once: both ran (exit 1), one says it upgraded" \
-    test "$v1a $v1b $(cat "$tmp/v1a.err" "$tmp/v1b.err" | grep -c 'v1.db: schema version 1 upgraded to 4')" = "1 1 1"
-lib_check "schema 1 upgraded: version 4, three runs, every flow kept, intact" \
-    test "$(q "$tmp/v1.db" 'pragma user_version; select count(*) from runs; select count(*) from flows; pragma integrity_check' | tr '\n' ' ')" = "4 3 $((flows * 3)) ok "
+    test "$v1a $v1b $(cat "$tmp/v1a.err" "$tmp/v1b.err" | grep -c 'v1.db: schema version 1 upgraded to 5')" = "1 1 1"
+lib_check "schema 1 upgraded: version 5, three runs, every flow kept, intact" \
+    test "$(q "$tmp/v1.db" 'pragma user_version; select count(*) from runs; select count(*) from flows; pragma integrity_check' | tr '\n' ' ')" = "5 3 $((flows * 3)) ok "
 lib_check "schema 1 upgraded: the first run has no sensor, the later ones theirs" \
     test "$(q "$tmp/v1.db" "select count(*) from runs where (id = 1) = (sensor is null)")" -eq 3
 lib_check "schema 1 upgraded: the first run's flows have NULL in the new columns" \

@@ -15,10 +15,10 @@
 #      (main, worker, store, output, checkpoint); nothing inheritable or
 #      ambient, no_new_privs;
 #   2. reload: fe1 -> 198.18.99.1:80 is unexpected until the inventory makes
-#      198.18.99.1 a web farm and SIGHUP: then expected (T1R11), the earlier
+#      198.18.99.1 a web farm and SIGUSR2: then expected (T1R11), the earlier
 #      records unchanged;
 #      a broken inventory: `file:line: message`, the daemon runs on with the
-#      previous policy; a second SIGHUP while a reload runs is not lost (two
+#      previous policy; a second SIGUSR2 while a reload runs is not lost (two
 #      reloads logged, the second one's inventory in force);
 #   3. SIGTERM: exit 0 although findings were raised (a stop by signal is a
 #      success; the log counts them), PRAGMA integrity_check, the run row
@@ -311,7 +311,7 @@ inventory_set() {
 { cat "$W/inventory.orig"; echo "host bad 198.18.99.2 role no-such-role"; } >"$W/inventory.bad"
 bad_line=$(wc -l <"$W/inventory.bad")
 # The web farm inventory, slow to load (25000 more hosts), so that a
-# second SIGHUP lands while the first reload runs.
+# second SIGUSR2 lands while the first reload runs.
 {
 	cat "$W/inventory.farm"
 	python3 -c 'for i in range(25000): print("host f%d 198.19.%d.%d role client" % (i, i // 250, i % 250 + 1))'
@@ -408,7 +408,7 @@ else
 fi
 
 # --- 2. reload ----------------------------------------------------------------------
-echo "== 2. SIGHUP: reload with a changed inventory"
+echo "== 2. SIGUSR2: reload with a changed inventory"
 made=$W/made.flows		# every TCP/UDP flow the traffic made, with its verdict
 cp "$W/expected.flows" "$made"
 http_out >>"$W/http-out.log" 2>&1 || lib_failed "http to 198.18.99.1 (before the reload)"
@@ -420,11 +420,11 @@ snap_n=$(q "$db" "SELECT max(id) FROM flows")
 q "$db" "SELECT * FROM flows WHERE id <= $snap_n" >"$W/snapshot.before"
 
 inventory_set "$W/inventory.farm"
-kill -HUP "$A"
+kill -USR2 "$A"
 if wait_for 10 grep -q 'reloaded:' "$W/live.err"; then
-	lib_pass "SIGHUP: $(grep -m1 'reloaded:' "$W/live.err" | sed 's/^conformd: //; s/;.*//')"
+	lib_pass "SIGUSR2: $(grep -m1 'reloaded:' "$W/live.err" | sed 's/^conformd: //; s/;.*//')"
 else
-	lib_failed "SIGHUP: no reload logged: $(tail -3 "$W/live.err")"
+	lib_failed "SIGUSR2: no reload logged: $(tail -3 "$W/live.err")"
 fi
 http_out >>"$W/http-out.log" 2>&1 || lib_failed "http to 198.18.99.1 (after the reload)"
 flow_wait "$db" 2 TCP 198.18.1.11 198.18.99.1 80
@@ -440,9 +440,9 @@ else
 	lib_failed "flow records from before the reload changed (diff $W/snapshot.before $W/snapshot.after)"
 fi
 
-echo "== 2. SIGHUP with a broken inventory"
+echo "== 2. SIGUSR2 with a broken inventory"
 inventory_set "$W/inventory.bad"
-kill -HUP "$A"
+kill -USR2 "$A"
 if wait_for 10 grep -q 'reload failed' "$W/live.err"; then
 	lib_pass "broken inventory: $(grep -m1 'reload failed' "$W/live.err" | sed 's/^conformd: //')"
 else
@@ -461,19 +461,19 @@ check_eq "the previous policy stays: fe1 -> 198.18.99.1:80" \
     "$(last_verdict "$db" TCP 198.18.1.11 198.18.99.1 80)" expected
 echo "TCP 198.18.1.11 198.18.99.1 80 expected" >>"$made"
 
-echo "== 2. a second SIGHUP while a reload runs"
-n_begin=$(log_count "$W/live.err" 'SIGHUP: reloading')
+echo "== 2. a second SIGUSR2 while a reload runs"
+n_begin=$(log_count "$W/live.err" 'SIGUSR2: reloading')
 n_done=$(log_count "$W/live.err" 'reloaded:')
 inventory_set "$W/inventory.big"
-kill -HUP "$A"
-wait_for 10 eval '[ "$(log_count "$W/live.err" "SIGHUP: reloading")" -gt "$n_begin" ]'
+kill -USR2 "$A"
+wait_for 10 eval '[ "$(log_count "$W/live.err" "SIGUSR2: reloading")" -gt "$n_begin" ]'
 inventory_set "$W/inventory.client"
-kill -HUP "$A"
+kill -USR2 "$A"
 mid=$(log_count "$W/live.err" 'reloaded:')
 if wait_for 15 eval '[ "$(log_count "$W/live.err" "reloaded:")" -ge $((n_done + 2)) ]'; then
-	lib_pass "two SIGHUPs, two reloads logged$([ "$mid" -eq "$n_done" ] && echo ' (the second arrived mid-reload)')"
+	lib_pass "two SIGUSR2s, two reloads logged$([ "$mid" -eq "$n_done" ] && echo ' (the second arrived mid-reload)')"
 else
-	lib_failed "two SIGHUPs: $(($(log_count "$W/live.err" 'reloaded:') - n_done)) reloads logged, want 2"
+	lib_failed "two SIGUSR2s: $(($(log_count "$W/live.err" 'reloaded:') - n_done)) reloads logged, want 2"
 fi
 http_out >>"$W/http-out.log" 2>&1 || lib_failed "http to 198.18.99.1 (after two reloads)"
 flow_wait "$db" 4 TCP 198.18.1.11 198.18.99.1 80

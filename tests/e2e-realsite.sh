@@ -20,12 +20,19 @@
 #     exits 1; every planted violation is found where it was planted
 #     (clients to SQL 1433, a client to a Front End's SMB share, a client
 #     to the Director's 8057, a server's SMTP to the internet, an nmap SYN
-#     scan of a Front End), and nothing else is;
+#     scan of a Front End: one scan finding, its 1,024 probes folded into
+#     it, no unexpected or blocked finding of their own), and nothing else
+#     is;
 #   - tests/e2e/tshark-compare.py on both: flows against tshark's
 #     conversations (frames and bytes each way), EVE flow events against
 #     the database;
 #   - the whole capture's report as an HTML page, in headless Chromium
-#     (tests/report-browser.sh): its cells against the coverage rows.
+#     (tests/report-browser.sh): its cells against the coverage rows;
+#   - conformd --discover on the conforming capture (the first hour): the
+#     draft's roles, pools and VIP, and the verdicts it gives both captures,
+#     as the hand-written inventory's (tests/discover/lib.sh); on the whole
+#     capture, the Director that answers 8057 shown as what its traffic
+#     shows, the Director commented out as the alternative.
 # Skips (exit 77, with the reason) when not root or a tool is missing.
 # Environment: top_srcdir, top_builddir (set by make check); E2E_KEEP=1
 # keeps the work directory.
@@ -154,6 +161,43 @@ fi
 if [ -s "$E2E_WORK/whole.db" ]; then
 	. "$top_srcdir/tests/report-browser.sh"
 	report_browser_check report "$E2E_WORK" "" "$E2E_WORK/whole.db"
+fi
+
+# 5. conformd --discover (tests/discover/lib.sh): the conforming capture is
+# the site's first hour: the draft from it holds every server's role, the
+# pool and its VIP, and judges the whole capture (violations too) as the
+# hand-written inventory does.  The whole capture has a Director that
+# answers 8057 (a planted violation): discovered from it, that host is
+# what its traffic shows (a Front End's port: the superset wins), at low
+# confidence, the Director written as the alternative with the port that
+# makes the difference.
+. "$top_srcdir/tests/discover/lib.sh"
+if discover realsite "$config" "$conform"; then
+	has realsite "	vip 198.18.1.10"
+	has realsite "	load-balancing hardware"
+	has realsite "	cms fe1"
+	has realsite "host dir1 198.18.2.11 role director"
+	has realsite "host ei1 198.18.5.11 role edge-internal"
+	has realsite "peer mon1 198.18.30.11 role monitoring"
+	has realsite "peer jh1 198.18.30.21 role jump-host"
+	has realsite "deploy xmpp"
+	has realsite "network clients 198.18.10.0/24 role client"
+	has_re realsite "the internet host is listed, commented" '^#host unk[0-9]+ 198\.18\.99\.1 role '
+	same realsite "$config" "$conform"
+	same realsite:realsite-whole "$config" "$whole"
+fi
+if discover misconfigured "$config" "$whole"; then
+	has_re misconfigured "the Director answering 8057 as a Front End" \
+	    '^host [a-z]+[0-9]+ 198\.18\.2\.11 role front-end$'
+	has_re misconfigured "the Director written as the alternative" \
+	    '^#host [a-z]+[0-9]+ 198\.18\.2\.11 role director$'
+	has_re misconfigured "the conflict commented" 'but it does not accept tcp/8057, which this host does'
+	if grep -A3 -E '^# [a-z]+[0-9]+ 198\.18\.2\.11: front-end:' "$E2E_WORK/misconfigured/draft.conf" |
+	    tr '\n' ' ' | grep -q 'confidence *\(# *\)*low'; then
+		lib_pass "misconfigured: draft: at low confidence"
+	else
+		lib_failed "misconfigured: draft: 198.18.2.11 not at low confidence"
+	fi
 fi
 t2=$(date +%s)
 echo "e2e-realsite: site and captures $((t1 - t0)) s, checks $((t2 - t1)) s"

@@ -3,11 +3,12 @@
 #
 #  1. Every event of every golden case (tests/cases: the sample and the
 #     captures of tests/gen-edge, single thread and --pipeline, and with
-#     community-id on) validates against tests/eve-schema.json -- the
-#     members conformd writes, as Suricata's etc/schema.json describes
-#     them -- once the "conformance" object is set aside
-#     (tests/eve-schema.py).  With SURICATA_SCHEMA=/path/to/suricata/etc/
-#     schema.json, against that schema too.
+#     community-id on), and of a SYN scan (its scan alert), validates
+#     against tests/eve-schema.json -- the members conformd writes, as
+#     Suricata's etc/schema.json describes them -- once the "conformance"
+#     object is set aside (tests/eve-schema.py).  With
+#     SURICATA_SCHEMA=/path/to/suricata/etc/schema.json, against that
+#     schema too.
 #  2. Two sensors reading the same capture: each event names its sensor
 #     (host), the flow ids of the two runs are disjoint, and within each
 #     run every alert with a flow_id joins a flow event of that id.
@@ -47,6 +48,30 @@ one_case() {	# one_case NAME CAPTURE CONF: its EVE three ways
 	files="$files $tmp/$1.eve $tmp/$1-pl.eve $tmp/$1-cid.eve"
 }
 lib_each_case "$tmp/edge" one_case
+# a SYN scan (100 ports of fe1, answered by RST): its scan alert too
+"$py" - "$tmp/scan.pcap" <<'PY'
+import struct, sys
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+def frame(src, dst, sp, dp, fl):
+    t = struct.pack("!HHIIBBHHH", sp, dp, 1, 0, 5 << 4, fl, 65535, 0, 0)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 1, 0, 64, 6, 0,
+                     bytes(map(int, src.split("."))), bytes(map(int, dst.split("."))))
+    return b"\x02" * 6 + b"\x02\0\0\0\0\1" + b"\x08\x00" + ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + t
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(100):
+        for k, fr in enumerate((frame("198.18.10.21", "198.18.1.11", 40000 + i, 1 + i, 0x02),
+                                frame("198.18.1.11", "198.18.10.21", 1 + i, 40000 + i, 0x14))):
+            ts = 1767225600 * 10**6 + i * 1000 + k * 100
+            f.write(struct.pack("<IIII", ts // 10**6, ts % 10**6, len(fr), len(fr)) + fr)
+PY
+lib_conf_with "$top_srcdir/tests/edge-site/conformd.conf" "community-id yes" >"$tmp/scan.conf"
+"$bin" -q -c "$tmp/scan.conf" -r "$tmp/scan.pcap" --eve "$tmp/scan.eve" 2>/dev/null
+files="$files $tmp/scan.eve"
+lib_check "a SYN scan: one scan alert" test "$(grep -c '"verdict":"scan"' "$tmp/scan.eve")" -eq 1
 # shellcheck disable=SC2086
 lib_check "golden cases: every event has a line" test "$(cat $files | wc -l)" -gt 1000
 lib_check "community_id written" grep -q '"community_id":"1:' "$tmp/tunnel-cid.eve"

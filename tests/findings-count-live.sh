@@ -82,6 +82,7 @@ assert st["stats"]["detect"]["alert"] == int(sys.argv[2]), st
 lib_check "live: the counters table: findings.total = $total, the kinds add up" test \
     "$(sqlite3 "$tmp/live.db" "select value from counters where name = 'findings.total';
         select sum(value) from counters where name in ('findings.unexpected',
-        'findings.blocked', 'findings.missing', 'findings.protocol_mismatch')" | tr '\n' ' ')" = \
+        'findings.blocked', 'findings.missing', 'findings.protocol_mismatch',
+        'findings.scan')" | tr '\n' ' ')" = \
     "$total $total "
 lib_summary

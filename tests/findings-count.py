@@ -7,11 +7,11 @@ first kind that differs (tests/findings-count.sh, findings-count-live.sh)."""
 import collections, json, re, sqlite3, sys
 summary, eve, db = sys.argv[1:4]
 m = re.search(r"^findings: (\d+) \(unexpected (\d+), blocked (\d+), missing (\d+), "
-              r"protocol_mismatch (\d+)\)", open(summary).read(), re.M)
+              r"protocol_mismatch (\d+)(?:, scan (\d+))?\)", open(summary).read(), re.M)
 if not m:
     sys.exit("no findings line in the summary")
-kinds = ["unexpected", "blocked", "missing", "protocol_mismatch"]
-s = dict(zip(kinds, map(int, m.groups()[1:])))
+kinds = ["unexpected", "blocked", "missing", "protocol_mismatch", "scan"]
+s = dict(zip(kinds, (int(g or 0) for g in m.groups()[1:])))
 s["total"] = int(m.group(1))
 e = collections.Counter()
 for l in open(eve):

@@ -152,7 +152,9 @@ expect "the sample's findings" "$(py lync.json 'd["findings_total"]')" \
 # --- an older sensor's database (schema version 1: flows without icmp_type,
 # icmp_code, community_id) reads as it is, untouched ---------------------------
 cp a.db v1.db
-sql v1.db "alter table flows drop column community_id; alter table flows drop column icmp_code;
+sql v1.db "drop index flows_community; alter table findings drop column first_flow_id;
+    alter table findings drop column flow_id;
+    alter table flows drop column community_id; alter table flows drop column icmp_code;
     alter table flows drop column icmp_type; pragma user_version = 1;
     update meta set value = '1' where key = 'schema_version'"
 "$bin" --report --json a.db >a.json
@@ -177,7 +179,7 @@ cat >bad.want <<EOF
 conformd: missing.db: No such file or directory
 conformd: text.db: not an SQLite database
 conformd: other.db: not a conformd database (no schema version)
-conformd: version.db: schema version 9, this conformd reads versions 1 to 4
+conformd: version.db: schema version 9, this conformd reads versions 1 to 5
 conformd: dir.db: not a regular file
 EOF
 lib_check "bad: each one named as FILE: reason" cmp -s bad.want bad.err || diff bad.want bad.err

@@ -333,6 +333,44 @@ test_scan(void)
 	alert_limit_free(l);
 }
 
+/*
+ * The classifier's scans (FINDING_SCAN): passed whatever the rate limits
+ * (a scan is the limit), deduplicated per key like any kind, never counted
+ * toward the feeds' own scan detection (its probes never reach the feeds),
+ * so a source's unexpected findings after its scan are alerted as before.
+ */
+static void
+test_classifier_scan(void)
+{
+	struct config c;
+	struct alert_limit *l;
+
+	cfg_open(&c);
+	c.scan_threshold = 3;
+	c.scan_window = 60;
+	c.rate_global = 1;
+	c.burst_global = 1;
+	c.suppress[FINDING_SCAN] = 3600;
+	l = alert_limit_new(&c);
+	/* the global bucket is empty after one unexpected finding */
+	CU_ASSERT_EQUAL(check(l, mk("198.18.10.9", "198.18.1.11", 1, T0), NULL), ALIM_PASS);
+	mk("198.18.10.21", "198.18.1.11", 0, T0 + 1);
+	fnd.kind = FINDING_SCAN;
+	fnd.scan.probes = 1000;
+	CU_ASSERT_EQUAL(check(l, &fnd, NULL), ALIM_PASS);	/* not rate limited */
+	CU_ASSERT_EQUAL(check(l, &fnd, NULL), ALIM_SUPPRESSED);	/* the same key again */
+	/* the scanner's next two unexpected findings: no summary of the feeds'
+	 * own (the scan counted for nothing there) */
+	CU_ASSERT_EQUAL(check(l, mk("198.18.10.21", "198.18.1.11", 22, T0 + 10 * SEC), NULL),
+	    ALIM_PASS);
+	CU_ASSERT_EQUAL(check(l, mk("198.18.10.21", "198.18.1.11", 23, T0 + 20 * SEC), NULL),
+	    ALIM_PASS);
+	CU_ASSERT_EQUAL(alert_limit_stats(l)->scan_summaries, 0);
+	CU_ASSERT_EQUAL(alert_limit_stats(l)->passed, 4);
+	assert_identity(l);
+	alert_limit_free(l);
+}
+
 /* A million distinct keys and sources: memory stays put, entries are
  * evicted least recently used first and counted. */
 static void
@@ -374,5 +412,6 @@ test_alertlimit_register(void)
 	CU_add_test(s, "per-source token bucket", test_rate_source);
 	CU_add_test(s, "rate-limited repeats carried", test_rate_count);
 	CU_add_test(s, "scan summaries", test_scan);
+	CU_add_test(s, "the classifier's scans", test_classifier_scan);
 	CU_add_test(s, "bounded memory", test_bounded);
 }

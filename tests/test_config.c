@@ -101,16 +101,81 @@ test_config_defaults(void)
 	    "severity blocked 2\n"
 	    "severity missing 3\n"
 	    "severity protocol-mismatch 2\n"
+	    "severity scan 2\n"
 	    "suppress unexpected 3600\n"
 	    "suppress blocked 3600\n"
 	    "suppress missing 3600\n"
 	    "suppress protocol-mismatch 3600\n"
+	    "suppress scan 3600\n"
 	    "scan-threshold 20 60\n");
 	CU_ASSERT_EQUAL(c.noutputs, 0);
 	CU_ASSERT_EQUAL(c.rate_global, 0);
 	CU_ASSERT_EQUAL(c.rate_source, 0);
 	free(out);
 	config_free(&c);
+}
+
+/*
+ * `retention`: age and size with their units, into seconds and bytes;
+ * printed in the largest exact unit, which reads back the same.
+ */
+static void
+test_config_retention(void)
+{
+	static const struct {
+		const char	*in;
+		uint64_t	 age, bytes;
+		const char	*out;
+	} cases[] = {
+		{ "retention age 90d\nretention size 20G\n", 7776000, 20ULL << 30,
+		    "retention age 90d\nretention size 20G\n" },
+		{ "retention age 120m\n", 7200, 0, "retention age 2h\n" },
+		{ "retention size 1536M\nretention age 14d\n", 1209600, 1536ULL << 20,
+		    "retention age 2w\nretention size 1536M\n" },
+		{ "retention age 1s\nretention size 1048576K\n", 1, 1ULL << 30,
+		    "retention age 1s\nretention size 1G\n" },
+		{ "", 0, 0, "" },
+	};
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/retention.conf", unit_tmpdir());
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config c, again;
+		char *msgs, *out, *line;
+		FILE *f = fopen(path, "w");
+		int rc;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fprintf(f, "inventory site.inv\n%s", cases[i].in);
+		fclose(f);
+		msgs = cfg_load(path, &c, &rc);
+		CU_ASSERT_EQUAL(rc, 0);
+		CU_ASSERT_STRING_EQUAL(msgs, "");
+		CU_ASSERT_EQUAL(c.retention_age, cases[i].age);
+		CU_ASSERT_EQUAL(c.retention_bytes, cases[i].bytes);
+		out = cfg_print(&c);
+		/* the retention lines, in the printed order */
+		line = strstr(out, "retention ");
+		if (cases[i].out[0] == '\0') {
+			CU_ASSERT_PTR_NULL(line);
+		} else {
+			CU_ASSERT_PTR_NOT_NULL_FATAL(line);
+			CU_ASSERT_EQUAL(strncmp(line, cases[i].out, strlen(cases[i].out)), 0);
+		}
+		/* the printed form reads back the same */
+		f = fopen(path, "w");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fputs(out, f);
+		fclose(f);
+		free(msgs);
+		msgs = cfg_load(path, &again, &rc);
+		CU_ASSERT_EQUAL(again.retention_age, cases[i].age);
+		CU_ASSERT_EQUAL(again.retention_bytes, cases[i].bytes);
+		free(msgs);
+		free(out);
+		config_free(&again);
+		config_free(&c);
+	}
 }
 
 /* config_each_rules_file() callback: the paths, one a line, into a buffer. */
@@ -441,6 +506,7 @@ test_config_register(void)
 		return;
 	CU_add_test(s, "defaults", test_config_defaults);
 	CU_add_test(s, "minimal", test_config_minimal);
+	CU_add_test(s, "retention: age and size with units, printed exactly", test_config_retention);
 	CU_add_test(s, "every key", test_config_full);
 	CU_add_test(s, "relative paths", test_config_relative);
 	CU_add_test(s, "unreadable", test_config_unreadable);

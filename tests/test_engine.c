@@ -94,6 +94,9 @@ struct cap_finding {
 	char		signature[256];
 	uint64_t	ts;
 	struct rec_tunnel tunnel;
+	struct rec_scan	scan;
+	char		src_ip[48], dest_ip[48];	/* of its flow, "" without */
+	uint16_t	sport, dport;		/* of its flow */
 	int		host_is_src;
 	char		cite[512];	/* the rule's citation, "" when none */
 };
@@ -164,6 +167,13 @@ cap_finding(void *arg, const struct rec_finding *b)
 	cpy(g->signature, sizeof(g->signature), f->signature);
 	g->ts = f->ts_usec;
 	g->tunnel = f->tunnel;
+	g->scan = f->scan;
+	if (f->flow != NULL) {
+		cpy(g->src_ip, sizeof(g->src_ip), f->flow->src_ip);
+		cpy(g->dest_ip, sizeof(g->dest_ip), f->flow->dest_ip);
+		g->sport = f->flow->src_port;
+		g->dport = f->flow->dest_port;
+	}
 	g->host_is_src = f->host_is_src;
 	cpy(g->cite, sizeof(g->cite), f->rule_cite != NULL ? f->rule_cite :
 	    f->flow != NULL ? f->flow->rule_cite : NULL);
@@ -776,6 +786,7 @@ test_tunnel_findings(void)
 	tick(MS(40000));					/* expires it */
 	via_gre = 0;
 	tcp(MS(40010), CLI, 50002, FE2, 22, SYN, NULL, 0);	/* unexpected, direct */
+	tick(MS(46000));		/* the holds are due (scan.h) */
 	CU_ASSERT_EQUAL(count(FINDING_UNEXPECTED), 2);
 	CU_ASSERT_EQUAL(count(FINDING_BLOCKED), 1);
 	for (int i = 0; i < cap.nfind; i++) {
@@ -812,6 +823,7 @@ test_tunnel_blocked(void)
 	udp(MS(2), FE2, 50001, FE1, 1434, ping, sizeof(ping));
 	icmp_error(MS(3), RTR, FE2, 3, 3, &q);
 	via_gre = 0;
+	tick(MS(6000));			/* the RST's finding was held (scan.h) */
 	CU_ASSERT_EQUAL(count(FINDING_BLOCKED), 2);
 	for (int i = 0; i < cap.nfind; i++) {
 		g = &cap.find[i];
@@ -843,7 +855,8 @@ test_s0_undecided(void)
 	run_free();
 }
 
-/* REJ: raised as soon as the RST arrives. */
+/* REJ: decided when the RST arrives, held until answer-timeout after the
+ * SYN (it could be a scan's probe), raised with the RST's time. */
 static void
 test_rej(void)
 {
@@ -852,6 +865,8 @@ test_rej(void)
 	run_begin();
 	tcp(MS(0), CLI, 50000, FE1, 5061, SYN, NULL, 0);
 	tcp(MS(1), FE1, 5061, CLI, 50000, RSTACK, NULL, 0);
+	CU_ASSERT_EQUAL(count(FINDING_BLOCKED), 0);
+	tick(MS(6000));
 	CU_ASSERT_EQUAL(count(FINDING_BLOCKED), 1);
 	CU_ASSERT_EQUAL(cap.nflow, 0);		/* before engine_finish() */
 	tick(MS(20000));
@@ -917,7 +932,7 @@ test_icmp_host_unreachable_tcp(void)
 	run_begin();
 	tcp(MS(0), CLI, 50000, FE1, 444, SYN, NULL, 0);
 	icmp_error(MS(3), RTR, CLI, 3, 1, &q);
-	CU_ASSERT_EQUAL(count(FINDING_BLOCKED), 1);
+	CU_ASSERT_EQUAL(count(FINDING_BLOCKED), 0);	/* held (scan.h) */
 	tcp(MS(1000), CLI, 50000, FE1, 444, SYN, NULL, 0);
 	tick(MS(20000));
 	run_end();
@@ -938,7 +953,7 @@ test_icmpv6_admin_prohibited(void)
 	run_begin();
 	tcp(MS(0), CLI6, 50000, FE6, 5061, SYN, NULL, 0);
 	icmp_error(MS(1), RTR6, CLI6, 1, 1, &q);
-	CU_ASSERT_EQUAL(count(FINDING_BLOCKED), 1);
+	CU_ASSERT_EQUAL(count(FINDING_BLOCKED), 0);	/* held (scan.h) */
 	run_end();
 	/* fe6: T1R3 blocked; the clients' T4R6 too; fe1, fe2, vip, med1 unobserved */
 	expect_counts(0, 1, (MISS_FE6 - 1) + (MISS_CLI - 1) + 4, 0);
@@ -1121,11 +1136,17 @@ test_unexpected_syn(void)
 
 	run_begin();
 	tcp(MS(0), CLI, 50004, FE1, 22, SYN, NULL, 0);
+	/* held: it could be a scan's first probe (scan.h) */
+	CU_ASSERT_EQUAL(count(FINDING_UNEXPECTED), 0);
+	tick(MS(4900));
+	CU_ASSERT_EQUAL(count(FINDING_UNEXPECTED), 0);
+	tick(MS(6000));			/* answer-timeout after the SYN: raised */
 	CU_ASSERT_EQUAL(count(FINDING_UNEXPECTED), 1);
 	tick(MS(10000));
 	run_end();
 	expect_counts(1, 0, baseline(MISS_FE), 0);
 	f = only(FINDING_UNEXPECTED);
+	CU_ASSERT_EQUAL(f->ts, MS(0));	/* the time it would have had at once */
 	CU_ASSERT_STRING_EQUAL(f->rule, "");
 	CU_ASSERT_STRING_EQUAL(f->evidence, "");
 	CU_ASSERT_STRING_EQUAL(f->signature, "conformd unexpected TCP/22 client -> front-end");
@@ -1535,6 +1556,398 @@ test_reloads(void)
 		policy_free(p[g]);
 }
 
+/* --- a reload in the middle of a coverage window ------------------------------------- */
+
+/* The engine's sink while collectors are replaced under it: the current
+ * `col`, as the daemon's store thread applies the workers' records. */
+static void
+tramp_flow(void *arg, const struct rec_flow *r)
+{
+	struct engine_sink s;
+
+	(void)arg;
+	collector_sink(col, &s);
+	if (s.flow != NULL)
+		s.flow(s.arg, r);
+}
+
+static void
+tramp_finding(void *arg, const struct rec_finding *f)
+{
+	struct engine_sink s;
+
+	(void)arg;
+	collector_sink(col, &s);
+	s.finding(s.arg, f);
+}
+
+static void
+tramp_observe(void *arg, int host)
+{
+	struct engine_sink s;
+
+	(void)arg;
+	collector_sink(col, &s);
+	s.observe(s.arg, host);
+}
+
+static void
+tramp_cover(void *arg, int host, int rule, int ok, uint64_t bytes, uint64_t first_usec,
+    uint64_t last_usec, const char *evidence)
+{
+	struct engine_sink s;
+
+	(void)arg;
+	collector_sink(col, &s);
+	s.cover(s.arg, host, rule, ok, bytes, first_usec, last_usec, evidence);
+}
+
+/*
+ * A reload five seconds into a window does not judge it: the window's
+ * coverage carries over to the new policy (collector_carry_window()) and
+ * is judged at its end.  fe1/T1R3, proved before the reload, and again by
+ * a connection opened before it and closed after it, is seen with both
+ * flows; fe1's other required rules are missing once, as without the
+ * reload; fe9, which the reload adds, joined the window late: no missing
+ * finding, no unobserved one, no coverage row.  A second reload maps
+ * through the first.
+ */
+static void
+test_reload_window(void)
+{
+	static const char site2[] = "host fe9 198.18.1.19 role front-end\n";
+	struct engine_sink out, tr;
+	struct inventory inv2;
+	struct policy *p2, *p3;
+	struct coverage_map *m12, *m23;
+	struct collector *c2;
+	struct diag d;
+	char path[512], *text;
+
+	/* the inventory of the reload: the site and fe9 */
+	text = malloc(sizeof(site) + sizeof(site2));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	snprintf(text, sizeof(site) + sizeof(site2), "%s%s", site, site2);
+	snprintf(path, sizeof(path), "%s/engine-site2.conf", unit_tmpdir());
+	CU_ASSERT_EQUAL_FATAL(unit_spit(path, text), 0);
+	free(text);
+	diag_init(&d, stderr);
+	inventory_init(&inv2);
+	CU_ASSERT_EQUAL_FATAL(inventory_load(&inv2, path, &rs, &d), 0);
+	p2 = policy_compile(&rs, &inv2);
+	p3 = policy_compile(&rs, &inv2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p3);
+
+	memset(&cap, 0, sizeof(cap));
+	memset(&out, 0, sizeof(out));
+	out.arg = &cap;
+	out.flow = cap_flow;
+	out.finding = cap_finding;
+	out.coverage = cap_cov;
+	pktnum = 0;
+	last_ts = 0;
+	col = collector_new(&cfg, pol, &out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(col);
+	memset(&tr, 0, sizeof(tr));
+	tr.flow = tramp_flow;
+	tr.finding = tramp_finding;
+	tr.observe = tramp_observe;
+	tr.cover = tramp_cover;
+	eng = engine_new(&cfg, pol, &tr);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(eng);
+
+	/* before the reload: a whole connection proves T1R3; another opens */
+	handshake(MS(0), CLI, 50000, FE1, 5061);
+	tcp(MS(2), CLI, 50000, FE1, 5061, PSHACK, tls_hello, sizeof(tls_hello));
+	tcp(MS(3), CLI, 50000, FE1, 5061, TCP_FIN | TCP_ACK, NULL, 0);
+	tcp(MS(4), FE1, 5061, CLI, 50000, TCP_FIN | TCP_ACK, NULL, 0);
+	handshake(MS(100), CLI, 50001, FE1, 5061);
+	tcp(MS(102), CLI, 50001, FE1, 5061, PSHACK, tls_hello, sizeof(tls_hello));
+	tick(MS(5000));
+
+	/* the reload: the engine judges by p2, a collector of p2 takes the window */
+	CU_ASSERT_EQUAL_FATAL(engine_set_policy(eng, p2, 1), 0);
+	m12 = coverage_map_new(pol, p2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m12);
+	CU_ASSERT_EQUAL(coverage_map_host(m12, 0), 0);		/* the same hosts first */
+	CU_ASSERT_EQUAL(coverage_map_host(m12, inv.nhosts), -1);	/* out of range */
+	c2 = collector_new(&cfg, p2, &out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+	collector_carry_window(c2, col, m12);
+	collector_free(col);
+	col = c2;
+	CU_ASSERT_EQUAL(cap.ncov, 0);		/* nothing judged */
+	CU_ASSERT_EQUAL(count(FINDING_MISSING), 0);
+
+	/* a second reload: p3, the maps chained */
+	CU_ASSERT_EQUAL_FATAL(engine_set_policy(eng, p3, 2), 0);
+	m23 = coverage_map_new(p2, p3);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m23);
+	coverage_map_chain(m12, m23);
+	CU_ASSERT_EQUAL(coverage_map_rule(m12, 3), 3);
+	c2 = collector_new(&cfg, p3, &out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+	collector_carry_window(c2, col, m23);
+	collector_free(col);
+	col = c2;
+
+	/* after: the connection judged by the first policy closes */
+	tcp(MS(6000), CLI, 50001, FE1, 5061, TCP_FIN | TCP_ACK, NULL, 0);
+	tcp(MS(6001), FE1, 5061, CLI, 50001, TCP_FIN | TCP_ACK, NULL, 0);
+	tick(MS(60000));
+	run_end();
+	expect_counts(0, 0, baseline_5061(MISS_FE - 1), 0);
+	EXPECT_COV("fe1", "T1R3", "seen", 2, "");
+	CU_ASSERT_PTR_NULL(missing("fe1", "T1R3"));
+	CU_ASSERT_EQUAL(missing_for("fe9"), 0);
+	CU_ASSERT_EQUAL(cov_rows("fe9", NULL), 0);
+	CU_ASSERT_EQUAL(missing_for("med1"), 1);	/* unobserved all along: said once */
+	run_free();
+	coverage_map_free(m12);
+	coverage_map_free(m23);
+	policy_free(p2);
+	policy_free(p3);
+	inventory_free(&inv2);
+}
+
+/* --- port scans (scan.h) ---------------------------------------------------------- */
+
+/*
+ * A SYN scan of fe1 from a client: 40 probes, 1 ms apart, on 1-36 and on
+ * the four ports fe1's rows open to clients (135, 443, 444, 5061).  Closed
+ * ports answer RST, 443 and 5061 SYN-ACK (and the scanner resets them).
+ * The probes' findings are held, the 20th makes the client a scanner, and
+ * every probe folds into one scan: no unexpected finding, no blocked one
+ * on a Lync row, nothing in coverage (T1R3 stays missing, not blocked and
+ * not seen); every flow is still recorded with its verdict.  The scan is
+ * reported once it has been quiet a whole window (60 s).
+ */
+static uint16_t scan_ports[40];
+
+static void
+syn_scan(uint64_t t0, const char *src, const char *dst, int n, int answer_open)
+{
+	for (int i = 0; i < n; i++) {
+		uint16_t port = scan_ports[i], sp = (uint16_t)(40000 + i);
+		uint64_t t = t0 + (uint64_t)i * 1000u;
+
+		tcp(t, src, sp, dst, port, SYN, NULL, 0);
+		if (answer_open && (port == 443 || port == 5061)) {
+			tcp(t + 500, dst, port, src, sp, SYNACK, NULL, 0);
+			tcp(t + 600, src, sp, dst, port, TCP_RST, NULL, 0);
+		} else
+			tcp(t + 500, dst, port, src, sp, RSTACK, NULL, 0);
+	}
+}
+
+static void
+scan_ports_init(void)
+{
+	for (int i = 0; i < 36; i++)
+		scan_ports[i] = (uint16_t)(i + 1);
+	scan_ports[36] = 135;
+	scan_ports[37] = 443;
+	scan_ports[38] = 444;
+	scan_ports[39] = 5061;
+}
+
+static void
+test_scan_folded(void)
+{
+	const struct cap_finding *f;
+
+	scan_ports_init();
+	run_begin();
+	syn_scan(T0, CLI, FE1, 40, 1);
+	CU_ASSERT_EQUAL(cap.nfind, 0);			/* all held */
+	tick(MS(10000));				/* due: folded */
+	CU_ASSERT_EQUAL(cap.nfind, 0);
+	tick(MS(50000));
+	CU_ASSERT_EQUAL(count(FINDING_SCAN), 0);	/* not quiet a window yet */
+	tick(MS(62000));
+	CU_ASSERT_EQUAL(count(FINDING_SCAN), 1);	/* quiet since 0.04 s: over */
+	run_end();
+	expect_counts(0, 0, baseline(MISS_FE), 0);	/* the clients' T4R6 proved nothing either */
+	CU_ASSERT_EQUAL(count(FINDING_SCAN), 1);
+	f = only(FINDING_SCAN);
+	CU_ASSERT_EQUAL(f->scan.probes, 40);
+	CU_ASSERT_EQUAL(f->scan.ports, 40);
+	CU_ASSERT_EQUAL(f->scan.answered, 2);
+	CU_ASSERT_EQUAL(f->scan.hosts, 1);
+	CU_ASSERT_EQUAL(f->scan.hosts_more, 0);
+	CU_ASSERT_EQUAL(f->scan.window, 60);
+	CU_ASSERT_EQUAL(f->scan.first_usec, T0);
+	CU_ASSERT_EQUAL(f->scan.last_usec, MS(39));
+	CU_ASSERT_EQUAL(f->ts, MS(62000));
+	CU_ASSERT_EQUAL(f->severity, 2);
+	CU_ASSERT_STRING_EQUAL(f->rule, "");
+	CU_ASSERT_STRING_EQUAL(f->src_ip, CLI);
+	CU_ASSERT_STRING_EQUAL(f->dest_ip, FE1);
+	CU_ASSERT_EQUAL(f->sport, 0);
+	CU_ASSERT_EQUAL(f->dport, 0);
+	CU_ASSERT_STRING_EQUAL(f->signature,
+	    "conformd scan from 198.18.10.5: 40 ports of 198.18.1.11, 2 answered");
+	CU_ASSERT_STRING_EQUAL(f->evidence,
+	    "40 probes in 0.0 s; answered: 443,5061; ports: 1-36,135,443-444,5061");
+	/* every probe recorded, with its own verdict */
+	{
+		int ntcp = 0;
+
+		for (int i = 0; i < cap.nflow; i++)
+			ntcp += cap.flow[i].proto == IPPROTO_NUM_TCP;
+		CU_ASSERT_EQUAL(ntcp, 40);
+	}
+	CU_ASSERT_EQUAL(flow_to(IPPROTO_NUM_TCP, 22)->verdict, VERDICT_UNEXPECTED);
+	CU_ASSERT_EQUAL(flow_to(IPPROTO_NUM_TCP, 444)->verdict, VERDICT_EXPECTED);
+	/* a scan's probes prove nothing: T1R3 missing, T1R4 (444) too */
+	EXPECT_COV("fe1", "T1R3", "missing", 0, "");
+	CU_ASSERT_STRING_EQUAL(cov("fe1", "T1R4")->state, "missing");
+	CU_ASSERT_EQUAL(cov_rows("fe1", "blocked"), 0);
+	CU_ASSERT_EQUAL(engine_counters(eng)->scans, 1);
+	CU_ASSERT_EQUAL(engine_counters(eng)->scan_probes, 40);
+	run_free();
+}
+
+/*
+ * The scanner also talks: a TLS connection to 5061 after the scan proves
+ * T1R3 (a conversation is no probe), and an SSH session to 22 is an
+ * unexpected finding of its own.  Fewer probes than the threshold (19)
+ * from another client are alerted one by one, each with its own time.
+ */
+static void
+test_scan_conversations(void)
+{
+	const char *cli2 = "198.18.10.6";
+	int n2 = 0;
+
+	scan_ports_init();
+	run_begin();
+	syn_scan(T0, CLI, FE1, 30, 0);
+	handshake(MS(100), CLI, 50000, FE1, 5061);
+	tcp(MS(102), CLI, 50000, FE1, 5061, PSHACK, tls_hello, sizeof(tls_hello));
+	handshake(MS(200), CLI, 50001, FE1, 22);
+	tcp(MS(202), FE1, 22, CLI, 50001, PSHACK, ssh_banner, sizeof(ssh_banner) - 1);
+	CU_ASSERT_EQUAL(count(FINDING_UNEXPECTED), 1);	/* at its payload */
+	for (int i = 0; i < 19; i++)
+		tcp(MS(300 + i), cli2, (uint16_t)(41000 + i), FE2, (uint16_t)(1000 + i), SYN,
+		    NULL, 0);
+	tick(MS(10000));
+	run_end();
+	CU_ASSERT_EQUAL(count(FINDING_SCAN), 1);
+	CU_ASSERT_EQUAL(only(FINDING_SCAN)->scan.probes, 30);
+	CU_ASSERT_EQUAL(only(FINDING_SCAN)->scan.answered, 0);
+	CU_ASSERT_EQUAL(count(FINDING_UNEXPECTED), 20);
+	for (int i = 0; i < cap.nfind; i++)
+		if (cap.find[i].kind == FINDING_UNEXPECTED && strcmp(cap.find[i].src_ip, cli2) == 0) {
+			CU_ASSERT_EQUAL(cap.find[i].ts, MS(300 + cap.find[i].dport - 1000));
+			n2++;
+		} else if (cap.find[i].kind == FINDING_UNEXPECTED) {
+			CU_ASSERT_EQUAL(cap.find[i].dport, 22);
+			CU_ASSERT_EQUAL(cap.find[i].ts, MS(200));
+		}
+	CU_ASSERT_EQUAL(n2, 19);
+	EXPECT_COV("fe1", "T1R3", "seen", 1, "");
+	run_free();
+}
+
+/*
+ * A slow scan, a probe a second: the holds last answer-timeout (5 s), so
+ * the probes due before the 20th are alerted one by one (0..14: the timer
+ * of second 19 decides probe 14 before probe 19 is judged) and the rest
+ * fold into the scan.  Every probe is in exactly one finding.
+ */
+static void
+test_scan_slow(void)
+{
+	const struct cap_finding *f;
+
+	run_begin();
+	for (int i = 0; i < 30; i++)
+		tcp(MS(1000 * i), CLI, (uint16_t)(40000 + i), FE1, (uint16_t)(2000 + i), SYN,
+		    NULL, 0);
+	tick(MS(100000));
+	run_end();
+	CU_ASSERT_EQUAL(count(FINDING_UNEXPECTED), 15);
+	f = only(FINDING_SCAN);
+	CU_ASSERT_EQUAL(f->scan.probes, 15);
+	CU_ASSERT_EQUAL(f->scan.first_usec, MS(15000));
+	CU_ASSERT_EQUAL(f->scan.last_usec, MS(29000));
+	CU_ASSERT_STRING_EQUAL(f->evidence,
+	    "15 probes in 14.0 s; answered: none; ports: 2015-2029");
+	run_free();
+}
+
+/* scan-threshold 0: no detection, nothing held (an unexpected SYN is
+ * raised at once, an RST's blocked finding too). */
+static void
+test_scan_off(void)
+{
+	uint32_t saved = cfg.scan_threshold;
+
+	cfg.scan_threshold = 0;
+	scan_ports_init();
+	run_begin();
+	tcp(MS(0), CLI, 50004, FE1, 22, SYN, NULL, 0);
+	CU_ASSERT_EQUAL(count(FINDING_UNEXPECTED), 1);
+	tcp(MS(1), CLI, 50005, FE1, 5061, SYN, NULL, 0);
+	tcp(MS(2), FE1, 5061, CLI, 50005, RSTACK, NULL, 0);
+	CU_ASSERT_EQUAL(count(FINDING_BLOCKED), 1);
+	run_end();
+	CU_ASSERT_EQUAL(count(FINDING_SCAN), 0);
+	run_free();
+	cfg.scan_threshold = saved;
+}
+
+/* Counting sink for the bounds test: findings by kind. */
+static uint64_t bound_kinds[FINDING_KINDS];
+
+static void
+bound_finding(void *arg, const struct rec_finding *f)
+{
+	(void)arg;
+	if (f->kind > 0 && f->kind < FINDING_KINDS)
+		bound_kinds[f->kind]++;
+}
+
+/*
+ * Bounded: 3,000 sources of one probe each (the source table holds
+ * 1,024: entries are reused, counted) and one scanner of 9,000 ports
+ * within 1 s (more than the 8,192 holds: the oldest are decided early,
+ * counted, and still fold, its source being a scanner).  3,000 unexpected
+ * findings, one scan of 9,000 probes.
+ */
+static void
+test_scan_bounds(void)
+{
+	struct engine_sink sink;
+	const struct engine_counters *c;
+	char a[32];
+
+	memset(bound_kinds, 0, sizeof(bound_kinds));
+	memset(&sink, 0, sizeof(sink));
+	sink.finding = bound_finding;
+	eng = engine_new(&cfg, pol, &sink);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(eng);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(a, sizeof(a), "198.18.%d.%d", 100 + i / 250, i % 250 + 1);
+		tcp(T0 + (uint64_t)i * 100u, a, 40000, FE1, 22, SYN, NULL, 0);
+	}
+	for (int i = 0; i < 9000; i++)
+		tcp(T0 + (uint64_t)i * 100u + 50u, CLI, (uint16_t)(20000 + i % 40000), FE1,
+		    (uint16_t)(1 + i), SYN, NULL, 0);
+	engine_finish(eng);
+	c = engine_counters(eng);
+	CU_ASSERT(c->scan_sources_evicted > 0);
+	CU_ASSERT(c->scan_holds_forced > 0);
+	CU_ASSERT_EQUAL(c->scans, 1);
+	CU_ASSERT_EQUAL(c->scan_probes, 9000);
+	CU_ASSERT_EQUAL(bound_kinds[FINDING_UNEXPECTED], 3000);
+	CU_ASSERT_EQUAL(bound_kinds[FINDING_SCAN], 1);
+	engine_free(eng);
+	eng = NULL;
+}
+
 void
 test_engine_register(void)
 {
@@ -1542,6 +1955,7 @@ test_engine_register(void)
 
 	CU_add_test(s, "site", test_site);
 	CU_add_test(s, "a flow through 40 reloads keeps its rule", test_reloads);
+	CU_add_test(s, "a reload carries the coverage window over", test_reload_window);
 	CU_add_test(s, "S0", test_s0);
 	CU_add_test(s, "S0 expired", test_s0_expired);
 	CU_add_test(s, "findings name the tunnel of their packet", test_tunnel_findings);
@@ -1558,6 +1972,11 @@ test_engine_register(void)
 	CU_add_test(s, "UDP request/response", test_udp_reqresp);
 	CU_add_test(s, "UDP STUN", test_udp_stun);
 	CU_add_test(s, "unexpected SYN", test_unexpected_syn);
+	CU_add_test(s, "scan: probes folded into one finding", test_scan_folded);
+	CU_add_test(s, "scan: conversations and a few probes are not", test_scan_conversations);
+	CU_add_test(s, "scan: slow, probes alerted until detected", test_scan_slow);
+	CU_add_test(s, "scan: scan-threshold 0", test_scan_off);
+	CU_add_test(s, "scan: bounded tables", test_scan_bounds);
 	CU_add_test(s, "mismatch SIP on 5061", test_mismatch_sip_on_5061);
 	CU_add_test(s, "mismatch TLS on 5061", test_mismatch_tls_on_5061);
 	CU_add_test(s, "mismatch SSLv2 on 5061", test_mismatch_sslv2_on_5061);

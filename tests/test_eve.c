@@ -346,6 +346,50 @@ test_golden_alert(void)
 	check_alert(&f, gold_alert_blocked);
 }
 
+/* The classifier's scan: its first probe's flow (ports 0, no rule), its
+ * figures in conformance.scan; Suricata's network-scan category. */
+static const char gold_alert_scan[] =
+	"{\"timestamp\":\"2026-01-01T00:01:10.000000+0000\",\"flow_id\":1234567890123,"
+	"\"event_type\":\"alert\",\"src_ip\":\"198.18.1.50\",\"src_port\":0,"
+	"\"dest_ip\":\"198.18.1.11\",\"dest_port\":0,\"proto\":\"TCP\",\"vlan\":[100],"
+	"\"alert\":{\"action\":\"allowed\",\"signature_id\":9000005,\"rev\":1,"
+	"\"signature\":\"conformd scan from 198.18.1.50: 1024 ports of 198.18.1.11, 4 answered\","
+	"\"category\":\"Detection of a Network Scan\",\"severity\":2},"
+	"\"conformance\":{\"verdict\":\"scan\",\"rule\":null,"
+	"\"evidence\":\"1024 probes in 1.3 s; answered: 135,443-444,448; ports: 1-1024\","
+	"\"src_role\":\"client\",\"dest_role\":\"front-end\",\"src_host\":\"pc1\","
+	"\"dest_host\":\"fe1\",\"scan\":{\"probes\":1024,\"ports\":1024,\"answered\":4,"
+	"\"hosts\":1,\"start\":\"2026-01-01T00:00:00.000001+0000\","
+	"\"end\":\"2026-01-01T00:00:01.300000+0000\",\"window\":60}}}";
+
+static void
+test_scan_alert(void)
+{
+	struct flow_record r;
+	struct finding f;
+
+	rec_v4(&r);
+	r.src_port = r.dest_port = 0;
+	r.rule_id = r.rule_service = NULL;
+	r.verdict = VERDICT_UNEXPECTED;
+	memset(&f, 0, sizeof(f));
+	f.kind = FINDING_SCAN;
+	f.severity = 2;
+	f.signature = "conformd scan from 198.18.1.50: 1024 ports of 198.18.1.11, 4 answered";
+	f.category = "Detection of a Network Scan";
+	f.flow = &r;
+	f.ts_usec = T2026 + 70000000;
+	f.evidence = "1024 probes in 1.3 s; answered: 135,443-444,448; ports: 1-1024";
+	f.scan.probes = 1024;
+	f.scan.ports = 1024;
+	f.scan.answered = 4;
+	f.scan.hosts = 1;
+	f.scan.window = 60;
+	f.scan.first_usec = T2026 + 1;
+	f.scan.last_usec = T2026 + 1300000;
+	check_alert(&f, gold_alert_scan);
+}
+
 /* Quote, backslash, newline, 0x01, DEL, invalid and valid UTF-8. */
 static void
 test_escaping(void)
@@ -762,6 +806,7 @@ test_eve_register(void)
 
 	CU_add_test(s, "golden flow events", test_golden_flow);
 	CU_add_test(s, "golden alert events", test_golden_alert);
+	CU_add_test(s, "a scan's alert event", test_scan_alert);
 	CU_add_test(s, "escaping of hostile strings", test_escaping);
 	CU_add_test(s, "escaping of every byte value", test_escaping_bytes);
 	CU_add_test(s, "timestamps", test_time);

@@ -100,6 +100,32 @@ q_row(const char *path, const char *sql)
 	return out;
 }
 
+/* The plan of a query (EXPLAIN QUERY PLAN's details, joined with " | "). */
+static const char *
+q_plan(const char *path, const char *sql)
+{
+	static char out[2048];
+	char q[1024];
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	size_t off = 0;
+
+	out[0] = '\0';
+	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK) {
+		snprintf(out, sizeof(out), "<error: %s>", sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return out;
+	}
+	while (sqlite3_step(s) == SQLITE_ROW && off < sizeof(out))
+		off += (size_t)snprintf(out + off, sizeof(out) - off, "%s%s", off ? " | " : "",
+		    (const char *)sqlite3_column_text(s, 3));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return out;
+}
+
 /* Run SQL on a database with the plain sqlite3 API (setting up foreign files). */
 static void
 q_exec(const char *path, const char *sql)
@@ -160,7 +186,7 @@ test_open_create(void)
 	CU_ASSERT_STRING_EQUAL(q_row(path, "PRAGMA journal_mode"), "wal");
 	CU_ASSERT_EQUAL(q_int(path, "PRAGMA page_size"), 16384);	/* a new file's */
 	CU_ASSERT_STRING_EQUAL(q_row(path,
-	    "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+	    "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
 	CU_ASSERT_EQUAL(q_int(path,
 	    "SELECT count(*) FROM meta WHERE key = 'software' AND value LIKE 'conformd %'"), 1);
 	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM meta WHERE key = 'created'"
@@ -303,7 +329,7 @@ test_upgrade_v1(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 		CU_ASSERT_EQUAL(q_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 		CU_ASSERT_STRING_EQUAL(q_row(path,
-		    "SELECT value FROM meta WHERE key = 'schema_version'"), "4");
+		    "SELECT value FROM meta WHERE key = 'schema_version'"), "5");
 		CU_ASSERT_EQUAL(store_run_begin(st, "new.pcap", "v", T2026, NULL), 0);
 		rec_fill(&r, 100 + (uint64_t)i);
 		strcpy(r.community_id, "1:5QTjlVXOsolW7VORAyA8MVX/DMk=");
@@ -1151,7 +1177,7 @@ test_bulk(void)
 	CU_ASSERT_STRING_EQUAL(q_master(path2), kept);
 	CU_ASSERT_EQUAL(q_int(path2, "SELECT count(*) FROM flows WHERE verdict = 'unexpected'"),
 	    715);
-	CU_ASSERT_EQUAL(q_int(path2, "SELECT count(*) FROM pragma_index_list('flows')"), 2);
+	CU_ASSERT_EQUAL(q_int(path2, "SELECT count(*) FROM pragma_index_list('flows')"), 7);
 	CU_ASSERT_STRING_EQUAL(q_row(path2, "PRAGMA integrity_check"), "ok");
 
 	/* a second run: the table has rows, the indexes stay */
@@ -1305,6 +1331,154 @@ file_bytes(const char *path, size_t *len)
 		*len = (size_t)n;
 	fclose(f);
 	return b;
+}
+
+/*
+ * Version 5: a version 4 database (as the previous conformd wrote it) is
+ * upgraded in place, its rows kept: findings get flow_id and
+ * first_flow_id, and the indexes SIEMs and reports need are built from
+ * the rows already there.  New findings name their flows: the latest
+ * occurrence's and the first's; a flowless one (missing) none.  On a
+ * site's worth of rows, the queries those indexes serve use them (EXPLAIN
+ * QUERY PLAN): flows by time, by address (alone: minute by minute; or
+ * with the minutes), by Community ID, by flow id (a finding's flow),
+ * findings by last_seen and by last_run.
+ */
+static void
+test_upgrade_v4(void)
+{
+	static const struct {
+		const char	*sql;
+		const char	*index;
+	} plans[] = {
+		{ "SELECT * FROM flows WHERE first_usec BETWEEN 1767225600000000"
+		    " AND 1767225660000000", "flows_first" },
+		{ "SELECT * FROM flows WHERE src_ip = '198.18.130.7'", "flows_src" },
+		{ "SELECT * FROM flows WHERE first_usec / 60000000 = 29453761"
+		    " AND src_ip = '198.18.130.7'", "flows_src" },
+		{ "SELECT * FROM flows WHERE dest_ip = '198.18.1.12' AND first_usec / 60000000"
+		    " = 29453762", "flows_dest" },
+		{ "SELECT * FROM flows WHERE community_id = '1:000000000000000000000000017='",
+		    "flows_community" },
+		{ "SELECT * FROM findings f JOIN flows l ON l.flow_id = f.flow_id"
+		    " WHERE f.kind = 'missing'", "flows_flow_id" },
+		{ "SELECT * FROM findings WHERE last_seen_usec > 1767225900000000", "findings_last_seen" },
+		{ "SELECT * FROM findings WHERE last_run = 3", "findings_last_run" },
+	};
+	char path[512], err[1024] = "", plan[1024];
+	struct flow_record r;
+	struct finding f;
+	struct store *st;
+
+	/* a version 4 file: today's, less what version 5 added */
+	snprintf(path, sizeof(path), "%s", db_path("v4"));
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_run_begin(st, "old.pcap", "v", T2026, NULL), 0);
+	rec_fill(&r, 500);
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	memset(&f, 0, sizeof(f));
+	f.kind = FINDING_UNEXPECTED;
+	f.severity = 2;
+	f.signature = "old";
+	f.flow = &r;
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 1, 0), 0);
+	store_close(st);
+	q_exec(path, "DROP INDEX flows_first; DROP INDEX flows_src; DROP INDEX flows_dest;"
+	    " DROP INDEX flows_community; DROP INDEX flows_flow_id;"
+	    " DROP INDEX findings_last_seen; DROP INDEX findings_last_run;"
+	    " ALTER TABLE findings DROP COLUMN first_flow_id;"
+	    " ALTER TABLE findings DROP COLUMN flow_id;"
+	    " PRAGMA user_version = 4; UPDATE meta SET value = '4' WHERE key = 'schema_version';");
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	    " AND sql IS NOT NULL"), 3);
+
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	if (st == NULL)
+		fprintf(stderr, "\n%s\n", err);
+	CU_ASSERT_EQUAL(q_int(path, "PRAGMA user_version"), 5);
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT value FROM meta WHERE key = 'schema_version'"),
+	    "5");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT quote(flow_id) || ' ' || quote(first_flow_id)"
+	    " FROM findings"), "NULL NULL");
+	CU_ASSERT_EQUAL(store_run_begin(st, "new.pcap", "v", T2026 + 2, NULL), 0);
+	/* the same finding twice, on two flows; a missing one */
+	rec_fill(&r, 600);
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	f.signature = "new";
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	rec_fill(&r, 601);
+	CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	memset(&f, 0, sizeof(f));
+	f.kind = FINDING_MISSING;
+	f.severity = 3;
+	f.signature = "missing";
+	f.host = "fe1";
+	f.host_ip = "198.18.1.11";
+	f.port = 5061;
+	f.proto = 6;
+	f.rule_id = "T1R3";
+	CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 3, 0), 0);
+	store_close(st);
+	/* the old row's key is the new rows': one row, three occurrences,
+	 * first_flow_id left NULL (it came before version 5), flow_id the
+	 * latest's; the flow it names is found by the index */
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT count || ' ' || quote(first_flow_id) || ' ' ||"
+	    " flow_id FROM findings WHERE kind = 'unexpected'"), "3 NULL 601");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT l.flow_id || ' ' || l.run_id FROM findings f"
+	    " JOIN flows l ON l.flow_id = f.flow_id WHERE f.kind = 'unexpected'"), "601 2");
+	CU_ASSERT_STRING_EQUAL(q_row(path, "SELECT quote(flow_id) || ' ' || quote(first_flow_id)"
+	    " FROM findings WHERE kind = 'missing'"), "NULL NULL");
+	CU_ASSERT_EQUAL(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	    " AND sql IS NOT NULL"), 10);
+
+	/* a site's worth of rows (3,000 flows over 10 minutes from as many
+	 * clients to 50 servers, 600 findings), so that the plans are those
+	 * of a real database: its run's end samples the statistics */
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_run_begin(st, "site.pcap", "v", T2026 + 4, NULL), 0);
+	for (int i = 0; i < 3000; i++) {
+		rec_fill(&r, 1000 + (uint64_t)i);
+		r.first_usec = T2026 + (uint64_t)i * 200000;
+		snprintf(r.src_ip, sizeof(r.src_ip), "198.18.%d.%d", 128 + i / 250, i % 250 + 1);
+		snprintf(r.dest_ip, sizeof(r.dest_ip), "198.18.1.%d", 11 + i % 50);
+		snprintf(r.community_id, sizeof(r.community_id), "1:%027d=", i);
+		CU_ASSERT_EQUAL(store_flow(st, &r), 0);
+		if (i % 5 == 0) {
+			memset(&f, 0, sizeof(f));
+			f.kind = FINDING_UNEXPECTED;
+			f.severity = 2;
+			f.signature = "site";
+			f.flow = &r;
+			f.ts_usec = r.first_usec;
+			CU_ASSERT_EQUAL(store_finding(st, &f), 0);
+		}
+	}
+	CU_ASSERT_EQUAL(store_run_end(st, T2026 + 700000000, 0), 0);
+	store_close(st);
+	CU_ASSERT(q_int(path, "SELECT count(*) FROM sqlite_stat1 WHERE idx = 'flows_src'") == 1);
+	for (size_t i = 0; i < sizeof(plans) / sizeof(plans[0]); i++) {
+		snprintf(plan, sizeof(plan), "%s", q_plan(path, plans[i].sql));
+		CU_ASSERT_PTR_NOT_NULL(strstr(plan, plans[i].index));
+		if (strstr(plan, plans[i].index) == NULL)
+			fprintf(stderr, "\n%s: plan %s, want %s\n", plans[i].sql, plan, plans[i].index);
+	}
+	CU_ASSERT_STRING_EQUAL(q_row(path, "PRAGMA integrity_check"), "ok");
+
+	/* a fresh file: the same columns, in the same order */
+	snprintf(plan, sizeof(plan), "%s", q_row(path,
+	    "SELECT group_concat(name, ',') FROM pragma_table_info('findings')"));
+	snprintf(path, sizeof(path), "%s", db_path("v5-fresh"));
+	st = store_open(path, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	store_close(st);
+	CU_ASSERT_STRING_EQUAL(q_row(path,
+	    "SELECT group_concat(name, ',') FROM pragma_table_info('findings')"), plan);
 }
 
 /*
@@ -1524,6 +1698,8 @@ test_store_register(void)
 	CU_add_test(s, "reopen keeps the data", test_reopen);
 	CU_add_test(s, "another schema version is refused", test_wrong_version);
 	CU_add_test(s, "a version 1 database is upgraded in place", test_upgrade_v1);
+	CU_add_test(s, "version 5: a version 4 database upgraded, findings linked, indexes used",
+	    test_upgrade_v4);
 	CU_add_test(s, "a file that is not a database is refused", test_not_database);
 	CU_add_test(s, "a foreign schema under our version is refused untouched", test_foreign_schema);
 	CU_add_test(s, "a damaged database is refused untouched", test_damaged);

@@ -211,10 +211,12 @@ main(int argc, char **argv)
 	test_fastpath_register();
 	test_sinkasync_register();
 	test_checkpoint_register();
+	test_retention_register();
 	test_filter_register();
 	test_communityid_register();
 	test_sensor_register();
 	test_pcapdir_register();
+	test_discover_register();
 
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	if (argc > 1) {

@@ -33,10 +33,12 @@ void test_pcapfile_register(void);
 void test_fastpath_register(void);
 void test_sinkasync_register(void);
 void test_checkpoint_register(void);
+void test_retention_register(void);
 void test_filter_register(void);
 void test_communityid_register(void);
 void test_sensor_register(void);
 void test_pcapdir_register(void);
+void test_discover_register(void);
 
 /* Absolute path of a file in the source tree (static buffer, one at a time). */
 const char *unit_srcpath(const char *rel);

@@ -19,8 +19,10 @@
 #include <stdint.h>
 #include "conformd/record.h"
 
-/* A scan summary: beyond enum finding_kind (record.h). */
+/* A scan: the classifier's (FINDING_SCAN, record.h) or a feed's summary
+ * (alert_from_scan()); the same kind, signature id 9000005. */
 #define ALERT_KIND_SCAN		5
+_Static_assert(ALERT_KIND_SCAN == FINDING_SCAN, "one scan kind for the classifier and the feeds");
 /* Signature ids: EVE's signature_id, CEF's and LEEF's event id. */
 #define ALERT_SID_BASE		9000000
 /* Our RFC 5424 SD-ID (32473 is the example enterprise number of RFC 5612). */
@@ -44,9 +46,13 @@ struct alert {
 	char		 tunnel_dst[REC_ADDR_LEN];
 	uint64_t	 count;		/* repeats of this alert not sent since the last one */
 	const struct finding *finding;	/* for the EVE JSON (a scan has its own) */
-	/* a scan summary's figures (kind ALERT_KIND_SCAN) */
+	/* a scan's figures (kind ALERT_KIND_SCAN): for a feed's summary the
+	 * unexpected findings it folds, for the classifier's scan its probes */
 	uint64_t	 scan_findings, scan_hosts, scan_ports;
 	uint32_t	 scan_window;	/* seconds */
+	int		 feed_scan;	/* 1: a feed's summary (alert_from_scan()) */
+	int		 has_answered;	/* 0: a feed's summary, which does not know */
+	uint64_t	 scan_answered;	/* the classifier's: ports that answered */
 };
 
 /* Who sends: the same for every message of an output. */

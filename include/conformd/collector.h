@@ -64,6 +64,19 @@ uint64_t collector_failing(const struct collector *c);
  */
 void collector_carry(struct collector *c, const struct collector *prev);
 
+/*
+ * A reload in the middle of a window: `c`, new, of the new policy, takes
+ * over the window `prev` has seen so far (coverage_carry() through `map`,
+ * from prev's policy to c's) and its counts (collector_carry()), so that
+ * the window is judged once, at its natural end, by the new policy.
+ * Before c's first record.
+ */
+void collector_carry_window(struct collector *c, const struct collector *prev,
+    const struct coverage_map *map);
+
+/* The policy c judges coverage against. */
+const struct policy *collector_policy(const struct collector *c);
+
 /* Summary lines (findings by kind, coverage totals), after collector_finish(). */
 void collector_summary(const struct collector *c, FILE *out);
 

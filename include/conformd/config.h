@@ -16,7 +16,7 @@
 #define CONFIG_MAX_RULES	16
 #define CONFIG_MAX_PACKS	16	/* `pack NAME` lines */
 #define CONFIG_MAX_RULE_SEV	256
-#define CONFIG_KINDS		5	/* indexed by enum finding_kind (record.h), 0 unused */
+#define CONFIG_KINDS		6	/* indexed by enum finding_kind (record.h), 0 unused */
 #define CONFIG_MAX_OUTPUTS	16	/* alert feeds (`output NAME { ... }`) */
 #define CONFIG_MAX_SOURCES	32	/* interface and nflog lines */
 #define CONFIG_MAX_VXLAN	8	/* vxlan-port lines (= DECODE_MAX_VXLAN_PORTS) */
@@ -100,6 +100,8 @@ struct config {
 	int		 fail_on;		/* exit 1 for findings of severity 1 .. this;
 						   0: never (default 3: any finding) */
 	char		*inventory;		/* resolved path */
+	int		 inventory_optional;	/* set before config_load(): no `inventory`
+						   line is no error (--discover drafts one) */
 	char		*database;		/* NULL: no SQLite output */
 	char		*eve;			/* NULL: no EVE output; "-" stdout */
 	int		 flow_vlan;		/* 1: VLAN ids are part of the flow key (default 1) */
@@ -120,6 +122,8 @@ struct config {
 						   counts as blocked (default 5) */
 	int		 coverage;		/* print the coverage matrix after -r (default 0) */
 	uint32_t	 coverage_window;	/* live: seconds per coverage window, 0 = the whole run (default 3600) */
+	uint64_t	 retention_age;		/* `retention age`: seconds, 0: keep all (retention.h) */
+	uint64_t	 retention_bytes;	/* `retention size`: bytes, 0: no limit */
 	uint32_t	 stats_interval;	/* live: seconds between counters to SQLite/EVE, 0 = never (default 60) */
 	/* live capture (the command line's -i/--nflog replace these) */
 	char		*interfaces[CONFIG_MAX_SOURCES];	/* `interface NAME` */
@@ -147,8 +151,8 @@ struct config {
 	uint32_t	 suppress[CONFIG_KINDS];	/* dedupe interval per kind, seconds (0: off; default 3600) */
 	uint32_t	 rate_global, burst_global;	/* alerts/s and bucket size, 0: no limit */
 	uint32_t	 rate_source, burst_source;	/* per source address, 0: no limit */
-	uint32_t	 scan_threshold;	/* distinct unexpected findings of one source .. (0: off; default 20) */
-	uint32_t	 scan_window;		/* .. within this many seconds make a scan (default 60) */
+	uint32_t	 scan_threshold;	/* probes of one source to distinct (destination, port) .. (0: off; default 20) */
+	uint32_t	 scan_window;		/* .. within this many seconds make a scan (default 60): scan.h */
 };
 
 /* Defaults for every field (no files). */

@@ -53,6 +53,42 @@ void coverage_flow(struct coverage *cov, int h, int rule, int ok, uint64_t bytes
     uint64_t first_usec, uint64_t last_usec, const char *evidence);
 
 /*
+ * The indices of one policy's hosts and rules in another's, matched by
+ * host name and rule id (-1: not there): how a coverage window goes on
+ * through a reload (coverage_carry()).
+ */
+struct coverage_map;
+
+/* The map from policy `from` to policy `to` (both must outlive the call
+ * only).  NULL when out of memory. */
+struct coverage_map *coverage_map_new(const struct policy *from, const struct policy *to);
+
+/* `ab` (from a to b) becomes a map from a to c, through `bc` (from b to c). */
+void coverage_map_chain(struct coverage_map *ab, const struct coverage_map *bc);
+
+/* Host h, rule r of the map's `from` policy in its `to` policy; -1 when
+ * gone (or out of range). */
+int coverage_map_host(const struct coverage_map *m, int h);
+int coverage_map_rule(const struct coverage_map *m, int r);
+
+void coverage_map_free(struct coverage_map *m);
+
+/*
+ * A reload in the middle of a window: `to` (new, of the new policy, no
+ * traffic yet) takes over what `from` (the window so far, of the old
+ * policy) has seen, through `map` (from -> to), so that the window goes
+ * on and is judged at its natural end.  A (host, rule) pair that `from`
+ * did not watch (its host or rule came with the reload, or the rule
+ * applies to the host only under the new policy) joined the window late:
+ * coverage_finish() judges it only when traffic proved or failed it, and
+ * otherwise neither reports it missing nor writes its row; a host that
+ * came with the reload is never unobserved in this window.  Pairs that
+ * joined `from` late stay so.
+ */
+void coverage_carry(struct coverage *to, const struct coverage *from,
+    const struct coverage_map *map);
+
+/*
  * Decide every pair, write one coverage row per applicable pair to the
  * sink, and call `missing` for each required pair never seen and once
  * (with rule -1, `also` NULL) for each unobserved host.  Rules with the

@@ -5,8 +5,9 @@
  * nothing itself (decode.h does), looks the packet's flow up, judges new
  * flows against the policy (the verdict is cached on the flow: later
  * packets cost one lookup and counter updates), and when a flow ends turns
- * it into a record for the outputs and the coverage table.  One owner
- * thread.
+ * it into a record for the outputs and the coverage table.  Port scans
+ * are detected here too (scan.h): a scan's probes fold into one `scan`
+ * finding.  One owner thread.
  */
 #ifndef CONFORMD_ENGINE_H
 #define CONFORMD_ENGINE_H
@@ -19,6 +20,7 @@
 #include "conformd/sink.h"
 #include "conformd/packet.h"
 #include "conformd/policy.h"
+#include "conformd/record.h"
 
 /* Packet accounting, one counter per fact. */
 struct engine_counters {
@@ -31,7 +33,12 @@ struct engine_counters {
 	uint64_t	events[40];	/* per enum decode_event (DEV_MAX <= 40) */
 	uint64_t	decap[8];	/* tunnel layers removed, per enum pkt_tunnel (PKT_TUN_MAX <= 8) */
 	uint64_t	flows_by_verdict[4];	/* per enum verdict, at flow end */
-	uint64_t	findings[5];	/* per enum finding_kind */
+	uint64_t	findings[FINDING_KINDS];	/* per enum finding_kind */
+	/* scan detection (scan.h): scans reported, probes folded into them,
+	 * source entries reused, held findings decided early for room,
+	 * sources past the threshold with no scan slot free */
+	uint64_t	scans, scan_probes, scan_sources_evicted, scan_holds_forced;
+	uint64_t	scan_untracked;
 };
 
 struct engine;
@@ -72,9 +79,10 @@ void engine_frames(struct engine *e, const struct capture_pkt *v, size_t n);
 struct ring_pkt;
 void engine_slots(struct engine *e, const struct ring_pkt *s, size_t stride, size_t n);
 
-/* Flush every flow (deciding what was blocked) and write the packet and
- * flow counters.  Call once at the end of the observation window; missing
- * ports are the collector's to decide (collector.h). */
+/* Flush every flow (deciding what was blocked, and what the held
+ * findings become), report the scans in progress, and write the packet
+ * and flow counters.  Call once at the end of the observation window;
+ * missing ports are the collector's to decide (collector.h). */
 void engine_finish(struct engine *e);
 
 /*
@@ -136,7 +144,7 @@ void engine_write_counters(const struct engine_counters *c, const struct flow_st
 /* Counters so far. */
 const struct engine_counters *engine_counters(const struct engine *e);
 
-/* Findings this engine raised (unexpected, blocked, protocol mismatch). */
+/* Findings this engine raised (unexpected, blocked, protocol mismatch, scan). */
 uint64_t engine_findings(const struct engine *e);
 
 /* The summary printed at the end of -r: packets and flows; and the most

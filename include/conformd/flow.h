@@ -87,7 +87,14 @@ struct flow {
 	uint8_t		icmp_from[16];	/* FLOW_F_ICMP_ERR: who sent it (v4-mapped) */
 	uint64_t	roles[2];	/* per key side, policy_roles() under policy_gen (owner's cache) */
 	int32_t		host[2];	/* per key side, the inventory host (-1: none), likewise */
+	uint32_t	hold;		/* scan.c: the slot of its held finding + 1; 0: none */
+	uint8_t		sflags;		/* FLOW_S_* (engine.c, scan detection) */
 };
+
+/* flow.sflags */
+#define FLOW_S_PAYLOAD		0x01	/* a packet with payload was seen, either way */
+#define FLOW_S_PROBE		0x02	/* counted as a probe toward a scan (scan_probe()) */
+#define FLOW_S_SCAN		0x04	/* folded into a scan: no finding, no coverage */
 
 struct flow_table;
 

@@ -28,6 +28,14 @@ struct loaded {
 int load_all(const char *cfgpath, struct loaded *l, struct diag *d);
 
 /*
+ * The rules l->cfg names (product, packs, rules files, site rules) into
+ * l->rs, which rules_init() prepared, checked as a whole; no inventory.
+ * Returns 0 when d gained no error, -1 otherwise.  (--discover: the
+ * configuration may come from the command line alone.)
+ */
+int load_rules(struct loaded *l, struct diag *d);
+
+/*
  * What was loaded, as comment lines for `-T -v`: the product, each pack
  * (its file, title and rule count), the site's rules, overrides and
  * disables, and each feature with whether the site deploys it and why.

@@ -108,6 +108,11 @@ void output_stats(struct output *o, uint64_t now_usec, const char *const *names,
  * second). */
 void output_commit(struct output *o);
 
+/* The store thread with nothing to do: a database pruner waiting for the
+ * writer's transaction (store_yield()) gets its turn now rather than at
+ * the next commit. */
+void output_idle(struct output *o);
+
 /* Wait until every record handed to the output so far has been written
  * or counted (the EVE thread has drained): after it, nothing of the
  * output points into a policy no later record cites.  The thread that

@@ -83,6 +83,15 @@ struct pipeline *pipeline_new(const struct config *cfg, const struct policy *pol
  */
 int pipeline_set_output(struct pipeline *pl, struct output *out, char *err, size_t errlen);
 
+/*
+ * Instead of outputs, hand every record to `sink` (copied), from the store
+ * thread (discovery: discover.h).  Everything else as
+ * pipeline_set_output().  0, or -1 with err set.
+ */
+struct engine_sink;
+int pipeline_set_sink(struct pipeline *pl, const struct engine_sink *sink, char *err,
+    size_t errlen);
+
 /* Ask the store thread to reopen the output files (logrotate). */
 void pipeline_reopen(struct pipeline *pl);
 

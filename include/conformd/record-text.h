@@ -44,7 +44,7 @@ int record_text_flow(const struct rec_flow *b, const struct rec_text_opts *o,
 struct finding_text {
 	struct flow_record	 flow;
 	char			 signature[512];
-	char			 evidence[256];
+	char			 evidence[640];	/* a scan's: both port lists */
 	char			 host_ip[REC_ADDR_LEN];
 };
 
@@ -60,6 +60,14 @@ int record_text_finding(const struct rec_finding *b, const struct rec_text_opts 
  * record_text_flow() and record_text_finding() make first).  Any thread.
  */
 int record_flow_valid(const struct rec_flow *b);
+
+/*
+ * A scan's two port lists ("135,443", "1-1024,3389"; scan.h) as
+ * rec_finding.text: answered, REC_SCAN_SEP, probed, NUL-terminated in
+ * len bytes; each cut with "..." when both do not fit.  The classifier's
+ * thread.
+ */
+void record_scan_text(const char *answered, const char *ports, char *buf, size_t len);
 int record_finding_valid(const struct rec_finding *b);
 
 #endif /* CONFORMD_RECORD_TEXT_H */

@@ -29,8 +29,10 @@ enum finding_kind {
 	FINDING_UNEXPECTED = 1,
 	FINDING_BLOCKED,
 	FINDING_MISSING,
-	FINDING_PROTOCOL_MISMATCH
+	FINDING_PROTOCOL_MISMATCH,
+	FINDING_SCAN		/* a port scan, its probes folded into it (scan.h) */
 };
+#define FINDING_KINDS	(FINDING_SCAN + 1)	/* arrays indexed by kind; 0 unused */
 
 struct flow_record {
 	uint64_t	 flow_id;
@@ -52,6 +54,9 @@ struct flow_record {
 	const char	*state;			/* conn_state_eve() */
 	const char	*conn_state;		/* conn_state_name() */
 	int		 midstream;		/* initiator guessed */
+	uint8_t		 tcp_flags_ts;		/* TCP flags the initiator sent, OR'd (Suricata's */
+	uint8_t		 tcp_flags_tc;		/* tcp_flags_ts/_tc); the responder's: a SYN-ACK
+						   among them says it accepted; 0 for UDP */
 	const char	*end;			/* "timeout", "evicted", "flush" */
 	int		 verdict;		/* enum verdict */
 	const char	*rule_id;		/* NULL when no rule matched */
@@ -78,6 +83,18 @@ struct rec_tunnel {
 	uint16_t	 sport, dport;		/* outer UDP ports (VXLAN, Geneve), else 0 */
 };
 
+/* A scan's figures (FINDING_SCAN): the probes folded into it. */
+struct rec_scan {
+	uint32_t	 probes;		/* connection attempts */
+	uint32_t	 ports;			/* distinct destination ports among them */
+	uint32_t	 answered;		/* of those ports, how many answered (SYN-ACK) */
+	uint32_t	 hosts;			/* distinct destinations (at most SCAN_HOSTS:
+						   hosts_more says "at least") */
+	uint32_t	 hosts_more;
+	uint32_t	 window;		/* scan-threshold's seconds */
+	uint64_t	 first_usec, last_usec;	/* its first and last probe */
+};
+
 struct finding {
 	int		 kind;			/* enum finding_kind */
 	int		 severity;		/* 1 (high) .. 3 (low), Suricata's scale */
@@ -95,6 +112,8 @@ struct finding {
 	uint16_t	 port;			/* the rule's first port */
 	uint8_t		 proto;			/* IP protocol number */
 	struct rec_tunnel tunnel;		/* raised on a tunnelled packet: its tunnel */
+	struct rec_scan	 scan;			/* FINDING_SCAN only; zero otherwise.  Its flow is
+						   the first probe's, ports 0; rule_id NULL */
 };
 
 /* --- binary records ------------------------------------------------------------- */
@@ -140,10 +159,12 @@ enum rec_evidence {
 	REC_EV_ROW_SAYS,	/* "DESC on PORT where the row says APPS" */
 	REC_EV_NOT_SEEN,	/* missing: "no successful flow seen" */
 	REC_EV_UNOBSERVED,	/* missing, the host: "unobserved: no traffic to or from this host" */
+	REC_EV_SCAN,		/* scan: "N probes in S s; answered: ...; ports: ..." (rec_finding.text) */
 	REC_EV_MAX
 };
 
 #define REC_TEXT_LEN	256	/* rec_finding.text, NUL included */
+#define REC_SCAN_SEP	'|'	/* between a scan's two port lists in rec_finding.text */
 
 /*
  * A finding crossing threads.  One about a flow (unexpected, blocked,
@@ -167,10 +188,13 @@ struct rec_finding {
 	uint64_t	 lost;		/* missing: coverage records lost in its window */
 	uint64_t	 ts_usec;	/* capture time it was raised */
 	struct rec_tunnel tunnel;	/* raised on a tunnelled packet: its tunnel */
+	struct rec_scan	 scan;		/* scan: its figures; zero otherwise */
 	const struct policy *pol;	/* missing */
 	struct rec_flow	 flow;		/* has_flow */
 	/* mismatch: what the payload was (app_detect()'s description);
 	 * missing: the ids of the other rules it stands for, comma-separated;
+	 * scan: the ports that answered, REC_SCAN_SEP, the ports probed
+	 * ("135,443" SEP "1-1024,3389"; cut with "..." to fit);
 	 * "" otherwise */
 	char		 text[REC_TEXT_LEN];
 };
@@ -178,7 +202,7 @@ struct rec_finding {
 /* "timeout", "evicted", "flush" for enum flow_end values. */
 const char *flow_end_name(int end);
 
-/* "unexpected", "blocked", "missing", "protocol_mismatch" */
+/* "unexpected", "blocked", "missing", "protocol_mismatch", "scan" */
 const char *finding_kind_name(int kind);
 
 /*

@@ -37,7 +37,7 @@
 
 /* What the command line asked for (main.c). */
 struct run_opts {
-	const char	*cfgpath;		/* re-read on SIGHUP */
+	const char	*cfgpath;		/* re-read on SIGUSR2 */
 	const char	*files[RUN_MAX_SOURCES];
 	int		 nfiles;
 	const char	*ifaces[RUN_MAX_SOURCES];
@@ -55,6 +55,13 @@ struct run_opts {
 	int		 coverage;		/* print the coverage matrix at the end: an
 						   enum covmatrix_format, 0 none */
 	int		 quiet;
+	/* discovery (discover.h): every record goes to `sink` instead of the
+	 * outputs (none is opened), no reload, no summary, no coverage; the
+	 * pipeline driver whatever the sources; a live run stops after
+	 * `run_sec` seconds (0: at SIGTERM or SIGINT only); the run does not
+	 * free the configuration it is given */
+	const struct engine_sink *sink;
+	uint32_t	 run_sec;
 };
 
 /*
@@ -79,13 +86,15 @@ int run_exit_status(int status, uint64_t failing, uint64_t findings, int sig);
 /*
  * The run's signals, installed by run_main() before any source is opened
  * (handlers only set flags): SIGTERM and SIGINT stop reading (a second
- * one ends the process at once), SIGHUP and SIGUSR1 are counted for the
- * live loop (daemon.h), SIGPIPE is ignored (a closed output is an outage,
+ * one ends the process at once), SIGHUP (reopen the outputs), SIGUSR1
+ * (log the counters) and SIGUSR2 (reload) are counted for the live loop
+ * (daemon.h), SIGPIPE is ignored (a closed output is an outage,
  * counted).  These read the flags; any thread.
  */
 int run_quit_signal(void);		/* SIGTERM or SIGINT, 0 while neither came */
 unsigned run_hup_count(void);
 unsigned run_usr1_count(void);
+unsigned run_usr2_count(void);
 
 /*
  * The run's counters by their names (table counters, conformd(8)), as

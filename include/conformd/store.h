@@ -13,11 +13,14 @@
 #include "conformd/record.h"
 #include "conformd/rules.h"
 
-#define STORE_SCHEMA_VERSION	4	/* 1: without flows.icmp_type, icmp_code,
+#define STORE_SCHEMA_VERSION	5	/* 1: without flows.icmp_type, icmp_code,
 					   community_id, findings.tunnel_*;
 					   2: without rules.source, features,
 					   site, disabled, runs.sensor;
-					   3: without table hosts */
+					   3: without table hosts;
+					   4: without findings.flow_id,
+					   first_flow_id and the indexes for
+					   SIEMs, reports and retention */
 #define STORE_BATCH		4096	/* rows per transaction */
 #define STORE_RUN_INTERRUPTED	(-1)	/* runs.status of a run whose process died */
 
@@ -73,6 +76,23 @@ int store_hosts(struct store *st, const struct inventory *inv, const struct rule
  * readers keep their indexes).  Before store_run_begin().
  */
 void store_set_bulk(struct store *st, int bulk);
+
+/*
+ * Prune earlier runs' flows and findings while runs write (retention.h):
+ * those older than age_s seconds, and the oldest beyond max_bytes of
+ * pages in use; 0 for no limit (the default: keep everything).  Takes
+ * effect from the next store_run_begin(): a thread of the store's, with a
+ * connection of its own, prunes at the run's start and every
+ * RETENTION_EVERY_S until its end.  Writer's thread.
+ */
+void store_set_retention(struct store *st, uint64_t age_s, uint64_t max_bytes);
+
+/*
+ * The writer has nothing to write for now: when the run's pruner waits
+ * for its turn and the open transaction had its RETENTION_SLICE_MS,
+ * commit it.  Cheap otherwise (an atomic load).  Writer's thread.
+ */
+void store_yield(struct store *st);
 
 /*
  * From now on, checkpoint the WAL from a thread with its own connection

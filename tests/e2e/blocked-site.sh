@@ -235,6 +235,50 @@ blocked_traffic() {
 	return $rc
 }
 
+# The first hour (tests/e2e-discover.sh): beside the failures, what the
+# site does on an ordinary hour: the clients sign in to both Front Ends and
+# use their web services (fe1 over IPv6 too, where its firewall lets
+# client1 through), and two clients share a call's media.  Every flow is
+# one blocked-inventory.conf allows.  site.sh's helpers make it.
+blocked_hour() {
+	local rc=0 spec
+	site_log "the first hour: listeners"
+	for spec in fe1:198.18.1.11 fe1:2001:db8:1::11 fe2:198.19.1.12; do
+		site_hour_listen "${spec%%:*}" "${spec#*:}" 5061 tls
+		site_hour_listen "${spec%%:*}" "${spec#*:}" 443 tls
+	done
+	site_bg client3 30 hour-media socat UDP-LISTEN:50040,bind=198.18.10.23 EXEC:cat
+	site_wait_listen fe1 tcp 5061 || rc=1
+	site_wait_listen fe2 tcp 443 || rc=1
+	site_wait_listen client3 udp 50040 || rc=1
+	site_log "the first hour: clients sign in, web services"
+	for spec in "client2 198.18.10.22 198.18.1.11 443" "client3 198.18.10.23 198.19.1.12 5061" \
+	    "client2 198.18.10.22 198.19.1.12 443" "client1 2001:db8:10::21 2001:db8:1::11 5061" \
+	    "client1 2001:db8:10::21 2001:db8:1::11 443"; do
+		# shellcheck disable=SC2086  # four words
+		site_hour_connect $spec tls || rc=1
+	done
+	site_log "the first hour: a call's media between two clients"
+	printf '\200\000\000\001\000\000\000\020\000\000\000\003%0160d' 0 |
+	    site_ns client2 timeout 5 socat -t 1 - UDP:198.18.10.23:50040,bind=198.18.10.22:50060 \
+	    >/dev/null 2>&1 || rc=1
+	sleep 0.3
+	site_servers_stop
+	return $rc
+}
+
+# The site, blocked_traffic and the first hour into capture $1.  $2: work directory.
+blocked_hour_run() {
+	local out=$1 dir=$2 rc=0
+	site_down
+	blocked_up "$dir" || { site_log "site setup failed"; return 1; }
+	site_capture_start "$out" || return 1
+	blocked_traffic || rc=1
+	blocked_hour || rc=1
+	site_capture_stop || rc=1
+	return $rc
+}
+
 # Everything: fresh site, capture on br0 into $1, traffic, stop.  $2: work directory.
 blocked_run() {
 	local out=$1 dir=$2 rc=0

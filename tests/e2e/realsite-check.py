@@ -38,8 +38,8 @@ def parse_ports(text):
 
 
 def load_expected(path, part):
-    """The flow, finding and coverage lines that apply to `part`."""
-    flows, findings, coverage = [], [], []
+    """The flow, finding, coverage and scan lines that apply to `part`."""
+    flows, findings, coverage, scans = [], [], [], []
     parts = ("conform",) if part == "conform" else ("conform", "violation")
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
@@ -59,9 +59,14 @@ def load_expected(path, part):
                                      "lo": lo, "hi": hi, "where": where})
             elif f[0] == "coverage" and len(f) == 4:
                 coverage.append({"host": f[1], "rule": f[2], "state": f[3], "where": where})
+            elif f[0] == "scan" and len(f) == 6:
+                if f[1] in parts:
+                    lo, hi = parse_ports(f[5])
+                    scans.append({"proto": f[2], "src": f[3], "dst": f[4], "lo": lo, "hi": hi,
+                                  "where": where})
             else:
                 sys.exit("realsite-check: %s: cannot read this line" % where)
-    return flows, findings, coverage
+    return flows, findings, coverage, scans
 
 
 def line_text(ln):
@@ -152,7 +157,7 @@ def check_capture(checks, cap, flows, ip2name):
             "" if ok else " (%d conversations: %s)" % (len(seen), [sorted(c) for c in seen])))
 
 
-def check_db(checks, db, part, flows, findings, coverage, ip2name):
+def check_db(checks, db, part, flows, findings, coverage, scans, ip2name):
     try:
         con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
         dbflows = con.execute("SELECT proto, src_ip, dest_ip, dest_port, verdict FROM flows").fetchall()
@@ -242,12 +247,30 @@ def check_db(checks, db, part, flows, findings, coverage, ip2name):
         checks.report(not unplanned, "every finding is a planted one (%d findings)%s" % (
             len(named), "" if not unplanned else ": not planted: " + "; ".join(
                 "%s %s %s -> %s:%d rule %s host %s \"%s\"" % f for f in unplanned[:20])))
-        # every unexpected flow raised its finding
+        # scans: every port of the range probed once, each probe folded
+        # into the one finding (its evidence: "N probes in T s; answered:
+        # ...; ports: LO-HI")
+        for sc in scans:
+            rows = [f for f in named if f[0] == "scan" and (f[1], f[2], f[3]) ==
+                    (sc["proto"], sc["src"], sc["dst"])]
+            ev = rows[0][7] if len(rows) == 1 and rows[0][7] else ""
+            probes = int(ev.split()[0]) if ev else -1
+            want = sc["hi"] - sc["lo"] + 1
+            ok = probes == want and ev.endswith("; ports: %d-%d" % (sc["lo"], sc["hi"]))
+            checks.report(ok, "scan %s: its one finding folds %d probes, one per port (\"%s\")" % (
+                line_text(sc), want, ev if rows else "no scan finding"))
+        # every unexpected flow raised its finding, or was folded into a scan
+        scanned = {(f[1], f[2], f[3]) for f in named if f[0] == "scan"}
         unexp = {(p, ip2name.get(s, s), ip2name.get(d, d), port)
                  for p, s, d, port, v in dbflows if v == "unexpected"}
+        folded = {u for u in unexp if u[:3] in scanned}
         raised = {(f[1], f[2], f[3], f[4]) for f in named if f[0] == "unexpected"}
-        checks.report(unexp <= raised, "each of the %d unexpected flows raised an unexpected finding%s" % (
-            len(unexp), "" if unexp <= raised else ": not: %s" % sorted(unexp - raised)[:10]))
+        checks.report(unexp - folded <= raised and not (folded & raised),
+                      "each of the %d unexpected flows raised an unexpected finding, or (%d) was"
+                      " folded into a scan and raised none%s" % (
+                          len(unexp), len(folded), "" if unexp - folded <= raised and
+                          not (folded & raised) else ": not: %s" %
+                          sorted((unexp - folded - raised) | (folded & raised))[:10]))
 
     # coverage
     bad = [c for c in dbcov if c[2] in ("missing", "unobserved")]
@@ -276,12 +299,12 @@ def main():
     for spec in opts.hosts.split():
         name, _, ip = spec.partition(":")
         ip2name[ip] = name
-    flows, findings, coverage = load_expected(opts.expected, opts.part)
+    flows, findings, coverage, scans = load_expected(opts.expected, opts.part)
     checks = Checks()
     if opts.cap:
         check_capture(checks, opts.cap, flows, ip2name)
     if opts.db:
-        check_db(checks, opts.db, opts.part, flows, findings, coverage, ip2name)
+        check_db(checks, opts.db, opts.part, flows, findings, coverage, scans, ip2name)
     sys.exit(1 if checks.failed else 0)
 
 

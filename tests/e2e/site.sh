@@ -335,6 +335,132 @@ site_traffic() {
 	return $rc
 }
 
+# --- the first hour (tests/e2e-discover.sh) ---------------------------------
+# What an ordinary hour of this site holds, compressed into a few seconds,
+# beside site_traffic's flows: every server answers on the ports its role
+# answers, clients sign in (SIP to the pool's VIP, web services, PSOM),
+# the pool's members talk among themselves (SIP, the focus, the collocated
+# Mediation's 5070) over IPv4 and IPv6, the Central Management store holder
+# pushes over SMB, the Director and Persistent Chat serve.  Every flow is
+# one samples/inventory.conf allows: conformd --discover must find the
+# site's roles, pools and VIP from the capture, and the verdicts with its
+# draft must equal those with samples/inventory.conf.
+
+# A forking listener in namespace $1 on address $2 port $3 for the hour:
+# tls (a certificate, any TLS client) or tcp; it answers "ok".
+site_hour_listen() {
+	local ns=$1 addr=$2 port=$3 kind=$4 b=$2 pf=ip4 lst
+	case $addr in *:*) b="[$addr]"; pf=ip6 ;; esac
+	case $kind in
+	tls) lst="OPENSSL-LISTEN:$port,bind=$b,pf=$pf,reuseaddr,fork,cert=$SITE_WORK/cert.pem,key=$SITE_WORK/key.pem,verify=0" ;;
+	*) lst="TCP-LISTEN:$port,bind=$b,pf=$pf,reuseaddr,fork" ;;
+	esac
+	site_bg "$ns" 60 "hour-$ns-$port" socat "$lst" SYSTEM:"echo ok"
+}
+
+# One connection from namespace $1 (source $2) to $3 port $4, tls or tcp;
+# $6, a file in the work directory, is what the client sends (nothing).
+site_hour_connect() {
+	local ns=$1 src=$2 dst=$3 port=$4 kind=$5 send=${6:-} s=$2 d=$3 pf=ip4 to
+	case $dst in *:*) s="[$src]"; d="[$dst]"; pf=ip6 ;; esac
+	case $kind in
+	tls) to="OPENSSL:$d:$port,bind=$s,pf=$pf,verify=0" ;;
+	*) to="TCP:$d:$port,bind=$s,pf=$pf" ;;
+	esac
+	if [ -n "$send" ]; then
+		site_ns "$ns" timeout 5 socat -t 1 - "$to" <"$SITE_WORK/$send" >/dev/null 2>&1
+	else
+		site_ns "$ns" timeout 5 socat -t 1 - "$to" </dev/null >/dev/null 2>&1
+	fi
+}
+
+site_hour() {
+	local w=$SITE_WORK rc=0 h a p spec
+	printf 'OPTIONS sip:fe.lync.example SIP/2.0\r\nVia: SIP/2.0/TCP 198.18.1.11:5070\r\nFrom: <sip:fe1@lync.example>;tag=1\r\nTo: <sip:fe2@lync.example>\r\nCall-ID: hour-1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n' >"$w/options.txt"
+	site_log "the first hour: listeners"
+	# the pool's members, on both their addresses
+	for a in fe1:198.18.1.11 fe1:2001:db8:1::11 fe2:198.18.1.12 fe2:2001:db8:1::12; do
+		h=${a%%:*}
+		for p in 5061 444 443 8057; do
+			site_hour_listen "$h" "${a#*:}" "$p" tls
+		done
+		site_hour_listen "$h" "${a#*:}" 5070 tcp
+		site_hour_listen "$h" "${a#*:}" 445 tcp
+	done
+	for p in 5061 443 444; do
+		site_hour_listen hlb 198.18.1.10 "$p" tls
+	done
+	site_hour_listen dir1 198.18.2.11 5061 tls
+	site_hour_listen dir1 198.18.2.11 444 tls
+	for p in 5041 881 443; do
+		site_hour_listen pchat1 198.18.4.11 "$p" tls
+	done
+	for h in dir1:198.18.2.11 med1:198.18.3.11 pchat1:198.18.4.11; do
+		site_hour_listen "${h%%:*}" "${h#*:}" 445 tcp
+	done
+	site_hour_listen web1 198.18.7.1 443 tls
+	site_bg client1 30 hour-media socat UDP-LISTEN:50500,bind=198.18.10.21 EXEC:cat
+	for spec in fe1:tcp/5061 fe1:tcp/5070 fe1:tcp/445 fe2:tcp/5061 hlb:tcp/5061 \
+	    dir1:tcp/444 med1:tcp/445 pchat1:tcp/881 web1:tcp/443 client1:udp/50500; do
+		p=${spec#*:}
+		site_wait_listen "${spec%%:*}" "${p%/*}" "${p#*/}" || rc=1
+	done
+
+	site_log "the first hour: clients sign in, web services, conferencing"
+	for spec in "client1 198.18.10.21 198.18.1.10 5061" "client1 198.18.10.21 198.18.1.10 443" \
+	    "client1 198.18.10.21 198.18.1.11 8057" "client1 198.18.10.21 198.18.1.12 8057" \
+	    "client1 198.18.10.21 198.18.2.11 5061" "client1 198.18.10.21 198.18.4.11 443" \
+	    "client2 198.18.10.22 198.18.1.10 5061" "client2 198.18.10.22 198.18.1.12 443" \
+	    "client2 198.18.10.22 198.18.2.11 5061" \
+	    "client2 2001:db8:10::22 2001:db8:1::11 5061" "client2 2001:db8:10::22 2001:db8:1::12 5061" \
+	    "client2 2001:db8:10::22 2001:db8:1::11 8057"; do
+		# shellcheck disable=SC2086  # four words
+		site_hour_connect $spec tls || rc=1
+	done
+	site_log "the first hour: the pool's members among themselves, IPv4 and IPv6"
+	for spec in "fe1 198.18.1.11 198.18.1.12" "fe2 198.18.1.12 198.18.1.11" \
+	    "fe1 2001:db8:1::11 2001:db8:1::12" "fe2 2001:db8:1::12 2001:db8:1::11"; do
+		# shellcheck disable=SC2086  # three words
+		site_hour_connect $spec 5061 tls || rc=1
+		# shellcheck disable=SC2086
+		site_hour_connect $spec 444 tls || rc=1
+		# shellcheck disable=SC2086
+		site_hour_connect $spec 5070 tcp options.txt || rc=1
+	done
+	site_log "the first hour: the Director, Persistent Chat, the web farm"
+	site_hour_connect fe1 198.18.1.11 198.18.2.11 444 tls || rc=1
+	site_hour_connect fe1 198.18.1.11 198.18.4.11 5041 tls || rc=1
+	site_hour_connect fe2 198.18.1.12 198.18.4.11 881 tls || rc=1
+	site_hour_connect fe2 198.18.1.12 198.18.7.1 443 tls || rc=1
+	site_log "the first hour: the CMS holder pushes its configuration (SMB)"
+	for a in 198.18.1.12 198.18.2.11 198.18.3.11 198.18.4.11; do
+		site_hour_connect fe1 198.18.1.11 "$a" 445 tcp hello.txt || rc=1
+	done
+	site_hour_connect fe1 2001:db8:1::11 2001:db8:1::12 445 tcp hello.txt || rc=1
+	site_log "the first hour: a call's media between the clients"
+	for i in 1 2 3; do
+		printf '\200\000\000%b\000\000\000%b\000\000\000\002%0160d' "\\00$i" "\\0$((i * 2))0" 0
+		sleep 0.2
+	done | site_ns client2 timeout 5 socat -t 1 - UDP:198.18.10.21:50500,bind=198.18.10.22:50520 \
+	    >/dev/null 2>&1 || rc=1
+	sleep 0.3
+	site_servers_stop
+	[ $rc -eq 0 ] || site_log "some of the hour's traffic failed (see $w/hour-*.log)"
+	return $rc
+}
+
+# The site, site_traffic and the first hour into capture $1.  $2: work directory.
+site_hour_run() {
+	local site_out=$1 site_dir=$2 rc=0
+	site_down
+	site_up "$site_dir" || { site_log "site setup failed"; return 1; }
+	site_capture_start "$site_out" || return 1
+	site_traffic || rc=1
+	site_hour || rc=1
+	site_capture_stop || rc=1
+	return $rc
+}
+
 # Everything: fresh site, capture into $1, traffic, stop.  $2: work directory.
 site_run() {
 	local site_out=$1 site_dir=$2 rc=0
