@@ -18,7 +18,7 @@
 #include "conformd/diag.h"
 #include "conformd/lex.h"
 
-#define CONFIG_KEYS_MAX		64	/* keys of conformd.conf (config.c) */
+#define CONFIG_KEYS_MAX		64	/* entries of config.c's statement table */
 
 /* `timeout NAME seconds`: the names, in config.c's config_timeouts[]. */
 enum { TMO_TCP_SYN, TMO_TCP_EST, TMO_TCP_CLOSED, TMO_UDP, TMO_OTHER, TMO_COUNT };
@@ -29,7 +29,7 @@ struct config_parse {
 	const char	*file;
 	char		*dir;			/* absolute directory of the file */
 	int		 seen[CONFIG_KEYS_MAX];	/* line of a key's first occurrence,
-						   indexed by config.c's CK_* */
+						   indexed like config.c's table */
 	int		 tmo_seen[TMO_COUNT];
 	int		 suppress_seen[CONFIG_KINDS];
 	int		 rate_seen[2];			/* global, source */
