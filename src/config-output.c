@@ -6,7 +6,7 @@
  * Formats in conformd.conf(5) (OUTPUTS); the transports follow RFC 5424
  * (message), RFC 5426 (UDP), RFC 6587 (TCP framing) and RFC 5425 (TLS).
  * Errors are `file:line: message` through the parse state of config.c
- * (config-int.h), whose statement table hands this file the whole line.
+ * (config-value.h), whose statement table hands this file the whole line.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,7 +19,8 @@
 #include "conformd/lex.h"
 #include "conformd/sensor.h"
 #include "conformd/tls.h"
-#include "config-int.h"
+#include "config-output.h"
+#include "config-value.h"
 
 #define CONFIG_MIN_MSG		480UL		/* RFC 5426 3.2: every receiver takes 480 octets */
 #define CONFIG_MAX_MSG		65000UL		/* below the largest UDP payload */

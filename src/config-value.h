@@ -1,15 +1,15 @@
 /*
- * config-int.h - private to the configuration parser: the state of one
- * config_load() and the value checks config.c (the statement table) and
- * config-output.c (the `output` blocks) share.
+ * config-value.h - private to the configuration parser: the state of one
+ * config_load() and the value checks (config-value.c) that config.c (the
+ * statement table) and config-output.c (the `output` blocks) share.
  *
  * Every check reports its error as `file:line: message` into p->d and
  * leaves the field as it was; p->oom is set when memory ran out, and
  * config_load() then stops.  Called by config_load() only, in the thread
  * that loads the configuration.
  */
-#ifndef CONFORMD_CONFIG_INT_H
-#define CONFORMD_CONFIG_INT_H
+#ifndef CONFORMD_CONFIG_VALUE_H
+#define CONFORMD_CONFIG_VALUE_H
 
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +43,14 @@ struct config_parse {
 /* Index of `w` in a NULL-terminated table whose entry 0 is unused, or 0. */
 int config_lookup(const char *const *table, const char *w);
 
+/* The absolute directory of the config file `path`, without a trailing
+ * slash ("" for the root): a malloc'ed string, or NULL. */
+char *config_dir(const char *path);
+
+/* `p` made absolute against `dir` (absolute paths and "-" unchanged): a
+ * malloc'ed string, or NULL. */
+char *config_resolve(const char *dir, const char *p);
+
 /* The path `v` (value of `key`) resolved against the file's directory into
  * *dst (freed first); an empty path is an error. */
 void config_path(struct config_parse *p, const struct token *key, const struct token *v,
@@ -61,15 +69,5 @@ int config_strdup(struct config_parse *p, char **dst, const char *v);
 
 /* `key word` a line, the word quoted as lex.h reads it back; nothing if NULL. */
 void config_print_word(const char *key, const char *val, FILE *out);
-
-/* config-output.c: `output NAME type T [key value]...` into the next of
- * p->c->outputs, every key checked against its type. */
-void config_output(struct config_parse *p, const struct stmt *s);
-
-/* config-output.c: one output block in canonical form (re-parses to the same). */
-void config_output_print(const struct config_output *o, FILE *out);
-
-/* config-output.c: what an output block owns (the struct itself is not freed). */
-void config_output_free(struct config_output *o);
 
 #endif
