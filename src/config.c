@@ -3,24 +3,24 @@
  * write, flow table limits and timeouts.
  *
  * One `key value...` statement a line (syntax of lex.h, format in
- * conformd.conf(5)).  Relative paths are resolved against the directory of
+ * conformd.conf(5)), each key an entry of one table (config_keys[]) with
+ * its handler; the `output` blocks are config-output.c's.  Relative paths are resolved against the directory of
  * the config file, made absolute so that the canonical print reads the same
  * from anywhere.  Every error is reported as `file:line: message`; the
  * caller swaps the new config in only when loading succeeded.
  */
-#include <arpa/inet.h>
-#include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "conformd/config.h"
 #include "conformd/filter.h"
 #include "conformd/lex.h"
 #include "conformd/sensor.h"
-#include "conformd/tls.h"
+#include "config-output.h"
+#include "config-value.h"
 
 #ifndef CONFORMD_RULESDIR
 #define CONFORMD_RULESDIR	"/usr/local/share/conformd/rules"
@@ -34,20 +34,6 @@
 #define CONFIG_MAX_SCAN_WINDOW	86400UL		/* scan-threshold seconds */
 #define CONFIG_MAX_RETENTION_AGE	(36500ULL * 86400)	/* `retention age`: 100 years */
 #define CONFIG_MAX_RETENTION_SIZE	(1024ULL << 40)	/* `retention size`: 1024 TiB */
-#define CONFIG_MIN_MSG		480UL		/* RFC 5426 3.2: every receiver takes 480 octets */
-#define CONFIG_MAX_MSG		65000UL		/* below the largest UDP payload */
-#define CONFIG_MAX_QUEUE	1000000UL
-#define CONFIG_IDENT_MAX	48		/* RFC 5424 APP-NAME */
-
-enum {
-	CK_RULES, CK_INVENTORY, CK_DATABASE, CK_EVE, CK_FLOW_VLAN, CK_COMMUNITY_ID,
-	CK_COMMUNITY_ID_SEED, CK_FLOW_LOG, CK_MAX_FLOWS,
-	CK_TIMEOUT, CK_SUMMARY_TOP, CK_ANSWER_TIMEOUT, CK_COVERAGE, CK_SEVERITY,
-	CK_RULE_SEVERITY, CK_OUTPUT, CK_SUPPRESS, CK_RATE_LIMIT, CK_SCAN_THRESHOLD,
-	CK_COVERAGE_WINDOW, CK_STATS_INTERVAL, CK_INTERFACE, CK_NFLOG, CK_SNAPLEN,
-	CK_BUFFER_SIZE, CK_FILTER, CK_WORKERS, CK_USER, CK_VXLAN_PORT, CK_GENEVE_PORT,
-	CK_PRODUCT, CK_PACK, CK_RULES_DIR, CK_SITE_RULES, CK_FAIL_ON, CK_SENSOR_NAME, CK_RETENTION, CK_COUNT
-};
 
 /* Products whose pack ships with conformd (conformd.conf(5), `product`). */
 static const char *const config_products[] = { "lync2013", "sfb2015", "sfb2019", NULL };
@@ -58,51 +44,19 @@ static const char *const config_flow_logs[] = { "all", "findings", "none", NULL 
 /* `fail-on` levels, indexed by severity (0: never). */
 static const char *const config_levels[] = { "none", "high", "medium", "low", NULL };
 
-static const struct {
+/* One statement of conformd.conf: config_keys[] below. */
+struct config_key {
 	const char	*name;
-	int		 nval;
-} config_keys[CK_COUNT + 1] = {
-	[CK_RULES] = { "rules", 1 },
-	[CK_INVENTORY] = { "inventory", 1 },
-	[CK_DATABASE] = { "database", 1 },
-	[CK_EVE] = { "eve", 1 },
-	[CK_FLOW_VLAN] = { "flow-vlan", 1 },
-	[CK_COMMUNITY_ID] = { "community-id", 1 },
-	[CK_COMMUNITY_ID_SEED] = { "community-id-seed", 1 },
-	[CK_FLOW_LOG] = { "flow-log", 1 },
-	[CK_MAX_FLOWS] = { "max-flows", 1 },
-	[CK_TIMEOUT] = { "timeout", 2 },
-	[CK_SUMMARY_TOP] = { "summary-top", 1 },
-	[CK_ANSWER_TIMEOUT] = { "answer-timeout", 1 },
-	[CK_COVERAGE] = { "coverage", 1 },
-	[CK_SEVERITY] = { "severity", 2 },
-	[CK_RULE_SEVERITY] = { "rule-severity", 2 },
-	[CK_COVERAGE_WINDOW] = { "coverage-window", 1 },
-	[CK_STATS_INTERVAL] = { "stats-interval", 1 },
-	[CK_INTERFACE] = { "interface", 1 },
-	[CK_NFLOG] = { "nflog", 1 },
-	[CK_SNAPLEN] = { "snaplen", 1 },
-	[CK_BUFFER_SIZE] = { "buffer-size", 1 },
-	[CK_FILTER] = { "filter", -1 },		/* the rest of the line */
-	[CK_WORKERS] = { "workers", 1 },
-	[CK_USER] = { "user", 1 },
-	[CK_VXLAN_PORT] = { "vxlan-port", 1 },
-	[CK_GENEVE_PORT] = { "geneve-port", 1 },
-	[CK_PRODUCT] = { "product", 1 },
-	[CK_PACK] = { "pack", 1 },
-	[CK_RULES_DIR] = { "rules-dir", 1 },
-	[CK_SITE_RULES] = { "site-rules", 1 },
-	[CK_FAIL_ON] = { "fail-on", 1 },
-	[CK_SENSOR_NAME] = { "sensor-name", 1 },
-	[CK_RETENTION] = { "retention", 2 },	/* age|size and a value with its unit */
-	[CK_OUTPUT] = { "output", -1 },		/* a name and key/value pairs */
-	[CK_SUPPRESS] = { "suppress", 2 },
-	[CK_RATE_LIMIT] = { "rate-limit", 3 },
-	[CK_SCAN_THRESHOLD] = { "scan-threshold", 2 },
-	[CK_COUNT] = { NULL, 0 }
+	int		 nval;		/* values after the key; -1: the handler counts them */
+	int		 once;		/* 1: a second line is an error */
+	void		(*set)(struct config_parse *p, const struct config_key *k,
+			    const struct stmt *s);
+	size_t		 off;		/* the field it sets (the handlers of one form) */
+	unsigned long	 min, max;	/* a number's range (key_u32, key_int) */
 };
 
-enum { TMO_TCP_SYN, TMO_TCP_EST, TMO_TCP_CLOSED, TMO_UDP, TMO_OTHER, TMO_COUNT };
+/* The field of struct config at k->off, as a pointer to `type`. */
+#define CONFIG_FIELD(c, k, type)	((type *)(void *)((char *)(c) + (k)->off))
 
 /* Finding kinds as the config names them, indexed like enum finding_kind. */
 static const char *const config_kinds[CONFIG_KINDS + 1] = {
@@ -117,81 +71,6 @@ static const char *const config_timeouts[TMO_COUNT + 1] = {
 	[TMO_OTHER] = "other",
 	[TMO_COUNT] = NULL
 };
-
-/* The keys of an `output` block. */
-enum {
-	OK_TYPE, OK_FORMAT, OK_FACILITY, OK_IDENT, OK_HOST, OK_PORT, OK_TRANSPORT,
-	OK_MAX_SIZE, OK_QUEUE, OK_MIN_SEVERITY, OK_PATH, OK_CA_FILE, OK_CERT_FILE,
-	OK_KEY_FILE, OK_PEER_NAME, OK_COUNT
-};
-
-static const char *const output_keys[OK_COUNT + 1] = {
-	[OK_TYPE] = "type",
-	[OK_FORMAT] = "format",
-	[OK_FACILITY] = "facility",
-	[OK_IDENT] = "ident",
-	[OK_HOST] = "host",
-	[OK_PORT] = "port",
-	[OK_TRANSPORT] = "transport",
-	[OK_MAX_SIZE] = "max-size",
-	[OK_QUEUE] = "queue",
-	[OK_MIN_SEVERITY] = "min-severity",
-	[OK_PATH] = "path",
-	[OK_CA_FILE] = "ca-file",
-	[OK_CERT_FILE] = "cert-file",
-	[OK_KEY_FILE] = "key-file",
-	[OK_PEER_NAME] = "peer-name",
-	[OK_COUNT] = NULL
-};
-
-/* Indexed by enum config_output_type / _format / _transport. */
-static const char *const output_types[] = { "", "syslog", "remote", "eve-socket", NULL };
-static const char *const output_formats[] = { "", "rfc5424", "cef", "leef", "eve", NULL };
-static const char *const output_transports[] = { "", "udp", "tcp", "tls", NULL };
-
-/* Which keys each type takes, as bits of 1 << OK_*. */
-static const unsigned output_type_keys[] = {
-	0,
-	/* syslog */ (1u << OK_TYPE) | (1u << OK_FORMAT) | (1u << OK_FACILITY) |
-	    (1u << OK_IDENT) | (1u << OK_MAX_SIZE) | (1u << OK_MIN_SEVERITY),
-	/* remote */ (1u << OK_TYPE) | (1u << OK_FORMAT) | (1u << OK_FACILITY) |
-	    (1u << OK_IDENT) | (1u << OK_HOST) | (1u << OK_PORT) | (1u << OK_TRANSPORT) |
-	    (1u << OK_MAX_SIZE) | (1u << OK_QUEUE) | (1u << OK_MIN_SEVERITY) |
-	    (1u << OK_CA_FILE) | (1u << OK_CERT_FILE) | (1u << OK_KEY_FILE) |
-	    (1u << OK_PEER_NAME),
-	/* eve-socket */ (1u << OK_TYPE) | (1u << OK_FORMAT) | (1u << OK_PATH) |
-	    (1u << OK_MAX_SIZE) | (1u << OK_QUEUE) | (1u << OK_MIN_SEVERITY)
-};
-
-/* Syslog facilities an output may name (RFC 5424 6.2.1 codes). */
-static const struct {
-	const char	*name;
-	int		 code;
-} output_facilities[] = {
-	{ "user", 1 }, { "daemon", 3 },
-	{ "local0", 16 }, { "local1", 17 }, { "local2", 18 }, { "local3", 19 },
-	{ "local4", 20 }, { "local5", 21 }, { "local6", 22 }, { "local7", 23 },
-	{ NULL, 0 }
-};
-
-static const char *
-config_facility_name(int code)
-{
-	for (int i = 0; output_facilities[i].name != NULL; i++)
-		if (output_facilities[i].code == code)
-			return output_facilities[i].name;
-	return "local0";
-}
-
-/* Index of `w` in a NULL-terminated table whose entry 0 is unused, or 0. */
-static int
-config_lookup(const char *const *table, const char *w)
-{
-	for (int i = 1; table[i] != NULL; i++)
-		if (strcmp(table[i], w) == 0)
-			return i;
-	return 0;
-}
 
 static uint32_t
 config_timeout_get(const struct config *c, int t)
@@ -265,119 +144,9 @@ config_free(struct config *c)
 	free(c->filter);
 	free(c->user);
 	free(c->sensor_name);
-	for (int i = 0; i < c->noutputs; i++) {
-		free(c->outputs[i].name);
-		free(c->outputs[i].ident);
-		free(c->outputs[i].host);
-		free(c->outputs[i].path);
-		free(c->outputs[i].ca_file);
-		free(c->outputs[i].cert_file);
-		free(c->outputs[i].key_file);
-		free(c->outputs[i].peer_name);
-	}
+	for (int i = 0; i < c->noutputs; i++)
+		config_output_free(&c->outputs[i]);
 	config_init(c);
-}
-
-/*
- * The absolute directory of the config file, without a trailing slash
- * ("" for the root).  Returns a malloc'ed string or NULL.
- */
-static char *
-config_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/'), *rel;
-	char cwd[PATH_MAX], *d, *dir;
-
-	if (slash == path)		/* "/x.conf" */
-		return strdup("");
-	d = slash ? strndup(path, (size_t)(slash - path)) : strdup("");
-	if (d == NULL || d[0] == '/')
-		return d;
-	/* "./a/b.conf": leading "." components add nothing */
-	rel = d;
-	while (rel[0] == '.' && (rel[1] == '/' || rel[1] == '\0')) {
-		rel += rel[1] ? 2 : 1;
-		while (rel[0] == '/')
-			rel++;
-	}
-	if (getcwd(cwd, sizeof(cwd)) == NULL) {
-		/* stay relative to wherever we are */
-		dir = strdup(rel[0] ? rel : ".");
-		free(d);
-		return dir;
-	}
-	if (strcmp(cwd, "/") == 0)
-		cwd[0] = '\0';
-	dir = malloc(strlen(cwd) + 1 + strlen(rel) + 1);
-	if (dir != NULL) {
-		if (rel[0] == '\0')
-			strcpy(dir, cwd);
-		else
-			sprintf(dir, "%s/%s", cwd, rel);
-	}
-	free(d);
-	return dir;
-}
-
-/* `p` made absolute against `dir` (absolute paths and "-" unchanged). */
-static char *
-config_resolve(const char *dir, const char *p)
-{
-	char *r;
-
-	if (p[0] == '/')
-		return strdup(p);
-	/* "./inventory.conf" is "inventory.conf" */
-	while (p[0] == '.' && p[1] == '/') {
-		p += 2;
-		while (p[0] == '/')
-			p++;
-	}
-	r = malloc(strlen(dir) + 1 + strlen(p) + 1);
-	if (r != NULL)
-		sprintf(r, "%s/%s", dir, p);
-	return r;
-}
-
-struct config_parse {
-	struct config	*c;
-	struct diag	*d;
-	const char	*file;
-	char		*dir;
-	int		 seen[CK_COUNT];		/* line of first occurrence */
-	int		 tmo_seen[TMO_COUNT];
-	int		 suppress_seen[CONFIG_KINDS];
-	int		 rate_seen[2];			/* global, source */
-	int		 retention_seen[2];		/* age, size */
-	int		 pack_line[CONFIG_MAX_PACKS];	/* where each pack was named */
-	int		 vxlan_none;			/* `vxlan-port none` seen */
-	int		 geneve_none;			/* `geneve-port none` seen */
-	int		 oom;
-};
-
-static void
-config_path(struct config_parse *p, const struct token *key, const struct token *v,
-    char **dst)
-{
-	if (v->text[0] == '\0') {
-		diag_error(p->d, p->file, v->line, "empty path for %s", key->text);
-		return;
-	}
-	free(*dst);
-	*dst = config_resolve(p->dir, v->text);
-	if (*dst == NULL)
-		p->oom = 1;
-}
-
-static int
-config_number(struct config_parse *p, const struct token *key, const struct token *v,
-    unsigned long min, unsigned long max, unsigned long *n)
-{
-	if (lex_number(v->text, min, max, n) == 0)
-		return 0;
-	diag_error(p->d, p->file, v->line, "%s must be a number from %lu to %lu, not %s",
-	    key->text, min, max, v->text);
-	return -1;
 }
 
 /* `key yes|no` into *dst; an error otherwise. */
@@ -392,97 +161,6 @@ config_yesno(struct config_parse *p, const struct token *key, const struct token
 	else
 		diag_error(p->d, p->file, v->line, "%s must be yes or no, not %s",
 		    key->text, v->text);
-}
-
-static int config_once(struct config_parse *, const struct token *, const char *, int *);
-
-/* The units of `retention age` and `retention size` (conformd.conf(5)),
- * largest first (config_print() prints the largest that divides). */
-static const struct {
-	char		 unit;
-	uint64_t	 mult;
-} config_ages[] = {
-	{ 'w', 604800 }, { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 }, { 0, 0 }
-}, config_sizes[] = {
-	{ 'T', 1ULL << 40 }, { 'G', 1ULL << 30 }, { 'M', 1ULL << 20 }, { 'K', 1ULL << 10 },
-	{ 0, 0 }
-};
-
-/*
- * `retention age N{s,m,h,d,w}` (1 s to CONFIG_MAX_RETENTION_AGE) or
- * `retention size N{K,M,G,T}` (1 MiB to CONFIG_MAX_RETENTION_SIZE): the
- * unit is required, a bare number being ambiguous (30: seconds or days?)
- * where the wrong guess deletes a month of flows.
- */
-static void
-config_retention(struct config_parse *p, const struct token *key, const struct token *sub,
-    const struct token *v)
-{
-	int size = strcmp(sub->text, "size") == 0;
-	char num[32];
-	size_t len = strlen(v->text);
-	unsigned long n;
-	uint64_t mult = 0, min = size ? 1ULL << 20 : 1,
-	    max = size ? CONFIG_MAX_RETENTION_SIZE : CONFIG_MAX_RETENTION_AGE;
-	int i;
-
-	if (!size && strcmp(sub->text, "age") != 0) {
-		diag_error(p->d, p->file, sub->line, "unknown retention %s (age, size)", sub->text);
-		return;
-	}
-	if (len >= 2 && len < sizeof(num)) {
-		for (i = 0; size ? config_sizes[i].unit : config_ages[i].unit; i++)
-			if ((size ? config_sizes[i].unit : config_ages[i].unit) == v->text[len - 1])
-				mult = size ? config_sizes[i].mult : config_ages[i].mult;
-		memcpy(num, v->text, len - 1);
-		num[len - 1] = '\0';
-	}
-	if (mult == 0 || lex_number(num, 1, ULONG_MAX, &n) == -1 ||
-	    (uint64_t)n > max / mult || (uint64_t)n * mult < min) {
-		if (size)
-			diag_error(p->d, p->file, v->line, "retention size must be a number with "
-			    "its unit K, M, G or T (1M to %lluT), not %s",
-			    (unsigned long long)(CONFIG_MAX_RETENTION_SIZE >> 40), v->text);
-		else
-			diag_error(p->d, p->file, v->line, "retention age must be a number with "
-			    "its unit s, m, h, d or w (1s to %llud), not %s",
-			    (unsigned long long)(CONFIG_MAX_RETENTION_AGE / 86400), v->text);
-		return;
-	}
-	if (config_once(p, key, sub->text, &p->retention_seen[size]) == -1)
-		return;
-	if (size)
-		p->c->retention_bytes = (uint64_t)n * mult;
-	else
-		p->c->retention_age = (uint64_t)n * mult;
-}
-
-/* `retention KIND VALUE` in its largest exact unit. */
-static void
-config_print_retention(const char *kind, uint64_t v, int size, FILE *out)
-{
-	int i;
-
-	if (v == 0)
-		return;
-	for (i = 0; size ? config_sizes[i + 1].unit : config_ages[i + 1].unit; i++)
-		if (v % (size ? config_sizes[i].mult : config_ages[i].mult) == 0)
-			break;
-	fprintf(out, "retention %s %llu%c\n", kind,
-	    (unsigned long long)(v / (size ? config_sizes[i].mult : config_ages[i].mult)),
-	    size ? config_sizes[i].unit : config_ages[i].unit);
-}
-
-/* A severity 1..3 named `what` in messages: 0, or -1 after an error. */
-static int
-config_severity_value(struct config_parse *p, const char *what, const struct token *v,
-    unsigned long *n)
-{
-	if (lex_number(v->text, 1, 3, n) == 0)
-		return 0;
-	diag_error(p->d, p->file, v->line, "%s must be 1 (high), 2 or 3 (low), not %s",
-	    what, v->text);
-	return -1;
 }
 
 /* The finding kind (1..CONFIG_KINDS-1) named by `v`, or 0 after an error. */
@@ -516,322 +194,6 @@ config_once(struct config_parse *p, const struct token *key, const char *sub, in
 		diag_error(p->d, p->file, key->line, "duplicate key %s %s (first at %s:%d)",
 		    key->text, sub, p->file, *seen);
 	return -1;
-}
-
-/* The OK_* index of an output block key, or -1. */
-static int
-config_output_key_index(const char *w)
-{
-	for (int k = 0; output_keys[k] != NULL; k++)
-		if (strcmp(output_keys[k], w) == 0)
-			return k;
-	return -1;
-}
-
-/* An output name: what counters and messages are named after. */
-static int
-config_output_name_ok(const char *w)
-{
-	size_t n = strlen(w);
-
-	if (n == 0 || n > CONFIG_OUTPUT_NAME_MAX)
-		return 0;
-	for (; *w != '\0'; w++)
-		if (!((*w >= 'a' && *w <= 'z') || (*w >= 'A' && *w <= 'Z') ||
-		    (*w >= '0' && *w <= '9') || *w == '-' || *w == '_' || *w == '.'))
-			return 0;
-	return 1;
-}
-
-/* RFC 5424 APP-NAME: 1*48PRINTUSASCII (33..126). */
-static int
-config_ident_ok(const char *w)
-{
-	size_t n = strlen(w);
-
-	if (n == 0 || n > CONFIG_IDENT_MAX)
-		return 0;
-	for (; *w != '\0'; w++)
-		if (*w < 33 || *w > 126)
-			return 0;
-	return 1;
-}
-
-static int
-config_strdup(struct config_parse *p, char **dst, const char *v)
-{
-	free(*dst);
-	if ((*dst = strdup(v)) == NULL) {
-		p->oom = 1;
-		return -1;
-	}
-	return 0;
-}
-
-/* One key/value of an output block whose type is known. */
-static void
-config_output_key(struct config_parse *p, struct config_output *o, int key,
-    const struct token *kt, const struct token *v)
-{
-	unsigned long n;
-	int i;
-
-	switch (key) {
-	case OK_TYPE:
-		break;		/* read before the other keys */
-	case OK_FORMAT:
-		if ((i = config_lookup(output_formats, v->text)) == 0) {
-			diag_error(p->d, p->file, v->line,
-			    "unknown output format %s (rfc5424, cef, leef, eve)", v->text);
-			return;
-		}
-		if (o->type == OUTPUT_EVE_SOCKET && i != OUTPUT_FMT_EVE) {
-			diag_error(p->d, p->file, v->line,
-			    "output %s: type eve-socket sends only format eve, not %s",
-			    o->name, v->text);
-			return;
-		}
-		o->format = i;
-		break;
-	case OK_FACILITY:
-		for (i = 0; output_facilities[i].name != NULL; i++)
-			if (strcmp(output_facilities[i].name, v->text) == 0)
-				break;
-		if (output_facilities[i].name == NULL) {
-			diag_error(p->d, p->file, v->line,
-			    "unknown facility %s (local0 to local7, daemon, user)", v->text);
-			return;
-		}
-		o->facility = output_facilities[i].code;
-		break;
-	case OK_IDENT:
-		if (!config_ident_ok(v->text)) {
-			diag_error(p->d, p->file, v->line,
-			    "ident must be 1 to %d printable characters without blanks, not \"%s\"",
-			    CONFIG_IDENT_MAX, v->text);
-			return;
-		}
-		(void)config_strdup(p, &o->ident, v->text);
-		break;
-	case OK_HOST: {
-		unsigned char a[16];
-
-		/* numeric only: conformd never resolves names */
-		if (inet_pton(AF_INET, v->text, a) != 1 && inet_pton(AF_INET6, v->text, a) != 1) {
-			diag_error(p->d, p->file, v->line,
-			    "host must be a numeric IPv4 or IPv6 address, not %s", v->text);
-			return;
-		}
-		(void)config_strdup(p, &o->host, v->text);
-		break;
-	}
-	case OK_PORT:
-		if (config_number(p, kt, v, 1, 65535, &n) == 0)
-			o->port = (uint16_t)n;
-		break;
-	case OK_TRANSPORT:
-		if ((i = config_lookup(output_transports, v->text)) == 0) {
-			diag_error(p->d, p->file, v->line,
-			    "transport must be udp, tcp or tls, not %s", v->text);
-			return;
-		}
-		if (i == OUTPUT_TLS && !tls_available()) {
-			diag_error(p->d, p->file, v->line,
-			    "output %s: transport tls: this conformd was built without TLS "
-			    "(./configure found no libgnutls28-dev)", o->name);
-			return;
-		}
-		o->transport = i;
-		break;
-	case OK_CA_FILE:
-	case OK_CERT_FILE:
-	case OK_KEY_FILE: {
-		char **dst = key == OK_CA_FILE ? &o->ca_file : key == OK_CERT_FILE ?
-		    &o->cert_file : &o->key_file;
-
-		config_path(p, kt, v, dst);
-		/* read when the output opens, after privileges are dropped */
-		if (*dst != NULL && access(*dst, R_OK) == -1)
-			diag_error(p->d, p->file, v->line, "output %s: %s %s: %s", o->name,
-			    kt->text, v->text, strerror(errno));
-		break;
-	}
-	case OK_PEER_NAME:
-		if (!sensor_name_ok(v->text)) {
-			diag_error(p->d, p->file, v->line,
-			    "peer-name must be a DNS name or an address without blanks, not \"%s\"",
-			    v->text);
-			return;
-		}
-		(void)config_strdup(p, &o->peer_name, v->text);
-		break;
-	case OK_MAX_SIZE:
-		if (config_number(p, kt, v, CONFIG_MIN_MSG, CONFIG_MAX_MSG, &n) == 0)
-			o->max_size = (uint32_t)n;
-		break;
-	case OK_QUEUE:
-		if (config_number(p, kt, v, 1, CONFIG_MAX_QUEUE, &n) == 0)
-			o->queue = (uint32_t)n;
-		break;
-	case OK_MIN_SEVERITY:
-		if (config_severity_value(p, "min-severity", v, &n) == 0)
-			o->min_severity = (int)n;
-		break;
-	case OK_PATH:
-		config_path(p, kt, v, &o->path);
-		break;
-	}
-}
-
-/*
- * output NAME type T [key value]...: the keys may come in any order (a
- * block usually puts one a line); each at most once, and only the keys
- * its type uses.
- */
-static void
-config_output(struct config_parse *p, const struct stmt *s)
-{
-	struct config *c = p->c;
-	const struct token *name;
-	struct config_output *o;
-	int keyline[OK_COUNT] = { 0 }, keytok[OK_COUNT] = { 0 }, tokkey[2 * OK_COUNT + 4];
-	int errors0 = p->d->nerrors, i;
-
-	/* `output type syslog`: the keys came without a name */
-	if (s->ntok < 2 || (s->ntok % 2 == 1 && config_output_key_index(s->tok[1].text) >= 0)) {
-		diag_error(p->d, p->file, s->tok[0].line,
-		    "missing name for output (output NAME { type ... })");
-		return;
-	}
-	name = &s->tok[1];
-	if (!config_output_name_ok(name->text)) {
-		diag_error(p->d, p->file, name->line,
-		    "output name \"%s\" must be 1 to %d letters, digits, '-', '_' or '.'",
-		    name->text, CONFIG_OUTPUT_NAME_MAX);
-		return;
-	}
-	for (i = 0; i < c->noutputs; i++)
-		if (strcmp(c->outputs[i].name, name->text) == 0) {
-			diag_error(p->d, p->file, name->line,
-			    "duplicate output %s (first at %s:%d)", name->text, p->file,
-			    c->outputs[i].line);
-			return;
-		}
-	if (c->noutputs >= CONFIG_MAX_OUTPUTS) {
-		diag_error(p->d, p->file, s->tok[0].line,
-		    "too many outputs (at most %d)", CONFIG_MAX_OUTPUTS);
-		return;
-	}
-	/* first pass: every key known, given once, with a value */
-	for (i = 2; i < s->ntok; i += 2) {
-		const struct token *kt = &s->tok[i];
-		int k = config_output_key_index(kt->text);
-
-		if (k < 0) {
-			diag_error(p->d, p->file, kt->line, "output %s: unknown key %s",
-			    name->text, kt->text);
-			continue;
-		}
-		if (i + 1 >= s->ntok) {
-			diag_error(p->d, p->file, kt->line, "output %s: missing value for %s",
-			    name->text, kt->text);
-			continue;
-		}
-		if (keyline[k] != 0) {
-			diag_error(p->d, p->file, kt->line,
-			    "output %s: duplicate key %s (first at %s:%d)", name->text,
-			    kt->text, p->file, keyline[k]);
-			continue;
-		}
-		keyline[k] = kt->line;
-		keytok[k] = i;
-		/* no error means at most OK_COUNT pairs: the bound holds then */
-		if ((size_t)(i / 2) < sizeof(tokkey) / sizeof(tokkey[0]))
-			tokkey[i / 2] = k;
-	}
-	if (p->d->nerrors != errors0)
-		return;
-	if (keyline[OK_TYPE] == 0) {
-		diag_error(p->d, p->file, name->line,
-		    "output %s: no type (syslog, remote, eve-socket)", name->text);
-		return;
-	}
-
-	o = &c->outputs[c->noutputs];
-	memset(o, 0, sizeof(*o));
-	o->line = name->line;
-	if (config_strdup(p, &o->name, name->text) == -1)
-		return;
-	c->noutputs++;		/* from here config_free() owns what o holds */
-	{
-		const struct token *v = &s->tok[keytok[OK_TYPE] + 1];
-
-		if ((o->type = config_lookup(output_types, v->text)) == 0) {
-			diag_error(p->d, p->file, v->line,
-			    "unknown output type %s (syslog, remote, eve-socket)", v->text);
-			return;
-		}
-	}
-	o->format = o->type == OUTPUT_EVE_SOCKET ? OUTPUT_FMT_EVE : OUTPUT_FMT_RFC5424;
-	o->facility = 16;	/* local0 */
-	o->port = 514;
-	o->transport = OUTPUT_UDP;
-	o->queue = 10000;
-	o->min_severity = 3;
-	if (o->type == OUTPUT_REMOTE && keyline[OK_HOST] == 0)
-		diag_error(p->d, p->file, name->line, "output %s: type remote needs a host",
-		    o->name);
-	if (o->type == OUTPUT_EVE_SOCKET && keyline[OK_PATH] == 0)
-		diag_error(p->d, p->file, name->line,
-		    "output %s: type eve-socket needs a path", o->name);
-	/* in file order, so that the messages are */
-	for (i = 2; i < s->ntok; i += 2) {
-		int k = tokkey[i / 2];
-
-		if (!(output_type_keys[o->type] & (1u << k))) {
-			diag_error(p->d, p->file, keyline[k],
-			    "output %s: %s does not apply to type %s", o->name,
-			    output_keys[k], output_types[o->type]);
-			continue;
-		}
-		config_output_key(p, o, k, &s->tok[keytok[k]], &s->tok[keytok[k] + 1]);
-	}
-	/* TLS: RFC 5425's port unless one is given, a CA to verify the
-	 * collector with, our certificate with its key */
-	if (o->transport == OUTPUT_TLS) {
-		if (keyline[OK_PORT] == 0)
-			o->port = CONFIG_TLS_PORT;
-		if (o->ca_file == NULL && keyline[OK_CA_FILE] == 0)
-			diag_error(p->d, p->file, name->line,
-			    "output %s: transport tls needs a ca-file to verify the collector with",
-			    o->name);
-		if ((keyline[OK_CERT_FILE] == 0) != (keyline[OK_KEY_FILE] == 0))
-			diag_error(p->d, p->file, name->line,
-			    "output %s: cert-file and key-file go together", o->name);
-	} else if (keyline[OK_TRANSPORT] == 0 ||
-	    strcmp(s->tok[keytok[OK_TRANSPORT] + 1].text, "tls") != 0)
-		/* (a tls refused above has said why already) */
-		for (int k = OK_CA_FILE; k <= OK_PEER_NAME; k++)
-			if (keyline[k] != 0)
-				diag_error(p->d, p->file, keyline[k],
-				    "output %s: %s applies to transport tls only", o->name,
-				    output_keys[k]);
-	if (o->max_size == 0)
-		o->max_size = o->type == OUTPUT_EVE_SOCKET ||
-		    (o->type == OUTPUT_REMOTE && o->transport != OUTPUT_UDP) ? 8192 : 2048;
-	if (o->type != OUTPUT_EVE_SOCKET && o->ident == NULL)
-		(void)config_strdup(p, &o->ident, "conformd");
-	/* syslog(3) keeps one identity per process */
-	if (o->type == OUTPUT_SYSLOG && o->ident != NULL)
-		for (i = 0; i < c->noutputs - 1; i++)
-			if (c->outputs[i].type == OUTPUT_SYSLOG &&
-			    strcmp(c->outputs[i].ident, o->ident) != 0) {
-				diag_error(p->d, p->file, name->line,
-				    "output %s: ident %s differs from ident %s of output %s "
-				    "(local syslog has one ident per process)", o->name,
-				    o->ident, c->outputs[i].ident, c->outputs[i].name);
-				break;
-			}
 }
 
 /* One `vxlan-port` or `geneve-port` line: "none" alone, or up to max
@@ -910,6 +272,67 @@ config_tunnel_ports_check(struct config_parse *p)
 		    "or geneve-port none", CONFIG_GENEVE_PORT);
 }
 
+/* The units of `retention age` and `retention size` (conformd.conf(5)),
+ * largest first (config_print() prints the largest that divides). */
+static const struct {
+	char		 unit;
+	uint64_t	 mult;
+} config_ages[] = {
+	{ 'w', 604800 }, { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 }, { 0, 0 }
+}, config_sizes[] = {
+	{ 'T', 1ULL << 40 }, { 'G', 1ULL << 30 }, { 'M', 1ULL << 20 }, { 'K', 1ULL << 10 },
+	{ 0, 0 }
+};
+
+/*
+ * `retention age N{s,m,h,d,w}` (1 s to CONFIG_MAX_RETENTION_AGE) or
+ * `retention size N{K,M,G,T}` (1 MiB to CONFIG_MAX_RETENTION_SIZE): the
+ * unit is required, a bare number being ambiguous (30: seconds or days?)
+ * where the wrong guess deletes a month of flows.
+ */
+static void
+config_retention(struct config_parse *p, const struct token *key, const struct token *sub,
+    const struct token *v)
+{
+	int size = strcmp(sub->text, "size") == 0;
+	char num[32];
+	size_t len = strlen(v->text);
+	unsigned long n;
+	uint64_t mult = 0, min = size ? 1ULL << 20 : 1,
+	    max = size ? CONFIG_MAX_RETENTION_SIZE : CONFIG_MAX_RETENTION_AGE;
+	int i;
+
+	if (!size && strcmp(sub->text, "age") != 0) {
+		diag_error(p->d, p->file, sub->line, "unknown retention %s (age, size)", sub->text);
+		return;
+	}
+	if (len >= 2 && len < sizeof(num)) {
+		for (i = 0; size ? config_sizes[i].unit : config_ages[i].unit; i++)
+			if ((size ? config_sizes[i].unit : config_ages[i].unit) == v->text[len - 1])
+				mult = size ? config_sizes[i].mult : config_ages[i].mult;
+		memcpy(num, v->text, len - 1);
+		num[len - 1] = '\0';
+	}
+	if (mult == 0 || lex_number(num, 1, ULONG_MAX, &n) == -1 ||
+	    (uint64_t)n > max / mult || (uint64_t)n * mult < min) {
+		if (size)
+			diag_error(p->d, p->file, v->line, "retention size must be a number with "
+			    "its unit K, M, G or T (1M to %lluT), not %s",
+			    (unsigned long long)(CONFIG_MAX_RETENTION_SIZE >> 40), v->text);
+		else
+			diag_error(p->d, p->file, v->line, "retention age must be a number with "
+			    "its unit s, m, h, d or w (1s to %llud), not %s",
+			    (unsigned long long)(CONFIG_MAX_RETENTION_AGE / 86400), v->text);
+		return;
+	}
+	if (config_once(p, key, sub->text, &p->retention_seen[size]) == -1)
+		return;
+	if (size)
+		p->c->retention_bytes = (uint64_t)n * mult;
+	else
+		p->c->retention_age = (uint64_t)n * mult;
+}
+
 /* A pack name: letters, digits, '-', '_', '.', not starting with '.'. */
 static int
 config_pack_name_ok(const char *s)
@@ -929,20 +352,20 @@ config_pack_name_ok(const char *s)
  * words are taken as they are, and the words are joined with one blank.
  * Compiled here, so that a bad expression names its line.
  */
+
 static void
-config_filter(struct config_parse *p, const struct stmt *s)
+key_filter(struct config_parse *p, const struct config_key *k, const struct stmt *s)
 {
 	const struct token *key = &s->tok[0];
 	struct pkt_filter *f;
 	size_t len = 0;
 	char why[512], *expr;
 
+	(void)k;
 	if (s->ntok < 2) {
 		diag_error(p->d, p->file, key->line, "missing value for filter");
 		return;
 	}
-	if (config_once(p, key, NULL, &p->seen[CK_FILTER]) == -1)
-		return;
 	for (int i = 1; i < s->ntok; i++)
 		len += strlen(s->tok[i].text) + 1;
 	if ((expr = malloc(len + 1)) == NULL) {
@@ -969,346 +392,498 @@ config_filter(struct config_parse *p, const struct stmt *s)
 	p->c->filter = expr;
 }
 
+/* `rules PATH`: a rules file beside the packs, any number up to CONFIG_MAX_RULES. */
+static void
+key_rules(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	struct config *c = p->c;
+	const struct token *v = &s->tok[1];
+
+	(void)k;
+	if (c->nrules >= CONFIG_MAX_RULES) {
+		diag_error(p->d, p->file, s->tok[0].line,
+		    "too many rules files (at most %d)", CONFIG_MAX_RULES);
+		return;
+	}
+	if (v->text[0] == '\0') {
+		diag_error(p->d, p->file, v->line, "empty path for rules");
+		return;
+	}
+	c->rules[c->nrules] = config_resolve(p->dir, v->text);
+	if (c->rules[c->nrules] == NULL)
+		p->oom = 1;
+	else
+		c->nrules++;
+}
+
+static void
+key_product(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	const struct token *v = &s->tok[1];
+	int i;
+
+	(void)k;
+	p->c->product_line = s->tok[0].line;
+	for (i = 0; config_products[i] != NULL; i++)
+		if (strcmp(config_products[i], v->text) == 0)
+			break;
+	if (config_products[i] == NULL) {
+		diag_error(p->d, p->file, v->line,
+		    "unknown product %s (lync2013, sfb2015 or sfb2019)", v->text);
+		return;
+	}
+	if ((p->c->product = strdup(v->text)) == NULL)
+		p->oom = 1;
+}
+
+static void
+key_pack(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	struct config *c = p->c;
+	const struct token *v = &s->tok[1];
+
+	(void)k;
+	if (c->npacks >= CONFIG_MAX_PACKS) {
+		diag_error(p->d, p->file, s->tok[0].line,
+		    "too many pack lines (at most %d)", CONFIG_MAX_PACKS);
+		return;
+	}
+	if (!config_pack_name_ok(v->text)) {
+		diag_error(p->d, p->file, v->line, "bad pack name \"%s\" (the name "
+		    "of a file NAME.rules in the rules directory)", v->text);
+		return;
+	}
+	for (int i = 0; i < c->npacks; i++)
+		if (strcmp(c->packs[i], v->text) == 0) {
+			diag_error(p->d, p->file, v->line, "duplicate pack %s", v->text);
+			return;
+		}
+	if ((c->packs[c->npacks] = strdup(v->text)) == NULL)
+		p->oom = 1;
+	else
+		p->pack_line[c->npacks++] = s->tok[0].line;
+}
+
+static void
+key_fail_on(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	const struct token *v = &s->tok[1];
+	int i;
+
+	(void)k;
+	for (i = 0; config_levels[i] != NULL; i++)
+		if (strcmp(config_levels[i], v->text) == 0)
+			break;
+	if (config_levels[i] == NULL) {
+		diag_error(p->d, p->file, v->line,
+		    "fail-on must be high, medium, low or none, not %s", v->text);
+		return;
+	}
+	p->c->fail_on = i;
+}
+
+/* `eve PATH`, or `eve -` for standard output. */
+static void
+key_eve(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	(void)k;
+	if (strcmp(s->tok[1].text, "-") == 0) {
+		if ((p->c->eve = strdup("-")) == NULL)
+			p->oom = 1;
+	} else
+		config_path(p, &s->tok[0], &s->tok[1], &p->c->eve);
+}
+
+/* `flow-log all|findings|none`: which flows the flows table and EVE get. */
+static void
+key_flow_log(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	const struct token *v = &s->tok[1];
+	int fl;
+
+	(void)k;
+	for (fl = 0; config_flow_logs[fl] != NULL; fl++)
+		if (strcmp(config_flow_logs[fl], v->text) == 0)
+			break;
+	if (config_flow_logs[fl] == NULL)
+		diag_error(p->d, p->file, v->line,
+		    "flow-log must be all, findings or none, not %s", v->text);
+	else
+		p->c->flow_log = fl;
+}
+
+/* A path, resolved against the file's directory, into the char * at k->off. */
+static void
+key_path(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	config_path(p, &s->tok[0], &s->tok[1], CONFIG_FIELD(p->c, k, char *));
+}
+
+/* yes or no into the int at k->off. */
+static void
+key_yesno(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	config_yesno(p, &s->tok[0], &s->tok[1], CONFIG_FIELD(p->c, k, int));
+}
+
+/* A number k->min..k->max into the uint32_t at k->off. */
+static void
+key_u32(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	unsigned long n;
+
+	if (config_number(p, &s->tok[0], &s->tok[1], k->min, k->max, &n) == 0)
+		*CONFIG_FIELD(p->c, k, uint32_t) = (uint32_t)n;
+}
+
+/* A number k->min..k->max into the int at k->off. */
+static void
+key_int(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	unsigned long n;
+
+	if (config_number(p, &s->tok[0], &s->tok[1], k->min, k->max, &n) == 0)
+		*CONFIG_FIELD(p->c, k, int) = (int)n;
+}
+
+/* interface and nflog lines share CONFIG_MAX_SOURCES: 0 when one more fits. */
+static int
+config_source_room(struct config_parse *p, const struct token *key)
+{
+	if (p->c->ninterfaces + p->c->nnflog < CONFIG_MAX_SOURCES)
+		return 0;
+	diag_error(p->d, p->file, key->line,
+	    "too many capture sources (at most %d)", CONFIG_MAX_SOURCES);
+	return -1;
+}
+
+static void
+key_interface(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	struct config *c = p->c;
+	const struct token *v = &s->tok[1];
+
+	(void)k;
+	if (config_source_room(p, &s->tok[0]) == -1)
+		return;
+	if (v->text[0] == '\0')
+		diag_error(p->d, p->file, v->line, "empty interface name");
+	else if ((c->interfaces[c->ninterfaces] = strdup(v->text)) == NULL)
+		p->oom = 1;
+	else
+		c->ninterfaces++;
+}
+
+/* `nflog GROUP`: a netfilter log group, 0..65535. */
+static void
+key_nflog(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	unsigned long n;
+
+	(void)k;
+	if (config_source_room(p, &s->tok[0]) == 0 &&
+	    config_number(p, &s->tok[0], &s->tok[1], 0, 65535, &n) == 0)
+		p->c->nflog[p->c->nnflog++] = (int)n;
+}
+
+static void
+key_vxlan_port(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	(void)k;
+	config_tunnel_port(p, &s->tok[0], &s->tok[1], &p->c->vxlan, CONFIG_MAX_VXLAN,
+	    &p->vxlan_none);
+}
+
+static void
+key_geneve_port(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	(void)k;
+	config_tunnel_port(p, &s->tok[0], &s->tok[1], &p->c->geneve, CONFIG_MAX_GENEVE,
+	    &p->geneve_none);
+}
+
+static void
+key_user(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	const struct token *v = &s->tok[1];
+
+	(void)k;
+	if (v->text[0] == '\0') {
+		diag_error(p->d, p->file, v->line, "empty value for %s", s->tok[0].text);
+		return;
+	}
+	if ((p->c->user = strdup(v->text)) == NULL)
+		p->oom = 1;
+}
+
+static void
+key_sensor_name(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	const struct token *v = &s->tok[1];
+
+	(void)k;
+	/* RFC 5424 HOSTNAME and CEF dvchost take it as it is */
+	if (!sensor_name_ok(v->text))
+		diag_error(p->d, p->file, v->line,
+		    "sensor-name must be 1 to %d printable characters without blanks, "
+		    "not \"%s\"", SENSOR_NAME_MAX, v->text);
+	else
+		(void)config_strdup(p, &p->c->sensor_name, v->text);
+}
+
+/* `severity KIND 1..3`: a later line for the same kind wins. */
+static void
+key_severity(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	unsigned long n;
+	int kind;
+
+	(void)k;
+	if ((kind = config_kind(p, &s->tok[1])) == 0 ||
+	    config_severity_value(p, "severity", &s->tok[2], &n) == -1)
+		return;
+	p->c->severity[kind] = (int)n;
+}
+
+/* `rule-severity RULE 1..3`: one rule's findings at another severity. */
+static void
+key_rule_severity(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	struct config *c = p->c;
+	const struct token *v = &s->tok[1];
+	unsigned long n;
+
+	(void)k;
+	if (c->nrule_sev >= CONFIG_MAX_RULE_SEV) {
+		diag_error(p->d, p->file, s->tok[0].line,
+		    "too many rule-severity lines (at most %d)", CONFIG_MAX_RULE_SEV);
+		return;
+	}
+	if (config_severity_value(p, "severity", &s->tok[2], &n) == -1)
+		return;
+	c->rule_sev[c->nrule_sev].rule = strdup(v->text);
+	if (c->rule_sev[c->nrule_sev].rule == NULL) {
+		p->oom = 1;
+		return;
+	}
+	c->rule_sev[c->nrule_sev].severity = (int)n;
+	c->rule_sev[c->nrule_sev].line = v->line;
+	c->nrule_sev++;
+}
+
+/* `suppress KIND seconds`: once a kind. */
+static void
+key_suppress(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	const struct token *v = &s->tok[1];
+	unsigned long n;
+	int kind;
+
+	(void)k;
+	if ((kind = config_kind(p, v)) == 0 ||
+	    config_once(p, &s->tok[0], v->text, &p->suppress_seen[kind]) == -1)
+		return;
+	if (lex_number(s->tok[2].text, 0, CONFIG_MAX_TIMEOUT, &n) == -1) {
+		diag_error(p->d, p->file, s->tok[2].line,
+		    "suppress %s must be a number of seconds from 0 to %lu, not %s",
+		    v->text, CONFIG_MAX_TIMEOUT, s->tok[2].text);
+		return;
+	}
+	p->c->suppress[kind] = (uint32_t)n;
+}
+
+/* `rate-limit global|source RATE BURST`: once a scope. */
+static void
+key_rate_limit(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	struct config *c = p->c;
+	const struct token *v = &s->tok[1];
+	unsigned long rate, burst;
+	int src;
+
+	(void)k;
+	if (strcmp(v->text, "global") == 0)
+		src = 0;
+	else if (strcmp(v->text, "source") == 0)
+		src = 1;
+	else {
+		diag_error(p->d, p->file, v->line,
+		    "unknown rate-limit scope %s (global, source)", v->text);
+		return;
+	}
+	if (config_once(p, &s->tok[0], v->text, &p->rate_seen[src]) == -1)
+		return;
+	if (lex_number(s->tok[2].text, 1, CONFIG_MAX_RATE, &rate) == -1) {
+		diag_error(p->d, p->file, s->tok[2].line,
+		    "rate-limit rate must be a number of alerts per second from 1 to %lu, not %s",
+		    CONFIG_MAX_RATE, s->tok[2].text);
+		return;
+	}
+	if (lex_number(s->tok[3].text, 1, CONFIG_MAX_RATE, &burst) == -1) {
+		diag_error(p->d, p->file, s->tok[3].line,
+		    "rate-limit burst must be a number of alerts from 1 to %lu, not %s",
+		    CONFIG_MAX_RATE, s->tok[3].text);
+		return;
+	}
+	if (src == 0) {
+		c->rate_global = (uint32_t)rate;
+		c->burst_global = (uint32_t)burst;
+	} else {
+		c->rate_source = (uint32_t)rate;
+		c->burst_source = (uint32_t)burst;
+	}
+}
+
+/* `scan-threshold COUNT SECONDS`. */
+static void
+key_scan_threshold(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	unsigned long n, secs;
+
+	(void)k;
+	if (config_number(p, &s->tok[0], &s->tok[1], 0, CONFIG_MAX_SCAN, &n) == -1)
+		return;
+	if (lex_number(s->tok[2].text, 1, CONFIG_MAX_SCAN_WINDOW, &secs) == -1) {
+		diag_error(p->d, p->file, s->tok[2].line,
+		    "scan-threshold window must be a number of seconds from 1 to %lu, not %s",
+		    CONFIG_MAX_SCAN_WINDOW, s->tok[2].text);
+		return;
+	}
+	p->c->scan_threshold = (uint32_t)n;
+	p->c->scan_window = (uint32_t)secs;
+}
+
+/* `timeout NAME seconds`: once a name. */
+static void
+key_timeout(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	const struct token *v = &s->tok[1];
+	unsigned long n;
+	int t;
+
+	(void)k;
+	for (t = 0; config_timeouts[t] != NULL; t++)
+		if (strcmp(config_timeouts[t], v->text) == 0)
+			break;
+	if (config_timeouts[t] == NULL) {
+		diag_error(p->d, p->file, v->line,
+		    "unknown timeout %s (tcp-syn, tcp-established, tcp-closed, udp, other)",
+		    v->text);
+		return;
+	}
+	if (config_once(p, &s->tok[0], v->text, &p->tmo_seen[t]) == -1)
+		return;
+	if (lex_number(s->tok[2].text, 1, CONFIG_MAX_TIMEOUT, &n) == -1) {
+		diag_error(p->d, p->file, s->tok[2].line,
+		    "timeout %s must be a number of seconds from 1 to %lu, not %s",
+		    v->text, CONFIG_MAX_TIMEOUT, s->tok[2].text);
+		return;
+	}
+	*config_timeout_field(p->c, t) = (uint32_t)n;
+}
+
+/* `retention age|size VALUE`. */
+static void
+key_retention(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	(void)k;
+	config_retention(p, &s->tok[0], &s->tok[1], &s->tok[2]);
+}
+
+/* `output NAME { ... }`: config-output.c reads the whole block. */
+static void
+key_output(struct config_parse *p, const struct config_key *k, const struct stmt *s)
+{
+	(void)k;
+	config_output(p, s);
+}
+
+#define KEY_FIELD(f)	offsetof(struct config, f)
+
+/*
+ * The statements of conformd.conf (conformd.conf(5)), one entry a key:
+ * how many values follow it (-1: the handler reads the rest of the line
+ * and counts them itself), whether a second line is an error (checked
+ * once the line has its values), and the handler that checks the values
+ * and sets the field.  Keys of one form (a path, yes or no, a number in a
+ * range) share a handler and name their field and range here.
+ */
+static const struct config_key config_keys[] = {
+	{ "product", 1, 1, key_product, 0, 0, 0 },
+	{ "rules-dir", 1, 1, key_path, KEY_FIELD(rules_dir), 0, 0 },
+	{ "pack", 1, 0, key_pack, 0, 0, 0 },
+	{ "rules", 1, 0, key_rules, 0, 0, 0 },
+	{ "site-rules", 1, 1, key_path, KEY_FIELD(site_rules), 0, 0 },
+	{ "fail-on", 1, 1, key_fail_on, 0, 0, 0 },
+	{ "inventory", 1, 1, key_path, KEY_FIELD(inventory), 0, 0 },
+	{ "database", 1, 1, key_path, KEY_FIELD(database), 0, 0 },
+	{ "eve", 1, 1, key_eve, 0, 0, 0 },
+	{ "flow-vlan", 1, 1, key_yesno, KEY_FIELD(flow_vlan), 0, 0 },
+	{ "community-id", 1, 1, key_yesno, KEY_FIELD(community_id), 0, 0 },
+	{ "community-id-seed", 1, 1, key_u32, KEY_FIELD(community_id_seed), 0, 65535 },
+	{ "flow-log", 1, 1, key_flow_log, 0, 0, 0 },
+	/* the flow table's own limit: -T refuses what a run would */
+	{ "max-flows", 1, 1, key_u32, KEY_FIELD(max_flows), 1, CONFIG_MAX_FLOWS },
+	{ "timeout", 2, 0, key_timeout, 0, 0, 0 },
+	{ "summary-top", 1, 1, key_int, KEY_FIELD(summary_top), 0, CONFIG_MAX_TOP },
+	{ "answer-timeout", 1, 1, key_u32, KEY_FIELD(answer_timeout), 1, CONFIG_MAX_TIMEOUT },
+	{ "coverage-window", 1, 1, key_u32, KEY_FIELD(coverage_window), 0, CONFIG_MAX_TIMEOUT },
+	{ "stats-interval", 1, 1, key_u32, KEY_FIELD(stats_interval), 0, CONFIG_MAX_TIMEOUT },
+	{ "interface", 1, 0, key_interface, 0, 0, 0 },
+	{ "nflog", 1, 0, key_nflog, 0, 0, 0 },
+	{ "snaplen", 1, 1, key_u32, KEY_FIELD(snaplen), 64, 262144 },
+	{ "buffer-size", 1, 1, key_u32, KEY_FIELD(buffer_kib), 1, 4194304 },
+	{ "filter", -1, 1, key_filter, 0, 0, 0 },
+	{ "vxlan-port", 1, 0, key_vxlan_port, 0, 0, 0 },
+	{ "geneve-port", 1, 0, key_geneve_port, 0, 0, 0 },
+	{ "workers", 1, 1, key_int, KEY_FIELD(workers), 1, 64 },
+	{ "user", 1, 1, key_user, 0, 0, 0 },
+	{ "sensor-name", 1, 1, key_sensor_name, 0, 0, 0 },
+	{ "coverage", 1, 1, key_yesno, KEY_FIELD(coverage), 0, 0 },
+	{ "severity", 2, 0, key_severity, 0, 0, 0 },
+	{ "rule-severity", 2, 0, key_rule_severity, 0, 0, 0 },
+	{ "suppress", 2, 0, key_suppress, 0, 0, 0 },
+	{ "rate-limit", 3, 0, key_rate_limit, 0, 0, 0 },
+	{ "scan-threshold", 2, 1, key_scan_threshold, 0, 0, 0 },
+	{ "retention", 2, 0, key_retention, 0, 0, 0 },
+	{ "output", -1, 0, key_output, 0, 0, 0 },
+	{ NULL, 0, 0, NULL, 0, 0, 0 }
+};
+_Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= CONFIG_KEYS_MAX,
+    "config-value.h: CONFIG_KEYS_MAX below the table's size");
+
+/* One statement: its key looked up, its values counted, its handler run. */
 static void
 config_stmt(struct config_parse *p, const struct stmt *s)
 {
-	struct config *c = p->c;
 	const struct token *key = &s->tok[0], *v;
-	unsigned long n;
-	int k;
+	const struct config_key *k;
 
-	for (k = 0; config_keys[k].name != NULL; k++)
-		if (strcmp(config_keys[k].name, key->text) == 0)
+	for (k = config_keys; k->name != NULL; k++)
+		if (strcmp(k->name, key->text) == 0)
 			break;
-	if (config_keys[k].name == NULL) {
+	if (k->name == NULL) {
 		diag_error(p->d, p->file, key->line, "unknown key %s", key->text);
 		return;
 	}
-	if (k == CK_OUTPUT) {
-		config_output(p, s);
+	if (k->nval >= 0) {
+		if (s->ntok - 1 < k->nval) {
+			diag_error(p->d, p->file, s->tok[s->ntok - 1].line,
+			    "missing value for %s", key->text);
+			return;
+		}
+		if (s->ntok - 1 > k->nval) {
+			v = &s->tok[k->nval + 1];
+			diag_error(p->d, p->file, v->line, "extra value %s after %s",
+			    v->text, key->text);
+			return;
+		}
+	}
+	/* a key reading the whole line says first that it has no value */
+	if (k->once && (k->nval >= 0 || s->ntok > 1) &&
+	    config_once(p, key, NULL, &p->seen[k - config_keys]) == -1)
 		return;
-	}
-	if (k == CK_FILTER) {
-		config_filter(p, s);
-		return;
-	}
-	if (s->ntok - 1 < config_keys[k].nval) {
-		diag_error(p->d, p->file, s->tok[s->ntok - 1].line,
-		    "missing value for %s", key->text);
-		return;
-	}
-	if (s->ntok - 1 > config_keys[k].nval) {
-		v = &s->tok[config_keys[k].nval + 1];
-		diag_error(p->d, p->file, v->line, "extra value %s after %s",
-		    v->text, key->text);
-		return;
-	}
-	v = &s->tok[1];
-	if (k != CK_RULES && k != CK_PACK && k != CK_TIMEOUT && k != CK_SEVERITY && k != CK_RULE_SEVERITY &&
-	    k != CK_SUPPRESS && k != CK_RATE_LIMIT && k != CK_INTERFACE && k != CK_NFLOG &&
-	    k != CK_RETENTION &&
-	    k != CK_VXLAN_PORT && k != CK_GENEVE_PORT && config_once(p, key, NULL, &p->seen[k]) == -1)
-		return;
-
-	switch (k) {
-	case CK_RULES:
-		if (c->nrules >= CONFIG_MAX_RULES) {
-			diag_error(p->d, p->file, key->line,
-			    "too many rules files (at most %d)", CONFIG_MAX_RULES);
-			return;
-		}
-		if (v->text[0] == '\0') {
-			diag_error(p->d, p->file, v->line, "empty path for rules");
-			return;
-		}
-		c->rules[c->nrules] = config_resolve(p->dir, v->text);
-		if (c->rules[c->nrules] == NULL)
-			p->oom = 1;
-		else
-			c->nrules++;
-		break;
-	case CK_PRODUCT:
-		for (k = 0; config_products[k] != NULL; k++)
-			if (strcmp(config_products[k], v->text) == 0)
-				break;
-		if (config_products[k] == NULL) {
-			diag_error(p->d, p->file, v->line,
-			    "unknown product %s (lync2013, sfb2015 or sfb2019)", v->text);
-			return;
-		}
-		if ((c->product = strdup(v->text)) == NULL)
-			p->oom = 1;
-		break;
-	case CK_PACK:
-		if (c->npacks >= CONFIG_MAX_PACKS) {
-			diag_error(p->d, p->file, key->line,
-			    "too many pack lines (at most %d)", CONFIG_MAX_PACKS);
-			return;
-		}
-		if (!config_pack_name_ok(v->text)) {
-			diag_error(p->d, p->file, v->line, "bad pack name \"%s\" (the name "
-			    "of a file NAME.rules in the rules directory)", v->text);
-			return;
-		}
-		for (int i = 0; i < c->npacks; i++)
-			if (strcmp(c->packs[i], v->text) == 0) {
-				diag_error(p->d, p->file, v->line, "duplicate pack %s", v->text);
-				return;
-			}
-		if ((c->packs[c->npacks] = strdup(v->text)) == NULL)
-			p->oom = 1;
-		else
-			p->pack_line[c->npacks++] = key->line;
-		break;
-	case CK_RULES_DIR:
-		config_path(p, key, v, &c->rules_dir);
-		break;
-	case CK_SITE_RULES:
-		config_path(p, key, v, &c->site_rules);
-		break;
-	case CK_FAIL_ON:
-		for (k = 0; config_levels[k] != NULL; k++)
-			if (strcmp(config_levels[k], v->text) == 0)
-				break;
-		if (config_levels[k] == NULL) {
-			diag_error(p->d, p->file, v->line,
-			    "fail-on must be high, medium, low or none, not %s", v->text);
-			return;
-		}
-		c->fail_on = k;
-		break;
-	case CK_INVENTORY:
-		config_path(p, key, v, &c->inventory);
-		break;
-	case CK_DATABASE:
-		config_path(p, key, v, &c->database);
-		break;
-	case CK_EVE:
-		if (strcmp(v->text, "-") == 0) {
-			c->eve = strdup("-");
-			if (c->eve == NULL)
-				p->oom = 1;
-		} else
-			config_path(p, key, v, &c->eve);
-		break;
-	case CK_FLOW_VLAN:
-		config_yesno(p, key, v, &c->flow_vlan);
-		break;
-	case CK_COMMUNITY_ID:
-		config_yesno(p, key, v, &c->community_id);
-		break;
-	case CK_COMMUNITY_ID_SEED:
-		if (config_number(p, key, v, 0, 65535, &n) == 0)
-			c->community_id_seed = (uint32_t)n;
-		break;
-	case CK_FLOW_LOG: {
-		int fl;
-
-		for (fl = 0; config_flow_logs[fl] != NULL; fl++)
-			if (strcmp(config_flow_logs[fl], v->text) == 0)
-				break;
-		if (config_flow_logs[fl] == NULL)
-			diag_error(p->d, p->file, v->line,
-			    "flow-log must be all, findings or none, not %s", v->text);
-		else
-			c->flow_log = fl;
-		break;
-	}
-	case CK_MAX_FLOWS:
-		/* the flow table's own limit: -T refuses what a run would */
-		if (config_number(p, key, v, 1, CONFIG_MAX_FLOWS, &n) == 0)
-			c->max_flows = (uint32_t)n;
-		break;
-	case CK_SUMMARY_TOP:
-		if (config_number(p, key, v, 0, CONFIG_MAX_TOP, &n) == 0)
-			c->summary_top = (int)n;
-		break;
-	case CK_INTERFACE:
-	case CK_NFLOG:
-		if (c->ninterfaces + c->nnflog >= CONFIG_MAX_SOURCES) {
-			diag_error(p->d, p->file, key->line,
-			    "too many capture sources (at most %d)", CONFIG_MAX_SOURCES);
-			return;
-		}
-		if (k == CK_NFLOG) {
-			if (config_number(p, key, v, 0, 65535, &n) == 0)
-				c->nflog[c->nnflog++] = (int)n;
-		} else if (v->text[0] == '\0')
-			diag_error(p->d, p->file, v->line, "empty interface name");
-		else if ((c->interfaces[c->ninterfaces] = strdup(v->text)) == NULL)
-			p->oom = 1;
-		else
-			c->ninterfaces++;
-		break;
-	case CK_VXLAN_PORT:
-		config_tunnel_port(p, key, v, &c->vxlan, CONFIG_MAX_VXLAN, &p->vxlan_none);
-		break;
-	case CK_GENEVE_PORT:
-		config_tunnel_port(p, key, v, &c->geneve, CONFIG_MAX_GENEVE, &p->geneve_none);
-		break;
-	case CK_SNAPLEN:
-		if (config_number(p, key, v, 64, 262144, &n) == 0)
-			c->snaplen = (uint32_t)n;
-		break;
-	case CK_BUFFER_SIZE:
-		if (config_number(p, key, v, 1, 4194304, &n) == 0)
-			c->buffer_kib = (uint32_t)n;
-		break;
-	case CK_WORKERS:
-		if (config_number(p, key, v, 1, 64, &n) == 0)
-			c->workers = (int)n;
-		break;
-	case CK_USER:
-		if (v->text[0] == '\0') {
-			diag_error(p->d, p->file, v->line, "empty value for %s", key->text);
-			break;
-		}
-		if ((c->user = strdup(v->text)) == NULL)
-			p->oom = 1;
-		break;
-	case CK_SENSOR_NAME:
-		/* RFC 5424 HOSTNAME and CEF dvchost take it as it is */
-		if (!sensor_name_ok(v->text))
-			diag_error(p->d, p->file, v->line,
-			    "sensor-name must be 1 to %d printable characters without blanks, "
-			    "not \"%s\"", SENSOR_NAME_MAX, v->text);
-		else
-			(void)config_strdup(p, &c->sensor_name, v->text);
-		break;
-	case CK_COVERAGE_WINDOW:
-		if (config_number(p, key, v, 0, CONFIG_MAX_TIMEOUT, &n) == 0)
-			c->coverage_window = (uint32_t)n;
-		break;
-	case CK_STATS_INTERVAL:
-		if (config_number(p, key, v, 0, CONFIG_MAX_TIMEOUT, &n) == 0)
-			c->stats_interval = (uint32_t)n;
-		break;
-	case CK_ANSWER_TIMEOUT:
-		if (config_number(p, key, v, 1, CONFIG_MAX_TIMEOUT, &n) == 0)
-			c->answer_timeout = (uint32_t)n;
-		break;
-	case CK_COVERAGE:
-		config_yesno(p, key, v, &c->coverage);
-		break;
-	case CK_SEVERITY: {
-		int kind;
-
-		if ((kind = config_kind(p, v)) == 0 ||
-		    config_severity_value(p, "severity", &s->tok[2], &n) == -1)
-			return;
-		c->severity[kind] = (int)n;
-		break;
-	}
-	case CK_RULE_SEVERITY:
-		if (c->nrule_sev >= CONFIG_MAX_RULE_SEV) {
-			diag_error(p->d, p->file, key->line,
-			    "too many rule-severity lines (at most %d)", CONFIG_MAX_RULE_SEV);
-			return;
-		}
-		if (config_severity_value(p, "severity", &s->tok[2], &n) == -1)
-			return;
-		c->rule_sev[c->nrule_sev].rule = strdup(v->text);
-		if (c->rule_sev[c->nrule_sev].rule == NULL) {
-			p->oom = 1;
-			return;
-		}
-		c->rule_sev[c->nrule_sev].severity = (int)n;
-		c->rule_sev[c->nrule_sev].line = v->line;
-		c->nrule_sev++;
-		break;
-	case CK_SUPPRESS: {
-		int kind;
-
-		if ((kind = config_kind(p, v)) == 0 ||
-		    config_once(p, key, v->text, &p->suppress_seen[kind]) == -1)
-			return;
-		if (lex_number(s->tok[2].text, 0, CONFIG_MAX_TIMEOUT, &n) == -1) {
-			diag_error(p->d, p->file, s->tok[2].line,
-			    "suppress %s must be a number of seconds from 0 to %lu, not %s",
-			    v->text, CONFIG_MAX_TIMEOUT, s->tok[2].text);
-			return;
-		}
-		c->suppress[kind] = (uint32_t)n;
-		break;
-	}
-	case CK_RATE_LIMIT: {
-		unsigned long rate, burst;
-		int src;
-
-		if (strcmp(v->text, "global") == 0)
-			src = 0;
-		else if (strcmp(v->text, "source") == 0)
-			src = 1;
-		else {
-			diag_error(p->d, p->file, v->line,
-			    "unknown rate-limit scope %s (global, source)", v->text);
-			return;
-		}
-		if (config_once(p, key, v->text, &p->rate_seen[src]) == -1)
-			return;
-		if (lex_number(s->tok[2].text, 1, CONFIG_MAX_RATE, &rate) == -1) {
-			diag_error(p->d, p->file, s->tok[2].line,
-			    "rate-limit rate must be a number of alerts per second from 1 to %lu, not %s",
-			    CONFIG_MAX_RATE, s->tok[2].text);
-			return;
-		}
-		if (lex_number(s->tok[3].text, 1, CONFIG_MAX_RATE, &burst) == -1) {
-			diag_error(p->d, p->file, s->tok[3].line,
-			    "rate-limit burst must be a number of alerts from 1 to %lu, not %s",
-			    CONFIG_MAX_RATE, s->tok[3].text);
-			return;
-		}
-		if (src == 0) {
-			c->rate_global = (uint32_t)rate;
-			c->burst_global = (uint32_t)burst;
-		} else {
-			c->rate_source = (uint32_t)rate;
-			c->burst_source = (uint32_t)burst;
-		}
-		break;
-	}
-	case CK_RETENTION:
-		config_retention(p, key, v, &s->tok[2]);
-		break;
-	case CK_SCAN_THRESHOLD: {
-		unsigned long secs;
-
-		if (config_number(p, key, v, 0, CONFIG_MAX_SCAN, &n) == -1)
-			return;
-		if (lex_number(s->tok[2].text, 1, CONFIG_MAX_SCAN_WINDOW, &secs) == -1) {
-			diag_error(p->d, p->file, s->tok[2].line,
-			    "scan-threshold window must be a number of seconds from 1 to %lu, not %s",
-			    CONFIG_MAX_SCAN_WINDOW, s->tok[2].text);
-			return;
-		}
-		c->scan_threshold = (uint32_t)n;
-		c->scan_window = (uint32_t)secs;
-		break;
-	}
-	case CK_TIMEOUT: {
-		int t;
-
-		for (t = 0; config_timeouts[t] != NULL; t++)
-			if (strcmp(config_timeouts[t], v->text) == 0)
-				break;
-		if (config_timeouts[t] == NULL) {
-			diag_error(p->d, p->file, v->line,
-			    "unknown timeout %s (tcp-syn, tcp-established, tcp-closed, udp, other)",
-			    v->text);
-			return;
-		}
-		if (config_once(p, key, v->text, &p->tmo_seen[t]) == -1)
-			return;
-		if (lex_number(s->tok[2].text, 1, CONFIG_MAX_TIMEOUT, &n) == -1) {
-			diag_error(p->d, p->file, s->tok[2].line,
-			    "timeout %s must be a number of seconds from 1 to %lu, not %s",
-			    v->text, CONFIG_MAX_TIMEOUT, s->tok[2].text);
-			return;
-		}
-		*config_timeout_field(c, t) = (uint32_t)n;
-		break;
-	}
-	}
+	k->set(p, k, s);
 }
 
 int
@@ -1339,7 +914,6 @@ config_load(struct config *c, const char *path, struct diag *d)
 	lex_free(&lf);
 	free(p.dir);
 	memcpy(c->pack_line, p.pack_line, sizeof(c->pack_line));
-	c->product_line = p.seen[CK_PRODUCT];
 	if (p.oom) {
 		diag_error(d, c->path, 0, "out of memory");
 		return -1;
@@ -1359,15 +933,21 @@ config_print_ports(const char *key, const struct config_ports *cp, FILE *out)
 		fprintf(out, "%s %u\n", key, cp->ports[i]);
 }
 
-/* `key word` a line, the word quoted as lex.h reads it back; nothing if NULL. */
+
+/* `retention KIND VALUE` in its largest exact unit. */
 static void
-config_print_word(const char *key, const char *val, FILE *out)
+config_print_retention(const char *kind, uint64_t v, int size, FILE *out)
 {
-	if (val == NULL)
+	int i;
+
+	if (v == 0)
 		return;
-	fprintf(out, "%s ", key);
-	lex_print_word(val, out);
-	fputc('\n', out);
+	for (i = 0; size ? config_sizes[i + 1].unit : config_ages[i + 1].unit; i++)
+		if (v % (size ? config_sizes[i].mult : config_ages[i].mult) == 0)
+			break;
+	fprintf(out, "retention %s %llu%c\n", kind,
+	    (unsigned long long)(v / (size ? config_sizes[i].mult : config_ages[i].mult)),
+	    size ? config_sizes[i].unit : config_ages[i].unit);
 }
 
 void
@@ -1429,33 +1009,8 @@ config_print(const struct config *c, FILE *out)
 	if (c->rate_source != 0)
 		fprintf(out, "rate-limit source %u %u\n", c->rate_source, c->burst_source);
 	fprintf(out, "scan-threshold %u %u\n", c->scan_threshold, c->scan_window);
-	for (int i = 0; i < c->noutputs; i++) {
-		const struct config_output *o = &c->outputs[i];
-
-		fprintf(out, "output %s {\n", o->name);
-		fprintf(out, "\ttype %s\n", output_types[o->type]);
-		fprintf(out, "\tformat %s\n", output_formats[o->format]);
-		if (o->type != OUTPUT_EVE_SOCKET) {
-			fprintf(out, "\tfacility %s\n", config_facility_name(o->facility));
-			config_print_word("\tident", o->ident, out);
-		}
-		if (o->type == OUTPUT_REMOTE) {
-			fprintf(out, "\thost %s\n", o->host);
-			fprintf(out, "\tport %u\n", o->port);
-			fprintf(out, "\ttransport %s\n", output_transports[o->transport]);
-			config_print_word("\tca-file", o->ca_file, out);
-			config_print_word("\tcert-file", o->cert_file, out);
-			config_print_word("\tkey-file", o->key_file, out);
-			config_print_word("\tpeer-name", o->peer_name, out);
-		}
-		if (o->type == OUTPUT_EVE_SOCKET)
-			config_print_word("\tpath", o->path, out);
-		fprintf(out, "\tmax-size %u\n", o->max_size);
-		if (o->type != OUTPUT_SYSLOG)
-			fprintf(out, "\tqueue %u\n", o->queue);
-		fprintf(out, "\tmin-severity %d\n", o->min_severity);
-		fputs("}\n", out);
-	}
+	for (int i = 0; i < c->noutputs; i++)
+		config_output_print(&c->outputs[i], out);
 }
 
 const char *
