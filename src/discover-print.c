@@ -39,8 +39,9 @@ para_add(struct para *p, const char *fmt, ...)
 		p->len += (size_t)n < sizeof(p->buf) - p->len ? (size_t)n : sizeof(p->buf) - p->len - 1;
 }
 
-/* Print p as comment lines: "# " then text, wrapped at blanks; later lines
- * indented by `indent` more blanks.  `lead` is printed before each "#". */
+/* Print p as comment lines: "# " then text, wrapped at blanks (a word
+ * longer than a line is written whole); later lines indented by `indent`
+ * more blanks.  `lead` is printed before each "#". */
 static void
 para_print(struct para *p, const char *lead, int indent, FILE *out)
 {
@@ -59,6 +60,9 @@ para_print(struct para *p, const char *lead, int indent, FILE *out)
 		}
 		if (s[n] != '\0' && cut > 0)
 			n = cut;
+		else	/* a word longer than the line (a path) is never cut */
+			while (s[n] != '\0' && s[n] != ' ')
+				n++;
 		fprintf(out, "%s# %*s%.*s\n", lead, first ? 0 : indent, "", n, s);
 		s += n;
 		while (*s == ' ')

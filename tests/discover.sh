@@ -24,8 +24,11 @@ update=0
 case ${CONFORMD_UPDATE_GOLDEN:-0} in 0|'') ;; *) update=1 ;; esac
 bin=$top_builddir/conformd
 gold=$top_srcdir/tests/discover/lync-site.draft
-sample=$top_srcdir/samples/lync-site.pcap
-conf=$top_srcdir/samples/conformd.conf
+# Run from the source tree with relative paths, so the draft's header names
+# samples/lync-site.pcap whatever the tree's path (distcheck's is long).
+cd "$top_srcdir" || lib_error "cd $top_srcdir"
+sample=samples/lync-site.pcap
+conf=samples/conformd.conf
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/conformd-discover.XXXXXX") || lib_error "mktemp"
 trap 'rm -rf "$tmp"' EXIT INT TERM
 [ -x "$bin" ] || lib_error "no binary at $bin"
@@ -87,6 +90,16 @@ else
 	lib_failed "a filter expression: $(cat "$tmp/err"; grep -v '^#' "$tmp/f.conf")"
 fi
 
+# a path longer than a comment line is written whole, never cut
+long=$tmp/a-directory-with-a-name-long-enough-that-its-path-does-not-fit-on-one-comment-line
+mkdir "$long" && cp "$sample" "$long/"
+"$bin" -q --discover -c "$conf" -r "$long/lync-site.pcap" -o "$tmp/long.conf" 2>"$tmp/err"
+if grep -qF "#          $long/lync-site.pcap" "$tmp/long.conf"; then
+	lib_pass "a path longer than a line: written whole on a line of its own"
+else
+	lib_failed "a long path: $(grep -A3 '^# traffic:' "$tmp/long.conf")"
+fi
+
 # 2. the header's configuration, with the draft as the inventory
 awk '/^# To use it/ { f = 1; next } /^# then check/ { f = 0 }
     f && /^#     / { sub(/^#     /, ""); print }' "$tmp/draft.conf" |
@@ -115,7 +128,7 @@ else
 fi
 : >"$tmp/empty-config.conf"
 (cd "$tmp" && "$bin" -q --discover -c "$tmp/empty-config.conf" --rules-dir "$top_srcdir/rules" --product sfb2015 \
-    --pack dependencies -r "$sample" -o "$tmp/d3.conf") 2>"$tmp/err"
+    --pack dependencies -r "$top_srcdir/$sample" -o "$tmp/d3.conf") 2>"$tmp/err"
 rc=$?
 if [ $rc -eq 0 ] && grep -q '^#     product sfb2015$' "$tmp/d3.conf" &&
     grep -q '^#     pack dependencies$' "$tmp/d3.conf" &&
