@@ -3,7 +3,7 @@
 # on the first N packets (default 200,000) of the 1k-flow, 64-byte bench
 # file, for:
 #   floor          bench/pcap-count: libpcap's pcap_next_ex() counting packets
-#   reader         bench/pcapfile-count: conformd's own reader (src/pcapfile.c)
+#   reader         bench/pcapfile-count: conformd's own reader (src/capture/pcapfile.c)
 #                  counting packets
 #   conformd       `conformd -q -r FILE -c CONF`, the default -r (one thread,
 #                  the batched fast path), outputs off
@@ -66,7 +66,7 @@ done
 # Both rebuilt every time: they compile src/ and link the build tree, which
 # change more often than bench/.
 $CC -O2 -Wall -I"$top/include" -o "$out/pcapfile-count" "$here/pcapfile-count.c" \
-    "$top/src/pcapfile.c" || die "cannot build pcapfile-count from $top/src/pcapfile.c"
+    "$top/src/capture/pcapfile.c" || die "cannot build pcapfile-count from $top/src/capture/pcapfile.c"
 # The libraries conformd links (configure chose them: libpcap, SQLite,
 # and NFLOG, GnuTLS, libcap-ng when found), as the build tree's Makefile
 # names them.
@@ -123,7 +123,7 @@ done
 
 echo "file: first $npk packets of bench/out/$name.pcap (1k flows, 64-byte frames)"
 echo "conformd: $CONFORMD (built $(date -u -r "$CONFORMD" +%Y-%m-%dT%H:%M:%SZ), tree at $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo "?")), valgrind $(valgrind --version | sed 's/valgrind-//')"
-echo "engine-bench: linked against $BUILDDIR/libconformd.a; reader: $top/src/pcapfile.c"
+echo "engine-bench: linked against $BUILDDIR/libconformd.a; reader: $top/src/capture/pcapfile.c"
 echo
 {
 	for k in floor reader conformd fast none; do

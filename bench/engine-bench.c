@@ -20,9 +20,9 @@
 #include <pcap/pcap.h>
 
 #include "conformd/capture.h"
+#include "conformd/decode-fast.h"
 #include "conformd/diag.h"
 #include "conformd/engine.h"
-#include "conformd/fastpath.h"
 #include "conformd/load.h"
 #include "conformd/policy.h"
 

@@ -1,6 +1,6 @@
 /*
  * pcapfile-count.c - the floor of conformd's own capture-file reader
- * (src/pcapfile.c): open, then a pcapfile_next() loop in batches of 64
+ * (src/capture/pcapfile.c): open, then a pcapfile_next() loop in batches of 64
  * that counts packets and wire bytes and nothing else, as
  * bench/pcap-count.c does with libpcap's pcap_next_ex().  The output is the
  * same one line:
@@ -8,7 +8,7 @@
  *	packets=N bytes=B seconds=S pps=P
  *
  * Build (from the source tree; needs only libpcap's <pcap/dlt.h>):
- *	cc -O2 -Iinclude -o bench/out/pcapfile-count bench/pcapfile-count.c src/pcapfile.c
+ *	cc -O2 -Iinclude -o bench/out/pcapfile-count bench/pcapfile-count.c src/capture/pcapfile.c
  */
 #include <inttypes.h>
 #include <stdint.h>

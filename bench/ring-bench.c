@@ -1,5 +1,5 @@
 /*
- * ring-bench.c - throughput of the SPSC ring (src/ring.c) between two
+ * ring-bench.c - throughput of the SPSC ring (src/util/ring.c) between two
  * threads: the producer fills 64-byte slots (a sequence number at each
  * end) as fast as it can, the consumer drains and checks them.  Prints
  * slots per second over the run; a wrong or missing sequence number is

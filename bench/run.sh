@@ -82,11 +82,11 @@ for prog in gen-bench pcap-count; do
 		    die "cannot build $prog (needs libpcap-dev)"
 	fi
 done
-# conformd's own reader from this source tree (src/pcapfile.c, which
+# conformd's own reader from this source tree (src/capture/pcapfile.c, which
 # conformd -r uses), rebuilt every time: src/ changes more often than bench/.
-[ -f "$top/src/pcapfile.c" ] || die "$top/src/pcapfile.c missing: cannot build pcapfile-count"
+[ -f "$top/src/capture/pcapfile.c" ] || die "$top/src/capture/pcapfile.c missing: cannot build pcapfile-count"
 $CC -O2 -Wall -I"$top/include" -o "$out/pcapfile-count" "$here/pcapfile-count.c" \
-    "$top/src/pcapfile.c" || die "cannot build pcapfile-count (needs <pcap/dlt.h> from libpcap-dev)"
+    "$top/src/capture/pcapfile.c" || die "cannot build pcapfile-count (needs <pcap/dlt.h> from libpcap-dev)"
 
 timer=/usr/bin/time
 [ -x "$timer" ] || { echo "note: $timer missing (Debian package \`time\`): no peak RSS, no memory step"; timer=; }
@@ -110,7 +110,7 @@ if [ $have_conformd = 1 ]; then
 	echo "conformd: $CONFORMD ($(date -u -r "$CONFORMD" +%Y-%m-%dT%H:%M:%SZ)$(
 	    git -C "$top" rev-parse --short HEAD 2>/dev/null | sed 's/^/, commit /'))"
 fi
-echo "reader:   bench/out/pcapfile-count, built from $top/src/pcapfile.c"
+echo "reader:   bench/out/pcapfile-count, built from $top/src/capture/pcapfile.c"
 echo "runs:     $runs per tool and file$([ $quick = 1 ] && echo ', --quick')"
 echo
 

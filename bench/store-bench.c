@@ -1,6 +1,6 @@
 /*
  * store-bench.c - what the flows table's indexes cost a flow row
- * (issue 18, item 15): conformd's own writer (src/store.c) storing N
+ * (issue 18, item 15): conformd's own writer (src/output/store.c) storing N
  * generated flow records into a new database, as the live daemon does
  * (indexes kept up row by row, a commit every STORE_BATCH rows), with
  * every index of the schema ("v5") or with only those of schema 4 ("v4":
@@ -40,7 +40,7 @@
 #include "conformd/record.h"
 #include "conformd/store.h"
 
-/* the indexes schema version 5 added (src/store.c, STORE_INDEXES_V5) */
+/* the indexes schema version 5 added (src/output/store.c, STORE_INDEXES_V5) */
 static const char *const v5_indexes[] = {
 	"flows_first", "flows_src", "flows_dest", "flows_community", "flows_flow_id",
 	"findings_last_seen", "findings_last_run"

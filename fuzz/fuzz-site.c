@@ -6,8 +6,8 @@
 #include <stdlib.h>
 
 #include "conformd/collector.h"
-#include "conformd/covmatrix.h"
 #include "conformd/config.h"
+#include "conformd/coverage-matrix.h"
 #include "conformd/decode.h"
 #include "conformd/diag.h"
 #include "conformd/engine.h"

@@ -20,8 +20,8 @@
 #include <stdint.h>
 #include <pcap/dlt.h>
 
+#include "conformd/decode-fast.h"
 #include "conformd/decode.h"
-#include "conformd/fastpath.h"
 #include "conformd/packet.h"
 #include "fuzz-util.h"
 

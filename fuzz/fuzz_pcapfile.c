@@ -1,6 +1,6 @@
 /*
  * fuzz_pcapfile.c - libFuzzer target: conformd's capture-file reader
- * (src/pcapfile.c) on its own, without the engine behind it.
+ * (src/capture/pcapfile.c) on its own, without the engine behind it.
  *
  * Input: one byte choosing the reader's initial buffer and the batch
  * size, then a whole pcap or pcapng file.  Byte b: bits 0-5 select the

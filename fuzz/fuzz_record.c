@@ -1,6 +1,6 @@
 /*
  * fuzz_record.c - libFuzzer target: binary records (record.h) as they
- * cross threads, through the ring slot's encoding (sinkmsg.h) and the
+ * cross threads, through the ring slot's encoding (sink-msg.h) and the
  * writers' text (record-text.c, eve.c, alert.c).
  *
  * Each input is one record, its bytes taken as they are:
@@ -38,7 +38,7 @@
 #include "conformd/policy.h"
 #include "conformd/record-text.h"
 #include "conformd/rules.h"
-#include "conformd/sinkmsg.h"
+#include "conformd/sink-msg.h"
 #include "fuzz-site.h"
 #include "fuzz-util.h"
 

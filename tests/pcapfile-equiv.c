@@ -1,5 +1,5 @@
 /*
- * pcapfile-equiv.c - compare conformd's capture-file reader (src/pcapfile.c)
+ * pcapfile-equiv.c - compare conformd's capture-file reader (src/capture/pcapfile.c)
  * with libpcap's offline reader (pcap_next_ex, microsecond precision) on
  * each file named on the command line.  Test-only.
  *

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conformd/alertlimit.h"
+#include "conformd/alert-limit.h"
 #include "conformd/config.h"
 #include "conformd/record.h"
 #include "unit.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <CUnit/CUnit.h>
 
-#include "conformd/appdetect.h"
+#include "classify/app-detect.h"
 #include "unit.h"
 
 struct sample {

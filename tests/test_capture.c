@@ -1,6 +1,6 @@
 /*
- * test_capture.c - the capture layer (src/capture.c, src/source-pcap.c,
- * src/source-nflog.c): the reopen backoff state machine on a fake clock,
+ * test_capture.c - the capture layer (src/capture/capture.c, src/capture/capture-pcap.c,
+ * src/capture/capture-nflog.c): the reopen backoff state machine on a fake clock,
  * the ring deliver callback, a capture file through the capture thread
  * into a one-slot ring (back-pressure: nothing lost, order kept), a
  * damaged file, option errors, and, as root only, a live capture on the

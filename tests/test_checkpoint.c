@@ -1,5 +1,5 @@
 /*
- * test_checkpoint.c - the checkpointer thread (src/checkpoint.c): with the
+ * test_checkpoint.c - the checkpointer thread (src/output/checkpoint.c): with the
  * writer's own checkpoints off, pages reach the database file while the
  * writer writes, the data stays whole, and the writer's close still ends
  * the WAL; bad paths and NULL are handled.  Also the store's bulk mode,
@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
-#include "conformd/checkpoint.h"
+#include "output/checkpoint.h"
 #include "unit.h"
 
 #define ROWS_PER_TX	500

@@ -1,8 +1,8 @@
 /*
- * test_communityid.c - SHA-1 (src/sha1.c) against FIPS 180-4's examples,
+ * test_communityid.c - SHA-1 (src/flow/sha1.c) against FIPS 180-4's examples,
  * one message of every length around the block boundaries against a
  * second computation (two blocks by hand), and Community ID v1
- * (src/community-id.c) against the strings Wireshark 4.0's Community ID
+ * (src/flow/community-id.c) against the strings Wireshark 4.0's Community ID
  * dissector gives the same flows (tshark --enable-protocol communityid;
  * tests/community-id.sh compares whole captures).
  */
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "conformd/communityid.h"
-#include "conformd/sha1.h"
+#include "conformd/community-id.h"
+#include "flow/sha1.h"
 #include "unit.h"
 
 static void

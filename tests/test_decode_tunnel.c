@@ -17,8 +17,8 @@
 #include <CUnit/CUnit.h>
 #include <pcap/dlt.h>
 
+#include "conformd/decode-fast.h"
 #include "conformd/decode.h"
-#include "conformd/fastpath.h"
 #include "conformd/packet.h"
 #include "unit.h"
 

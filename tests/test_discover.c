@@ -1,6 +1,6 @@
 /*
  * test_discover.c - CUnit tests of --discover's evidence and inference
- * (discover.h, discoverinfer.h, discoverprint.h) on synthetic flow records:
+ * (discover.h, discover-infer.h, discover-print.h) on synthetic flow records:
  * every role of every shipped pack found from its own in-ports, every peer
  * role from the rules that name it, pools, VIPs and their balancing,
  * collocated Mediation and the CMS holder, a misconfigured Director, what
@@ -12,11 +12,11 @@
 #include <string.h>
 
 #include "conformd/discover.h"
-#include "conformd/discoverinfer.h"
-#include "conformd/discoverprint.h"
 #include "conformd/inventory.h"
 #include "conformd/packet.h"
 #include "conformd/rules.h"
+#include "discover/discover-infer.h"
+#include "discover/discover-print.h"
 #include "unit.h"
 
 /* --- a synthetic site ------------------------------------------------------ */

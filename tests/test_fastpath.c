@@ -1,5 +1,5 @@
 /*
- * test_fastpath.c - the fast path (fastpath.h, engine_frames()) against
+ * test_fastpath.c - the fast path (decode-fast.h, engine_frames()) against
  * the reference path (decode_packet() + flow_packet(), engine_frame()).
  *
  * decode_fast() on every shape it must take (key, hash, side and flags
@@ -28,19 +28,19 @@
 
 #include "conformd/capture.h"
 #include "conformd/collector.h"
-#include "conformd/covmatrix.h"
 #include "conformd/config.h"
+#include "conformd/coverage-matrix.h"
+#include "conformd/decode-fast.h"
 #include "conformd/decode.h"
 #include "conformd/diag.h"
 #include "conformd/engine.h"
-#include "conformd/fastpath.h"
 #include "conformd/flow.h"
 #include "conformd/inventory.h"
 #include "conformd/load.h"
 #include "conformd/packet.h"
 #include "conformd/policy.h"
-#include "conformd/record.h"
 #include "conformd/record-text.h"
+#include "conformd/record.h"
 #include "conformd/ring.h"
 #include "conformd/rules.h"
 #include "conformd/sink.h"
@@ -313,7 +313,7 @@ build_arp(uint8_t *out, int lldp)
 
 /* --- the reference key -------------------------------------------------------- */
 
-/* The canonical key flow_make_key() (src/flow.c) builds from a decoded
+/* The canonical key flow_make_key() (src/flow/flow.c) builds from a decoded
  * TCP or UDP packet. */
 static void
 ref_key(const struct pkt *p, int use_vlan, struct flow_key *k, int *dir)

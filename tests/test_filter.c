@@ -1,5 +1,5 @@
 /*
- * test_filter.c - BPF filter expressions for files and NFLOG (src/filter.c):
+ * test_filter.c - BPF filter expressions for files and NFLOG (src/capture/filter.c):
  * compile errors name the expression; an expression applies to the link
  * types it compiles for and only to those; packets match as tcpdump would
  * match them; a cut packet is never read past its captured length (each

@@ -1,5 +1,5 @@
 /*
- * test_notify.c - sd_notify without libsystemd (src/notify.c): a unix
+ * test_notify.c - sd_notify without libsystemd (src/run/notify.c): a unix
  * datagram socket bound at a temporary path and at an abstract name
  * stands in for systemd; what arrives must be exactly what was sent.
  */
@@ -12,7 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "conformd/notify.h"
+#include "run/notify.h"
 #include "unit.h"
 
 /* Bind a datagram socket at `name` ("@x": abstract); -1 on failure. */

@@ -1,5 +1,5 @@
 /*
- * test_pcapdir.c - -r DIR's file list (src/pcapdir.c): files ordered by
+ * test_pcapdir.c - -r DIR's file list (src/capture/pcapdir.c): files ordered by
  * their first packet's time whatever their names, ties by name; files
  * without a packet (not a capture, an empty capture) first; hidden files,
  * subdirectories and FIFOs left out; an empty or missing directory named;

@@ -1,5 +1,5 @@
 /*
- * test_pcapfile.c - the capture-file reader (src/pcapfile.c): classic pcap
+ * test_pcapfile.c - the capture-file reader (src/capture/pcapfile.c): classic pcap
  * in both byte orders with micro- and nanoseconds, pcapng in both byte
  * orders with several sections and interfaces of different link types,
  * snapshot lengths and timestamp resolutions and offsets, SPB, PB and

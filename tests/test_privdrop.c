@@ -1,5 +1,5 @@
 /*
- * test_privdrop.c - dropping root (src/privdrop.c).  Each case runs in a
+ * test_privdrop.c - dropping root (src/run/privdrop.c).  Each case runs in a
  * forked child, so the test runner keeps its own identity: not root (a
  * clear error), unknown user, a root target refused, and, when the tests
  * run as root, the real drop to "nobody" with and without the capture

@@ -1,5 +1,5 @@
 /*
- * test_retention.c - pruning old runs (src/retention.c, store_set_retention()):
+ * test_retention.c - pruning old runs (src/output/retention.c, store_set_retention()):
  * by age while the store's writer writes its own run (small transactions
  * interleaved with the writer's commits, nothing of the current run
  * touched even when older than the age, no row of the writer lost); by
@@ -16,8 +16,8 @@
 
 #include "conformd/policy.h"
 #include "conformd/record.h"
-#include "conformd/retention.h"
 #include "conformd/store.h"
+#include "output/retention.h"
 #include "unit.h"
 
 #define DAY_USEC	(86400ULL * 1000000)

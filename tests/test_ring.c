@@ -1,5 +1,5 @@
 /*
- * test_ring.c - the SPSC ring (src/ring.c): argument checks, empty, full,
+ * test_ring.c - the SPSC ring (src/util/ring.c): argument checks, empty, full,
  * wrap-around, slot alignment, and two threads moving millions of
  * sequence-numbered items, once with back-pressure (nothing may be lost)
  * and once dropping on full (what arrives is in order, and arrived + dropped

@@ -1,5 +1,5 @@
 /*
- * test_rules.c - the rules parser (src/rules.c) and the shipped Lync
+ * test_rules.c - the rules parser (src/policy/rules.c) and the shipped Lync
  * Server 2013 rules (rules/lync2013.rules): exact fields of sample rules,
  * the golden canonical form, print -> parse -> print stability, and every
  * error message, byte for byte, against tests/rules/bad-*.expected.

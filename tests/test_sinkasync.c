@@ -1,5 +1,5 @@
 /*
- * test_sinkasync.c - the writer-thread sink (src/sink-async.c): 200,000
+ * test_sinkasync.c - the writer-thread sink (src/output/sink-async.c): 200,000
  * records of every kind through an 8-slot and a 512-slot ring, each field
  * derived from a sequence number so the wrapped sink (in the writer thread)
  * recomputes what it should receive (binary flows and findings byte for
@@ -24,9 +24,9 @@
 #include <time.h>
 
 #include "conformd/record.h"
+#include "conformd/sink-async.h"
+#include "conformd/sink-msg.h"
 #include "conformd/sink.h"
-#include "conformd/sinkmsg.h"
-#include "conformd/sinkasync.h"
 #include "unit.h"
 
 #define N_RECORDS	200000u

@@ -2,8 +2,8 @@
  * capture.h - live capture back ends behind one function table, and the
  * capture thread that drives one of them.
  *
- * A back end (src/source-pcap.c: libpcap on an interface, or a file;
- * src/source-nflog.c: netfilter NFLOG groups) hands every packet to a
+ * A back end (src/capture/capture-pcap.c: libpcap on an interface, or a file;
+ * src/capture/capture-nflog.c: netfilter NFLOG groups) hands every packet to a
  * `deliver` callback while it is still in the back end's buffer.  The
  * callback copies what it needs (normally into a ring slot, see
  * capture_deliver_ring()) and returns 0, or -1 when it had no room: in live
@@ -12,7 +12,7 @@
  * never allocates, logs or blocks; its loop waits (poll) only while no
  * packet is pending, and at most the configured timeout.
  *
- * The capture thread (src/capture.c) opens the back end, loops until told
+ * The capture thread (src/capture/capture.c) opens the back end, loops until told
  * to stop, reopens it with backoff when it fails (an interface went down
  * or disappeared), and publishes counters that any thread may read.
  */
@@ -263,7 +263,7 @@ int capture_deliver_ring(void *ring, const struct capture_pkt *p);
 
 /*
  * capture_deliver_ring() for a packet the capture thread has already run
- * decode_fast() on (fastpath.h): `fp`, its result, goes with it, so the
+ * decode_fast() on (decode-fast.h): `fp`, its result, goes with it, so the
  * worker does not decode it again (unless the slot had to cut the data).
  */
 struct fast_pkt;

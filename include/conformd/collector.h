@@ -81,7 +81,7 @@ const struct policy *collector_policy(const struct collector *c);
 void collector_summary(const struct collector *c, FILE *out);
 
 /* The coverage matrix in `format` (enum covmatrix_format), wrapped to
- * out's width (covmatrix.h), after collector_finish(). */
+ * out's width (coverage-matrix.h), after collector_finish(). */
 void collector_coverage_print(const struct collector *c, int format, FILE *out);
 
 #endif /* CONFORMD_COLLECTOR_H */

@@ -114,7 +114,7 @@ struct coverage_cell {
  * The cell of inventory host h and rule r (indices of the policy's
  * inventory and ruleset), decided by coverage_finish().  0, or -1 when h
  * or r is out of range.  The printed matrix is coverage-matrix.c's
- * (covmatrix.h).
+ * (coverage-matrix.h).
  */
 int coverage_cell(const struct coverage *cov, int h, int r, struct coverage_cell *out);
 

@@ -10,7 +10,7 @@
  * A host accepts a port when it answered: a SYN-ACK (or, for a flow
  * picked up mid-stream, packets both ways), or a UDP answer; a SYN or a
  * datagram left unanswered is an attempt, never evidence of a role.
- * Inference (discoverinfer.h) reads the tables once the run is over.
+ * Inference (discover-infer.h) reads the tables once the run is over.
  *
  * One owner thread: the store thread of a live run, the reading thread of
  * -r; nothing here locks.

@@ -65,7 +65,7 @@ void engine_frame(struct engine *e, int linktype, const uint8_t *buf,
  * Process frames v[0..n) in order, with exactly the results of calling
  * engine_frame() on each (v[i].source is ignored), but faster: packets
  * of the common shapes on established flows take the fast path
- * (fastpath.h), whose lookups are batched and prefetched.  Never
+ * (decode-fast.h), whose lookups are batched and prefetched.  Never
  * allocates.
  */
 void engine_frames(struct engine *e, const struct capture_pkt *v, size_t n);

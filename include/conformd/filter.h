@@ -2,7 +2,7 @@
  * filter.h - a BPF filter expression, in tcpdump's syntax (pcap-filter(7)),
  * for the sources whose packets no kernel filters for us: capture files
  * (-r) and NFLOG groups.  Live interfaces hand their expression to libpcap
- * instead (pcap_setfilter(), src/source-pcap.c).
+ * instead (pcap_setfilter(), src/capture/capture-pcap.c).
  *
  * The expression is compiled once, up front, for every link type the
  * decoders know (decode_link_supported()), so that matching a packet never

@@ -286,7 +286,7 @@ struct flow *flow_lookup_inner(struct flow_table *ft, const struct pkt_inner *in
 struct fast_pkt;
 
 /*
- * Prefetch, for the packets fp[0..n) that decode_fast() took (fastpath.h),
+ * Prefetch, for the packets fp[0..n) that decode_fast() took (decode-fast.h),
  * first the index slots of their hashes, then the flows those slots name
  * when the hash matches, so that the cache misses of a whole batch overlap
  * instead of following one another.  A hint only: it changes nothing.
@@ -296,7 +296,7 @@ void flow_prefetch_batch(const struct flow_table *ft, const struct fast_pkt *fp,
 /*
  * flow_packet() for a whole TCP or UDP packet (not a fragment) whose
  * canonical key `k` (hash `h`), sender side `dir` and TCP flags the
- * caller already has (fastpath.h), when its flow exists: the same state
+ * caller already has (decode-fast.h), when its flow exists: the same state
  * update, counters, times and idle-list moves.  Returns the flow; NULL,
  * with nothing changed, when there is no such flow or it has any of the
  * `refuse` flags (the caller then takes the full path).

@@ -47,7 +47,7 @@ const char *output_sensor(const struct output *o);
 /*
  * Start the output threads, for a run that reads files (-r, `offline`) or
  * live sources.  EVE lines are from now on formatted and written by a
- * thread of their own (sinkasync.h) while the database takes its rows,
+ * thread of their own (sink-async.h) while the database takes its rows,
  * and output_errors(), output_commit(), output_stats(), output_reopen(),
  * output_run_end() and output_close() wait for it; the database's WAL is
  * checkpointed by another (store_checkpoint_thread()).  Offline, the

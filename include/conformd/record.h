@@ -40,7 +40,7 @@ struct flow_record {
 	uint64_t	 last_usec;
 	char		 src_ip[REC_ADDR_LEN];	/* initiator */
 	char		 dest_ip[REC_ADDR_LEN];	/* responder */
-	char		 community_id[32];	/* Community ID v1 (communityid.h) when the
+	char		 community_id[32];	/* Community ID v1 (community-id.h) when the
 						   configuration asks for it, else "" */
 	uint16_t	 src_port;
 	uint16_t	 dest_port;

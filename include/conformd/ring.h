@@ -13,14 +13,14 @@
  * Exactly one thread may call the producer functions and exactly one
  * (possibly other) thread the consumer functions; ring_count() may be
  * called from any thread.  Layout and memory ordering are explained in
- * src/ring.c.
+ * src/util/ring.c.
  */
 #ifndef CONFORMD_RING_H
 #define CONFORMD_RING_H
 
 #include <stdint.h>
 #include "conformd/capture.h"
-#include "conformd/fastpath.h"
+#include "conformd/decode-fast.h"
 
 #define RING_CACHE_LINE		64	/* slots and indexes are aligned to this */
 #define RING_MAX_SLOTS		(1u << 30)
