@@ -479,7 +479,7 @@ test_flows(void)
 
 /*
  * One record rewritten in place between rows, as the engine does: values
- * bound already are not bound again (store.c, struct store_bound), yet
+ * bound already are not bound again (store-int.h, struct store_bound), yet
  * every row holds what the record held when it was written: the same
  * buffers with other bytes of the same length, other lengths, NULL and
  * back, the run's NULL and back.

@@ -29,7 +29,7 @@ struct store;
 /*
  * Open (creating if needed) the database at `path`, set WAL mode and
  * create or check the schema; a file of an older schema version is
- * upgraded in place (store.c, store_upgrades).  A file that is not
+ * upgraded in place (store-schema.c, store_upgrades).  A file that is not
  * conformd's (its tables are not ours, whatever its user_version says) or
  * that fails PRAGMA quick_check is refused before anything is written to
  * it.  On failure returns NULL and writes a one-line reason (naming the
@@ -71,7 +71,7 @@ int store_hosts(struct store *st, const struct inventory *inv, const struct rule
 /*
  * Offline runs (-r): a run that begins with the flows table empty builds
  * the table's secondary indexes when it ends rather than row by row
- * (store.c, "Indexes"), and a write waits up to 10 s for another
+ * (store-schema.c, "Indexes"), and a write waits up to 10 s for another
  * writer's lock (live: 250 ms).  Off by default (the live daemon's
  * readers keep their indexes).  Before store_run_begin().
  */

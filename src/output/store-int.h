@@ -1,0 +1,113 @@
+/*
+ * store-int.h - what store.c (the connection, its transactions, the rows)
+ * and store-schema.c (the tables, their versions) share: struct store,
+ * its prepared statements and its state.  Private to the two; everything
+ * here runs on the store's owner thread.
+ */
+#ifndef CONFORMD_STORE_INT_H
+#define CONFORMD_STORE_INT_H
+
+#include <stdint.h>
+#include <time.h>
+#include <sqlite3.h>
+
+#include "retention.h"
+
+#define STORE_TIME_LEN	80	/* room for any year gmtime_r can return */
+
+/*
+ * What a parameter of the flow statement holds (store_flow() only binds
+ * it).  SQLite keeps a binding across sqlite3_reset(), so a value equal
+ * to the one bound already is not bound again: binding costs more than
+ * the comparison (a tenth of a row), and most of a row's values repeat
+ * from one flow to the next (run, roles, state, rule, the record's own
+ * buffers).  A text is bound SQLITE_STATIC: SQLite reads its bytes when
+ * the statement steps, so the same pointer and length bound earlier
+ * reads the caller's current bytes, exactly as binding it again would.
+ */
+#define STORE_FLOW_NCOLS	32
+enum { BOUND_NONE, BOUND_NULL, BOUND_INT, BOUND_TEXT };
+struct store_bound {
+	int		 kind;		/* BOUND_* */
+	int		 len;		/* BOUND_TEXT */
+	const char	*text;		/* BOUND_TEXT */
+	sqlite3_int64	 v;		/* BOUND_INT */
+};
+
+struct store {
+	sqlite3		*db;
+	char		*path;
+	sqlite3_stmt	*begin, *commit, *rollback;
+	sqlite3_stmt	*run_insert, *run_end, *rule;
+	sqlite3_stmt	*flow, *finding, *coverage, *counter;
+	struct store_bound flow_bound[STORE_FLOW_NCOLS + 1];	/* st->flow's, by index */
+	int		 in_tx;		/* an explicit transaction is open */
+	int		 bulk;		/* offline: store_set_bulk() */
+	int		 unindexed;	/* indexes dropped for this bulk run */
+	int		 page_size;	/* bytes */
+	struct checkpointer *ckpt;	/* bulk: checkpoints in a thread of their own */
+	struct retention_policy retain;	/* store_set_retention(); zero: keep all */
+	struct retention *pruner;	/* the current run's, NULL: none */
+	struct retention_turn turn;	/* the writer's and the pruner's */
+	uint64_t	 tx_began;	/* monotonic, when the open transaction began */
+	uint64_t	 pending;	/* data rows in the open transaction */
+	sqlite3_int64	 run_id;	/* current run, 0 when none */
+	char		*sensor;	/* store_set_sensor(), NULL: none */
+	uint64_t	 written;	/* data rows committed */
+	uint64_t	 failed;	/* data rows lost */
+	/* the run asked for by store_run_begin(): its row is written when the
+	 * database takes it (tried again before each row until then) */
+	int		 run_want;
+	char		*run_sources, *run_version;
+	uint64_t	 run_start;
+	uint64_t	 retry_usec;	/* monotonic: no write before then (locked elsewhere) */
+	int		 lockfd;	/* the database file, for the runs' locks; -1: none */
+	/* rows of table rules not written yet (store_add_rules()) */
+	struct store_rule *prules;
+	int		 nprules, capprules;
+	char		 err[512];
+};
+
+/* A row of table rules, copied: the ruleset may be gone when it is written. */
+struct store_rule {
+	char		*id, *role, *ports, *apps, *peers, *service, *note, *source, *features;
+	const char	*dir, *proto;	/* static names */
+	int		 table_no, row_no, optional, reqresp, site, disabled;
+};
+
+/* store.c */
+
+/* Time usec as "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" (UTC) in buf (len bytes,
+ * STORE_TIME_LEN is room for any).  Returns its length. */
+size_t store_time(uint64_t usec, char *buf, size_t len);
+/* Keep SQLite's last error as "path: message" (store_error()). */
+void store_seterr(struct store *st);
+/* Begin the batch transaction (IMMEDIATE) unless one is open.  0 or -1. */
+int store_tx_begin(struct store *st);
+/* Roll the open transaction back, if any; its rows count as failed. */
+void store_tx_rollback(struct store *st);
+/* Commit the open transaction, if any (with the run's store.last_commit
+ * counter); on failure its rows are rolled back and counted.  0 or -1. */
+int store_tx_commit(struct store *st);
+/* Read one integer (sql: a PRAGMA, a count) into *out.  0 or -1. */
+int store_query_int(struct store *st, const char *sql, int *out);
+
+/* store-schema.c */
+
+/*
+ * Create the schema of a new file, or check that of an opened one (its
+ * version, its tables' columns, PRAGMA quick_check) and upgrade it from
+ * an older version; set the page size, WAL mode and the page cache.  A
+ * database that is not conformd's, or damaged, is refused untouched.
+ * 0, or -1 (error kept).
+ */
+int store_schema_setup(struct store *st);
+/* The indexes' statistics from a sample (sqlite_stat1); best effort. */
+void store_analyze(struct store *st);
+/* Drop every secondary index (a bulk run, in its transaction); build
+ * them again when it ends (store_reindex(), a no-op unless dropped).
+ * 0, or -1 (error kept). */
+int store_unindex(struct store *st);
+int store_reindex(struct store *st);
+
+#endif /* CONFORMD_STORE_INT_H */
