@@ -34,7 +34,7 @@ struct store;
  * that fails PRAGMA quick_check is refused before anything is written to
  * it.  On failure returns NULL and writes a one-line reason (naming the
  * path) into err.  One store per database file in a process: closing it
- * closes a descriptor of the file (store.c, STORE_RUN_LOCK_BASE).
+ * closes a descriptor of the file (store-rows.c, STORE_RUN_LOCK_BASE).
  */
 struct store *store_open(const char *path, char *err, size_t errlen);
 

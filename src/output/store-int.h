@@ -1,8 +1,8 @@
 /*
- * store-int.h - what store.c (the connection, its transactions, the rows)
- * and store-schema.c (the tables, their versions) share: struct store,
- * its prepared statements and its state.  Private to the two; everything
- * here runs on the store's owner thread.
+ * store-int.h - what store.c (the connection, its transactions), store-
+ * schema.c (the tables, their versions) and store-rows.c (the rows)
+ * share: struct store, its prepared statements and its state.  Private to
+ * the three; everything here runs on the store's owner thread.
  */
 #ifndef CONFORMD_STORE_INT_H
 #define CONFORMD_STORE_INT_H
@@ -75,13 +75,49 @@ struct store_rule {
 	int		 table_no, row_no, optional, reqresp, site, disabled;
 };
 
+/* Bind helpers: SQLITE_STATIC, since every statement is stepped and reset
+ * before the call that bound it returns.  SQLite integers are signed 64
+ * bits; counters never come near 2^63. */
+static inline void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+static inline void
+bind_u64(sqlite3_stmt *s, int i, uint64_t v)
+{
+	sqlite3_bind_int64(s, i, (sqlite3_int64)v);
+}
+
+static inline void
+bind_run(sqlite3_stmt *s, int i, sqlite3_int64 run)
+{
+	if (run == 0)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int64(s, i, run);
+}
+
 /* store.c */
 
 /* Time usec as "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" (UTC) in buf (len bytes,
  * STORE_TIME_LEN is room for any).  Returns its length. */
 size_t store_time(uint64_t usec, char *buf, size_t len);
+/* The time by clock clk, in microseconds. */
+uint64_t store_clock(clockid_t clk);
 /* Keep SQLite's last error as "path: message" (store_error()). */
 void store_seterr(struct store *st);
+/*
+ * Step statement s, which returns no row, and reset it (its bindings
+ * stay).  0, or -1 with the error kept; a lock held by another process
+ * holds writes off for STORE_RETRY_USEC, and a transaction SQLite rolled
+ * back by itself has its rows counted as failed.
+ */
+int store_exec(struct store *st, sqlite3_stmt *s);
 /* Begin the batch transaction (IMMEDIATE) unless one is open.  0 or -1. */
 int store_tx_begin(struct store *st);
 /* Roll the open transaction back, if any; its rows count as failed. */
@@ -89,8 +125,19 @@ void store_tx_rollback(struct store *st);
 /* Commit the open transaction, if any (with the run's store.last_commit
  * counter); on failure its rows are rolled back and counted.  0 or -1. */
 int store_tx_commit(struct store *st);
+/* Write data row s (bound by the caller) in the batch transaction,
+ * committing a full batch or one the pruner waits for.  0, or -1 (the
+ * row counted as failed). */
+int store_row(struct store *st, sqlite3_stmt *s);
 /* Read one integer (sql: a PRAGMA, a count) into *out.  0 or -1. */
 int store_query_int(struct store *st, const char *sql, int *out);
+/* Prepare sql into *s for the store's life (finalized by store_close()).
+ * 0 or -1. */
+int store_prepare(struct store *st, const char *sql, sqlite3_stmt **s);
+/* Start the current run's pruner when store_set_retention() asked for one
+ * (after the run's row is in); stop it, logging what it pruned. */
+void store_pruner_start(struct store *st);
+void store_pruner_stop(struct store *st);
 
 /* store-schema.c */
 
@@ -109,5 +156,12 @@ void store_analyze(struct store *st);
  * 0, or -1 (error kept). */
 int store_unindex(struct store *st);
 int store_reindex(struct store *st);
+
+/* store-rows.c */
+
+/* Prepare the statements of the rows (store_open()).  0 or -1. */
+int store_rows_prepare(struct store *st);
+/* Free the rules waiting to be written (store_add_rules()). */
+void store_rules_clear(struct store *st);
 
 #endif /* CONFORMD_STORE_INT_H */
