@@ -40,7 +40,7 @@
 #include "conformd/record.h"
 #include "conformd/store.h"
 
-/* the indexes schema version 5 added (src/output/store.c, STORE_INDEXES_V5) */
+/* the indexes schema version 5 added (src/output/store-schema.c, STORE_INDEXES_V5) */
 static const char *const v5_indexes[] = {
 	"flows_first", "flows_src", "flows_dest", "flows_community", "flows_flow_id",
 	"findings_last_seen", "findings_last_run"
