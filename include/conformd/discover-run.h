@@ -9,7 +9,8 @@
 
 #include <stdint.h>
 #include "conformd/config.h"
-#include "conformd/run.h"
+
+struct run_opts;		/* run.h */
 
 #define DISCOVER_TIME_DEFAULT	3600	/* live: seconds, "the first hour" */
 

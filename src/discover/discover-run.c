@@ -26,6 +26,7 @@
 #include "conformd/pcapfile.h"
 #include "conformd/policy.h"
 #include "conformd/privdrop.h"
+#include "conformd/run.h"
 #include "discover-infer.h"
 #include "discover-print.h"
 
