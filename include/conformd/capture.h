@@ -150,6 +150,14 @@ int capture_wake_take(struct capture_wake *w);
 int capture_wake_poll(struct capture_wake *w, int fd, int timeout_ms, short *revents,
     char *err, size_t errlen);
 
+/*
+ * 0 when the decoders know link type `dlt`; else -1 with "link type N
+ * (NAME) is not supported: ..." in err (no file name: callers put theirs
+ * first).  Every back end checks the link type of what it opened, and
+ * file_inline_open() the file's.  Any thread.
+ */
+int capture_link_check(int dlt, char *err, size_t errlen);
+
 /* Set o to the defaults: snaplen CAPTURE_SNAPLEN_DEFAULT, promiscuous,
  * not immediate, timeout CAPTURE_TIMEOUT_DEFAULT, no filter, bufsize 0. */
 void capture_opts_init(struct capture_opts *o);

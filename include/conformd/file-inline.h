@@ -59,11 +59,4 @@ int file_inline_read(struct pcapfile *pf, const char *path, struct engine *e,
  */
 void file_inline_interrupt(void);
 
-/*
- * 0 when the decoders know link type `dlt`; else -1 with "link type N
- * (NAME) is not supported: ..." in err (no file name: callers put theirs
- * first).  Any thread.
- */
-int source_link_check(int dlt, char *err, size_t errlen);
-
 #endif /* CONFORMD_FILE_INLINE_H */

@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "conformd/capture.h"
-#include "conformd/file-inline.h"
 #include "conformd/filter.h"
 #include "conformd/pcapdir.h"
 #include "conformd/pcapfile.h"
@@ -60,7 +59,7 @@ dir_src_next(struct dir_src *s)
 			dir_src_note(s, msg);
 			continue;
 		}
-		if (source_link_check(pcapfile_linktype(s->pf), why, sizeof(why)) != 0 ||
+		if (capture_link_check(pcapfile_linktype(s->pf), why, sizeof(why)) != 0 ||
 		    (s->filter != NULL &&
 		    pkt_filter_link(s->filter, pcapfile_linktype(s->pf), why, sizeof(why)) != 0)) {
 			snprintf(msg, sizeof(msg), "%s: %s", path, why);

@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "conformd/capture.h"
-#include "conformd/file-inline.h"
 #include "conformd/pcapfile.h"
 
 struct file_src {
@@ -65,7 +64,7 @@ file_src_open(void **hp, const struct capture_opts *o, int *linktype, char *err,
 		file_src_close(s);
 		return -1;
 	}
-	if (source_link_check(pcapfile_linktype(s->pf), err, errlen) != 0) {
+	if (capture_link_check(pcapfile_linktype(s->pf), err, errlen) != 0) {
 		file_src_close(s);
 		return -1;
 	}

@@ -26,7 +26,6 @@
 #include <pcap/pcap.h>
 
 #include "conformd/capture.h"
-#include "conformd/file-inline.h"
 
 struct pcap_src {
 	pcap_t		*p;
@@ -162,7 +161,7 @@ pcap_live_open(void **hp, const struct capture_opts *o, int *linktype, char *err
 	s->linktype = pcap_datalink(s->p);
 	/* The decoders must know the link type, or every packet would be
 	 * counted as unsupported: refuse at open instead. */
-	if (source_link_check(s->linktype, err, errlen) != 0) {
+	if (capture_link_check(s->linktype, err, errlen) != 0) {
 		pcap_src_free(s);
 		return -1;
 	}

@@ -3,11 +3,13 @@
  * and counts every packet, turns a full ring into a counted drop (live)
  * or into waiting (files), reopens a failed handle with backoff (1 s
  * doubling to 60 s) and records the outage, and publishes its counters
- * for other threads.
+ * for other threads.  Also the check every back end (and the inline
+ * read, file-inline.c) makes of a link type: capture_link_check().
  *
  * Threads: everything here runs in the capture thread except
  * capture_new/open/start/join/free (the owner, before start or after
- * join), capture_stop() and capture_stats_read() (any thread).  The handle
+ * join), capture_stop(), capture_stats_read() and capture_link_check()
+ * (any thread).  The handle
  * pointer is the one thing another thread touches (breakloop() from
  * capture_stop()), so it is set and cleared under `mu`; the packet path
  * takes no lock.
@@ -24,8 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <pcap/pcap.h>
 
 #include "conformd/capture.h"
+#include "conformd/decode.h"
 #include "conformd/thread.h"
 #include "conformd/filter.h"
 #include "conformd/log.h"
@@ -199,6 +203,20 @@ capture_wake_poll(struct capture_wake *w, int fd, int timeout_ms, short *revents
 		return CAPTURE_BROKEN;
 	*revents = pfd[0].revents;
 	return 1;
+}
+
+int
+capture_link_check(int dlt, char *err, size_t errlen)
+{
+	const char *name;
+
+	if (decode_link_supported(dlt))
+		return 0;
+	name = pcap_datalink_val_to_name(dlt);
+	snprintf(err, errlen, "link type %d (%s) is not supported: conformd reads "
+	    "Ethernet, Linux cooked (SLL, SLL2), raw IP and loopback captures", dlt,
+	    name != NULL ? name : "unknown");
+	return -1;
 }
 
 void

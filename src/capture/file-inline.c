@@ -17,28 +17,12 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <pcap/pcap.h>
 
 #include "conformd/capture.h"
-#include "conformd/decode.h"
 #include "conformd/file-inline.h"
 #include "conformd/pcapfile.h"
 
 #define FILE_INLINE_BATCH	64	/* packets per pcapfile_next() */
-
-int
-source_link_check(int dlt, char *err, size_t errlen)
-{
-	const char *name;
-
-	if (decode_link_supported(dlt))
-		return 0;
-	name = pcap_datalink_val_to_name(dlt);
-	snprintf(err, errlen, "link type %d (%s) is not supported: conformd reads "
-	    "Ethernet, Linux cooked (SLL, SLL2), raw IP and loopback captures", dlt,
-	    name != NULL ? name : "unknown");
-	return -1;
-}
 
 static volatile sig_atomic_t interrupted;
 
@@ -54,7 +38,7 @@ file_inline_usable(struct pcapfile **pf, const char *path, const struct pkt_filt
 {
 	char why[512];
 
-	if (source_link_check(pcapfile_linktype(*pf), why, sizeof(why)) != 0 ||
+	if (capture_link_check(pcapfile_linktype(*pf), why, sizeof(why)) != 0 ||
 	    (f != NULL && pkt_filter_link(f, pcapfile_linktype(*pf), why, sizeof(why)) != 0)) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		pcapfile_close(*pf);
