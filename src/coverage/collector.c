@@ -1,34 +1,19 @@
 /*
- * collector.c - findings counted, coverage kept, missing ports decided,
- * records passed on to the outputs.
+ * collector.c - the collector's sink: every record the classifiers make
+ * passes here on its way to the outputs, findings counted (by kind, and
+ * those that fail the run) and flows and observations handed to the
+ * coverage matrix; the counts carried from window to window.  The
+ * window's end is collector-missing.c's, the printed summary
+ * collector-print.c's.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conformd/collector.h"
-#include "conformd/coverage-matrix.h"
-#include "conformd/inventory.h"
-#include "conformd/packet.h"
-#include "conformd/rules.h"
-
-struct collector {
-	const struct config	*cfg;
-	const struct policy	*pol;
-	const struct ruleset	*rs;
-	const struct inventory	*inv;
-	struct engine_sink	 out;
-	struct coverage		*cov;
-	struct coverage_totals	 totals;
-	int			 finished;
-	int			 sensor_blind;
-	uint64_t		 end_usec;
-	uint64_t		 lost;		/* coverage messages lost (collector_set_lost()) */
-	uint64_t		 findings[FINDING_KINDS];	/* per enum finding_kind */
-	uint64_t		 failing;	/* findings at or above `fail-on` */
-	int			*host_entry;	/* per host: its first one-address entry, -1: none
-						 * (collector_host_entry()); NULL until needed */
-};
+#include "conformd/config.h"
+#include "conformd/coverage.h"
+#include "conformd/policy.h"
+#include "collector-int.h"
 
 struct collector *
 collector_new(const struct config *cfg, const struct policy *pol, const struct engine_sink *out)
@@ -70,7 +55,7 @@ collector_flow(void *arg, const struct rec_flow *r)
 		c->out.flow(c->out.arg, r);
 }
 
-static void
+void
 collector_finding(void *arg, const struct rec_finding *f)
 {
 	struct collector *c = arg;
@@ -121,111 +106,6 @@ collector_sink(struct collector *c, struct engine_sink *sink)
 	sink->cover = collector_cover;
 }
 
-/*
- * The first entry of host h that is one address (a /32 or /128), or -1
- * (a network).  One pass over the entries the first time, for every
- * host: scanning them for each missing host made a window's end
- * quadratic in the inventory (7 s for 100,000 unobserved hosts).  Out of
- * memory: scanned for h alone.
- */
-static int
-collector_host_entry(struct collector *c, int h)
-{
-	const struct inventory *inv = c->inv;
-
-	if (c->host_entry == NULL &&
-	    (c->host_entry = malloc((size_t)(inv->nhosts > 0 ? inv->nhosts : 1) * sizeof(int))) != NULL) {
-		for (int k = 0; k < inv->nhosts; k++)
-			c->host_entry[k] = -1;
-		for (int i = 0; i < inv->nentries; i++) {
-			const struct inv_entry *en = &inv->entries[i];
-
-			if (c->host_entry[en->host] == -1 &&
-			    en->plen == (en->family == 4 ? 32 : 128))
-				c->host_entry[en->host] = i;
-		}
-	}
-	if (c->host_entry != NULL)
-		return c->host_entry[h];
-	for (int i = 0; i < inv->nentries; i++)
-		if (inv->entries[i].host == h &&
-		    inv->entries[i].plen == (inv->entries[i].family == 4 ? 32 : 128))
-			return i;
-	return -1;
-}
-
-/*
- * coverage_finish() callback: a required pair never seen, or an unobserved
- * host.  The host's address is its first one (a network has none); it is
- * the source of what was never seen for an `out` rule, the destination
- * for an `in` rule.  Binary, as the classifier's findings: the writers
- * make its text (record-text.h).
- */
-static void
-collector_missing(void *arg, int h, int rule, const char *also)
-{
-	struct collector *c = arg;
-	struct rec_finding fd;
-	int e;
-
-	memset(&fd, 0, sizeof(fd));
-	fd.kind = FINDING_MISSING;
-	fd.host = h;
-	fd.rule = rule;
-	fd.pol = c->pol;
-	fd.ts_usec = c->end_usec;
-	fd.lost = c->lost;
-	/* the host's address: its first one (a network has none) */
-	if ((e = collector_host_entry(c, h)) >= 0) {
-		fd.family = (uint8_t)c->inv->entries[e].family;
-		memcpy(fd.addr, c->inv->entries[e].addr, sizeof(fd.addr));
-	}
-	if (rule < 0) {
-		fd.evidence = REC_EV_UNOBSERVED;
-		fd.severity = (uint8_t)config_severity(c->cfg, FINDING_MISSING, NULL);
-	} else {
-		const struct rule *r = &c->rs->rules[rule];
-
-		fd.evidence = REC_EV_NOT_SEEN;
-		fd.host_is_src = r->dir == RULE_OUT;
-		fd.proto = (r->protos & RULE_TCP) ? IPPROTO_NUM_TCP : IPPROTO_NUM_UDP;
-		fd.port = (uint16_t)(r->client_media ? c->inv->media.lo : r->ports[0].lo);
-		snprintf(fd.text, sizeof(fd.text), "%s", also != NULL ? also : "");
-		fd.severity = (uint8_t)config_severity(c->cfg, FINDING_MISSING, r->id);
-	}
-	collector_finding(c, &fd);
-}
-
-void
-collector_set_lost(struct collector *c, uint64_t lost)
-{
-	c->lost = lost;
-}
-
-void
-collector_finish(struct collector *c, int sensor_blind, uint64_t end_usec)
-{
-	char name[64];
-
-	if (c->finished)
-		return;
-	c->finished = 1;
-	c->sensor_blind = sensor_blind;
-	c->end_usec = end_usec;
-	coverage_finish(c->cov, &c->out, sensor_blind, collector_missing, c, &c->totals);
-	if (c->out.counter == NULL)
-		return;
-	for (int k = FINDING_UNEXPECTED; k < FINDING_KINDS; k++) {
-		snprintf(name, sizeof(name), "findings.%s", finding_kind_name(k));
-		c->out.counter(c->out.arg, name, c->findings[k]);
-	}
-	for (int s = COV_SEEN; s < COV_NSTATES; s++) {
-		snprintf(name, sizeof(name), "coverage.%s", cov_state_name(s));
-		c->out.counter(c->out.arg, name, c->totals.state[s]);
-	}
-	c->out.counter(c->out.arg, "coverage.hosts_unobserved", c->totals.hosts_unobserved);
-}
-
 void
 collector_carry(struct collector *c, const struct collector *prev)
 {
@@ -262,39 +142,4 @@ uint64_t
 collector_failing(const struct collector *c)
 {
 	return c->failing;
-}
-
-void
-collector_summary(const struct collector *c, FILE *out)
-{
-	const struct coverage_totals *t = &c->totals;
-
-	fprintf(out, "findings: %llu (unexpected %llu, blocked %llu, missing %llu, protocol_mismatch %llu",
-	    (unsigned long long)collector_findings(c),
-	    (unsigned long long)c->findings[FINDING_UNEXPECTED],
-	    (unsigned long long)c->findings[FINDING_BLOCKED],
-	    (unsigned long long)c->findings[FINDING_MISSING],
-	    (unsigned long long)c->findings[FINDING_PROTOCOL_MISMATCH]);
-	/* scans only when there were any: the line stays as it was without */
-	if (c->findings[FINDING_SCAN] > 0)
-		fprintf(out, ", scan %llu", (unsigned long long)c->findings[FINDING_SCAN]);
-	fputs(")\n", out);
-	if (c->sensor_blind)
-		fprintf(out, "coverage: no IP traffic seen: the sensor is unobserved, nothing reported missing\n");
-	else
-		fprintf(out, "coverage: %llu (host, rule) pairs: %llu seen, %llu blocked, %llu missing, %llu optional unseen, %llu unobserved, %llu not applicable (%llu hosts without traffic)\n",
-		    (unsigned long long)t->pairs,
-		    (unsigned long long)t->state[COV_SEEN],
-		    (unsigned long long)t->state[COV_BLOCKED],
-		    (unsigned long long)t->state[COV_MISSING],
-		    (unsigned long long)t->state[COV_OPTIONAL],
-		    (unsigned long long)t->state[COV_UNOBSERVED],
-		    (unsigned long long)t->state[COV_NA],
-		    (unsigned long long)t->hosts_unobserved);
-}
-
-void
-collector_coverage_print(const struct collector *c, int format, FILE *out)
-{
-	covmatrix_print(c->cov, c->pol, format, covmatrix_width(out), out);
 }
