@@ -655,7 +655,8 @@ deliver_copy(struct ring *r, const struct capture_pkt *p, int *cut)
 	s->pkt.data = s->data;
 	s->pkt.caplen = n;
 	s->pkt.wirelen = p->wirelen > n ? p->wirelen : n;
-	memcpy(s->data, p->data, n);
+	if (n > 0)	/* an empty packet may have no data at all */
+		memcpy(s->data, p->data, n);
 	*cut = n < p->caplen;
 	return s;
 }
