@@ -5,7 +5,7 @@
 # cfh-PID) whose veth pair rp0 -> rp1 carries frames python3 writes
 # (AF_PACKET): client1 198.18.10.21 and fe1 198.18.1.11 of
 # samples/inventory.conf.  Two workers: each holds, and lets go of, every
-# policy (src/run/pipeline.c).
+# policy (src/run/pipeline-worker.c, pipeline-store.c).
 #
 #   40 reloads   a TCP connection to fe1:5061 (rule T1R3) opened before the
 #   one flow     first of 40 SIGUSR2s and kept alive by an ACK every 50 ms

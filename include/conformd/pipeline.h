@@ -117,10 +117,10 @@ int pipeline_start(struct pipeline *pl, char *err, size_t errlen);
 void pipeline_set_policy(struct pipeline *pl, const struct policy *pol);
 
 /*
- * Hand back the policies nothing needs any more (pipeline.c: no flow
- * judged by one is left, the coverage window moved on, every record citing
- * one written): fn(arg, pol) for each, which may free it.  Never the
- * current one.  The owner thread, as often as it likes (a reload's rate
+ * Hand back the policies nothing needs any more (pipeline-store.c: no
+ * flow judged by one is left, the coverage window moved on, every record
+ * citing one written): fn(arg, pol) for each, which may free it.  Never
+ * the current one.  The owner thread, as often as it likes (a reload's rate
  * is enough); returns how many.
  */
 int pipeline_reap(struct pipeline *pl, void (*fn)(void *, const struct policy *), void *arg);

@@ -13,9 +13,9 @@
  * record holds (its policy, its ruleset) are kept as they are: they must
  * outlive the message, as the pipeline's policies do.
  *
- * Used by sink-async.c (the -r output threads) and pipeline.c (workers
- * to the store thread), each with its own ring and its own policy for a
- * full ring.
+ * Used by sink-async.c (the -r output threads) and pipeline-worker.c,
+ * pipeline-store.c (workers to the store thread), each with its own
+ * ring and its own policy for a full ring.
  */
 #ifndef CONFORMD_SINK_MSG_H
 #define CONFORMD_SINK_MSG_H

@@ -697,9 +697,9 @@ engine_flow_end(void *arg, const struct flow *cf, int end)
 			e->sink.observe(e->sink.arg, hr);
 	}
 	/* Coverage is judged against the current policy: a reload does not
-	 * close the coverage window (pipeline.c), so an expected flow judged
-	 * before it proves (or fails) the rules the current policy allows
-	 * for its ends and port, as a flow judged now would.  A scan's probe
+	 * close the coverage window (pipeline-store.c), so an expected flow
+	 * judged before it proves (or fails) the rules the current policy
+	 * allows for its ends and port, as a flow judged now would.  A scan's probe
 	 * proves nothing. */
 	if (f->verdict == VERDICT_EXPECTED && f->rule != RULE_NONE && !(f->sflags & FLOW_S_SCAN) &&
 	    (ru = engine_flow_rule(e, f)) != NULL) {

@@ -13,8 +13,8 @@
  *            running policy stays and the errors are logged as
  *            `file:line: message`.  The coverage window goes on: what it
  *            has seen is carried over to the new policy and judged at the
- *            window's natural end (pipeline.c, store_reload()).  What the
- *            units' ExecReload sends;
+ *            window's natural end (pipeline-store.c,
+ *            pipeline_store_reload()).  What the units' ExecReload sends;
  *   SIGUSR1  logs the counters.
  * Each is a counter, so a second signal that arrives while the first is
  * acted on causes one more reopen or reload instead of being lost.  Any
