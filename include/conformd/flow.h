@@ -17,9 +17,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 #include "conformd/packet.h"
 
 /* conn_state, in the spirit of Zeek's conn_state */
@@ -195,26 +192,6 @@ flow_key_hash(const struct flow_key *k)
 	}
 	h += (uint64_t)(uint32_t)(flow_load32(b + 40) + K[10]) * K[11];
 	return flow_hash_mix(h);
-}
-
-/* 1 when two canonical keys are the same flow (all 44 bytes equal). */
-static inline int
-flow_key_equal(const struct flow_key *a, const struct flow_key *b)
-{
-#ifdef __SSE2__
-	/* three 16-byte compares, the last overlapping: 44 bytes */
-	const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
-	__m128i e0 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)x),
-	    _mm_loadu_si128((const __m128i *)y));
-	__m128i e1 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(x + 16)),
-	    _mm_loadu_si128((const __m128i *)(y + 16)));
-	__m128i e2 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(x + 28)),
-	    _mm_loadu_si128((const __m128i *)(y + 28)));
-
-	return _mm_movemask_epi8(_mm_and_si128(_mm_and_si128(e0, e1), e2)) == 0xffff;
-#else
-	return memcmp(a, b, sizeof(*a)) == 0;
-#endif
 }
 
 /* Called once for each flow leaving the table, before its slot is reused.
