@@ -551,6 +551,47 @@ test_hash_every_byte(void)
 	}
 }
 
+/*
+ * flow_dispatch(), the pipeline's worker pick: both directions in one
+ * table, always in range, every table used, and keyed (another key
+ * moves pairs to other tables).
+ */
+static void
+test_dispatch(void)
+{
+	static const uint8_t seed[] = "conformd test seed: not the start key....";
+	uint32_t start[FLOW_HASH_WORDS], pick[256];
+	unsigned used[4] = { 0 };
+	uint8_t a[16], b[16];
+	int moved = 0;
+
+	memcpy(start, flow_hash_key, sizeof(start));
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	a[10] = b[10] = 0xff;
+	a[11] = b[11] = 0xff;
+	a[12] = b[12] = 198;
+	a[13] = b[13] = 18;
+	b[14] = 1;
+	for (int i = 0; i < 256; i++) {
+		a[15] = (uint8_t)i;
+		pick[i] = flow_dispatch(a, b, 4);
+		CU_ASSERT(pick[i] < 4);
+		CU_ASSERT_EQUAL(flow_dispatch(b, a, 4), pick[i]);
+		CU_ASSERT_EQUAL(flow_dispatch(a, b, 1), 0);
+		used[pick[i] % 4]++;
+	}
+	for (int w = 0; w < 4; w++)
+		CU_ASSERT(used[w] >= 32);	/* 64 each on average */
+	CU_ASSERT_EQUAL(flow_hash_init(seed, sizeof(seed)), 0);
+	for (int i = 0; i < 256; i++) {
+		a[15] = (uint8_t)i;
+		moved += flow_dispatch(a, b, 4) != pick[i];
+	}
+	CU_ASSERT(moved >= 128);	/* 192 on average */
+	CU_ASSERT_EQUAL(flow_hash_init(start, sizeof(start)), 0);
+}
+
 void
 test_flow_register(void)
 {
@@ -567,4 +608,5 @@ test_flow_register(void)
 	CU_add_test(s, "flush empties the index, sparse or busy", test_flush_empties_index);
 	CU_add_test(s, "hash: keyed, aimed collisions spread under a new key", test_hash_keyed);
 	CU_add_test(s, "hash: every byte of the key counts", test_hash_every_byte);
+	CU_add_test(s, "dispatch: symmetric, in range, spread, keyed", test_dispatch);
 }

@@ -194,6 +194,35 @@ flow_key_hash(const struct flow_key *k)
 	return flow_hash_mix(h);
 }
 
+/* An address hashed with key words 4..7 (for flow_dispatch()): NH over
+ * its four words. */
+static inline uint32_t
+flow_addr_hash(const uint8_t a[16])
+{
+	const uint32_t *K = flow_hash_key;
+	uint64_t h;
+
+	h = (uint64_t)(uint32_t)(flow_load32(a) + K[4]) * (uint32_t)(flow_load32(a + 4) + K[5]);
+	h += (uint64_t)(uint32_t)(flow_load32(a + 8) + K[6]) * (uint32_t)(flow_load32(a + 12) + K[7]);
+	return flow_hash_mix(h);
+}
+
+/*
+ * Which of n (>= 1) flow tables the traffic between addresses a and b
+ * (16 bytes each, as in struct flow_key) belongs to: the same for (a, b)
+ * and (b, a), so both directions of a flow, its fragments and the ICMP
+ * errors quoting it meet in one table (one worker).  Keyed with the flow
+ * hash key, so that traffic cannot be aimed at one table without knowing
+ * it.  Returns 0..n-1.  Any thread, once flow_hash_init() is done.
+ * Inline: the capture thread picks a worker for every packet (a call
+ * out of line cost 4 more instructions a packet there).
+ */
+static inline uint32_t
+flow_dispatch(const uint8_t a[16], const uint8_t b[16], uint32_t n)
+{
+	return (flow_addr_hash(a) ^ flow_addr_hash(b)) % n;
+}
+
 /* Called once for each flow leaving the table, before its slot is reused.
  * The flow is valid only during the call. */
 typedef void (*flow_emit_fn)(void *arg, const struct flow *f, int end);

@@ -18,6 +18,7 @@
 #include "conformd/decode.h"
 #include "conformd/engine.h"
 #include "conformd/filter.h"
+#include "conformd/flow.h"
 #include "conformd/log.h"
 #include "conformd/output.h"
 #include "conformd/pipeline.h"
@@ -27,20 +28,6 @@
 #include "pipeline-int.h"
 
 /* --- capture side: dispatch ------------------------------------------------------ */
-
-/* An address hashed with the flow hash key (flow.h), so that traffic
- * cannot be aimed at one worker without knowing it: NH over its four
- * words. */
-static uint32_t
-addr_hash(const uint8_t a[16])
-{
-	const uint32_t *K = flow_hash_key;
-	uint64_t h;
-
-	h = (uint64_t)(uint32_t)(flow_load32(a) + K[4]) * (uint32_t)(flow_load32(a + 4) + K[5]);
-	h += (uint64_t)(uint32_t)(flow_load32(a + 8) + K[6]) * (uint32_t)(flow_load32(a + 12) + K[7]);
-	return flow_hash_mix(h);
-}
 
 /*
  * capture_deliver_fn: pick the worker by a symmetric hash of the two
@@ -63,8 +50,8 @@ deliver(void *arg, const struct capture_pkt *p)
 		struct fast_pkt fp;
 
 		if (decode_fast(p->data, p->caplen, p->linktype, s->pl->wcfg.flow_vlan, &fp))
-			return capture_deliver_ring_fast(s->rings[(addr_hash(fp.key.addr[0]) ^
-			    addr_hash(fp.key.addr[1])) % (uint32_t)nw], p, &fp);
+			return capture_deliver_ring_fast(s->rings[flow_dispatch(fp.key.addr[0],
+			    fp.key.addr[1], (uint32_t)nw)], p, &fp);
 		(void)decode_packet(q, p->linktype, p->data, p->caplen, p->wirelen);
 		if (q->family != 0) {
 			const uint8_t *a = q->src, *b = q->dst;
@@ -72,7 +59,7 @@ deliver(void *arg, const struct capture_pkt *p)
 				a = q->inner.src;
 				b = q->inner.dst;
 			}
-			w = (int)((addr_hash(a) ^ addr_hash(b)) % (uint32_t)nw);
+			w = (int)flow_dispatch(a, b, (uint32_t)nw);
 		}
 		/* not a fast shape: the worker knows without looking again */
 		return capture_deliver_ring_fast(s->rings[w], p, &fp);
