@@ -132,7 +132,12 @@ static struct cap {
 static void
 cpy(char *dst, size_t len, const char *src)
 {
-	size_t n = src != NULL ? strnlen(src, len - 1) : 0;
+	size_t n = 0;
+
+	/* a loop, not strnlen(): gcc 12 warns when len - 1 passes the size
+	 * of a source array it can see, though the NUL comes first */
+	while (src != NULL && n < len - 1 && src[n] != '\0')
+		n++;
 
 	if (n > 0)
 		memcpy(dst, src, n);
