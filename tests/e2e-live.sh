@@ -81,7 +81,7 @@ W=$(mktemp -d /tmp/cfl-live.XXXXXX) || lib_error "cannot make a work directory"
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
 	local p
-	kill "$WATCHDOG" 2>/dev/null
+	kill "$LIB_WATCHDOG" 2>/dev/null
 	for p in "${LIVE_PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
@@ -96,13 +96,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 # The watchdog: TERM to this script after 150 s (its sleep ends with it).
-(
-	sleep 150 &
-	sp=$!
-	trap 'kill $sp 2>/dev/null; exit 0' TERM
-	wait $sp && echo "e2e-live: still running after 150 s: giving up" >&2 && kill -TERM $$
-) &
-WATCHDOG=$!
+lib_watchdog 150
 
 site_down
 if ! ip netns add "${SITE_NS_PREFIX}probe" 2>/dev/null; then
@@ -133,17 +127,6 @@ counter() {
 	    AND run_id = (SELECT max(id) FROM runs)"
 }
 
-# wait_for SECONDS CMD...: poll every 0.1 s until CMD succeeds; 1 on timeout.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	while ! "$@"; do
-		[ $SECONDS -ge $deadline ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
-
 # How many lines of log $1 contain $2.
 log_count() {
 	grep -c -- "$2" "$1" 2>/dev/null
@@ -158,7 +141,7 @@ live_start() {
 	    >"$W/$name.out" 2>"$W/$name.err" </dev/null &
 	LIVE_PID=$!
 	LIVE_PIDS+=("$LIVE_PID")
-	wait_for 10 eval 'grep -qs "capturing on" "$W/$name.err" || ! alive "$LIVE_PID"'
+	lib_wait_for 10 eval 'grep -qs "capturing on" "$W/$name.err" || ! lib_alive "$LIVE_PID"'
 	if ! grep -qs 'capturing on' "$W/$name.err"; then
 		echo "  $name did not start: $(head -3 "$W/$name.err")"
 		return 1
@@ -166,16 +149,11 @@ live_start() {
 	return 0
 }
 
-# Is process $1 alive (and not a zombie)?
-alive() {
-	[ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]
-}
-
 # live_stop PID: SIGTERM, wait at most 20 s (then SIGKILL); sets LIVE_RC.
 live_stop() {
 	local pid=$1
 	kill -TERM "$pid" 2>/dev/null
-	wait_for 20 eval '! alive "$pid"' || kill -KILL "$pid" 2>/dev/null
+	lib_wait_for 20 eval '! lib_alive "$pid"' || kill -KILL "$pid" 2>/dev/null
 	wait "$pid"
 	LIVE_RC=$?
 }
@@ -373,7 +351,7 @@ else
 fi
 t_end=$SECONDS
 expected_flows >"$W/expected.flows"
-if wait_for 12 flows_present "$W/expected.flows" "$db"; then
+if lib_wait_for 12 flows_present "$W/expected.flows" "$db"; then
 	lib_pass "all $(wc -l <"$W/expected.flows") flows of expected.txt in SQLite while conformd runs, $((SECONDS - t_end)) s after the traffic"
 else
 	lib_failed "expected.txt flows not all in SQLite 12 s after the traffic"
@@ -390,7 +368,7 @@ eve_has_flows() {
 	missing=$(sed 's/^/flow /' "$W/expected.flows" | sort | comm -23 - <(sort "$W/eve.lines1"))
 	[ -z "$missing" ]
 }
-wait_for 5 eve_has_flows
+lib_wait_for 5 eve_has_flows
 if [ -s "$W/eve.err" ]; then
 	lib_failed "EVE is not JSON lines: $(head -2 "$W/eve.err")"
 elif [ -z "$missing" ]; then
@@ -421,7 +399,7 @@ q "$db" "SELECT * FROM flows WHERE id <= $snap_n" >"$W/snapshot.before"
 
 inventory_set "$W/inventory.farm"
 kill -USR2 "$A"
-if wait_for 10 grep -q 'reloaded:' "$W/live.err"; then
+if lib_wait_for 10 grep -q 'reloaded:' "$W/live.err"; then
 	lib_pass "SIGUSR2: $(grep -m1 'reloaded:' "$W/live.err" | sed 's/^conformd: //; s/;.*//')"
 else
 	lib_failed "SIGUSR2: no reload logged: $(tail -3 "$W/live.err")"
@@ -443,7 +421,7 @@ fi
 echo "== 2. SIGUSR2 with a broken inventory"
 inventory_set "$W/inventory.bad"
 kill -USR2 "$A"
-if wait_for 10 grep -q 'reload failed' "$W/live.err"; then
+if lib_wait_for 10 grep -q 'reload failed' "$W/live.err"; then
 	lib_pass "broken inventory: $(grep -m1 'reload failed' "$W/live.err" | sed 's/^conformd: //')"
 else
 	lib_failed "broken inventory: no failed reload logged"
@@ -454,7 +432,7 @@ if [ -n "$errline" ]; then
 else
 	lib_failed "no 'inventory.conf:$bad_line: message' in the log: $(tail -4 "$W/live.err" | tr '\n' ';')"
 fi
-if alive "$A"; then lib_pass "conformd still runs"; else lib_failed "conformd died on a broken inventory"; fi
+if lib_alive "$A"; then lib_pass "conformd still runs"; else lib_failed "conformd died on a broken inventory"; fi
 http_out >>"$W/http-out.log" 2>&1 || lib_failed "http to 198.18.99.1 (after the broken reload)"
 flow_wait "$db" 3 TCP 198.18.1.11 198.18.99.1 80
 check_eq "the previous policy stays: fe1 -> 198.18.99.1:80" \
@@ -466,11 +444,11 @@ n_begin=$(log_count "$W/live.err" 'SIGUSR2: reloading')
 n_done=$(log_count "$W/live.err" 'reloaded:')
 inventory_set "$W/inventory.big"
 kill -USR2 "$A"
-wait_for 10 eval '[ "$(log_count "$W/live.err" "SIGUSR2: reloading")" -gt "$n_begin" ]'
+lib_wait_for 10 eval '[ "$(log_count "$W/live.err" "SIGUSR2: reloading")" -gt "$n_begin" ]'
 inventory_set "$W/inventory.client"
 kill -USR2 "$A"
 mid=$(log_count "$W/live.err" 'reloaded:')
-if wait_for 15 eval '[ "$(log_count "$W/live.err" "reloaded:")" -ge $((n_done + 2)) ]'; then
+if lib_wait_for 15 eval '[ "$(log_count "$W/live.err" "reloaded:")" -ge $((n_done + 2)) ]'; then
 	lib_pass "two SIGUSR2s, two reloads logged$([ "$mid" -eq "$n_done" ] && echo ' (the second arrived mid-reload)')"
 else
 	lib_failed "two SIGUSR2s: $(($(log_count "$W/live.err" 'reloaded:') - n_done)) reloads logged, want 2"
@@ -486,7 +464,7 @@ popd >/dev/null || true
 # --- 3. SIGTERM ------------------------------------------------------------------------
 echo "== 3. SIGTERM"
 kill -USR1 "$A"
-wait_for 5 grep -q 'received [0-9]*, kernel drops' "$W/live.err" &&
+lib_wait_for 5 grep -q 'received [0-9]*, kernel drops' "$W/live.err" &&
 	lib_pass "SIGUSR1: $(grep -m1 'received [0-9]*, kernel drops' "$W/live.err" | sed 's/^conformd: //')" ||
 	lib_failed "SIGUSR1: no stats line"
 sleep 1
@@ -546,17 +524,17 @@ else
 	ip netns exec "$FE1" tcpdump -i eth0 -n -U --immediate-mode -Z root -w "$W/fe1.pcap" \
 	    2>"$W/fe1-tcpdump.log" &
 	TD=$!
-	wait_for 5 grep -q 'listening on' "$W/fe1-tcpdump.log"
+	lib_wait_for 5 grep -q 'listening on' "$W/fe1-tcpdump.log"
 	pushd "$W" >/dev/null || lib_error "cd $W"
 	SITE_QUIET=1 site_traffic 2>>"$W/traffic.log" || lib_failed "site traffic (NFLOG run)"
 	popd >/dev/null || true
 	awk '$2 == "198.18.1.11" || $3 == "198.18.1.11"' "$W/expected.flows" >"$W/fe1.flows"
-	wait_for 12 flows_present "$W/fe1.flows" "$W/nflog.db"
+	lib_wait_for 12 flows_present "$W/fe1.flows" "$W/nflog.db"
 	kill -INT "$TD"
 	wait "$TD"
 	if [ -n "$NF8" ]; then
 		awk '$1 == "TCP"' "$W/fe1.flows" >"$W/fe1-tcp.flows"
-		wait_for 12 flows_present "$W/fe1-tcp.flows" "$W/nflog8.db"
+		lib_wait_for 12 flows_present "$W/fe1-tcp.flows" "$W/nflog8.db"
 		live_stop "$NF8"
 	fi
 	live_stop "$B"
@@ -665,7 +643,7 @@ elif live_start replay "$RP" -i rp1 -u root --db "$W/replay.db"; then
 	tsent=$(awk '/Successful packets:/ { print $3 }' "$W/tcpreplay.log")
 	check_eq "tcpreplay sent every packet of the sample" "$tsent" "$npk"
 	nref=$(q "$W/ref.db" "SELECT count(*) FROM flows")
-	wait_for 10 eval '[ "$(q "$W/replay.db" "SELECT count(*) FROM flows")" -ge "$nref" ]'
+	lib_wait_for 10 eval '[ "$(q "$W/replay.db" "SELECT count(*) FROM flows")" -ge "$nref" ]'
 	live_stop "$D"
 	[ "$LIVE_RC" -le 1 ] && lib_pass "conformd stopped (exit $LIVE_RC)" ||
 		lib_failed "conformd exit $LIVE_RC: $(tail -3 "$W/replay.err")"
@@ -720,19 +698,19 @@ if live_start loss "$RP" -i rp1 --db "$W/loss.db" $([ "$LIVE_USER" != conformd ]
 	flow_wait "$W/loss.db" 1 UDP 198.18.201.1 198.18.201.2 40000
 	t_loss=$SECONDS
 	ip -n "$RP" link del rp0
-	wait_for 5 grep -q 'rp1: capture failed' "$W/loss.err" &&
+	lib_wait_for 5 grep -q 'rp1: capture failed' "$W/loss.err" &&
 		lib_pass "the loss is logged: $(grep -m1 'rp1: capture failed' "$W/loss.err" | sed 's/^conformd: //')" ||
 		lib_failed "no capture failure logged: $(tail -2 "$W/loss.err")"
 	sleep 2.5
-	if alive "$E"; then lib_pass "conformd runs on without its interface"; else lib_failed "conformd died with its interface"; fi
+	if lib_alive "$E"; then lib_pass "conformd runs on without its interface"; else lib_failed "conformd died with its interface"; fi
 	rp_link || lib_failed "cannot recreate the veth"
-	if wait_for 12 grep -q 'rp1: capture reopened' "$W/loss.err"; then
+	if lib_wait_for 12 grep -q 'rp1: capture reopened' "$W/loss.err"; then
 		lib_pass "reopened $((SECONDS - t_loss)) s after the loss: $(grep -m1 'rp1: capture reopened' "$W/loss.err" | sed 's/^conformd: //')"
 	else
 		lib_failed "no reopen within 12 s: $(tail -3 "$W/loss.err")"
 	fi
 	send_udp 41002 5 || lib_failed "send after the loss"
-	if wait_for 8 eval '[ -n "$(q "$W/loss.db" "SELECT 1 FROM flows WHERE src_port = 41002")" ]'; then
+	if lib_wait_for 8 eval '[ -n "$(q "$W/loss.db" "SELECT 1 FROM flows WHERE src_port = 41002")" ]'; then
 		lib_pass "traffic after the reopen is captured (flow from port 41002)"
 	else
 		lib_failed "no flow from port 41002 after the reopen"
@@ -775,13 +753,13 @@ if live_start win "${SITE_NS_PREFIX}sw" -c "$W/win.conf" -i br0 --db "$W/win.db"
 		return 0
 	}
 	refused
-	if wait_for 15 eval '[ "$(miss_fe1)" = 1 ]'; then
+	if lib_wait_for 15 eval '[ "$(miss_fe1)" = 1 ]'; then
 		lib_pass "window 1 judged: fe1/T1R3 missing once"
 	else
 		lib_failed "window 1: fe1/T1R3 missing [$(miss_fe1)], want 1 within 15 s"
 	fi
 	refused
-	wait_for 10 eval '[ "$(q "$W/win.db" "SELECT count(*) FROM flows WHERE dest_ip = '"'198.18.1.11'"'
+	lib_wait_for 10 eval '[ "$(q "$W/win.db" "SELECT count(*) FROM flows WHERE dest_ip = '"'198.18.1.11'"'
 	    AND dest_port = 7000")" = 2 ]' || lib_failed "the second connection's flow was not written"
 	live_stop "$F"
 	check_eq "window 2 (closed at stop): fe1 observed again, fe1/T1R3 missing twice" "$(miss_fe1)" 2

@@ -52,7 +52,7 @@ W=$(mktemp -d /tmp/cfq-daemon.XXXXXX) || lib_error "cannot make a work directory
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
 	local p
-	kill "$WATCHDOG" 2>/dev/null
+	kill "$LIB_WATCHDOG" 2>/dev/null
 	for p in "${PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
@@ -66,13 +66,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-(
-	sleep 300 &
-	sp=$!
-	trap 'kill $sp 2>/dev/null; exit 0' TERM
-	wait $sp && echo "faults-daemon: still running after 300 s: giving up" >&2 && kill -TERM $$
-) &
-WATCHDOG=$!
+lib_watchdog 300
 
 ip netns add "$NS" 2>/dev/null || lib_skip "cannot create network namespaces here"
 ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
@@ -99,20 +93,6 @@ q() {
 	sqlite3 -batch -noheader -separator '|' "$1" "$2" 2>/dev/null
 }
 
-alive() {
-	[ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]
-}
-
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	while ! "$@"; do
-		[ $SECONDS -ge $deadline ] && return 1
-		sleep 0.05
-	done
-	return 0
-}
-
 check_eq() {
 	if [ "$2" = "$3" ]; then
 		lib_pass "$1 ($2)"
@@ -133,14 +113,14 @@ start() {
 	    </dev/null &
 	PID=$!
 	PIDS+=("$PID")
-	wait_for 60 eval 'grep -qs "capturing on" "$W/$name.err" || ! alive "$PID"'
+	lib_wait_for 60 eval 'grep -qs "capturing on" "$W/$name.err" || ! lib_alive "$PID"'
 	grep -qs 'capturing on' "$W/$name.err" || PID=
 }
 
 # stop PID: SIGTERM, 60 s at most; sets RC.
 stop() {
 	kill -TERM "$1" 2>/dev/null
-	wait_for 60 eval '! alive "$1"' || kill -KILL "$1" 2>/dev/null
+	lib_wait_for 60 eval '! lib_alive "$1"' || kill -KILL "$1" 2>/dev/null
 	wait "$1"
 	RC=$?
 }
@@ -225,13 +205,13 @@ for mf in 1000 1000000; do
 		# (huge pages, madvised): under memory pressure the kernel may
 		# compact for each one, so a start is given minutes, not seconds;
 		# what is checked is the memory, not how fast it came.
-		if wait_for 240 eval 'grep -qs "capturing on" "$W/mem.err" || ! alive "$PID"' &&
+		if lib_wait_for 240 eval 'grep -qs "capturing on" "$W/mem.err" || ! lib_alive "$PID"' &&
 		    grep -qs 'capturing on' "$W/mem.err"; then
 			sleep 0.5
 			RSS[$mf.$w]=$(rss_kib "$PID")
 			stop "$PID"
 		else
-			if alive "$PID"; then
+			if lib_alive "$PID"; then
 				state="still starting after 240 s"
 			else
 				wait "$PID"
@@ -273,7 +253,7 @@ if "$conformd" --help 2>&1 | grep -q -- '--nflog'; then
 		    2>"$W/nfb.err" </dev/null &
 		B=$!
 		PIDS+=("$B")
-		wait_for 10 eval '! alive "$B"'
+		lib_wait_for 10 eval '! lib_alive "$B"'
 		wait "$B"
 		rc=$?
 		msg=$(grep -m1 'NFLOG group 7' "$W/nfb.err" | sed 's/^conformd: //')
@@ -320,7 +300,7 @@ fill_and_stop() {
 		t2=$(now_ms)
 		kill -TERM "$PID"
 	fi
-	wait_for 60 eval '! alive "$PID"' || kill -KILL "$PID"
+	lib_wait_for 60 eval '! lib_alive "$PID"' || kill -KILL "$PID"
 	t3=$(now_ms)
 	wait "$PID"
 	RC=$?

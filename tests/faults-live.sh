@@ -79,7 +79,7 @@ W=$(mktemp -d /tmp/cfr-live.XXXXXX) || lib_error "cannot make a work directory"
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
 	local p m
-	kill "$WATCHDOG" 2>/dev/null
+	kill "$LIB_WATCHDOG" 2>/dev/null
 	for p in "${PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
@@ -96,13 +96,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-(
-	sleep 180 &
-	sp=$!
-	trap 'kill $sp 2>/dev/null; exit 0' TERM
-	wait $sp && echo "faults-live: still running after 180 s: giving up" >&2 && kill -TERM $$
-) &
-WATCHDOG=$!
+lib_watchdog 180
 
 ip netns del "$NS" 2>/dev/null
 ip netns add "$NS" 2>/dev/null || lib_skip "cannot create network namespaces here"
@@ -124,21 +118,6 @@ q() {
 	sqlite3 -batch -noheader -separator '|' "$1" "$2" 2>/dev/null
 }
 
-alive() {
-	[ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]
-}
-
-# wait_for SECONDS CMD...: poll every 0.1 s until CMD succeeds; 1 on timeout.
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	while ! "$@"; do
-		[ $SECONDS -ge $deadline ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
-
 # start NAME ARGS...: conformd -i rp1 -u root in the namespace; sets PID.
 start() {
 	local name=$1
@@ -147,7 +126,7 @@ start() {
 	    >"$W/$name.out" 2>"$W/$name.err" </dev/null &
 	PID=$!
 	PIDS+=("$PID")
-	wait_for 10 eval 'grep -qs "capturing on" "$W/$name.err" || ! alive "$PID"'
+	lib_wait_for 10 eval 'grep -qs "capturing on" "$W/$name.err" || ! lib_alive "$PID"'
 	grep -qs 'capturing on' "$W/$name.err"
 }
 
@@ -155,7 +134,7 @@ start() {
 stop() {
 	local pid=$1
 	kill -TERM "$pid" 2>/dev/null
-	wait_for 20 eval '! alive "$pid"' || kill -KILL "$pid" 2>/dev/null
+	lib_wait_for 20 eval '! lib_alive "$pid"' || kill -KILL "$pid" 2>/dev/null
 	wait "$pid"
 	RC=$?
 }
@@ -280,7 +259,7 @@ if start full --db "$W/full/x.db" --eve "$W/full.eve"; then
 	t1=$(( (sport - 10000) / 10 ))
 	sleep 2		# every batch-1 flow ends (1 s timeouts) and is written
 	eve_b=$(wc -l <"$W/full.eve")
-	if alive "$D"; then lib_pass "the daemon runs on with a full disk"; else lib_failed "the daemon died"; fi
+	if lib_alive "$D"; then lib_pass "the daemon runs on with a full disk"; else lib_failed "the daemon died"; fi
 	[ "$eve_b" -gt "$eve_a" ] && lib_pass "EVE keeps growing on the full disk ($eve_a -> $eve_b lines)" ||
 		lib_failed "EVE did not grow on the full disk ($eve_a -> $eve_b lines)"
 	check_eq "the failure is logged once" "$(grep -c 'database write failed' "$W/full.err")" 1
@@ -292,12 +271,12 @@ if start full --db "$W/full/x.db" --eve "$W/full.eve"; then
 	sleep 1
 	n2=300 t2=30
 	send udp 30000 $n2 40002 && send tcp 30000 $t2 40012 || lib_failed "sending batch 2"
-	if wait_for 10 eval '[ "$(db_count "$W/full/x.db" 40002)" -ge $n2 ] && [ "$(db_count "$W/full/x.db" 40012)" -ge $t2 ]'; then
+	if lib_wait_for 10 eval '[ "$(db_count "$W/full/x.db" 40002)" -ge $n2 ] && [ "$(db_count "$W/full/x.db" 40012)" -ge $t2 ]'; then
 		lib_pass "writing resumed while the daemon runs: batch 2 in SQLite within 10 s"
 	else
 		lib_failed "batch 2 not in SQLite within 10 s: $(db_count "$W/full/x.db" 40002) UDP, $(db_count "$W/full/x.db" 40012) TCP"
 	fi
-	wait_for 5 eval '[ "$(eve_count "$W/full.eve" 40012)" -ge $t2 ]'
+	lib_wait_for 5 eval '[ "$(eve_count "$W/full.eve" 40012)" -ge $t2 ]'
 	stop "$D"
 	echo "  exit: $(grep -E 'could not be written|capture:' "$W/full.err" | sed 's/^conformd: //' | tr '\n' ' ')"
 	common_checks "disk full" "$W/full/x.db" "$RC"
@@ -333,22 +312,22 @@ if start ro --db "$W/ro/x.db" --eve "$W/ro.eve"; then
 	    "$(grep -c 'retried every' "$W/ro.err")" 1
 	na=200 ta=20
 	send udp 10000 $na 40003 && send tcp 10000 $ta 40013 || lib_failed "sending batch A"
-	wait_for 5 eval '[ "$(eve_count "$W/ro.eve" 40013)" -ge $ta ]'
+	lib_wait_for 5 eval '[ "$(eve_count "$W/ro.eve" 40013)" -ge $ta ]'
 	nsenter -t "$D" -m mount -o remount,rw "$W/ro" || lib_failed "cannot make the tmpfs writable"
 	t_rw=$SECONDS
-	if wait_for 12 grep -q 'can be written again' "$W/ro.err"; then
+	if lib_wait_for 12 grep -q 'can be written again' "$W/ro.err"; then
 		lib_pass "reopened $((SECONDS - t_rw)) s after the directory became writable: $(grep -m1 'can be written again' "$W/ro.err" | sed 's/^conformd: //')"
 	else
 		lib_failed "no reopen within 12 s: $(tail -2 "$W/ro.err")"
 	fi
 	nb=200 tb=20
 	send udp 30000 $nb 40004 && send tcp 30000 $tb 40014 || lib_failed "sending batch B"
-	if wait_for 10 eval '[ "$(db_count "$W/ro/x.db" 40004)" -ge $nb ] && [ "$(db_count "$W/ro/x.db" 40014)" -ge $tb ]'; then
+	if lib_wait_for 10 eval '[ "$(db_count "$W/ro/x.db" 40004)" -ge $nb ] && [ "$(db_count "$W/ro/x.db" 40014)" -ge $tb ]'; then
 		lib_pass "read-only: batch B in SQLite while the daemon runs"
 	else
 		lib_failed "read-only: batch B not in SQLite within 10 s"
 	fi
-	wait_for 5 eval '[ "$(eve_count "$W/ro.eve" 40014)" -ge $tb ]'
+	lib_wait_for 5 eval '[ "$(eve_count "$W/ro.eve" 40014)" -ge $tb ]'
 	stop "$D"
 	# This shell's mount of the tmpfs is still read-only, and SQLite cannot
 	# read a WAL database without creating its -shm file.
@@ -386,7 +365,7 @@ PIDS+=("$CAT")
 if start stall --db "$W/stall.db" --eve "$W/eve.fifo" --ring-slots 4096; then
 	D=$PID
 	send udp 1000 100 40005 || lib_failed "sending the first flows"
-	wait_for 5 eval '[ "$(eve_count "$W/stall.eve" 40005)" -ge 100 ]' &&
+	lib_wait_for 5 eval '[ "$(eve_count "$W/stall.eve" 40005)" -ge 100 ]' &&
 		lib_pass "stall: EVE flows through the pipe before the stall" ||
 		lib_failed "stall: the first 100 flows not through the pipe"
 	kill -STOP "$CAT"
@@ -405,10 +384,10 @@ if start stall --db "$W/stall.db" --eve "$W/eve.fifo" --ring-slots 4096; then
 	send tcp 51000 3000 5080 || lib_failed "sending during the stall"
 	# their flows end (closed, 1 s) and are judged while still stalled
 	sleep 3
-	if alive "$D"; then lib_pass "stall: the daemon runs on with its output stalled"; else lib_failed "stall: the daemon died"; fi
+	if lib_alive "$D"; then lib_pass "stall: the daemon runs on with its output stalled"; else lib_failed "stall: the daemon died"; fi
 	kill -CONT "$CAT"
 	send udp 30000 100 40007 || lib_failed "sending after the stall"
-	wait_for 10 eval '[ "$(eve_count "$W/stall.eve" 40007)" -ge 100 ]' &&
+	lib_wait_for 10 eval '[ "$(eve_count "$W/stall.eve" 40007)" -ge 100 ]' &&
 		lib_pass "stall: EVE flows again once the reader resumes" ||
 		lib_failed "stall: the flows after the stall not in EVE within 10 s"
 	stop "$D"
@@ -464,14 +443,14 @@ if start lockl --db "$W/lockl.db" --eve "$W/lockl.eve"; then
 		grep 'records lost [0-9]* (queue' "$W/lockl.err" | tail -n 1 |
 		    sed -n 's/.*database \([0-9]*\),.*/\1/p'
 	}
-	wait_for 20 eval 'l=$(lost_now); [ "${l:-0}" -ge $((2 * na)) ]' ||
+	lib_wait_for 20 eval 'l=$(lost_now); [ "${l:-0}" -ge $((2 * na)) ]' ||
 		lib_failed "locked at start: batch A not counted as lost within 20 s ($(lost_now))"
 	: >"$W/lockl.release"
 	wait "$HOLDER"
 	sleep 1.5
 	nb=100
 	send udp 20000 $nb 40022 || lib_failed "sending batch B"
-	if wait_for 10 eval '[ "$(db_count "$W/lockl.db" 40022)" -ge $nb ]'; then
+	if lib_wait_for 10 eval '[ "$(db_count "$W/lockl.db" 40022)" -ge $nb ]'; then
 		lib_pass "locked at start: batch B, sent after the lock, in SQLite while the daemon runs"
 	else
 		lib_failed "locked at start: batch B not in SQLite within 10 s ($(db_count "$W/lockl.db" 40022))"
@@ -509,7 +488,7 @@ with open(sys.argv[2], "a", buffering=1) as log:
         log.write(s.recv(4096).decode(errors="replace").replace("\n", " ") + "\n")
 PY
 PIDS+=("$!")
-wait_for 5 test -S "$W/notify.sock" || lib_error "no notify socket"
+lib_wait_for 5 test -S "$W/notify.sock" || lib_error "no notify socket"
 # fill: a file takes every byte the tmpfs has left
 fill() {
 	nsenter -t "$D" -m dd if=/dev/zero of="$W/ep/filler" bs=64k >/dev/null 2>&1
@@ -519,7 +498,7 @@ ip netns exec "$NS" env NOTIFY_SOCKET="$W/notify.sock" "$conformd" -c "$W/stats.
     --db "$W/ep/x.db" --eve "$W/ep/x.eve" >"$W/ep.out" 2>"$W/ep.err" </dev/null &
 D=$!
 PIDS+=("$D")
-wait_for 10 eval 'grep -qs "capturing on" "$W/ep.err" || ! alive "$D"'
+lib_wait_for 10 eval 'grep -qs "capturing on" "$W/ep.err" || ! lib_alive "$D"'
 if grep -qs 'capturing on' "$W/ep.err"; then
 	sport=10000
 	# episode ARG: traffic until both outputs have logged as many failures
@@ -544,7 +523,7 @@ if grep -qs 'capturing on' "$W/ep.err"; then
 	fi
 	sleep 1.5
 	kill -USR1 "$D"
-	wait_for 5 grep -q 'records lost [0-9]* (queue' "$W/ep.err"
+	lib_wait_for 5 grep -q 'records lost [0-9]* (queue' "$W/ep.err"
 	usr1=$(grep -m1 'records lost [0-9]* (queue' "$W/ep.err" | sed 's/^conformd: //')
 	if echo "$usr1" | grep -Eq 'records lost [1-9][0-9]* \(queue [0-9]+, database [1-9][0-9]*, EVE [1-9][0-9]*\)'; then
 		lib_pass "SIGUSR1 during the outage: $(echo "$usr1" | grep -o 'records lost [^)]*)')"
@@ -553,7 +532,7 @@ if grep -qs 'capturing on' "$W/ep.err"; then
 	fi
 	rm -f "$W/ep/filler"
 	send udp 30000 100 40032 || lib_failed "sending after the first episode"
-	if wait_for 10 eval '[ "$(grep -c "can be written again" "$W/ep.err")" -ge 2 ]'; then
+	if lib_wait_for 10 eval '[ "$(grep -c "can be written again" "$W/ep.err")" -ge 2 ]'; then
 		lib_pass "episode 1 ends for both: $(grep 'can be written again' "$W/ep.err" | sed 's/^conformd: //' | tr '\n' ' ')"
 	else
 		lib_failed "episode 1 did not end for both: $(grep 'can be written again' "$W/ep.err" | tr '\n' ' ')"
@@ -568,7 +547,7 @@ if grep -qs 'capturing on' "$W/ep.err"; then
 	fi
 	nsenter -t "$D" -m mount -o remount,size=64m "$W/ep" || lib_failed "cannot grow the tmpfs"
 	send udp 40000 100 40033 || lib_failed "sending batch C"
-	if wait_for 10 eval '[ "$(db_count "$W/ep/x.db" 40033)" -ge 100 ] && [ "$(grep -c "can be written again" "$W/ep.err")" -ge 4 ]'; then
+	if lib_wait_for 10 eval '[ "$(db_count "$W/ep/x.db" 40033)" -ge 100 ] && [ "$(grep -c "can be written again" "$W/ep.err")" -ge 4 ]'; then
 		lib_pass "the disk grows: writing resumes, batch C in SQLite, episode 2 ends for both"
 	else
 		lib_failed "after the growth: batch C $(db_count "$W/ep/x.db" 40033) in SQLite, $(grep -c 'can be written again' "$W/ep.err") ends logged"

@@ -9,10 +9,42 @@
 #   lib_need_tools ip tcpdump    # skip naming the missing tools
 #   lib_check "name" cmd args    # run one check, count and print it
 #   lib_summary                  # "NAME: N passed, N failed", exit 0/1
+#   lib_watchdog, lib_wait_for, lib_alive: for tests that run daemons
 
 LIB_NAME=${LIB_NAME:-test}
 LIB_PASSED=0
 LIB_FAILED=0
+
+# lib_alive PID: PID is a live process (there, and not a zombie).
+lib_alive() {
+	[ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]
+}
+
+# lib_wait_for SECONDS CMD...: run CMD every 0.05 s until it succeeds;
+# status 1 once SECONDS have passed.
+lib_wait_for() {
+	_lib_deadline=$(( $(date +%s) + $1 ))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -ge "$_lib_deadline" ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# lib_watchdog SECONDS: a helper process that ends this test (SIGTERM to the
+# shell) if it still runs after SECONDS; its PID in LIB_WATCHDOG, to be
+# killed by the test's cleanup.
+lib_watchdog() {
+	(
+		sleep "$1" &
+		sp=$!
+		trap 'kill $sp 2>/dev/null; exit 0' TERM
+		wait $sp && echo "$LIB_NAME: still running after $1 s: giving up" >&2 &&
+		    kill -TERM $$
+	) &
+	LIB_WATCHDOG=$!
+}
 
 # Set the name used in messages and in the summary line.
 lib_name() {

@@ -63,7 +63,7 @@ W=$(mktemp -d /tmp/cfo-logrotate.XXXXXX) || lib_error "cannot make a work direct
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
 	local p
-	kill "$WATCHDOG" 2>/dev/null
+	kill "$LIB_WATCHDOG" 2>/dev/null
 	for p in "${PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
@@ -77,13 +77,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-(
-	sleep 180 &
-	sp=$!
-	trap 'kill $sp 2>/dev/null; exit 0' TERM
-	wait $sp && echo "logrotate: still running after 180 s: giving up" >&2 && kill -TERM $$
-) &
-WATCHDOG=$!
+lib_watchdog 180
 
 check_eq() {
 	if [ "$2" = "$3" ]; then
@@ -91,20 +85,6 @@ check_eq() {
 	else
 		lib_failed "$1: got [$2], want [$3]"
 	fi
-}
-
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	while ! "$@"; do
-		[ $SECONDS -ge $deadline ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
-
-alive() {
-	[ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]
 }
 
 q() {
@@ -165,7 +145,7 @@ with open(sys.argv[2], "a", buffering=1) as out:
             out.write("%.3f %s\n" % (time.time(), line))
 EOF
 PIDS+=($!)
-wait_for 5 test -S "$W/notify.sock" || lib_error "the notify socket did not appear"
+lib_wait_for 5 test -S "$W/notify.sock" || lib_error "the notify socket did not appear"
 
 # tcp_flow SPORT DPORT: a whole connection client1 -> fe1:DPORT;
 # udp_flows SPORT N DPORT: N one-datagram UDP flows client1 -> fe1.
@@ -235,18 +215,18 @@ NOTIFY_SOCKET=$W/notify.sock ip netns exec "$NS" "$conformd" -c "$W/live.conf" -
     --db "$W/live.db" --eve "$W/log/eve.json" >"$W/live.out" 2>"$W/live.err" </dev/null &
 D=$!
 PIDS+=("$D")
-wait_for 15 eval 'grep -qs "capturing on" "$W/live.err" || ! alive "$D"'
+lib_wait_for 15 eval 'grep -qs "capturing on" "$W/live.err" || ! lib_alive "$D"'
 grep -qs 'capturing on' "$W/live.err" || lib_error "conformd did not start: $(head -3 "$W/live.err")"
 S=$(date +%s.%N)
 since() {	# seconds since the daemon said "capturing on"
 	python3 -c "import sys, time; print('%.1f' % (time.time() - float(sys.argv[1])))" "$S"
 }
-wait_for 5 grep -q '^[0-9.]* READY=1' "$W/notify.log" || lib_failed "no READY=1 on the notify socket"
+lib_wait_for 5 grep -q '^[0-9.]* READY=1' "$W/notify.log" || lib_failed "no READY=1 on the notify socket"
 
 # --- window 1: logrotate -f --------------------------------------------------------------
 echo "== window 1: T1R3 proved, then logrotate -f with the shipped logrotate file"
 send tcp_flow 41000 5061
-wait_for 8 eval 'grep -qs "\"src_port\":41000," "$W/log/eve.json"' ||
+lib_wait_for 8 eval 'grep -qs "\"src_port\":41000," "$W/log/eve.json"' ||
 	lib_failed "the flow to 5061 is not in EVE within 8 s"
 # the shipped file, pointed at the work directory; root instead of the
 # units' user (which this machine may lack); its postrotate's signal to
@@ -262,14 +242,14 @@ if logrotate -f -s "$W/logrotate.state" "$W/logrotate.conf" >"$W/logrotate.out" 
 else
 	lib_failed "logrotate -f: $(tail -3 "$W/logrotate.out" | tr '\n' ';')"
 fi
-wait_for 5 grep -q 'SIGHUP: reopening' "$W/live.err" &&
+lib_wait_for 5 grep -q 'SIGHUP: reopening' "$W/live.err" &&
 	lib_pass "SIGHUP: the daemon reopens its output files" ||
 	lib_failed "no reopening logged after logrotate: $(tail -3 "$W/live.err" | tr '\n' ';')"
 [ -f "$W/log/eve.json.1" ] && grep -q '"src_port":41000,' "$W/log/eve.json.1" &&
 	lib_pass "eve.json.1 holds the lines written before the rotation" ||
 	lib_failed "eve.json.1 missing or without the flow to 5061"
 send udp_flows 30000 20 40007
-if wait_for 8 eval '[ "$(grep -c "\"dest_port\":40007," "$W/log/eve.json" 2>/dev/null)" -ge 20 ]'; then
+if lib_wait_for 8 eval '[ "$(grep -c "\"dest_port\":40007," "$W/log/eve.json" 2>/dev/null)" -ge 20 ]'; then
 	lib_pass "the new eve.json gets the 20 flows after the rotation"
 else
 	lib_failed "the flows after the rotation are not in the new eve.json ($(grep -c '"dest_port":40007,' "$W/log/eve.json.1" 2>/dev/null) in eve.json.1)"
@@ -282,7 +262,7 @@ while python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < $WIN - 2.5 else
 done
 check_eq "$(since) s into a $WIN s window (logrotate at ${t_rot} s): no missing finding yet" \
     "$(missing_n) $(eve_count missing)" "0 0"
-if wait_for 10 eval '[ "$(missing_n)" -gt 0 ]'; then
+if lib_wait_for 10 eval '[ "$(missing_n)" -gt 0 ]'; then
 	E1=$(date +%s.%N)	# window 2 began a moment ago
 	sleep 1.5		# the window's findings are committed in one go
 	M=$(missing_n)
@@ -312,7 +292,7 @@ t_rel=$(since2)
 "${argv[@]}"
 rc=$?
 check_eq "ExecReload's command exits 0 (systemd would fail the reload otherwise)" "$rc" 0
-if wait_for 10 grep -q 'reloaded:' "$W/live.err"; then
+if lib_wait_for 10 grep -q 'reloaded:' "$W/live.err"; then
 	lib_pass "the reload is logged: $(grep -m1 'reloaded:' "$W/live.err" | sed 's/^conformd: //; s/;.*//')"
 else
 	lib_failed "no reload logged: $(tail -3 "$W/live.err" | tr '\n' ';')"
@@ -325,7 +305,7 @@ while python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < $WIN - 2.5 else
 done
 check_eq "$(since2) s into window 2 (reload at ${t_rel} s): no missing finding since window 1's" \
     "$(missing_n)" "$M"
-if wait_for 10 eval '[ "$(missing_n)" -gt "$M" ]'; then
+if lib_wait_for 10 eval '[ "$(missing_n)" -gt "$M" ]'; then
 	sleep 1
 	lib_pass "window 2 judged at its natural end ($(since2) s)"
 else
@@ -339,7 +319,7 @@ check_eq "window 2: nothing said of fe9, which joined the window late" \
 
 # --- window 3: fe9 watched all along ---------------------------------------------------------
 echo "== window 3: fe9 watched a whole window"
-if wait_for 15 eval '[ "$(q "SELECT count(*) FROM findings WHERE host = '"'fe9'"'")" -gt 0 ]'; then
+if lib_wait_for 15 eval '[ "$(q "SELECT count(*) FROM findings WHERE host = '"'fe9'"'")" -gt 0 ]'; then
 	lib_pass "window 3: fe9 reported: $(q "SELECT signature FROM findings WHERE host = 'fe9' LIMIT 1")"
 else
 	lib_failed "window 3: nothing reported of fe9"
@@ -347,7 +327,7 @@ fi
 
 # --- stop --------------------------------------------------------------------------------------
 kill -TERM "$D"
-wait_for 30 eval '! alive "$D"' || kill -KILL "$D"
+lib_wait_for 30 eval '! lib_alive "$D"' || kill -KILL "$D"
 wait "$D"
 rc=$?
 check_eq "SIGTERM: exit status" "$rc" 0

@@ -47,7 +47,7 @@ W=$(mktemp -d /tmp/cfh-reload.XXXXXX) || lib_error "cannot make a work directory
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
 	local p
-	kill "$WATCHDOG" 2>/dev/null
+	kill "$LIB_WATCHDOG" 2>/dev/null
 	for p in "${PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
@@ -61,13 +61,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-(
-	sleep 300 &
-	sp=$!
-	trap 'kill $sp 2>/dev/null; exit 0' TERM
-	wait $sp && echo "reload: still running after 300 s: giving up" >&2 && kill -TERM $$
-) &
-WATCHDOG=$!
+lib_watchdog 300
 
 ip netns add "$NS" 2>/dev/null || lib_skip "cannot create network namespaces here"
 ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
@@ -89,20 +83,6 @@ EOF
 
 q() {
 	sqlite3 -batch -noheader -separator '|' "$1" "$2" 2>/dev/null
-}
-
-alive() {
-	[ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]
-}
-
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	while ! "$@"; do
-		[ $SECONDS -ge $deadline ] && return 1
-		sleep 0.05
-	done
-	return 0
 }
 
 check_eq() {
@@ -205,7 +185,7 @@ ip netns exec "$NS" "$conformd" -c "$W/live.conf" -i rp1 -u root --workers 2 --d
     --eve "$W/live.eve" >"$W/live.out" 2>"$W/live.err" </dev/null &
 D=$!
 PIDS+=("$D")
-wait_for 10 eval 'grep -qs "capturing on" "$W/live.err" || ! alive "$D"'
+lib_wait_for 10 eval 'grep -qs "capturing on" "$W/live.err" || ! lib_alive "$D"'
 grep -qs 'capturing on' "$W/live.err" || lib_error "conformd did not start: $(head -3 "$W/live.err")"
 
 # --- a flow through 40 reloads ---------------------------------------------------------
@@ -233,7 +213,7 @@ flow_row() {
 	q "$W/live.db" "SELECT verdict || ' ' || coalesce(rule_id, 'NULL') FROM flows
 	    WHERE src_port = $1 AND dest_port = $2"
 }
-if wait_for 10 eval '[ -n "$(flow_row 41000 5061)" ] && [ -n "$(flow_row 42000 4999)" ]'; then
+if lib_wait_for 10 eval '[ -n "$(flow_row 41000 5061)" ] && [ -n "$(flow_row 42000 4999)" ]'; then
 	check_eq "the connection judged before 40 reloads, written after them, cites T1R3" \
 	    "$(flow_row 41000 5061)" "expected T1R3"
 	check_eq "the connection to 4999 while T1R99 was loaded cites it" \
@@ -274,12 +254,12 @@ mv "$W/live.eve" "$W/live.eve.1"
 before=$(reloads)
 reopens=$(grep -c 'SIGHUP: reopening' "$W/live.err")
 kill -HUP "$D"
-wait_for 5 eval '[ "$(grep -c "SIGHUP: reopening" "$W/live.err")" -gt "$reopens" ]' ||
+lib_wait_for 5 eval '[ "$(grep -c "SIGHUP: reopening" "$W/live.err")" -gt "$reopens" ]' ||
 	lib_failed "the SIGHUP after 2,000 reloads was not acted on"
 sleep 0.3
 check_eq "SIGHUP reopens and reloads nothing" "$(reloads)" "$before"
 send udp_flows 30000 50 40007
-if wait_for 10 eval '[ -s "$W/live.eve" ] && [ "$(grep -c "\"dest_port\":40007," "$W/live.eve")" -ge 50 ]'; then
+if lib_wait_for 10 eval '[ -s "$W/live.eve" ] && [ "$(grep -c "\"dest_port\":40007," "$W/live.eve")" -ge 50 ]'; then
 	lib_pass "logrotate after 2,000 reloads: the moved EVE file is reopened, the 50 flows after it are in the new file"
 else
 	lib_failed "no new EVE file with the flows after the move (exists: $([ -e "$W/live.eve" ] && echo yes || echo no))"
@@ -287,7 +267,7 @@ fi
 
 # --- stop ----------------------------------------------------------------------------------
 kill -TERM "$D"
-wait_for 30 eval '! alive "$D"' || kill -KILL "$D"
+lib_wait_for 30 eval '! lib_alive "$D"' || kill -KILL "$D"
 wait "$D"
 rc=$?
 if [ "$rc" -le 1 ]; then lib_pass "SIGTERM: exit $rc"; else lib_failed "SIGTERM: exit $rc: $(tail -3 "$W/live.err")"; fi

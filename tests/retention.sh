@@ -40,7 +40,7 @@ W=$(mktemp -d /tmp/cfr-retention.XXXXXX) || lib_error "cannot make a work direct
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
 	local p
-	kill "$WATCHDOG" 2>/dev/null
+	kill "$LIB_WATCHDOG" 2>/dev/null
 	for p in "${PIDS[@]}"; do
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
@@ -54,13 +54,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-(
-	sleep 240 &
-	sp=$!
-	trap 'kill $sp 2>/dev/null; exit 0' TERM
-	wait $sp && echo "retention: still running after 240 s: giving up" >&2 && kill -TERM $$
-) &
-WATCHDOG=$!
+lib_watchdog 240
 
 check_eq() {
 	if [ "$2" = "$3" ]; then
@@ -68,20 +62,6 @@ check_eq() {
 	else
 		lib_failed "$1: got [$2], want [$3]"
 	fi
-}
-
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	while ! "$@"; do
-		[ $SECONDS -ge $deadline ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
-
-alive() {
-	[ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]
 }
 
 q() {
@@ -178,7 +158,7 @@ ip netns exec "$NS" "$conformd" -c "$W/live.conf" -i rp1 -u root \
     --db "$W/live.db" --eve "$W/eve.json" >"$W/live.out" 2>"$W/live.err" </dev/null &
 D=$!
 PIDS+=("$D")
-wait_for 15 eval 'grep -qs "capturing on" "$W/live.err" || ! alive "$D"'
+lib_wait_for 15 eval 'grep -qs "capturing on" "$W/live.err" || ! lib_alive "$D"'
 grep -qs 'capturing on' "$W/live.err" || lib_error "conformd did not start: $(head -3 "$W/live.err")"
 run=$(q "SELECT max(id) FROM runs")
 check_eq "the daemon's run is run 3" "$run" 3
