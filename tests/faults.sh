@@ -435,6 +435,19 @@ lib_check "--eve through a dangling symlink: refused, nothing created" not_creat
 lib_check "--db through a symlink: refused, target untouched" not_through --db "$tmp/db-link.db" "$tmp/victim.db"
 lib_check "--db through a dangling symlink: refused, nothing created" not_created --db "$tmp/db-dangling.db" "$tmp/nowhere.db"
 
+# A directory reached through a symbolic link (Debian's /var/run is /run)
+# is no link to the file: the database and EVE file in it are written, and
+# the checkpoint thread opens the same database.
+mkdir "$tmp/real-dir"
+ln -s "$tmp/real-dir" "$tmp/linked-dir"
+timeout 20 "$bin" -q -c "$conf" -r "$sample" --db "$tmp/linked-dir/x.db" \
+    --eve "$tmp/linked-dir/x.eve" >/dev/null 2>"$tmp/linked.err"
+st=$?
+lib_check "--db and --eve in a directory reached through a symlink: written (exit $st)" \
+    sh -c "test $st -le 1 && test -s '$tmp/real-dir/x.eve' &&
+        test \"\$(sqlite3 '$tmp/real-dir/x.db' 'SELECT count(*) > 0 FROM flows')\" = 1 &&
+        ! grep -q . '$tmp/linked.err'"
+
 "$bin" -q -c "$conf" -r "$sample" --db "$tmp/new.db" --eve "$tmp/new.eve" >/dev/null 2>&1
 lib_check "a new database is created with mode 0640 (umask 022)" \
     test "$(stat -c %a "$tmp/new.db")" = 640

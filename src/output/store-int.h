@@ -36,7 +36,8 @@ struct store_bound {
 
 struct store {
 	sqlite3		*db;
-	char		*path;
+	char		*path;		/* as given: messages */
+	char		*file;		/* its directory resolved: opened */
 	sqlite3_stmt	*begin, *commit, *rollback;
 	sqlite3_stmt	*run_insert, *run_end, *rule;
 	sqlite3_stmt	*flow, *finding, *coverage, *counter;

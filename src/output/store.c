@@ -273,7 +273,7 @@ store_pruner_start(struct store *st)
 
 	if (st->pruner != NULL || (st->retain.age_s == 0 && st->retain.max_bytes == 0))
 		return;
-	st->pruner = retention_start(st->path, &st->retain, st->run_id, &st->turn, err,
+	st->pruner = retention_start(st->file, &st->retain, st->run_id, &st->turn, err,
 	    sizeof(err));
 	if (st->pruner == NULL)
 		log_warnx("%s; nothing is pruned in this run", err);
@@ -329,6 +329,7 @@ store_free(struct store *st)
 	free(st->run_sources);
 	free(st->run_version);
 	free(st->path);
+	free(st->file);
 	free(st->sensor);
 	free(st);
 }
@@ -398,7 +399,7 @@ store_create(struct store *st, const char *path)
 	if (lstat(path, &sb) == 0) {
 		if (S_ISLNK(sb.st_mode)) {
 			snprintf(st->err, sizeof(st->err),
-			    "%s: is a symbolic link: not followed", path);
+			    "%s: is a symbolic link: not followed", st->path);
 			return -1;
 		}
 		return 0;
@@ -410,12 +411,47 @@ store_create(struct store *st, const char *path)
 	if (fd == -1) {
 		if (errno == EEXIST)
 			return 0;	/* created meanwhile: NOFOLLOW guards it */
-		snprintf(st->err, sizeof(st->err), "%s: cannot create: %s", path,
+		snprintf(st->err, sizeof(st->err), "%s: cannot create: %s", st->path,
 		    strerror(errno));
 		return -1;
 	}
 	(void)close(fd);
 	return 0;
+}
+
+/*
+ * The path SQLite is given: the database's directory resolved
+ * (realpath(3)), its own name kept.  SQLITE_OPEN_NOFOLLOW refuses a path
+ * with a symbolic link anywhere in it, and directories reached through
+ * one are common (/var/run is /run on Debian; a data partition linked
+ * under /var/lib); only the file itself must not be one (store_create()).
+ * A directory that cannot be resolved leaves the path as given, for
+ * SQLite to say what is wrong.  A copy (free()), or NULL when out of memory.
+ */
+static char *
+store_file(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *real, *file;
+	size_t dlen;
+
+	if (path[0] == '\0' || strcmp(path, ":memory:") == 0 ||
+	    strncmp(path, "file:", 5) == 0)
+		return strdup(path);
+	if (slash == NULL)
+		return strdup(path);	/* the working directory: no link to follow */
+	dlen = slash == path ? 1 : (size_t)(slash - path);
+	if ((dir = strndup(path, dlen)) == NULL)
+		return NULL;
+	real = realpath(dir, NULL);
+	free(dir);
+	if (real == NULL)
+		return strdup(path);
+	dlen = strlen(real) + strlen(slash) + 1;
+	if ((file = malloc(dlen)) != NULL)
+		snprintf(file, dlen, "%s%s", strcmp(real, "/") == 0 ? "" : real, slash);
+	free(real);
+	return file;
 }
 
 /*
@@ -437,15 +473,18 @@ store_open(const char *path, char *err, size_t errlen)
 	 */
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
-	    (st->path = strdup(path)) == NULL) {
+	    (st->path = strdup(path)) == NULL ||
+	    (st->file = store_file(path)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
+		if (st != NULL)
+			free(st->path);
 		free(st);
 		return NULL;
 	}
 	st->lockfd = -1;
-	if (store_create(st, path) == -1)
+	if (store_create(st, st->file) == -1)
 		goto fail;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	if (sqlite3_open_v2(st->file, &st->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
 	    NULL) != SQLITE_OK) {
 		if (st->db != NULL)
@@ -469,7 +508,7 @@ store_open(const char *path, char *err, size_t errlen)
 	/* for the runs' locks (STORE_RUN_LOCK_BASE); without it (a database
 	 * in memory), runs that died are left open */
 	if (path[0] != '\0' && strcmp(path, ":memory:") != 0)
-		st->lockfd = open(path, O_RDWR | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+		st->lockfd = open(st->file, O_RDWR | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
 	return st;
 fail:
 	snprintf(err, errlen, "%s", st->err);
@@ -504,7 +543,7 @@ store_checkpoint_thread(struct store *st)
 
 	if (st->ckpt != NULL || !store_is_wal(st))
 		return;
-	st->ckpt = checkpointer_start(st->path, err, sizeof(err));
+	st->ckpt = checkpointer_start(st->file, err, sizeof(err));
 	if (st->ckpt == NULL)
 		log_info("%s: checkpoints stay with the writer", err);
 	store_checkpoint(st);
