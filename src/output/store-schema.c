@@ -225,6 +225,14 @@
  * and 30,000 pps, two steps each).  Pages are taken as the tables grow,
  * so a small database costs what it did. */
 #define STORE_CACHE_KIB_STR	"32768"
+/*
+ * The page cache while a bulk run builds its indexes: SQLite's sorter
+ * sorts in memory up to the cache's size before merging, and a 32 MiB
+ * sort misses the CPU caches more than its merges cost (measured with
+ * sqlite3 on the 1M-flow bench file's flows: 2.30-2.41 s with 32 MiB,
+ * 1.92-2.05 s with 8 MiB, 1.90-1.98 s with 2 MiB).
+ */
+#define STORE_SORT_KIB_STR	"8192"
 #define STORE_PAGE_SIZE_STR	"16384"	/* page size of a new database */
 
 /*
@@ -753,11 +761,14 @@ store_reindex(struct store *st)
 		return 0;
 	if (store_tx_begin(st) == -1)
 		return -1;
+	(void)sqlite3_exec(st->db, "PRAGMA cache_size=-" STORE_SORT_KIB_STR, NULL, NULL, NULL);
 	if (sqlite3_exec(st->db, sql_indexes, NULL, NULL, NULL) != SQLITE_OK) {
 		store_seterr(st);
 		store_tx_rollback(st);
+		(void)sqlite3_exec(st->db, "PRAGMA cache_size=-" STORE_CACHE_KIB_STR, NULL, NULL, NULL);
 		return -1;
 	}
+	(void)sqlite3_exec(st->db, "PRAGMA cache_size=-" STORE_CACHE_KIB_STR, NULL, NULL, NULL);
 	if (store_tx_commit(st) == -1)
 		return -1;
 	st->unindexed = 0;
