@@ -21,7 +21,7 @@
 					   4: without findings.flow_id,
 					   first_flow_id and the indexes for
 					   SIEMs, reports and retention */
-#define STORE_BATCH		4096	/* rows per transaction */
+#define STORE_BATCH		65536	/* rows per transaction */
 #define STORE_RUN_INTERRUPTED	(-1)	/* runs.status of a run whose process died */
 
 struct store;
