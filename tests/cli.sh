@@ -209,9 +209,11 @@ lib_check "--direct with --pipeline refused" expect 2 "cannot be combined with -
 lib_check "--direct with --workers 2 refused" expect 2 "cannot be combined with --workers" -c "$conf" -r "$sample" --direct --workers 2
 lib_check "--pipeline without -r refused" expect 2 "--pipeline applies to -r only" -c "$conf" -i lo --pipeline
 lib_check "--workers 3: flow ids unique" test "$("$bin" -q -c "$conf" -r "$sample" --workers 3 --eve - 2>/dev/null | grep '"event_type":"flow"' | grep -o '"flow_id":[0-9]*' | sort | uniq -d | wc -l)" -eq 0
+lib_check "--record-slots 100 refused" expect 2 "--record-slots must be a power of two, not 100" -c "$conf" -i lo --record-slots 100
+lib_check "--record-slots 32 refused" expect 2 "--record-slots must be a number from 64 to 4194304, not 32" -c "$conf" -i lo --record-slots 32
 lib_check "--workers 0 refused" expect 2 "--workers must be a number from 1 to 64" -c "$conf" -r "$sample" --workers 0
 lib_check "-r with -i refused" expect 2 "cannot be mixed" -c "$conf" -r "$sample" -i lo
-for opt in "--snaplen 100" "--buffer-size 1024" "--ring-slots 1024"; do
+for opt in "--snaplen 100" "--buffer-size 1024" "--ring-slots 1024" "--record-slots 1024"; do
 	lib_check "-r with $opt (live only) refused, not ignored" expect 2 "${opt% *} applies to live capture (-i, --nflog) only, not to -r" -c "$conf" -r "$sample" $opt
 done
 

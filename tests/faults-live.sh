@@ -362,7 +362,7 @@ mkfifo "$W/eve.fifo" || lib_error "cannot make a FIFO"
 cat "$W/eve.fifo" >"$W/stall.eve" &
 CAT=$!
 PIDS+=("$CAT")
-if start stall --db "$W/stall.db" --eve "$W/eve.fifo" --ring-slots 4096; then
+if start stall --db "$W/stall.db" --eve "$W/eve.fifo" --ring-slots 4096 --record-slots 16384; then
 	D=$PID
 	send udp 1000 100 40005 || lib_failed "sending the first flows"
 	lib_wait_for 5 eval '[ "$(eve_count "$W/stall.eve" 40005)" -ge 100 ]' &&

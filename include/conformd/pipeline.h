@@ -29,6 +29,8 @@
 struct pipeline_opts {
 	int		 workers;	/* classifier threads, 1..PIPELINE_MAX_WORKERS */
 	uint32_t	 ring_slots;	/* packet slots per (source, worker), a power of two */
+	uint32_t	 record_slots;	/* record slots per worker, a power of two >= 64;
+					 * 0: the default (65,536) */
 	uint32_t	 snaplen;	/* bytes kept per packet */
 	int		 files;		/* sources are files: wait instead of dropping */
 	uint32_t	 window_sec;	/* live: coverage window, closed and judged this often (0: never) */

@@ -52,6 +52,7 @@ struct run_opts {
 	uint32_t	 snaplen;
 	uint32_t	 bufsize;		/* kernel buffer, bytes; 0: default */
 	uint32_t	 ring_slots;
+	uint32_t	 record_slots;		/* live: records a worker queues for the store */
 	int		 coverage;		/* print the coverage matrix at the end: an
 						   enum covmatrix_format, 0 none */
 	int		 quiet;

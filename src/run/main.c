@@ -39,7 +39,7 @@
 
 enum {
 	OPT_DB = 256, OPT_EVE, OPT_COVERAGE, OPT_NFLOG, OPT_WORKERS, OPT_SNAPLEN,
-	OPT_BUFSIZE, OPT_FILTER, OPT_RING, OPT_DIRECT, OPT_PIPELINE, OPT_REPORT, OPT_JSON,
+	OPT_BUFSIZE, OPT_FILTER, OPT_RING, OPT_RECORDS, OPT_DIRECT, OPT_PIPELINE, OPT_REPORT, OPT_JSON,
 	OPT_ALL_RUNS, OPT_HTML, OPT_BUILD_INFO, OPT_DISCOVER, OPT_DISCOVER_TIME,
 	OPT_DISCOVER_HOSTS, OPT_PRODUCT, OPT_PACK, OPT_RULES_DIR
 };
@@ -54,6 +54,7 @@ static const struct option longopts[] = {
 	{ "buffer-size", required_argument,	NULL, OPT_BUFSIZE },
 	{ "filter",	required_argument,	NULL, OPT_FILTER },
 	{ "ring-slots",	required_argument,	NULL, OPT_RING },
+	{ "record-slots", required_argument,	NULL, OPT_RECORDS },
 	{ "direct",	no_argument,		NULL, OPT_DIRECT },
 	{ "pipeline",	no_argument,		NULL, OPT_PIPELINE },
 	{ "report",	no_argument,		NULL, OPT_REPORT },
@@ -100,6 +101,7 @@ usage(FILE *out)
 	    "  --filter EXPR    a BPF filter (tcpdump's syntax) for -i, -r and --nflog; or give the\n"
 	    "                   expression after the options, as tcpdump takes it\n"
 	    "  --ring-slots N   live: packet ring slots per source and worker (power of two, default 16384)\n"
+	    "  --record-slots N live: records queued per worker for the store (power of two, default 65536)\n"
 	    "  -u USER          drop privileges to USER once sources are open (live default:\n"
 	    "                   conformd; \"-u root\" keeps root)\n"
 	    "  --direct         -r: classify in the reading thread (the default with one worker)\n"
@@ -310,6 +312,14 @@ main(int argc, char **argv)
 				return EXIT_ERROR;
 			}
 			live_opt = "--ring-slots";
+			break;
+		case OPT_RECORDS:
+			o.record_slots = (uint32_t)number_opt("--record-slots", optarg, 64, 1u << 22);
+			if ((o.record_slots & (o.record_slots - 1)) != 0) {
+				log_warnx("--record-slots must be a power of two, not %s", optarg);
+				return EXIT_ERROR;
+			}
+			live_opt = "--record-slots";
 			break;
 		case OPT_DIRECT:
 			direct = 1;

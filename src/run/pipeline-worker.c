@@ -16,7 +16,7 @@
 #include "pipeline-int.h"
 
 #define RECORD_WAITS	25		/* live: idle waits (5 ms) for room before a record is lost */
-#define RECORD_HEADROOM	(RECORD_SLOTS / 8)	/* live: the last slots, kept for coverage */
+#define RECORD_HEADROOM(n)	((n) / 8)	/* live: the last slots, kept for coverage */
 #define WORKER_BATCH	256		/* packets per ring per turn */
 #define WORKER_CHUNK	32		/* slots handed to engine_slots() at once */
 #define RELEASE_TAKE	64	/* engine_released() at a time */
@@ -25,7 +25,7 @@
  * live mode; files wait instead: a file never loses anything.  The
  * worker's encoder (sink-msg.h) fills it.
  *
- * Live, flow records and findings leave the last RECORD_HEADROOM slots to
+ * Live, flow records and findings leave the last eighth of the slots to
  * coverage messages (observe, cover): when the store thread falls behind
  * it is they that are lost first, so the coverage of a window, which
  * decides what is reported missing, stays whole longer.  Either kind
@@ -40,7 +40,8 @@ msg_reserve(void *arg, uint32_t type)
 	struct msg *m = NULL;
 	int waits = 0;
 	int cov = type == SINK_MSG_OBSERVE || type == SINK_MSG_COVER;
-	uint32_t room = cov ? RECORD_SLOTS : RECORD_SLOTS - RECORD_HEADROOM;
+	uint32_t slots = w->pl->po.record_slots;
+	uint32_t room = cov ? slots : slots - RECORD_HEADROOM(slots);
 
 	for (;;) {
 		if (w->pl->po.files || ring_count(w->out) < room)

@@ -86,6 +86,12 @@ pipeline_new(const struct config *cfg, const struct policy *pol,
 		snprintf(err, errlen, "ring slots must be a power of two, not %u", po->ring_slots);
 		return NULL;
 	}
+	if (po->record_slots != 0 &&
+	    (po->record_slots < 64 || (po->record_slots & (po->record_slots - 1)) != 0)) {
+		snprintf(err, errlen, "record slots must be a power of two from 64, not %u",
+		    po->record_slots);
+		return NULL;
+	}
 	pl = calloc(1, sizeof(*pl));
 	pg = calloc(1, sizeof(*pg));
 	if (pl == NULL || pg == NULL || (pl->refs = calloc(16, sizeof(*pl->refs))) == NULL) {
@@ -107,6 +113,8 @@ pipeline_new(const struct config *cfg, const struct policy *pol,
 	pl->wcfg.max_flows = cfg->max_flows / (uint32_t)po->workers +
 	    (cfg->max_flows % (uint32_t)po->workers != 0);
 	pl->po = *po;
+	if (pl->po.record_slots == 0)
+		pl->po.record_slots = RECORD_SLOTS;
 	pg->pol = pol;
 	pg->gen = 0;
 	atomic_init(&pl->cur, pg);
@@ -135,7 +143,7 @@ pipeline_set_engines(struct pipeline *pl, char *err, size_t errlen)
 
 		pipeline_worker_sink(w, &ws);
 		w->eng = engine_new(&pl->wcfg, pg->pol, &ws);
-		w->out = ring_new(RECORD_SLOTS, sizeof(struct msg));
+		w->out = ring_new(pl->po.record_slots, sizeof(struct msg));
 		if (w->eng == NULL || w->out == NULL)
 			goto oom;
 		/* flow ids unique across workers, and across runs (sensor.h) */

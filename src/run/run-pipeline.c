@@ -125,6 +125,7 @@ prun_open(struct run *r)
 	memset(&po, 0, sizeof(po));
 	po.workers = o->workers;
 	po.ring_slots = r->live ? o->ring_slots : FILE_RING_SLOTS;
+	po.record_slots = r->live ? o->record_slots : 0;	/* 0: the default */
 	po.snaplen = r->live ? o->snaplen : FILE_SNAPLEN;
 	po.files = !r->live;
 	po.window_sec = r->l->cfg.coverage_window;
