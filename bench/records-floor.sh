@@ -22,7 +22,7 @@
 #                file with conformd's flows table, page size and pragmas, in
 #                one transaction, no index (the cheapest way SQLite has to
 #                store those rows)
-#   sql-index    sqlite3 alone: then the two flows indexes conformd builds
+#   sql-index    sqlite3 alone: then every flows index conformd builds (seven)
 #   eve-bytes    the kernel alone: the EVE file of one eve run copied
 #                into a new file (the bytes, no formatting)
 # Every flow of the file lives to its end, so no record can be written
