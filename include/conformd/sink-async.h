@@ -25,10 +25,15 @@
 
 struct sink_async;
 
-/* Ring slots when the caller has no better idea: about 1.4 MB, touched
- * when the ring is made (ring_new()), and room for a millisecond or two
- * of records at the writer's pace. */
-#define SINK_ASYNC_SLOTS	512
+/*
+ * Ring slots when the caller has no better idea: 9 MiB of 576-byte slots,
+ * touched when the ring is made (ring_new()).  With 512 the two threads
+ * took turns: the writer napped on an empty ring, the producer on a full
+ * one, each nap longer than the ring's worth of records (bench: churn10k
+ * with --db --eve 2.57 s with 512 slots, 2.22-2.34 s with 8,192, 2.15-2.30
+ * s with 16,384, no better with 32,768; churn1k 0.70 -> 0.55-0.60 s).
+ */
+#define SINK_ASYNC_SLOTS	16384
 
 /*
  * Start the writer thread over `to` (copied; `to->arg` must stay valid
