@@ -209,6 +209,10 @@ lib_check "--direct with --pipeline refused" expect 2 "cannot be combined with -
 lib_check "--direct with --workers 2 refused" expect 2 "cannot be combined with --workers" -c "$conf" -r "$sample" --direct --workers 2
 lib_check "--pipeline without -r refused" expect 2 "--pipeline applies to -r only" -c "$conf" -i lo --pipeline
 lib_check "--workers 3: flow ids unique" test "$("$bin" -q -c "$conf" -r "$sample" --workers 3 --eve - 2>/dev/null | grep '"event_type":"flow"' | grep -o '"flow_id":[0-9]*' | sort | uniq -d | wc -l)" -eq 0
+# conformd(8) describes every long option --help lists
+undocumented=$("$bin" --help 2>&1 | grep -oE '(^ +|, )--[a-z][a-z0-9-]*' | grep -oE -- '--[a-z0-9-]+' | sort -u |
+    while read -r o; do grep -qF -- "$(printf '%s' "$o" | sed 's/-/\\-/g')" "$top_srcdir/man/conformd.8.in" || printf '%s ' "$o"; done)
+lib_check "every option of --help is in conformd(8) (missing: ${undocumented:-none})" test -z "$undocumented"
 lib_check "--record-slots 100 refused" expect 2 "--record-slots must be a power of two, not 100" -c "$conf" -i lo --record-slots 100
 lib_check "--record-slots 32 refused" expect 2 "--record-slots must be a number from 64 to 4194304, not 32" -c "$conf" -i lo --record-slots 32
 lib_check "--workers 0 refused" expect 2 "--workers must be a number from 1 to 64" -c "$conf" -r "$sample" --workers 0
