@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include "conformd/policy.h"
 #include "conformd/record.h"
 #include "unit.h"
+#include <sqlite3.h>
 
 #define SEC	1000000ULL
 
@@ -433,6 +435,82 @@ test_eve_reopen(void)
 	rules_free(&rs);
 }
 
+/* One column of the first row of `sql` on the database at path ("" when none). */
+static const char *
+feed_q(const char *path, const char *sql)
+{
+	static char out[512];
+	sqlite3 *db;
+	sqlite3_stmt *s;
+
+	out[0] = '\0';
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
+			snprintf(out, sizeof(out), "%s", (const char *)sqlite3_column_text(s, 0));
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	return out;
+}
+
+/*
+ * A database that cannot be opened at start (its directory is missing)
+ * and opens later gets the run's rules and those of every reload made
+ * meanwhile: the reloads' rulesets may be freed by then, so the output
+ * keeps copies.  Before, a reload's rules were dropped while there was
+ * no database, and rows citing them had no rule row.
+ */
+static void
+test_reload_rules_without_db(void)
+{
+	static char id1[] = "T1R3", id2[] = "SITE-9", id3[] = "SITE-10";
+	struct ruleset rs1, rs2;
+	struct rule r1[1], r2[2];
+	struct inventory inv;
+	struct config c;
+	struct output *o;
+	char dir[512], path[600], err[256];
+
+	snprintf(dir, sizeof(dir), "%s/later", unit_tmpdir());
+	snprintf(path, sizeof(path), "%s/x.db", dir);
+	unlink(path);
+	rmdir(dir);
+	rules_init(&rs1);
+	rules_init(&rs2);
+	inventory_init(&inv);
+	memset(r1, 0, sizeof(r1));
+	memset(r2, 0, sizeof(r2));
+	r1[0].id = id1;
+	r1[0].table = 1;
+	r1[0].row = 3;
+	r1[0].role = -1;
+	r1[0].dir = RULE_IN;
+	r1[0].protos = RULE_TCP;
+	rs1.rules = r1;
+	rs1.nrules = 1;
+	r2[0] = r1[0];
+	r2[0].row = 4;			/* the reload redefines T1R3 */
+	r2[1] = r1[0];
+	r2[1].id = id2;
+	r2[1].site = 1;
+	rs2.rules = r2;
+	rs2.nrules = 2;
+	config_init(&c);
+	o = output_open(&c, path, NULL, err, sizeof(err));
+	CU_ASSERT_FATAL(o != NULL);
+	output_run_begin(o, "test", "v", 1780000000000000ULL, &rs1, &inv);
+	output_rules(o, &rs2);		/* a reload while there is no database */
+	r2[1].id = id3;			/* rs2 changes (is freed) after the reload */
+	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0755), 0);
+	output_tick(o, 0);		/* the first retry: it opens */
+	CU_ASSERT_EQUAL(output_run_end(o, 1780000001000000ULL, 0), 0);
+	output_close(o);
+	CU_ASSERT_STRING_EQUAL(feed_q(path, "SELECT group_concat(id || ':' || row_no) FROM"
+	    " (SELECT * FROM rules ORDER BY id)"), "SITE-9:3,T1R3:4");
+	CU_ASSERT_STRING_EQUAL(feed_q(path, "SELECT count(*) FROM runs"), "1");
+}
+
 void
 test_feed_register(void)
 {
@@ -446,4 +524,5 @@ test_feed_register(void)
 	CU_add_test(s, "EVE socket", test_eve_socket);
 	CU_add_test(s, "min-severity", test_min_severity);
 	CU_add_test(s, "EVE file reopened after rotation", test_eve_reopen);
+	CU_add_test(s, "a reload's rules reach a database opened later", test_reload_rules_without_db);
 }

@@ -87,4 +87,11 @@ output_db_retry(struct output *o, uint64_t now_usec)
 	outage_ok(&o->db_out, o->db_path);
 	if (o->run_begun && output_run_replay(o) == -1)
 		outage_fail(&o->db_out, 0, store_error(o->st));
+	/* then the rules of the reloads since (output_rules()), as if each
+	 * had found it open: waiting, they are written with the next row */
+	if (o->held.n > 0) {
+		if (store_add_rule_rows(o->st, &o->held) == -1)
+			log_warnx("out of memory: the rules of a reload are not in the database");
+		store_rules_release(&o->held);
+	}
 }

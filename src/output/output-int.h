@@ -19,6 +19,7 @@
 #include "conformd/sensor.h"
 #include "conformd/sink.h"
 #include "outage.h"
+#include "store-int.h"
 
 struct alert_limit;
 struct eve;
@@ -55,6 +56,10 @@ struct output {
 	uint64_t	 run_start;
 	const struct ruleset *run_rs;
 	const struct inventory *run_inv;
+	/* the rules of reloads while there was no database, copied (a
+	 * reload's ruleset is freed once no flow holds it): added to the
+	 * database when it opens, after the run's own */
+	struct store_rules held;
 	int		 run_begun;
 	int		 offline;	/* -r: bulk loads (store_set_bulk()) */
 	struct rec_text_opts text;	/* what the configuration asks of a record's text */

@@ -48,7 +48,13 @@ output_run_replay(struct output *o)
 void
 output_rules(struct output *o, const struct ruleset *rs)
 {
-	if (o->st != NULL && store_add_rules(o->st, rs) == -1)
+	int rc = 0;
+
+	if (o->st != NULL)
+		rc = store_add_rules(o->st, rs);
+	else if (o->db_path != NULL)
+		rc = store_rules_merge(&o->held, rs);	/* for when it opens */
+	if (rc == -1)
 		log_warnx("out of memory: the rules of this reload are not in the database");
 }
 

@@ -277,6 +277,7 @@ output_close(struct output *o)
 	eve_close(o->ev);
 	store_close(o->st);
 	free(o->db_path);
+	store_rules_release(&o->held);
 	free(o->run_sources);
 	free(o->run_version);
 	free(o);

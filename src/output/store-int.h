@@ -34,6 +34,19 @@ struct store_bound {
 	sqlite3_int64	 v;		/* BOUND_INT */
 };
 
+/* A row of table rules, copied: the ruleset may be gone when it is written. */
+struct store_rule {
+	char		*id, *role, *ports, *apps, *peers, *service, *note, *source, *features;
+	const char	*dir, *proto;	/* static names */
+	int		 table_no, row_no, optional, reqresp, site, disabled;
+};
+
+/* Rows of table rules, one per id (store_rules_merge()). */
+struct store_rules {
+	struct store_rule *v;
+	int		 n, cap;
+};
+
 struct store {
 	sqlite3		*db;
 	char		*path;		/* as given: messages */
@@ -64,17 +77,10 @@ struct store {
 	uint64_t	 retry_usec;	/* monotonic: no write before then (locked elsewhere) */
 	int		 lockfd;	/* the database file, for the runs' locks; -1: none */
 	/* rows of table rules not written yet (store_add_rules()) */
-	struct store_rule *prules;
-	int		 nprules, capprules;
+	struct store_rules pend;
 	char		 err[512];
 };
 
-/* A row of table rules, copied: the ruleset may be gone when it is written. */
-struct store_rule {
-	char		*id, *role, *ports, *apps, *peers, *service, *note, *source, *features;
-	const char	*dir, *proto;	/* static names */
-	int		 table_no, row_no, optional, reqresp, site, disabled;
-};
 
 /* Bind helpers: SQLITE_STATIC, since every statement is stepped and reset
  * before the call that bound it returns.  SQLite integers are signed 64
@@ -164,5 +170,19 @@ int store_reindex(struct store *st);
 int store_rows_prepare(struct store *st);
 /* Free the rules waiting to be written (store_add_rules()). */
 void store_rules_clear(struct store *st);
+/*
+ * Copy the rules of rs into l, each replacing any of l with its id (what
+ * writing each ruleset in turn would leave).  0, or -1 when out of
+ * memory (l keeps what was copied).
+ */
+int store_rules_merge(struct store_rules *l, const struct ruleset *rs);
+/* Free every rule of l and its array; l is empty after. */
+void store_rules_release(struct store_rules *l);
+/*
+ * Add copies of the rules of l to those waiting to be written, as
+ * store_add_rules() adds a ruleset's: for an output that kept a reload's
+ * rules while it had no database.  0, or -1 when out of memory.
+ */
+int store_add_rule_rows(struct store *st, const struct store_rules *l);
 
 #endif /* CONFORMD_STORE_INT_H */

@@ -153,49 +153,66 @@ store_rule_free(struct store_rule *r)
 void
 store_rules_clear(struct store *st)
 {
-	for (int i = 0; i < st->nprules; i++)
-		store_rule_free(&st->prules[i]);
-	st->nprules = 0;
+	for (int i = 0; i < st->pend.n; i++)
+		store_rule_free(&st->pend.v[i]);
+	st->pend.n = 0;
 }
 
-/*
- * Add the rules of rs to table rules: copied now (rs may be gone by the
- * time they are written), written with the next row, the run's begin or
- * its end, whichever comes first, and kept until the database takes
- * them.  A rule already waiting under the same id is replaced: what is
- * written is what writing each ruleset in turn would leave.  Rows are
- * added or replaced by id, never removed, so a reload's rules join those
- * that earlier rows cite.  Returns 0, or -1 when out of memory.
- */
+void
+store_rules_release(struct store_rules *l)
+{
+	for (int i = 0; i < l->n; i++)
+		store_rule_free(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* The entry of l for rule `id`, emptied, or a new empty one at its end;
+ * NULL when out of memory. */
+static struct store_rule *
+store_rules_slot(struct store_rules *l, const char *id)
+{
+	struct store_rule *w;
+
+	for (int k = 0; k < l->n; k++)
+		if (strcmp(l->v[k].id, id) == 0) {
+			store_rule_free(&l->v[k]);
+			return &l->v[k];
+		}
+	if (l->n == l->cap) {
+		int ncap = l->cap != 0 ? l->cap * 2 : 64;
+		struct store_rule *n = realloc(l->v, (size_t)ncap * sizeof(*n));
+
+		if (n == NULL)
+			return NULL;
+		l->v = n;
+		l->cap = ncap;
+	}
+	w = &l->v[l->n++];
+	memset(w, 0, sizeof(*w));
+	return w;
+}
+
+/* w, filled from l->v's last-taken slot, lost its key: take it back. */
+static void
+store_rules_drop(struct store_rules *l, struct store_rule *w)
+{
+	store_rule_free(w);
+	*w = l->v[--l->n];
+}
+
 int
-store_add_rules(struct store *st, const struct ruleset *rs)
+store_rules_merge(struct store_rules *l, const struct ruleset *rs)
 {
 	char ports[256], apps[128], peers[1024], feats[1024];
 	int oom = 0;
 
 	for (int i = 0; i < rs->nrules && !oom; i++) {
 		const struct rule *r = &rs->rules[i];
-		struct store_rule *w = NULL;
+		struct store_rule *w = store_rules_slot(l, r->id);
 
-		for (int k = 0; k < st->nprules && w == NULL; k++)
-			if (strcmp(st->prules[k].id, r->id) == 0)
-				w = &st->prules[k];
-		if (w != NULL)
-			store_rule_free(w);
-		else {
-			if (st->nprules == st->capprules) {
-				int ncap = st->capprules != 0 ? st->capprules * 2 : 64;
-				struct store_rule *n = realloc(st->prules,
-				    (size_t)ncap * sizeof(*n));
-
-				if (n == NULL)
-					return -1;
-				st->prules = n;
-				st->capprules = ncap;
-			}
-			w = &st->prules[st->nprules++];
-			memset(w, 0, sizeof(*w));
-		}
+		if (w == NULL)
+			return -1;
 		rules_format_ports(r, ports, sizeof(ports));
 		rules_format_apps(r->apps, apps, sizeof(apps));
 		rules_format_roles(rs, r->peers, peers, sizeof(peers));
@@ -219,8 +236,51 @@ store_add_rules(struct store *st, const struct ruleset *rs)
 		w->site = r->site != 0;
 		w->disabled = r->disabled != 0;
 		if (w->id == NULL) {		/* never left without its key */
-			store_rule_free(w);
-			st->nprules--;
+			store_rules_drop(l, w);
+			oom = 1;
+		}
+	}
+	return oom ? -1 : 0;
+}
+
+/*
+ * Add the rules of rs to table rules: copied now (rs may be gone by the
+ * time they are written), written with the next row, the run's begin or
+ * its end, whichever comes first, and kept until the database takes
+ * them.  A rule already waiting under the same id is replaced: what is
+ * written is what writing each ruleset in turn would leave.  Rows are
+ * added or replaced by id, never removed, so a reload's rules join those
+ * that earlier rows cite.  Returns 0, or -1 when out of memory.
+ */
+int
+store_add_rules(struct store *st, const struct ruleset *rs)
+{
+	return store_rules_merge(&st->pend, rs);
+}
+
+int
+store_add_rule_rows(struct store *st, const struct store_rules *l)
+{
+	int oom = 0;
+
+	for (int i = 0; i < l->n && !oom; i++) {
+		const struct store_rule *r = &l->v[i];
+		struct store_rule *w = store_rules_slot(&st->pend, r->id);
+
+		if (w == NULL)
+			return -1;
+		*w = *r;		/* the numbers and the static names */
+		w->id = store_dup(r->id, &oom);
+		w->role = store_dup(r->role, &oom);
+		w->ports = store_dup(r->ports, &oom);
+		w->apps = store_dup(r->apps, &oom);
+		w->peers = store_dup(r->peers, &oom);
+		w->service = store_dup(r->service, &oom);
+		w->note = store_dup(r->note, &oom);
+		w->source = store_dup(r->source, &oom);
+		w->features = store_dup(r->features, &oom);
+		if (w->id == NULL) {
+			store_rules_drop(&st->pend, w);
 			oom = 1;
 		}
 	}
@@ -236,8 +296,8 @@ store_rules_flush(struct store *st)
 
 	if (store_tx_begin(st) == -1)
 		return -1;
-	for (int i = 0; i < st->nprules; i++) {
-		const struct store_rule *r = &st->prules[i];
+	for (int i = 0; i < st->pend.n; i++) {
+		const struct store_rule *r = &st->pend.v[i];
 		int k = 1;
 
 		bind_text(s, k++, r->id);
@@ -408,7 +468,7 @@ store_run_write(struct store *st)
 		log_warnx("%s: run %lld: cannot lock it (%s): a conformd starting meanwhile "
 		    "may close it as interrupted", st->path, (long long)st->run_id,
 		    strerror(errno));
-	if (st->nprules > 0 && store_rules_flush(st) == -1)
+	if (st->pend.n > 0 && store_rules_flush(st) == -1)
 		goto fail;
 	if (st->bulk && !st->unindexed) {
 		if (store_query_int(st, "SELECT count(*) FROM"
@@ -566,7 +626,7 @@ store_ready(struct store *st)
 	}
 	if (st->run_want && st->run_id == 0 && store_run_write(st) == -1)
 		return -1;
-	if (st->nprules > 0 && store_rules_flush(st) == -1)
+	if (st->pend.n > 0 && store_rules_flush(st) == -1)
 		return -1;
 	return 0;
 }

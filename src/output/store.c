@@ -325,7 +325,7 @@ store_free(struct store *st)
 	if (st->lockfd != -1)
 		(void)close(st->lockfd);
 	store_rules_clear(st);
-	free(st->prules);
+	free(st->pend.v);
 	free(st->run_sources);
 	free(st->run_version);
 	free(st->path);
