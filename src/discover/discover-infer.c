@@ -1684,10 +1684,8 @@ cmp_akey(const void *a, const void *b)
 	return r != 0 ? r : memcmp(x->addr, y->addr, 16);
 }
 
-/* Every host index into out (d->nhosts of them), ordered by family and
- * address.  0, -1 when out of memory. */
-static int
-sort_addresses(const struct discover *d, uint32_t *out)
+int
+discover_sort_addresses(const struct discover *d, uint32_t *out)
 {
 	struct akey *k = malloc(((size_t)d->nhosts + 1) * sizeof(*k));
 
@@ -2071,7 +2069,7 @@ discover_infer(const struct discover *d, const struct ruleset *rs, struct dsc_re
 	c->order = malloc(((size_t)d->nhosts + 1) * sizeof(*c->order));
 	c->rank = malloc(((size_t)d->nhosts + 1) * sizeof(*c->rank));
 	if (res->h == NULL || c->weak == NULL || c->vipc == NULL || up == NULL || list == NULL ||
-	    c->order == NULL || c->rank == NULL || sort_addresses(d, c->order) == -1)
+	    c->order == NULL || c->rank == NULL || discover_sort_addresses(d, c->order) == -1)
 		goto out;
 	for (uint32_t k = 0; k < d->nhosts; k++)
 		c->rank[c->order[k]] = k;

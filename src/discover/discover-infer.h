@@ -158,4 +158,8 @@ void discover_result_free(struct dsc_result *res);
  * letters.  Into buf (len bytes). */
 void discover_role_abbrev(const char *role, char *buf, size_t len);
 
+/* Every host index of d into out (d->nhosts of them), ordered by family
+ * and address.  0, or -1 when out of memory. */
+int discover_sort_addresses(const struct discover *d, uint32_t *out);
+
 #endif /* CONFORMD_DISCOVER_INFER_H */

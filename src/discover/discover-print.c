@@ -73,43 +73,17 @@ para_print(struct para *p, const char *lead, int indent, FILE *out)
 	p->buf[0] = '\0';
 }
 
-struct akey {
-	uint8_t		 family;
-	uint8_t		 addr[16];
-	uint32_t	 idx;
-};
-
-static int
-cmp_akey(const void *a, const void *b)
-{
-	const struct akey *x = a, *y = b;
-	int r = x->family - y->family;
-
-	return r != 0 ? r : memcmp(x->addr, y->addr, 16);
-}
-
 /* Every host index in family and address order (malloc'd), NULL when out
  * of memory. */
 static uint32_t *
 sorted_hosts(const struct discover *d)
 {
-	struct akey *k = malloc(((size_t)d->nhosts + 1) * sizeof(*k));
 	uint32_t *ix = malloc(((size_t)d->nhosts + 1) * sizeof(*ix));
 
-	if (k == NULL || ix == NULL) {
-		free(k);
+	if (ix != NULL && discover_sort_addresses(d, ix) == -1) {
 		free(ix);
-		return NULL;
+		ix = NULL;
 	}
-	for (uint32_t i = 0; i < d->nhosts; i++) {
-		k[i].family = d->hosts[i].family;
-		memcpy(k[i].addr, d->hosts[i].addr, 16);
-		k[i].idx = i;
-	}
-	qsort(k, d->nhosts, sizeof(*k), cmp_akey);
-	for (uint32_t i = 0; i < d->nhosts; i++)
-		ix[i] = k[i].idx;
-	free(k);
 	return ix;
 }
 
